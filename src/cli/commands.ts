@@ -1,0 +1,93 @@
+import { createAccount, issueAccessToken, registerIntegration, subdomainProblem } from '../accounts/provision.js';
+import { systemClock } from '../clock.js';
+import type { Settings } from '../settings.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { isIntegrationName } from '../zis/names.js';
+
+/** A command-line mistake: printed as one line, exit code 1. */
+export class UsageError extends Error {}
+
+async function withStore<T>(settings: Settings, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(settings.databaseUrl);
+  try {
+    await store.migrate();
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const print = (json: boolean | undefined, value: object, text: string) =>
+  process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
+
+/** `switchboard migrate`: apply pending migrations. */
+export async function migrate(settings: Settings): Promise<void> {
+  const store = await openStore(settings.databaseUrl);
+  try {
+    const report = await store.migrate();
+    process.stdout.write(
+      report.from === report.to
+        ? `Database is up to date (schema version ${report.to}).\n`
+        : `Migrated from schema version ${report.from} to ${report.to}.\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `switchboard accounts create --subdomain S [--id N] [--email E] --json` prints
+ * `{"id":N,"subdomain":"S","admin_email":"…","api_token":"…"}`.
+ */
+export async function accountsCreate(
+  settings: Settings,
+  flags: { subdomain: string; id?: string; email?: string; json?: boolean },
+): Promise<void> {
+  const problem = subdomainProblem(flags.subdomain);
+  if (problem) throw new UsageError(problem);
+  let id: number | undefined;
+  if (flags.id !== undefined) {
+    id = Number(flags.id);
+    if (!Number.isSafeInteger(id) || id < 1) throw new UsageError(`--id must be a positive integer; got "${flags.id}"`);
+  }
+  await withStore(settings, async (store) => {
+    const created = await createAccount(store, systemClock, { subdomain: flags.subdomain, id, adminEmail: flags.email });
+    if (created === 'exists') {
+      throw new UsageError(`An account with subdomain "${flags.subdomain}"${id ? ` or id ${id}` : ''} already exists`);
+    }
+    const { account, adminEmail, apiToken } = created;
+    print(
+      flags.json,
+      { id: account.id, subdomain: account.subdomain, admin_email: adminEmail, api_token: apiToken },
+      `Created account ${account.subdomain} (id ${account.id}).\nAdmin: ${adminEmail}\nAPI token (shown once): ${apiToken}`,
+    );
+  });
+}
+
+/**
+ * `switchboard tokens create --account S --integration I --json` prints
+ * `{"access_token":"…","account_id":N,"integration":"I"}`, registering the integration first
+ * if it is not yet.
+ */
+export async function tokensCreate(
+  settings: Settings,
+  flags: { account: string; integration: string; json?: boolean },
+): Promise<void> {
+  if (!isIntegrationName(flags.integration)) {
+    throw new UsageError(`--integration must match ^[a-z0-9_-]{1,64}$; got "${flags.integration}"`);
+  }
+  await withStore(settings, async (store) => {
+    const account = await store.findAccountBySubdomain(flags.account);
+    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    if (!(await store.findIntegration(account.id, flags.integration))) {
+      await registerIntegration(store, systemClock, account.id, flags.integration);
+    }
+    const token = await issueAccessToken(store, systemClock, account.id, flags.integration);
+    print(
+      flags.json,
+      { access_token: token, account_id: account.id, integration: flags.integration },
+      `ZIS access token for ${flags.integration} on ${flags.account} (shown once): ${token}`,
+    );
+  });
+}

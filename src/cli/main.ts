@@ -1,0 +1,62 @@
+import { Command, Option } from 'commander';
+import { loadSettings } from '../settings.js';
+import { serve } from '../server/serve.js';
+import { accountsCreate, migrate, tokensCreate } from './commands.js';
+
+const databaseOption = () =>
+  new Option('--database <url>', 'sqlite:PATH or postgres://… (default: env DATABASE_URL, else sqlite:./data/switchboard.db)');
+
+const program = new Command()
+  .name('switchboard')
+  .description('Integration configs (ZIS-compatible) and channel integration host')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the HTTP service')
+  .option('--port <port>', 'port to listen on (env PORT, default 3000)')
+  .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
+  .addOption(databaseOption())
+  .action(async (flags: { port?: string; host?: string; database?: string }) => {
+    await serve(loadSettings(process.env, flags));
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations, then exit')
+  .addOption(databaseOption())
+  .action(async (flags: { database?: string }) => {
+    await migrate(loadSettings(process.env, flags));
+  });
+
+const accounts = program.command('accounts').description('Manage accounts');
+accounts
+  .command('create')
+  .description('Create an account with an admin and its API token (shown once)')
+  .requiredOption('--subdomain <subdomain>', 'unique subdomain, e.g. acme')
+  .option('--id <id>', 'account id (zendesk_account_id); default: the next free one')
+  .option('--email <email>', 'admin email (default admin@{subdomain}.example)')
+  .option('--json', 'print JSON')
+  .addOption(databaseOption())
+  .action(async (flags: { subdomain: string; id?: string; email?: string; json?: boolean; database?: string }) => {
+    await accountsCreate(loadSettings(process.env, flags), flags);
+  });
+
+const tokens = program.command('tokens').description('Manage ZIS access tokens');
+tokens
+  .command('create')
+  .description('Issue a ZIS bearer token for an integration (registering the integration if needed)')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .requiredOption('--integration <name>', 'integration name')
+  .option('--json', 'print JSON')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; integration: string; json?: boolean; database?: string }) => {
+    await tokensCreate(loadSettings(process.env, flags), flags);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`switchboard: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,78 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { systemClock, type Clock } from '../clock.js';
+import { healthRoutes } from '../ops/health-routes.js';
+import { registerOpenApi } from '../ops/openapi.js';
+import type { Settings } from '../settings.js';
+import type { Store } from '../store/store.js';
+import { configRoutes } from '../zis/configs/config-routes.js';
+import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
+import { registryRoutes } from '../zis/registry/registry-routes.js';
+import { authenticate, checkHostAccount, type Principal } from './authenticate.js';
+import { installErrorHandling } from './error-handler.js';
+import { installJsonBodyParser } from './json-body.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export interface AppOptions {
+  store: Store;
+  settings: Pick<Settings, 'bodyLimit' | 'maxConfigBytes' | 'baseDomain' | 'trustProxy' | 'logLevel'>;
+  clock?: Clock;
+  /** A pino logger options object, or false for none (tests). */
+  logger?: boolean | object;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** Builds the whole HTTP application around a migrated store. Does not listen. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { store, settings } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: options.logger ?? { level: settings.logLevel },
+    bodyLimit: settings.bodyLimit,
+    trustProxy: settings.trustProxy,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Scopes may be 255 characters, three times that URL-encoded.
+    routerOptions: { maxParamLength: 2048 },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    // One line per request (below) instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // Method, path, status and time only: bodies (configs, metadata) are never logged.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+  installErrorHandling(app);
+  installJsonBodyParser(app);
+  await registerOpenApi(app, version);
+  await app.register(healthRoutes, { store });
+  await app.register(oauthTokenRoutes, { store, clock });
+
+  // Everything under /api takes credentials: checked before the body is read.
+  await app.register(async function authenticatedApi(api) {
+    api.decorateRequest('principal', null);
+    api.addHook('onRequest', async (request) => {
+      const principal = await authenticate(store, request);
+      await checkHostAccount(store, request, settings.baseDomain, principal);
+      request.principal = principal;
+    });
+    const principalOf = (request: FastifyRequest): Principal => request.principal!;
+    await api.register(configRoutes, { store, clock, maxConfigBytes: settings.maxConfigBytes, principalOf });
+    await api.register(registryRoutes, { store, clock, principalOf });
+  });
+  return app;
+}

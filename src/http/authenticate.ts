@@ -1,0 +1,78 @@
+import type { FastifyRequest } from 'fastify';
+import { hashSecret } from '../security/secrets.js';
+import type { Account, Store } from '../store/store.js';
+import { AuthenticationFailed, Forbidden, NotFound } from './errors.js';
+
+/** Who a request acts for: an account's admin, or a bearer token bound to one integration. */
+export type Principal =
+  | { kind: 'admin'; account: Account; email: string }
+  | { kind: 'token'; accountId: number; integration: string };
+
+const basicPrefix = /^basic\s+/i;
+const bearerPrefix = /^bearer\s+/i;
+
+/**
+ * Reads the `Authorization` header: `Bearer {token}` (ZIS OAuth) or basic
+ * `{email}/token:{api_token}` (admin API token, as the vendor's API takes it).
+ * Throws 401 with a detail that says what was wrong with the header.
+ */
+export async function authenticate(store: Store, request: FastifyRequest): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (!header) {
+    throw AuthenticationFailed(
+      'Authentication failed: send "Authorization: Bearer {access_token}", or basic auth "{email}/token:{api_token}".',
+    );
+  }
+  if (bearerPrefix.test(header)) {
+    const token = header.replace(bearerPrefix, '').trim();
+    const found = token ? await store.findAccessToken(hashSecret(token)) : undefined;
+    if (!found) throw AuthenticationFailed('Authentication failed: the bearer token is not valid.');
+    return { kind: 'token', accountId: found.accountId, integration: found.integration };
+  }
+  if (basicPrefix.test(header)) {
+    const decoded = Buffer.from(header.replace(basicPrefix, '').trim(), 'base64').toString('utf8');
+    const match = /^(.+)\/token:(.+)$/.exec(decoded);
+    if (!match) {
+      throw AuthenticationFailed('Authentication failed: basic auth must be "{email}/token:{api_token}".');
+    }
+    const admin = await store.findAdminByTokenHash(hashSecret(match[2]!));
+    if (!admin || admin.email !== match[1]) {
+      throw AuthenticationFailed('Authentication failed: the email and API token do not match an admin.');
+    }
+    return { kind: 'admin', account: admin.account, email: admin.email };
+  }
+  throw AuthenticationFailed('Authentication failed: the Authorization header must use the Bearer or Basic scheme.');
+}
+
+export function accountIdOf(principal: Principal): number {
+  return principal.kind === 'admin' ? principal.account.id : principal.accountId;
+}
+
+/**
+ * When the request's Host is `{subdomain}.{baseDomain}`, the account it names must be the
+ * principal's. Otherwise: 404, so that whether another account exists does not leak.
+ */
+export async function checkHostAccount(
+  store: Store,
+  request: FastifyRequest,
+  baseDomain: string | undefined,
+  principal: Principal,
+): Promise<void> {
+  if (!baseDomain) return;
+  const host = request.hostname.toLowerCase();
+  const suffix = `.${baseDomain.toLowerCase()}`;
+  if (!host.endsWith(suffix)) return;
+  const subdomain = host.slice(0, -suffix.length);
+  const account = await store.findAccountBySubdomain(subdomain);
+  if (!account || account.id !== accountIdOf(principal)) throw NotFound();
+}
+
+/** Admins reach every integration of their account; a token only its own. */
+export function checkIntegrationAccess(principal: Principal, integration: string): void {
+  if (principal.kind === 'token' && principal.integration !== integration) {
+    throw Forbidden(
+      `This access token was issued for integration "${principal.integration}", not "${integration}". ` +
+        `Use a token issued for "${integration}".`,
+    );
+  }
+}

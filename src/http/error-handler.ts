@@ -1,0 +1,76 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { StoreUnavailableError } from '../store/store-errors.js';
+import {
+  ApiError,
+  BadRequest,
+  BodyTooLarge,
+  envelopeOf,
+  InternalError,
+  MalformedJson,
+  NotFound,
+  ServiceUnavailable,
+  UnprocessableEntity,
+  UnsupportedContentType,
+} from './errors.js';
+
+/** Fastify's own errors, by code, as catalogue errors. */
+const fastifyErrors: Record<string, (error: FastifyError) => ApiError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => BodyTooLarge('The request body is larger than the server accepts; send a smaller body.'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => UnsupportedContentType(),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => BadRequest('The Content-Length header does not match the body.'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => UnprocessableEntity('The request body is empty; send a JSON object.'),
+  FST_ERR_CTP_INVALID_JSON_BODY: (error) => MalformedJson(`The request body is not valid JSON: ${error.message}`),
+};
+
+/** `querystring/page[size] must be <= 100` → `Query parameter page[size] must be <= 100`. */
+function validationDetail(error: FastifyError): string {
+  const first = error.validation?.[0];
+  const where = { querystring: 'Query parameter', params: 'Path parameter', body: 'Body field', headers: 'Header' }[
+    error.validationContext ?? 'body'
+  ];
+  if (!first) return error.message;
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'required') return `${where} "${String(params.missingProperty)}" is required.`;
+  const field = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const message = first.message === 'must be object' ? 'must be a JSON object' : first.message;
+  if (!field) return `The ${error.validationContext === 'body' ? 'body' : error.validationContext} ${message}.`;
+  return `${where} "${field}" ${message}.`;
+}
+
+/** Any thrown error as a catalogue error: the single place that decides what a client sees. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreUnavailableError) return ServiceUnavailable();
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    // Well-formed but invalid bodies are 422; unreadable query strings and paths are 400.
+    const make = fastifyError.validationContext === 'body' ? UnprocessableEntity : BadRequest;
+    return make(validationDetail(fastifyError));
+  }
+  const known = fastifyError.code && fastifyErrors[fastifyError.code];
+  if (known) return known(fastifyError);
+  const status = fastifyError.statusCode;
+  if (status && status >= 400 && status < 500) {
+    return new ApiError(fastifyError.code ?? 'CLIENT_ERROR', status, status === 400 ? '1100' : '1110', fastifyError.message);
+  }
+  return InternalError();
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(function mapError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+    const apiError = toApiError(error);
+    if (apiError.statusCode >= 500) {
+      // Logged with the request id; the client sees only the catalogue's detail.
+      request.log.error({ err: error }, 'request failed');
+    }
+    if (apiError.statusCode === 503) reply.header('retry-after', '1');
+    return reply.code(apiError.statusCode).send(envelopeOf(apiError));
+  });
+
+  // Unknown paths and unknown methods on known paths alike (fastify answers 404, not 405).
+  app.setNotFoundHandler(function routeNotFound(request, reply) {
+    const path = request.url.split('?')[0];
+    const error = NotFound(`No route ${request.method} ${path}. The API reference is at /docs.`);
+    return reply.code(404).send(envelopeOf(error));
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Every error the API can answer, in one place. Handlers throw these; the one mapper in
+ * `error-handler.ts` writes the vendor envelope `{"errors":[{"code","detail","status"}]}`.
+ *
+ * Codes follow the vendor's ZIS reference: "1100" for a request the server cannot read
+ * (400-class syntax problems), "1110" for everything else it documents. Switchboard-only
+ * failures keep the same envelope so one client-side handler fits all.
+ */
+export class ApiError extends Error {
+  constructor(
+    /** Stable identifier, for logs and tests; never sent to clients. */
+    override readonly name: string,
+    readonly statusCode: number,
+    readonly code: string,
+    /** What went wrong and what to do about it. */
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+type ErrorFactory = ((detail?: string) => ApiError) & {
+  readonly errorName: string;
+  readonly statusCode: number;
+  readonly code: string;
+  readonly defaultDetail: string;
+};
+
+function defineError(name: string, statusCode: number, code: string, defaultDetail: string): ErrorFactory {
+  const factory = (detail?: string) => new ApiError(name, statusCode, code, detail ?? defaultDetail);
+  return Object.assign(factory, { errorName: name, statusCode, code, defaultDetail });
+}
+
+// --- Requests the server cannot read -------------------------------------------------
+export const BadRequest = defineError('BAD_REQUEST', 400, '1100', 'Bad Request');
+export const MalformedJson = defineError('MALFORMED_JSON', 400, '1100', 'The request body is not valid JSON.');
+export const UnsupportedContentType = defineError(
+  'UNSUPPORTED_CONTENT_TYPE',
+  400,
+  '1100',
+  'Send the body as JSON with the header "Content-Type: application/json".',
+);
+export const BodyTooLarge = defineError('BODY_TOO_LARGE', 413, '1100', 'The request body is too large.');
+
+// --- Who is asking ------------------------------------------------------------------
+export const AuthenticationFailed = defineError('AUTHENTICATION_FAILED', 401, '1110', 'Authentication failed');
+export const Forbidden = defineError('FORBIDDEN', 403, '1110', 'Forbidden');
+
+// --- What they ask for ----------------------------------------------------------------
+export const NotFound = defineError('NOT_FOUND', 404, '1110', 'Not Found');
+export const MethodNotAllowed = defineError('METHOD_NOT_ALLOWED', 405, '1110', 'Method not allowed');
+export const PreconditionFailed = defineError(
+  'PRECONDITION_FAILED',
+  412,
+  '1110',
+  'The config has changed since you read it (If-Match did not match its ETag). Read it again and retry.',
+);
+export const UnprocessableEntity = defineError('UNPROCESSABLE_ENTITY', 422, '1110', 'Unprocessable entity');
+
+// --- The server's own trouble -----------------------------------------------------------
+export const ServiceUnavailable = defineError(
+  'SERVICE_UNAVAILABLE',
+  503,
+  '1110',
+  'The database is unavailable; retry shortly.',
+);
+export const InternalError = defineError('INTERNAL_ERROR', 500, '1000', 'Internal server error');
+
+/** The whole catalogue, for documentation and the test that pins it. */
+export const errorCatalogue: readonly ErrorFactory[] = [
+  BadRequest,
+  MalformedJson,
+  UnsupportedContentType,
+  BodyTooLarge,
+  AuthenticationFailed,
+  Forbidden,
+  NotFound,
+  MethodNotAllowed,
+  PreconditionFailed,
+  UnprocessableEntity,
+  ServiceUnavailable,
+  InternalError,
+];
+
+/** The vendor's error envelope. */
+export interface ErrorEnvelope {
+  errors: { code: string; detail: string; status: string }[];
+}
+
+export function envelopeOf(error: ApiError): ErrorEnvelope {
+  return { errors: [{ code: error.code, detail: error.detail, status: String(error.statusCode) }] };
+}

@@ -1,0 +1,48 @@
+import { systemClock, type Clock } from '../clock.js';
+import { buildApp } from '../http/app.js';
+import type { Settings } from '../settings.js';
+import { openStore } from '../store/open-store.js';
+import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';
+
+/**
+ * `switchboard serve`: migrate, create first-run credentials, listen, and on SIGTERM or
+ * SIGINT stop accepting connections, finish in-flight requests, then close the database.
+ */
+export async function serve(settings: Settings, clock: Clock = systemClock): Promise<void> {
+  const store = await openStore(settings.databaseUrl);
+  await store.migrate();
+  const app = await buildApp({ store, settings, clock });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    try {
+      await app.close();
+      await store.close();
+      process.exitCode = 0;
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exitCode = 1;
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  const wasEmpty = await store.isEmpty();
+  const credentials =
+    settings.mode === 'development' ? await ensureDevCredentials(store, clock, settings.dataDir) : undefined;
+
+  await app.listen({ port: settings.port, host: settings.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
+  const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const lines = [`Switchboard listening on ${baseUrl} (${store.dialect}, ${settings.mode} mode)`];
+  if (credentials) {
+    lines.push(devCredentialsBanner(credentials, baseUrl, devCredentialsFile(settings.dataDir), wasEmpty));
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}

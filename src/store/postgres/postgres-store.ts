@@ -1,0 +1,390 @@
+import pg from 'pg';
+import { fileURLToPath } from 'node:url';
+import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import type {
+  AccessToken,
+  Account,
+  AdminIdentity,
+  ConfigChange,
+  ConfigQuery,
+  ConfigRecord,
+  Integration,
+  IntegrationKey,
+  MigrationReport,
+  NewAccessToken,
+  NewAccount,
+  NewAdminToken,
+  NewConfig,
+  NewIntegration,
+  Precondition,
+  Store,
+  WriteOutcome,
+} from '../store.js';
+import { sql } from './queries.js';
+import { scopeLike } from './scope-like.js';
+
+const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export interface PostgresOptions {
+  /** A schema to work in instead of the search_path's default; created by `migrate()`. */
+  schema?: string;
+  /** Most connections open at once (default 10). */
+  poolSize?: number;
+}
+
+type ConfigRow = {
+  id: number;
+  account_id: number;
+  integration: string;
+  scope: string;
+  config: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+};
+
+type IntegrationRow = {
+  id: number;
+  account_id: number;
+  name: string;
+  client_identifier: string;
+  client_secret_hash: string;
+  created_at: number;
+};
+
+type AccountRow = { id: number; subdomain: string; created_at: number };
+
+const toConfig = (row: ConfigRow): ConfigRecord => ({
+  id: row.id,
+  accountId: row.account_id,
+  integration: row.integration,
+  scope: row.scope,
+  configJson: row.config,
+  version: row.version,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const toIntegration = (row: IntegrationRow): Integration => ({
+  id: row.id,
+  accountId: row.account_id,
+  name: row.name,
+  clientIdentifier: row.client_identifier,
+  clientSecretHash: row.client_secret_hash,
+  createdAt: row.created_at,
+});
+
+const toAccount = (row: AccountRow): Account => ({ id: row.id, subdomain: row.subdomain, createdAt: row.created_at });
+
+/** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
+const int8AsNumber: pg.CustomTypesConfig = {
+  getTypeParser: (oid, format) =>
+    oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format),
+};
+
+const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+
+const isUniqueViolation = (error: unknown) => codeOf(error) === '23505';
+
+/** Socket errors, and SQLSTATEs that mean the server is going away, starting, or full. */
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+]);
+
+/** pg reports a dropped connection or an exhausted pool with plain Errors, told apart by message. */
+const unavailableMessage =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
+
+/** Whether an error means the database cannot be reached, rather than that a statement failed. */
+export function isConnectionFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = codeOf(error);
+  if (typeof code === 'string' && (unavailableCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  if (unavailableMessage.test(error.message)) return true;
+  // Node tries each address of a host name in turn and reports all failures together.
+  return error instanceof AggregateError && error.errors.some(isConnectionFailure);
+}
+
+/** An error thrown by caller code (`apply`, a precondition): rethrown exactly as it was. */
+class CallerError {
+  constructor(readonly error: unknown) {}
+}
+
+function callerCode<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw new CallerError(error);
+  }
+}
+
+/**
+ * The PostgreSQL store, for running several Switchboard nodes against one database. Each
+ * statement runs on a pooled connection; config writes run in a transaction that
+ * row-locks the config (`SELECT … FOR UPDATE`), so concurrent writers from any node take
+ * turns and none is lost. A write resolves after COMMIT, so it is durable. Connection
+ * failures surface as {@link StoreUnavailableError}.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly schema: string | undefined;
+  /** Operations under way, so `close()` can wait for them before ending the pool. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed: Promise<void> | undefined;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    const schema = options.schema;
+    this.schema = schema;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // Fail (503) instead of waiting forever when the database is down or the pool is exhausted.
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+      application_name: 'switchboard',
+      types: int8AsNumber,
+      // The pool awaits this before handing out a new connection; if it fails, so does the
+      // request, so no statement ever runs in the wrong schema.
+      onConnect: async (client) => {
+        // Errors while checked out surface on the next query; without a listener, one
+        // arriving between queries would crash the process.
+        client.on('error', () => {});
+        if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+      },
+    });
+    // An idle connection dropped by the server: the pool discards it and opens a new one
+    // when needed. Without a listener, the 'error' event would crash the process.
+    this.pool.on('error', () => {});
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    const migrations = readMigrations(migrationsFolder);
+    const known = migrations.at(-1)?.version ?? 0;
+    // One transaction under one advisory lock: nodes starting together take turns, the first
+    // migrates and the others find nothing left to do. Postgres DDL is transactional.
+    return this.transaction(async (client) => {
+      await client.query(sql.lockMigrations);
+      if (this.schema !== undefined) {
+        const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        if (!rowCount) await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema)}`);
+      }
+      await client.query(sql.createMigrationsTable);
+      const { rows } = await client.query<{ version: number | null }>(sql.currentSchemaVersion);
+      const from = rows[0]?.version ?? 0;
+      if (from > known) throw new DatabaseTooNewError(from, known);
+      for (const migration of migrations.filter((m) => m.version > from)) {
+        await client.query(migration.sql);
+        await client.query(sql.recordMigration, [migration.version, migration.name, Math.floor(Date.now() / 1000)]);
+      }
+      return { from, to: known };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.rows('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      // pg-pool never serves requests still queued for a connection once end() is called.
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      await this.pool.end();
+    })();
+    return this.closed;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.rows(sql.anyAccount)).length === 0;
+  }
+
+  async createAccount(input: NewAccount): Promise<Account | 'exists'> {
+    try {
+      return await this.transaction(async (client) => {
+        let row: AccountRow;
+        if (input.id === undefined) {
+          row = (await client.query<AccountRow>(sql.insertAccount, [input.subdomain, input.now])).rows[0]!;
+        } else {
+          await client.query(sql.lockAccountIds);
+          row = (await client.query<AccountRow>(sql.insertAccountWithId, [input.id, input.subdomain, input.now])).rows[0]!;
+          // Identity columns do not notice a chosen id; later generated ids must not collide.
+          await client.query(sql.advanceAccountIds);
+        }
+        await client.query(sql.insertAdminToken, [row.id, input.adminEmail, input.adminTokenHash, input.now]);
+        return toAccount(row);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'exists';
+      throw error;
+    }
+  }
+
+  async findAccountById(id: number): Promise<Account | undefined> {
+    const [row] = await this.rows<AccountRow>(sql.accountById, [id]);
+    return row && toAccount(row);
+  }
+
+  async findAccountBySubdomain(subdomain: string): Promise<Account | undefined> {
+    const [row] = await this.rows<AccountRow>(sql.accountBySubdomain, [subdomain]);
+    return row && toAccount(row);
+  }
+
+  async createAdminToken(input: NewAdminToken): Promise<void> {
+    await this.rows(sql.insertAdminToken, [input.accountId, input.email, input.tokenHash, input.now]);
+  }
+
+  async findAdminByTokenHash(tokenHash: string): Promise<AdminIdentity | undefined> {
+    const [row] = await this.rows<AccountRow & { email: string }>(sql.adminByTokenHash, [tokenHash]);
+    return row && { account: toAccount(row), email: row.email };
+  }
+
+  async createIntegration(input: NewIntegration): Promise<Integration | 'exists'> {
+    try {
+      const [row] = await this.rows<IntegrationRow>(sql.insertIntegration, [
+        input.accountId,
+        input.name,
+        input.clientIdentifier,
+        input.clientSecretHash,
+        input.now,
+      ]);
+      return toIntegration(row!);
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'exists';
+      throw error;
+    }
+  }
+
+  async findIntegration(accountId: number, name: string): Promise<Integration | undefined> {
+    const [row] = await this.rows<IntegrationRow>(sql.integrationByName, [accountId, name]);
+    return row && toIntegration(row);
+  }
+
+  async findIntegrationByClientIdentifier(identifier: string): Promise<Integration | undefined> {
+    const [row] = await this.rows<IntegrationRow>(sql.integrationByClient, [identifier]);
+    return row && toIntegration(row);
+  }
+
+  async createAccessToken(input: NewAccessToken): Promise<void> {
+    await this.rows(sql.insertAccessToken, [input.tokenHash, input.accountId, input.integration, input.now]);
+  }
+
+  async findAccessToken(tokenHash: string): Promise<AccessToken | undefined> {
+    const [row] = await this.rows<{ account_id: number; integration: string; created_at: number }>(sql.accessToken, [
+      tokenHash,
+    ]);
+    return row && { accountId: row.account_id, integration: row.integration, createdAt: row.created_at };
+  }
+
+  async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
+    const [text, operand] =
+      query.pattern.length === 1 ? [sql.listConfigsExact, query.pattern[0]] : [sql.listConfigsLike, scopeLike(query.pattern)];
+    const rows = await this.rows<ConfigRow>(text, [key.accountId, key.integration, operand, query.afterId, query.limit]);
+    return rows.map(toConfig);
+  }
+
+  async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
+    const [row] = await this.rows<ConfigRow>(sql.configByScope, [key.accountId, key.integration, scope]);
+    return row && toConfig(row);
+  }
+
+  async createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
+    const [row] = await this.rows<ConfigRow>(sql.insertConfig, [
+      key.accountId,
+      key.integration,
+      input.scope,
+      input.configJson,
+      input.now,
+      input.now,
+    ]);
+    return row ? toConfig(row) : 'exists';
+  }
+
+  updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
+    return this.transaction(async (client): Promise<WriteOutcome> => {
+      const current = await this.lockConfig(client, key, scope, change.precondition);
+      if (current.kind !== 'ok') return current;
+      const configJson = callerCode(() => change.apply(current.config.configJson));
+      const { rows } = await client.query<ConfigRow>(sql.updateConfig, [configJson, change.now, current.config.id]);
+      return { kind: 'ok', config: toConfig(rows[0]!) };
+    });
+  }
+
+  deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome> {
+    return this.transaction(async (client): Promise<WriteOutcome> => {
+      const current = await this.lockConfig(client, key, scope, precondition);
+      if (current.kind !== 'ok') return current;
+      await client.query(sql.deleteConfig, [current.config.id]);
+      return { kind: 'ok', config: undefined };
+    });
+  }
+
+  /** Inside a write: the config, row-locked until commit, or why the write cannot go ahead. */
+  private async lockConfig(
+    client: pg.PoolClient,
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+  ): Promise<{ kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' }> {
+    const { rows } = await client.query<ConfigRow>(sql.configByScopeForUpdate, [key.accountId, key.integration, scope]);
+    if (!rows[0]) return { kind: 'not_found' };
+    const config = toConfig(rows[0]);
+    if (precondition && !callerCode(() => precondition(config))) return { kind: 'precondition_failed' };
+    return { kind: 'ok', config };
+  }
+
+  /** One statement on any pooled connection (autocommit). */
+  private rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    return this.run(async () => (await this.pool.query<R>(text, values)).rows);
+  }
+
+  /** `work` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.run(async () => {
+      const client = await this.pool.connect();
+      let discard = false;
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        discard = isConnectionFailure(error);
+        if (!discard) await client.query('ROLLBACK').catch(() => (discard = true));
+        throw error;
+      } finally {
+        // A connection in an unknown state is closed rather than reused.
+        client.release(discard);
+      }
+    });
+  }
+
+  /** Tracks an operation for `close()`, and translates its errors for callers. */
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    const promise = operation();
+    this.inFlight.add(promise);
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof CallerError) throw error.error;
+      if (isConnectionFailure(error)) throw new StoreUnavailableError(error);
+      throw error;
+    } finally {
+      this.inFlight.delete(promise);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { Database } from 'better-sqlite3';
+
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: writes queued during one event-loop turn run in one transaction with one
+ * fsync, each inside its own savepoint so one failing write does not undo the others.
+ * A promise resolves only after COMMIT returns, that is after the WAL is on disk
+ * (`synchronous=FULL`), so no request is answered before its write is durable.
+ */
+export class GroupCommit {
+  private queue: PendingWrite[] = [];
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly db: Database) {}
+
+  /** Runs `write` inside the next batch's transaction; resolves once the batch is committed. */
+  enqueue<T>(write: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves when every queued write has been committed or refused. */
+  drained(): Promise<void> {
+    if (!this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const write of batch) {
+        this.db.exec('SAVEPOINT write');
+        try {
+          outcomes.push({ ok: true, value: write.run() });
+          this.db.exec('RELEASE write');
+        } catch (error) {
+          this.db.exec('ROLLBACK TO write');
+          this.db.exec('RELEASE write');
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      // BEGIN or COMMIT failed (disk full, database locked past the busy timeout):
+      // nothing in this batch is durable, so every write in it fails.
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const write of batch) write.reject(error);
+      this.notifyIdle();
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.value);
+    });
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.scheduled) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,304 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
+import type {
+  AccessToken,
+  Account,
+  AdminIdentity,
+  ConfigChange,
+  ConfigQuery,
+  ConfigRecord,
+  Integration,
+  IntegrationKey,
+  MigrationReport,
+  NewAccessToken,
+  NewAccount,
+  NewAdminToken,
+  NewConfig,
+  NewIntegration,
+  Precondition,
+  Store,
+  WriteOutcome,
+} from '../store.js';
+import { GroupCommit } from './group-commit.js';
+import { scopeGlob } from './scope-glob.js';
+import { sql } from './queries.js';
+
+const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+
+export interface SqliteOptions {
+  /** `FULL` (default): an acknowledged write survives power loss. `OFF` exists for benchmarks. */
+  synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+}
+
+interface ConfigRow {
+  id: number;
+  account_id: number;
+  integration: string;
+  scope: string;
+  config: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+interface IntegrationRow {
+  id: number;
+  account_id: number;
+  name: string;
+  client_identifier: string;
+  client_secret_hash: string;
+  created_at: number;
+}
+
+interface AccountRow {
+  id: number;
+  subdomain: string;
+  created_at: number;
+}
+
+const toConfig = (row: ConfigRow): ConfigRecord => ({
+  id: row.id,
+  accountId: row.account_id,
+  integration: row.integration,
+  scope: row.scope,
+  configJson: row.config,
+  version: row.version,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const toIntegration = (row: IntegrationRow): Integration => ({
+  id: row.id,
+  accountId: row.account_id,
+  name: row.name,
+  clientIdentifier: row.client_identifier,
+  clientSecretHash: row.client_secret_hash,
+  createdAt: row.created_at,
+});
+
+const toAccount = (row: AccountRow): Account => ({ id: row.id, subdomain: row.subdomain, createdAt: row.created_at });
+
+const isUniqueViolation = (error: unknown) =>
+  error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT');
+
+/**
+ * The embedded store: one SQLite file in WAL mode. Reads run directly; writes go through
+ * group commit, one transaction and one fsync per event-loop turn.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly writes: GroupCommit;
+  private statements: ReturnType<typeof prepareStatements> | undefined;
+
+  constructor(path: string, options: SqliteOptions = {}) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.writes = new GroupCommit(this.db);
+  }
+
+  private get q() {
+    if (!this.statements) throw new Error('SqliteStore: call migrate() before use');
+    return this.statements;
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    const migrations = readMigrations(migrationsFolder);
+    const known = migrations.at(-1)?.version ?? 0;
+    this.db.exec(sql.createMigrationsTable);
+    // IMMEDIATE takes the write lock first, so two processes starting at once migrate once.
+    const report = this.db
+      .transaction((): MigrationReport => {
+        const from = (this.db.prepare(sql.currentSchemaVersion).pluck().get() as number | null) ?? 0;
+        if (from > known) throw new DatabaseTooNewError(from, known);
+        for (const migration of migrations.filter((m) => m.version > from)) {
+          this.db.prepare(sql.recordMigration).run(migration.version, migration.name, Math.floor(Date.now() / 1000));
+          this.db.exec(migration.sql);
+        }
+        return { from, to: known };
+      })
+      .immediate();
+    this.statements = prepareStatements(this.db);
+    return report;
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    await this.writes.drained();
+    if (this.db.open) this.db.close();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return this.q.anyAccount.get() === undefined;
+  }
+
+  createAccount(input: NewAccount): Promise<Account | 'exists'> {
+    return this.writes.enqueue(() => {
+      try {
+        const row = this.q.insertAccount.get(input.id ?? null, input.subdomain, input.now) as AccountRow;
+        this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.now);
+        return toAccount(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists' as const;
+        throw error;
+      }
+    });
+  }
+
+  async findAccountById(id: number): Promise<Account | undefined> {
+    const row = this.q.accountById.get(id) as AccountRow | undefined;
+    return row && toAccount(row);
+  }
+
+  async findAccountBySubdomain(subdomain: string): Promise<Account | undefined> {
+    const row = this.q.accountBySubdomain.get(subdomain) as AccountRow | undefined;
+    return row && toAccount(row);
+  }
+
+  async createAdminToken(input: NewAdminToken): Promise<void> {
+    await this.writes.enqueue(() => this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.now));
+  }
+
+  async findAdminByTokenHash(tokenHash: string): Promise<AdminIdentity | undefined> {
+    const row = this.q.adminByTokenHash.get(tokenHash) as (AccountRow & { email: string }) | undefined;
+    return row && { account: toAccount(row), email: row.email };
+  }
+
+  createIntegration(input: NewIntegration): Promise<Integration | 'exists'> {
+    return this.writes.enqueue(() => {
+      try {
+        const row = this.q.insertIntegration.get(
+          input.accountId,
+          input.name,
+          input.clientIdentifier,
+          input.clientSecretHash,
+          input.now,
+        ) as IntegrationRow;
+        return toIntegration(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists' as const;
+        throw error;
+      }
+    });
+  }
+
+  async findIntegration(accountId: number, name: string): Promise<Integration | undefined> {
+    const row = this.q.integrationByName.get(accountId, name) as IntegrationRow | undefined;
+    return row && toIntegration(row);
+  }
+
+  async findIntegrationByClientIdentifier(identifier: string): Promise<Integration | undefined> {
+    const row = this.q.integrationByClient.get(identifier) as IntegrationRow | undefined;
+    return row && toIntegration(row);
+  }
+
+  async createAccessToken(input: NewAccessToken): Promise<void> {
+    await this.writes.enqueue(() =>
+      this.q.insertAccessToken.run(input.tokenHash, input.accountId, input.integration, input.now),
+    );
+  }
+
+  async findAccessToken(tokenHash: string): Promise<AccessToken | undefined> {
+    const row = this.q.accessToken.get(tokenHash) as
+      | { account_id: number; integration: string; created_at: number }
+      | undefined;
+    return row && { accountId: row.account_id, integration: row.integration, createdAt: row.created_at };
+  }
+
+  async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
+    const rows =
+      query.pattern.length === 1
+        ? this.q.listConfigsExact.all(key.accountId, key.integration, query.pattern[0], query.afterId, query.limit)
+        : this.q.listConfigsGlob.all(key.accountId, key.integration, scopeGlob(query.pattern), query.afterId, query.limit);
+    return (rows as ConfigRow[]).map(toConfig);
+  }
+
+  async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
+    const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
+    return row && toConfig(row);
+  }
+
+  createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
+    return this.writes.enqueue(() => {
+      try {
+        const row = this.q.insertConfig.get(
+          key.accountId,
+          key.integration,
+          input.scope,
+          input.configJson,
+          input.now,
+          input.now,
+        ) as ConfigRow;
+        return toConfig(row);
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'exists' as const;
+        throw error;
+      }
+    });
+  }
+
+  updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
+    return this.writes.enqueue((): WriteOutcome => {
+      const current = this.currentConfig(key, scope, change.precondition);
+      if (current.kind !== 'ok') return current;
+      const configJson = change.apply(current.config.configJson);
+      const row = this.q.updateConfig.get(configJson, change.now, current.config.id) as ConfigRow;
+      return { kind: 'ok', config: toConfig(row) };
+    });
+  }
+
+  deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome> {
+    return this.writes.enqueue((): WriteOutcome => {
+      const current = this.currentConfig(key, scope, precondition);
+      if (current.kind !== 'ok') return current;
+      this.q.deleteConfig.run(current.config.id);
+      return { kind: 'ok', config: undefined };
+    });
+  }
+
+  /** Inside a write: the config, or why the write cannot go ahead. */
+  private currentConfig(
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+  ): { kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' } {
+    const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
+    if (!row) return { kind: 'not_found' };
+    const config = toConfig(row);
+    if (precondition && !precondition(config)) return { kind: 'precondition_failed' };
+    return { kind: 'ok', config };
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  const p = (text: string) => db.prepare(text);
+  return {
+    anyAccount: p(sql.anyAccount),
+    insertAccount: p(sql.insertAccount),
+    accountById: p(sql.accountById),
+    accountBySubdomain: p(sql.accountBySubdomain),
+    insertAdminToken: p(sql.insertAdminToken),
+    adminByTokenHash: p(sql.adminByTokenHash),
+    insertIntegration: p(sql.insertIntegration),
+    integrationByName: p(sql.integrationByName),
+    integrationByClient: p(sql.integrationByClient),
+    insertAccessToken: p(sql.insertAccessToken),
+    accessToken: p(sql.accessToken),
+    listConfigsExact: p(sql.listConfigsExact),
+    listConfigsGlob: p(sql.listConfigsGlob),
+    configByScope: p(sql.configByScope),
+    insertConfig: p(sql.insertConfig),
+    updateConfig: p(sql.updateConfig),
+    deleteConfig: p(sql.deleteConfig),
+  };
+}

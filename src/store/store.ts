@@ -1,0 +1,170 @@
+/**
+ * The storage contract. Two implementations plug in behind it: SQLite (the embedded
+ * default) and PostgreSQL. Every method is async so either can sit behind it, and every
+ * timestamp is passed in (whole epoch seconds) so callers control time.
+ *
+ * Records use camelCase; how they are laid out in tables is each implementation's affair.
+ */
+export interface Store {
+  /** `sqlite` or `postgres`: for logs and `/readyz`. */
+  readonly dialect: 'sqlite' | 'postgres';
+
+  /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
+  migrate(): Promise<MigrationReport>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Waits for pending writes, then releases the database. */
+  close(): Promise<void>;
+  /** True when no account exists yet (first run). */
+  isEmpty(): Promise<boolean>;
+
+  // --- Accounts and admin credentials ---------------------------------------------------
+  /** Creates an account and its first admin token; `exists` when the id or subdomain is taken. */
+  createAccount(input: NewAccount): Promise<Account | 'exists'>;
+  findAccountById(id: number): Promise<Account | undefined>;
+  findAccountBySubdomain(subdomain: string): Promise<Account | undefined>;
+  /** Adds an admin API token to an account. */
+  createAdminToken(input: NewAdminToken): Promise<void>;
+  /** The admin an API token belongs to, by the token's hash. */
+  findAdminByTokenHash(tokenHash: string): Promise<AdminIdentity | undefined>;
+
+  // --- Integrations and their OAuth clients -----------------------------------------------
+  /** Registers an integration with its OAuth client; `exists` when already registered. */
+  createIntegration(input: NewIntegration): Promise<Integration | 'exists'>;
+  findIntegration(accountId: number, name: string): Promise<Integration | undefined>;
+  findIntegrationByClientIdentifier(identifier: string): Promise<Integration | undefined>;
+  /** Stores a bearer token (as its hash), bound to one account and one integration. */
+  createAccessToken(input: NewAccessToken): Promise<void>;
+  findAccessToken(tokenHash: string): Promise<AccessToken | undefined>;
+
+  // --- ZIS configs -------------------------------------------------------------------------
+  /** Configs whose scope matches the pattern, by ascending id, after `afterId`, at most `limit`. */
+  listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]>;
+  getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined>;
+  /** Creates a config; `exists` when the scope is taken. Durable before it resolves. */
+  createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'>;
+  /**
+   * Replaces a config's JSON with `change.apply(current)`, atomically: no other write to the
+   * same config can happen between the read and the write. `apply` may throw to refuse the
+   * change, and nothing is written. Durable before it resolves.
+   */
+  updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome>;
+  /** Deletes a config, atomically checking the precondition. Durable before it resolves. */
+  deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome>;
+}
+
+export interface MigrationReport {
+  /** Schema version before and after. */
+  from: number;
+  to: number;
+}
+
+export interface Account {
+  id: number;
+  subdomain: string;
+  createdAt: number;
+}
+
+export interface NewAccount {
+  /** Chosen id, or undefined for the next free one. */
+  id?: number;
+  subdomain: string;
+  adminEmail: string;
+  adminTokenHash: string;
+  now: number;
+}
+
+export interface NewAdminToken {
+  accountId: number;
+  email: string;
+  tokenHash: string;
+  now: number;
+}
+
+export interface AdminIdentity {
+  account: Account;
+  email: string;
+}
+
+export interface Integration {
+  id: number;
+  accountId: number;
+  name: string;
+  clientIdentifier: string;
+  clientSecretHash: string;
+  createdAt: number;
+}
+
+export interface NewIntegration {
+  accountId: number;
+  name: string;
+  clientIdentifier: string;
+  clientSecretHash: string;
+  now: number;
+}
+
+export interface NewAccessToken {
+  tokenHash: string;
+  accountId: number;
+  integration: string;
+  now: number;
+}
+
+export interface AccessToken {
+  accountId: number;
+  integration: string;
+  createdAt: number;
+}
+
+/** Which account's which integration a config belongs to. */
+export interface IntegrationKey {
+  accountId: number;
+  integration: string;
+}
+
+export interface ConfigRecord {
+  id: number;
+  accountId: number;
+  integration: string;
+  scope: string;
+  /** The config object as JSON text, exactly as stored. */
+  configJson: string;
+  /** Starts at 1, +1 on every write: the basis of the ETag. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * A `filter[scope]` split on its `*` wildcards: `["foo", ""]` is `foo*`; one part means an
+ * exact match. Every character in a part is literal.
+ */
+export type ScopePattern = readonly string[];
+
+export interface ConfigQuery {
+  pattern: ScopePattern;
+  /** Only configs with a greater id; 0 for the first page. */
+  afterId: number;
+  limit: number;
+}
+
+export interface NewConfig {
+  scope: string;
+  configJson: string;
+  now: number;
+}
+
+/** Checked inside the write, against the current record. */
+export type Precondition = (current: ConfigRecord) => boolean;
+
+export interface ConfigChange {
+  /** New JSON text from the current JSON text; may throw to refuse. */
+  apply: (currentJson: string) => string;
+  precondition?: Precondition;
+  now: number;
+}
+
+export type WriteOutcome =
+  | { kind: 'ok'; config: ConfigRecord | undefined }
+  | { kind: 'not_found' }
+  | { kind: 'precondition_failed' };

@@ -1,0 +1,200 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { epochSeconds, type Clock } from '../../clock.js';
+import { accountIdOf, checkIntegrationAccess, type Principal } from '../../http/authenticate.js';
+import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
+import type { IntegrationKey, Store, WriteOutcome } from '../../store/store.js';
+import { scopeProblem } from '../names.js';
+import { configOf, serialiseConfig, type ConfigBody } from './config-body.js';
+import { configListBody, singleConfigBody } from './config-json.js';
+import { etagOf, ifMatchAllows, ifNoneMatchHits } from './etag.js';
+import { mergePatch } from './merge-patch.js';
+import { parseScopeFilter } from './scope-filter.js';
+import {
+  createConfigSchema,
+  deleteConfigSchema,
+  getConfigSchema,
+  listConfigsSchema,
+  mergeConfigSchema,
+  replaceConfigSchema,
+} from './schemas.js';
+
+export interface ConfigRoutesOptions {
+  store: Store;
+  clock: Clock;
+  maxConfigBytes: number;
+  /** Resolves the request's principal (authentication, Host check). */
+  principalOf: (request: FastifyRequest) => Principal;
+}
+
+const base = '/api/services/zis/integrations/:integration/configs';
+const defaultPageSize = 100;
+
+interface IntegrationParams {
+  integration: string;
+}
+interface ScopeParams extends IntegrationParams {
+  scope: string;
+}
+interface ListQuery {
+  'filter[scope]': string;
+  'page[after]'?: number;
+  'page[size]'?: number;
+}
+
+/** The five documented ZIS Configurations endpoints, and GET of one config. */
+export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOptions): Promise<void> {
+  const { store, clock, maxConfigBytes } = options;
+
+  const keyOf = (request: FastifyRequest<{ Params: IntegrationParams }>): IntegrationKey => {
+    const principal = options.principalOf(request);
+    checkIntegrationAccess(principal, request.params.integration);
+    return { accountId: accountIdOf(principal), integration: request.params.integration };
+  };
+
+  const pathScope = (scope: string): string => {
+    const problem = scopeProblem(scope);
+    if (problem) throw BadRequest(`Invalid scope in the path: ${problem}.`);
+    return scope;
+  };
+
+  const ifMatch = (request: FastifyRequest) => {
+    const header = request.headers['if-match'];
+    return header === undefined ? undefined : (config: Parameters<typeof etagOf>[0]) => ifMatchAllows(header, config);
+  };
+
+  const written = (outcome: WriteOutcome, scope: string) => {
+    if (outcome.kind === 'not_found') throw NotFound(`No config with scope "${scope}" for this integration.`);
+    if (outcome.kind === 'precondition_failed') throw PreconditionFailed();
+    return outcome.config;
+  };
+
+  // The vendor's own samples send `page[after]=&page[size]=`: empty means absent.
+  app.addHook('preValidation', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (!query) return;
+    for (const key of ['page[after]', 'page[size]']) if (query[key] === '') delete query[key];
+  });
+
+  app.get<{ Params: IntegrationParams; Querystring: ListQuery }>(
+    base,
+    { schema: listConfigsSchema },
+    async function listConfigs(request, reply) {
+      const key = keyOf(request);
+      const filter = request.query['filter[scope]'];
+      const parsed = parseScopeFilter(filter);
+      if ('problem' in parsed) throw BadRequest(parsed.problem);
+      const size = request.query['page[size]'] ?? defaultPageSize;
+      const rows = await store.listConfigs(key, {
+        pattern: parsed.pattern,
+        afterId: request.query['page[after]'] ?? 0,
+        limit: size + 1,
+      });
+      const page = rows.slice(0, size);
+      const next = rows.length > size ? nextPageUrl(request, filter, page.at(-1)!.id, size) : undefined;
+      return reply.type('application/json').send(configListBody(page, next));
+    },
+  );
+
+  app.get<{ Params: ScopeParams }>(
+    `${base}/:scope`,
+    { schema: getConfigSchema },
+    async function getConfig(request, reply) {
+      const key = keyOf(request);
+      const scope = pathScope(request.params.scope);
+      const config = await store.getConfig(key, scope);
+      if (!config) throw NotFound(`No config with scope "${scope}" for this integration.`);
+      reply.header('etag', etagOf(config));
+      if (ifNoneMatchHits(request.headers['if-none-match'], config)) return reply.code(304).send();
+      return reply.type('application/json').send(singleConfigBody(config));
+    },
+  );
+
+  app.post<{ Params: IntegrationParams; Body: ConfigBody }>(
+    base,
+    { schema: createConfigSchema },
+    async function createConfig(request, reply) {
+      const key = keyOf(request);
+      const body = request.body;
+      const config = configOf(body);
+      if (body.scope === undefined) throw UnprocessableEntity('The body must have "scope", a string.');
+      const problem = scopeProblem(body.scope);
+      if (problem) throw UnprocessableEntity(`Invalid scope: ${problem}.`);
+      const created = await store.createConfig(key, {
+        scope: body.scope,
+        configJson: serialiseConfig(config, maxConfigBytes),
+        now: epochSeconds(clock),
+      });
+      if (created === 'exists') {
+        throw UnprocessableEntity(
+          `A config with scope "${body.scope}" already exists; change it with PUT or PATCH on its scope.`,
+        );
+      }
+      reply.header('etag', etagOf(created));
+      return reply.code(201).type('application/json').send(singleConfigBody(created));
+    },
+  );
+
+  const rejectRename = (body: ConfigBody, scope: string) => {
+    if (body?.scope !== undefined && body.scope !== scope) {
+      throw UnprocessableEntity(`The body's scope "${body.scope}" differs from the path's "${scope}"; scopes cannot be renamed.`);
+    }
+  };
+
+  app.put<{ Params: ScopeParams; Body: ConfigBody }>(
+    `${base}/:scope`,
+    { schema: replaceConfigSchema },
+    async function replaceConfig(request, reply) {
+      const key = keyOf(request);
+      const scope = pathScope(request.params.scope);
+      const config = configOf(request.body);
+      rejectRename(request.body, scope);
+      const configJson = serialiseConfig(config, maxConfigBytes);
+      const outcome = await store.updateConfig(key, scope, {
+        apply: () => configJson,
+        precondition: ifMatch(request),
+        now: epochSeconds(clock),
+      });
+      const updated = written(outcome, scope)!;
+      reply.header('etag', etagOf(updated));
+      return reply.type('application/json').send(singleConfigBody(updated));
+    },
+  );
+
+  app.patch<{ Params: ScopeParams; Body: ConfigBody }>(
+    `${base}/:scope`,
+    { schema: mergeConfigSchema },
+    async function mergeConfig(request, reply) {
+      const key = keyOf(request);
+      const scope = pathScope(request.params.scope);
+      const patch = configOf(request.body);
+      rejectRename(request.body, scope);
+      const outcome = await store.updateConfig(key, scope, {
+        // Runs inside the write, against the current config: concurrent merges never lose a key.
+        apply: (currentJson) => serialiseConfig(mergePatch(JSON.parse(currentJson), patch), maxConfigBytes),
+        precondition: ifMatch(request),
+        now: epochSeconds(clock),
+      });
+      const updated = written(outcome, scope)!;
+      reply.header('etag', etagOf(updated));
+      return reply.type('application/json').send(singleConfigBody(updated));
+    },
+  );
+
+  app.delete<{ Params: ScopeParams }>(
+    `${base}/:scope`,
+    { schema: deleteConfigSchema },
+    async function deleteConfig(request, reply) {
+      const key = keyOf(request);
+      const scope = pathScope(request.params.scope);
+      written(await store.deleteConfig(key, scope, ifMatch(request)), scope);
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** The absolute URL of the next page: the same filter and size, after the last id seen. */
+function nextPageUrl(request: FastifyRequest, filter: string, afterId: number, size: number): string {
+  const path = request.url.split('?')[0];
+  const query = new URLSearchParams({ 'filter[scope]': filter, 'page[after]': String(afterId), 'page[size]': String(size) });
+  return `${request.protocol}://${request.host}${path}?${query.toString()}`;
+}

@@ -1,0 +1,149 @@
+import { integrationNamePattern, maxScopeLength } from '../names.js';
+
+/**
+ * Route schemas: fastify validates params, query strings and body shapes with them, and the
+ * OpenAPI document at `/openapi.json` is generated from them. Rules that need a sentence to
+ * explain (scope characters, `config` vs `Config`, sizes) are checked in the handlers.
+ */
+const errorEnvelope = {
+  type: 'object',
+  properties: {
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { code: { type: 'string' }, detail: { type: 'string' }, status: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const config = {
+  type: 'object',
+  properties: {
+    config: { type: 'object', additionalProperties: true, description: 'The config JSON object' },
+    created_at: { type: 'string', format: 'date-time' },
+    id: { type: 'integer' },
+    integration: { type: 'string' },
+    scope: { type: 'string' },
+    updated_at: { type: 'string', format: 'date-time' },
+    zendesk_account_id: { type: 'integer' },
+  },
+} as const;
+
+const singleConfig = { type: 'object', properties: { config } } as const;
+
+const integrationParam = {
+  type: 'string',
+  pattern: integrationNamePattern,
+  description: 'Name of the integration.',
+} as const;
+
+const integrationParams = {
+  type: 'object',
+  required: ['integration'],
+  properties: { integration: integrationParam },
+} as const;
+
+const scopeParams = {
+  type: 'object',
+  required: ['integration', 'scope'],
+  properties: {
+    integration: integrationParam,
+    scope: {
+      type: 'string',
+      maxLength: maxScopeLength,
+      description: 'Scope of the config; URL-encode special characters ("foo/bar" as "foo%2Fbar").',
+    },
+  },
+} as const;
+
+const configBody = (description: string) =>
+  ({
+    type: 'object',
+    description,
+    properties: {
+      config: { type: 'object', additionalProperties: true },
+      Config: { type: 'object', additionalProperties: true, description: 'Accepted spelling of "config".' },
+      scope: { type: 'string' },
+    },
+  }) as const;
+
+const bearer: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...errorEnvelope }]));
+
+export const listConfigsSchema = {
+  summary: 'Show Configuration',
+  description:
+    'Configs whose scope matches filter[scope] ("*" matches any run of characters), by ascending id, in cursor pages.',
+  tags: ['ZIS Configurations'],
+  security: bearer,
+  params: integrationParams,
+  querystring: {
+    type: 'object',
+    required: ['filter[scope]'],
+    properties: {
+      'filter[scope]': { type: 'string', description: 'Scope, with "*" as a wildcard.' },
+      'page[after]': { type: 'integer', minimum: 0, description: 'The id of the last config of the previous page.' },
+      'page[size]': { type: 'integer', minimum: 1, maximum: 100, default: 100, description: 'Configs per page.' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        configs: { type: 'array', items: config },
+        links: { type: 'object', properties: { next: { type: 'string' } } },
+        meta: { type: 'object', properties: { has_more: { type: 'boolean' } } },
+        next: { type: ['string', 'null'] },
+      },
+    },
+    ...errors(400, 401, 403, 404),
+  },
+};
+
+export const getConfigSchema = {
+  summary: 'Show one configuration (Switchboard extension)',
+  tags: ['ZIS Configurations'],
+  security: bearer,
+  params: scopeParams,
+  response: { 200: singleConfig, ...errors(400, 401, 403, 404) },
+};
+
+export const createConfigSchema = {
+  summary: 'Create Configuration',
+  tags: ['ZIS Configurations'],
+  security: bearer,
+  params: integrationParams,
+  body: configBody('{"config": {...}, "scope": "..."}'),
+  response: { 201: singleConfig, ...errors(400, 401, 403, 413, 422) },
+};
+
+export const replaceConfigSchema = {
+  summary: 'Update Configuration',
+  description: 'Replaces the whole config. Honours If-Match (412 on mismatch).',
+  tags: ['ZIS Configurations'],
+  security: bearer,
+  params: scopeParams,
+  body: configBody('{"config": {...}}'),
+  response: { 200: singleConfig, ...errors(400, 401, 403, 404, 412, 413, 422) },
+};
+
+export const mergeConfigSchema = {
+  summary: 'Merge Configuration',
+  description: 'JSON Merge Patch (RFC 7396): objects merge, null removes a key. Honours If-Match (412 on mismatch).',
+  tags: ['ZIS Configurations'],
+  security: bearer,
+  params: scopeParams,
+  body: configBody('{"config": {...}}'),
+  response: { 200: singleConfig, ...errors(400, 401, 403, 404, 412, 413, 422) },
+};
+
+export const deleteConfigSchema = {
+  summary: 'Delete Configuration',
+  tags: ['ZIS Configurations'],
+  security: bearer,
+  params: scopeParams,
+  response: { 204: { type: 'null', description: 'Deleted' }, ...errors(400, 401, 403, 404, 412) },
+};

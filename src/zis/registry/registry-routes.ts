@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { registerIntegration } from '../../accounts/provision.js';
+import type { Clock } from '../../clock.js';
+import type { Principal } from '../../http/authenticate.js';
+import { AuthenticationFailed, UnprocessableEntity } from '../../http/errors.js';
+import type { Store } from '../../store/store.js';
+import { integrationNamePattern } from '../names.js';
+
+export interface RegistryRoutesOptions {
+  store: Store;
+  clock: Clock;
+  principalOf: (request: FastifyRequest) => Principal;
+}
+
+/**
+ * `POST /api/services/zis/registry/{integration}`: an admin registers an integration and
+ * gets its OAuth client, whose secret is shown this once.
+ */
+export async function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {
+  app.post<{ Params: { integration: string } }>(
+    '/api/services/zis/registry/:integration',
+    {
+      schema: {
+        summary: 'Register an integration',
+        description: 'Admin credentials. Returns the OAuth client for the integration; the secret is shown only here.',
+        tags: ['ZIS Registry'],
+        security: [{ adminBasicAuth: [] }],
+        params: {
+          type: 'object',
+          required: ['integration'],
+          properties: { integration: { type: 'string', pattern: integrationNamePattern } },
+        },
+      },
+    },
+    async function registerIntegrationRoute(request, reply) {
+      const principal = options.principalOf(request);
+      if (principal.kind !== 'admin') {
+        throw AuthenticationFailed('Registering an integration takes admin credentials: basic auth "{email}/token:{api_token}".');
+      }
+      const name = request.params.integration;
+      const registered = await registerIntegration(options.store, options.clock, principal.account.id, name);
+      if (registered === 'exists') {
+        throw UnprocessableEntity(
+          `Integration "${name}" is already registered on this account. Its OAuth client secret was shown when it was registered.`,
+        );
+      }
+      return reply.code(201).send({
+        description: '',
+        zendesk_oauth_client: {
+          id: registered.integration.id,
+          identifier: registered.integration.clientIdentifier,
+          secret: registered.clientSecret,
+        },
+      });
+    },
+  );
+}
