@@ -18,6 +18,10 @@ export interface Settings {
   logLevel: string;
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  shutdownGraceMs: number;
+  /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
+  sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
 }
 
 type Env = Record<string, string | undefined>;
@@ -32,7 +36,10 @@ function integerSetting(name: string, raw: string | undefined, fallback: number,
 }
 
 /** Settings from the environment, with flags (already parsed) taking precedence. */
-export function loadSettings(env: Env = process.env, flags: Partial<Record<'port' | 'host' | 'database', string>> = {}): Settings {
+export function loadSettings(
+  env: Env = process.env,
+  flags: Partial<Record<'port' | 'host' | 'database', string>> = {},
+): Settings {
   const mode = env.SWITCHBOARD_MODE ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
   if (mode !== 'development' && mode !== 'production') {
     throw new Error(`SWITCHBOARD_MODE must be "development" or "production"; got "${mode}"`);
@@ -43,7 +50,13 @@ export function loadSettings(env: Env = process.env, flags: Partial<Record<'port
     databaseUrl: flags.database ?? env.DATABASE_URL ?? defaultDatabaseUrl,
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
-    bodyLimit: integerSetting('SWITCHBOARD_BODY_LIMIT', env.SWITCHBOARD_BODY_LIMIT, 1024 * 1024, 1024, 100 * 1024 * 1024),
+    bodyLimit: integerSetting(
+      'SWITCHBOARD_BODY_LIMIT',
+      env.SWITCHBOARD_BODY_LIMIT,
+      1024 * 1024,
+      1024,
+      100 * 1024 * 1024,
+    ),
     maxConfigBytes: integerSetting(
       'SWITCHBOARD_MAX_CONFIG_BYTES',
       env.SWITCHBOARD_MAX_CONFIG_BYTES,
@@ -54,5 +67,21 @@ export function loadSettings(env: Env = process.env, flags: Partial<Record<'port
     dataDir: env.SWITCHBOARD_DATA_DIR ?? './data',
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: env.SWITCHBOARD_TRUST_PROXY === 'true',
+    shutdownGraceMs: integerSetting(
+      'SWITCHBOARD_SHUTDOWN_GRACE_MS',
+      env.SWITCHBOARD_SHUTDOWN_GRACE_MS,
+      10_000,
+      0,
+      600_000,
+    ),
+    sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
   };
+}
+
+function sqliteSynchronous(raw: string | undefined): Settings['sqliteSynchronous'] {
+  const value = (raw ?? 'FULL').toUpperCase();
+  if (value !== 'FULL' && value !== 'NORMAL' && value !== 'OFF') {
+    throw new Error(`SWITCHBOARD_SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF; got "${raw}"`);
+  }
+  return value;
 }

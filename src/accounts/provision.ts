@@ -65,7 +65,12 @@ export async function registerIntegration(
 }
 
 /** Issues a bearer token for one integration of one account. Shown once. */
-export async function issueAccessToken(store: Store, clock: Clock, accountId: number, integration: string): Promise<string> {
+export async function issueAccessToken(
+  store: Store,
+  clock: Clock,
+  accountId: number,
+  integration: string,
+): Promise<string> {
   const token = generateSecret('sbzt_');
   await store.createAccessToken({ tokenHash: hashSecret(token), accountId, integration, now: epochSeconds(clock) });
   return token;

@@ -52,7 +52,11 @@ export async function accountsCreate(
     if (!Number.isSafeInteger(id) || id < 1) throw new UsageError(`--id must be a positive integer; got "${flags.id}"`);
   }
   await withStore(settings, async (store) => {
-    const created = await createAccount(store, systemClock, { subdomain: flags.subdomain, id, adminEmail: flags.email });
+    const created = await createAccount(store, systemClock, {
+      subdomain: flags.subdomain,
+      id,
+      adminEmail: flags.email,
+    });
     if (created === 'exists') {
       throw new UsageError(`An account with subdomain "${flags.subdomain}"${id ? ` or id ${id}` : ''} already exists`);
     }

@@ -4,7 +4,10 @@ import { serve } from '../server/serve.js';
 import { accountsCreate, migrate, tokensCreate } from './commands.js';
 
 const databaseOption = () =>
-  new Option('--database <url>', 'sqlite:PATH or postgres://… (default: env DATABASE_URL, else sqlite:./data/switchboard.db)');
+  new Option(
+    '--database <url>',
+    'sqlite:PATH or postgres://… (default: env DATABASE_URL, else sqlite:./data/switchboard.db)',
+  );
 
 const program = new Command()
   .name('switchboard')

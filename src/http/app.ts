@@ -13,7 +13,9 @@ import { authenticate, checkHostAccount, type Principal } from './authenticate.j
 import { installErrorHandling } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export interface AppOptions {
   store: Store;
@@ -52,7 +54,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Method, path, status and time only: bodies (configs, metadata) are never logged.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request',
     );
   });

@@ -5,8 +5,7 @@ import { AuthenticationFailed, Forbidden, NotFound } from './errors.js';
 
 /** Who a request acts for: an account's admin, or a bearer token bound to one integration. */
 export type Principal =
-  | { kind: 'admin'; account: Account; email: string }
-  | { kind: 'token'; accountId: number; integration: string };
+  { kind: 'admin'; account: Account; email: string } | { kind: 'token'; accountId: number; integration: string };
 
 const basicPrefix = /^basic\s+/i;
 const bearerPrefix = /^bearer\s+/i;

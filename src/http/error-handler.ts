@@ -15,7 +15,8 @@ import {
 
 /** Fastify's own errors, by code, as catalogue errors. */
 const fastifyErrors: Record<string, (error: FastifyError) => ApiError> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => BodyTooLarge('The request body is larger than the server accepts; send a smaller body.'),
+  FST_ERR_CTP_BODY_TOO_LARGE: () =>
+    BodyTooLarge('The request body is larger than the server accepts; send a smaller body.'),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () => UnsupportedContentType(),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => BadRequest('The Content-Length header does not match the body.'),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => UnprocessableEntity('The request body is empty; send a JSON object.'),
@@ -51,14 +52,22 @@ export function toApiError(error: unknown): ApiError {
   if (known) return known(fastifyError);
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
-    return new ApiError(fastifyError.code ?? 'CLIENT_ERROR', status, status === 400 ? '1100' : '1110', fastifyError.message);
+    return new ApiError(
+      fastifyError.code ?? 'CLIENT_ERROR',
+      status,
+      status === 400 ? '1100' : '1110',
+      fastifyError.message,
+    );
   }
   return InternalError();
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(function mapError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-    const apiError = toApiError(error);
+    const emptyBody = (error as FastifyError).validationContext === 'body' && request.body === undefined;
+    const apiError = emptyBody
+      ? UnprocessableEntity('The request body is empty; send a JSON object.')
+      : toApiError(error);
     if (apiError.statusCode >= 500) {
       // Logged with the request id; the client sees only the catalogue's detail.
       request.log.error({ err: error }, 'request failed');

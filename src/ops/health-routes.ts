@@ -7,12 +7,16 @@ export async function healthRoutes(app: FastifyInstance, options: { store: Store
     return { status: 'ok' };
   });
 
-  app.get('/readyz', { schema: { tags: ['Operations'], summary: 'Readiness: the database answers' } }, async function readyz(_request, reply) {
-    try {
-      await options.store.ping();
-      return { status: 'ready', database: options.store.dialect };
-    } catch {
-      return reply.code(503).send({ status: 'unavailable', database: options.store.dialect });
-    }
-  });
+  app.get(
+    '/readyz',
+    { schema: { tags: ['Operations'], summary: 'Readiness: the database answers' } },
+    async function readyz(_request, reply) {
+      try {
+        await options.store.ping();
+        return { status: 'ready', database: options.store.dialect };
+      } catch {
+        return reply.code(503).send({ status: 'unavailable', database: options.store.dialect });
+      }
+    },
+  );
 }

@@ -23,7 +23,11 @@ export const devCredentialsFile = (dataDir: string) => join(dataDir, 'dev-creden
  * integration `my_integration` and a ZIS token for it. Returns the credentials, new or
  * kept from an earlier first run, or undefined when there are none to show.
  */
-export async function ensureDevCredentials(store: Store, clock: Clock, dataDir: string): Promise<DevCredentials | undefined> {
+export async function ensureDevCredentials(
+  store: Store,
+  clock: Clock,
+  dataDir: string,
+): Promise<DevCredentials | undefined> {
   const file = devCredentialsFile(dataDir);
   if (!(await store.isEmpty())) {
     if (!existsSync(file)) return undefined;
@@ -56,7 +60,12 @@ export async function ensureDevCredentials(store: Store, clock: Clock, dataDir: 
 }
 
 /** The lines a new user reads: what was created and a curl line that works as printed. */
-export function devCredentialsBanner(credentials: DevCredentials, baseUrl: string, file: string, isNew: boolean): string {
+export function devCredentialsBanner(
+  credentials: DevCredentials,
+  baseUrl: string,
+  file: string,
+  isNew: boolean,
+): string {
   const url = `${baseUrl}/api/services/zis/integrations/${credentials.integration}/configs`;
   return [
     isNew ? 'First run: created a development account.' : 'Development account (created on first run):',

@@ -9,7 +9,7 @@ import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from '
  * SIGINT stop accepting connections, finish in-flight requests, then close the database.
  */
 export async function serve(settings: Settings, clock: Clock = systemClock): Promise<void> {
-  const store = await openStore(settings.databaseUrl);
+  const store = await openStore(settings.databaseUrl, { synchronous: settings.sqliteSynchronous });
   await store.migrate();
   const app = await buildApp({ store, settings, clock });
 
@@ -19,7 +19,14 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
+      // Keep-alive connections that finish their request during the close would hold it open
+      // until their keep-alive timeout: close each as soon as it is idle, and after the grace
+      // period close whatever is left.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => app.server.closeAllConnections(), settings.shutdownGraceMs);
       await app.close();
+      clearInterval(sweep);
+      clearTimeout(deadline);
       await store.close();
       process.exitCode = 0;
     } catch (error) {

@@ -165,6 +165,4 @@ export interface ConfigChange {
 }
 
 export type WriteOutcome =
-  | { kind: 'ok'; config: ConfigRecord | undefined }
-  | { kind: 'not_found' }
-  | { kind: 'precondition_failed' };
+  { kind: 'ok'; config: ConfigRecord | undefined } | { kind: 'not_found' } | { kind: 'precondition_failed' };

@@ -34,7 +34,15 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
   });
 
   describe('documented statuses of every endpoint', () => {
-    const cases: { name: string; method: string; url: string; body?: unknown; raw?: string; auth?: string | null; status: number }[] = [
+    const cases: {
+      name: string;
+      method: string;
+      url: string;
+      body?: unknown;
+      raw?: string;
+      auth?: string | null;
+      status: number;
+    }[] = [
       // Show Configuration
       { name: 'list 200', method: 'GET', url: `${path()}?filter[scope]=my_scope`, status: 200 },
       { name: 'list 400 without filter[scope]', method: 'GET', url: path(), status: 400 },
@@ -43,14 +51,40 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
       // Create Configuration
       { name: 'create 201', method: 'POST', url: path(), body: { scope: 'new', config: { a: 1 } }, status: 201 },
       { name: 'create 400 malformed JSON', method: 'POST', url: path(), raw: '{"scope":', status: 400 },
-      { name: 'create 401 bad token', method: 'POST', url: path(), body: { scope: 'x', config: {} }, auth: 'Bearer nope', status: 401 },
-      { name: 'create 422 existing scope', method: 'POST', url: path(), body: { scope: 'my_scope', config: {} }, status: 422 },
+      {
+        name: 'create 401 bad token',
+        method: 'POST',
+        url: path(),
+        body: { scope: 'x', config: {} },
+        auth: 'Bearer nope',
+        status: 401,
+      },
+      {
+        name: 'create 422 existing scope',
+        method: 'POST',
+        url: path(),
+        body: { scope: 'my_scope', config: {} },
+        status: 422,
+      },
       // Update Configuration
       { name: 'update 200', method: 'PUT', url: `${path()}/my_scope`, body: { config: { b: 2 } }, status: 200 },
       { name: 'update 400 malformed JSON', method: 'PUT', url: `${path()}/my_scope`, raw: '{', status: 400 },
-      { name: 'update 401 no token', method: 'PUT', url: `${path()}/my_scope`, body: { config: {} }, auth: null, status: 401 },
+      {
+        name: 'update 401 no token',
+        method: 'PUT',
+        url: `${path()}/my_scope`,
+        body: { config: {} },
+        auth: null,
+        status: 401,
+      },
       { name: 'update 404 missing scope', method: 'PUT', url: `${path()}/missing`, body: { config: {} }, status: 404 },
-      { name: 'update 422 config not an object', method: 'PUT', url: `${path()}/my_scope`, body: { config: 5 }, status: 422 },
+      {
+        name: 'update 422 config not an object',
+        method: 'PUT',
+        url: `${path()}/my_scope`,
+        body: { config: 5 },
+        status: 422,
+      },
       // Merge Configuration
       { name: 'merge 200', method: 'PATCH', url: `${path()}/my_scope`, body: { config: { c: 3 } }, status: 200 },
       { name: 'merge 400 malformed JSON', method: 'PATCH', url: `${path()}/my_scope`, raw: 'nope', status: 400 },
@@ -117,7 +151,9 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
 
   it('PUT overwrites the whole config; PATCH is a JSON merge patch (RFC 7396)', async () => {
     await req('PUT', `${path()}/my_scope`, { body: { config: { a: { b: 1, c: [1, 2] }, keep: true, drop: 1 } } });
-    const merged = await req('PATCH', `${path()}/my_scope`, { body: { config: { a: { b: null, c: [3], d: 'x' }, drop: null } } });
+    const merged = await req('PATCH', `${path()}/my_scope`, {
+      body: { config: { a: { b: null, c: [3], d: 'x' }, drop: null } },
+    });
     expect(merged.status).toBe(200);
     expect(merged.json.config.config).toEqual({ a: { c: [3], d: 'x' }, keep: true });
     const replaced = await req('PUT', `${path()}/my_scope`, { body: { config: { only: 1 } } });
@@ -127,7 +163,9 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
   it('lists with * anywhere, literal % and _, ordered by id, in cursor pages', async () => {
     await req('POST', path(), { body: { scope: 'foo%x', config: {} } });
     const scopes = async (filter: string) =>
-      (await req('GET', `${path()}?filter[scope]=${encodeURIComponent(filter)}`)).json.configs.map((c: { scope: string }) => c.scope);
+      (await req('GET', `${path()}?filter[scope]=${encodeURIComponent(filter)}`)).json.configs.map(
+        (c: { scope: string }) => c.scope,
+      );
     expect(await scopes('foo*')).toEqual(['foo/bar', 'foo_baz', 'foo%x']);
     expect(await scopes('*bar')).toEqual(['foo/bar']);
     expect(await scopes('f*_*')).toEqual(['foo_baz']);
@@ -168,7 +206,10 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
     expect(etag).toMatch(/^"\d+-\d+"$/);
     expect((await req('GET', `${path()}/my_scope`, { headers: { 'if-none-match': etag } })).status).toBe(304);
 
-    const patched = await req('PATCH', `${path()}/my_scope`, { body: { config: { v: 2 } }, headers: { 'if-match': etag } });
+    const patched = await req('PATCH', `${path()}/my_scope`, {
+      body: { config: { v: 2 } },
+      headers: { 'if-match': etag },
+    });
     expect(patched.status).toBe(200);
     const newTag = patched.headers.get('etag')!;
     expect(newTag).not.toBe(etag);
@@ -186,7 +227,9 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
 
   it('applies 50 concurrent PATCHes that each add a different key without losing one', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => req('PATCH', `${path()}/my_scope`, { body: { config: { [`key${i}`]: i } } })),
+      Array.from({ length: 50 }, (_, i) =>
+        req('PATCH', `${path()}/my_scope`, { body: { config: { [`key${i}`]: i } } }),
+      ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
     const config = (await req('GET', `${path()}/my_scope`)).json.config.config;
@@ -202,13 +245,17 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
     const theirs = { token: stranger.tokens.my_integration };
     expect((await call(server.baseUrl, 'GET', `${path()}/my_scope`, theirs)).status).toBe(404);
     expect((await call(server.baseUrl, 'GET', `${path()}?filter[scope]=*`, theirs)).json.configs).toEqual([]);
-    expect((await call(server.baseUrl, 'PATCH', `${path()}/my_scope`, { ...theirs, body: { config: { x: 1 } } })).status).toBe(404);
+    expect(
+      (await call(server.baseUrl, 'PATCH', `${path()}/my_scope`, { ...theirs, body: { config: { x: 1 } } })).status,
+    ).toBe(404);
     expect((await call(server.baseUrl, 'DELETE', `${path()}/my_scope`, theirs)).status).toBe(404);
     expect((await req('GET', `${path()}/my_scope`)).json.config.config).toEqual({ name: 'my_scope', n: 1 });
   });
 
   it('lets the account admin use basic auth {email}/token:{api_token}', async () => {
-    const response = await call(server.baseUrl, 'GET', `${path('other_integration')}?filter[scope]=*`, { auth: tenant.adminAuth });
+    const response = await call(server.baseUrl, 'GET', `${path('other_integration')}?filter[scope]=*`, {
+      auth: tenant.adminAuth,
+    });
     expect(response.status).toBe(200);
     const wrongEmail = 'Basic ' + Buffer.from(`someone@else/token:${tenant.apiToken}`).toString('base64');
     expect((await call(server.baseUrl, 'GET', `${path()}?filter[scope]=*`, { auth: wrongEmail })).status).toBe(401);

@@ -21,7 +21,9 @@ import type {
   Store,
   WriteOutcome,
 } from '../store.js';
+import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { sql } from './queries.js';
+import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from './rows.js';
 import { scopeLike } from './scope-like.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -33,92 +35,19 @@ export interface PostgresOptions {
   poolSize?: number;
 }
 
-type ConfigRow = {
-  id: number;
-  account_id: number;
-  integration: string;
-  scope: string;
-  config: string;
-  version: number;
-  created_at: number;
-  updated_at: number;
-};
-
-type IntegrationRow = {
-  id: number;
-  account_id: number;
-  name: string;
-  client_identifier: string;
-  client_secret_hash: string;
-  created_at: number;
-};
-
-type AccountRow = { id: number; subdomain: string; created_at: number };
-
-const toConfig = (row: ConfigRow): ConfigRecord => ({
-  id: row.id,
-  accountId: row.account_id,
-  integration: row.integration,
-  scope: row.scope,
-  configJson: row.config,
-  version: row.version,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-const toIntegration = (row: IntegrationRow): Integration => ({
-  id: row.id,
-  accountId: row.account_id,
-  name: row.name,
-  clientIdentifier: row.client_identifier,
-  clientSecretHash: row.client_secret_hash,
-  createdAt: row.created_at,
-});
-
-const toAccount = (row: AccountRow): Account => ({ id: row.id, subdomain: row.subdomain, createdAt: row.created_at });
-
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
 const int8AsNumber: pg.CustomTypesConfig = {
   getTypeParser: (oid, format) =>
     oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format),
 };
 
+/**
+ * PostgreSQL text cannot hold U+0000 and rejects a parameter containing it, so no stored
+ * scope has one: a lookup with one finds nothing, as it does in SQLite.
+ */
+const hasNul = (text: string) => text.includes('\u0000');
+
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
-
-const isUniqueViolation = (error: unknown) => codeOf(error) === '23505';
-
-/** Socket errors, and SQLSTATEs that mean the server is going away, starting, or full. */
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-]);
-
-/** pg reports a dropped connection or an exhausted pool with plain Errors, told apart by message. */
-const unavailableMessage =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
-
-/** Whether an error means the database cannot be reached, rather than that a statement failed. */
-export function isConnectionFailure(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = codeOf(error);
-  if (typeof code === 'string' && (unavailableCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
-  if (unavailableMessage.test(error.message)) return true;
-  // Node tries each address of a host name in turn and reports all failures together.
-  return error instanceof AggregateError && error.errors.some(isConnectionFailure);
-}
 
 /** An error thrown by caller code (`apply`, a precondition): rethrown exactly as it was. */
 class CallerError {
@@ -181,7 +110,8 @@ export class PostgresStore implements Store {
     return this.transaction(async (client) => {
       await client.query(sql.lockMigrations);
       if (this.schema !== undefined) {
-        const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.schema]);
+        const { rowCount } = await client.query(sql.schemaExists, [this.schema]);
+        // Identifiers cannot be parameters, so this one statement is built here.
         if (!rowCount) await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema)}`);
       }
       await client.query(sql.createMigrationsTable);
@@ -221,7 +151,8 @@ export class PostgresStore implements Store {
           row = (await client.query<AccountRow>(sql.insertAccount, [input.subdomain, input.now])).rows[0]!;
         } else {
           await client.query(sql.lockAccountIds);
-          row = (await client.query<AccountRow>(sql.insertAccountWithId, [input.id, input.subdomain, input.now])).rows[0]!;
+          row = (await client.query<AccountRow>(sql.insertAccountWithId, [input.id, input.subdomain, input.now]))
+            .rows[0]!;
           // Identity columns do not notice a chosen id; later generated ids must not collide.
           await client.query(sql.advanceAccountIds);
         }
@@ -291,13 +222,23 @@ export class PostgresStore implements Store {
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
+    if (query.pattern.some(hasNul)) return [];
     const [text, operand] =
-      query.pattern.length === 1 ? [sql.listConfigsExact, query.pattern[0]] : [sql.listConfigsLike, scopeLike(query.pattern)];
-    const rows = await this.rows<ConfigRow>(text, [key.accountId, key.integration, operand, query.afterId, query.limit]);
+      query.pattern.length === 1
+        ? [sql.listConfigsExact, query.pattern[0]]
+        : [sql.listConfigsLike, scopeLike(query.pattern)];
+    const rows = await this.rows<ConfigRow>(text, [
+      key.accountId,
+      key.integration,
+      operand,
+      query.afterId,
+      query.limit,
+    ]);
     return rows.map(toConfig);
   }
 
   async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
+    if (hasNul(scope)) return undefined;
     const [row] = await this.rows<ConfigRow>(sql.configByScope, [key.accountId, key.integration, scope]);
     return row && toConfig(row);
   }
@@ -340,6 +281,7 @@ export class PostgresStore implements Store {
     scope: string,
     precondition: Precondition | undefined,
   ): Promise<{ kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' }> {
+    if (hasNul(scope)) return { kind: 'not_found' };
     const { rows } = await client.query<ConfigRow>(sql.configByScopeForUpdate, [key.accountId, key.integration, scope]);
     if (!rows[0]) return { kind: 'not_found' };
     const config = toConfig(rows[0]);

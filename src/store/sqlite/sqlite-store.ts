@@ -166,7 +166,9 @@ export class SqliteStore implements Store {
   }
 
   async createAdminToken(input: NewAdminToken): Promise<void> {
-    await this.writes.enqueue(() => this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.now));
+    await this.writes.enqueue(() =>
+      this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.now),
+    );
   }
 
   async findAdminByTokenHash(tokenHash: string): Promise<AdminIdentity | undefined> {
@@ -210,8 +212,7 @@ export class SqliteStore implements Store {
 
   async findAccessToken(tokenHash: string): Promise<AccessToken | undefined> {
     const row = this.q.accessToken.get(tokenHash) as
-      | { account_id: number; integration: string; created_at: number }
-      | undefined;
+      { account_id: number; integration: string; created_at: number } | undefined;
     return row && { accountId: row.account_id, integration: row.integration, createdAt: row.created_at };
   }
 
@@ -219,7 +220,13 @@ export class SqliteStore implements Store {
     const rows =
       query.pattern.length === 1
         ? this.q.listConfigsExact.all(key.accountId, key.integration, query.pattern[0], query.afterId, query.limit)
-        : this.q.listConfigsGlob.all(key.accountId, key.integration, scopeGlob(query.pattern), query.afterId, query.limit);
+        : this.q.listConfigsGlob.all(
+            key.accountId,
+            key.integration,
+            scopeGlob(query.pattern),
+            query.afterId,
+            query.limit,
+          );
     return (rows as ConfigRow[]).map(toConfig);
   }
 

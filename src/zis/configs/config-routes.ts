@@ -136,7 +136,9 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
 
   const rejectRename = (body: ConfigBody, scope: string) => {
     if (body?.scope !== undefined && body.scope !== scope) {
-      throw UnprocessableEntity(`The body's scope "${body.scope}" differs from the path's "${scope}"; scopes cannot be renamed.`);
+      throw UnprocessableEntity(
+        `The body's scope "${body.scope}" differs from the path's "${scope}"; scopes cannot be renamed.`,
+      );
     }
   };
 
@@ -195,6 +197,10 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
 /** The absolute URL of the next page: the same filter and size, after the last id seen. */
 function nextPageUrl(request: FastifyRequest, filter: string, afterId: number, size: number): string {
   const path = request.url.split('?')[0];
-  const query = new URLSearchParams({ 'filter[scope]': filter, 'page[after]': String(afterId), 'page[size]': String(size) });
+  const query = new URLSearchParams({
+    'filter[scope]': filter,
+    'page[after]': String(afterId),
+    'page[size]': String(size),
+  });
   return `${request.protocol}://${request.host}${path}?${query.toString()}`;
 }

@@ -25,7 +25,7 @@ function clientCredentials(body: TokenRequest, authorization: string | undefined
       return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
     }
   }
-  throw BadRequest('Send client_id and client_secret (the integration\'s zendesk_oauth_client identifier and secret).');
+  throw BadRequest("Send client_id and client_secret (the integration's zendesk_oauth_client identifier and secret).");
 }
 
 /**
@@ -40,7 +40,7 @@ export async function oauthTokenRoutes(app: FastifyInstance, options: { store: S
     {
       schema: {
         summary: 'Issue a ZIS access token',
-        description: 'OAuth 2.0 client_credentials grant for an integration\'s zendesk_oauth_client.',
+        description: "OAuth 2.0 client_credentials grant for an integration's zendesk_oauth_client.",
         tags: ['ZIS Registry'],
         body: {
           type: 'object',
@@ -61,11 +61,17 @@ export async function oauthTokenRoutes(app: FastifyInstance, options: { store: S
       const credentials = clientCredentials(body, request.headers.authorization);
       const integration = await options.store.findIntegrationByClientIdentifier(credentials.id);
       if (!integration || !secretMatchesHash(credentials.secret, integration.clientSecretHash)) {
-        throw AuthenticationFailed('Authentication failed: client_id and client_secret do not match a registered integration.');
+        throw AuthenticationFailed(
+          'Authentication failed: client_id and client_secret do not match a registered integration.',
+        );
       }
       const token = await issueAccessToken(options.store, options.clock, integration.accountId, integration.name);
       reply.header('cache-control', 'no-store');
-      return reply.send({ access_token: token, token_type: 'bearer', scope: typeof body.scope === 'string' ? body.scope : 'read write' });
+      return reply.send({
+        access_token: token,
+        token_type: 'bearer',
+        scope: typeof body.scope === 'string' ? body.scope : 'read write',
+      });
     },
   );
 }

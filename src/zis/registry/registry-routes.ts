@@ -35,7 +35,9 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     async function registerIntegrationRoute(request, reply) {
       const principal = options.principalOf(request);
       if (principal.kind !== 'admin') {
-        throw AuthenticationFailed('Registering an integration takes admin credentials: basic auth "{email}/token:{api_token}".');
+        throw AuthenticationFailed(
+          'Registering an integration takes admin credentials: basic auth "{email}/token:{api_token}".',
+        );
       }
       const name = request.params.integration;
       const registered = await registerIntegration(options.store, options.clock, principal.account.id, name);

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startServeProcess } from '../helpers/processes.js';
+import { call, tempDir } from '../helpers/server.js';
+
+const configs = '/api/services/zis/integrations/my_integration/configs';
+
+describe('switchboard serve as a process', () => {
+  const dir = tempDir();
+  const database = `sqlite:${join(dir.path, 'switchboard.db')}`;
+  const env = { SWITCHBOARD_DATA_DIR: dir.path };
+  afterAll(() => dir.remove());
+
+  it('on first run creates dev credentials, keeps them 0600, and prints a curl line that works', async () => {
+    const server = await startServeProcess(database, env);
+    try {
+      const output = server.output();
+      expect(output).toContain('First run: created a development account.');
+      const file = join(dir.path, 'dev-credentials.json');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const credentials = JSON.parse(readFileSync(file, 'utf8'));
+      expect(credentials).toMatchObject({ subdomain: 'dev', integration: 'my_integration' });
+      expect(output).toContain(credentials.access_token);
+
+      // The printed list line, run as printed (curl is how a user runs it).
+      const curlLine = output.split('\n').find((line) => line.includes('curl -g'))!;
+      const url = /'(http[^']+)'/.exec(curlLine)![1]!;
+      expect(url.startsWith(server.baseUrl)).toBe(true);
+      const listed = await call(url, 'GET', '', { token: credentials.access_token });
+      expect(listed.status).toBe(200);
+      expect(listed.json.configs).toEqual([]);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('keeps an acknowledged write across a crash (SIGKILL) and a restart', async () => {
+    const { access_token: token } = JSON.parse(readFileSync(join(dir.path, 'dev-credentials.json'), 'utf8'));
+    const first = await startServeProcess(database, env);
+    expect(first.output()).toContain('Development account (created on first run)');
+    const writes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(first.baseUrl, 'POST', configs, { token, body: { scope: `crash_${i}`, config: { i } } }),
+      ),
+    );
+    expect(writes.every((w) => w.status === 201)).toBe(true);
+    await first.stop('SIGKILL');
+
+    const second = await startServeProcess(database, env);
+    try {
+      const listed = await call(second.baseUrl, 'GET', `${configs}?filter[scope]=crash_*`, { token });
+      expect(
+        listed.json.configs.map((c: { config: { i: number } }) => c.config.i).sort((a: number, b: number) => a - b),
+      ).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('on SIGTERM finishes in-flight requests, then exits 0', async () => {
+    const { access_token: token } = JSON.parse(readFileSync(join(dir.path, 'dev-credentials.json'), 'utf8'));
+    const server = await startServeProcess(database, env);
+    const url = new URL(`${server.baseUrl}${configs}`);
+    const body = JSON.stringify({ scope: 'in_flight', config: { survived: true } });
+    // A request whose body is still arriving when SIGTERM lands: it is in flight for sure.
+    let exited: Promise<number | null> | undefined;
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        exited = server.stop('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 300);
+    });
+    const { status, text } = await answer;
+    expect(status).toBe(201);
+    expect(JSON.parse(text).config.config).toEqual({ survived: true });
+    expect(await exited).toBe(0);
+    expect(server.output()).toContain('shutting down');
+
+    // New connections are refused once it is gone, and the in-flight write is on disk.
+    const again = await startServeProcess(database, env);
+    try {
+      const got = await call(again.baseUrl, 'GET', `${configs}/in_flight`, { token });
+      expect(got.json.config.config).toEqual({ survived: true });
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('does not create dev credentials in production mode', async () => {
+    const prodDir = tempDir();
+    try {
+      const server = await startServeProcess(`sqlite:${join(prodDir.path, 'p.db')}`, {
+        SWITCHBOARD_DATA_DIR: prodDir.path,
+        SWITCHBOARD_MODE: 'production',
+      });
+      expect(server.output()).not.toContain('First run');
+      expect(existsSync(join(prodDir.path, 'dev-credentials.json'))).toBe(false);
+      await server.stop();
+    } finally {
+      prodDir.remove();
+    }
+  });
+});
