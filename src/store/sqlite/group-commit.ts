@@ -16,6 +16,8 @@ export class GroupCommit {
   private queue: PendingWrite[] = [];
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Transactions committed so far: fewer than writes when batching works. */
+  committedBatches = 0;
 
   constructor(private readonly db: Database) {}
 
@@ -55,6 +57,7 @@ export class GroupCommit {
         }
       }
       this.db.exec('COMMIT');
+      this.committedBatches++;
     } catch (error) {
       // BEGIN or COMMIT failed (disk full, database locked past the busy timeout):
       // nothing in this batch is durable, so every write in it fails.

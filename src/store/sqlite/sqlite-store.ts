@@ -82,7 +82,8 @@ const toIntegration = (row: IntegrationRow): Integration => ({
 const toAccount = (row: AccountRow): Account => ({ id: row.id, subdomain: row.subdomain, createdAt: row.created_at });
 
 const isUniqueViolation = (error: unknown) =>
-  error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT');
+  error instanceof Database.SqliteError &&
+  (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
 
 /**
  * The embedded store: one SQLite file in WAL mode. Reads run directly; writes go through
@@ -143,11 +144,15 @@ export class SqliteStore implements Store {
   }
 
   createAccount(input: NewAccount): Promise<Account | 'exists'> {
+    // A nested transaction (a savepoint): a taken token hash must undo the account row too.
+    const insert = this.db.transaction(() => {
+      const row = this.q.insertAccount.get(input.id ?? null, input.subdomain, input.now) as AccountRow;
+      this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.now);
+      return toAccount(row);
+    });
     return this.writes.enqueue(() => {
       try {
-        const row = this.q.insertAccount.get(input.id ?? null, input.subdomain, input.now) as AccountRow;
-        this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.now);
-        return toAccount(row);
+        return insert();
       } catch (error) {
         if (isUniqueViolation(error)) return 'exists' as const;
         throw error;
@@ -217,16 +222,13 @@ export class SqliteStore implements Store {
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
-    const rows =
-      query.pattern.length === 1
-        ? this.q.listConfigsExact.all(key.accountId, key.integration, query.pattern[0], query.afterId, query.limit)
-        : this.q.listConfigsGlob.all(
-            key.accountId,
-            key.integration,
-            scopeGlob(query.pattern),
-            query.afterId,
-            query.limit,
-          );
+    // GLOB stops at U+0000, which no scope contains: such a pattern matches nothing.
+    if (query.pattern.some((part) => part.includes('\u0000'))) return [];
+    const { pattern, afterId, limit } = query;
+    const statement =
+      pattern.length === 1 ? this.q.listConfigsExact : pattern[0] ? this.q.listConfigsPrefix : this.q.listConfigsGlob;
+    const operand = pattern.length === 1 ? pattern[0] : scopeGlob(pattern);
+    const rows = statement.all(key.accountId, key.integration, operand, afterId, limit);
     return (rows as ConfigRow[]).map(toConfig);
   }
 
@@ -302,6 +304,7 @@ function prepareStatements(db: Database.Database) {
     insertAccessToken: p(sql.insertAccessToken),
     accessToken: p(sql.accessToken),
     listConfigsExact: p(sql.listConfigsExact),
+    listConfigsPrefix: p(sql.listConfigsPrefix),
     listConfigsGlob: p(sql.listConfigsGlob),
     configByScope: p(sql.configByScope),
     insertConfig: p(sql.insertConfig),

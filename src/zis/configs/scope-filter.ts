@@ -7,6 +7,10 @@ import { maxScopeLength } from '../names.js';
  */
 export function parseScopeFilter(filter: string): { pattern: ScopePattern } | { problem: string } {
   if (filter.length === 0) return { problem: 'filter[scope] must not be empty; use "*" to list every scope' };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(filter)) {
+    return { problem: 'filter[scope] must not contain control characters: no scope has them' };
+  }
   // A pattern can be longer than a scope only by its wildcards.
   const literalLength = filter.replaceAll('*', '').length;
   if (literalLength > maxScopeLength) {

@@ -1,0 +1,271 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseTooNewError } from '../../src/store/migration-files.js';
+import { openStore } from '../../src/store/open-store.js';
+import { StoreUnavailableError } from '../../src/store/store-errors.js';
+import type { IntegrationKey, Store } from '../../src/store/store.js';
+import { execSql, storeKinds, type OpenedStore } from '../helpers/stores.js';
+
+const now = 1_700_000_000;
+
+/** The storage contract: every store kind passes the same tests. */
+describe.each(storeKinds)('Store contract on $name', (kind) => {
+  let opened: OpenedStore;
+  let store: Store;
+  const seconds: Store[] = [];
+
+  beforeAll(async () => {
+    opened = await kind.open();
+    store = opened.store;
+  });
+  afterAll(async () => {
+    for (const other of seconds) await other.close();
+    await opened.cleanup();
+  });
+
+  describe('migrations', () => {
+    it('is a no-op the second time', async () => {
+      const again = await store.migrate();
+      expect(again.from).toBe(again.to);
+    });
+
+    it('lets two instances migrate at once', async () => {
+      const [a, b] = [await openStore(opened.url), await openStore(opened.url)];
+      seconds.push(a, b);
+      const reports = await Promise.all([a.migrate(), b.migrate()]);
+      expect(reports.every((r) => r.to === reports[0]!.to)).toBe(true);
+    });
+
+    it('refuses a database migrated by a newer version', async () => {
+      await execSql(opened.url, `INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)`);
+      const newer = await openStore(opened.url);
+      seconds.push(newer);
+      await expect(newer.migrate()).rejects.toBeInstanceOf(DatabaseTooNewError);
+      await execSql(opened.url, `DELETE FROM schema_migrations WHERE version = 9999`);
+    });
+  });
+
+  describe('accounts and credentials', () => {
+    it('creates accounts with a chosen id, then the next id', async () => {
+      expect(await store.isEmpty()).toBe(true);
+      const first = await store.createAccount({
+        id: 1000,
+        subdomain: 'acme',
+        adminEmail: 'a@acme.test',
+        adminTokenHash: 'h-acme',
+        now,
+      });
+      expect(first).toEqual({ id: 1000, subdomain: 'acme', createdAt: now });
+      const second = await store.createAccount({
+        subdomain: 'beta',
+        adminEmail: 'b@beta.test',
+        adminTokenHash: 'h-beta',
+        now,
+      });
+      expect(second).toEqual({ id: 1001, subdomain: 'beta', createdAt: now });
+      // A chosen id below the sequence does not move it back.
+      const third = await store.createAccount({
+        id: 5,
+        subdomain: 'low',
+        adminEmail: 'l@x',
+        adminTokenHash: 'h-low',
+        now,
+      });
+      expect(third).toMatchObject({ id: 5 });
+      const fourth = await store.createAccount({ subdomain: 'next', adminEmail: 'n@x', adminTokenHash: 'h-next', now });
+      expect(fourth).toMatchObject({ id: 1002 });
+      expect(await store.isEmpty()).toBe(false);
+    });
+
+    it('answers exists for a taken id, subdomain or token, and writes nothing', async () => {
+      const base = { adminEmail: 'x@x', now };
+      expect(await store.createAccount({ ...base, id: 1000, subdomain: 'other', adminTokenHash: 'h-1' })).toBe(
+        'exists',
+      );
+      expect(await store.createAccount({ ...base, subdomain: 'acme', adminTokenHash: 'h-2' })).toBe('exists');
+      expect(await store.createAccount({ ...base, subdomain: 'gamma', adminTokenHash: 'h-acme' })).toBe('exists');
+      expect(await store.findAccountBySubdomain('other')).toBeUndefined();
+      expect(await store.findAccountBySubdomain('gamma')).toBeUndefined();
+    });
+
+    it('finds accounts and admins', async () => {
+      expect(await store.findAccountById(1000)).toEqual({ id: 1000, subdomain: 'acme', createdAt: now });
+      expect(await store.findAccountBySubdomain('beta')).toMatchObject({ id: 1001 });
+      expect(await store.findAccountById(424242)).toBeUndefined();
+      await store.createAdminToken({ accountId: 1000, email: 'second@acme.test', tokenHash: 'h-acme-2', now });
+      expect(await store.findAdminByTokenHash('h-acme')).toEqual({
+        account: { id: 1000, subdomain: 'acme', createdAt: now },
+        email: 'a@acme.test',
+      });
+      expect(await store.findAdminByTokenHash('h-acme-2')).toMatchObject({ email: 'second@acme.test' });
+      expect(await store.findAdminByTokenHash('nope')).toBeUndefined();
+    });
+
+    it('registers integrations and access tokens', async () => {
+      const input = { accountId: 1000, name: 'crm', clientIdentifier: 'cid-crm', clientSecretHash: 's', now };
+      const integration = await store.createIntegration(input);
+      expect(integration).toEqual({
+        id: expect.any(Number),
+        accountId: 1000,
+        name: 'crm',
+        clientIdentifier: 'cid-crm',
+        clientSecretHash: 's',
+        createdAt: now,
+      });
+      expect(await store.createIntegration({ ...input, clientIdentifier: 'cid-other' })).toBe('exists');
+      expect(await store.createIntegration({ ...input, name: 'other' })).toBe('exists');
+      expect(await store.findIntegration(1000, 'crm')).toEqual(integration);
+      expect(await store.findIntegration(1001, 'crm')).toBeUndefined();
+      expect(await store.findIntegrationByClientIdentifier('cid-crm')).toEqual(integration);
+      expect(await store.findIntegrationByClientIdentifier('nope')).toBeUndefined();
+
+      await store.createAccessToken({ tokenHash: 't1', accountId: 1000, integration: 'crm', now });
+      expect(await store.findAccessToken('t1')).toEqual({ accountId: 1000, integration: 'crm', createdAt: now });
+      expect(await store.findAccessToken('t2')).toBeUndefined();
+    });
+
+    it('refuses a token for an unregistered integration, and not as "unavailable"', async () => {
+      const error = await store
+        .createAccessToken({ tokenHash: 't9', accountId: 1000, integration: 'unknown', now })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.findAccessToken('t9')).toBeUndefined();
+    });
+  });
+
+  describe('configs', () => {
+    const key: IntegrationKey = { accountId: 1000, integration: 'crm' };
+    const ids: Record<string, number> = {};
+    const scopes = ['foo', 'foo:1', 'foobar', 'FOO', 'a_b', 'axb', 'x%y', 'xzy', 'b\\c', 'bxc'];
+
+    it('creates configs, and answers exists for a taken scope', async () => {
+      for (const scope of scopes) {
+        const created = await store.createConfig(key, { scope, configJson: `{"s":${JSON.stringify(scope)}}`, now });
+        if (created === 'exists') throw new Error(`unexpected exists for ${scope}`);
+        expect(created).toMatchObject({ ...key, scope, version: 1, createdAt: now, updatedAt: now });
+        expect(typeof created.id).toBe('number');
+        ids[scope] = created.id;
+      }
+      expect(await store.createConfig(key, { scope: 'foo', configJson: '{}', now })).toBe('exists');
+      // The same scope under another integration is another config.
+      expect(
+        await store.createConfig({ accountId: 1000, integration: 'other' }, { scope: 'foo', configJson: '{}', now }),
+      ).not.toBe('exists');
+    });
+
+    it('gets a config exactly as stored', async () => {
+      expect(await store.getConfig(key, 'foo')).toEqual({
+        id: ids.foo,
+        ...key,
+        scope: 'foo',
+        configJson: '{"s":"foo"}',
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      });
+      expect(await store.getConfig(key, 'Foo')).toBeUndefined();
+    });
+
+    const list = async (pattern: string[], afterId = 0, limit = 100) =>
+      (await store.listConfigs(key, { pattern, afterId, limit })).map((c) => c.scope);
+
+    it('lists by exact scope, prefix and infix, with literal % _ and \\', async () => {
+      expect(await list(['foo'])).toEqual(['foo']);
+      expect(await list(['x%y'])).toEqual(['x%y']);
+      expect(await list(['foo', ''])).toEqual(['foo', 'foo:1', 'foobar']);
+      expect(await list(['', 'a_b', ''])).toEqual(['a_b']);
+      expect(await list(['', '%', ''])).toEqual(['x%y']);
+      expect(await list(['b\\', ''])).toEqual(['b\\c']);
+      expect(await list(['f', 'o', '1'])).toEqual(['foo:1']);
+      expect(await list(['nothing', ''])).toEqual([]);
+      expect(await list(['', ''])).toEqual(scopes);
+      // PostgreSQL text cannot hold U+0000; such a pattern matches nothing on either store.
+      expect(await list(['a\u0000b'])).toEqual([]);
+      expect(await list(['', '\u0000'])).toEqual([]);
+      expect(await store.getConfig(key, 'a\u0000')).toBeUndefined();
+      expect(await store.deleteConfig(key, 'a\u0000')).toEqual({ kind: 'not_found' });
+    });
+
+    it('pages by ascending id after a cursor', async () => {
+      const first = await store.listConfigs(key, { pattern: ['', ''], afterId: 0, limit: 3 });
+      expect(first.map((c) => c.scope)).toEqual(scopes.slice(0, 3));
+      expect(await list(['', ''], first.at(-1)!.id, 3)).toEqual(scopes.slice(3, 6));
+      expect(await list(['foo', ''], ids.foo!, 1)).toEqual(['foo:1']);
+    });
+
+    it('updates with apply, bumping version and updatedAt', async () => {
+      const outcome = await store.updateConfig(key, 'foo', {
+        apply: (json) => JSON.stringify({ ...JSON.parse(json), n: 1 }),
+        precondition: (current) => current.version === 1,
+        now: now + 10,
+      });
+      expect(outcome).toEqual({
+        kind: 'ok',
+        config: {
+          id: ids.foo,
+          ...key,
+          scope: 'foo',
+          configJson: '{"s":"foo","n":1}',
+          version: 2,
+          createdAt: now,
+          updatedAt: now + 10,
+        },
+      });
+    });
+
+    it('refuses an update on a failed precondition or a missing config', async () => {
+      const apply = () => '{"never":true}';
+      expect(await store.updateConfig(key, 'foo', { apply, precondition: (c) => c.version === 1, now })).toEqual({
+        kind: 'precondition_failed',
+      });
+      expect(await store.updateConfig(key, 'missing', { apply, now })).toEqual({ kind: 'not_found' });
+      expect((await store.getConfig(key, 'foo'))?.version).toBe(2);
+    });
+
+    it('rethrows the very error apply throws, and writes nothing', async () => {
+      const refusal = Object.assign(new Error('refused'), { code: 'ECONNRESET' });
+      await expect(
+        store.updateConfig(key, 'foo', {
+          apply: () => {
+            throw refusal;
+          },
+          now,
+        }),
+      ).rejects.toBe(refusal);
+      expect(await store.getConfig(key, 'foo')).toMatchObject({ version: 2, configJson: '{"s":"foo","n":1}' });
+    });
+
+    it('deletes, checking the precondition', async () => {
+      expect(await store.deleteConfig(key, 'axb', () => false)).toEqual({ kind: 'precondition_failed' });
+      expect(await store.deleteConfig(key, 'axb', (c) => c.version === 1)).toEqual({ kind: 'ok', config: undefined });
+      expect(await store.getConfig(key, 'axb')).toBeUndefined();
+      expect(await store.deleteConfig(key, 'axb')).toEqual({ kind: 'not_found' });
+    });
+
+    it('never reuses a deleted config id', async () => {
+      const again = await store.createConfig(key, { scope: 'axb', configJson: '{}', now });
+      expect(again).not.toBe('exists');
+      expect((again as { id: number }).id).toBeGreaterThan(Math.max(...Object.values(ids)));
+    });
+
+    it('loses no key when 50 updates from two store instances race on one config', async () => {
+      // A second node on the same database.
+      const other = await openStore(opened.url);
+      await other.migrate();
+      seconds.push(other);
+      await store.createConfig(key, { scope: 'race', configJson: '{}', now });
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 ? store : other).updateConfig(key, 'race', {
+            apply: (json) => JSON.stringify({ ...JSON.parse(json), [`k${i}`]: i }),
+            now,
+          }),
+        ),
+      );
+      expect(outcomes.every((o) => o.kind === 'ok')).toBe(true);
+      const config = await store.getConfig(key, 'race');
+      expect(Object.keys(JSON.parse(config!.configJson))).toHaveLength(50);
+      expect(config!.version).toBe(51);
+    });
+  });
+});
