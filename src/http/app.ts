@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
@@ -23,6 +23,8 @@ export interface AppOptions {
   clock?: Clock;
   /** A pino logger options object, or false for none (tests). */
   logger?: boolean | object;
+  /** A ready-made pino logger; wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 declare module 'fastify' {
@@ -36,7 +38,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, settings } = options;
   const clock = options.clock ?? systemClock;
   const app = Fastify({
-    logger: options.logger ?? { level: settings.logLevel },
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? { level: settings.logLevel } }),
     bodyLimit: settings.bodyLimit,
     trustProxy: settings.trustProxy,
     requestIdHeader: 'x-request-id',
