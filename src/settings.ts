@@ -20,6 +20,24 @@ export interface Settings {
   trustProxy: boolean;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
+  /** The pull loop: interval, concurrency, limits. */
+  pull: {
+    /** Run the scheduler in this process (turn off on nodes that should only serve). */
+    scheduler: boolean;
+    intervalMs: number;
+    concurrency: number;
+    timeoutMs: number;
+    maxResponseBytes: number;
+    /** Deactivate an instance after this many failed pulls in a row. */
+    deactivateAfter: number;
+    maxBackoffMs: number;
+  };
+  /** Server key that signing secrets derive from; else kept in `{dataDir}/secret-key`. */
+  secretKey: string | undefined;
+  /** How long an admin-UI `return_url` stays usable. */
+  handoffTtlMs: number;
+  /** CIDR ranges outbound calls may reach even though the SSRF guard refuses them. */
+  outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
 }
@@ -67,6 +85,52 @@ export function loadSettings(
     dataDir: env.SWITCHBOARD_DATA_DIR ?? './data',
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: env.SWITCHBOARD_TRUST_PROXY === 'true',
+    pull: {
+      scheduler: env.SWITCHBOARD_PULL_SCHEDULER !== 'off',
+      // "About every 2 minutes" as the vendor does; seconds in development so a loop is visible.
+      intervalMs: integerSetting(
+        'SWITCHBOARD_PULL_INTERVAL_MS',
+        env.SWITCHBOARD_PULL_INTERVAL_MS,
+        mode === 'production' ? 120_000 : 10_000,
+        100,
+        86_400_000,
+      ),
+      concurrency: integerSetting('SWITCHBOARD_PULL_CONCURRENCY', env.SWITCHBOARD_PULL_CONCURRENCY, 50, 1, 10_000),
+      timeoutMs: integerSetting('SWITCHBOARD_PULL_TIMEOUT_MS', env.SWITCHBOARD_PULL_TIMEOUT_MS, 30_000, 100, 600_000),
+      maxResponseBytes: integerSetting(
+        'SWITCHBOARD_PULL_MAX_RESPONSE_BYTES',
+        env.SWITCHBOARD_PULL_MAX_RESPONSE_BYTES,
+        2 * 1024 * 1024,
+        1024,
+        100 * 1024 * 1024,
+      ),
+      deactivateAfter: integerSetting(
+        'SWITCHBOARD_PULL_DEACTIVATE_AFTER',
+        env.SWITCHBOARD_PULL_DEACTIVATE_AFTER,
+        10,
+        1,
+        1000,
+      ),
+      maxBackoffMs: integerSetting(
+        'SWITCHBOARD_PULL_MAX_BACKOFF_MS',
+        env.SWITCHBOARD_PULL_MAX_BACKOFF_MS,
+        3_600_000,
+        100,
+        86_400_000,
+      ),
+    },
+    secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,
+    handoffTtlMs: integerSetting(
+      'SWITCHBOARD_HANDOFF_TTL_MS',
+      env.SWITCHBOARD_HANDOFF_TTL_MS,
+      30 * 60_000,
+      1000,
+      86_400_000,
+    ),
+    outboundAllow: (env.SWITCHBOARD_OUTBOUND_ALLOW ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     shutdownGraceMs: integerSetting(
       'SWITCHBOARD_SHUTDOWN_GRACE_MS',
       env.SWITCHBOARD_SHUTDOWN_GRACE_MS,

@@ -1,8 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
+import { createChannelHost } from '../channels/channel-host.js';
 import { healthRoutes } from '../ops/health-routes.js';
+import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +14,7 @@ import { registryRoutes } from '../zis/registry/registry-routes.js';
 import { authenticate, checkHostAccount, type Principal } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
+import { installValidators } from './validators.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -19,7 +22,20 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 
 export interface AppOptions {
   store: Store;
-  settings: Pick<Settings, 'bodyLimit' | 'maxConfigBytes' | 'baseDomain' | 'trustProxy' | 'logLevel'>;
+  settings: Pick<
+    Settings,
+    | 'bodyLimit'
+    | 'maxConfigBytes'
+    | 'baseDomain'
+    | 'trustProxy'
+    | 'logLevel'
+    | 'mode'
+    | 'pull'
+    | 'handoffTtlMs'
+    | 'outboundAllow'
+  >;
+  /** The key integration signing secrets derive from; random per process when omitted. */
+  secretKey?: string;
   clock?: Clock;
   /** A pino logger options object, or false for none (tests). */
   logger?: boolean | object;
@@ -30,6 +46,10 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+  }
+  interface FastifyInstance {
+    /** The Channel-framework host: its pull scheduler is started by `serve`, not here. */
+    channelHost: ReturnType<typeof createChannelHost>;
   }
 }
 
@@ -47,7 +67,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     // Scopes may be 255 characters, three times that URL-encoded.
     routerOptions: { maxParamLength: 2048 },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     // One line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -69,9 +88,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   installErrorHandling(app);
   installJsonBodyParser(app);
+  installValidators(app);
   await registerOpenApi(app, version);
+  const metrics = new Metrics();
+  const channelHost = createChannelHost({
+    channels: store.channels,
+    settings,
+    secretKey: options.secretKey ?? randomBytes(32).toString('base64url'),
+    now: () => clock().getTime(),
+    metrics,
+    log: (error) => app.log.error({ err: error }, 'pull loop error'),
+  });
+  app.decorate('channelHost', channelHost);
+  app.addHook('onClose', async () => channelHost.close());
   await app.register(healthRoutes, { store });
+  await app.register(metricsRoutes, { metrics });
   await app.register(oauthTokenRoutes, { store, clock });
+  await channelHost.registerPublic(app);
 
   // Everything under /api takes credentials: checked before the body is read.
   await app.register(async function authenticatedApi(api) {
@@ -84,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const principalOf = (request: FastifyRequest): Principal => request.principal!;
     await api.register(configRoutes, { store, clock, maxConfigBytes: settings.maxConfigBytes, principalOf });
     await api.register(registryRoutes, { store, clock, principalOf });
+    await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;
 }

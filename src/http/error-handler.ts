@@ -73,6 +73,10 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error }, 'request failed');
     }
     if (apiError.statusCode === 503) reply.header('retry-after', '1');
+    // Browsers ask for credentials only when told which scheme: the console is used in one.
+    if (apiError.statusCode === 401 && request.url.startsWith('/console')) {
+      reply.header('www-authenticate', 'Basic realm="Switchboard", charset="UTF-8"');
+    }
     return reply.code(apiError.statusCode).send(envelopeOf(apiError));
   });
 

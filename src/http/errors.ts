@@ -49,6 +49,7 @@ export const Forbidden = defineError('FORBIDDEN', 403, '1110', 'Forbidden');
 // --- What they ask for ----------------------------------------------------------------
 export const NotFound = defineError('NOT_FOUND', 404, '1110', 'Not Found');
 export const MethodNotAllowed = defineError('METHOD_NOT_ALLOWED', 405, '1110', 'Method not allowed');
+export const Conflict = defineError('CONFLICT', 409, '1110', 'Conflict');
 export const PreconditionFailed = defineError(
   'PRECONDITION_FAILED',
   412,
@@ -76,6 +77,7 @@ export const errorCatalogue: readonly ErrorFactory[] = [
   Forbidden,
   NotFound,
   MethodNotAllowed,
+  Conflict,
   PreconditionFailed,
   UnprocessableEntity,
   ServiceUnavailable,

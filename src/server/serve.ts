@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { loadSecretKey } from '../channels/signing-secret.js';
 import { buildApp } from '../http/app.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
@@ -11,7 +12,8 @@ import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from '
 export async function serve(settings: Settings, clock: Clock = systemClock): Promise<void> {
   const store = await openStore(settings.databaseUrl, { synchronous: settings.sqliteSynchronous });
   await store.migrate();
-  const app = await buildApp({ store, settings, clock });
+  const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
+  const app = await buildApp({ store, settings, clock, secretKey });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -42,6 +44,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     settings.mode === 'development' ? await ensureDevCredentials(store, clock, settings.dataDir) : undefined;
 
   await app.listen({ port: settings.port, host: settings.host });
+  if (settings.pull.scheduler) app.channelHost.scheduler.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;

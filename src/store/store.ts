@@ -1,3 +1,5 @@
+import type { BackupRecord, RecordCounts } from '../backup/backup-record.js';
+
 /**
  * The storage contract. Two implementations plug in behind it: SQLite (the embedded
  * default) and PostgreSQL. Every method is async so either can sit behind it, and every
@@ -5,9 +7,13 @@
  *
  * Records use camelCase; how they are laid out in tables is each implementation's affair.
  */
+import type { ChannelStore } from './channel-store.js';
+
 export interface Store {
   /** `sqlite` or `postgres`: for logs and `/readyz`. */
   readonly dialect: 'sqlite' | 'postgres';
+  /** Channel-framework hosting, on the same database. */
+  readonly channels: ChannelStore;
 
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;
@@ -51,7 +57,28 @@ export interface Store {
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome>;
   /** Deletes a config, atomically checking the precondition. Durable before it resolves. */
   deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome>;
+
+  // --- Backup ------------------------------------------------------------------------------
+  /**
+   * Every record, for a backup, from one consistent snapshot: accounts, admin tokens,
+   * integrations, access tokens and configs, each by ascending id, then one `sequence`
+   * record per type. Streams in batches, so a large store is never held in memory. Other
+   * writes through this same store object wait until the iteration ends.
+   */
+  exportRecords(): AsyncIterable<BackupRecord>;
+  /**
+   * Restores records, in {@link exportRecords}' order, into an empty store, in one
+   * transaction: if `records` throws (a damaged backup) or a row is refused, nothing is
+   * imported. Ids are kept, and each id sequence ends past both its `sequence` record and
+   * the highest id imported, so new rows never reuse an id. `not_empty` (and nothing read)
+   * when the store already has an account or a config. Meant for a store no one else is
+   * writing to; other writes through this same store object wait until it ends.
+   */
+  importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'>;
 }
+
+/** How many records of each type an import wrote. */
+export type ImportCounts = RecordCounts;
 
 export interface MigrationReport {
   /** Schema version before and after. */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
 import { StoreUnavailableError } from '../store-errors.js';
+import type { BackupRecord } from '../../backup/backup-record.js';
 import type {
   AccessToken,
   Account,
@@ -10,6 +11,7 @@ import type {
   ConfigQuery,
   ConfigRecord,
   Integration,
+  ImportCounts,
   IntegrationKey,
   MigrationReport,
   NewAccessToken,
@@ -22,6 +24,8 @@ import type {
   WriteOutcome,
 } from '../store.js';
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
+import { exportPostgres, importPostgres } from './postgres-backup.js';
+import { PostgresChannelStore } from './postgres-channel-store.js';
 import { sql } from './queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from './rows.js';
 import { scopeLike } from './scope-like.js';
@@ -63,6 +67,31 @@ function callerCode<T>(run: () => T): T {
 }
 
 /**
+ * The caller's records: whatever their iteration throws (a damaged backup, a broken input
+ * stream) is the caller's error and is rethrown as it was, never taken for the database's.
+ */
+async function* callerRecords<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = records[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (!done) {
+      let next: IteratorResult<T>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        done = true;
+        throw new CallerError(error);
+      }
+      done = next.done === true;
+      if (!done) yield next.value;
+    }
+  } finally {
+    // Stopped early (the database refused a row): let the source close its input.
+    if (!done) await iterator.return?.();
+  }
+}
+
+/**
  * The PostgreSQL store, for running several Switchboard nodes against one database. Each
  * statement runs on a pooled connection; config writes run in a transaction that
  * row-locks the config (`SELECT … FOR UPDATE`), so concurrent writers from any node take
@@ -71,6 +100,11 @@ function callerCode<T>(run: () => T): T {
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
+  // Reuses this store's query runner, so connection-error mapping and close() tracking apply.
+  readonly channels = new PostgresChannelStore({
+    rows: (text, values) => this.rows(text, values),
+    transaction: (work) => this.transaction(work),
+  });
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   /** Operations under way, so `close()` can wait for them before ending the pool. */
@@ -272,6 +306,29 @@ export class PostgresStore implements Store {
       await client.query(sql.deleteConfig, [current.config.id]);
       return { kind: 'ok', config: undefined };
     });
+  }
+
+  async *exportRecords(): AsyncGenerator<BackupRecord> {
+    const client = await this.run(() => this.pool.connect());
+    // Tracked like any operation, so close() waits for the export to finish.
+    let settle = () => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.inFlight.add(settled);
+    let discard = false;
+    try {
+      yield* exportPostgres(client);
+    } catch (error) {
+      discard = true;
+      throw isConnectionFailure(error) ? new StoreUnavailableError(error) : error;
+    } finally {
+      client.release(discard);
+      this.inFlight.delete(settled);
+      settle();
+    }
+  }
+
+  importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'> {
+    return this.transaction((client) => importPostgres(client, callerRecords(records)));
   }
 
   /** Inside a write: the config, row-locked until commit, or why the write cannot go ahead. */

@@ -68,4 +68,56 @@ export const sql = {
     RETURNING *`,
   updateConfig: `UPDATE configs SET config = $1, version = version + 1, updated_at = $2 WHERE id = $3 RETURNING *`,
   deleteConfig: `DELETE FROM configs WHERE id = $1`,
+
+  // --- Backup: every table in id order, a batch at a time (id > $1, at most $2 rows), with
+  // columns named as the record's fields; rows inserted with their ids, a batch per statement.
+  /** One snapshot for the whole export, however many statements it takes. */
+  beginSnapshot: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`,
+  /** Before checking that the store is empty: no other writer can slip in until commit. Reads go on. */
+  lockForImport: `LOCK TABLE accounts, admin_tokens, integrations, access_tokens, configs IN SHARE ROW EXCLUSIVE MODE`,
+  anyRecord: `SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM configs) AS taken`,
+  tableNames: `
+    SELECT table_name AS name FROM information_schema.tables
+    WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
+  exportAccounts: `
+    SELECT id, subdomain, created_at AS "createdAt"
+    FROM accounts WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportAdminTokens: `
+    SELECT id, account_id AS "accountId", email, token_hash AS "tokenHash", created_at AS "createdAt"
+    FROM admin_tokens WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportIntegrations: `
+    SELECT id, account_id AS "accountId", name, client_identifier AS "clientIdentifier",
+      client_secret_hash AS "clientSecretHash", created_at AS "createdAt"
+    FROM integrations WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportAccessTokens: `
+    SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt"
+    FROM access_tokens WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportConfigs: `
+    SELECT id, account_id AS "accountId", integration, scope, config AS "configJson", version,
+      created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM configs WHERE id > $1 ORDER BY id LIMIT $2`,
+  /** The last id a table's identity sequence handed out, 0 if none (sequences are not transactional). */
+  sequenceOf: `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0) AS "lastId"`,
+  importAccounts: `
+    INSERT INTO accounts (id, subdomain, created_at)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])`,
+  importAdminTokens: `
+    INSERT INTO admin_tokens (id, account_id, email, token_hash, created_at)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[])`,
+  importIntegrations: `
+    INSERT INTO integrations (id, account_id, name, client_identifier, client_secret_hash, created_at)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])`,
+  importAccessTokens: `
+    INSERT INTO access_tokens (id, account_id, integration, token_hash, created_at)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[])`,
+  importConfigs: `
+    INSERT INTO configs (id, account_id, integration, scope, config, version, created_at, updated_at)
+    SELECT * FROM unnest(
+      $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::bigint[], $8::bigint[]
+    )`,
+  /**
+   * Identity columns do not notice inserted ids: the next generated id must come after $2
+   * (1 when $2 is 0: setval's third argument false means "not yet handed out").
+   */
+  setSequence: `SELECT setval(pg_get_serial_sequence($1, 'id'), greatest($2::bigint, 1), $2::bigint >= 1)`,
 } as const;

@@ -16,6 +16,8 @@ export class GroupCommit {
   private queue: PendingWrite[] = [];
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** While held, writes queue up but no batch starts (see `hold`). */
+  private held = false;
   /** Transactions committed so far: fewer than writes when batching works. */
   committedBatches = 0;
 
@@ -25,17 +27,35 @@ export class GroupCommit {
   enqueue<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
   /** Resolves when every queued write has been committed or refused. */
   drained(): Promise<void> {
-    if (!this.scheduled) return Promise.resolve();
+    if (!this.scheduled && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Waits for the queued writes to commit, then keeps the connection for the caller until
+   * it calls the returned `release`: writes enqueued meanwhile wait instead of opening a
+   * batch transaction inside the caller's own (backup export and import).
+   */
+  async hold(): Promise<() => void> {
+    if (this.held) throw new Error('GroupCommit: the connection is already held');
+    this.held = true;
+    await this.drained();
+    return () => {
+      this.held = false;
+      this.schedule();
+    };
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.held || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
@@ -75,7 +95,7 @@ export class GroupCommit {
   }
 
   private notifyIdle(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.queue.length > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

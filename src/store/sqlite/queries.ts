@@ -49,4 +49,42 @@ export const sql = {
     VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING *`,
   updateConfig: `UPDATE configs SET config = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *`,
   deleteConfig: `DELETE FROM configs WHERE id = ?`,
+
+  // --- Backup: every table in id order, a batch at a time (id > ?, at most ? rows), with
+  // columns named as the record's fields; rows inserted with their ids.
+  anyRecord: `SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM configs)`,
+  tableNames: `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'`,
+  exportAccounts: `
+    SELECT id, subdomain, created_at AS "createdAt"
+    FROM accounts WHERE id > ? ORDER BY id LIMIT ?`,
+  exportAdminTokens: `
+    SELECT id, account_id AS "accountId", email, token_hash AS "tokenHash", created_at AS "createdAt"
+    FROM admin_tokens WHERE id > ? ORDER BY id LIMIT ?`,
+  exportIntegrations: `
+    SELECT id, account_id AS "accountId", name, client_identifier AS "clientIdentifier",
+      client_secret_hash AS "clientSecretHash", created_at AS "createdAt"
+    FROM integrations WHERE id > ? ORDER BY id LIMIT ?`,
+  exportAccessTokens: `
+    SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt"
+    FROM access_tokens WHERE id > ? ORDER BY id LIMIT ?`,
+  exportConfigs: `
+    SELECT id, account_id AS "accountId", integration, scope, config AS "configJson", version,
+      created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM configs WHERE id > ? ORDER BY id LIMIT ?`,
+  /** AUTOINCREMENT's high-water mark for a table: the largest id it ever handed out. */
+  sequenceOf: `SELECT seq FROM sqlite_sequence WHERE name = ?`,
+  importAccount: `INSERT INTO accounts (id, subdomain, created_at) VALUES (?, ?, ?)`,
+  importAdminToken: `INSERT INTO admin_tokens (id, account_id, email, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+  importIntegration: `
+    INSERT INTO integrations (id, account_id, name, client_identifier, client_secret_hash, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)`,
+  importAccessToken: `
+    INSERT INTO access_tokens (id, account_id, integration, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+  importConfig: `
+    INSERT INTO configs (id, account_id, integration, scope, config, version, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  // sqlite_sequence has no key on name, hence update-or-insert. An insert with an explicit
+  // id already raises it to that id; these raise it to a deleted row's id too.
+  raiseSequence: `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`,
+  insertSequence: `INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)`,
 } as const;

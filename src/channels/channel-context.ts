@@ -1,0 +1,36 @@
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../http/authenticate.js';
+import { AuthenticationFailed } from '../http/errors.js';
+import type { Account } from '../store/store.js';
+import type { ChannelStore, ChannelIntegration } from '../store/channel-store.js';
+import type { OutboundClient } from './outbound/outbound-client.js';
+import type { PullDependencies } from './pull/pull-instance.js';
+
+/** What every channel-hosting route needs. */
+export interface ChannelContext {
+  channels: ChannelStore;
+  client: OutboundClient;
+  /** Epoch milliseconds. */
+  now: () => number;
+  pull: PullDependencies;
+  signingSecret: (integration: ChannelIntegration) => string;
+  /** How long an admin-UI `return_url` stays usable, ms. */
+  handoffTtlMs: number;
+  principalOf: (request: FastifyRequest) => Principal;
+}
+
+/** Channel management takes admin credentials: a ZIS token is for configs only. */
+export function requireAdmin(context: ChannelContext, request: FastifyRequest): Account {
+  const principal = context.principalOf(request);
+  if (principal.kind !== 'admin') {
+    throw AuthenticationFailed('Channel integrations take admin credentials: basic auth "{email}/token:{api_token}".');
+  }
+  return principal.account;
+}
+
+/** A positive integer id from a path parameter. */
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;

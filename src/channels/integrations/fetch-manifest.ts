@@ -1,0 +1,47 @@
+import { UnprocessableEntity } from '../../http/errors.js';
+import type { OutboundClient } from '../outbound/outbound-client.js';
+import { OutboundError } from '../outbound/outbound-error.js';
+import { validateManifest, type Manifest } from '../protocol/manifest.js';
+
+/**
+ * Fetches and validates a manifest, following redirects (the vendor follows 301s) with
+ * every hop checked by the outbound guard. Relative URLs resolve against the URL that
+ * answered. Any problem is a 422 whose detail an integration developer can act on.
+ */
+export async function fetchManifest(
+  client: OutboundClient,
+  manifestUrl: string,
+): Promise<{ manifest: Manifest; url: string }> {
+  let url: URL;
+  try {
+    url = new URL(manifestUrl);
+  } catch {
+    throw UnprocessableEntity(`manifest_url "${manifestUrl.slice(0, 100)}" is not an absolute URL.`);
+  }
+  let response;
+  try {
+    response = await client.get(url.href, { followRedirects: 5 });
+  } catch (error) {
+    if (error instanceof OutboundError) throw UnprocessableEntity(`Could not fetch the manifest: ${error.message}`);
+    throw error;
+  }
+  if (response.status !== 200) {
+    throw UnprocessableEntity(`Could not fetch the manifest: ${response.url} answered HTTP ${response.status}.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body);
+  } catch (error) {
+    throw UnprocessableEntity(`The manifest at ${response.url} is not JSON: ${(error as Error).message}`);
+  }
+  const validated = validateManifest(json, response.url);
+  if (!validated.ok)
+    throw UnprocessableEntity(`The manifest at ${response.url} is invalid: ${validated.problems.join('; ')}`);
+  return { manifest: validated.manifest, url: response.url };
+}
+
+/** The URL a manifest gives for one of its endpoints, if any. */
+export function manifestUrl(manifestJson: string, key: string): string | undefined {
+  const manifest = JSON.parse(manifestJson) as { urls: Record<string, { href: string } | undefined> };
+  return manifest.urls[key]?.href;
+}

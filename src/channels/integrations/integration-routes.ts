@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFound, UnprocessableEntity } from '../../http/errors.js';
+import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
+import { fetchManifest } from './fetch-manifest.js';
+import { integrationJson } from './integration-json.js';
+
+const base = '/api/switchboard/v1/channel_integrations';
+const tags = ['Channel integrations'];
+const security = [{ adminBasicAuth: [] }];
+
+/** Register a channel integration by manifest URL; list, show, re-read, remove. */
+export async function integrationRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
+  const { channels } = context;
+
+  app.post<{ Body: { manifest_url?: unknown } }>(
+    base,
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Register a channel integration by manifest URL',
+        description: 'Fetches and validates the manifest. The answer carries the signing secret, shown only here.',
+        body: {
+          type: 'object',
+          required: ['manifest_url'],
+          properties: { manifest_url: { type: 'string', maxLength: 2048 } },
+        },
+      },
+    },
+    async function registerChannelIntegration(request, reply) {
+      const account = requireAdmin(context, request);
+      const requested = String(request.body.manifest_url);
+      const { manifest } = await fetchManifest(context.client, requested);
+      const now = context.now();
+      const integration = await channels.createIntegration({
+        accountId: account.id,
+        remoteId: manifest.id,
+        name: manifest.name,
+        manifestUrl: requested,
+        manifestJson: JSON.stringify(manifest),
+        now,
+      });
+      return reply.code(201).send({
+        integration: integrationJson(integration),
+        // Integrations verify X-Switchboard-Signature with it; derived, never stored.
+        signing_secret: context.signingSecret(integration),
+      });
+    },
+  );
+
+  app.get(
+    base,
+    { schema: { tags, security, summary: 'List channel integrations' } },
+    async function listChannelIntegrations(request) {
+      const account = requireAdmin(context, request);
+      return { integrations: (await channels.listIntegrations(account.id)).map(integrationJson) };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    `${base}/:id`,
+    { schema: { tags, security, summary: 'Show a channel integration', params: idParams } },
+    async function showChannelIntegration(request) {
+      const account = requireAdmin(context, request);
+      const integration = await channels.getIntegration(account.id, request.params.id);
+      if (!integration) throw NotFound(`No channel integration ${request.params.id}.`);
+      return { integration: integrationJson(integration) };
+    },
+  );
+
+  app.post<{ Params: { id: number } }>(
+    `${base}/:id/refresh`,
+    { schema: { tags, security, summary: 'Re-read the manifest', params: idParams } },
+    async function refreshChannelIntegration(request) {
+      const account = requireAdmin(context, request);
+      const integration = await channels.getIntegration(account.id, request.params.id);
+      if (!integration) throw NotFound(`No channel integration ${request.params.id}.`);
+      const { manifest } = await fetchManifest(context.client, integration.manifestUrl);
+      if (manifest.id !== integration.remoteId) {
+        throw UnprocessableEntity(
+          `The manifest's id changed from "${integration.remoteId}" to "${manifest.id}"; register it as a new integration.`,
+        );
+      }
+      const updated = await channels.updateIntegrationManifest(account.id, integration.id, {
+        manifestJson: JSON.stringify(manifest),
+        name: manifest.name,
+        now: context.now(),
+      });
+      if (!updated) throw NotFound(`No channel integration ${request.params.id}.`);
+      return { integration: integrationJson(updated) };
+    },
+  );
+
+  app.delete<{ Params: { id: number } }>(
+    `${base}/:id`,
+    { schema: { tags, security, summary: 'Remove a channel integration and its instances', params: idParams } },
+    async function removeChannelIntegration(request, reply) {
+      const account = requireAdmin(context, request);
+      if (!(await channels.deleteIntegration(account.id, request.params.id))) {
+        throw NotFound(`No channel integration ${request.params.id}.`);
+      }
+      return reply.code(204).send();
+    },
+  );
+}

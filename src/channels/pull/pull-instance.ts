@@ -1,0 +1,113 @@
+import { validatePullResponse } from '../protocol/pull-response.js';
+import type { OutboundClient } from '../outbound/outbound-client.js';
+import { OutboundError } from '../outbound/outbound-error.js';
+import type {
+  ChannelStore,
+  PullCompletion,
+  PullRecord,
+  PullTarget,
+  PulledResource,
+} from '../../store/channel-store.js';
+import { nextPullAfterFailure, nextPullAfterSuccess, type PullTiming } from './pull-schedule.js';
+
+export interface PullDependencies {
+  store: ChannelStore;
+  client: OutboundClient;
+  /** Epoch milliseconds. */
+  now: () => number;
+  timing: PullTiming;
+  /** Deactivate an instance after this many failed pulls in a row. */
+  deactivateAfter: number;
+  /** The secret that signs requests to this integration. */
+  signingSecretFor: (target: PullTarget) => string;
+  /** Called with every finished pull, for metrics. */
+  observe?: (record: PullRecord) => void;
+}
+
+/** Why a response was not used; stored in the pull log, so it never quotes metadata or state. */
+class PullFailure extends Error {
+  constructor(
+    message: string,
+    readonly httpStatus: number | null,
+  ) {
+    super(message);
+  }
+}
+
+const maxErrorLength = 2000;
+
+/**
+ * Pulls one leased instance: POSTs its `metadata` and `state` form-encoded to the pull URL,
+ * validates the answer against the documented limits and records the outcome. An invalid
+ * or failed answer stores nothing and keeps the state, so the integration resends next time.
+ */
+export async function pullInstance(target: PullTarget, deps: PullDependencies): Promise<PullRecord> {
+  const { instance } = target;
+  const startedAt = deps.now();
+  let completion: Omit<PullCompletion, 'durationMs' | 'now'>;
+  try {
+    const response = await deps.client.postForm(
+      target.pullUrl,
+      { metadata: instance.metadata, state: instance.state },
+      { signingSecret: deps.signingSecretFor(target) },
+    );
+    if (response.status < 200 || response.status > 299) {
+      throw new PullFailure(`pull_url answered HTTP ${response.status}; expected 200 with JSON`, response.status);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch (error) {
+      throw new PullFailure(`the response is not JSON: ${(error as Error).message}`, response.status);
+    }
+    // Stored text cannot hold U+0000 (PostgreSQL refuses it): refuse it here, as a failed pull.
+    if (JSON.stringify(json).includes('\\u0000')) {
+      throw new PullFailure(
+        'the response contains the NUL character (U+0000), which cannot be stored',
+        response.status,
+      );
+    }
+    const validated = validatePullResponse(json);
+    if (!validated.ok) {
+      throw new PullFailure(`the response is invalid: ${validated.problems.join('; ')}`, response.status);
+    }
+    const pulled = validated.response;
+    completion = {
+      instanceId: instance.id,
+      startedAt,
+      outcome: 'ok',
+      httpStatus: response.status,
+      error: null,
+      stateVersionAtStart: instance.stateVersion,
+      resources: pulled.external_resources.map((resource): PulledResource => ({
+        externalId: resource.external_id,
+        parentId: resource.parent_id ?? null,
+        threadId: resource.thread_id ?? null,
+        payloadJson: JSON.stringify(resource),
+      })),
+      newState: pulled.state,
+      newMetadata: pulled.metadata,
+      metadataNeedsUpdate: pulled.metadata_needs_update,
+      nextPullAt: nextPullAfterSuccess(startedAt, deps.timing),
+      deactivateAfter: deps.deactivateAfter,
+    };
+  } catch (error) {
+    const message =
+      error instanceof PullFailure || error instanceof OutboundError ? error.message : 'the pull failed unexpectedly';
+    completion = {
+      instanceId: instance.id,
+      startedAt,
+      outcome: 'failed',
+      httpStatus: error instanceof PullFailure ? error.httpStatus : null,
+      error: message.length > maxErrorLength ? `${message.slice(0, maxErrorLength)}…` : message,
+      stateVersionAtStart: instance.stateVersion,
+      resources: [],
+      nextPullAt: nextPullAfterFailure(startedAt, instance.consecutiveFailures + 1, deps.timing),
+      deactivateAfter: deps.deactivateAfter,
+    };
+  }
+  const now = deps.now();
+  const record = await deps.store.completePull({ ...completion, durationMs: now - startedAt, now });
+  deps.observe?.(record);
+  return record;
+}

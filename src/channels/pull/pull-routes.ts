@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import { Conflict, NotFound, UnprocessableEntity } from '../../http/errors.js';
+import type { PullRecord, ResourceRecord, ThreadRecord } from '../../store/channel-store.js';
+import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
+import { isoTime } from '../instances/instance-json.js';
+import { pullInstance } from './pull-instance.js';
+
+const base = '/api/switchboard/v1/instances/:id';
+const tags = ['Pulls'];
+const security = [{ adminBasicAuth: [] }];
+
+export function pullJson(pull: PullRecord) {
+  return {
+    id: pull.id,
+    started_at: isoTime(pull.startedAt),
+    duration_ms: pull.durationMs,
+    outcome: pull.outcome,
+    http_status: pull.httpStatus,
+    resources_stored: pull.resourcesStored,
+    duplicates: pull.duplicates,
+    state_conflict: pull.stateConflict,
+    error: pull.error,
+    deactivated: pull.deactivated,
+  };
+}
+
+const threadJson = (thread: ThreadRecord) => ({
+  id: thread.id,
+  thread_key: thread.threadKey,
+  resource_count: thread.resourceCount,
+  created_at: isoTime(thread.createdAt),
+});
+
+const resourceJson = (resource: ResourceRecord) => ({
+  id: resource.id,
+  thread_id: resource.threadId,
+  external_id: resource.externalId,
+  stored_at: isoTime(resource.storedAt),
+  resource: JSON.parse(resource.payloadJson) as unknown,
+});
+
+/** Pull on demand, the pull log, and the threads and resources pulls stored. */
+export async function pullRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
+  const { channels } = context;
+  const instanceOf = async (accountId: number, id: number) => {
+    if (!(await channels.getInstance(accountId, id))) throw NotFound(`No instance ${id}.`);
+  };
+
+  app.post<{ Params: { id: number } }>(
+    `${base}/pull`,
+    { schema: { tags, security, summary: 'Pull now; answers with the outcome', params: idParams } },
+    async function pullNow(request) {
+      const account = requireAdmin(context, request);
+      const claimed = await channels.claimInstance(account.id, request.params.id, {
+        now: context.now(),
+        leaseMs: context.pull.timing.intervalMs,
+        owner: 'on-demand',
+      });
+      if (claimed === 'not_found') throw NotFound(`No instance ${request.params.id}.`);
+      if (claimed === 'inactive') throw UnprocessableEntity('The instance is deactivated; activate it first.');
+      if (claimed === 'no_pull_url') throw UnprocessableEntity("The integration's manifest has no pull_url.");
+      if (claimed === 'busy') throw Conflict('A pull of this instance is in progress; try again when it ends.');
+      return { pull: pullJson(await pullInstance(claimed, context.pull)) };
+    },
+  );
+
+  app.get<{ Params: { id: number }; Querystring: { limit?: number } }>(
+    `${base}/pulls`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The pull log, newest first',
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+        },
+      },
+    },
+    async function listPulls(request) {
+      const account = requireAdmin(context, request);
+      await instanceOf(account.id, request.params.id);
+      const pulls = await channels.listPulls(account.id, request.params.id, request.query.limit ?? 50);
+      return { pulls: pulls.map(pullJson) };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>(
+    `${base}/threads`,
+    { schema: { tags, security, summary: 'Threads of an instance', params: idParams } },
+    async function listThreads(request) {
+      const account = requireAdmin(context, request);
+      await instanceOf(account.id, request.params.id);
+      return { threads: (await channels.listThreads(account.id, request.params.id)).map(threadJson) };
+    },
+  );
+
+  app.get<{ Params: { id: number; threadId: number } }>(
+    `${base}/threads/:threadId/resources`,
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Resources of a thread, in order',
+        params: {
+          type: 'object',
+          required: ['id', 'threadId'],
+          properties: { id: { type: 'integer', minimum: 1 }, threadId: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+    async function listThreadResources(request) {
+      const account = requireAdmin(context, request);
+      await instanceOf(account.id, request.params.id);
+      const resources = await channels.listResources(account.id, request.params.id, request.params.threadId);
+      return { resources: resources.map(resourceJson) };
+    },
+  );
+}

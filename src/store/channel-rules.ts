@@ -1,0 +1,182 @@
+import type { Instance, InstanceChange, PullCompletion, PulledResource } from './channel-store.js';
+
+// What a ChannelStore write does, as pure functions over records: both stores run these
+// inside their transaction, so SQLite and PostgreSQL agree to the letter.
+
+/**
+ * A value to store contains U+0000. PostgreSQL text cannot hold it, so both stores refuse
+ * it, before writing anything, and stay alike. Callers validate input before it gets here
+ * (the API refuses NUL in instance fields); this is the last line.
+ */
+export class NulCharacterError extends Error {
+  constructor(readonly field: string) {
+    super(`${field} contains the NUL character (U+0000), which the store cannot hold; nothing was written`);
+    this.name = 'NulCharacterError';
+  }
+}
+
+/** Throws {@link NulCharacterError} for the first named value containing U+0000. */
+export function refuseNul(values: Record<string, string | null | undefined>): void {
+  for (const [field, value] of Object.entries(values)) {
+    if (typeof value === 'string' && value.includes('\u0000')) throw new NulCharacterError(field);
+  }
+}
+
+/** Whether a lookup key contains U+0000: no stored key does, so the lookup finds nothing. */
+export const hasNul = (text: string) => text.includes('\u0000');
+
+/**
+ * The pull URL of a stored manifest: `urls.pull_url`, resolved (`{ href }`, as the manifest
+ * validator stores it) or a plain string. Null when absent, empty, or the text is not JSON.
+ */
+export function pullUrlOf(manifestJson: string): string | null {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(manifestJson);
+  } catch {
+    return null;
+  }
+  const urls = (manifest as { urls?: unknown } | null)?.urls;
+  const pull = (urls as { pull_url?: unknown } | null | undefined)?.pull_url;
+  const href = typeof pull === 'string' ? pull : (pull as { href?: unknown } | null | undefined)?.href;
+  return typeof href === 'string' && href !== '' ? href : null;
+}
+
+/**
+ * An instance after `change`. `stateVersion` goes up when `state` takes a different value
+ * (setting the same state again is no change, so a pull under way keeps its right to store
+ * its state). `active: true` also resets the failure count, clears the reason and makes
+ * the instance due at `now`.
+ */
+export function changedInstance(current: Instance, change: InstanceChange): Instance {
+  const next: Instance = { ...current, updatedAt: change.now };
+  if (change.name !== undefined) next.name = change.name;
+  if (change.pushTokenHash !== undefined) next.pushTokenHash = change.pushTokenHash;
+  if (change.metadata !== undefined) next.metadata = change.metadata;
+  if (change.state !== undefined && change.state !== current.state) {
+    next.state = change.state;
+    next.stateVersion = current.stateVersion + 1;
+  }
+  if (change.metadataNeedsUpdate !== undefined) next.metadataNeedsUpdate = change.metadataNeedsUpdate;
+  if (change.deactivatedReason !== undefined) next.deactivatedReason = change.deactivatedReason;
+  if (change.active === true) {
+    next.active = true;
+    next.consecutiveFailures = 0;
+    next.deactivatedReason = null;
+    next.nextPullAt = change.now;
+  } else if (change.active === false) {
+    next.active = false;
+  }
+  return next;
+}
+
+/** What a finished pull does to its instance, and the flags of its log entry. */
+export interface SettledPull {
+  instance: Instance;
+  stateConflict: boolean;
+  deactivated: boolean;
+}
+
+/**
+ * The instance after a pull. Success: `newState` replaces the state only if `stateVersion`
+ * is still `stateVersionAtStart` (else `stateConflict`), `newMetadata` and
+ * `metadataNeedsUpdate` apply when given, the failure count resets, `lastPullAt` becomes
+ * the pull's start. Failure: the failure count goes up, and reaching `deactivateAfter`
+ * deactivates an active instance with the error as the reason. Either way the instance is
+ * next due at `nextPullAt`.
+ */
+export function settledInstance(current: Instance, completion: PullCompletion): SettledPull {
+  const next: Instance = { ...current, nextPullAt: completion.nextPullAt, updatedAt: completion.now };
+  if (completion.outcome === 'ok') {
+    const stateConflict = completion.newState !== undefined && current.stateVersion !== completion.stateVersionAtStart;
+    if (completion.newState !== undefined && !stateConflict && completion.newState !== current.state) {
+      next.state = completion.newState;
+      next.stateVersion = current.stateVersion + 1;
+    }
+    if (completion.newMetadata !== undefined) next.metadata = completion.newMetadata;
+    if (completion.metadataNeedsUpdate !== undefined) next.metadataNeedsUpdate = completion.metadataNeedsUpdate;
+    next.consecutiveFailures = 0;
+    next.lastPullAt = completion.startedAt;
+    return { instance: next, stateConflict, deactivated: false };
+  }
+  next.consecutiveFailures = current.consecutiveFailures + 1;
+  // An instance deactivated meanwhile (through the API) stays as it is, reason included.
+  const deactivated = current.active && next.consecutiveFailures >= completion.deactivateAfter;
+  if (deactivated) {
+    next.active = false;
+    next.deactivatedReason = completion.error ?? 'the pull failed';
+  }
+  return { instance: next, stateConflict: false, deactivated };
+}
+
+/** A thread already stored (`id`), or one found or created by its key. */
+export type ThreadRef = { id: number } | { key: string };
+
+export interface ResourcePlan {
+  /** The resources to store, in order, each with its thread. */
+  store: { resource: PulledResource; thread: ThreadRef }[];
+  duplicates: number;
+  /** The distinct keys of `{ key }` threads, in order of first use. */
+  threadKeys: string[];
+}
+
+/** The external ids whose stored thread {@link planResources} needs: every external and parent id. */
+export function idsToLookUp(resources: readonly PulledResource[]): string[] {
+  const ids = new Set<string>();
+  for (const resource of resources) {
+    ids.add(resource.externalId);
+    if (resource.parentId !== null) ids.add(resource.parentId);
+  }
+  return [...ids];
+}
+
+/**
+ * Sorts a pull's resources, in order, into duplicates and resources to store with their
+ * thread. `stored` maps the already-stored external ids of the instance (among
+ * {@link idsToLookUp}) to their thread ids.
+ *
+ * A resource whose external id is stored, or came earlier in the batch, is a duplicate.
+ * Otherwise its thread is: the one keyed by its `threadId` when given; else its parent's
+ * (stored, or earlier in the batch) when `parentId` names a known resource; else the one
+ * keyed by its own external id. A keyed thread is created when new, joined when it exists.
+ */
+export function planResources(resources: readonly PulledResource[], stored: ReadonlyMap<string, number>): ResourcePlan {
+  const plan: ResourcePlan = { store: [], duplicates: 0, threadKeys: [] };
+  const batch = new Map<string, ThreadRef>();
+  const keys = new Set<string>();
+  const threadOf = (externalId: string): ThreadRef | undefined => {
+    const id = stored.get(externalId);
+    return id !== undefined ? { id } : batch.get(externalId);
+  };
+  for (const resource of resources) {
+    if (stored.has(resource.externalId) || batch.has(resource.externalId)) {
+      plan.duplicates++;
+      continue;
+    }
+    const parentThread = resource.parentId !== null ? threadOf(resource.parentId) : undefined;
+    const thread: ThreadRef =
+      resource.threadId !== null ? { key: resource.threadId } : (parentThread ?? { key: resource.externalId });
+    if ('key' in thread && !keys.has(thread.key)) {
+      keys.add(thread.key);
+      plan.threadKeys.push(thread.key);
+    }
+    batch.set(resource.externalId, thread);
+    plan.store.push({ resource, thread });
+  }
+  return plan;
+}
+
+/** Every text a completion would write (a failure writes only its error), for {@link refuseNul}. */
+export function completionTexts(completion: PullCompletion): Record<string, string | null | undefined> {
+  const texts: Record<string, string | null | undefined> = { error: completion.error };
+  if (completion.outcome !== 'ok') return texts;
+  texts.state = completion.newState;
+  texts.metadata = completion.newMetadata;
+  completion.resources.forEach((resource, i) => {
+    texts[`resources[${i}].externalId`] = resource.externalId;
+    texts[`resources[${i}].parentId`] = resource.parentId;
+    texts[`resources[${i}].threadId`] = resource.threadId;
+    texts[`resources[${i}].payloadJson`] = resource.payloadJson;
+  });
+  return texts;
+}

@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import {
+  dataRecordTypes,
+  rowValues,
+  zeroCounts,
+  type BackupRecord,
+  type DataRecord,
+  type DataRecordType,
+  UncoveredDataError,
+} from '../../backup/backup-record.js';
+import type { ImportCounts } from '../store.js';
+import { sql } from './queries.js';
+
+// Backup export and import for the PostgreSQL store, each on one connection the store
+// hands over (and gets back, committed or rolled back).
+
+/** Rows per query or insert: memory stays flat however large the store. */
+const batchSize = 1000;
+/** Also flush an insert batch at this much config text, since configs may be large. */
+const batchChars = 8 * 1024 * 1024;
+
+const tables: Record<DataRecordType, { name: string; select: string; insert: string }> = {
+  account: { name: 'accounts', select: sql.exportAccounts, insert: sql.importAccounts },
+  admin_token: { name: 'admin_tokens', select: sql.exportAdminTokens, insert: sql.importAdminTokens },
+  integration: { name: 'integrations', select: sql.exportIntegrations, insert: sql.importIntegrations },
+  access_token: { name: 'access_tokens', select: sql.exportAccessTokens, insert: sql.importAccessTokens },
+  config: { name: 'configs', select: sql.exportConfigs, insert: sql.importConfigs },
+};
+
+/** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
+export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<BackupRecord> {
+  await client.query(sql.beginSnapshot);
+  try {
+    await refuseUncoveredData(client);
+    const highest = new Map<DataRecordType, number>();
+    for (const type of dataRecordTypes) {
+      let lastId = 0;
+      for (;;) {
+        const { rows } = await client.query<{ id: number }>(tables[type].select, [lastId, batchSize]);
+        for (const row of rows) yield { type, ...row } as BackupRecord;
+        lastId = rows.at(-1)?.id ?? lastId;
+        if (rows.length < batchSize) break;
+      }
+      highest.set(type, lastId);
+    }
+    for (const type of dataRecordTypes) {
+      const { rows } = await client.query<{ lastId: number }>(sql.sequenceOf, [tables[type].name]);
+      yield { type: 'sequence', recordType: type, lastId: Math.max(rows[0]!.lastId, highest.get(type)!) };
+    }
+  } finally {
+    // Read-only: ending the snapshot either way writes nothing.
+    await client.query('ROLLBACK');
+  }
+}
+
+/** Tables a backup need not hold: the migrations' own bookkeeping. */
+const bookkeeping = new Set(['schema_migrations']);
+
+async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
+  const covered = new Set(Object.values(tables).map((table) => table.name));
+  const { rows } = await client.query<{ name: string }>(sql.tableNames);
+  const uncovered: string[] = [];
+  for (const { name } of rows) {
+    if (covered.has(name) || bookkeeping.has(name)) continue;
+    // Identifiers cannot be parameters; these names come from the database itself.
+    const found = await client.query(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`);
+    if (found.rowCount) uncovered.push(name);
+  }
+  if (uncovered.length > 0) throw new UncoveredDataError(uncovered.sort());
+}
+
+/**
+ * All records inside the caller's transaction, a batch of rows per INSERT … unnest. The
+ * tables are locked first, so the emptiness check holds until commit.
+ */
+export async function importPostgres(
+  client: pg.PoolClient,
+  records: AsyncIterable<BackupRecord>,
+): Promise<ImportCounts | 'not_empty'> {
+  await client.query(sql.lockForImport);
+  const { rows } = await client.query<{ taken: boolean }>(sql.anyRecord);
+  if (rows[0]!.taken) return 'not_empty';
+
+  const counts = zeroCounts();
+  const lastIds = new Map<DataRecordType, number>(dataRecordTypes.map((type) => [type, 0]));
+  let batch: DataRecord[] = [];
+  let chars = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const values = batch.map(rowValues);
+    // unnest takes one array per column.
+    const columns = values[0]!.map((_, i) => values.map((row) => row[i]));
+    await client.query(tables[batch[0]!.type].insert, columns);
+    batch = [];
+    chars = 0;
+  };
+
+  for await (const record of records) {
+    counts[record.type] += 1;
+    if (record.type === 'sequence') {
+      lastIds.set(record.recordType, Math.max(lastIds.get(record.recordType)!, record.lastId));
+      continue;
+    }
+    if (batch.length > 0 && batch[0]!.type !== record.type) await flush();
+    batch.push(record);
+    lastIds.set(record.type, Math.max(lastIds.get(record.type)!, record.id));
+    if (record.type === 'config') chars += record.configJson.length;
+    if (batch.length >= batchSize || chars >= batchChars) await flush();
+  }
+  await flush();
+  for (const type of dataRecordTypes) await client.query(sql.setSequence, [tables[type].name, lastIds.get(type)]);
+  return counts;
+}

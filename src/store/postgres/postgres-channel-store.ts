@@ -1,0 +1,360 @@
+import type pg from 'pg';
+import type {
+  ChannelIntegration,
+  ChannelStore,
+  Handoff,
+  Instance,
+  InstanceChange,
+  NewChannelIntegration,
+  NewHandoff,
+  NewInstance,
+  PullCompletion,
+  PullRecord,
+  PullTarget,
+  ResourceRecord,
+  ThreadRecord,
+} from '../channel-store.js';
+import {
+  toChannelIntegration,
+  toHandoff,
+  toInstance,
+  toJoinedIntegration,
+  toPull,
+  toResource,
+  toThread,
+  type ChannelIntegrationRow,
+  type HandoffRow,
+  type InstanceRow,
+  type InstanceWithIntegrationRow,
+  type PullRow,
+  type ResourceRow,
+  type ThreadRow,
+} from '../channel-rows.js';
+import {
+  changedInstance,
+  completionTexts,
+  hasNul,
+  idsToLookUp,
+  planResources,
+  pullUrlOf,
+  refuseNul,
+  settledInstance,
+} from '../channel-rules.js';
+import { channelSql as sql } from './channel-queries.js';
+
+/**
+ * How the channel store reaches the database: the {@link PostgresStore}'s own pool, with
+ * its error translation (connection failures become `StoreUnavailableError`) and its
+ * tracking of operations under way for `close()`.
+ */
+export interface PostgresAccess {
+  /** One statement on any pooled connection (autocommit). */
+  rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  /** `work` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+}
+
+/** Identity values for `count` new rows of `table`, ascending: rows inserted with them keep their order. */
+async function nextIds(client: pg.PoolClient, table: 'threads' | 'resources', count: number): Promise<number[]> {
+  const { rows } = await client.query<{ id: number }>(sql.nextIds, [table, count]);
+  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+}
+
+const target = (row: InstanceWithIntegrationRow, leasedAt: number): PullTarget => ({
+  instance: toInstance(row),
+  integration: toJoinedIntegration(row),
+  pullUrl: row.ci_pull_url!,
+  leasedAt,
+});
+
+/** The parameters of `updateInstance` / `settleInstance`. */
+const instanceFields = (instance: Instance) => [
+  instance.name,
+  instance.pushTokenHash,
+  instance.metadata,
+  instance.state,
+  instance.stateVersion,
+  instance.active,
+  instance.deactivatedReason,
+  instance.metadataNeedsUpdate,
+  instance.consecutiveFailures,
+  instance.nextPullAt,
+  instance.lastPullAt,
+  instance.updatedAt,
+  instance.id,
+];
+
+/**
+ * Channel hosting on PostgreSQL, for several nodes sharing one database. Writes that read
+ * first run in a transaction that row-locks the instance (`SELECT … FOR UPDATE`), so
+ * concurrent writers to one instance take turns; the scheduler's claim is one statement
+ * with `FOR UPDATE SKIP LOCKED`, so nodes never lease the same instance.
+ */
+export class PostgresChannelStore implements ChannelStore {
+  constructor(private readonly db: PostgresAccess) {}
+
+  // --- Integrations ------------------------------------------------------------------------
+
+  async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
+    const { remoteId, name, manifestUrl, manifestJson } = input;
+    refuseNul({ remoteId, name, manifestUrl, manifestJson });
+    const [row] = await this.db.rows<ChannelIntegrationRow>(sql.insertIntegration, [
+      input.accountId,
+      remoteId,
+      name,
+      manifestUrl,
+      manifestJson,
+      pullUrlOf(manifestJson),
+      input.now,
+    ]);
+    return toChannelIntegration(row!);
+  }
+
+  async listIntegrations(accountId: number): Promise<ChannelIntegration[]> {
+    return (await this.db.rows<ChannelIntegrationRow>(sql.listIntegrations, [accountId])).map(toChannelIntegration);
+  }
+
+  async getIntegration(accountId: number, id: number): Promise<ChannelIntegration | undefined> {
+    const [row] = await this.db.rows<ChannelIntegrationRow>(sql.integrationById, [accountId, id]);
+    return row && toChannelIntegration(row);
+  }
+
+  async updateIntegrationManifest(
+    accountId: number,
+    id: number,
+    change: { manifestJson: string; name: string; now: number },
+  ): Promise<ChannelIntegration | undefined> {
+    const { manifestJson, name } = change;
+    refuseNul({ manifestJson, name });
+    const [row] = await this.db.rows<ChannelIntegrationRow>(sql.updateIntegrationManifest, [
+      manifestJson,
+      pullUrlOf(manifestJson),
+      name,
+      change.now,
+      accountId,
+      id,
+    ]);
+    return row && toChannelIntegration(row);
+  }
+
+  async deleteIntegration(accountId: number, id: number): Promise<boolean> {
+    return (await this.db.rows<{ id: number }>(sql.deleteIntegration, [accountId, id])).length > 0;
+  }
+
+  // --- Instances -----------------------------------------------------------------------------
+
+  async createInstance(input: NewInstance): Promise<Instance> {
+    const { name, metadata, state, instancePushId, pushTokenHash } = input;
+    refuseNul({ name, metadata, state, instancePushId, pushTokenHash });
+    const [row] = await this.db.rows<InstanceRow>(sql.insertInstance, [
+      input.accountId,
+      input.integrationId,
+      name,
+      metadata,
+      state,
+      instancePushId,
+      pushTokenHash,
+      input.now,
+    ]);
+    return toInstance(row!);
+  }
+
+  async listInstances(accountId: number, filter: { integrationId?: number } = {}): Promise<Instance[]> {
+    const rows =
+      filter.integrationId === undefined
+        ? await this.db.rows<InstanceRow>(sql.listInstances, [accountId])
+        : await this.db.rows<InstanceRow>(sql.listInstancesOfIntegration, [accountId, filter.integrationId]);
+    return rows.map(toInstance);
+  }
+
+  async getInstance(accountId: number, id: number): Promise<Instance | undefined> {
+    const [row] = await this.db.rows<InstanceRow>(sql.instanceById, [accountId, id]);
+    return row && toInstance(row);
+  }
+
+  async findInstanceByPushId(instancePushId: string): Promise<Instance | undefined> {
+    if (hasNul(instancePushId)) return undefined;
+    const [row] = await this.db.rows<InstanceRow>(sql.instanceByPushId, [instancePushId]);
+    return row && toInstance(row);
+  }
+
+  async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
+    const { name, pushTokenHash, metadata, state, deactivatedReason } = change;
+    refuseNul({ name, pushTokenHash, metadata, state, deactivatedReason });
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
+      if (!rows[0]) return undefined;
+      const next = changedInstance(toInstance(rows[0]), change);
+      const updated = await client.query<InstanceRow>(sql.updateInstance, instanceFields(next));
+      return toInstance(updated.rows[0]!);
+    });
+  }
+
+  async deleteInstance(accountId: number, id: number): Promise<boolean> {
+    return (await this.db.rows<{ id: number }>(sql.deleteInstance, [accountId, id])).length > 0;
+  }
+
+  // --- The pull loop ---------------------------------------------------------------------------
+
+  async claimDueInstances(claim: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<PullTarget[]> {
+    refuseNul({ owner: claim.owner });
+    const rows = await this.db.rows<InstanceWithIntegrationRow>(sql.claimDue, [
+      claim.now,
+      claim.limit,
+      claim.owner,
+      claim.leaseMs,
+    ]);
+    // RETURNING follows no particular order.
+    rows.sort((a, b) => a.next_pull_at - b.next_pull_at || a.id - b.id);
+    return rows.map((row) => target(row, claim.now));
+  }
+
+  async claimInstance(
+    accountId: number,
+    id: number,
+    claim: { now: number; leaseMs: number; owner: string },
+  ): Promise<PullTarget | 'not_found' | 'inactive' | 'no_pull_url' | 'busy'> {
+    refuseNul({ owner: claim.owner });
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<InstanceWithIntegrationRow>(sql.instanceWithIntegrationForUpdate, [
+        accountId,
+        id,
+      ]);
+      const row = rows[0];
+      if (!row) return 'not_found' as const;
+      if (!row.active) return 'inactive' as const;
+      if (row.ci_pull_url === null) return 'no_pull_url' as const;
+      if (row.lease_expires_at !== null && row.lease_expires_at > claim.now) return 'busy' as const;
+      await client.query(sql.lease, [claim.owner, claim.now + claim.leaseMs, row.id]);
+      return target(row, claim.now);
+    });
+  }
+
+  async completePull(completion: PullCompletion): Promise<PullRecord> {
+    refuseNul(completionTexts(completion));
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [completion.instanceId]);
+      if (!rows[0]) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
+      const current = toInstance(rows[0]);
+      let resourcesStored = 0;
+      let duplicates = 0;
+      if (completion.outcome === 'ok' && completion.resources.length > 0) {
+        ({ resourcesStored, duplicates } = await this.storeResources(client, current.id, completion));
+      }
+      const settled = settledInstance(current, completion);
+      await client.query(sql.settleInstance, instanceFields(settled.instance));
+      const pull = await client.query<PullRow>(sql.insertPull, [
+        current.id,
+        completion.startedAt,
+        completion.durationMs,
+        completion.outcome,
+        completion.httpStatus,
+        resourcesStored,
+        duplicates,
+        settled.stateConflict,
+        completion.error,
+        settled.deactivated,
+      ]);
+      return toPull(pull.rows[0]!);
+    });
+  }
+
+  async listPulls(accountId: number, instanceId: number, limit: number): Promise<PullRecord[]> {
+    return (await this.db.rows<PullRow>(sql.listPulls, [accountId, instanceId, limit])).map(toPull);
+  }
+
+  // --- Threads and resources -----------------------------------------------------------------
+
+  async listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]> {
+    return (await this.db.rows<ThreadRow>(sql.listThreads, [accountId, instanceId])).map(toThread);
+  }
+
+  async listResources(accountId: number, instanceId: number, threadId?: number): Promise<ResourceRecord[]> {
+    const rows =
+      threadId === undefined
+        ? await this.db.rows<ResourceRow>(sql.listResources, [accountId, instanceId])
+        : await this.db.rows<ResourceRow>(sql.listThreadResources, [accountId, instanceId, threadId]);
+    return rows.map(toResource);
+  }
+
+  // --- Admin UI hand-off -----------------------------------------------------------------------
+
+  async createHandoff(input: NewHandoff): Promise<void> {
+    const { tokenHash, instancePushId, pushTokenHash } = input;
+    refuseNul({ tokenHash, instancePushId, pushTokenHash });
+    await this.db.transaction(async (client) => {
+      // Unused hand-offs are deleted once they expire, so the table stays small.
+      await client.query(sql.purgeExpiredHandoffs, [input.now]);
+      await client.query(sql.insertHandoff, [
+        tokenHash,
+        input.accountId,
+        input.integrationId,
+        input.instanceId,
+        instancePushId,
+        pushTokenHash,
+        input.expiresAt,
+        input.now,
+      ]);
+    });
+  }
+
+  async consumeHandoff(tokenHash: string, now: number): Promise<Handoff | undefined> {
+    if (hasNul(tokenHash)) return undefined;
+    const [row] = await this.db.rows<HandoffRow>(sql.consumeHandoff, [tokenHash, now]);
+    return row && toHandoff(row);
+  }
+
+  // --- Inside transactions ---------------------------------------------------------------------
+
+  /**
+   * Stores a successful pull's resources in order, threading them; duplicates are counted.
+   * A handful of statements whatever the batch size. Runs under the instance's row lock,
+   * which every writer of an instance's threads and resources takes first, so what it
+   * reads stays true until commit.
+   */
+  private async storeResources(client: pg.PoolClient, instanceId: number, completion: PullCompletion) {
+    const stored = new Map<string, number>();
+    const found = await client.query<{ external_id: string; thread_id: number }>(sql.storedResources, [
+      instanceId,
+      idsToLookUp(completion.resources),
+    ]);
+    for (const row of found.rows) stored.set(row.external_id, row.thread_id);
+    const plan = planResources(completion.resources, stored);
+
+    const threadIds = new Map<string, number>();
+    if (plan.threadKeys.length > 0) {
+      const existing = await client.query<{ id: number; thread_key: string }>(sql.threadsByKey, [
+        instanceId,
+        plan.threadKeys,
+      ]);
+      for (const row of existing.rows) threadIds.set(row.thread_key, row.id);
+      const newKeys = plan.threadKeys.filter((key) => !threadIds.has(key));
+      if (newKeys.length > 0) {
+        const ids = await nextIds(client, 'threads', newKeys.length);
+        newKeys.forEach((key, i) => threadIds.set(key, ids[i]!));
+        await client.query(sql.insertThreads, [instanceId, ids, newKeys, completion.now]);
+      }
+    }
+
+    if (plan.store.length === 0) return { resourcesStored: 0, duplicates: plan.duplicates };
+    const resourceThreads = plan.store.map(({ thread }) => ('id' in thread ? thread.id : threadIds.get(thread.key)!));
+    const ids = await nextIds(client, 'resources', plan.store.length);
+    await client.query(sql.insertResources, [
+      instanceId,
+      ids,
+      resourceThreads,
+      plan.store.map(({ resource }) => resource.externalId),
+      plan.store.map(({ resource }) => resource.payloadJson),
+      completion.now,
+    ]);
+    const added = new Map<number, number>();
+    for (const threadId of resourceThreads) added.set(threadId, (added.get(threadId) ?? 0) + 1);
+    await client.query(sql.countIntoThreads, [[...added.keys()], [...added.values()]]);
+    return { resourcesStored: plan.store.length, duplicates: plan.duplicates };
+  }
+}

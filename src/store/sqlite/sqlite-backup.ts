@@ -1,0 +1,104 @@
+import type { Database } from 'better-sqlite3';
+import {
+  dataRecordTypes,
+  rowValues,
+  zeroCounts,
+  type BackupRecord,
+  type DataRecordType,
+  UncoveredDataError,
+} from '../../backup/backup-record.js';
+import type { ImportCounts } from '../store.js';
+import { sql } from './queries.js';
+
+// Backup export and import for the SQLite store. The store holds its group commit while
+// these run, so they have the connection, and its transaction, to themselves.
+
+/** Rows read per query: memory stays flat however large the store. */
+const batchSize = 1000;
+
+const tables: Record<DataRecordType, { name: string; select: string; insert: string }> = {
+  account: { name: 'accounts', select: sql.exportAccounts, insert: sql.importAccount },
+  admin_token: { name: 'admin_tokens', select: sql.exportAdminTokens, insert: sql.importAdminToken },
+  integration: { name: 'integrations', select: sql.exportIntegrations, insert: sql.importIntegration },
+  access_token: { name: 'access_tokens', select: sql.exportAccessTokens, insert: sql.importAccessToken },
+  config: { name: 'configs', select: sql.exportConfigs, insert: sql.importConfig },
+};
+
+/** Tables a backup need not hold: the migrations' own bookkeeping. */
+const bookkeeping = new Set(['schema_migrations']);
+
+/** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */
+export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> {
+  db.exec('BEGIN');
+  try {
+    refuseUncoveredData(db);
+    const highest = new Map<DataRecordType, number>();
+    for (const type of dataRecordTypes) {
+      const select = db.prepare(tables[type].select);
+      let lastId = 0;
+      for (;;) {
+        const rows = select.all(lastId, batchSize) as { id: number }[];
+        for (const row of rows) yield { type, ...row } as BackupRecord;
+        lastId = rows.at(-1)?.id ?? lastId;
+        if (rows.length < batchSize) break;
+      }
+      highest.set(type, lastId);
+    }
+    const sequence = db.prepare(sql.sequenceOf).pluck();
+    for (const type of dataRecordTypes) {
+      const seq = (sequence.get(tables[type].name) as number | undefined) ?? 0;
+      yield { type: 'sequence', recordType: type, lastId: Math.max(seq, highest.get(type)!) };
+    }
+  } finally {
+    // Read-only: ending the snapshot either way writes nothing.
+    if (db.inTransaction) db.exec('COMMIT');
+  }
+}
+
+function refuseUncoveredData(db: Database): void {
+  const covered = new Set(Object.values(tables).map((table) => table.name));
+  const names = db.prepare(sql.tableNames).pluck().all() as string[];
+  // Identifiers cannot be parameters; these names come from the database itself.
+  const uncovered = names.filter(
+    (name) =>
+      !covered.has(name) &&
+      !bookkeeping.has(name) &&
+      db
+        .prepare(`SELECT EXISTS (SELECT 1 FROM "${name.replace(/"/g, '""')}")`)
+        .pluck()
+        .get(),
+  );
+  if (uncovered.length > 0) throw new UncoveredDataError(uncovered.sort());
+}
+
+/** All records in one IMMEDIATE transaction: committed whole, or rolled back if anything throws. */
+export async function importSqlite(
+  db: Database,
+  records: AsyncIterable<BackupRecord>,
+): Promise<ImportCounts | 'not_empty'> {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    if (db.prepare(sql.anyRecord).pluck().get()) {
+      db.exec('ROLLBACK');
+      return 'not_empty';
+    }
+    const inserts = new Map(dataRecordTypes.map((type) => [type, db.prepare(tables[type].insert)]));
+    const raiseSequence = db.prepare(sql.raiseSequence);
+    const insertSequence = db.prepare(sql.insertSequence);
+    const counts = zeroCounts();
+    for await (const record of records) {
+      counts[record.type] += 1;
+      if (record.type !== 'sequence') {
+        inserts.get(record.type)!.run(...rowValues(record));
+      } else if (record.lastId > 0) {
+        const name = tables[record.recordType].name;
+        if (raiseSequence.run(record.lastId, name).changes === 0) insertSequence.run(name, record.lastId);
+      }
+    }
+    db.exec('COMMIT');
+    return counts;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}

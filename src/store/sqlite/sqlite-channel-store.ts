@@ -1,0 +1,341 @@
+import type Database from 'better-sqlite3';
+import type {
+  ChannelIntegration,
+  ChannelStore,
+  Handoff,
+  Instance,
+  InstanceChange,
+  NewChannelIntegration,
+  NewHandoff,
+  NewInstance,
+  PullCompletion,
+  PullRecord,
+  PullTarget,
+  ResourceRecord,
+  ThreadRecord,
+} from '../channel-store.js';
+import {
+  toChannelIntegration,
+  toHandoff,
+  toInstance,
+  toJoinedIntegration,
+  toPull,
+  toResource,
+  toThread,
+  type ChannelIntegrationRow,
+  type HandoffRow,
+  type InstanceRow,
+  type InstanceWithIntegrationRow,
+  type PullRow,
+  type ResourceRow,
+  type ThreadRow,
+} from '../channel-rows.js';
+import {
+  changedInstance,
+  completionTexts,
+  hasNul,
+  idsToLookUp,
+  planResources,
+  pullUrlOf,
+  refuseNul,
+  settledInstance,
+} from '../channel-rules.js';
+import { channelSql } from './channel-queries.js';
+import type { GroupCommit } from './group-commit.js';
+
+const flag = (value: boolean) => (value ? 1 : 0);
+
+/**
+ * Channel hosting on the embedded SQLite store. Reads run directly; every write goes
+ * through the store's group commit, and a write of several statements runs as one nested
+ * transaction (a savepoint), so a failure undoes all of it. Writers take turns, so a
+ * claim can never hand out an instance twice; across processes, BEGIN IMMEDIATE does.
+ */
+export class SqliteChannelStore implements ChannelStore {
+  private statements: ReturnType<typeof prepareStatements> | undefined;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes: GroupCommit,
+  ) {}
+
+  /** Prepared on first use: the tables exist only once the store is migrated. */
+  private get q() {
+    this.statements ??= prepareStatements(this.db);
+    return this.statements;
+  }
+
+  // --- Integrations ------------------------------------------------------------------------
+
+  async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
+    const { remoteId, name, manifestUrl, manifestJson } = input;
+    refuseNul({ remoteId, name, manifestUrl, manifestJson });
+    const row = await this.writes.enqueue(
+      () =>
+        this.q.insertIntegration.get(
+          input.accountId,
+          remoteId,
+          name,
+          manifestUrl,
+          manifestJson,
+          pullUrlOf(manifestJson),
+          input.now,
+          input.now,
+        ) as ChannelIntegrationRow,
+    );
+    return toChannelIntegration(row);
+  }
+
+  async listIntegrations(accountId: number): Promise<ChannelIntegration[]> {
+    return (this.q.listIntegrations.all(accountId) as ChannelIntegrationRow[]).map(toChannelIntegration);
+  }
+
+  async getIntegration(accountId: number, id: number): Promise<ChannelIntegration | undefined> {
+    const row = this.q.integrationById.get(accountId, id) as ChannelIntegrationRow | undefined;
+    return row && toChannelIntegration(row);
+  }
+
+  async updateIntegrationManifest(
+    accountId: number,
+    id: number,
+    change: { manifestJson: string; name: string; now: number },
+  ): Promise<ChannelIntegration | undefined> {
+    const { manifestJson, name } = change;
+    refuseNul({ manifestJson, name });
+    const row = await this.writes.enqueue(
+      () =>
+        this.q.updateIntegrationManifest.get(manifestJson, pullUrlOf(manifestJson), name, change.now, accountId, id) as
+          ChannelIntegrationRow | undefined,
+    );
+    return row && toChannelIntegration(row);
+  }
+
+  async deleteIntegration(accountId: number, id: number): Promise<boolean> {
+    const { changes } = await this.writes.enqueue(() => this.q.deleteIntegration.run(accountId, id));
+    return changes > 0;
+  }
+
+  // --- Instances -----------------------------------------------------------------------------
+
+  async createInstance(input: NewInstance): Promise<Instance> {
+    const { name, metadata, state, instancePushId, pushTokenHash } = input;
+    refuseNul({ name, metadata, state, instancePushId, pushTokenHash });
+    const row = await this.writes.enqueue(
+      () =>
+        this.q.insertInstance.get(
+          input.accountId,
+          input.integrationId,
+          name,
+          metadata,
+          state,
+          instancePushId,
+          pushTokenHash,
+          input.now,
+          input.now,
+          input.now,
+        ) as InstanceRow,
+    );
+    return toInstance(row);
+  }
+
+  async listInstances(accountId: number, filter: { integrationId?: number } = {}): Promise<Instance[]> {
+    const rows =
+      filter.integrationId === undefined
+        ? this.q.listInstances.all(accountId)
+        : this.q.listInstancesOfIntegration.all(accountId, filter.integrationId);
+    return (rows as InstanceRow[]).map(toInstance);
+  }
+
+  async getInstance(accountId: number, id: number): Promise<Instance | undefined> {
+    const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
+    return row && toInstance(row);
+  }
+
+  async findInstanceByPushId(instancePushId: string): Promise<Instance | undefined> {
+    if (hasNul(instancePushId)) return undefined;
+    const row = this.q.instanceByPushId.get(instancePushId) as InstanceRow | undefined;
+    return row && toInstance(row);
+  }
+
+  async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
+    const { name, pushTokenHash, metadata, state, deactivatedReason } = change;
+    refuseNul({ name, pushTokenHash, metadata, state, deactivatedReason });
+    return this.writes.enqueue(() => {
+      const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
+      return row && this.writeInstance(changedInstance(toInstance(row), change));
+    });
+  }
+
+  async deleteInstance(accountId: number, id: number): Promise<boolean> {
+    const { changes } = await this.writes.enqueue(() => this.q.deleteInstance.run(accountId, id));
+    return changes > 0;
+  }
+
+  // --- The pull loop ---------------------------------------------------------------------------
+
+  async claimDueInstances(claim: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<PullTarget[]> {
+    refuseNul({ owner: claim.owner });
+    const leaseDue = this.db.transaction(() => {
+      const rows = this.q.dueInstances.all(claim.now, claim.now, claim.limit) as InstanceWithIntegrationRow[];
+      return rows.map((row) => this.lease(row, claim));
+    });
+    return this.writes.enqueue(() => leaseDue());
+  }
+
+  async claimInstance(
+    accountId: number,
+    id: number,
+    claim: { now: number; leaseMs: number; owner: string },
+  ): Promise<PullTarget | 'not_found' | 'inactive' | 'no_pull_url' | 'busy'> {
+    refuseNul({ owner: claim.owner });
+    return this.writes.enqueue(() => {
+      const row = this.q.instanceWithIntegration.get(accountId, id) as InstanceWithIntegrationRow | undefined;
+      if (!row) return 'not_found' as const;
+      if (!row.active) return 'inactive' as const;
+      if (row.ci_pull_url === null) return 'no_pull_url' as const;
+      if (row.lease_expires_at !== null && row.lease_expires_at > claim.now) return 'busy' as const;
+      return this.lease(row, claim);
+    });
+  }
+
+  async completePull(completion: PullCompletion): Promise<PullRecord> {
+    refuseNul(completionTexts(completion));
+    const complete = this.db.transaction((): PullRecord => {
+      const row = this.q.instanceByIdAnyAccount.get(completion.instanceId) as InstanceRow | undefined;
+      if (!row) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
+      const current = toInstance(row);
+      let resourcesStored = 0;
+      let duplicates = 0;
+      if (completion.outcome === 'ok' && completion.resources.length > 0) {
+        ({ resourcesStored, duplicates } = this.storeResources(current.id, completion));
+      }
+      const settled = settledInstance(current, completion);
+      this.writeInstance(settled.instance);
+      this.q.releaseLease.run(current.id);
+      const pull = this.q.insertPull.get(
+        current.id,
+        completion.startedAt,
+        completion.durationMs,
+        completion.outcome,
+        completion.httpStatus,
+        resourcesStored,
+        duplicates,
+        flag(settled.stateConflict),
+        completion.error,
+        flag(settled.deactivated),
+      ) as PullRow;
+      return toPull(pull);
+    });
+    return this.writes.enqueue(() => complete());
+  }
+
+  async listPulls(accountId: number, instanceId: number, limit: number): Promise<PullRecord[]> {
+    return (this.q.listPulls.all(accountId, instanceId, limit) as PullRow[]).map(toPull);
+  }
+
+  // --- Threads and resources -----------------------------------------------------------------
+
+  async listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]> {
+    return (this.q.listThreads.all(accountId, instanceId) as ThreadRow[]).map(toThread);
+  }
+
+  async listResources(accountId: number, instanceId: number, threadId?: number): Promise<ResourceRecord[]> {
+    const rows =
+      threadId === undefined
+        ? this.q.listResources.all(accountId, instanceId)
+        : this.q.listThreadResources.all(accountId, instanceId, threadId);
+    return (rows as ResourceRow[]).map(toResource);
+  }
+
+  // --- Admin UI hand-off -----------------------------------------------------------------------
+
+  async createHandoff(input: NewHandoff): Promise<void> {
+    const { tokenHash, instancePushId, pushTokenHash } = input;
+    refuseNul({ tokenHash, instancePushId, pushTokenHash });
+    const create = this.db.transaction(() => {
+      // Unused hand-offs are deleted once they expire, so the table stays small.
+      this.q.purgeExpiredHandoffs.run(input.now);
+      this.q.insertHandoff.run(
+        tokenHash,
+        input.accountId,
+        input.integrationId,
+        input.instanceId,
+        instancePushId,
+        pushTokenHash,
+        input.expiresAt,
+        input.now,
+      );
+    });
+    await this.writes.enqueue(() => create());
+  }
+
+  async consumeHandoff(tokenHash: string, now: number): Promise<Handoff | undefined> {
+    if (hasNul(tokenHash)) return undefined;
+    const row = await this.writes.enqueue(() => this.q.consumeHandoff.get(tokenHash, now) as HandoffRow | undefined);
+    return row && toHandoff(row);
+  }
+
+  // --- Inside writes ---------------------------------------------------------------------------
+
+  private lease(row: InstanceWithIntegrationRow, claim: { now: number; leaseMs: number; owner: string }): PullTarget {
+    this.q.lease.run(claim.owner, claim.now + claim.leaseMs, row.id);
+    return {
+      instance: toInstance(row),
+      integration: toJoinedIntegration(row),
+      pullUrl: row.ci_pull_url!,
+      leasedAt: claim.now,
+    };
+  }
+
+  /** Writes every changeable field of `instance`; returns it as stored. */
+  private writeInstance(instance: Instance): Instance {
+    const row = this.q.updateInstance.get(
+      instance.name,
+      instance.pushTokenHash,
+      instance.metadata,
+      instance.state,
+      instance.stateVersion,
+      flag(instance.active),
+      instance.deactivatedReason,
+      flag(instance.metadataNeedsUpdate),
+      instance.consecutiveFailures,
+      instance.nextPullAt,
+      instance.lastPullAt,
+      instance.updatedAt,
+      instance.id,
+    ) as InstanceRow;
+    return toInstance(row);
+  }
+
+  /** Stores a successful pull's resources in order, threading them; duplicates are counted. */
+  private storeResources(instanceId: number, completion: PullCompletion) {
+    const stored = new Map<string, number>();
+    for (const externalId of idsToLookUp(completion.resources)) {
+      const threadId = this.q.storedResource.pluck().get(instanceId, externalId) as number | undefined;
+      if (threadId !== undefined) stored.set(externalId, threadId);
+    }
+    const plan = planResources(completion.resources, stored);
+    const threadIds = new Map<string, number>();
+    for (const key of plan.threadKeys) {
+      this.q.insertThread.run(instanceId, key, completion.now);
+      threadIds.set(key, this.q.threadByKey.pluck().get(instanceId, key) as number);
+    }
+    for (const { resource, thread } of plan.store) {
+      const threadId = 'id' in thread ? thread.id : threadIds.get(thread.key)!;
+      this.q.insertResource.run(instanceId, threadId, resource.externalId, resource.payloadJson, completion.now);
+      this.q.countIntoThread.run(threadId);
+    }
+    return { resourcesStored: plan.store.length, duplicates: plan.duplicates };
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return Object.fromEntries(Object.entries(channelSql).map(([name, text]) => [name, db.prepare(text)])) as {
+    [K in keyof typeof channelSql]: Database.Statement;
+  };
+}
