@@ -107,10 +107,7 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
 
     if (request.method === 'POST' && url.pathname === '/pull') {
       const { raw, fields } = await readForm(request);
-      if (
-        signingSecret &&
-        !verifySwitchboardSignature(signingSecret, raw, request.headers['x-switchboard-signature'])
-      ) {
+      if (secret && !verifySwitchboardSignature(secret, raw, request.headers['x-switchboard-signature'])) {
         return send(401, 'application/json', JSON.stringify({ error: 'bad signature' }));
       }
       const { messages_per_pull: perPull = 2 } = JSON.parse(fields.metadata || '{}');

@@ -2,17 +2,49 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../http/authenticate.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Settings } from '../settings.js';
-import type { ChannelStore } from '../store/channel-store.js';
+import type { ChannelIntegration, ChannelStore } from '../store/channel-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
 import type { ChannelContext } from './channel-context.js';
 import { integrationRoutes } from './integrations/integration-routes.js';
 import { instanceRoutes } from './instances/instance-routes.js';
 import { OutboundClient } from './outbound/outbound-client.js';
+import type { PullDependencies } from './pull/pull-instance.js';
 import { pullRoutes } from './pull/pull-routes.js';
 import { PullScheduler } from './pull/pull-scheduler.js';
 import { integrationSigningSecret } from './signing-secret.js';
 
 export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'handoffTtlMs' | 'outboundAllow'>;
+
+/** The client every call to an integration goes through, configured from settings. */
+export function outboundClientFor(settings: Pick<Settings, 'mode' | 'pull' | 'outboundAllow'>): OutboundClient {
+  return new OutboundClient({
+    mode: settings.mode,
+    timeoutMs: settings.pull.timeoutMs,
+    maxResponseBytes: settings.pull.maxResponseBytes,
+    extraAllowed: settings.outboundAllow,
+  });
+}
+
+/** What a pull needs, for the scheduler, the API and the CLI alike. */
+export function pullDependenciesFor(options: {
+  channels: ChannelStore;
+  client: OutboundClient;
+  settings: Pick<Settings, 'pull'>;
+  secretKey: string;
+  now: () => number;
+  metrics?: Metrics;
+}): PullDependencies {
+  const { settings, secretKey, metrics } = options;
+  return {
+    store: options.channels,
+    client: options.client,
+    now: options.now,
+    timing: { intervalMs: settings.pull.intervalMs, jitter: 0.1, maxBackoffMs: settings.pull.maxBackoffMs },
+    deactivateAfter: settings.pull.deactivateAfter,
+    signingSecretFor: (target) => integrationSigningSecret(secretKey, target.integration),
+    observe: metrics && ((record) => metrics.observePull(record)),
+  };
+}
 
 /**
  * Everything the Channel-framework host needs, built once per process: the outbound
@@ -27,24 +59,9 @@ export function createChannelHost(options: {
   log: (error: unknown) => void;
 }) {
   const { channels, settings, secretKey, now, metrics } = options;
-  const client = new OutboundClient({
-    mode: settings.mode,
-    timeoutMs: settings.pull.timeoutMs,
-    maxResponseBytes: settings.pull.maxResponseBytes,
-    extraAllowed: settings.outboundAllow,
-  });
-  const signingSecret = (integration: Parameters<typeof integrationSigningSecret>[1]) =>
-    integrationSigningSecret(secretKey, integration);
-  const pull = {
-    store: channels,
-    client,
-    now,
-    timing: { intervalMs: settings.pull.intervalMs, jitter: 0.1, maxBackoffMs: settings.pull.maxBackoffMs },
-    deactivateAfter: settings.pull.deactivateAfter,
-    signingSecretFor: (target: { integration: Parameters<typeof signingSecret>[0] }) =>
-      signingSecret(target.integration),
-    observe: (record: Parameters<Metrics['observePull']>[0]) => metrics.observePull(record),
-  };
+  const client = outboundClientFor(settings);
+  const signingSecret = (integration: ChannelIntegration) => integrationSigningSecret(secretKey, integration);
+  const pull = pullDependenciesFor({ channels, client, settings, secretKey, now, metrics });
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
     concurrency: settings.pull.concurrency,

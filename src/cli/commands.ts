@@ -1,4 +1,8 @@
+import { open } from 'node:fs/promises';
 import { createAccount, issueAccessToken, registerIntegration, subdomainProblem } from '../accounts/provision.js';
+import { describeCounts } from '../backup/backup-record.js';
+import { exportBackup, exportBackupToFile } from '../backup/export-backup.js';
+import { importBackup } from '../backup/import-backup.js';
 import { systemClock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
@@ -8,11 +12,11 @@ import { isIntegrationName } from '../zis/names.js';
 /** A command-line mistake: printed as one line, exit code 1. */
 export class UsageError extends Error {}
 
-async function withStore<T>(settings: Settings, work: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(settings: Settings, work: (store: Store, schemaVersion: number) => Promise<T>): Promise<T> {
   const store = await openStore(settings.databaseUrl);
   try {
-    await store.migrate();
-    return await work(store);
+    const report = await store.migrate();
+    return await work(store, report.to);
   } finally {
     await store.close();
   }
@@ -92,6 +96,45 @@ export async function tokensCreate(
       flags.json,
       { access_token: token, account_id: account.id, integration: flags.integration },
       `ZIS access token for ${flags.integration} on ${flags.account} (shown once): ${token}`,
+    );
+  });
+}
+
+/**
+ * `switchboard export [--output FILE]`: the whole store as a backup (JSON lines) on stdout or
+ * in FILE; a one-line summary on stderr, so stdout holds the backup only.
+ */
+export async function exportCommand(settings: Settings, flags: { output?: string }): Promise<void> {
+  await withStore(settings, async (store, schemaVersion) => {
+    const options = { schemaVersion, clock: systemClock };
+    const counts = flags.output
+      ? await exportBackupToFile(store, flags.output, options)
+      : await exportBackup(store, process.stdout, { ...options, end: false });
+    process.stderr.write(
+      `Exported ${describeCounts(counts)} from ${store.dialect} (schema version ${schemaVersion})` +
+        `${flags.output ? ` to ${flags.output}` : ''}.\n`,
+    );
+  });
+}
+
+/**
+ * `switchboard import [--input FILE]`: restores a backup from stdin or FILE into an empty
+ * store, all or nothing; a one-line summary on stderr.
+ */
+export async function importCommand(settings: Settings, flags: { input?: string }): Promise<void> {
+  // Opened before the store, so a wrong path fails before the database is touched.
+  const input = flags.input
+    ? (
+        await open(flags.input, 'r').catch((error: Error) => {
+          throw new UsageError(`Cannot read --input ${flags.input}: ${error.message}`);
+        })
+      ).createReadStream()
+    : process.stdin;
+  await withStore(settings, async (store, schemaVersion) => {
+    const { header, counts } = await importBackup(store, input, { schemaVersion });
+    process.stderr.write(
+      `Imported ${describeCounts(counts)} into ${store.dialect} ` +
+        `(a backup of ${header.source} exported at ${header.exportedAt}).\n`,
     );
   });
 }

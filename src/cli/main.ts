@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
 import { loadSettings } from '../settings.js';
+import {
+  instancesList,
+  integrationsList,
+  integrationsRegister,
+  integrationsRemove,
+  pullNow,
+} from './channel-commands.js';
 import { serve } from '../server/serve.js';
-import { accountsCreate, migrate, tokensCreate } from './commands.js';
+import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 
 const databaseOption = () =>
   new Option(
@@ -55,6 +62,71 @@ tokens
   .addOption(databaseOption())
   .action(async (flags: { account: string; integration: string; json?: boolean; database?: string }) => {
     await tokensCreate(loadSettings(process.env, flags), flags);
+  });
+
+program
+  .command('export')
+  .description('Write a complete backup (JSON lines) to stdout or a file; secrets only as hashes')
+  .option('--output <file>', 'write the backup to this file instead of stdout')
+  .addOption(databaseOption())
+  .action(async (flags: { output?: string; database?: string }) => {
+    await exportCommand(loadSettings(process.env, flags), flags);
+  });
+
+program
+  .command('import')
+  .description('Restore a backup from stdin or a file into an empty database, all or nothing')
+  .option('--input <file>', 'read the backup from this file instead of stdin')
+  .addOption(databaseOption())
+  .action(async (flags: { input?: string; database?: string }) => {
+    await importCommand(loadSettings(process.env, flags), flags);
+  });
+
+const integrations = program.command('integrations').description('Manage channel integrations');
+integrations
+  .command('register')
+  .description('Register a channel integration by manifest URL; prints it with its signing secret')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .requiredOption('--manifest-url <url>', 'the integration manifest URL')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; manifestUrl: string; database?: string }) => {
+    await integrationsRegister(loadSettings(process.env, flags), flags);
+  });
+integrations
+  .command('list')
+  .description('List channel integrations')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; database?: string }) => {
+    await integrationsList(loadSettings(process.env, flags), flags);
+  });
+integrations
+  .command('remove')
+  .description('Remove a channel integration and its instances')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .requiredOption('--id <id>', 'integration id')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; id: string; database?: string }) => {
+    await integrationsRemove(loadSettings(process.env, flags), flags);
+  });
+
+program
+  .command('instances')
+  .description('List the instances of an account (metadata redacted)')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; database?: string }) => {
+    await instancesList(loadSettings(process.env, flags), flags);
+  });
+
+program
+  .command('pull')
+  .description('Pull one instance now and print the outcome')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .requiredOption('--instance <id>', 'instance id')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; instance: string; database?: string }) => {
+    await pullNow(loadSettings(process.env, flags), flags);
   });
 
 try {

@@ -17,6 +17,7 @@ describe.runIf(browserAvailable)('admin UI hand-off in Chromium', () => {
   let cleanup: () => Promise<void>;
   let example: Awaited<ReturnType<typeof startExampleIntegration>>;
   let integrationId: number;
+  let signingSecret: string;
 
   beforeAll(async () => {
     const opened = await openTempSqlite();
@@ -30,7 +31,8 @@ describe.runIf(browserAvailable)('admin UI hand-off in Chromium', () => {
     });
     expect(registered.status).toBe(201);
     integrationId = registered.json.integration.id;
-    example.setSigningSecret(registered.json.signing_secret);
+    signingSecret = registered.json.signing_secret;
+    example.setSigningSecret(signingSecret);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -116,6 +118,15 @@ describe.runIf(browserAvailable)('admin UI hand-off in Chromium', () => {
     });
     expect(pulled.json.pull).toMatchObject({ outcome: 'ok', resources_stored: 3 });
     expect((await instances())[0].state).toBe('{"cursor":3}');
+
+    // The example really checks the signature: with another secret it refuses the pull.
+    example.setSigningSecret('not-the-secret');
+    const refused = await call(server.baseUrl, 'POST', `/api/switchboard/v1/instances/${created.id}/pull`, {
+      auth: tenant.adminAuth,
+    });
+    expect(refused.json.pull).toMatchObject({ outcome: 'failed', http_status: 401 });
+    expect((await instances())[0].state).toBe('{"cursor":3}');
+    example.setSigningSecret(signingSecret);
   });
 
   it('refuses an invalid return without using the link up, and an unknown link', async () => {

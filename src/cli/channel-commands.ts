@@ -1,0 +1,102 @@
+import { integrationJson } from '../channels/integrations/integration-json.js';
+import { fetchManifest } from '../channels/integrations/fetch-manifest.js';
+import { instanceJson } from '../channels/instances/instance-json.js';
+import { outboundClientFor, pullDependenciesFor } from '../channels/channel-host.js';
+import { pullInstance } from '../channels/pull/pull-instance.js';
+import { pullJson } from '../channels/pull/pull-routes.js';
+import { integrationSigningSecret, loadSecretKey } from '../channels/signing-secret.js';
+import type { Settings } from '../settings.js';
+import { UsageError } from './commands.js';
+import { openStore } from '../store/open-store.js';
+import type { Account, Store } from '../store/store.js';
+
+async function withAccount<T>(
+  settings: Settings,
+  subdomain: string,
+  work: (store: Store, account: Account) => Promise<T>,
+) {
+  const store = await openStore(settings.databaseUrl);
+  try {
+    await store.migrate();
+    const account = await store.findAccountBySubdomain(subdomain);
+    if (!account) throw new UsageError(`No account with subdomain "${subdomain}"`);
+    return await work(store, account);
+  } finally {
+    await store.close();
+  }
+}
+
+const outbound = outboundClientFor;
+
+const printJson = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+
+/** `switchboard integrations register --account S --manifest-url URL`: prints the integration and its signing secret. */
+export async function integrationsRegister(settings: Settings, flags: { account: string; manifestUrl: string }) {
+  await withAccount(settings, flags.account, async (store, account) => {
+    const client = outbound(settings);
+    try {
+      const { manifest } = await fetchManifest(client, flags.manifestUrl).catch((error: { detail?: string }) => {
+        throw new UsageError(error.detail ?? String(error));
+      });
+      const integration = await store.channels.createIntegration({
+        accountId: account.id,
+        remoteId: manifest.id,
+        name: manifest.name,
+        manifestUrl: flags.manifestUrl,
+        manifestJson: JSON.stringify(manifest),
+        now: Date.now(),
+      });
+      const secret = integrationSigningSecret(loadSecretKey(settings.secretKey, settings.dataDir), integration);
+      printJson({ integration: integrationJson(integration), signing_secret: secret });
+    } finally {
+      await client.close();
+    }
+  });
+}
+
+/** `switchboard integrations list --account S`. */
+export async function integrationsList(settings: Settings, flags: { account: string }) {
+  await withAccount(settings, flags.account, async (store, account) => {
+    printJson({ integrations: (await store.channels.listIntegrations(account.id)).map(integrationJson) });
+  });
+}
+
+/** `switchboard integrations remove --account S --id N`. */
+export async function integrationsRemove(settings: Settings, flags: { account: string; id: string }) {
+  await withAccount(settings, flags.account, async (store, account) => {
+    if (!(await store.channels.deleteIntegration(account.id, Number(flags.id)))) {
+      throw new UsageError(`No channel integration ${flags.id} on ${flags.account}`);
+    }
+    process.stdout.write(`Removed channel integration ${flags.id} and its instances.\n`);
+  });
+}
+
+/** `switchboard instances list --account S` (metadata redacted). */
+export async function instancesList(settings: Settings, flags: { account: string }) {
+  await withAccount(settings, flags.account, async (store, account) => {
+    const instances = await store.channels.listInstances(account.id);
+    printJson({ instances: instances.map((i) => instanceJson(i, { includeMetadata: false })) });
+  });
+}
+
+/** `switchboard pull --account S --instance N`: pulls one instance now and prints the outcome. */
+export async function pullNow(settings: Settings, flags: { account: string; instance: string }) {
+  await withAccount(settings, flags.account, async (store, account) => {
+    const claimed = await store.channels.claimInstance(account.id, Number(flags.instance), {
+      now: Date.now(),
+      leaseMs: settings.pull.timeoutMs * 2,
+      owner: 'cli',
+    });
+    if (typeof claimed === 'string')
+      throw new UsageError(`Cannot pull instance ${flags.instance}: ${claimed.replaceAll('_', ' ')}`);
+    const client = outbound(settings);
+    const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
+    try {
+      const deps = pullDependenciesFor({ channels: store.channels, client, settings, secretKey, now: Date.now });
+      const record = await pullInstance(claimed, deps);
+      printJson({ pull: pullJson(record) });
+    } finally {
+      await client.close();
+    }
+  });
+}

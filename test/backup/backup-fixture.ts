@@ -1,0 +1,189 @@
+import { expect } from 'vitest';
+import type { Clock } from '../../src/clock.js';
+import type { BackupRecord } from '../../src/backup/backup-record.js';
+import type { Store } from '../../src/store/store.js';
+import { runCli } from '../helpers/processes.js';
+import { call, createTenant, type Tenant } from '../helpers/server.js';
+
+// Shared by the backup tests: a store seeded through the HTTP API with awkward data, every
+// API answer about it as comparable text, and the CLI's export and import.
+
+/** A clock that moves only when told to, so timestamps differ deterministically. */
+export function steppingClock(start = Date.UTC(2024, 0, 1, 12)): { clock: Clock; step: () => void } {
+  let now = start;
+  return { clock: () => new Date(now), step: () => (now += 61_000) };
+}
+
+const configs = (integration: string) => `/api/services/zis/integrations/${integration}/configs`;
+
+/** Who reads what, for comparing answers: an integration and the credentials to use. */
+export interface Reader {
+  label: string;
+  integration: string;
+  auth: { token?: string; auth?: string };
+}
+
+export interface Seeded {
+  tenants: Tenant[];
+  readers: Reader[];
+  /** The registered integration's OAuth client: its secret must still work after import. */
+  oauthClient: { id: string; secret: string; integration: string };
+  /** Every secret handed out: none may appear in a backup. */
+  secrets: string[];
+}
+
+/**
+ * Two accounts, several integrations (one registered over HTTP, with a token from
+ * /oauth/tokens), configs with unicode, nested JSON and scopes with `/` and `%`, some
+ * updated (version > 1, updated_at after created_at), some deleted (gaps, and the highest
+ * id gone). `step` moves the server's clock between writes.
+ */
+export async function seedViaApi(baseUrl: string, store: Store, step: () => void): Promise<Seeded> {
+  const acme = await createTenant(store, 'acme', ['sync_a', 'sync_b']);
+  const globex = await createTenant(store, 'globex', ['sync_a']);
+  const ok = async (expected: number, response: Promise<Awaited<ReturnType<typeof call>>>) => {
+    const answer = await response;
+    expect(answer.status, answer.text).toBe(expected);
+    return answer;
+  };
+  const write = (token: string, method: string, path: string, body?: unknown) => {
+    step();
+    return ok(method === 'POST' ? 201 : method === 'DELETE' ? 204 : 200, call(baseUrl, method, path, { token, body }));
+  };
+
+  const registered = await ok(
+    201,
+    call(baseUrl, 'POST', '/api/services/zis/registry/registered_one', { auth: acme.adminAuth }),
+  );
+  const client = registered.json.zendesk_oauth_client as { identifier: string; secret: string };
+  const oauth = await ok(
+    200,
+    call(baseUrl, 'POST', '/oauth/tokens', {
+      body: { grant_type: 'client_credentials', client_id: client.identifier, client_secret: client.secret },
+    }),
+  );
+  const oauthToken = oauth.json.access_token as string;
+
+  const a = acme.tokens.sync_a!;
+  const created: [string, string, string, unknown][] = [
+    [a, 'sync_a', 'plain', { a: 1 }],
+    [a, 'sync_a', 'ünïcødé/日本語 ✓', { text: 'héllo — “quotes” \u2028 \\ "', emoji: '🎉', ctl: '\u0000\u001f' }],
+    [a, 'sync_a', 'path/with/slashes', { a: { b: { c: [1, { d: null }, 'x'] } }, big: 1e300, neg: -0.5 }],
+    [a, 'sync_a', 'to-delete-1', { gone: true }],
+    [a, 'sync_a', '100%/done', { percent: '100%' }],
+    [a, 'sync_a', 'a%2Fb', { literal: '%2F' }],
+    [a, 'sync_a', 'under_score', {}],
+    [a, 'sync_a', 'p1', { n: 1 }],
+    [a, 'sync_a', 'p2', { n: 2 }],
+    [acme.tokens.sync_b!, 'sync_b', 'plain', { other: 'integration' }],
+    [globex.tokens.sync_a!, 'sync_a', 'plain', { tenant: 'globex' }],
+    [globex.tokens.sync_a!, 'sync_a', 'ünïcødé/日本語 ✓', { tenant: 'globex', ключ: 'значение' }],
+    [oauthToken, 'registered_one', 'from-oauth', { via: 'oauth' }],
+    [a, 'sync_a', 'to-delete-last', { gone: true }],
+  ];
+  for (const [token, integration, scope, config] of created) {
+    await write(token, 'POST', configs(integration), { scope, config });
+  }
+  const one = (integration: string, scope: string) => `${configs(integration)}/${encodeURIComponent(scope)}`;
+  await write(a, 'PUT', one('sync_a', 'plain'), { config: { a: 2, replaced: true } });
+  await write(a, 'PATCH', one('sync_a', 'path/with/slashes'), { config: { a: { b: { e: 'added' } }, neg: null } });
+  await write(a, 'PATCH', one('sync_a', 'path/with/slashes'), { config: { again: [] } });
+  await write(globex.tokens.sync_a!, 'PATCH', one('sync_a', 'plain'), { config: { patched: '✓' } });
+  await write(a, 'DELETE', one('sync_a', 'to-delete-1'));
+  await write(a, 'DELETE', one('sync_a', 'to-delete-last'));
+
+  return {
+    tenants: [acme, globex],
+    readers: [
+      { label: 'acme sync_a token', integration: 'sync_a', auth: { token: a } },
+      { label: 'acme sync_b token', integration: 'sync_b', auth: { token: acme.tokens.sync_b! } },
+      { label: 'acme admin sync_b', integration: 'sync_b', auth: { auth: acme.adminAuth } },
+      { label: 'acme oauth token', integration: 'registered_one', auth: { token: oauthToken } },
+      { label: 'globex sync_a token', integration: 'sync_a', auth: { token: globex.tokens.sync_a! } },
+      { label: 'globex admin sync_a', integration: 'sync_a', auth: { auth: globex.adminAuth } },
+    ],
+    oauthClient: { id: client.identifier, secret: client.secret, integration: 'registered_one' },
+    secrets: [
+      acme.apiToken,
+      globex.apiToken,
+      ...Object.values(acme.tokens),
+      ...Object.values(globex.tokens),
+      client.secret,
+      oauthToken,
+    ],
+  };
+}
+
+const filters = ['*', 'p*', '*%*', '*/*', 'ünï*', 'path/*', '100%*', 'a%2Fb', 'plain', '*_*', 'to-delete*'];
+
+/**
+ * Every answer the API gives about the seeded data, as text: lists (whole, filtered, and in
+ * pages of 2 following `next`), every config by scope with its ETag, 304s, 404s and 401s.
+ * The server's origin is the only thing normalised.
+ */
+export async function collectAnswers(baseUrl: string, seeded: Seeded): Promise<string[]> {
+  const answers: string[] = [];
+  const ask = async (label: string, path: string, options: Parameters<typeof call>[3]) => {
+    const response = await call(baseUrl, 'GET', path, options);
+    const body = response.text.replaceAll(baseUrl, 'ORIGIN');
+    answers.push(
+      `${label} GET ${path} -> ${response.status} etag=${response.headers.get('etag')} ` +
+        `type=${response.headers.get('content-type')} ${body}`,
+    );
+    return response;
+  };
+  for (const reader of seeded.readers) {
+    const list = configs(reader.integration);
+    for (const filter of filters)
+      await ask(reader.label, `${list}?filter[scope]=${encodeURIComponent(filter)}`, reader.auth);
+    let page: string | undefined = `${list}?filter[scope]=*&page[size]=2`;
+    while (page) {
+      const response = await ask(reader.label, page, reader.auth);
+      const next = response.json.next as string | null;
+      page = next ? next.slice(baseUrl.length) : undefined;
+    }
+    const all = await call(baseUrl, 'GET', `${list}?filter[scope]=*`, reader.auth);
+    for (const config of all.json.configs as { scope: string }[]) {
+      const one = `${list}/${encodeURIComponent(config.scope)}`;
+      const got = await ask(reader.label, one, reader.auth);
+      await ask(reader.label, one, { ...reader.auth, headers: { 'if-none-match': got.headers.get('etag')! } });
+    }
+    await ask(reader.label, `${list}/to-delete-1`, reader.auth);
+  }
+  await ask('bad token', `${configs('sync_a')}?filter[scope]=*`, { token: 'sbzt_not-a-token' });
+
+  // The OAuth client secret, kept only as a hash, still gets a token that works.
+  const { oauthClient } = seeded;
+  const token = await call(baseUrl, 'POST', '/oauth/tokens', {
+    body: { grant_type: 'client_credentials', client_id: oauthClient.id, client_secret: oauthClient.secret },
+  });
+  answers.push(`oauth client credentials -> ${token.status}`);
+  await ask('new oauth token', `${configs(oauthClient.integration)}?filter[scope]=*`, {
+    token: token.json.access_token,
+  });
+  return answers;
+}
+
+/** `switchboard export --output FILE`, which must succeed. */
+export async function exportWithCli(databaseUrl: string, file: string): Promise<string> {
+  const result = await runCli(['export', '--database', databaseUrl, '--output', file]);
+  expect(result.stderr).toMatch(/^Exported \d+ accounts?, .* to .*\.\n$/);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toBe('');
+  return result.stderr;
+}
+
+/** `switchboard import --input FILE`, which must succeed. */
+export async function importWithCli(databaseUrl: string, file: string): Promise<string> {
+  const result = await runCli(['import', '--database', databaseUrl, '--input', file]);
+  expect(result.stderr).toMatch(/^Imported \d+ accounts?, .*\.\n$/);
+  expect(result.code).toBe(0);
+  return result.stderr;
+}
+
+/** Everything a store holds, through its own export. */
+export async function recordsOf(store: Store): Promise<BackupRecord[]> {
+  const records: BackupRecord[] = [];
+  for await (const record of store.exportRecords()) records.push(record);
+  return records;
+}

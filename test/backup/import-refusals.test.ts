@@ -1,0 +1,158 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/processes.js';
+import { createTenant, openTempSqlite, tempDir } from '../helpers/server.js';
+import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { exportWithCli, importWithCli, recordsOf } from './backup-fixture.js';
+
+const dir = tempDir();
+const good = join(dir.path, 'good.jsonl');
+let lines: string[];
+
+// A backup of 1 account, its admin token, 1 integration, 1 access token and 3 configs:
+// line 1 header, 2–5 account…access token, 6–8 configs, 9–13 sequences, 14 end.
+beforeAll(async () => {
+  const source = await openTempSqlite();
+  try {
+    const tenant = await createTenant(source.store, 'acme', ['sync']);
+    const key = { accountId: tenant.accountId, integration: 'sync' };
+    for (const scope of ['one', 'two', 'three']) {
+      await source.store.createConfig(key, { scope, configJson: `{"scope":"${scope}"}`, now: 1_700_000_000 });
+    }
+    await exportWithCli(source.url, good);
+  } finally {
+    await source.cleanup();
+  }
+  lines = readFileSync(good, 'utf8').trimEnd().split('\n');
+  expect(lines).toHaveLength(14);
+});
+afterAll(() => dir.remove());
+
+const withLine = (number: number, text: string | undefined) => {
+  const copy = [...lines];
+  if (text === undefined) copy.splice(number - 1, 1);
+  else copy[number - 1] = text;
+  return copy.join('\n') + '\n';
+};
+const editedLine = (number: number, edit: (line: any) => void) => {
+  const line = JSON.parse(lines[number - 1]!);
+  edit(line);
+  return withLine(number, JSON.stringify(line));
+};
+
+const cases: { name: string; backup: () => string; message: RegExp }[] = [
+  {
+    name: 'a file without its end line',
+    backup: () => withLine(14, undefined),
+    message: /the backup stops after line 13 without its end line: it is truncated$/,
+  },
+  {
+    name: 'a file cut off inside a line',
+    backup: () => lines.join('\n').slice(0, -20),
+    message: /line 14: not valid JSON/,
+  },
+  {
+    name: 'a corrupt line',
+    backup: () => withLine(7, '{"type":"config","id":'),
+    message: /line 7: not valid JSON/,
+  },
+  {
+    name: 'a line of the wrong shape',
+    backup: () => editedLine(7, (line) => (line.version = '2')),
+    message: /line 7: "version" in the config record must be a positive integer$/,
+  },
+  {
+    name: 'a config whose JSON is not an object',
+    backup: () => editedLine(8, (line) => (line.config = '[1,2')),
+    message: /line 8: "config" in the config record must be the JSON text of an object$/,
+  },
+  {
+    name: 'a line with an unknown field',
+    backup: () => editedLine(2, (line) => (line.plan = 'gold')),
+    message: /line 2: the account record has an unknown field "plan"$/,
+  },
+  {
+    name: 'a missing record (counts do not match the end line)',
+    backup: () => withLine(7, undefined),
+    message: /line 13: the end line counts 3 config records, but the backup has 2/,
+  },
+  {
+    name: 'records out of order',
+    backup: () => [lines[0], lines[5], ...lines.slice(1, 5), ...lines.slice(6)].join('\n') + '\n',
+    message: /line 3: account record after config records; a backup lists accounts, admin tokens, /,
+  },
+  {
+    name: 'an unknown format',
+    backup: () => editedLine(1, (line) => (line.format = 2)),
+    message: /line 1: backup format 2 is unknown; this Switchboard reads format 1$/,
+  },
+  {
+    name: 'a backup from a newer schema',
+    backup: () => editedLine(1, (line) => (line.schema_version = 99)),
+    message: /line 1: the backup is from schema version 99, newer than this Switchboard's \d+/,
+  },
+  { name: 'something else', backup: () => 'hello\n', message: /line 1: not a Switchboard backup/ },
+  { name: 'an empty file', backup: () => '', message: /the input is empty/ },
+];
+
+describe.each(storeKinds)('import refusals on $name', (kind) => {
+  let target: OpenedStore;
+  beforeAll(async () => {
+    target = await kind.open();
+  });
+  afterAll(async () => {
+    await target.cleanup();
+  });
+
+  /** Nothing but the sequence positions of a store that never had a row. */
+  const expectEmpty = async () => {
+    expect(await target.store.isEmpty()).toBe(true);
+    const records = await recordsOf(target.store);
+    expect(records.every((record) => record.type === 'sequence' && record.lastId === 0)).toBe(true);
+  };
+
+  it.each(cases)('refuses $name with one line, exit 1, and imports nothing', async ({ name, backup, message }) => {
+    const file = join(dir.path, `${kind.name}-${name.replace(/\W+/g, '-')}.jsonl`);
+    writeFileSync(file, backup());
+    const result = await runCli(['import', '--database', target.url, '--input', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^switchboard: Import failed, nothing was imported: .+\n$/);
+    expect(result.stderr.trimEnd()).toMatch(message);
+    await expectEmpty();
+  });
+
+  it('refuses a missing input file before touching the database', async () => {
+    const result = await runCli(['import', '--database', target.url, '--input', join(dir.path, 'nope.jsonl')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^switchboard: Cannot read --input .*nope\.jsonl: ENOENT.*\n$/);
+  });
+
+  it('refuses a target that has an account, and leaves it as it was', async () => {
+    const other = await kind.open();
+    try {
+      await createTenant(other.store, 'existing', ['x']);
+      const before = await recordsOf(other.store);
+      const result = await runCli(['import', '--database', other.url, '--input', good]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'switchboard: Import refused, nothing was imported: the target database already has accounts or configs; ' +
+          'import only into an empty database\n',
+      );
+      expect(await recordsOf(other.store)).toEqual(before);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('still takes the good backup after all those refusals', async () => {
+    await expectEmpty();
+    await importWithCli(target.url, good);
+    const records = await recordsOf(target.store);
+    expect(records.filter((record) => record.type === 'config').map((record) => record.scope)).toEqual([
+      'one',
+      'two',
+      'three',
+    ]);
+  });
+});
