@@ -27,7 +27,7 @@ import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import { PostgresChannelStore } from './postgres-channel-store.js';
 import { sql } from './queries.js';
-import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from './rows.js';
+import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { scopeLike } from './scope-like.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));

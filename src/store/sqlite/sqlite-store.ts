@@ -24,6 +24,7 @@ import type {
   Store,
   WriteOutcome,
 } from '../store.js';
+import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
 import { scopeGlob } from './scope-glob.js';
@@ -36,54 +37,6 @@ export interface SqliteOptions {
   /** `FULL` (default): an acknowledged write survives power loss. `OFF` exists for benchmarks. */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
 }
-
-interface ConfigRow {
-  id: number;
-  account_id: number;
-  integration: string;
-  scope: string;
-  config: string;
-  version: number;
-  created_at: number;
-  updated_at: number;
-}
-
-interface IntegrationRow {
-  id: number;
-  account_id: number;
-  name: string;
-  client_identifier: string;
-  client_secret_hash: string;
-  created_at: number;
-}
-
-interface AccountRow {
-  id: number;
-  subdomain: string;
-  created_at: number;
-}
-
-const toConfig = (row: ConfigRow): ConfigRecord => ({
-  id: row.id,
-  accountId: row.account_id,
-  integration: row.integration,
-  scope: row.scope,
-  configJson: row.config,
-  version: row.version,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-const toIntegration = (row: IntegrationRow): Integration => ({
-  id: row.id,
-  accountId: row.account_id,
-  name: row.name,
-  clientIdentifier: row.client_identifier,
-  clientSecretHash: row.client_secret_hash,
-  createdAt: row.created_at,
-});
-
-const toAccount = (row: AccountRow): Account => ({ id: row.id, subdomain: row.subdomain, createdAt: row.created_at });
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&

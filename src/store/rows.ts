@@ -1,7 +1,7 @@
-import type { Account, ConfigRecord, Integration } from '../store.js';
+import type { Account, ConfigRecord, Integration } from './store.js';
 
-// Rows as PostgreSQL returns them (snake_case; int8 parsed as numbers by the store's pool),
-// and their records.
+// Rows as both stores return them (snake_case; PostgreSQL's int8 parsed as numbers by the
+// store's pool), and their records.
 
 export type ConfigRow = {
   id: number;
