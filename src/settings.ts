@@ -18,6 +18,8 @@ export interface Settings {
   logLevel: string;
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
+  /** How long a checked Authorization header is trusted without a lookup, ms (0: never). */
+  authCacheMs: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
   /** The pull loop: interval, concurrency, limits. */
@@ -131,6 +133,7 @@ export function loadSettings(
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    authCacheMs: integerSetting('SWITCHBOARD_AUTH_CACHE_MS', env.SWITCHBOARD_AUTH_CACHE_MS, 10_000, 0, 3_600_000),
     shutdownGraceMs: integerSetting(
       'SWITCHBOARD_SHUTDOWN_GRACE_MS',
       env.SWITCHBOARD_SHUTDOWN_GRACE_MS,

@@ -1,6 +1,7 @@
 import {
-  dataRecordTypes,
+  format1DataRecordTypes,
   recordTypes,
+  zeroCounts,
   type BackupRecord,
   type DataRecordType,
   type RecordCounts,
@@ -10,15 +11,30 @@ import {
 // The backup file: JSON lines. A header line, one line per record, and an end line with
 // the number of records of each type, so that a truncated file is told from a whole one:
 //
-//   {"type":"switchboard-backup","format":1,"schema_version":1,"exported_at":"…","source":"sqlite"}
+//   {"type":"switchboard-backup","format":2,"schema_version":2,"exported_at":"…","source":"sqlite"}
 //   {"type":"account","id":1,"subdomain":"acme","created_at":1704067200}
 //   …
 //   {"type":"end","counts":{"account":1,…}}
+//
+// Format 1: accounts, admin tokens, integrations, access tokens, configs, then sequences.
+// Format 2 adds, after the configs, the Channel-framework rows: channel integrations,
+// instances, pulls (the log), threads and resources, each with its sequence. Times of
+// channel rows are epoch milliseconds, as stored. Admin-UI hand-offs and instances' pull
+// leases are not in it (see backup-record.ts). A format-1 file still imports: it has no
+// channel records, and the end line and sequences name only the format-1 types.
 
-/** The format this Switchboard writes and the only one it reads. */
-export const backupFormat = 1;
+/** The format this Switchboard writes. */
+export const backupFormat = 2;
+/** The formats it reads. */
+export const readableFormats: readonly number[] = [1, 2];
+
+/** The record types a format holds, in backup order. */
+export function recordTypesOf(format: number): readonly RecordType[] {
+  return format === 1 ? [...format1DataRecordTypes, 'sequence'] : recordTypes;
+}
 
 export interface BackupHeader {
+  /** One of {@link readableFormats}. */
   format: number;
   /** The schema version of the database it was exported from. */
   schemaVersion: number;
@@ -30,7 +46,21 @@ export interface BackupHeader {
 /** A backup that cannot be read (not a backup, damaged, truncated); the message says where. */
 export class BackupFormatError extends Error {}
 
-type Kind = 'id' | 'count' | 'time' | 'text' | 'hash' | 'json_object' | 'record_type';
+type Kind =
+  | 'id'
+  | 'count'
+  | 'time'
+  | 'time_ms'
+  | 'time_ms_or_null'
+  | 'text'
+  | 'stored_text'
+  | 'stored_text_or_null'
+  | 'hash'
+  | 'json_object'
+  | 'flag'
+  | 'outcome'
+  | 'http_status_or_null'
+  | 'record_type';
 
 /** Each record type's fields in line order: [name on the line, name in the record, kind]. */
 const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> = {
@@ -72,20 +102,96 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     // The stored JSON text itself, as a string: byte for byte what the API will answer.
     ['config', 'configJson', 'json_object'],
   ],
+  // Channel rows (format 2). Their text never holds U+0000: the stores refuse it.
+  channel_integration: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['remote_id', 'remoteId', 'stored_text'],
+    ['name', 'name', 'stored_text'],
+    ['manifest_url', 'manifestUrl', 'stored_text'],
+    ['created_at', 'createdAt', 'time_ms'],
+    ['updated_at', 'updatedAt', 'time_ms'],
+    // The validated manifest as stored, JSON text; the pull URL is derived from it on import.
+    ['manifest', 'manifestJson', 'json_object'],
+  ],
+  instance: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration_id', 'integrationId', 'id'],
+    ['name', 'name', 'stored_text'],
+    ['instance_push_id', 'instancePushId', 'stored_text'],
+    ['push_token_hash', 'pushTokenHash', 'hash'],
+    ['active', 'active', 'flag'],
+    ['deactivated_reason', 'deactivatedReason', 'stored_text_or_null'],
+    ['metadata_needs_update', 'metadataNeedsUpdate', 'flag'],
+    ['consecutive_failures', 'consecutiveFailures', 'count'],
+    ['next_pull_at', 'nextPullAt', 'time_ms'],
+    ['last_pull_at', 'lastPullAt', 'time_ms_or_null'],
+    ['state_version', 'stateVersion', 'id'],
+    ['created_at', 'createdAt', 'time_ms'],
+    ['updated_at', 'updatedAt', 'time_ms'],
+    // Opaque strings, byte for byte (whatever they look like: JSON, YAML, base64…).
+    ['metadata', 'metadata', 'stored_text'],
+    ['state', 'state', 'stored_text'],
+  ],
+  pull: [
+    ['id', 'id', 'id'],
+    ['instance_id', 'instanceId', 'id'],
+    ['started_at', 'startedAt', 'time_ms'],
+    ['duration_ms', 'durationMs', 'count'],
+    ['outcome', 'outcome', 'outcome'],
+    ['http_status', 'httpStatus', 'http_status_or_null'],
+    ['resources_stored', 'resourcesStored', 'count'],
+    ['duplicates', 'duplicates', 'count'],
+    ['state_conflict', 'stateConflict', 'flag'],
+    ['deactivated', 'deactivated', 'flag'],
+    ['error', 'error', 'stored_text_or_null'],
+  ],
+  thread: [
+    ['id', 'id', 'id'],
+    ['instance_id', 'instanceId', 'id'],
+    ['thread_key', 'threadKey', 'stored_text'],
+    ['resource_count', 'resourceCount', 'count'],
+    ['created_at', 'createdAt', 'time_ms'],
+  ],
+  resource: [
+    ['id', 'id', 'id'],
+    ['instance_id', 'instanceId', 'id'],
+    ['thread_id', 'threadId', 'id'],
+    ['external_id', 'externalId', 'stored_text'],
+    ['stored_at', 'storedAt', 'time_ms'],
+    // The resource as the integration sent it, JSON text as stored.
+    ['payload', 'payloadJson', 'json_object'],
+  ],
   sequence: [
     ['record_type', 'recordType', 'record_type'],
     ['last_id', 'lastId', 'count'],
   ],
 };
 
-const kindProblems: Record<Kind, [test: (value: unknown) => boolean, expected: string]> = {
+const isStoredText = (v: unknown) => typeof v === 'string' && !v.includes('\u0000');
+const orNull =
+  (test: (v: unknown) => boolean) =>
+  (v: unknown): boolean =>
+    v === null || test(v);
+
+const kindProblems: Record<Exclude<Kind, 'record_type'>, [test: (value: unknown) => boolean, expected: string]> = {
   id: [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   count: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
   time: [(v) => Number.isSafeInteger(v), 'an integer (epoch seconds)'],
+  time_ms: [(v) => Number.isSafeInteger(v), 'an integer (epoch milliseconds)'],
+  time_ms_or_null: [orNull(Number.isSafeInteger), 'an integer (epoch milliseconds) or null'],
   text: [(v) => typeof v === 'string', 'a string'],
+  stored_text: [isStoredText, 'a string without U+0000'],
+  stored_text_or_null: [orNull(isStoredText), 'a string without U+0000, or null'],
   hash: [(v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v), 'a SHA-256 hash (64 hex digits)'],
   json_object: [isJsonObjectText, 'the JSON text of an object'],
-  record_type: [(v) => dataRecordTypes.includes(v as DataRecordType), `one of ${dataRecordTypes.join(', ')}`],
+  flag: [(v) => typeof v === 'boolean', 'true or false'],
+  outcome: [(v) => v === 'ok' || v === 'failed', '"ok" or "failed"'],
+  http_status_or_null: [
+    orNull((v) => Number.isSafeInteger(v) && (v as number) >= 100 && (v as number) <= 999),
+    'an HTTP status (100–999) or null',
+  ],
 };
 
 function isJsonObjectText(value: unknown): boolean {
@@ -116,11 +222,14 @@ export function recordLine(record: BackupRecord): string {
   return JSON.stringify(line);
 }
 
-export function endLine(counts: RecordCounts): string {
+/** The end line of a backup in `format` (the counts of that format's record types). */
+export function endLine(counts: RecordCounts, format: number = backupFormat): string {
   const ordered: Record<string, number> = {};
-  for (const type of recordTypes) ordered[type] = counts[type];
+  for (const type of recordTypesOf(format)) ordered[type] = counts[type];
   return JSON.stringify({ type: 'end', counts: ordered });
 }
+
+const formatList = readableFormats.join(' and ');
 
 /** The first line: refuses anything but a Switchboard backup in a format this one reads. */
 export function parseHeader(text: string | undefined): BackupHeader {
@@ -134,9 +243,9 @@ export function parseHeader(text: string | undefined): BackupHeader {
   if (line?.type !== 'switchboard-backup') {
     throw new BackupFormatError('line 1: not a Switchboard backup (no switchboard-backup header line)');
   }
-  if (line.format !== backupFormat) {
+  if (!readableFormats.includes(line.format as number)) {
     throw new BackupFormatError(
-      `line 1: backup format ${JSON.stringify(line.format)} is unknown; this Switchboard reads format ${backupFormat}`,
+      `line 1: backup format ${JSON.stringify(line.format)} is unknown; this Switchboard reads formats ${formatList}`,
     );
   }
   const at = (problem: string) => new BackupFormatError(`line 1: ${problem}`);
@@ -145,7 +254,7 @@ export function parseHeader(text: string | undefined): BackupHeader {
   if (typeof line.exported_at !== 'string') throw at('"exported_at" must be a string');
   if (line.source !== 'sqlite' && line.source !== 'postgres') throw at('"source" must be "sqlite" or "postgres"');
   return {
-    format: backupFormat,
+    format: line.format as number,
     schemaVersion: line.schema_version as number,
     exportedAt: line.exported_at,
     source: line.source,
@@ -154,8 +263,11 @@ export function parseHeader(text: string | undefined): BackupHeader {
 
 export type ParsedLine = BackupRecord | { type: 'end'; counts: RecordCounts };
 
-/** A line after the header: a record, or the end line. Throws naming the line on any flaw. */
-export function parseLine(text: string, lineNumber: number): ParsedLine {
+/**
+ * A line after the header of a backup in `format`: a record, or the end line. Throws
+ * naming the line on any flaw, a record type the format does not hold included.
+ */
+export function parseLine(text: string, lineNumber: number, format: number = backupFormat): ParsedLine {
   const at = (problem: string) => new BackupFormatError(`line ${lineNumber}: ${problem}`);
   if (text.trim() === '') throw at('empty line');
   let parsed: unknown;
@@ -166,8 +278,12 @@ export function parseLine(text: string, lineNumber: number): ParsedLine {
   }
   const line = objectOf(parsed);
   if (!line) throw at('not a JSON object');
-  if (line.type === 'end') return { type: 'end', counts: parseCounts(line, at) };
-  if (typeof line.type !== 'string' || !(recordTypes as readonly string[]).includes(line.type)) {
+  if (line.type === 'end') return { type: 'end', counts: parseCounts(line, at, format) };
+  const types = recordTypesOf(format);
+  if (typeof line.type !== 'string' || !(types as readonly string[]).includes(line.type)) {
+    if ((recordTypes as readonly string[]).includes(line.type as string)) {
+      throw at(`a format-${format} backup has no ${line.type as string} records`);
+    }
     throw at(`unknown record type ${JSON.stringify(line.type)}`);
   }
   const type = line.type as RecordType;
@@ -175,26 +291,35 @@ export function parseLine(text: string, lineNumber: number): ParsedLine {
   checkFields(line, ['type', ...spec.map(([name]) => name)], at, `the ${type} record`);
   const record: Record<string, unknown> = { type };
   for (const [name, key, kind] of spec) {
-    const [test, expected] = kindProblems[kind];
+    const [test, expected] = kind === 'record_type' ? sequenceTypeProblem(format) : kindProblems[kind];
     if (!test(line[name])) throw at(`"${name}" in the ${type} record must be ${expected}`);
     record[key] = line[name];
   }
   return record as unknown as BackupRecord;
 }
 
-function parseCounts(line: Record<string, unknown>, at: (problem: string) => Error): RecordCounts {
+/** A sequence record names a data record type of its backup's format. */
+function sequenceTypeProblem(format: number): [test: (value: unknown) => boolean, expected: string] {
+  const types = recordTypesOf(format).filter((type): type is DataRecordType => type !== 'sequence');
+  return [(v) => types.includes(v as DataRecordType), `one of ${types.join(', ')}`];
+}
+
+function parseCounts(line: Record<string, unknown>, at: (problem: string) => Error, format: number): RecordCounts {
   checkFields(line, ['type', 'counts'], at, 'the end line');
   const counts = line.counts;
   if (typeof counts !== 'object' || counts === null || Array.isArray(counts)) {
     throw at('"counts" in the end line must be an object');
   }
-  checkFields(counts as Record<string, unknown>, recordTypes, at, '"counts"');
-  for (const type of recordTypes) {
-    if (!kindProblems.count[0]((counts as Record<string, unknown>)[type])) {
-      throw at(`"counts.${type}" must be a non-negative integer`);
-    }
+  const types = recordTypesOf(format);
+  checkFields(counts as Record<string, unknown>, types, at, '"counts"');
+  // Types the format does not hold: none.
+  const parsed = zeroCounts();
+  for (const type of types) {
+    const count = (counts as Record<string, unknown>)[type];
+    if (!kindProblems.count[0](count)) throw at(`"counts.${type}" must be a non-negative integer`);
+    parsed[type] = count as number;
   }
-  return counts as RecordCounts;
+  return parsed;
 }
 
 /** Exactly these fields: a missing one is damage, an extra one a format this does not know. */

@@ -1,10 +1,4 @@
-import type {
-  ChannelIntegration,
-  Instance,
-  PullRecord,
-  ResourceRecord,
-  ThreadRecord,
-} from '../store/channel-store.js';
+import type { ChannelIntegration, Instance, PullRecord, ResourceRecord, ThreadRecord } from '../store/channel-store.js';
 import { pullUrlOf } from '../store/channel-rules.js';
 import type { Account, ConfigRecord, Integration } from '../store/store.js';
 

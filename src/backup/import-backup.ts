@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ImportCounts, Store } from '../store/store.js';
-import { recordTypes, zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from './backup-record.js';
-import { BackupFormatError, parseHeader, parseLine, type BackupHeader } from './backup-format.js';
+import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from './backup-record.js';
+import { BackupFormatError, parseHeader, parseLine, recordTypesOf, type BackupHeader } from './backup-format.js';
 import { readLines } from './read-lines.js';
 
 /** An import that failed or was refused; nothing was imported. One line, for the command line. */
@@ -27,7 +27,7 @@ export async function importBackup(
           `${options.schemaVersion}; upgrade Switchboard to import it`,
       );
     }
-    const counts = await store.importRecords(checkedRecords(lines));
+    const counts = await store.importRecords(checkedRecords(lines, header.format));
     if (counts === 'not_empty') {
       throw new ImportError(
         'Import refused, nothing was imported: the target database already has accounts or configs; ' +
@@ -45,18 +45,67 @@ export async function importBackup(
   }
 }
 
-const typeNames = 'accounts, admin tokens, integrations, access tokens, configs, then sequences';
+const typeNames: Record<number, string> = {
+  1: 'accounts, admin tokens, integrations, access tokens, configs, then sequences',
+  2:
+    'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
+    'pulls, threads, resources, then sequences',
+};
 
 /**
- * The records after the header, checked as they pass: order of types, ascending ids,
- * references to rows listed before, and at the end the end line's counts. Throws (and so
- * makes the store roll back) on the first flaw.
+ * Ids listed in ascending order, each with a number: about 16 bytes an id, so even millions
+ * of threads fit, and a lookup is a binary search.
  */
-async function* checkedRecords(lines: AsyncIterable<string>): AsyncGenerator<BackupRecord> {
+class AscendingIds {
+  private ids = new Float64Array(1024);
+  private values = new Float64Array(1024);
+  private size = 0;
+
+  add(id: number, value: number): void {
+    if (this.size === this.ids.length) {
+      const grow = (array: Float64Array) => {
+        const bigger = new Float64Array(array.length * 2);
+        bigger.set(array);
+        return bigger;
+      };
+      this.ids = grow(this.ids);
+      this.values = grow(this.values);
+    }
+    this.ids[this.size] = id;
+    this.values[this.size] = value;
+    this.size += 1;
+  }
+
+  get(id: number): number | undefined {
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const found = this.ids[middle]!;
+      if (found === id) return this.values[middle];
+      if (found < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The records after the header, checked as they pass: the types the format holds, order of
+ * types, ascending ids, references to rows listed before (a channel row's to its own
+ * account's rows), and at the end the end line's counts. Throws (and so makes the store
+ * roll back) on the first flaw.
+ */
+async function* checkedRecords(lines: AsyncIterable<string>, format: number): AsyncGenerator<BackupRecord> {
+  const types = recordTypesOf(format);
   const seen = zeroCounts();
   const lastIds = new Map<RecordType, number>();
   const accounts = new Set<number>();
   const integrations = new Set<string>();
+  /** Channel integration id → its account; instance id → its account; thread id → its instance. */
+  const channelIntegrations = new AscendingIds();
+  const instances = new AscendingIds();
+  const threads = new AscendingIds();
   let typeIndex = 0;
   let lineNumber = 1;
   let ended = false;
@@ -67,18 +116,18 @@ async function* checkedRecords(lines: AsyncIterable<string>): AsyncGenerator<Bac
       if (text.trim() === '') continue;
       throw at('unexpected content after the end line');
     }
-    const record = parseLine(text, lineNumber);
+    const record = parseLine(text, lineNumber, format);
     if (record.type === 'end') {
-      checkCounts(record.counts, seen, at);
+      checkCounts(record.counts, seen, types, at);
       ended = true;
       continue;
     }
-    const index = recordTypes.indexOf(record.type);
+    const index = types.indexOf(record.type);
     if (index < typeIndex) {
-      throw at(`${record.type} record after ${recordTypes[typeIndex]} records; a backup lists ${typeNames}`);
+      throw at(`${record.type} record after ${types[typeIndex]} records; a backup lists ${typeNames[format]}`);
     }
     typeIndex = index;
-    const order = record.type === 'sequence' ? recordTypes.indexOf(record.recordType) : record.id;
+    const order = record.type === 'sequence' ? types.indexOf(record.recordType) : record.id;
     const previous = lastIds.get(record.type);
     if (previous !== undefined && order <= previous) {
       throw at(
@@ -88,28 +137,76 @@ async function* checkedRecords(lines: AsyncIterable<string>): AsyncGenerator<Bac
       );
     }
     lastIds.set(record.type, order);
-
-    if (record.type === 'account') accounts.add(record.id);
-    if ((record.type === 'admin_token' || record.type === 'integration') && !accounts.has(record.accountId)) {
-      throw at(`${record.type} ${record.id} belongs to account ${record.accountId}, which is not listed before it`);
-    }
-    if (record.type === 'integration') integrations.add(`${record.accountId}/${record.name}`);
-    if (record.type === 'access_token' && !integrations.has(`${record.accountId}/${record.integration}`)) {
-      throw at(
-        `access_token ${record.id} is for integration "${record.integration}" of account ${record.accountId}, ` +
-          'which is not listed before it',
-      );
-    }
+    checkReferences(record);
     seen[record.type] += 1;
     yield record;
   }
   if (!ended) {
     throw new BackupFormatError(`the backup stops after line ${lineNumber} without its end line: it is truncated`);
   }
+
+  function checkReferences(record: BackupRecord): void {
+    const at = (problem: string) => new BackupFormatError(`line ${lineNumber}: ${problem}`);
+    const unlisted = (what: string) =>
+      at(`${record.type} ${(record as { id: number }).id} ${what}, which is not listed before it`);
+    switch (record.type) {
+      case 'account':
+        accounts.add(record.id);
+        return;
+      case 'admin_token':
+      case 'integration':
+      case 'channel_integration':
+        if (!accounts.has(record.accountId)) throw unlisted(`belongs to account ${record.accountId}`);
+        if (record.type === 'integration') integrations.add(`${record.accountId}/${record.name}`);
+        if (record.type === 'channel_integration') channelIntegrations.add(record.id, record.accountId);
+        return;
+      case 'access_token':
+        if (!integrations.has(`${record.accountId}/${record.integration}`)) {
+          throw unlisted(`is for integration "${record.integration}" of account ${record.accountId}`);
+        }
+        return;
+      case 'instance': {
+        const owner = channelIntegrations.get(record.integrationId);
+        if (owner === undefined) throw unlisted(`is of channel integration ${record.integrationId}`);
+        if (owner !== record.accountId) {
+          throw at(
+            `instance ${record.id} belongs to account ${record.accountId}, ` +
+              `but its channel integration ${record.integrationId} to account ${owner}`,
+          );
+        }
+        instances.add(record.id, record.accountId);
+        return;
+      }
+      case 'pull':
+      case 'thread':
+        if (instances.get(record.instanceId) === undefined) throw unlisted(`is of instance ${record.instanceId}`);
+        if (record.type === 'thread') threads.add(record.id, record.instanceId);
+        return;
+      case 'resource': {
+        if (instances.get(record.instanceId) === undefined) throw unlisted(`is of instance ${record.instanceId}`);
+        const owner = threads.get(record.threadId);
+        if (owner === undefined) throw unlisted(`is in thread ${record.threadId}`);
+        if (owner !== record.instanceId) {
+          throw at(
+            `resource ${record.id} of instance ${record.instanceId} is in thread ${record.threadId}, ` +
+              `which is of instance ${owner}`,
+          );
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
 }
 
-function checkCounts(expected: RecordCounts, seen: RecordCounts, at: (problem: string) => Error): void {
-  for (const type of recordTypes) {
+function checkCounts(
+  expected: RecordCounts,
+  seen: RecordCounts,
+  types: readonly RecordType[],
+  at: (problem: string) => Error,
+): void {
+  for (const type of types) {
     if (expected[type] !== seen[type]) {
       throw at(
         `the end line counts ${expected[type]} ${type} records, but the backup has ${seen[type]}: ` +

@@ -61,16 +61,20 @@ export interface Store {
   // --- Backup ------------------------------------------------------------------------------
   /**
    * Every record, for a backup, from one consistent snapshot: accounts, admin tokens,
-   * integrations, access tokens and configs, each by ascending id, then one `sequence`
-   * record per type. Streams in batches, so a large store is never held in memory. Other
-   * writes through this same store object wait until the iteration ends.
+   * integrations, access tokens, configs, channel integrations, instances, pulls, threads
+   * and resources, each by ascending id, then one `sequence` record per type. Instances
+   * come without their pull lease; admin-UI hand-offs are not exported. Throws
+   * `UncoveredDataError` when any other table has rows. Streams in batches, so a large
+   * store is never held in memory. Other writes through this same store object wait until
+   * the iteration ends.
    */
   exportRecords(): AsyncIterable<BackupRecord>;
   /**
    * Restores records, in {@link exportRecords}' order, into an empty store, in one
    * transaction: if `records` throws (a damaged backup) or a row is refused, nothing is
    * imported. Ids are kept, and each id sequence ends past both its `sequence` record and
-   * the highest id imported, so new rows never reuse an id. `not_empty` (and nothing read)
+   * the highest id imported, so new rows never reuse an id. Instances are imported unleased,
+   * and a channel integration's pull URL is derived from its manifest. `not_empty` (and nothing read)
    * when the store already has an account or a config. Meant for a store no one else is
    * writing to; other writes through this same store object wait until it ends.
    */

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import type { BackupRecord } from '../../src/backup/backup-record.js';
+import { hashSecret } from '../../src/security/secrets.js';
+import type { ChannelIntegration, ChannelStore, Instance, PulledResource } from '../../src/store/channel-store.js';
 import type { Store } from '../../src/store/store.js';
+import { resource, type startFakeIntegration } from '../helpers/fake-integration.js';
 import { runCli } from '../helpers/processes.js';
 import { call, createTenant, type Tenant } from '../helpers/server.js';
 
@@ -30,6 +34,127 @@ export interface Seeded {
   oauthClient: { id: string; secret: string; integration: string };
   /** Every secret handed out: none may appear in a backup. */
   secrets: string[];
+  channels: SeededChannels;
+}
+
+export type FakeIntegration = Awaited<ReturnType<typeof startFakeIntegration>>;
+
+const channelApi = '/api/switchboard/v1';
+
+/** Opaque metadata and state that must survive byte for byte. */
+export const trickyTexts: Record<string, string> = {
+  json: '{"instagram_username":"omniwear","instagram_oauth_token":"xyzabc","n":1.50,"nested":{"a":[1,"\\u00e9"]}}',
+  yaml: 'account: omniwear\ntoken: "xyz"\nlist:\n  - a\n  - b\n',
+  xml: '<?xml version="1.0"?><settings a="1">&amp; <b>x</b></settings>',
+  base64: Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256)).toString('base64'),
+  emoji: 'naïve café — 日本語 🎉👩‍👩‍👧 \u00a0\t\r\n \u2028 trailing  ',
+  exactly5000: 'é'.repeat(4998) + '🎉\n',
+};
+
+export interface SeededChannels {
+  /** The admins whose channel API answers are compared. */
+  admins: { label: string; auth: string }[];
+  /** Ids that no longer exist (deleted, the highest among them): 404 everywhere. */
+  deleted: { integrationId: number; instanceId: number };
+  /** An instance of acme's, by format name (of its metadata and state), and `puller`. */
+  instances: Record<string, number>;
+  acmeAccountId: number;
+}
+
+/**
+ * Channel data through the API, against a fake integration: integrations registered by
+ * manifest (one through a 301; one deleted, the highest id), instances whose metadata and
+ * state are JSON, YAML, XML, base64, emoji and exactly 5000 characters, pulls that store
+ * threads and resources, find duplicates, replace state and metadata, and fail; an
+ * instance deactivated, one whose state was edited, and one deleted with its pulls,
+ * threads and resources (the highest ids of each gone).
+ */
+async function seedChannels(
+  baseUrl: string,
+  step: () => void,
+  fake: FakeIntegration,
+  acme: Tenant,
+  globex: Tenant,
+  secrets: string[],
+): Promise<SeededChannels> {
+  const admin = async (tenant: Tenant, expected: number, method: string, path: string, body?: unknown) => {
+    step();
+    const answer = await call(baseUrl, method, `${channelApi}${path}`, { auth: tenant.adminAuth, body });
+    expect(answer.status, `${method} ${path}: ${answer.text}`).toBe(expected);
+    return answer;
+  };
+  const register = async (tenant: Tenant, manifestUrl: string) => {
+    const registered = await admin(tenant, 201, 'POST', '/channel_integrations', { manifest_url: manifestUrl });
+    secrets.push(registered.json.signing_secret);
+    return registered.json.integration.id as number;
+  };
+  const create = async (tenant: Tenant, integrationId: number, name: string, metadata: string, state: string) => {
+    const created = await admin(tenant, 201, 'POST', '/instances', {
+      integration_id: integrationId,
+      name,
+      metadata,
+      state,
+    });
+    secrets.push(created.json.zendesk_access_token);
+    return created.json.instance.id as number;
+  };
+  const pull = async (tenant: Tenant, id: number, outcome: 'ok' | 'failed') => {
+    const answer = await admin(tenant, 200, 'POST', `/instances/${id}/pull`);
+    expect(answer.json.pull.outcome, answer.text).toBe(outcome);
+  };
+
+  const acmeIntegration = await register(acme, fake.manifestUrl);
+  const globexIntegration = await register(globex, fake.redirectingManifestUrl);
+  const instances: Record<string, number> = {};
+  for (const [format, text] of Object.entries(trickyTexts)) {
+    instances[format] = await create(acme, acmeIntegration, `Instance ${format} ✓`, text, text);
+  }
+  instances.puller = await create(acme, acmeIntegration, 'Puller', '{"token":"t"}', '{"cursor":0}');
+  const globexInstance = await create(globex, globexIntegration, 'Globex', '', '');
+
+  fake.answerPulls(() => ({
+    body: {
+      external_resources: [
+        resource('a1', { message: 'héllo 🎉 “quotes” \u2028 \\ "' }),
+        resource('a2', { parent_id: 'a1', fields: [{ id: 'f', value: { nested: [1, null] } }] }),
+        resource('b1', { thread_id: 'thread-b' }),
+        resource('b2', { thread_id: 'thread-b' }),
+      ],
+      state: '{"cursor":"ü-1"}',
+    },
+  }));
+  await pull(acme, instances.puller!, 'ok');
+  fake.answerPulls(() => ({
+    body: {
+      external_resources: [resource('a1'), resource('c1', { parent_id: 'unknown' })],
+      metadata: trickyTexts.emoji,
+      metadata_needs_update: true,
+    },
+  }));
+  await pull(acme, instances.puller!, 'ok');
+  fake.answerPulls(() => ({ status: 500, body: 'boom' }));
+  await pull(acme, instances.yaml!, 'failed');
+  fake.answerPulls(() => ({ body: { external_resources: [resource('g1', { message: 'ключ' })], state: 'g' } }));
+  await pull(globex, globexInstance, 'ok');
+  await admin(acme, 200, 'POST', `/instances/${instances.xml}/deactivate`);
+  await admin(acme, 200, 'PATCH', `/instances/${instances.base64}`, { state: trickyTexts.exactly5000 });
+
+  // Deleted, with everything under them: the highest ids of every channel table are gone.
+  const doomedIntegration = await register(acme, fake.manifestUrl);
+  const doomed = await create(acme, doomedIntegration, 'Doomed', 'm', 's');
+  fake.answerPulls(() => ({ body: { external_resources: [resource('z1'), resource('z2')] } }));
+  await pull(acme, doomed, 'ok');
+  await admin(acme, 204, 'DELETE', `/channel_integrations/${doomedIntegration}`);
+
+  return {
+    admins: [
+      { label: 'acme admin', auth: acme.adminAuth },
+      { label: 'globex admin', auth: globex.adminAuth },
+    ],
+    deleted: { integrationId: doomedIntegration, instanceId: doomed },
+    instances,
+    acmeAccountId: acme.accountId,
+  };
 }
 
 /**
@@ -38,7 +163,12 @@ export interface Seeded {
  * updated (version > 1, updated_at after created_at), some deleted (gaps, and the highest
  * id gone). `step` moves the server's clock between writes.
  */
-export async function seedViaApi(baseUrl: string, store: Store, step: () => void): Promise<Seeded> {
+export async function seedViaApi(
+  baseUrl: string,
+  store: Store,
+  step: () => void,
+  fake: FakeIntegration,
+): Promise<Seeded> {
   const acme = await createTenant(store, 'acme', ['sync_a', 'sync_b']);
   const globex = await createTenant(store, 'globex', ['sync_a']);
   const ok = async (expected: number, response: Promise<Awaited<ReturnType<typeof call>>>) => {
@@ -92,6 +222,16 @@ export async function seedViaApi(baseUrl: string, store: Store, step: () => void
   await write(a, 'DELETE', one('sync_a', 'to-delete-1'));
   await write(a, 'DELETE', one('sync_a', 'to-delete-last'));
 
+  const secrets = [
+    acme.apiToken,
+    globex.apiToken,
+    ...Object.values(acme.tokens),
+    ...Object.values(globex.tokens),
+    client.secret,
+    oauthToken,
+  ];
+  const channels = await seedChannels(baseUrl, step, fake, acme, globex, secrets);
+
   return {
     tenants: [acme, globex],
     readers: [
@@ -103,14 +243,8 @@ export async function seedViaApi(baseUrl: string, store: Store, step: () => void
       { label: 'globex admin sync_a', integration: 'sync_a', auth: { auth: globex.adminAuth } },
     ],
     oauthClient: { id: client.identifier, secret: client.secret, integration: 'registered_one' },
-    secrets: [
-      acme.apiToken,
-      globex.apiToken,
-      ...Object.values(acme.tokens),
-      ...Object.values(globex.tokens),
-      client.secret,
-      oauthToken,
-    ],
+    secrets,
+    channels,
   };
 }
 
@@ -161,6 +295,31 @@ export async function collectAnswers(baseUrl: string, seeded: Seeded): Promise<s
   await ask('new oauth token', `${configs(oauthClient.integration)}?filter[scope]=*`, {
     token: token.json.access_token,
   });
+
+  // The channel API: every integration, instance (redacted and not), pull log, thread and
+  // resource each admin can see, and 404s for the deleted and the other account's.
+  const { channels } = seeded;
+  for (const { label, auth } of channels.admins) {
+    const get = (path: string) => ask(label, `${channelApi}${path}`, { auth });
+    const integrations = (await get('/channel_integrations')).json.integrations as { id: number }[];
+    for (const { id } of integrations) {
+      await get(`/channel_integrations/${id}`);
+      await get(`/instances?integration_id=${id}`);
+    }
+    await get(`/channel_integrations/${channels.deleted.integrationId}`);
+    const instances = (await get('/instances')).json.instances as { id: number }[];
+    for (const { id } of instances) {
+      await get(`/instances/${id}`);
+      await get(`/instances/${id}?include=metadata`);
+      await get(`/instances/${id}/pulls`);
+      await get(`/instances/${id}/pulls?limit=1`);
+      const threads = (await get(`/instances/${id}/threads`)).json.threads as { id: number }[];
+      for (const thread of threads) await get(`/instances/${id}/threads/${thread.id}/resources`);
+    }
+    await get(`/instances/${channels.deleted.instanceId}?include=metadata`);
+    await get(`/instances/${channels.deleted.instanceId}/pulls`);
+    await get(`/instances/${channels.instances.puller}/threads`);
+  }
   return answers;
 }
 
@@ -186,4 +345,80 @@ export async function recordsOf(store: Store): Promise<BackupRecord[]> {
   const records: BackupRecord[] = [];
   for await (const record of store.exportRecords()) records.push(record);
   return records;
+}
+
+/** A channel integration, straight into the store (no manifest fetch). */
+export function createChannelIntegration(channels: ChannelStore, accountId: number, now: number) {
+  const manifest = {
+    name: 'Stored Channel',
+    id: 'com.example.stored',
+    version: '1.0',
+    urls: { admin_ui: { href: 'https://integration.test/admin' }, pull_url: { href: 'https://integration.test/pull' } },
+  };
+  return channels.createIntegration({
+    accountId,
+    remoteId: manifest.id,
+    name: manifest.name,
+    manifestUrl: 'https://integration.test/manifest.json',
+    manifestJson: JSON.stringify(manifest),
+    now,
+  });
+}
+
+/** An instance, straight into the store. */
+export function createInstance(
+  channels: ChannelStore,
+  integration: ChannelIntegration,
+  fields: { name: string; metadata?: string; state?: string; now: number },
+) {
+  return channels.createInstance({
+    accountId: integration.accountId,
+    integrationId: integration.id,
+    name: fields.name,
+    metadata: fields.metadata ?? '',
+    state: fields.state ?? '',
+    instancePushId: randomUUID(),
+    pushTokenHash: hashSecret(randomUUID()),
+    now: fields.now,
+  });
+}
+
+/**
+ * A successful pull of `instance` that stores `externalIds` as resources (each opening a
+ * thread of its own, unless `thread` names one for all), as the pull loop records it:
+ * lease, then completion.
+ */
+export async function pullInto(
+  channels: ChannelStore,
+  instance: Instance,
+  externalIds: string[],
+  options: { now: number; thread?: string; state?: string },
+) {
+  const { now } = options;
+  const claimed = await channels.claimInstance(instance.accountId, instance.id, {
+    now,
+    leaseMs: 60_000,
+    owner: 'test',
+  });
+  expect(claimed).toMatchObject({ instance: { id: instance.id } });
+  const resources = externalIds.map((externalId): PulledResource => ({
+    externalId,
+    parentId: null,
+    threadId: options.thread ?? null,
+    payloadJson: JSON.stringify({ external_id: externalId, message: `message ${externalId} ✓` }),
+  }));
+  return channels.completePull({
+    instanceId: instance.id,
+    startedAt: now,
+    durationMs: 7,
+    outcome: 'ok',
+    httpStatus: 200,
+    error: null,
+    stateVersionAtStart: instance.stateVersion,
+    resources,
+    newState: options.state,
+    nextPullAt: now + 120_000,
+    deactivateAfter: 3,
+    now: now + 7,
+  });
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { endLine, headerLine, parseHeader, parseLine, recordLine } from '../../src/backup/backup-format.js';
+import {
+  backupFormat,
+  endLine,
+  headerLine,
+  parseHeader,
+  parseLine,
+  recordLine,
+} from '../../src/backup/backup-format.js';
 import { zeroCounts, type BackupRecord } from '../../src/backup/backup-record.js';
 
 const hash = 'a'.repeat(64);
@@ -28,6 +35,62 @@ const records: BackupRecord[] = [
     updatedAt: 6,
   },
   { type: 'sequence', recordType: 'config', lastId: 9 },
+  {
+    type: 'channel_integration',
+    id: 6,
+    accountId: 1,
+    remoteId: 'com.example.x',
+    name: 'X ✓',
+    manifestUrl: 'https://x.test/manifest.json',
+    manifestJson: '{"name":"X ✓","urls":{"pull_url":{"href":"https://x.test/pull"}}, "spaced": 1.0}',
+    createdAt: 1_704_110_400_123,
+    updatedAt: 1_704_110_400_456,
+  },
+  {
+    type: 'instance',
+    id: 7,
+    accountId: 1,
+    integrationId: 6,
+    name: 'Instance',
+    metadata: 'a: 1\nb: "🎉"\r\n',
+    state: '<x a="1">&amp;</x>',
+    stateVersion: 3,
+    instancePushId: '0f08b72d-ad6b-49e1-8695-d251f7c17a10',
+    pushTokenHash: hash,
+    active: false,
+    deactivatedReason: 'pull_url answered HTTP 503',
+    metadataNeedsUpdate: true,
+    consecutiveFailures: 3,
+    nextPullAt: 1_704_110_500_000,
+    lastPullAt: null,
+    createdAt: 1_704_110_400_000,
+    updatedAt: 1_704_110_400_001,
+  },
+  {
+    type: 'pull',
+    id: 8,
+    instanceId: 7,
+    startedAt: 1_704_110_400_000,
+    durationMs: 0,
+    outcome: 'failed',
+    httpStatus: null,
+    resourcesStored: 0,
+    duplicates: 0,
+    stateConflict: false,
+    error: 'timed out',
+    deactivated: true,
+  },
+  { type: 'thread', id: 9, instanceId: 7, threadKey: 'thread-ü', resourceCount: 1, createdAt: 1 },
+  {
+    type: 'resource',
+    id: 10,
+    instanceId: 7,
+    threadId: 9,
+    externalId: 'r1',
+    payloadJson: '{"external_id":"r1","message":"\\u00e9 é"}',
+    storedAt: 1,
+  },
+  { type: 'sequence', recordType: 'resource', lastId: 12 },
 ];
 
 describe('the backup line format', () => {
@@ -45,11 +108,49 @@ describe('the backup line format', () => {
     );
   });
 
-  it('reads back its header and end line', () => {
-    const header = { format: 1, schemaVersion: 3, exportedAt: '2024-01-01T00:00:00Z', source: 'postgres' as const };
+  it('writes an instance with its fields in a fixed order, without its lease', () => {
+    const line = recordLine({ ...records[7]!, leaseOwner: 'node-1' } as unknown as BackupRecord);
+    expect(line).toBe(
+      '{"type":"instance","id":7,"account_id":1,"integration_id":6,"name":"Instance",' +
+        '"instance_push_id":"0f08b72d-ad6b-49e1-8695-d251f7c17a10","push_token_hash":"' +
+        hash +
+        '","active":false,"deactivated_reason":"pull_url answered HTTP 503","metadata_needs_update":true,' +
+        '"consecutive_failures":3,"next_pull_at":1704110500000,"last_pull_at":null,"state_version":3,' +
+        '"created_at":1704110400000,"updated_at":1704110400001,"metadata":"a: 1\\nb: \\"🎉\\"\\r\\n",' +
+        '"state":"<x a=\\"1\\">&amp;</x>"}',
+    );
+  });
+
+  it.each([1, 2])('reads back its header and end line in format %i', (format) => {
+    const header = { format, schemaVersion: 3, exportedAt: '2024-01-01T00:00:00Z', source: 'postgres' as const };
     expect(parseHeader(headerLine(header))).toEqual(header);
-    const counts = { ...zeroCounts(), config: 7 };
-    expect(parseLine(endLine(counts), 9)).toEqual({ type: 'end', counts });
+    const counts = { ...zeroCounts(), config: 7, ...(format === 2 ? { resource: 4 } : {}) };
+    expect(parseLine(endLine(counts, format), 9, format)).toEqual({ type: 'end', counts });
+  });
+
+  it('writes format 2 and reads format 1: the same lines, without channel records', () => {
+    expect(backupFormat).toBe(2);
+    expect(parseLine(endLine(zeroCounts()), 3)).toEqual({ type: 'end', counts: zeroCounts() });
+    expect(JSON.parse(endLine(zeroCounts(), 1)).counts).toEqual({
+      account: 0,
+      admin_token: 0,
+      integration: 0,
+      access_token: 0,
+      config: 0,
+      sequence: 0,
+    });
+    for (const record of records.filter((record) => !('recordType' in record) || record.recordType === 'config')) {
+      const line = recordLine(record);
+      if (records.indexOf(record) <= 5) expect(parseLine(line, 2, 1)).toEqual(record);
+      else expect(() => parseLine(line, 2, 1)).toThrow(`line 2: a format-1 backup has no ${record.type} records`);
+    }
+    expect(() => parseLine(recordLine(records.at(-1)!), 2, 1)).toThrow(
+      'line 2: "record_type" in the sequence record must be one of account, admin_token, integration, access_token, config',
+    );
+    expect(() => parseLine(endLine(zeroCounts()), 2, 1)).toThrow(
+      'line 2: "counts" has an unknown field "channel_integration"',
+    );
+    expect(() => parseLine(endLine(zeroCounts(), 1), 2, 2)).toThrow('line 2: "counts" lacks "channel_integration"');
   });
 
   it.each([
@@ -70,6 +171,24 @@ describe('the backup line format', () => {
     ['[1]', 'line 4: not a JSON object'],
     ['', 'line 4: empty line'],
     ['{"type":"end","counts":{"account":1}}', 'line 4: "counts" lacks "admin_token"'],
+    [
+      '{"type":"thread","id":1,"instance_id":1,"thread_key":"k","resource_count":-1,"created_at":1}',
+      'line 4: "resource_count" in the thread record must be a non-negative integer',
+    ],
+    [
+      '{"type":"pull","id":1,"instance_id":1,"started_at":1,"duration_ms":1,"outcome":"maybe","http_status":null,' +
+        '"resources_stored":0,"duplicates":0,"state_conflict":false,"deactivated":false,"error":null}',
+      'line 4: "outcome" in the pull record must be "ok" or "failed"',
+    ],
+    [
+      '{"type":"pull","id":1,"instance_id":1,"started_at":1,"duration_ms":1,"outcome":"ok","http_status":"200",' +
+        '"resources_stored":0,"duplicates":0,"state_conflict":false,"deactivated":false,"error":null}',
+      'line 4: "http_status" in the pull record must be an HTTP status (100–999) or null',
+    ],
+    [
+      '{"type":"thread","id":1,"instance_id":1,"thread_key":"k","resource_count":0,"created_at":1,"lease_owner":"n"}',
+      'line 4: the thread record has an unknown field "lease_owner"',
+    ],
   ])('refuses %s, naming the line', (line, message) => {
     expect(() => parseLine(line, 4)).toThrow(message);
   });

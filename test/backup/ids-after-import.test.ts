@@ -5,7 +5,14 @@ import type { BackupRecord } from '../../src/backup/backup-record.js';
 import { systemClock } from '../../src/clock.js';
 import { call, createTenant, openTempSqlite, startServer, tempDir } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
-import { exportWithCli, importWithCli, recordsOf } from './backup-fixture.js';
+import {
+  createChannelIntegration,
+  createInstance,
+  exportWithCli,
+  importWithCli,
+  pullInto,
+  recordsOf,
+} from './backup-fixture.js';
 
 const dir = tempDir();
 const file = join(dir.path, 'backup.jsonl');
@@ -16,8 +23,13 @@ const lastIdOf = (type: string) =>
       record.type === 'sequence' && record.recordType === type,
   )!.lastId;
 
+const now = Date.UTC(2024, 0, 1);
+let tenantAccountId: number;
+
 // 2,500 configs: several export batches and insert batches. The highest account id was
 // chosen (700), and the highest config id was deleted: the target must hand out neither.
+// Channel rows likewise: 1,100 threads and resources from one pull (more than a batch), and
+// the highest channel integration, instance, pull, thread and resource ids deleted.
 beforeAll(async () => {
   const source = await openTempSqlite();
   try {
@@ -32,6 +44,22 @@ beforeAll(async () => {
     );
     await source.store.deleteConfig(key, 's1000');
     await source.store.deleteConfig(key, 's2499');
+
+    tenantAccountId = tenant.accountId;
+    const channels = source.store.channels;
+    const integration = await createChannelIntegration(channels, tenant.accountId, now);
+    const busy = await createInstance(channels, integration, { name: 'Busy', metadata: 'm', state: 's', now });
+    const many = Array.from({ length: 1100 }, (_, i) => `r${i}`);
+    expect(await pullInto(channels, busy, many, { now, state: 'after' })).toMatchObject({ resourcesStored: 1100 });
+    await pullInto(channels, (await channels.getInstance(tenant.accountId, busy.id))!, ['r0', 'x1', 'x2'], {
+      now: now + 1000,
+      thread: 'shared',
+    });
+    const doomedIntegration = await createChannelIntegration(channels, tenant.accountId, now);
+    const doomed = await createInstance(channels, doomedIntegration, { name: 'Doomed', now });
+    await pullInto(channels, doomed, ['d1', 'd2'], { now });
+    expect(await channels.deleteIntegration(tenant.accountId, doomedIntegration.id)).toBe(true);
+
     exported = await recordsOf(source.store);
     await exportWithCli(source.url, file);
   } finally {
@@ -51,8 +79,25 @@ describe.each(storeKinds)('after an import into $name', (kind) => {
   });
 
   it('holds exactly what was exported, in batches and all', async () => {
-    expect(exported.filter((record) => record.type === 'config')).toHaveLength(2498);
+    const count = (type: string) => exported.filter((record) => record.type === type).length;
+    expect(count('config')).toBe(2498);
     expect(lastIdOf('config')).toBe(2500);
+    expect([
+      count('channel_integration'),
+      count('instance'),
+      count('pull'),
+      count('thread'),
+      count('resource'),
+    ]).toEqual([1, 1, 2, 1101, 1102]);
+    for (const [type, lastId] of [
+      ['channel_integration', 2],
+      ['instance', 2],
+      ['pull', 3],
+      ['thread', 1103],
+      ['resource', 1104],
+    ] as const) {
+      expect(lastIdOf(type), type).toBe(lastId);
+    }
     expect(await recordsOf(target.store)).toEqual(exported);
   });
 
@@ -79,5 +124,34 @@ describe.each(storeKinds)('after an import into $name', (kind) => {
       const ids = after.filter((record) => record.type === type).map((record) => (record as { id: number }).id);
       expect(Math.max(...ids), type).toBeGreaterThan(lastIdOf(type));
     }
+  });
+
+  it('hands out new channel ids past every imported id, deleted ones included', async () => {
+    const channels = target.store.channels;
+    const later = now + 3_600_000;
+    const integration = await createChannelIntegration(channels, tenantAccountId, later);
+    expect(integration.id).toBe(lastIdOf('channel_integration') + 1);
+    const instance = await createInstance(channels, integration, { name: 'New', now: later });
+    expect(instance.id).toBe(lastIdOf('instance') + 1);
+    const pull = await pullInto(channels, instance, ['n1', 'n2'], { now: later });
+    expect(pull.id).toBe(lastIdOf('pull') + 1);
+    const threads = await channels.listThreads(tenantAccountId, instance.id);
+    expect(threads.map((thread) => thread.id)).toEqual([lastIdOf('thread') + 1, lastIdOf('thread') + 2]);
+    const resources = await channels.listResources(tenantAccountId, instance.id);
+    expect(resources.map((resource) => resource.id)).toEqual([lastIdOf('resource') + 1, lastIdOf('resource') + 2]);
+
+    // An imported instance pulls on: new rows join its imported thread, past the imported ids too.
+    const imported = (await channels.listInstances(tenantAccountId)).find((i) => i.name === 'Busy')!;
+    expect(imported.state).toBe('after');
+    const again = await pullInto(channels, imported, ['x3', 'x1'], { now: later, thread: 'shared' });
+    expect(again).toMatchObject({ id: lastIdOf('pull') + 2, resourcesStored: 1, duplicates: 1 });
+    const shared = (await channels.listThreads(tenantAccountId, imported.id)).find((t) => t.threadKey === 'shared')!;
+    expect(shared).toMatchObject({ id: 1101, resourceCount: 3 });
+    const inShared = await channels.listResources(tenantAccountId, imported.id, shared.id);
+    expect(inShared.map((resource) => [resource.externalId, resource.id])).toEqual([
+      ['x1', 1101],
+      ['x2', 1102],
+      ['x3', lastIdOf('resource') + 3],
+    ]);
   });
 });

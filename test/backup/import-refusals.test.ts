@@ -4,14 +4,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/processes.js';
 import { createTenant, openTempSqlite, tempDir } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
-import { exportWithCli, importWithCli, recordsOf } from './backup-fixture.js';
+import {
+  createChannelIntegration,
+  createInstance,
+  exportWithCli,
+  importWithCli,
+  pullInto,
+  recordsOf,
+} from './backup-fixture.js';
 
 const dir = tempDir();
 const good = join(dir.path, 'good.jsonl');
 let lines: string[];
 
-// A backup of 1 account, its admin token, 1 integration, 1 access token and 3 configs:
-// line 1 header, 2–5 account…access token, 6–8 configs, 9–13 sequences, 14 end.
+// A backup of 1 account, its admin token, 1 integration, 1 access token, 3 configs, 1 channel
+// integration, 2 instances, each pulled once (1 thread and 1 resource each):
+const layout = [
+  'switchboard-backup', // 1
+  'account', // 2
+  'admin_token', // 3
+  'integration', // 4
+  'access_token', // 5
+  ...['config', 'config', 'config'], // 6–8
+  'channel_integration', // 9
+  ...['instance', 'instance'], // 10–11
+  ...['pull', 'pull'], // 12–13
+  ...['thread', 'thread'], // 14–15
+  ...['resource', 'resource'], // 16–17
+  ...Array<string>(10).fill('sequence'), // 18–27
+  'end', // 28
+];
 beforeAll(async () => {
   const source = await openTempSqlite();
   try {
@@ -20,12 +42,19 @@ beforeAll(async () => {
     for (const scope of ['one', 'two', 'three']) {
       await source.store.createConfig(key, { scope, configJson: `{"scope":"${scope}"}`, now: 1_700_000_000 });
     }
+    const now = Date.UTC(2024, 0, 1);
+    const channels = source.store.channels;
+    const integration = await createChannelIntegration(channels, tenant.accountId, now);
+    for (const name of ['first', 'second']) {
+      const instance = await createInstance(channels, integration, { name, metadata: name, state: name, now });
+      await pullInto(channels, instance, [`${name}-1`], { now });
+    }
     await exportWithCli(source.url, good);
   } finally {
     await source.cleanup();
   }
   lines = readFileSync(good, 'utf8').trimEnd().split('\n');
-  expect(lines).toHaveLength(14);
+  expect(lines.map((line) => JSON.parse(line).type)).toEqual(layout);
 });
 afterAll(() => dir.remove());
 
@@ -44,13 +73,13 @@ const editedLine = (number: number, edit: (line: any) => void) => {
 const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a file without its end line',
-    backup: () => withLine(14, undefined),
-    message: /the backup stops after line 13 without its end line: it is truncated$/,
+    backup: () => withLine(28, undefined),
+    message: /the backup stops after line 27 without its end line: it is truncated$/,
   },
   {
     name: 'a file cut off inside a line',
     backup: () => lines.join('\n').slice(0, -20),
-    message: /line 14: not valid JSON/,
+    message: /line 28: not valid JSON/,
   },
   {
     name: 'a corrupt line',
@@ -75,7 +104,7 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a missing record (counts do not match the end line)',
     backup: () => withLine(7, undefined),
-    message: /line 13: the end line counts 3 config records, but the backup has 2/,
+    message: /line 27: the end line counts 3 config records, but the backup has 2/,
   },
   {
     name: 'records out of order',
@@ -84,8 +113,53 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   },
   {
     name: 'an unknown format',
-    backup: () => editedLine(1, (line) => (line.format = 2)),
-    message: /line 1: backup format 2 is unknown; this Switchboard reads format 1$/,
+    backup: () => editedLine(1, (line) => (line.format = 3)),
+    message: /line 1: backup format 3 is unknown; this Switchboard reads formats 1 and 2$/,
+  },
+  {
+    name: 'channel records in a format-1 backup',
+    backup: () => editedLine(1, (line) => (line.format = 1)),
+    message: /line 9: a format-1 backup has no channel_integration records$/,
+  },
+  {
+    name: 'channel records out of order',
+    backup: () => [...lines.slice(0, 11), lines[13], lines[11], lines[12], ...lines.slice(14)].join('\n') + '\n',
+    message: /line 13: pull record after thread records; a backup lists .* instances, pulls, threads, resources, /,
+  },
+  {
+    name: 'an instance whose flag is not a boolean',
+    backup: () => editedLine(10, (line) => (line.active = 1)),
+    message: /line 10: "active" in the instance record must be true or false$/,
+  },
+  {
+    name: 'a state holding U+0000',
+    backup: () => editedLine(11, (line) => (line.state = 'a\u0000b')),
+    message: /line 11: "state" in the instance record must be a string without U\+0000$/,
+  },
+  {
+    name: 'a resource payload that is not a JSON object',
+    backup: () => editedLine(16, (line) => (line.payload = '"text"')),
+    message: /line 16: "payload" in the resource record must be the JSON text of an object$/,
+  },
+  {
+    name: 'an instance of another account’s channel integration',
+    backup: () => editedLine(10, (line) => (line.account_id = 99)),
+    message: /line 10: instance 1 belongs to account 99, but its channel integration 1 to account 1$/,
+  },
+  {
+    name: 'a pull of an instance not listed',
+    backup: () => editedLine(13, (line) => (line.instance_id = 42)),
+    message: /line 13: pull 2 is of instance 42, which is not listed before it$/,
+  },
+  {
+    name: 'a resource in a thread of another instance',
+    backup: () => editedLine(17, (line) => (line.thread_id = 1)),
+    message: /line 17: resource 2 of instance 2 is in thread 1, which is of instance 1$/,
+  },
+  {
+    name: 'a row the database refuses (two instances with one push id)',
+    backup: () => editedLine(11, (line) => (line.instance_push_id = JSON.parse(lines[9]!).instance_push_id)),
+    message: /(UNIQUE constraint failed: instances\.instance_push_id|duplicate key value violates unique constraint)/,
   },
   {
     name: 'a backup from a newer schema',
@@ -153,6 +227,12 @@ describe.each(storeKinds)('import refusals on $name', (kind) => {
       'one',
       'two',
       'three',
+    ]);
+    const ofType = (type: string) => records.filter((record) => record.type === type);
+    expect(ofType('instance').map((record) => (record as { state: string }).state)).toEqual(['first', 'second']);
+    expect(ofType('resource').map((record) => (record as { externalId: string }).externalId)).toEqual([
+      'first-1',
+      'second-1',
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackupRecord } from '../../src/backup/backup-record.js';
 import { createTenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
-import { recordsOf } from './backup-fixture.js';
+import { createChannelIntegration, createInstance, recordsOf } from './backup-fixture.js';
 
 // The Store contract's two backup methods, in-process.
 describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => {
@@ -54,7 +54,12 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       integration: 1,
       access_token: 1,
       config: 3,
-      sequence: 5,
+      channel_integration: 0,
+      instance: 0,
+      pull: 0,
+      thread: 0,
+      resource: 0,
+      sequence: 10,
     });
     expect(await recordsOf(target.store)).toEqual(records);
   });
@@ -68,6 +73,39 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
     );
     // The store is still usable: the export let go of it.
     expect(await source.store.createConfig(key, { scope: 'after', configJson: '{}', now: 1 })).toMatchObject({ id: 4 });
+  });
+
+  it('leaves out admin-UI hand-offs, on purpose: they are single-use links that expire within minutes', async () => {
+    const now = Date.now();
+    const integration = await createChannelIntegration(source.store.channels, key.accountId, now);
+    const instance = await createInstance(source.store.channels, integration, { name: 'i', now });
+    for (const instanceId of [null, instance.id]) {
+      await source.store.channels.createHandoff({
+        tokenHash: (instanceId === null ? 'a' : 'b').repeat(64),
+        accountId: key.accountId,
+        integrationId: integration.id,
+        instanceId,
+        instancePushId: instance.instancePushId,
+        pushTokenHash: 'c'.repeat(64),
+        expiresAt: now + 600_000,
+        now,
+      });
+    }
+    const records = await recordsOf(source.store);
+    expect(records.filter((record) => record.type === 'instance')).toEqual([{ type: 'instance', ...instance }]);
+    expect(JSON.stringify(records)).not.toContain('a'.repeat(64));
+
+    // The import takes it whole, and the target has no hand-off: the token finds nothing.
+    expect(await target.store.importRecords(toAsync(records))).toMatchObject({ channel_integration: 1, instance: 1 });
+    expect(await target.store.channels.consumeHandoff('b'.repeat(64), now)).toBeUndefined();
+    expect(await source.store.channels.consumeHandoff('b'.repeat(64), now)).toMatchObject({ instanceId: instance.id });
+
+    // Any other table with rows still stops the export, beside channel data and hand-offs.
+    await rawSql(source.url, 'CREATE TABLE instance_notes (id integer PRIMARY KEY, note text)');
+    await rawSql(source.url, "INSERT INTO instance_notes (id, note) VALUES (1, 'x')");
+    await expect(recordsOf(source.store)).rejects.toThrow(
+      'The database has rows in instance_notes, which backups do not cover yet; refusing to write an incomplete backup',
+    );
   });
 
   it('answers not_empty, reading nothing, when the target has an account', async () => {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   dataRecordTypes,
+  recordChars,
   rowValues,
   zeroCounts,
   type BackupRecord,
@@ -8,6 +9,18 @@ import {
   type DataRecordType,
   UncoveredDataError,
 } from '../../backup/backup-record.js';
+import {
+  toChannelIntegration,
+  toInstance,
+  toPull,
+  toResource,
+  toThread,
+  type ChannelIntegrationRow,
+  type InstanceRow,
+  type PullRow,
+  type ResourceRow,
+  type ThreadRow,
+} from '../channel-rows.js';
 import type { ImportCounts } from '../store.js';
 import { sql } from './queries.js';
 
@@ -16,15 +29,48 @@ import { sql } from './queries.js';
 
 /** Rows per query or insert: memory stays flat however large the store. */
 const batchSize = 1000;
-/** Also flush an insert batch at this much config text, since configs may be large. */
+/** Also flush an insert batch at this much text (configs, manifests, metadata, payloads may be large). */
 const batchChars = 8 * 1024 * 1024;
 
-const tables: Record<DataRecordType, { name: string; select: string; insert: string }> = {
+interface Table {
+  name: string;
+  select: string;
+  insert: string;
+  /** A selected row as the record's fields; the row itself when its columns are named so already. */
+  toFields?: (row: never) => object;
+}
+
+const tables: Record<DataRecordType, Table> = {
   account: { name: 'accounts', select: sql.exportAccounts, insert: sql.importAccounts },
   admin_token: { name: 'admin_tokens', select: sql.exportAdminTokens, insert: sql.importAdminTokens },
   integration: { name: 'integrations', select: sql.exportIntegrations, insert: sql.importIntegrations },
   access_token: { name: 'access_tokens', select: sql.exportAccessTokens, insert: sql.importAccessTokens },
   config: { name: 'configs', select: sql.exportConfigs, insert: sql.importConfigs },
+  channel_integration: {
+    name: 'channel_integrations',
+    select: sql.exportChannelIntegrations,
+    insert: sql.importChannelIntegrations,
+    toFields: (row: ChannelIntegrationRow) => toChannelIntegration(row),
+  },
+  instance: {
+    name: 'instances',
+    select: sql.exportInstances,
+    insert: sql.importInstances,
+    toFields: (row: InstanceRow) => toInstance(row),
+  },
+  pull: { name: 'pulls', select: sql.exportPulls, insert: sql.importPulls, toFields: (row: PullRow) => toPull(row) },
+  thread: {
+    name: 'threads',
+    select: sql.exportThreads,
+    insert: sql.importThreads,
+    toFields: (row: ThreadRow) => toThread(row),
+  },
+  resource: {
+    name: 'resources',
+    select: sql.exportResources,
+    insert: sql.importResources,
+    toFields: (row: ResourceRow) => toResource(row),
+  },
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
@@ -34,10 +80,11 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
     await refuseUncoveredData(client);
     const highest = new Map<DataRecordType, number>();
     for (const type of dataRecordTypes) {
+      const { select, toFields } = tables[type];
       let lastId = 0;
       for (;;) {
-        const { rows } = await client.query<{ id: number }>(tables[type].select, [lastId, batchSize]);
-        for (const row of rows) yield { type, ...row } as BackupRecord;
+        const { rows } = await client.query<{ id: number }>(select, [lastId, batchSize]);
+        for (const row of rows) yield { type, ...(toFields ? toFields(row as never) : row) } as BackupRecord;
         lastId = rows.at(-1)?.id ?? lastId;
         if (rows.length < batchSize) break;
       }
@@ -53,15 +100,19 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
   }
 }
 
-/** Tables a backup need not hold: the migrations' own bookkeeping. */
-const bookkeeping = new Set(['schema_migrations']);
+/**
+ * Tables a backup does not hold on purpose: the migrations' own bookkeeping, and the
+ * admin-UI hand-offs (single-use links that expire within minutes). Any other table with
+ * rows makes the export refuse, so a new table is never silently left out.
+ */
+const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
   const covered = new Set(Object.values(tables).map((table) => table.name));
   const { rows } = await client.query<{ name: string }>(sql.tableNames);
   const uncovered: string[] = [];
   for (const { name } of rows) {
-    if (covered.has(name) || bookkeeping.has(name)) continue;
+    if (covered.has(name) || notBackedUp.has(name)) continue;
     // Identifiers cannot be parameters; these names come from the database itself.
     const found = await client.query(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`);
     if (found.rowCount) uncovered.push(name);
@@ -104,7 +155,7 @@ export async function importPostgres(
     if (batch.length > 0 && batch[0]!.type !== record.type) await flush();
     batch.push(record);
     lastIds.set(record.type, Math.max(lastIds.get(record.type)!, record.id));
-    if (record.type === 'config') chars += record.configJson.length;
+    chars += recordChars(record);
     if (batch.length >= batchSize || chars >= batchChars) await flush();
   }
   await flush();

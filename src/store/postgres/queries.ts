@@ -74,7 +74,10 @@ export const sql = {
   /** One snapshot for the whole export, however many statements it takes. */
   beginSnapshot: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`,
   /** Before checking that the store is empty: no other writer can slip in until commit. Reads go on. */
-  lockForImport: `LOCK TABLE accounts, admin_tokens, integrations, access_tokens, configs IN SHARE ROW EXCLUSIVE MODE`,
+  lockForImport: `
+    LOCK TABLE accounts, admin_tokens, integrations, access_tokens, configs,
+      channel_integrations, instances, pulls, threads, resources
+    IN SHARE ROW EXCLUSIVE MODE`,
   anyRecord: `SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM configs) AS taken`,
   tableNames: `
     SELECT table_name AS name FROM information_schema.tables
@@ -96,6 +99,13 @@ export const sql = {
     SELECT id, account_id AS "accountId", integration, scope, config AS "configJson", version,
       created_at AS "createdAt", updated_at AS "updatedAt"
     FROM configs WHERE id > $1 ORDER BY id LIMIT $2`,
+  // Channel tables: whole rows, turned into records by the channel row mappers (which leave
+  // out the derived pull_url and the lease).
+  exportChannelIntegrations: `SELECT * FROM channel_integrations WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportInstances: `SELECT * FROM instances WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportPulls: `SELECT * FROM pulls WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportThreads: `SELECT * FROM threads WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportResources: `SELECT * FROM resources WHERE id > $1 ORDER BY id LIMIT $2`,
   /** The last id a table's identity sequence handed out, 0 if none (sequences are not transactional). */
   sequenceOf: `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0) AS "lastId"`,
   importAccounts: `
@@ -115,6 +125,37 @@ export const sql = {
     SELECT * FROM unnest(
       $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::bigint[], $8::bigint[]
     )`,
+  importChannelIntegrations: `
+    INSERT INTO channel_integrations
+      (id, account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
+    SELECT * FROM unnest(
+      $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]
+    )`,
+  /** Not leased: lease_owner and lease_expires_at stay NULL. */
+  importInstances: `
+    INSERT INTO instances
+      (id, account_id, integration_id, name, metadata, state, state_version, instance_push_id, push_token_hash,
+       active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
+       created_at, updated_at)
+    SELECT * FROM unnest(
+      $1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
+      $9::text[], $10::boolean[], $11::text[], $12::boolean[], $13::integer[], $14::bigint[], $15::bigint[],
+      $16::bigint[], $17::bigint[]
+    )`,
+  importPulls: `
+    INSERT INTO pulls
+      (id, instance_id, started_at, duration_ms, outcome, http_status, resources_stored, duplicates,
+       state_conflict, error, deactivated)
+    SELECT * FROM unnest(
+      $1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::integer[], $7::integer[],
+      $8::integer[], $9::boolean[], $10::text[], $11::boolean[]
+    )`,
+  importThreads: `
+    INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[], $5::bigint[])`,
+  importResources: `
+    INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])`,
   /**
    * Identity columns do not notice inserted ids: the next generated id must come after $2
    * (1 when $2 is 0: setval's third argument false means "not yet handed out").

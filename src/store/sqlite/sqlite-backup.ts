@@ -7,6 +7,18 @@ import {
   type DataRecordType,
   UncoveredDataError,
 } from '../../backup/backup-record.js';
+import {
+  toChannelIntegration,
+  toInstance,
+  toPull,
+  toResource,
+  toThread,
+  type ChannelIntegrationRow,
+  type InstanceRow,
+  type PullRow,
+  type ResourceRow,
+  type ThreadRow,
+} from '../channel-rows.js';
 import type { ImportCounts } from '../store.js';
 import { sql } from './queries.js';
 
@@ -16,16 +28,53 @@ import { sql } from './queries.js';
 /** Rows read per query: memory stays flat however large the store. */
 const batchSize = 1000;
 
-const tables: Record<DataRecordType, { name: string; select: string; insert: string }> = {
+interface Table {
+  name: string;
+  select: string;
+  insert: string;
+  /** A selected row as the record's fields; the row itself when its columns are named so already. */
+  toFields?: (row: never) => object;
+}
+
+const tables: Record<DataRecordType, Table> = {
   account: { name: 'accounts', select: sql.exportAccounts, insert: sql.importAccount },
   admin_token: { name: 'admin_tokens', select: sql.exportAdminTokens, insert: sql.importAdminToken },
   integration: { name: 'integrations', select: sql.exportIntegrations, insert: sql.importIntegration },
   access_token: { name: 'access_tokens', select: sql.exportAccessTokens, insert: sql.importAccessToken },
   config: { name: 'configs', select: sql.exportConfigs, insert: sql.importConfig },
+  channel_integration: {
+    name: 'channel_integrations',
+    select: sql.exportChannelIntegrations,
+    insert: sql.importChannelIntegration,
+    toFields: (row: ChannelIntegrationRow) => toChannelIntegration(row),
+  },
+  instance: {
+    name: 'instances',
+    select: sql.exportInstances,
+    insert: sql.importInstance,
+    toFields: (row: InstanceRow) => toInstance(row),
+  },
+  pull: { name: 'pulls', select: sql.exportPulls, insert: sql.importPull, toFields: (row: PullRow) => toPull(row) },
+  thread: {
+    name: 'threads',
+    select: sql.exportThreads,
+    insert: sql.importThread,
+    toFields: (row: ThreadRow) => toThread(row),
+  },
+  resource: {
+    name: 'resources',
+    select: sql.exportResources,
+    insert: sql.importResource,
+    toFields: (row: ResourceRow) => toResource(row),
+  },
 };
 
-/** Tables a backup need not hold: the migrations' own bookkeeping. */
-const bookkeeping = new Set(['schema_migrations']);
+/**
+ * Tables a backup does not hold on purpose: the migrations' own bookkeeping, and the
+ * admin-UI hand-offs (single-use links that expire within minutes). Any other table with
+ * rows makes the export refuse, so a new table is never silently left out.
+ */
+const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */
 export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> {
@@ -34,11 +83,12 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
     refuseUncoveredData(db);
     const highest = new Map<DataRecordType, number>();
     for (const type of dataRecordTypes) {
-      const select = db.prepare(tables[type].select);
+      const { select: text, toFields } = tables[type];
+      const select = db.prepare(text);
       let lastId = 0;
       for (;;) {
         const rows = select.all(lastId, batchSize) as { id: number }[];
-        for (const row of rows) yield { type, ...row } as BackupRecord;
+        for (const row of rows) yield { type, ...(toFields ? toFields(row as never) : row) } as BackupRecord;
         lastId = rows.at(-1)?.id ?? lastId;
         if (rows.length < batchSize) break;
       }
@@ -62,7 +112,7 @@ function refuseUncoveredData(db: Database): void {
   const uncovered = names.filter(
     (name) =>
       !covered.has(name) &&
-      !bookkeeping.has(name) &&
+      !notBackedUp.has(name) &&
       db
         .prepare(`SELECT EXISTS (SELECT 1 FROM "${name.replace(/"/g, '""')}")`)
         .pluck()
@@ -70,6 +120,9 @@ function refuseUncoveredData(db: Database): void {
   );
   if (uncovered.length > 0) throw new UncoveredDataError(uncovered.sort());
 }
+
+/** SQLite has no booleans: flags are bound as 1 and 0. */
+const bindable = (value: unknown) => (typeof value === 'boolean' ? Number(value) : value);
 
 /** All records in one IMMEDIATE transaction: committed whole, or rolled back if anything throws. */
 export async function importSqlite(
@@ -89,7 +142,7 @@ export async function importSqlite(
     for await (const record of records) {
       counts[record.type] += 1;
       if (record.type !== 'sequence') {
-        inserts.get(record.type)!.run(...rowValues(record));
+        inserts.get(record.type)!.run(...rowValues(record).map(bindable));
       } else if (record.lastId > 0) {
         const name = tables[record.recordType].name;
         if (raiseSequence.run(record.lastId, name).changes === 0) insertSequence.run(name, record.lastId);

@@ -68,16 +68,9 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
     return outcome.config;
   };
 
-  // The vendor's own samples send `page[after]=&page[size]=`: empty means absent.
-  app.addHook('preValidation', async (request) => {
-    const query = request.query as Record<string, unknown> | undefined;
-    if (!query) return;
-    for (const key of ['page[after]', 'page[size]']) if (query[key] === '') delete query[key];
-  });
-
   app.get<{ Params: IntegrationParams; Querystring: ListQuery }>(
     base,
-    { schema: listConfigsSchema },
+    { schema: listConfigsSchema, preValidation: treatEmptyPageParamsAsAbsent },
     async function listConfigs(request, reply) {
       const key = keyOf(request);
       const filter = request.query['filter[scope]'];
@@ -203,4 +196,10 @@ function nextPageUrl(request: FastifyRequest, filter: string, afterId: number, s
     'page[size]': String(size),
   });
   return `${request.protocol}://${request.host}${path}?${query.toString()}`;
+}
+
+/** The vendor's own samples send `page[after]=&page[size]=`: empty means absent. */
+async function treatEmptyPageParamsAsAbsent(request: FastifyRequest): Promise<void> {
+  const query = request.query as Record<string, unknown>;
+  for (const key of ['page[after]', 'page[size]']) if (query[key] === '') delete query[key];
 }

@@ -1,0 +1,31 @@
+/**
+ * Remembers who an `Authorization` header belongs to for a few seconds, so a busy client
+ * costs no hash and no database lookup per request (on PostgreSQL, a round trip). Only
+ * successful lookups are kept; a header is re-checked at the latest `ttlMs` after it was.
+ */
+export class PrincipalCache<T> {
+  private readonly entries = new Map<string, { value: T; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(header: string): T | undefined {
+    const entry = this.entries.get(header);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(header);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(header: string, value: T): void {
+    if (this.ttlMs <= 0) return;
+    // Oldest first out: Map keeps insertion order.
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(header, { value, expiresAt: this.now() + this.ttlMs });
+  }
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { PrincipalCache } from '../../src/http/principal-cache.js';
+
+describe('PrincipalCache', () => {
+  it('keeps an entry until its time is up, then forgets it', () => {
+    let now = 1000;
+    const cache = new PrincipalCache<string>(500, 10, () => now);
+    cache.set('Bearer a', 'alice');
+    expect(cache.get('Bearer a')).toBe('alice');
+    now = 1499;
+    expect(cache.get('Bearer a')).toBe('alice');
+    now = 1500;
+    expect(cache.get('Bearer a')).toBeUndefined();
+  });
+
+  it('drops the oldest entry when full, and keeps nothing with a zero time', () => {
+    const cache = new PrincipalCache<number>(1000, 2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('c', 3);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 2, 3]);
+    const off = new PrincipalCache<number>(0);
+    off.set('a', 1);
+    expect(off.get('a')).toBeUndefined();
+  });
+});
