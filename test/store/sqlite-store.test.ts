@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
-import { scopeGlob } from '../../src/store/sqlite/scope-glob.js';
+import { prefixUpperBound, scopeGlob } from '../../src/store/sqlite/scope-glob.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { sql } from '../../src/store/sqlite/queries.js';
 import { tempDir } from '../helpers/server.js';
@@ -56,10 +56,18 @@ describe('SQLite store specifics', () => {
     const db = new Database(join(dir.path, 'plan.db'));
     const plan = db
       .prepare(`EXPLAIN QUERY PLAN ${sql.listConfigsPrefix}`)
-      .all(1, 'my_integration', scopeGlob(['foo', '']), 0, 101) as { detail: string }[];
+      .all(1, 'my_integration', 'foo', prefixUpperBound('foo'), scopeGlob(['foo', '']), 0, 101) as { detail: string }[];
     const details = plan.map((row) => row.detail).join('\n');
     expect(details).toMatch(/USING INDEX configs_scope \(account_id=\? AND integration=\? AND scope>\? AND scope<\?\)/);
     db.close();
+  });
+
+  it('bounds a prefix range just above every string with that prefix', () => {
+    expect(prefixUpperBound('foo')).toBe('fop');
+    expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+    expect(prefixUpperBound('\u{10FFFF}')).toBeUndefined();
+    expect(prefixUpperBound('x\uD7FF')).toBe('x\uE000');
+    expect(prefixUpperBound('日本')).toBe('日' + String.fromCodePoint(0x672c + 1));
   });
 
   it('makes GLOB specials in scopes literal', () => {

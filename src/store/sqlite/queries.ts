@@ -33,11 +33,12 @@ export const sql = {
     SELECT * FROM configs
     WHERE account_id = ? AND integration = ? AND scope = ? AND id > ?
     ORDER BY id LIMIT ?`,
-  // A literal prefix: range-scan the scope index, then sort the matches by id. Left to
-  // itself SQLite walks configs_id for the ORDER BY and filters every row of the integration.
+  // A literal prefix: range-scan the scope index between the prefix and its upper bound,
+  // then sort the matches by id. Left to itself SQLite walks configs_id for the ORDER BY and
+  // filters every row of the integration.
   listConfigsPrefix: `
     SELECT * FROM configs INDEXED BY configs_scope
-    WHERE account_id = ? AND integration = ? AND scope GLOB ? AND id > ?
+    WHERE account_id = ? AND integration = ? AND scope >= ? AND scope < ? AND scope GLOB ? AND id > ?
     ORDER BY id LIMIT ?`,
   listConfigsGlob: `
     SELECT * FROM configs

@@ -27,7 +27,7 @@ import type {
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
-import { scopeGlob } from './scope-glob.js';
+import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { sql } from './queries.js';
 
@@ -184,10 +184,18 @@ export class SqliteStore implements Store {
     // GLOB stops at U+0000, which no scope contains: such a pattern matches nothing.
     if (query.pattern.some((part) => part.includes('\u0000'))) return [];
     const { pattern, afterId, limit } = query;
-    const statement =
-      pattern.length === 1 ? this.q.listConfigsExact : pattern[0] ? this.q.listConfigsPrefix : this.q.listConfigsGlob;
-    const operand = pattern.length === 1 ? pattern[0] : scopeGlob(pattern);
-    const rows = statement.all(key.accountId, key.integration, operand, afterId, limit);
+    const { accountId, integration } = key;
+    let rows: unknown[];
+    if (pattern.length === 1) {
+      rows = this.q.listConfigsExact.all(accountId, integration, pattern[0], afterId, limit);
+    } else {
+      const prefix = pattern[0]!;
+      const upper = prefix ? prefixUpperBound(prefix) : undefined;
+      rows =
+        upper === undefined
+          ? this.q.listConfigsGlob.all(accountId, integration, scopeGlob(pattern), afterId, limit)
+          : this.q.listConfigsPrefix.all(accountId, integration, prefix, upper, scopeGlob(pattern), afterId, limit);
+    }
     return (rows as ConfigRow[]).map(toConfig);
   }
 
