@@ -22,6 +22,9 @@ export function outboundClientFor(settings: Pick<Settings, 'mode' | 'pull' | 'ou
     timeoutMs: settings.pull.timeoutMs,
     maxResponseBytes: settings.pull.maxResponseBytes,
     extraAllowed: settings.outboundAllow,
+    // Most instances of an integration share its origin: as many sockets as pulls in flight,
+    // or a slow integration caps the loop at a handful of pulls at a time.
+    connectionsPerOrigin: settings.pull.concurrency,
   });
 }
 
