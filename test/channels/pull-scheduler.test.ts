@@ -93,3 +93,41 @@ describe.each(storeKinds)('the pull loop on $name', (kind) => {
     expect(instance.state).toBe(String(windows.get('i0')!.length));
   });
 });
+
+describe('the pull loop against a slow integration', () => {
+  it('keeps as many pulls in flight as its concurrency allows', async () => {
+    const opened = await storeKinds[0]!.open();
+    const settings = loadSettings({});
+    const server = await startServer(opened.store, {
+      settings: { pull: { ...settings.pull, intervalMs: 60_000, concurrency: 16 } },
+    });
+    const fake = await startFakeIntegration();
+    try {
+      const tenant = await createTenant(opened.store, 'acme', []);
+      const admin = (method: string, path: string, body?: unknown) =>
+        call(server.baseUrl, method, `/api/switchboard/v1${path}`, { auth: tenant.adminAuth, body });
+      const integrationId = (await admin('POST', '/channel_integrations', { manifest_url: fake.manifestUrl })).json
+        .integration.id;
+      let inFlight = 0;
+      let most = 0;
+      fake.answerPulls(async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        inFlight--;
+        return { body: { external_resources: [] } };
+      });
+      for (let i = 0; i < 16; i++) {
+        await admin('POST', '/instances', { integration_id: integrationId, name: `slow${i}`, metadata: '', state: '' });
+      }
+      server.app.channelHost.scheduler.start();
+      await expect.poll(() => fake.pulls.length, { timeout: 5000 }).toBe(16);
+      await server.app.channelHost.scheduler.stop();
+      // All one integration's origin: more than a small socket pool would let through.
+      expect(most).toBeGreaterThanOrEqual(12);
+    } finally {
+      await server.close();
+      await fake.close();
+      await opened.cleanup();
+    }
+  });
+});
