@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './load.js';
+import { processCpuSeconds } from './machine.js';
+import type { CapturedResponse } from './raw-server.js';
+
+/** The repository root: servers run from there, as `npm start` does. */
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Servers get core 0 and the load generator core 1, so they never compete for a core. */
+export const serverCpu = 0;
+export const loadCpu = 1;
+
+const running = new Set<ChildProcess>();
+
+/** Kills every process this benchmark started and has not stopped yet (on Ctrl-C or a crash). */
+export function killStartedProcesses(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+function spawnPinned(cpu: number, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
+export interface RunningServer {
+  origin: string;
+  /** CPU time the server has used so far, in seconds (user + system). */
+  cpuSeconds: () => number;
+  stop: () => Promise<void>;
+}
+
+/** Starts a server and waits for the line that says where it listens. */
+function startServer(args: string[], env: Record<string, string>, stdin: string): Promise<RunningServer> {
+  const child = spawnPinned(serverCpu, args, env);
+  child.stdin!.end(stdin);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('server did not start within 30 s')), 30_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n$ node ${args.join(' ')}\n${output}`));
+    };
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.off('exit', exitedEarly);
+      // From here on its output is not needed, but must be drained so it never blocks.
+      child.stdout!.resume();
+      resolve({
+        origin: match[1]!,
+        cpuSeconds: () => processCpuSeconds(child.pid!),
+        stop: async () => {
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          await exited;
+          clearTimeout(killer);
+        },
+      });
+    });
+    const exitedEarly = (code: number | null) => fail(new Error(`server exited with code ${code} before listening`));
+    child.once('exit', exitedEarly);
+  });
+}
+
+/** `switchboard serve` on a free port, with no first-run credentials and no per-request logs. */
+export function startSwitchboard(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
+  return startServer(
+    ['bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
+    { LOG_LEVEL: 'warn', SWITCHBOARD_MODE: 'production', ...env },
+    '',
+  );
+}
+
+/** The raw node:http baseline, answering every request with `captured`. */
+export function startRawServer(captured: CapturedResponse): Promise<RunningServer> {
+  return startServer(['--import', 'tsx', 'bench/raw-server.ts'], {}, JSON.stringify(captured));
+}
+
+/**
+ * Runs the load generator (bench/load.ts) on its own core and returns its measurement.
+ * `onPhase` is called when the measured run starts and ends (after the warm-up).
+ */
+export function runLoad(
+  spec: LoadSpec,
+  onPhase: (phase: 'measure-start' | 'measure-end') => void = () => {},
+): Promise<LoadResult> {
+  const child = spawnPinned(loadCpu, ['--import', 'tsx', 'bench/load.ts'], {});
+  child.stdin!.end(JSON.stringify(spec));
+  let stdout = '';
+  let stderr = '';
+  const seen = new Set<string>();
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+    for (const phase of ['measure-start', 'measure-end'] as const) {
+      if (stdout.includes(`${phase}\n`) && !seen.has(phase)) {
+        seen.add(phase);
+        onPhase(phase);
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = stdout.trim().split('\n').at(-1);
+      if (code === 0 && last?.startsWith('{')) resolve(JSON.parse(last) as LoadResult);
+      else reject(new Error(`load generator exited with code ${code}\n${stderr}`));
+    });
+  });
+}

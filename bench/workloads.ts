@@ -1,0 +1,110 @@
+/**
+ * What the benchmark measures, as data: each workload is one table row, a subject (a
+ * Switchboard configuration) measured beside a baseline in the same run. Add a row here;
+ * run.ts needs no change.
+ */
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface DatasetSpec {
+  engine: Engine;
+  configs: number;
+  /** Workloads naming the same id share one database, seeded once. Writes get their own. */
+  id: string;
+}
+
+export interface SwitchboardSide {
+  kind: 'switchboard';
+  dataset: DatasetSpec;
+  /** true: fsync on commit (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on). */
+  durable: boolean;
+}
+
+/** The raw node:http server answering the bytes the subject answered to the first request. */
+export interface RawSide {
+  kind: 'raw';
+}
+
+export type Target =
+  /** subject req/s ÷ baseline req/s at least `atLeast`, and the subject's p99 within a bound. */
+  | { kind: 'throughput'; atLeast: number; p99AtMostMs?: number }
+  /** subject p50 ÷ baseline p50 at most `atMost`. */
+  | { kind: 'p50'; atMost: number }
+  /** No target: reported for information. */
+  | { kind: 'report' };
+
+export interface Workload {
+  name: string;
+  /** read: GET one config; list: GET with a prefix wildcard; patch: PATCH merge one key. */
+  request: 'read' | 'list' | 'patch';
+  subject: SwitchboardSide;
+  baseline: SwitchboardSide | RawSide;
+  target: Target;
+}
+
+/** 10000 → "10k", 1000000 → "1M". */
+export function countLabel(count: number): string {
+  if (count >= 1_000_000 && count % 1_000_000 === 0) return `${count / 1_000_000}M`;
+  if (count >= 1_000 && count % 1_000 === 0) return `${count / 1_000}k`;
+  return String(count);
+}
+
+const raw: RawSide = { kind: 'raw' };
+
+/**
+ * The same rows for either engine. The brief's read and write targets are for SQLite
+ * (`withTargets`); flat cost as data grows is a target for both.
+ */
+function engineWorkloads(engine: Engine, small: number, large: number, withTargets: boolean): Workload[] {
+  const label = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const dataset = (id: string, configs: number): DatasetSpec => ({ engine, configs, id: `${engine}-${id}` });
+  const readSmall = dataset('read-small', small);
+  const readLarge = dataset('read-large', large);
+  const durableName = engine === 'sqlite' ? 'synchronous=FULL' : 'synchronous_commit=on';
+  const fastName = engine === 'sqlite' ? 'synchronous=OFF' : 'synchronous_commit=off';
+  const report: Target = { kind: 'report' };
+  return [
+    {
+      name: `config read, ${label} ${countLabel(small)} vs raw node:http`,
+      request: 'read',
+      subject: { kind: 'switchboard', dataset: readSmall, durable: true },
+      baseline: raw,
+      target: withTargets ? { kind: 'throughput', atLeast: 0.5, p99AtMostMs: 10 } : report,
+    },
+    {
+      name: `list prefix wildcard (page of 10), ${label} ${countLabel(small)} vs raw node:http`,
+      request: 'list',
+      subject: { kind: 'switchboard', dataset: readSmall, durable: true },
+      baseline: raw,
+      target: report,
+    },
+    {
+      name: `list prefix wildcard (page of 10), ${label} ${countLabel(large)} vs raw node:http`,
+      request: 'list',
+      subject: { kind: 'switchboard', dataset: readLarge, durable: true },
+      baseline: raw,
+      target: report,
+    },
+    {
+      name: `PATCH merge, ${label} ${durableName} vs ${fastName} (${countLabel(small)})`,
+      request: 'patch',
+      subject: { kind: 'switchboard', dataset: dataset('patch-durable', small), durable: true },
+      baseline: { kind: 'switchboard', dataset: dataset('patch-fast', small), durable: false },
+      target: withTargets ? { kind: 'throughput', atLeast: 0.6 } : report,
+    },
+    {
+      name: `config read p50, ${label} ${countLabel(large)} vs ${countLabel(small)} configs`,
+      request: 'read',
+      subject: { kind: 'switchboard', dataset: readLarge, durable: true },
+      baseline: { kind: 'switchboard', dataset: readSmall, durable: true },
+      target: { kind: 'p50', atMost: 1.3 },
+    },
+  ];
+}
+
+export function allWorkloads(options: { small: number; large: number; postgres: boolean }): Workload[] {
+  return [
+    ...engineWorkloads('sqlite', options.small, options.large, true),
+    ...(options.postgres ? engineWorkloads('postgres', options.small, options.large, false) : []),
+  ];
+}
