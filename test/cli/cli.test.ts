@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/processes.js';
 import { call, startServer, tempDir } from '../helpers/server.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { execSql } from '../helpers/stores.js';
 
 describe('the command-line contract', () => {
   const dir = tempDir();
@@ -112,6 +113,17 @@ describe('the command-line contract', () => {
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stderr).toMatch(message);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('refuses to start on a database migrated by a newer Switchboard', async () => {
+    const path = join(dir.path, 'newer.db');
+    expect((await runCli(['migrate', '--database', `sqlite:${path}`])).code).toBe(0);
+    await execSql(`sqlite:${path}`, `INSERT INTO schema_migrations VALUES (9999, '9999_future', 0)`);
+    for (const command of [['migrate'], ['serve', '--port', '0']]) {
+      const result = await runCli([...command, '--database', `sqlite:${path}`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/schema version 9999.*Upgrade Switchboard/);
     }
   });
 
