@@ -75,6 +75,21 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
     });
   });
 
+  describe('prepared statements', () => {
+    it('prepares each parameterised statement once per connection', async () => {
+      const { store: one } = freshStore({ poolSize: 1 });
+      await one.migrate();
+      for (let i = 0; i < 3; i++) await one.findAccountBySubdomain(`nobody${i}`);
+      const pool = (one as unknown as { pool: pg.Pool }).pool;
+      const { rows } = await pool.query<{ name: string; statement: string }>(
+        'SELECT name, statement FROM pg_prepared_statements',
+      );
+      const lookups = rows.filter((row) => row.statement.includes('FROM accounts WHERE subdomain'));
+      expect(lookups).toHaveLength(1);
+      expect(lookups[0]!.name).toMatch(/^sb_[0-9a-f]{20}$/);
+    });
+  });
+
   describe('connection failures', () => {
     it('reports an unreachable database as StoreUnavailableError', async () => {
       const down = new PostgresStore('postgres://postgres@127.0.0.1:1/test');

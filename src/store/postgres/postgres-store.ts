@@ -26,6 +26,7 @@ import type {
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import { PostgresChannelStore } from './postgres-channel-store.js';
+import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { scopeLike } from './scope-like.js';
@@ -128,6 +129,7 @@ export class PostgresStore implements Store {
         // Errors while checked out surface on the next query; without a listener, one
         // arriving between queries would crash the process.
         client.on('error', () => {});
+        prepareParameterisedStatements(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });

@@ -1,0 +1,140 @@
+/**
+ * Processes of the pull benchmark: the integration, Switchboard nodes, the raw baseline
+ * client and CLI calls, each pinned to a core with `taskset` where it matters. Every
+ * process started here is tracked, so a Ctrl-C can kill exactly those (by pid).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from '../machine.js';
+import type { RawPullResult, RawPullSpec } from './raw-pull-client.js';
+
+/** The repository root: everything runs from there, as `npm start` does. */
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Switchboard (and the raw baseline standing in for it) on core 0; the integration on core 1. */
+export const serverCpu = 0;
+export const integrationCpu = 1;
+
+const running = new Set<ChildProcess>();
+
+/** Kills every process this benchmark started and has not stopped yet. */
+export function killStartedProcesses(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
+function spawnPinned(cpu: number, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
+export interface RunningProcess {
+  origin: string;
+  pid: number;
+  /** CPU time used so far, seconds (user + system). */
+  cpuSeconds: () => number;
+  /** Everything it wrote to stderr so far (warnings, errors). */
+  stderr: () => string;
+  /** SIGTERM, then SIGKILL after 15 s; resolves once it exited. */
+  stop: () => Promise<void>;
+}
+
+/** Starts a pinned process and waits for its `listening on URL` line. */
+function startListening(cpu: number, args: string[], env: Record<string, string>): Promise<RunningProcess> {
+  const child = spawnPinned(cpu, args, env);
+  child.stdin!.end();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let output = '';
+  let errors = '';
+  child.stderr!.on('data', (chunk) => (errors += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('did not start within 30 s')), 30_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${error.message}\n$ node ${args.join(' ')}\n${output}${errors}`));
+    };
+    const exitedEarly = (code: number | null) => fail(new Error(`exited with code ${code} before listening`));
+    child.once('exit', exitedEarly);
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.off('exit', exitedEarly);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      resolve({
+        origin: match[1]!,
+        pid: child.pid!,
+        cpuSeconds: () => processCpuSeconds(child.pid!),
+        stderr: () => errors,
+        stop: async () => {
+          child.kill('SIGTERM');
+          const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          await exited;
+          clearTimeout(killer);
+        },
+      });
+    });
+  });
+}
+
+/** The integration service (integration.ts), on its own core; `delayMs` before each answer. */
+export function startIntegration(delayMs = 0): Promise<RunningProcess> {
+  return startListening(integrationCpu, ['--import', 'tsx', 'bench/pull/integration.ts'], {
+    BENCH_PULL_DELAY_MS: String(delayMs),
+  });
+}
+
+/** `switchboard serve` on a free port, in development mode (loopback integrations allowed). */
+export function startSwitchboard(
+  databaseUrl: string,
+  env: Record<string, string>,
+  extraNodeArgs: string[] = [],
+): Promise<RunningProcess> {
+  return startListening(
+    serverCpu,
+    [...extraNodeArgs, 'bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
+    { SWITCHBOARD_MODE: 'development', LOG_LEVEL: 'warn', ...env },
+  );
+}
+
+/** `switchboard …` run to its end; its stdout. */
+export function runCli(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['bin/switchboard.js', ...args],
+      { cwd: root, env: { ...process.env, SWITCHBOARD_MODE: 'development', LOG_LEVEL: 'warn', ...env } },
+      (error, stdout, stderr) => {
+        running.delete(child);
+        if (error) reject(new Error(`switchboard ${args.join(' ')} failed: ${stderr || error.message}`));
+        else resolve(stdout);
+      },
+    );
+    running.add(child);
+  });
+}
+
+/** The raw baseline (raw-pull-client.ts) on the server's core. */
+export function runRawClient(spec: RawPullSpec): Promise<RawPullResult> {
+  const child = spawnPinned(serverCpu, ['--import', 'tsx', 'bench/pull/raw-pull-client.ts'], {});
+  child.stdin!.end(JSON.stringify(spec));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = stdout.trim().split('\n').at(-1);
+      if (code === 0 && last?.startsWith('{')) resolve(JSON.parse(last) as RawPullResult);
+      else reject(new Error(`raw pull client exited with code ${code}\n${stderr}`));
+    });
+  });
+}
