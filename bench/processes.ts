@@ -13,12 +13,19 @@ export const loadCpu = 1;
 
 const running = new Set<ChildProcess>();
 
+/** Tracks a process started elsewhere, so `killStartedProcesses` stops it too. */
+export function track(child: ChildProcess): void {
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+}
+
 /** Kills every process this benchmark started and has not stopped yet (on Ctrl-C or a crash). */
 export function killStartedProcesses(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-function spawnPinned(cpu: number, args: string[], env: Record<string, string>): ChildProcess {
+/** Starts `node ARGS` pinned to one core, tracked so `killStartedProcesses` can stop it. */
+export function spawnPinned(cpu: number, args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...args], {
     cwd: root,
     env: { ...process.env, ...env },

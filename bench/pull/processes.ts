@@ -3,9 +3,10 @@
  * client and CLI calls, each pinned to a core with `taskset` where it matters. Every
  * process started here is tracked, so a Ctrl-C can kill exactly those (by pid).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from '../machine.js';
+import { spawnPinned, track } from '../processes.js';
 import type { RawPullResult, RawPullSpec } from './raw-pull-client.js';
 
 /** The repository root: everything runs from there, as `npm start` does. */
@@ -15,23 +16,8 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const serverCpu = 0;
 export const integrationCpu = 1;
 
-const running = new Set<ChildProcess>();
-
-/** Kills every process this benchmark started and has not stopped yet. */
-export function killStartedProcesses(): void {
-  for (const child of running) child.kill('SIGKILL');
-}
-
-function spawnPinned(cpu: number, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn('taskset', ['-c', String(cpu), process.execPath, ...args], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  return child;
-}
+// Process tracking and pinning are the HTTP benchmark's: one set of started processes.
+export { killStartedProcesses } from '../processes.js';
 
 export interface RunningProcess {
   origin: string;
@@ -113,12 +99,11 @@ export function runCli(args: string[], env: Record<string, string>): Promise<str
       ['bin/switchboard.js', ...args],
       { cwd: root, env: { ...process.env, SWITCHBOARD_MODE: 'development', LOG_LEVEL: 'warn', ...env } },
       (error, stdout, stderr) => {
-        running.delete(child);
         if (error) reject(new Error(`switchboard ${args.join(' ')} failed: ${stderr || error.message}`));
         else resolve(stdout);
       },
     );
-    running.add(child);
+    track(child);
   });
 }
 
