@@ -9,18 +9,7 @@ import {
   type DataRecordType,
   UncoveredDataError,
 } from '../../backup/backup-record.js';
-import {
-  toChannelIntegration,
-  toInstance,
-  toPull,
-  toResource,
-  toThread,
-  type ChannelIntegrationRow,
-  type InstanceRow,
-  type PullRow,
-  type ResourceRow,
-  type ThreadRow,
-} from '../channel-rows.js';
+import { backupTables } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
 import { sql } from './queries.js';
 
@@ -32,45 +21,18 @@ const batchSize = 1000;
 /** Also flush an insert batch at this much text (configs, manifests, metadata, payloads may be large). */
 const batchChars = 8 * 1024 * 1024;
 
-interface Table {
-  name: string;
-  select: string;
-  insert: string;
-  /** A selected row as the record's fields; the row itself when its columns are named so already. */
-  toFields?: (row: never) => object;
-}
-
-const tables: Record<DataRecordType, Table> = {
-  account: { name: 'accounts', select: sql.exportAccounts, insert: sql.importAccounts },
-  admin_token: { name: 'admin_tokens', select: sql.exportAdminTokens, insert: sql.importAdminTokens },
-  integration: { name: 'integrations', select: sql.exportIntegrations, insert: sql.importIntegrations },
-  access_token: { name: 'access_tokens', select: sql.exportAccessTokens, insert: sql.importAccessTokens },
-  config: { name: 'configs', select: sql.exportConfigs, insert: sql.importConfigs },
-  channel_integration: {
-    name: 'channel_integrations',
-    select: sql.exportChannelIntegrations,
-    insert: sql.importChannelIntegrations,
-    toFields: (row: ChannelIntegrationRow) => toChannelIntegration(row),
-  },
-  instance: {
-    name: 'instances',
-    select: sql.exportInstances,
-    insert: sql.importInstances,
-    toFields: (row: InstanceRow) => toInstance(row),
-  },
-  pull: { name: 'pulls', select: sql.exportPulls, insert: sql.importPulls, toFields: (row: PullRow) => toPull(row) },
-  thread: {
-    name: 'threads',
-    select: sql.exportThreads,
-    insert: sql.importThreads,
-    toFields: (row: ThreadRow) => toThread(row),
-  },
-  resource: {
-    name: 'resources',
-    select: sql.exportResources,
-    insert: sql.importResources,
-    toFields: (row: ResourceRow) => toResource(row),
-  },
+/** This store's export and import statements per record type. */
+const statements: Record<DataRecordType, { select: string; insert: string }> = {
+  account: { select: sql.exportAccounts, insert: sql.importAccounts },
+  admin_token: { select: sql.exportAdminTokens, insert: sql.importAdminTokens },
+  integration: { select: sql.exportIntegrations, insert: sql.importIntegrations },
+  access_token: { select: sql.exportAccessTokens, insert: sql.importAccessTokens },
+  config: { select: sql.exportConfigs, insert: sql.importConfigs },
+  channel_integration: { select: sql.exportChannelIntegrations, insert: sql.importChannelIntegrations },
+  instance: { select: sql.exportInstances, insert: sql.importInstances },
+  pull: { select: sql.exportPulls, insert: sql.importPulls },
+  thread: { select: sql.exportThreads, insert: sql.importThreads },
+  resource: { select: sql.exportResources, insert: sql.importResources },
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
@@ -80,7 +42,8 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
     await refuseUncoveredData(client);
     const highest = new Map<DataRecordType, number>();
     for (const type of dataRecordTypes) {
-      const { select, toFields } = tables[type];
+      const { select } = statements[type];
+      const { toFields } = backupTables[type];
       let lastId = 0;
       for (;;) {
         const { rows } = await client.query<{ id: number }>(select, [lastId, batchSize]);
@@ -91,7 +54,7 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
       highest.set(type, lastId);
     }
     for (const type of dataRecordTypes) {
-      const { rows } = await client.query<{ lastId: number }>(sql.sequenceOf, [tables[type].name]);
+      const { rows } = await client.query<{ lastId: number }>(sql.sequenceOf, [backupTables[type].name]);
       yield { type: 'sequence', recordType: type, lastId: Math.max(rows[0]!.lastId, highest.get(type)!) };
     }
   } finally {
@@ -108,7 +71,7 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
 const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
-  const covered = new Set(Object.values(tables).map((table) => table.name));
+  const covered = new Set(Object.values(backupTables).map((table) => table.name));
   const { rows } = await client.query<{ name: string }>(sql.tableNames);
   const uncovered: string[] = [];
   for (const { name } of rows) {
@@ -141,7 +104,7 @@ export async function importPostgres(
     const values = batch.map(rowValues);
     // unnest takes one array per column.
     const columns = values[0]!.map((_, i) => values.map((row) => row[i]));
-    await client.query(tables[batch[0]!.type].insert, columns);
+    await client.query(statements[batch[0]!.type].insert, columns);
     batch = [];
     chars = 0;
   };
@@ -159,6 +122,6 @@ export async function importPostgres(
     if (batch.length >= batchSize || chars >= batchChars) await flush();
   }
   await flush();
-  for (const type of dataRecordTypes) await client.query(sql.setSequence, [tables[type].name, lastIds.get(type)]);
+  for (const type of dataRecordTypes) await client.query(sql.setSequence, [backupTables[type].name, lastIds.get(type)]);
   return counts;
 }

@@ -7,18 +7,7 @@ import {
   type DataRecordType,
   UncoveredDataError,
 } from '../../backup/backup-record.js';
-import {
-  toChannelIntegration,
-  toInstance,
-  toPull,
-  toResource,
-  toThread,
-  type ChannelIntegrationRow,
-  type InstanceRow,
-  type PullRow,
-  type ResourceRow,
-  type ThreadRow,
-} from '../channel-rows.js';
+import { backupTables } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
 import { sql } from './queries.js';
 
@@ -28,45 +17,18 @@ import { sql } from './queries.js';
 /** Rows read per query: memory stays flat however large the store. */
 const batchSize = 1000;
 
-interface Table {
-  name: string;
-  select: string;
-  insert: string;
-  /** A selected row as the record's fields; the row itself when its columns are named so already. */
-  toFields?: (row: never) => object;
-}
-
-const tables: Record<DataRecordType, Table> = {
-  account: { name: 'accounts', select: sql.exportAccounts, insert: sql.importAccount },
-  admin_token: { name: 'admin_tokens', select: sql.exportAdminTokens, insert: sql.importAdminToken },
-  integration: { name: 'integrations', select: sql.exportIntegrations, insert: sql.importIntegration },
-  access_token: { name: 'access_tokens', select: sql.exportAccessTokens, insert: sql.importAccessToken },
-  config: { name: 'configs', select: sql.exportConfigs, insert: sql.importConfig },
-  channel_integration: {
-    name: 'channel_integrations',
-    select: sql.exportChannelIntegrations,
-    insert: sql.importChannelIntegration,
-    toFields: (row: ChannelIntegrationRow) => toChannelIntegration(row),
-  },
-  instance: {
-    name: 'instances',
-    select: sql.exportInstances,
-    insert: sql.importInstance,
-    toFields: (row: InstanceRow) => toInstance(row),
-  },
-  pull: { name: 'pulls', select: sql.exportPulls, insert: sql.importPull, toFields: (row: PullRow) => toPull(row) },
-  thread: {
-    name: 'threads',
-    select: sql.exportThreads,
-    insert: sql.importThread,
-    toFields: (row: ThreadRow) => toThread(row),
-  },
-  resource: {
-    name: 'resources',
-    select: sql.exportResources,
-    insert: sql.importResource,
-    toFields: (row: ResourceRow) => toResource(row),
-  },
+/** This store's export and import statements per record type. */
+const statements: Record<DataRecordType, { select: string; insert: string }> = {
+  account: { select: sql.exportAccounts, insert: sql.importAccount },
+  admin_token: { select: sql.exportAdminTokens, insert: sql.importAdminToken },
+  integration: { select: sql.exportIntegrations, insert: sql.importIntegration },
+  access_token: { select: sql.exportAccessTokens, insert: sql.importAccessToken },
+  config: { select: sql.exportConfigs, insert: sql.importConfig },
+  channel_integration: { select: sql.exportChannelIntegrations, insert: sql.importChannelIntegration },
+  instance: { select: sql.exportInstances, insert: sql.importInstance },
+  pull: { select: sql.exportPulls, insert: sql.importPull },
+  thread: { select: sql.exportThreads, insert: sql.importThread },
+  resource: { select: sql.exportResources, insert: sql.importResource },
 };
 
 /**
@@ -83,7 +45,8 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
     refuseUncoveredData(db);
     const highest = new Map<DataRecordType, number>();
     for (const type of dataRecordTypes) {
-      const { select: text, toFields } = tables[type];
+      const { select: text } = statements[type];
+      const { toFields } = backupTables[type];
       const select = db.prepare(text);
       let lastId = 0;
       for (;;) {
@@ -96,7 +59,7 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
     }
     const sequence = db.prepare(sql.sequenceOf).pluck();
     for (const type of dataRecordTypes) {
-      const seq = (sequence.get(tables[type].name) as number | undefined) ?? 0;
+      const seq = (sequence.get(backupTables[type].name) as number | undefined) ?? 0;
       yield { type: 'sequence', recordType: type, lastId: Math.max(seq, highest.get(type)!) };
     }
   } finally {
@@ -106,7 +69,7 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
 }
 
 function refuseUncoveredData(db: Database): void {
-  const covered = new Set(Object.values(tables).map((table) => table.name));
+  const covered = new Set(Object.values(backupTables).map((table) => table.name));
   const names = db.prepare(sql.tableNames).pluck().all() as string[];
   // Identifiers cannot be parameters; these names come from the database itself.
   const uncovered = names.filter(
@@ -135,7 +98,7 @@ export async function importSqlite(
       db.exec('ROLLBACK');
       return 'not_empty';
     }
-    const inserts = new Map(dataRecordTypes.map((type) => [type, db.prepare(tables[type].insert)]));
+    const inserts = new Map(dataRecordTypes.map((type) => [type, db.prepare(statements[type].insert)]));
     const raiseSequence = db.prepare(sql.raiseSequence);
     const insertSequence = db.prepare(sql.insertSequence);
     const counts = zeroCounts();
@@ -144,7 +107,7 @@ export async function importSqlite(
       if (record.type !== 'sequence') {
         inserts.get(record.type)!.run(...rowValues(record).map(bindable));
       } else if (record.lastId > 0) {
-        const name = tables[record.recordType].name;
+        const name = backupTables[record.recordType].name;
         if (raiseSequence.run(record.lastId, name).changes === 0) insertSequence.run(name, record.lastId);
       }
     }
