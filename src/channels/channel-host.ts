@@ -44,6 +44,7 @@ export function pullDependenciesFor(options: {
     now: options.now,
     timing: { intervalMs: settings.pull.intervalMs, jitter: 0.1, maxBackoffMs: settings.pull.maxBackoffMs },
     deactivateAfter: settings.pull.deactivateAfter,
+    leaseMs: settings.pull.timeoutMs * 2 + 5000,
     signingSecretFor: (target) => integrationSigningSecret(secretKey, target.integration),
     observe: metrics && ((record) => metrics.observePull(record)),
   };
@@ -68,8 +69,6 @@ export function createChannelHost(options: {
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
     concurrency: settings.pull.concurrency,
-    // A lease outlives the longest pull, so a live node never loses one mid-pull.
-    leaseMs: settings.pull.timeoutMs * 2 + 5000,
     onError: options.log,
   });
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({

@@ -82,17 +82,18 @@ export async function instancesList(settings: Settings, flags: { account: string
 /** `switchboard pull --account S --instance N`: pulls one instance now and prints the outcome. */
 export async function pullNow(settings: Settings, flags: { account: string; instance: string }) {
   await withAccount(settings, flags.account, async (store, account) => {
-    const claimed = await store.channels.claimInstance(account.id, Number(flags.instance), {
-      now: Date.now(),
-      leaseMs: settings.pull.timeoutMs * 2,
-      owner: 'cli',
-    });
-    if (typeof claimed === 'string')
-      throw new UsageError(`Cannot pull instance ${flags.instance}: ${claimed.replaceAll('_', ' ')}`);
     const client = outbound(settings);
     const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
     try {
       const deps = pullDependenciesFor({ channels: store.channels, client, settings, secretKey, now: Date.now });
+      const claimed = await store.channels.claimInstance(account.id, Number(flags.instance), {
+        now: Date.now(),
+        leaseMs: deps.leaseMs,
+        owner: 'cli',
+      });
+      if (typeof claimed === 'string') {
+        throw new UsageError(`Cannot pull instance ${flags.instance}: ${claimed.replaceAll('_', ' ')}`);
+      }
       const record = await pullInstance(claimed, deps);
       printJson({ pull: pullJson(record) });
     } finally {

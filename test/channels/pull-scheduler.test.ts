@@ -131,3 +131,42 @@ describe('the pull loop against a slow integration', () => {
     }
   });
 });
+
+describe('an on-demand pull and the scheduler', () => {
+  it('never pull one instance at once, even when the pull outlasts the interval', async () => {
+    const opened = await storeKinds[0]!.open();
+    const settings = loadSettings({});
+    const server = await startServer(opened.store, { settings: { pull: { ...settings.pull, intervalMs: 200 } } });
+    const fake = await startFakeIntegration();
+    try {
+      const tenant = await createTenant(opened.store, 'acme', []);
+      const admin = (method: string, path: string, body?: unknown) =>
+        call(server.baseUrl, method, `/api/switchboard/v1${path}`, { auth: tenant.adminAuth, body });
+      const integrationId = (await admin('POST', '/channel_integrations', { manifest_url: fake.manifestUrl })).json
+        .integration.id;
+      const windows: { start: number; end: number }[] = [];
+      fake.answerPulls(async () => {
+        const window = { start: Date.now(), end: Number.POSITIVE_INFINITY };
+        windows.push(window);
+        await new Promise((resolve) => setTimeout(resolve, windows.length === 1 ? 1000 : 10));
+        window.end = Date.now();
+        return { body: { external_resources: [] } };
+      });
+      const id = (
+        await admin('POST', '/instances', { integration_id: integrationId, name: 'x', metadata: '', state: '' })
+      ).json.instance.id;
+      const onDemand = admin('POST', `/instances/${id}/pull`);
+      await expect.poll(() => windows.length).toBe(1);
+      // The scheduler ticks through the slow pull, with the instance due all along.
+      server.app.channelHost.scheduler.start();
+      expect((await onDemand).json.pull.outcome).toBe('ok');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await server.app.channelHost.scheduler.stop();
+      for (let k = 1; k < windows.length; k++) expect(windows[k]!.start).toBeGreaterThanOrEqual(windows[k - 1]!.end);
+    } finally {
+      await server.close();
+      await fake.close();
+      await opened.cleanup();
+    }
+  });
+});

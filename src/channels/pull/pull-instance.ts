@@ -18,6 +18,11 @@ export interface PullDependencies {
   timing: PullTiming;
   /** Deactivate an instance after this many failed pulls in a row. */
   deactivateAfter: number;
+  /**
+   * How long a claim on an instance lasts, ms: longer than a pull can take, so no other
+   * claimer (scheduler, on-demand, CLI, another node) takes it while it runs.
+   */
+  leaseMs: number;
   /** The secret that signs requests to this integration. */
   signingSecretFor: (target: PullTarget) => string;
   /** Called with every finished pull, for metrics. */

@@ -53,7 +53,7 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
       const account = requireAdmin(context, request);
       const claimed = await channels.claimInstance(account.id, request.params.id, {
         now: context.now(),
-        leaseMs: context.pull.timing.intervalMs,
+        leaseMs: context.pull.leaseMs,
         owner: 'on-demand',
       });
       if (claimed === 'not_found') throw NotFound(`No instance ${request.params.id}.`);

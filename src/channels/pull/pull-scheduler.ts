@@ -7,8 +7,6 @@ export interface PullSchedulerOptions {
   tickMs: number;
   /** Most pulls in flight at once on this node. */
   concurrency: number;
-  /** How long a claimed instance stays leased to this node, ms: longer than a pull can take. */
-  leaseMs: number;
   /** Logs a failed tick (a database outage, say); never metadata. */
   onError?: (error: unknown) => void;
 }
@@ -59,7 +57,7 @@ export class PullScheduler {
         const targets = await this.store.claimDueInstances({
           now: this.deps.now(),
           limit: room,
-          leaseMs: this.options.leaseMs,
+          leaseMs: this.deps.leaseMs,
           owner: this.owner,
         });
         for (const target of targets) {
