@@ -294,6 +294,12 @@ describe.each(storeKinds)('channel integrations and instances on $name', (kind) 
       expect((await admin('GET', `/instances/${instanceId}/threads`)).json.threads).toEqual([]);
     });
 
+    it('accepts the literal text \\u0000 (an escaped backslash, not a NUL)', async () => {
+      fake.answerPulls(() => ({ body: { external_resources: [], state: 'path\\u0000' } }));
+      expect((await pull()).json.pull.outcome).toBe('ok');
+      expect((await instance()).state).toBe('path\\u0000');
+    });
+
     it('backs off after failures and deactivates after N in a row, recording why', async () => {
       fake.answerPulls(() => ({ status: 503, body: 'down' }));
       const before = Date.now();

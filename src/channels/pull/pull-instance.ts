@@ -40,6 +40,7 @@ class PullFailure extends Error {
 }
 
 const maxErrorLength = 2000;
+const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
 
 /**
  * Pulls one leased instance: POSTs its `metadata` and `state` form-encoded to the pull URL,
@@ -66,7 +67,8 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies): 
       throw new PullFailure(`the response is not JSON: ${(error as Error).message}`, response.status);
     }
     // Stored text cannot hold U+0000 (PostgreSQL refuses it): refuse it here, as a failed pull.
-    if (JSON.stringify(json).includes('\\u0000')) {
+    // In valid JSON it can only be the escape \u0000 after an even run of backslashes.
+    if (escapedNul.test(response.body)) {
       throw new PullFailure(
         'the response contains the NUL character (U+0000), which cannot be stored',
         response.status,
