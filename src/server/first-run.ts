@@ -21,18 +21,18 @@ export const devCredentialsFile = (dataDir: string) => join(dataDir, 'dev-creden
 /**
  * On an empty database outside production: a `dev` account, its admin token, the
  * integration `my_integration` and a ZIS token for it. Returns the credentials, new or
- * kept from an earlier first run, or undefined when there are none to show.
+ * kept from an earlier first run (`isNew` false), or undefined when there are none to show.
  */
 export async function ensureDevCredentials(
   store: Store,
   clock: Clock,
   dataDir: string,
-): Promise<DevCredentials | undefined> {
+): Promise<{ credentials: DevCredentials; isNew: boolean } | undefined> {
   const file = devCredentialsFile(dataDir);
   if (!(await store.isEmpty())) {
     if (!existsSync(file)) return undefined;
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as DevCredentials;
+      return { credentials: JSON.parse(readFileSync(file, 'utf8')) as DevCredentials, isNew: false };
     } catch {
       return undefined;
     }
@@ -56,7 +56,7 @@ export async function ensureDevCredentials(
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
-  return credentials;
+  return { credentials, isNew: true };
 }
 
 /** The lines a new user reads: what was created and a curl line that works as printed. */

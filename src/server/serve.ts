@@ -39,8 +39,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 
-  const wasEmpty = await store.isEmpty();
-  const credentials =
+  const devCredentials =
     settings.mode === 'development' ? await ensureDevCredentials(store, clock, settings.dataDir) : undefined;
 
   await app.listen({ port: settings.port, host: settings.host });
@@ -51,8 +50,9 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const lines = [`Switchboard listening on ${baseUrl} (${store.dialect}, ${settings.mode} mode)`];
-  if (credentials) {
-    lines.push(devCredentialsBanner(credentials, baseUrl, devCredentialsFile(settings.dataDir), wasEmpty));
+  if (devCredentials) {
+    const { credentials, isNew } = devCredentials;
+    lines.push(devCredentialsBanner(credentials, baseUrl, devCredentialsFile(settings.dataDir), isNew));
   }
   process.stdout.write(lines.join('\n') + '\n');
 }
