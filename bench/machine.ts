@@ -49,3 +49,12 @@ export async function waitForQuietMachine(maxSeconds: number): Promise<boolean> 
     if (Date.now() >= deadline) return false;
   }
 }
+
+/** A positive number from the environment (a benchmark knob), or the fallback when unset. */
+export function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number; got "${raw}"`);
+  return value;
+}

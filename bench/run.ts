@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listPaths, patchPaths, readPaths } from './dataset.js';
 import type { LoadSpec } from './load.js';
-import { coreBusySeconds, describeMachine, waitForQuietMachine } from './machine.js';
+import { coreBusySeconds, describeMachine, numberFromEnv, waitForQuietMachine } from './machine.js';
 import {
   killStartedProcesses,
   runLoad,
@@ -39,14 +39,6 @@ import { allWorkloads, countLabel, type DatasetSpec, type SwitchboardSide, type 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-
-function numberFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(value > 0)) throw new Error(`${name} must be a positive number; got "${raw}"`);
-  return value;
-}
 
 const options = {
   quick,

@@ -40,7 +40,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { coreBusySeconds, describeMachine, processCpuSeconds, waitForQuietMachine } from '../machine.js';
+import { coreBusySeconds, describeMachine, numberFromEnv, processCpuSeconds, waitForQuietMachine } from '../machine.js';
 import { metadataOf, postgresDatabase, sqliteDatabase, type BenchDatabase, type PullRow } from './databases.js';
 import {
   killStartedProcesses,
@@ -56,14 +56,6 @@ import { percentile, rates, round } from './stats.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-
-function numberFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!(value > 0)) throw new Error(`${name} must be a positive number; got "${raw}"`);
-  return value;
-}
 
 const options = {
   quick,
