@@ -1,4 +1,5 @@
-import { defaultDatabaseUrl } from './store/open-store.js';
+/** The default database: a SQLite file under `./data`. */
+export const defaultDatabaseUrl = 'sqlite:./data/switchboard.db';
 
 /** Everything the service can be told, from flags or the environment. */
 export interface Settings {

@@ -32,7 +32,7 @@ export async function createAccount(
     subdomain: input.subdomain,
     adminEmail,
     adminTokenHash: hashSecret(apiToken),
-    now: epochSeconds(clock),
+    nowSeconds: epochSeconds(clock),
   });
   return account === 'exists' ? 'exists' : { account, adminEmail, apiToken };
 }
@@ -59,7 +59,7 @@ export async function registerIntegration(
     name,
     clientIdentifier: `zis_${name}_${accountId}`,
     clientSecretHash: hashSecret(clientSecret),
-    now: epochSeconds(clock),
+    nowSeconds: epochSeconds(clock),
   });
   return integration === 'exists' ? 'exists' : { integration, clientSecret };
 }
@@ -72,6 +72,11 @@ export async function issueAccessToken(
   integration: string,
 ): Promise<string> {
   const token = generateSecret('sbzt_');
-  await store.createAccessToken({ tokenHash: hashSecret(token), accountId, integration, now: epochSeconds(clock) });
+  await store.createAccessToken({
+    tokenHash: hashSecret(token),
+    accountId,
+    integration,
+    nowSeconds: epochSeconds(clock),
+  });
   return token;
 }

@@ -1,12 +1,12 @@
 import {
-  format1DataRecordTypes,
   recordTypes,
   zeroCounts,
   type BackupRecord,
   type DataRecordType,
   type RecordCounts,
   type RecordType,
-} from './backup-record.js';
+} from '../store/backup-records.js';
+import { format1DataRecordTypes } from './backup-record.js';
 
 // The backup file: JSON lines. A header line, one line per record, and an end line with
 // the number of records of each type, so that a truncated file is told from a whole one:
@@ -20,7 +20,7 @@ import {
 // Format 2 adds, after the configs, the Channel-framework rows: channel integrations,
 // instances, pulls (the log), threads and resources, each with its sequence. Times of
 // channel rows are epoch milliseconds, as stored. Admin-UI hand-offs and instances' pull
-// leases are not in it (see backup-record.ts). A format-1 file still imports: it has no
+// leases are not in it (see store/backup-records.ts). A format-1 file still imports: it has no
 // channel records, and the end line and sequences name only the format-1 types.
 
 /** The format this Switchboard writes. */

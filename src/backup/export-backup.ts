@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { epochSeconds, formatTimestamp, type Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
-import { zeroCounts, type RecordCounts } from './backup-record.js';
+import { zeroCounts, type RecordCounts } from '../store/backup-records.js';
 import { backupFormat, endLine, headerLine, recordLine } from './backup-format.js';
 
 export interface ExportOptions {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ImportCounts, Store } from '../store/store.js';
-import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from './backup-record.js';
+import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from '../store/backup-records.js';
 import { BackupFormatError, parseHeader, parseLine, recordTypesOf, type BackupHeader } from './backup-format.js';
 import { readLines } from './read-lines.js';
 

@@ -11,7 +11,7 @@ export interface ChannelContext {
   channels: ChannelStore;
   client: OutboundClient;
   /** Epoch milliseconds. */
-  now: () => number;
+  nowMs: () => number;
   pull: PullDependencies;
   signingSecret: (integration: ChannelIntegration) => string;
   /** How long an admin-UI `return_url` stays usable, ms. */

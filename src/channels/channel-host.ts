@@ -34,14 +34,14 @@ export function pullDependenciesFor(options: {
   client: OutboundClient;
   settings: Pick<Settings, 'pull'>;
   secretKey: string;
-  now: () => number;
+  nowMs: () => number;
   metrics?: Metrics;
 }): PullDependencies {
   const { settings, secretKey, metrics } = options;
   return {
     store: options.channels,
     client: options.client,
-    now: options.now,
+    nowMs: options.nowMs,
     timing: { intervalMs: settings.pull.intervalMs, jitter: 0.1, maxBackoffMs: settings.pull.maxBackoffMs },
     deactivateAfter: settings.pull.deactivateAfter,
     leaseMs: settings.pull.timeoutMs * 2 + 5000,
@@ -58,14 +58,14 @@ export function createChannelHost(options: {
   channels: ChannelStore;
   settings: ChannelSettings;
   secretKey: string;
-  now: () => number;
+  nowMs: () => number;
   metrics: Metrics;
   log: (error: unknown) => void;
 }) {
-  const { channels, settings, secretKey, now, metrics } = options;
+  const { channels, settings, secretKey, nowMs, metrics } = options;
   const client = outboundClientFor(settings);
   const signingSecret = (integration: ChannelIntegration) => integrationSigningSecret(secretKey, integration);
-  const pull = pullDependenciesFor({ channels, client, settings, secretKey, now, metrics });
+  const pull = pullDependenciesFor({ channels, client, settings, secretKey, nowMs, metrics });
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
     concurrency: settings.pull.concurrency,
@@ -74,7 +74,7 @@ export function createChannelHost(options: {
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
     client,
-    now,
+    nowMs,
     pull,
     signingSecret,
     handoffTtlMs: settings.handoffTtlMs,

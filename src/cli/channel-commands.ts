@@ -2,9 +2,10 @@ import { integrationJson } from '../channels/integrations/integration-json.js';
 import { fetchManifest } from '../channels/integrations/fetch-manifest.js';
 import { instanceJson } from '../channels/instances/instance-json.js';
 import { outboundClientFor, pullDependenciesFor } from '../channels/channel-host.js';
-import { pullInstance } from '../channels/pull/pull-instance.js';
-import { pullJson } from '../channels/pull/pull-routes.js';
+import { pullJson } from '../channels/pull/pull-json.js';
+import { pullNow as pullInstanceNow } from '../channels/pull/pull-now.js';
 import { integrationSigningSecret, loadSecretKey } from '../channels/signing-secret.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { UsageError } from './commands.js';
 import { openStore } from '../store/open-store.js';
@@ -13,9 +14,10 @@ import type { Account, Store } from '../store/store.js';
 async function withAccount<T>(
   settings: Settings,
   subdomain: string,
+  clock: Clock,
   work: (store: Store, account: Account) => Promise<T>,
 ) {
-  const store = await openStore(settings.databaseUrl);
+  const store = await openStore(settings.databaseUrl, { clock });
   try {
     await store.migrate();
     const account = await store.findAccountBySubdomain(subdomain);
@@ -31,8 +33,12 @@ const outbound = outboundClientFor;
 const printJson = (value: unknown) => process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 
 /** `switchboard integrations register --account S --manifest-url URL`: prints the integration and its signing secret. */
-export async function integrationsRegister(settings: Settings, flags: { account: string; manifestUrl: string }) {
-  await withAccount(settings, flags.account, async (store, account) => {
+export async function integrationsRegister(
+  settings: Settings,
+  flags: { account: string; manifestUrl: string },
+  clock: Clock = systemClock,
+) {
+  await withAccount(settings, flags.account, clock, async (store, account) => {
     const client = outbound(settings);
     try {
       const { manifest } = await fetchManifest(client, flags.manifestUrl).catch((error: { detail?: string }) => {
@@ -44,7 +50,7 @@ export async function integrationsRegister(settings: Settings, flags: { account:
         name: manifest.name,
         manifestUrl: flags.manifestUrl,
         manifestJson: JSON.stringify(manifest),
-        now: Date.now(),
+        nowMs: clock().getTime(),
       });
       const secret = integrationSigningSecret(loadSecretKey(settings.secretKey, settings.dataDir), integration);
       printJson({ integration: integrationJson(integration), signing_secret: secret });
@@ -56,14 +62,14 @@ export async function integrationsRegister(settings: Settings, flags: { account:
 
 /** `switchboard integrations list --account S`. */
 export async function integrationsList(settings: Settings, flags: { account: string }) {
-  await withAccount(settings, flags.account, async (store, account) => {
+  await withAccount(settings, flags.account, systemClock, async (store, account) => {
     printJson({ integrations: (await store.channels.listIntegrations(account.id)).map(integrationJson) });
   });
 }
 
 /** `switchboard integrations remove --account S --id N`. */
 export async function integrationsRemove(settings: Settings, flags: { account: string; id: string }) {
-  await withAccount(settings, flags.account, async (store, account) => {
+  await withAccount(settings, flags.account, systemClock, async (store, account) => {
     if (!(await store.channels.deleteIntegration(account.id, Number(flags.id)))) {
       throw new UsageError(`No channel integration ${flags.id} on ${flags.account}`);
     }
@@ -73,29 +79,38 @@ export async function integrationsRemove(settings: Settings, flags: { account: s
 
 /** `switchboard instances list --account S` (metadata redacted). */
 export async function instancesList(settings: Settings, flags: { account: string }) {
-  await withAccount(settings, flags.account, async (store, account) => {
+  await withAccount(settings, flags.account, systemClock, async (store, account) => {
     const instances = await store.channels.listInstances(account.id);
     printJson({ instances: instances.map((i) => instanceJson(i, { includeMetadata: false })) });
   });
 }
 
 /** `switchboard pull --account S --instance N`: pulls one instance now and prints the outcome. */
-export async function pullNow(settings: Settings, flags: { account: string; instance: string }) {
-  await withAccount(settings, flags.account, async (store, account) => {
+export async function pullNow(
+  settings: Settings,
+  flags: { account: string; instance: string },
+  clock: Clock = systemClock,
+) {
+  await withAccount(settings, flags.account, clock, async (store, account) => {
     const client = outbound(settings);
     const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
     try {
-      const deps = pullDependenciesFor({ channels: store.channels, client, settings, secretKey, now: Date.now });
-      const claimed = await store.channels.claimInstance(account.id, Number(flags.instance), {
-        now: Date.now(),
-        leaseMs: deps.leaseMs,
+      const deps = pullDependenciesFor({
+        channels: store.channels,
+        client,
+        settings,
+        secretKey,
+        nowMs: () => clock().getTime(),
+      });
+      const pulled = await pullInstanceNow(deps, {
+        accountId: account.id,
+        instanceId: Number(flags.instance),
         owner: 'cli',
       });
-      if (typeof claimed === 'string') {
-        throw new UsageError(`Cannot pull instance ${flags.instance}: ${claimed.replaceAll('_', ' ')}`);
+      if (typeof pulled === 'string') {
+        throw new UsageError(`Cannot pull instance ${flags.instance}: ${pulled.replaceAll('_', ' ')}`);
       }
-      const record = await pullInstance(claimed, deps);
-      printJson({ pull: pullJson(record) });
+      printJson({ pull: pullJson(pulled) });
     } finally {
       await client.close();
     }

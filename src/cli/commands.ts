@@ -3,7 +3,7 @@ import { createAccount, issueAccessToken, registerIntegration, subdomainProblem 
 import { describeCounts } from '../backup/backup-record.js';
 import { exportBackup, exportBackupToFile } from '../backup/export-backup.js';
 import { importBackup } from '../backup/import-backup.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -12,8 +12,12 @@ import { isIntegrationName } from '../zis/names.js';
 /** A command-line mistake: printed as one line, exit code 1. */
 export class UsageError extends Error {}
 
-async function withStore<T>(settings: Settings, work: (store: Store, schemaVersion: number) => Promise<T>): Promise<T> {
-  const store = await openStore(settings.databaseUrl);
+async function withStore<T>(
+  settings: Settings,
+  clock: Clock,
+  work: (store: Store, schemaVersion: number) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(settings.databaseUrl, { clock });
   try {
     const report = await store.migrate();
     return await work(store, report.to);
@@ -26,8 +30,8 @@ const print = (json: boolean | undefined, value: object, text: string) =>
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
 
 /** `switchboard migrate`: apply pending migrations. */
-export async function migrate(settings: Settings): Promise<void> {
-  const store = await openStore(settings.databaseUrl);
+export async function migrate(settings: Settings, clock: Clock = systemClock): Promise<void> {
+  const store = await openStore(settings.databaseUrl, { clock });
   try {
     const report = await store.migrate();
     process.stdout.write(
@@ -47,6 +51,7 @@ export async function migrate(settings: Settings): Promise<void> {
 export async function accountsCreate(
   settings: Settings,
   flags: { subdomain: string; id?: string; email?: string; json?: boolean },
+  clock: Clock = systemClock,
 ): Promise<void> {
   const problem = subdomainProblem(flags.subdomain);
   if (problem) throw new UsageError(problem);
@@ -55,8 +60,8 @@ export async function accountsCreate(
     id = Number(flags.id);
     if (!Number.isSafeInteger(id) || id < 1) throw new UsageError(`--id must be a positive integer; got "${flags.id}"`);
   }
-  await withStore(settings, async (store) => {
-    const created = await createAccount(store, systemClock, {
+  await withStore(settings, clock, async (store) => {
+    const created = await createAccount(store, clock, {
       subdomain: flags.subdomain,
       id,
       adminEmail: flags.email,
@@ -81,17 +86,18 @@ export async function accountsCreate(
 export async function tokensCreate(
   settings: Settings,
   flags: { account: string; integration: string; json?: boolean },
+  clock: Clock = systemClock,
 ): Promise<void> {
   if (!isIntegrationName(flags.integration)) {
     throw new UsageError(`--integration must match ^[a-z0-9_-]{1,64}$; got "${flags.integration}"`);
   }
-  await withStore(settings, async (store) => {
+  await withStore(settings, clock, async (store) => {
     const account = await store.findAccountBySubdomain(flags.account);
     if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
     if (!(await store.findIntegration(account.id, flags.integration))) {
-      await registerIntegration(store, systemClock, account.id, flags.integration);
+      await registerIntegration(store, clock, account.id, flags.integration);
     }
-    const token = await issueAccessToken(store, systemClock, account.id, flags.integration);
+    const token = await issueAccessToken(store, clock, account.id, flags.integration);
     print(
       flags.json,
       { access_token: token, account_id: account.id, integration: flags.integration },
@@ -104,9 +110,13 @@ export async function tokensCreate(
  * `switchboard export [--output FILE]`: the whole store as a backup (JSON lines) on stdout or
  * in FILE; a one-line summary on stderr, so stdout holds the backup only.
  */
-export async function exportCommand(settings: Settings, flags: { output?: string }): Promise<void> {
-  await withStore(settings, async (store, schemaVersion) => {
-    const options = { schemaVersion, clock: systemClock };
+export async function exportCommand(
+  settings: Settings,
+  flags: { output?: string },
+  clock: Clock = systemClock,
+): Promise<void> {
+  await withStore(settings, clock, async (store, schemaVersion) => {
+    const options = { schemaVersion, clock };
     const counts = flags.output
       ? await exportBackupToFile(store, flags.output, options)
       : await exportBackup(store, process.stdout, { ...options, end: false });
@@ -121,7 +131,11 @@ export async function exportCommand(settings: Settings, flags: { output?: string
  * `switchboard import [--input FILE]`: restores a backup from stdin or FILE into an empty
  * store, all or nothing; a one-line summary on stderr.
  */
-export async function importCommand(settings: Settings, flags: { input?: string }): Promise<void> {
+export async function importCommand(
+  settings: Settings,
+  flags: { input?: string },
+  clock: Clock = systemClock,
+): Promise<void> {
   // Opened before the store, so a wrong path fails before the database is touched.
   const input = flags.input
     ? (
@@ -130,7 +144,7 @@ export async function importCommand(settings: Settings, flags: { input?: string 
         })
       ).createReadStream()
     : process.stdin;
-  await withStore(settings, async (store, schemaVersion) => {
+  await withStore(settings, clock, async (store, schemaVersion) => {
     const { header, counts } = await importBackup(store, input, { schemaVersion });
     process.stderr.write(
       `Imported ${describeCounts(counts)} into ${store.dialect} ` +

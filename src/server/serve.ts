@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { loadSecretKey } from '../channels/signing-secret.js';
-import { buildApp } from '../http/app.js';
+import { buildApp } from './app.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';

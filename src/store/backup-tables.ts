@@ -1,4 +1,4 @@
-import type { DataRecordType } from '../backup/backup-record.js';
+import type { DataRecord, DataRecordType } from './backup-records.js';
 import {
   toChannelIntegration,
   toInstance,
@@ -11,24 +11,186 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from './channel-rows.js';
+import { pullUrlOf } from './channel-rules.js';
 
-/**
- * Which table each backup record type lives in, and how a selected row becomes the record's
- * fields (absent when the export query already names its columns as the record does).
- * Both stores use this; only their SQL differs.
- */
-export const backupTables: Record<DataRecordType, { name: string; toFields?: (row: never) => object }> = {
-  account: { name: 'accounts' },
-  admin_token: { name: 'admin_tokens' },
-  integration: { name: 'integrations' },
-  access_token: { name: 'access_tokens' },
-  config: { name: 'configs' },
+/** One column a backup restores: its name, its PostgreSQL type, and its value in a record. */
+interface Column<R> {
+  name: string;
+  pgType: 'bigint' | 'integer' | 'text' | 'boolean';
+  value: (record: R) => unknown;
+}
+
+/** A table a backup covers: how its rows become records, and how records go back in. */
+export interface BackupTable<R> {
+  name: string;
+  /** How a selected row becomes the record's fields (absent when the export names its columns as the record does). */
+  toFields?: (row: never) => object;
+  /**
+   * The columns an import writes, in order: the one place that order is written down.
+   * Both stores build their INSERT statements from it. Flags are booleans (SQLite binds
+   * them as 0/1); an instance's lease columns are not among them (imports are unleased).
+   */
+  columns: readonly Column<R>[];
+}
+
+type RecordOf<T extends DataRecordType> = Extract<DataRecord, { type: T }>;
+
+const column = <R>(name: string, pgType: Column<R>['pgType'], value: (record: R) => unknown): Column<R> => ({
+  name,
+  pgType,
+  value,
+});
+
+/** Which table each backup record type lives in, with its columns. Both stores use this; only their SQL differs. */
+export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } = {
+  account: {
+    name: 'accounts',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('subdomain', 'text', (r) => r.subdomain),
+      column('created_at', 'bigint', (r) => r.createdAt),
+    ],
+  },
+  admin_token: {
+    name: 'admin_tokens',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('email', 'text', (r) => r.email),
+      column('token_hash', 'text', (r) => r.tokenHash),
+      column('created_at', 'bigint', (r) => r.createdAt),
+    ],
+  },
+  integration: {
+    name: 'integrations',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('name', 'text', (r) => r.name),
+      column('client_identifier', 'text', (r) => r.clientIdentifier),
+      column('client_secret_hash', 'text', (r) => r.clientSecretHash),
+      column('created_at', 'bigint', (r) => r.createdAt),
+    ],
+  },
+  access_token: {
+    name: 'access_tokens',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration', 'text', (r) => r.integration),
+      column('token_hash', 'text', (r) => r.tokenHash),
+      column('created_at', 'bigint', (r) => r.createdAt),
+    ],
+  },
+  config: {
+    name: 'configs',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration', 'text', (r) => r.integration),
+      column('scope', 'text', (r) => r.scope),
+      column('config', 'text', (r) => r.configJson),
+      column('version', 'integer', (r) => r.version),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
+    ],
+  },
   channel_integration: {
     name: 'channel_integrations',
     toFields: (row: ChannelIntegrationRow) => toChannelIntegration(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('remote_id', 'text', (r) => r.remoteId),
+      column('name', 'text', (r) => r.name),
+      column('manifest_url', 'text', (r) => r.manifestUrl),
+      column('manifest', 'text', (r) => r.manifestJson),
+      // Derived from the manifest on every write, and so on import.
+      column('pull_url', 'text', (r) => pullUrlOf(r.manifestJson)),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
+    ],
   },
-  instance: { name: 'instances', toFields: (row: InstanceRow) => toInstance(row) },
-  pull: { name: 'pulls', toFields: (row: PullRow) => toPull(row) },
-  thread: { name: 'threads', toFields: (row: ThreadRow) => toThread(row) },
-  resource: { name: 'resources', toFields: (row: ResourceRow) => toResource(row) },
+  instance: {
+    name: 'instances',
+    toFields: (row: InstanceRow) => toInstance(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration_id', 'bigint', (r) => r.integrationId),
+      column('name', 'text', (r) => r.name),
+      column('metadata', 'text', (r) => r.metadata),
+      column('state', 'text', (r) => r.state),
+      column('state_version', 'integer', (r) => r.stateVersion),
+      column('instance_push_id', 'text', (r) => r.instancePushId),
+      column('push_token_hash', 'text', (r) => r.pushTokenHash),
+      column('active', 'boolean', (r) => r.active),
+      column('deactivated_reason', 'text', (r) => r.deactivatedReason),
+      column('metadata_needs_update', 'boolean', (r) => r.metadataNeedsUpdate),
+      column('consecutive_failures', 'integer', (r) => r.consecutiveFailures),
+      column('next_pull_at', 'bigint', (r) => r.nextPullAt),
+      column('last_pull_at', 'bigint', (r) => r.lastPullAt),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
+    ],
+  },
+  pull: {
+    name: 'pulls',
+    toFields: (row: PullRow) => toPull(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('instance_id', 'bigint', (r) => r.instanceId),
+      column('started_at', 'bigint', (r) => r.startedAt),
+      column('duration_ms', 'bigint', (r) => r.durationMs),
+      column('outcome', 'text', (r) => r.outcome),
+      column('http_status', 'integer', (r) => r.httpStatus),
+      column('resources_stored', 'integer', (r) => r.resourcesStored),
+      column('duplicates', 'integer', (r) => r.duplicates),
+      column('state_conflict', 'boolean', (r) => r.stateConflict),
+      column('error', 'text', (r) => r.error),
+      column('deactivated', 'boolean', (r) => r.deactivated),
+    ],
+  },
+  thread: {
+    name: 'threads',
+    toFields: (row: ThreadRow) => toThread(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('instance_id', 'bigint', (r) => r.instanceId),
+      column('thread_key', 'text', (r) => r.threadKey),
+      column('resource_count', 'integer', (r) => r.resourceCount),
+      column('created_at', 'bigint', (r) => r.createdAt),
+    ],
+  },
+  resource: {
+    name: 'resources',
+    toFields: (row: ResourceRow) => toResource(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('instance_id', 'bigint', (r) => r.instanceId),
+      column('thread_id', 'bigint', (r) => r.threadId),
+      column('external_id', 'text', (r) => r.externalId),
+      column('payload', 'text', (r) => r.payloadJson),
+      column('stored_at', 'bigint', (r) => r.storedAt),
+    ],
+  },
 };
+
+/** A record's values in its table's column order. */
+export function rowValues(record: DataRecord): unknown[] {
+  const table = backupTables[record.type] as BackupTable<DataRecord>;
+  return table.columns.map((c) => c.value(record));
+}
+
+/** `INSERT INTO t (a, b) VALUES (?, ?)`: one row, SQLite placeholders. */
+export function sqliteImportStatement(type: DataRecordType): string {
+  const { name, columns } = backupTables[type] as BackupTable<DataRecord>;
+  return `INSERT INTO ${name} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
+/** `INSERT INTO t (a, b) SELECT * FROM unnest($1::bigint[], $2::text[])`: one array per column. */
+export function postgresImportStatement(type: DataRecordType): string {
+  const { name, columns } = backupTables[type] as BackupTable<DataRecord>;
+  const arrays = columns.map((c, i) => `$${i + 1}::${c.pgType}[]`).join(', ');
+  return `INSERT INTO ${name} (${columns.map((c) => c.name).join(', ')}) SELECT * FROM unnest(${arrays})`;
+}

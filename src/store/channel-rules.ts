@@ -1,29 +1,8 @@
-import type { Instance, InstanceChange, PullCompletion, PulledResource } from './channel-store.js';
+import type { NulGuardRules } from './nul-guard.js';
+import type { ChannelStore, Instance, InstanceChange, PullCompletion, PulledResource } from './channel-store.js';
 
 // What a ChannelStore write does, as pure functions over records: both stores run these
 // inside their transaction, so SQLite and PostgreSQL agree to the letter.
-
-/**
- * A value to store contains U+0000. PostgreSQL text cannot hold it, so both stores refuse
- * it, before writing anything, and stay alike. Callers validate input before it gets here
- * (the API refuses NUL in instance fields); this is the last line.
- */
-export class NulCharacterError extends Error {
-  constructor(readonly field: string) {
-    super(`${field} contains the NUL character (U+0000), which the store cannot hold; nothing was written`);
-    this.name = 'NulCharacterError';
-  }
-}
-
-/** Throws {@link NulCharacterError} for the first named value containing U+0000. */
-export function refuseNul(values: Record<string, string | null | undefined>): void {
-  for (const [field, value] of Object.entries(values)) {
-    if (typeof value === 'string' && value.includes('\u0000')) throw new NulCharacterError(field);
-  }
-}
-
-/** Whether a lookup key contains U+0000: no stored key does, so the lookup finds nothing. */
-export const hasNul = (text: string) => text.includes('\u0000');
 
 /**
  * The pull URL of a stored manifest: `urls.pull_url`, resolved (`{ href }`, as the manifest
@@ -46,10 +25,10 @@ export function pullUrlOf(manifestJson: string): string | null {
  * An instance after `change`. `stateVersion` goes up when `state` takes a different value
  * (setting the same state again is no change, so a pull under way keeps its right to store
  * its state). `active: true` also resets the failure count, clears the reason and makes
- * the instance due at `now`.
+ * the instance due at `nowMs`.
  */
 export function changedInstance(current: Instance, change: InstanceChange): Instance {
-  const next: Instance = { ...current, updatedAt: change.now };
+  const next: Instance = { ...current, updatedAt: change.nowMs };
   if (change.name !== undefined) next.name = change.name;
   if (change.pushTokenHash !== undefined) next.pushTokenHash = change.pushTokenHash;
   if (change.metadata !== undefined) next.metadata = change.metadata;
@@ -63,7 +42,7 @@ export function changedInstance(current: Instance, change: InstanceChange): Inst
     next.active = true;
     next.consecutiveFailures = 0;
     next.deactivatedReason = null;
-    next.nextPullAt = change.now;
+    next.nextPullAt = change.nowMs;
   } else if (change.active === false) {
     next.active = false;
   }
@@ -86,7 +65,7 @@ export interface SettledPull {
  * next due at `nextPullAt`.
  */
 export function settledInstance(current: Instance, completion: PullCompletion): SettledPull {
-  const next: Instance = { ...current, nextPullAt: completion.nextPullAt, updatedAt: completion.now };
+  const next: Instance = { ...current, nextPullAt: completion.nextPullAt, updatedAt: completion.nowMs };
   if (completion.outcome === 'ok') {
     const stateConflict = completion.newState !== undefined && current.stateVersion !== completion.stateVersionAtStart;
     if (completion.newState !== undefined && !stateConflict && completion.newState !== current.state) {
@@ -166,17 +145,14 @@ export function planResources(resources: readonly PulledResource[], stored: Read
   return plan;
 }
 
-/** Every text a completion would write (a failure writes only its error), for {@link refuseNul}. */
-export function completionTexts(completion: PullCompletion): Record<string, string | null | undefined> {
-  const texts: Record<string, string | null | undefined> = { error: completion.error };
-  if (completion.outcome !== 'ok') return texts;
-  texts.state = completion.newState;
-  texts.metadata = completion.newMetadata;
-  completion.resources.forEach((resource, i) => {
-    texts[`resources[${i}].externalId`] = resource.externalId;
-    texts[`resources[${i}].parentId`] = resource.parentId;
-    texts[`resources[${i}].threadId`] = resource.threadId;
-    texts[`resources[${i}].payloadJson`] = resource.payloadJson;
-  });
-  return texts;
-}
+/**
+ * How the NUL guard treats ChannelStore methods: lookups of a key holding U+0000 find
+ * nothing; a failed pull stores only its error, so only that is checked.
+ */
+export const channelStoreNulRules: NulGuardRules<ChannelStore> = {
+  lookups: new Set<keyof ChannelStore>(['findInstanceByPushId', 'consumeHandoff']),
+  stored: {
+    completePull: (completion: PullCompletion) =>
+      completion.outcome === 'ok' ? completion : { error: completion.error },
+  },
+};

@@ -16,7 +16,7 @@ export interface ChannelStore {
   updateIntegrationManifest(
     accountId: number,
     id: number,
-    change: { manifestJson: string; name: string; now: number },
+    change: { manifestJson: string; name: string; nowMs: number },
   ): Promise<ChannelIntegration | undefined>;
   /** Removes the integration with its instances, pulls, threads and resources. */
   deleteIntegration(accountId: number, id: number): Promise<boolean>;
@@ -40,12 +40,12 @@ export interface ChannelStore {
    * whose lease (if any) has expired, oldest due first. No two callers get the same
    * instance while its lease runs (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
    */
-  claimDueInstances(claim: { now: number; limit: number; leaseMs: number; owner: string }): Promise<PullTarget[]>;
+  claimDueInstances(claim: { nowMs: number; limit: number; leaseMs: number; owner: string }): Promise<PullTarget[]>;
   /** Leases one instance for an on-demand pull, whatever its schedule. */
   claimInstance(
     accountId: number,
     id: number,
-    claim: { now: number; leaseMs: number; owner: string },
+    claim: { nowMs: number; leaseMs: number; owner: string },
   ): Promise<PullTarget | 'not_found' | 'inactive' | 'no_pull_url' | 'busy'>;
   /**
    * Records a finished pull in one transaction: on success stores the resources in order
@@ -67,7 +67,7 @@ export interface ChannelStore {
   // --- Admin UI hand-off -----------------------------------------------------------------------
   createHandoff(input: NewHandoff): Promise<void>;
   /** Returns the hand-off and marks it used, once; undefined if unknown, used or expired. */
-  consumeHandoff(tokenHash: string, now: number): Promise<Handoff | undefined>;
+  consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined>;
 }
 
 export interface ChannelIntegration {
@@ -89,7 +89,7 @@ export interface NewChannelIntegration {
   name: string;
   manifestUrl: string;
   manifestJson: string;
-  now: number;
+  nowMs: number;
 }
 
 export interface Instance {
@@ -122,7 +122,7 @@ export interface NewInstance {
   state: string;
   instancePushId: string;
   pushTokenHash: string;
-  now: number;
+  nowMs: number;
 }
 
 export interface InstanceChange {
@@ -134,7 +134,7 @@ export interface InstanceChange {
   active?: boolean;
   deactivatedReason?: string | null;
   metadataNeedsUpdate?: boolean;
-  now: number;
+  nowMs: number;
 }
 
 /** What a pull needs: the leased instance and where to pull it. */
@@ -174,7 +174,7 @@ export interface PullCompletion {
   nextPullAt: number;
   /** Deactivate when the failure count reaches this. */
   deactivateAfter: number;
-  now: number;
+  nowMs: number;
 }
 
 export interface PullRecord {
@@ -222,7 +222,7 @@ export interface NewHandoff {
   /** Hash of the push token handed to the integration; it takes effect on return. */
   pushTokenHash: string;
   expiresAt: number;
-  now: number;
+  nowMs: number;
 }
 
 export interface Handoff {

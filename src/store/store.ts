@@ -1,4 +1,8 @@
-import type { BackupRecord, RecordCounts } from '../backup/backup-record.js';
+import type { BackupRecord, RecordCounts } from './backup-records.js';
+import type { ChannelStore } from './channel-store.js';
+import type { Account, ConfigRecord, Integration } from './records.js';
+
+export type { Account, ConfigRecord, Integration } from './records.js';
 
 /**
  * The storage contract. Two implementations plug in behind it: SQLite (the embedded
@@ -7,7 +11,6 @@ import type { BackupRecord, RecordCounts } from '../backup/backup-record.js';
  *
  * Records use camelCase; how they are laid out in tables is each implementation's affair.
  */
-import type { ChannelStore } from './channel-store.js';
 
 export interface Store {
   /** `sqlite` or `postgres`: for logs and `/readyz`. */
@@ -90,26 +93,20 @@ export interface MigrationReport {
   to: number;
 }
 
-export interface Account {
-  id: number;
-  subdomain: string;
-  createdAt: number;
-}
-
 export interface NewAccount {
   /** Chosen id, or undefined for the next free one. */
   id?: number;
   subdomain: string;
   adminEmail: string;
   adminTokenHash: string;
-  now: number;
+  nowSeconds: number;
 }
 
 export interface NewAdminToken {
   accountId: number;
   email: string;
   tokenHash: string;
-  now: number;
+  nowSeconds: number;
 }
 
 export interface AdminIdentity {
@@ -117,28 +114,19 @@ export interface AdminIdentity {
   email: string;
 }
 
-export interface Integration {
-  id: number;
-  accountId: number;
-  name: string;
-  clientIdentifier: string;
-  clientSecretHash: string;
-  createdAt: number;
-}
-
 export interface NewIntegration {
   accountId: number;
   name: string;
   clientIdentifier: string;
   clientSecretHash: string;
-  now: number;
+  nowSeconds: number;
 }
 
 export interface NewAccessToken {
   tokenHash: string;
   accountId: number;
   integration: string;
-  now: number;
+  nowSeconds: number;
 }
 
 export interface AccessToken {
@@ -151,19 +139,6 @@ export interface AccessToken {
 export interface IntegrationKey {
   accountId: number;
   integration: string;
-}
-
-export interface ConfigRecord {
-  id: number;
-  accountId: number;
-  integration: string;
-  scope: string;
-  /** The config object as JSON text, exactly as stored. */
-  configJson: string;
-  /** Starts at 1, +1 on every write: the basis of the ETag. */
-  version: number;
-  createdAt: number;
-  updatedAt: number;
 }
 
 /**
@@ -182,7 +157,7 @@ export interface ConfigQuery {
 export interface NewConfig {
   scope: string;
   configJson: string;
-  now: number;
+  nowSeconds: number;
 }
 
 /** Checked inside the write, against the current record. */
@@ -192,7 +167,7 @@ export interface ConfigChange {
   /** New JSON text from the current JSON text; may throw to refuse. */
   apply: (currentJson: string) => string;
   precondition?: Precondition;
-  now: number;
+  nowSeconds: number;
 }
 
 export type WriteOutcome =

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import type { BackupRecord } from '../../src/backup/backup-record.js';
+import type { BackupRecord } from '../../src/store/backup-records.js';
 import { hashSecret } from '../../src/security/secrets.js';
 import type { ChannelIntegration, ChannelStore, Instance, PulledResource } from '../../src/store/channel-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -361,7 +361,7 @@ export function createChannelIntegration(channels: ChannelStore, accountId: numb
     name: manifest.name,
     manifestUrl: 'https://integration.test/manifest.json',
     manifestJson: JSON.stringify(manifest),
-    now,
+    nowMs: now,
   });
 }
 
@@ -379,7 +379,7 @@ export function createInstance(
     state: fields.state ?? '',
     instancePushId: randomUUID(),
     pushTokenHash: hashSecret(randomUUID()),
-    now: fields.now,
+    nowMs: fields.now,
   });
 }
 
@@ -396,7 +396,7 @@ export async function pullInto(
 ) {
   const { now } = options;
   const claimed = await channels.claimInstance(instance.accountId, instance.id, {
-    now,
+    nowMs: now,
     leaseMs: 60_000,
     owner: 'test',
   });
@@ -419,6 +419,6 @@ export async function pullInto(
     newState: options.state,
     nextPullAt: now + 120_000,
     deactivateAfter: 3,
-    now: now + 7,
+    nowMs: now + 7,
   });
 }

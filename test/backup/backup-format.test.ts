@@ -7,7 +7,7 @@ import {
   parseLine,
   recordLine,
 } from '../../src/backup/backup-format.js';
-import { zeroCounts, type BackupRecord } from '../../src/backup/backup-record.js';
+import { zeroCounts, type BackupRecord } from '../../src/store/backup-records.js';
 
 const hash = 'a'.repeat(64);
 const records: BackupRecord[] = [

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../../src/accounts/provision.js';
-import type { BackupRecord } from '../../src/backup/backup-record.js';
+import type { BackupRecord } from '../../src/store/backup-records.js';
 import { systemClock } from '../../src/clock.js';
 import { call, createTenant, openTempSqlite, startServer, tempDir } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
@@ -39,7 +39,7 @@ beforeAll(async () => {
     const key = { accountId: tenant.accountId, integration: 'sync' };
     await Promise.all(
       Array.from({ length: 2500 }, (_, i) =>
-        source.store.createConfig(key, { scope: `s${i}`, configJson: `{"i":${i}}`, now: 1_700_000_000 + i }),
+        source.store.createConfig(key, { scope: `s${i}`, configJson: `{"i":${i}}`, nowSeconds: 1_700_000_000 + i }),
       ),
     );
     await source.store.deleteConfig(key, 's1000');

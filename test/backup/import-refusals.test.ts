@@ -40,7 +40,7 @@ beforeAll(async () => {
     const tenant = await createTenant(source.store, 'acme', ['sync']);
     const key = { accountId: tenant.accountId, integration: 'sync' };
     for (const scope of ['one', 'two', 'three']) {
-      await source.store.createConfig(key, { scope, configJson: `{"scope":"${scope}"}`, now: 1_700_000_000 });
+      await source.store.createConfig(key, { scope, configJson: `{"scope":"${scope}"}`, nowSeconds: 1_700_000_000 });
     }
     const now = Date.UTC(2024, 0, 1);
     const channels = source.store.channels;

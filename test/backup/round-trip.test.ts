@@ -42,7 +42,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     const leased = await source.store.channels.claimInstance(
       seeded.channels.acmeAccountId,
       seeded.channels.instances.emoji!,
-      { now: clock().getTime(), leaseMs: 3_600_000, owner: 'old-node' },
+      { nowMs: clock().getTime(), leaseMs: 3_600_000, owner: 'old-node' },
     );
     expect(leased).toMatchObject({ instance: { id: seeded.channels.instances.emoji } });
     await exportWithCli(source.url, files.first);
@@ -106,7 +106,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
   it('does not carry a pull lease over: an imported instance can be pulled at once', async () => {
     const claim = (opened: OpenedStore) =>
       opened.store.channels.claimInstance(seeded.channels.acmeAccountId, seeded.channels.instances.emoji!, {
-        now: clock().getTime(),
+        nowMs: clock().getTime(),
         leaseMs: 1000,
         owner: 'new-node',
       });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BackupRecord } from '../../src/backup/backup-record.js';
+import type { BackupRecord } from '../../src/store/backup-records.js';
 import { createTenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 import { createChannelIntegration, createInstance, recordsOf } from './backup-fixture.js';
@@ -17,7 +17,7 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
     const tenant = await createTenant(source.store, 'acme', ['sync']);
     key = { accountId: tenant.accountId, integration: 'sync' };
     for (const scope of ['a', 'b', 'c']) {
-      await source.store.createConfig(key, { scope, configJson: '{}', now: 1_700_000_000 });
+      await source.store.createConfig(key, { scope, configJson: '{}', nowSeconds: 1_700_000_000 });
     }
   });
   afterEach(async () => {
@@ -28,7 +28,7 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
   it('exports one snapshot: a write made during the export is not in it, and is not lost', async () => {
     const iterator = source.store.exportRecords()[Symbol.asyncIterator]();
     const records: BackupRecord[] = [(await iterator.next()).value];
-    const write = source.store.createConfig(key, { scope: 'during', configJson: '{}', now: 1_700_000_001 });
+    const write = source.store.createConfig(key, { scope: 'during', configJson: '{}', nowSeconds: 1_700_000_001 });
     // PostgreSQL commits it now, beside the export; SQLite queues it until the export ends.
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) records.push(next.value);
@@ -72,7 +72,9 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       'The database has rows in future_feature, which backups do not cover yet; refusing to write an incomplete backup',
     );
     // The store is still usable: the export let go of it.
-    expect(await source.store.createConfig(key, { scope: 'after', configJson: '{}', now: 1 })).toMatchObject({ id: 4 });
+    expect(await source.store.createConfig(key, { scope: 'after', configJson: '{}', nowSeconds: 1 })).toMatchObject({
+      id: 4,
+    });
   });
 
   it('leaves out admin-UI hand-offs, on purpose: they are single-use links that expire within minutes', async () => {
@@ -88,7 +90,7 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
         instancePushId: instance.instancePushId,
         pushTokenHash: 'c'.repeat(64),
         expiresAt: now + 600_000,
-        now,
+        nowMs: now,
       });
     }
     const records = await recordsOf(source.store);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/server/app.js';
 import { loadSettings } from '../../src/settings.js';
 import { resource, startFakeIntegration } from '../helpers/fake-integration.js';
 import { call, createTenant, openTempSqlite, type Tenant } from '../helpers/server.js';

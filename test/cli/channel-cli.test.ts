@@ -41,7 +41,7 @@ describe('channel commands', () => {
       state: 's',
       instancePushId: 'push-cli',
       pushTokenHash: 'h',
-      now: Date.now(),
+      nowMs: Date.now(),
     });
     await store.close();
 

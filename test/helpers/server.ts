@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccount, issueAccessToken, registerIntegration } from '../../src/accounts/provision.js';
 import { systemClock, type Clock } from '../../src/clock.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/server/app.js';
 import { loadSettings, type Settings } from '../../src/settings.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';

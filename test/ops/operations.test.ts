@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp } from '../../src/server/app.js';
 import { errorCatalogue } from '../../src/http/errors.js';
 import { loadSettings } from '../../src/settings.js';
 import type { FastifyInstance } from 'fastify';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NulCharacterError } from '../../src/store/channel-rules.js';
+import { NulCharacterError } from '../../src/store/nul-guard.js';
 import type {
   ChannelIntegration,
   ChannelStore,
@@ -80,7 +80,7 @@ function builders(channels: () => ChannelStore) {
       name: 'Chat',
       manifestUrl: 'https://chat.example/manifest.json',
       manifestJson: manifestJson(pullUrl),
-      now,
+      nowMs: now,
     });
   const instance = (
     on: ChannelIntegration,
@@ -94,7 +94,7 @@ function builders(channels: () => ChannelStore) {
       state: fields.state ?? '',
       instancePushId: `push-${++n}-${Math.random()}`,
       pushTokenHash: `hash-${n}`,
-      now: fields.now ?? T0,
+      nowMs: fields.now ?? T0,
     });
   const completion = (of: Instance | PullTarget, fields: Partial<PullCompletion> = {}): PullCompletion => {
     const target = 'instance' in of ? of.instance : of;
@@ -109,12 +109,12 @@ function builders(channels: () => ChannelStore) {
       resources: [],
       nextPullAt: T0 + 120_000,
       deactivateAfter: 3,
-      now: T0 + 1250,
+      nowMs: T0 + 1250,
       ...fields,
     };
   };
   const claim = async (of: Instance, now = T0 + 1000) => {
-    const claimed = await channels().claimInstance(of.accountId, of.id, { now, leaseMs: 60_000, owner: 'test' });
+    const claimed = await channels().claimInstance(of.accountId, of.id, { nowMs: now, leaseMs: 60_000, owner: 'test' });
     if (typeof claimed === 'string') throw new Error(`claim refused: ${claimed}`);
     return claimed;
   };
@@ -134,7 +134,13 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       [A, 'acme'],
       [B, 'beta'],
     ] as const) {
-      await opened.store.createAccount({ id, subdomain, adminEmail: 'a@x', adminTokenHash: `h-${subdomain}`, now: 1 });
+      await opened.store.createAccount({
+        id,
+        subdomain,
+        adminEmail: 'a@x',
+        adminTokenHash: `h-${subdomain}`,
+        nowSeconds: 1,
+      });
     }
   });
   afterAll(async () => {
@@ -170,13 +176,13 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       const updated = await channels.updateIntegrationManifest(A, first.id, {
         manifestJson: changed,
         name: 'Chat v2',
-        now: T0 + 5,
+        nowMs: T0 + 5,
       });
       expect(updated).toEqual({ ...first, name: 'Chat v2', manifestJson: changed, updatedAt: T0 + 5 });
       expect(await channels.getIntegration(A, first.id)).toEqual(updated);
-      expect(await channels.updateIntegrationManifest(B, first.id, { manifestJson: changed, name: 'x', now: T0 })).toBe(
-        undefined,
-      );
+      expect(
+        await channels.updateIntegrationManifest(B, first.id, { manifestJson: changed, name: 'x', nowMs: T0 }),
+      ).toBe(undefined);
       expect(await channels.getIntegration(A, first.id)).toEqual(updated);
 
       expect(await channels.deleteIntegration(B, first.id)).toBe(false);
@@ -205,7 +211,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
           name: 'nul\u0000name',
           manifestUrl: 'https://x',
           manifestJson: manifestJson(),
-          now: T0,
+          nowMs: T0,
         }),
       ).rejects.toBeInstanceOf(NulCharacterError);
       expect(await channels.listIntegrations(A)).toHaveLength(before);
@@ -255,7 +261,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       expect(all).not.toContain(b1.id);
       expect(all).toEqual([...all].sort((a, b) => a - b));
       expect(await channels.getInstance(B, a1.id)).toBeUndefined();
-      expect(await channels.updateInstance(B, a1.id, { name: 'stolen', now: T0 })).toBeUndefined();
+      expect(await channels.updateInstance(B, a1.id, { name: 'stolen', nowMs: T0 })).toBeUndefined();
       expect(await channels.deleteInstance(B, a1.id)).toBe(false);
       expect(await channels.getInstance(A, a1.id)).toEqual(a1);
     });
@@ -271,7 +277,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
           state: '',
           instancePushId: `push-cross-${Math.random()}`,
           pushTokenHash: 'h',
-          now: T0,
+          nowMs: T0,
         }),
       ).rejects.toThrow();
     });
@@ -288,7 +294,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
           state: '',
           instancePushId: made.instancePushId,
           pushTokenHash: 'h',
-          now: T0,
+          nowMs: T0,
         }),
       ).rejects.toThrow();
     });
@@ -305,7 +311,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       expect((await channels.listInstances(A, { integrationId: on.id }))[0]!.state).toBe(value);
 
       const other = await instance(on, { metadata: 'm', state: 's' });
-      const updated = (await channels.updateInstance(A, other.id, { metadata: value, state: value, now: T0 + 1 }))!;
+      const updated = (await channels.updateInstance(A, other.id, { metadata: value, state: value, nowMs: T0 + 1 }))!;
       expect([updated.metadata, updated.state]).toEqual([value, value]);
 
       const pulled = await instance(on, { metadata: 'm', state: 's' });
@@ -324,26 +330,26 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
 
     it('updates the given fields; a state change bumps stateVersion', async () => {
       const made = await instance(await integration(), { state: 'a' });
-      const renamed = (await channels.updateInstance(A, made.id, { name: 'New name', now: T0 + 1 }))!;
+      const renamed = (await channels.updateInstance(A, made.id, { name: 'New name', nowMs: T0 + 1 }))!;
       expect(renamed).toEqual({ ...made, name: 'New name', updatedAt: T0 + 1 });
 
-      const stated = (await channels.updateInstance(A, made.id, { state: 'b', now: T0 + 2 }))!;
+      const stated = (await channels.updateInstance(A, made.id, { state: 'b', nowMs: T0 + 2 }))!;
       expect(stated.state).toBe('b');
       expect(stated.stateVersion).toBe(made.stateVersion + 1);
       // The same state again is no change.
-      const same = (await channels.updateInstance(A, made.id, { state: 'b', now: T0 + 3 }))!;
+      const same = (await channels.updateInstance(A, made.id, { state: 'b', nowMs: T0 + 3 }))!;
       expect(same.stateVersion).toBe(stated.stateVersion);
 
       const rest = (await channels.updateInstance(A, made.id, {
         metadata: 'm2',
         metadataNeedsUpdate: true,
         pushTokenHash: 'hash-new',
-        now: T0 + 4,
+        nowMs: T0 + 4,
       }))!;
       expect(rest).toMatchObject({ metadata: 'm2', metadataNeedsUpdate: true, pushTokenHash: 'hash-new', state: 'b' });
       expect(rest.stateVersion).toBe(stated.stateVersion);
       expect(await channels.getInstance(A, made.id)).toEqual(rest);
-      expect(await channels.updateInstance(A, 987654, { name: 'x', now: T0 })).toBeUndefined();
+      expect(await channels.updateInstance(A, 987654, { name: 'x', nowMs: T0 })).toBeUndefined();
     });
 
     it('deactivates with a reason, and activating resets failures and makes it due now', async () => {
@@ -354,16 +360,20 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       const off = (await channels.updateInstance(A, made.id, {
         active: false,
         deactivatedReason: 'deactivated through the API',
-        now: T0 + 10,
+        nowMs: T0 + 10,
       }))!;
       expect(off).toMatchObject({
         active: false,
         deactivatedReason: 'deactivated through the API',
         consecutiveFailures: 1,
       });
-      expect(await channels.claimInstance(A, made.id, { now: T0 + 10, leaseMs: 1000, owner: 'x' })).toBe('inactive');
+      expect(await channels.claimInstance(A, made.id, { nowMs: T0 + 10, leaseMs: 1000, owner: 'x' })).toBe('inactive');
 
-      const on = (await channels.updateInstance(A, made.id, { active: true, deactivatedReason: null, now: T0 + 20 }))!;
+      const on = (await channels.updateInstance(A, made.id, {
+        active: true,
+        deactivatedReason: null,
+        nowMs: T0 + 20,
+      }))!;
       expect(on).toMatchObject({ active: true, deactivatedReason: null, consecutiveFailures: 0, nextPullAt: T0 + 20 });
     });
 
@@ -379,7 +389,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       const on = await integration();
       const made = await instance(on, { metadata: 'm', state: 's' });
       await expect(instance(on, { metadata: 'a\u0000b' })).rejects.toBeInstanceOf(NulCharacterError);
-      await expect(channels.updateInstance(A, made.id, { state: '\u0000', now: T0 + 1 })).rejects.toBeInstanceOf(
+      await expect(channels.updateInstance(A, made.id, { state: '\u0000', nowMs: T0 + 1 })).rejects.toBeInstanceOf(
         NulCharacterError,
       );
       expect(await channels.listInstances(A, { integrationId: on.id })).toEqual([made]);
@@ -390,7 +400,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
     it('leases an instance for an on-demand pull', async () => {
       const on = await integration();
       const made = await instance(on);
-      const target = await channels.claimInstance(A, made.id, { now: T0 + 5, leaseMs: 60_000, owner: 'me' });
+      const target = await channels.claimInstance(A, made.id, { nowMs: T0 + 5, leaseMs: 60_000, owner: 'me' });
       expect(target).toEqual({
         instance: made,
         integration: on,
@@ -401,13 +411,13 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
 
     it('answers not_found, inactive, no_pull_url and busy', async () => {
       const claimOf = (accountId: number, id: number, now = T0) =>
-        channels.claimInstance(accountId, id, { now, leaseMs: 60_000, owner: 'me' });
+        channels.claimInstance(accountId, id, { nowMs: now, leaseMs: 60_000, owner: 'me' });
       const made = await instance(await integration());
       expect(await claimOf(A, 987654)).toBe('not_found');
       expect(await claimOf(B, made.id)).toBe('not_found');
 
       const off = await instance(await integration());
-      await channels.updateInstance(A, off.id, { active: false, now: T0 });
+      await channels.updateInstance(A, off.id, { active: false, nowMs: T0 });
       expect(await claimOf(A, off.id)).toBe('inactive');
 
       const pushOnly = await integration(A, null);
@@ -417,7 +427,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       await channels.updateIntegrationManifest(A, pushOnly.id, {
         manifestJson: manifestJson('https://chat.example/p'),
         name: 'Chat',
-        now: T0,
+        nowMs: T0,
       });
       expect(await claimOf(A, unpullable.id)).toMatchObject({ pullUrl: 'https://chat.example/p' });
 
@@ -430,9 +440,9 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
     it('is free again once the pull is recorded', async () => {
       const made = await instance(await integration());
       const target = await claim(made);
-      expect(await channels.claimInstance(A, made.id, { now: T0 + 1001, leaseMs: 1, owner: 'x' })).toBe('busy');
+      expect(await channels.claimInstance(A, made.id, { nowMs: T0 + 1001, leaseMs: 1, owner: 'x' })).toBe('busy');
       await channels.completePull(completion(target));
-      expect(await channels.claimInstance(A, made.id, { now: T0 + 1300, leaseMs: 1, owner: 'x' })).toMatchObject({
+      expect(await channels.claimInstance(A, made.id, { nowMs: T0 + 1300, leaseMs: 1, owner: 'x' })).toMatchObject({
         leasedAt: T0 + 1300,
       });
     });
@@ -597,7 +607,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
           newMetadata: 'm1',
           metadataNeedsUpdate: true,
           nextPullAt: T0 + 420_000,
-          now: T0 + 300_500,
+          nowMs: T0 + 300_500,
         }),
       );
       expect(record).toMatchObject({ outcome: 'ok', stateConflict: false, resourcesStored: 0 });
@@ -635,7 +645,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       const made = await instance(await integration(), { state: 'cursor=0', metadata: 'm0' });
       const target = await claim(made);
       // An admin changes the state while the pull is under way.
-      const changed = (await channels.updateInstance(A, made.id, { state: 'reset', now: T0 + 1100 }))!;
+      const changed = (await channels.updateInstance(A, made.id, { state: 'reset', nowMs: T0 + 1100 }))!;
       const record = await channels.completePull(
         completion(target, { newState: 'cursor=9', newMetadata: 'm1', resources: [resource('x1')] }),
       );
@@ -649,7 +659,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       });
       // No state in the answer: nothing to conflict with.
       const later = await claim(made, T0 + 200_000);
-      await channels.updateInstance(A, made.id, { state: 'reset again', now: T0 + 200_001 });
+      await channels.updateInstance(A, made.id, { state: 'reset again', nowMs: T0 + 200_001 });
       expect(await channels.completePull(completion(later))).toMatchObject({ stateConflict: false });
       expect((await channels.listPulls(A, made.id, 10)).map((p) => p.stateConflict)).toEqual([false, true]);
     });
@@ -721,7 +731,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
     it('does not re-deactivate an instance deactivated during the pull', async () => {
       const made = await instance(await integration());
       const target = await claim(made);
-      await channels.updateInstance(A, made.id, { active: false, deactivatedReason: 'by admin', now: T0 + 1001 });
+      await channels.updateInstance(A, made.id, { active: false, deactivatedReason: 'by admin', nowMs: T0 + 1001 });
       const record = await channels.completePull(
         completion(target, { outcome: 'failed', error: 'boom', deactivateAfter: 1 }),
       );
@@ -756,7 +766,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       instancePushId: `push-${tokenHash}`,
       pushTokenHash: `hash-${tokenHash}`,
       expiresAt: fields.expiresAt ?? T0 + 600_000,
-      now: T0,
+      nowMs: T0,
     });
 
     it('hands off once', async () => {
@@ -819,7 +829,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
         instancePushId: made.instancePushId,
         pushTokenHash: 'h',
         expiresAt: T0 + 600_000,
-        now: T0,
+        nowMs: T0,
       });
       return { on, made };
     }
@@ -861,12 +871,18 @@ describe.each(channelStoreKinds)('ChannelStore claimDueInstances on $name', (kin
   async function fresh() {
     const opened = await kind.open();
     stores.push(opened);
-    await opened.store.createAccount({ id: A, subdomain: 'acme', adminEmail: 'a@x', adminTokenHash: 'h', now: 1 });
+    await opened.store.createAccount({
+      id: A,
+      subdomain: 'acme',
+      adminEmail: 'a@x',
+      adminTokenHash: 'h',
+      nowSeconds: 1,
+    });
     const channels = opened.channels;
     return { opened, channels, ...builders(() => channels) };
   }
   const claimAt = (channels: ChannelStore, now: number, limit = 10, owner = 'node-1') =>
-    channels.claimDueInstances({ now, limit, leaseMs: 60_000, owner });
+    channels.claimDueInstances({ nowMs: now, limit, leaseMs: 60_000, owner });
   const ids = (targets: PullTarget[]) => targets.map((t) => t.instance.id);
 
   it('leases due, active, pullable instances, oldest due first, each once while its lease runs', async () => {
@@ -878,7 +894,7 @@ describe.each(channelStoreKinds)('ChannelStore claimDueInstances on $name', (kin
     const middle = await instance(pullable, { now: 2000 });
     const sameTime = await instance(pullable, { now: 2000 });
     const off = await instance(pullable, { now: 500 });
-    await channels.updateInstance(A, off.id, { active: false, now: 500 });
+    await channels.updateInstance(A, off.id, { active: false, nowMs: 500 });
     await instance(pushOnly, { now: 100 });
     const notDue = await instance(pullable, { now: 10_000 });
 
@@ -893,10 +909,10 @@ describe.each(channelStoreKinds)('ChannelStore claimDueInstances on $name', (kin
     expect(ids(await claimAt(channels, 5000))).toEqual([late.id]);
     expect(await claimAt(channels, 5001)).toEqual([]);
     // A leased instance is busy for an on-demand pull too.
-    expect(await channels.claimInstance(A, early.id, { now: 5002, leaseMs: 1, owner: 'x' })).toBe('busy');
+    expect(await channels.claimInstance(A, early.id, { nowMs: 5002, leaseMs: 1, owner: 'x' })).toBe('busy');
 
     // A pull recorded releases the lease; the instance is due again at its next time.
-    await channels.completePull(completion(firstBatch[0]!, { nextPullAt: 20_000, now: 6000 }));
+    await channels.completePull(completion(firstBatch[0]!, { nextPullAt: 20_000, nowMs: 6000 }));
     // By 64 999 notDue and early have come due; the other leases run out at 65 000.
     expect(ids(await claimAt(channels, 64_999))).toEqual([notDue.id, early.id]);
     expect(ids(await claimAt(channels, 65_000))).toEqual([middle.id, sameTime.id, late.id]);

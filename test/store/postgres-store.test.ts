@@ -107,15 +107,21 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
         admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [appName]);
       const key: IntegrationKey = { accountId: 1000, integration: 'crm' };
 
-      await store.createAccount({ id: 1000, subdomain: 'acme', adminEmail: 'a@x', adminTokenHash: 'h', now });
+      await store.createAccount({
+        id: 1000,
+        subdomain: 'acme',
+        adminEmail: 'a@x',
+        adminTokenHash: 'h',
+        nowSeconds: now,
+      });
       await store.createIntegration({
         accountId: 1000,
         name: 'crm',
         clientIdentifier: 'c',
         clientSecretHash: 's',
-        now,
+        nowSeconds: now,
       });
-      await store.createConfig(key, { scope: 'foo', configJson: '{"s":"foo","n":1}', now });
+      await store.createConfig(key, { scope: 'foo', configJson: '{"s":"foo","n":1}', nowSeconds: now });
       await victim.ping();
       await kill();
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -127,7 +133,7 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
       try {
         await locker.query('BEGIN');
         await locker.query(`SELECT * FROM "${schema}".configs WHERE scope = 'foo' FOR UPDATE`);
-        const write = victim.updateConfig(key, 'foo', { apply: () => '{"lost":true}', now });
+        const write = victim.updateConfig(key, 'foo', { apply: () => '{"lost":true}', nowSeconds: now });
         const settled = write.catch((e: unknown) => e);
         await new Promise((resolve) => setTimeout(resolve, 200));
         await kill();

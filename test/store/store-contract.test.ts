@@ -52,14 +52,14 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
         subdomain: 'acme',
         adminEmail: 'a@acme.test',
         adminTokenHash: 'h-acme',
-        now,
+        nowSeconds: now,
       });
       expect(first).toEqual({ id: 1000, subdomain: 'acme', createdAt: now });
       const second = await store.createAccount({
         subdomain: 'beta',
         adminEmail: 'b@beta.test',
         adminTokenHash: 'h-beta',
-        now,
+        nowSeconds: now,
       });
       expect(second).toEqual({ id: 1001, subdomain: 'beta', createdAt: now });
       // A chosen id below the sequence does not move it back.
@@ -68,16 +68,21 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
         subdomain: 'low',
         adminEmail: 'l@x',
         adminTokenHash: 'h-low',
-        now,
+        nowSeconds: now,
       });
       expect(third).toMatchObject({ id: 5 });
-      const fourth = await store.createAccount({ subdomain: 'next', adminEmail: 'n@x', adminTokenHash: 'h-next', now });
+      const fourth = await store.createAccount({
+        subdomain: 'next',
+        adminEmail: 'n@x',
+        adminTokenHash: 'h-next',
+        nowSeconds: now,
+      });
       expect(fourth).toMatchObject({ id: 1002 });
       expect(await store.isEmpty()).toBe(false);
     });
 
     it('answers exists for a taken id, subdomain or token, and writes nothing', async () => {
-      const base = { adminEmail: 'x@x', now };
+      const base = { adminEmail: 'x@x', nowSeconds: now };
       expect(await store.createAccount({ ...base, id: 1000, subdomain: 'other', adminTokenHash: 'h-1' })).toBe(
         'exists',
       );
@@ -91,7 +96,12 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       expect(await store.findAccountById(1000)).toEqual({ id: 1000, subdomain: 'acme', createdAt: now });
       expect(await store.findAccountBySubdomain('beta')).toMatchObject({ id: 1001 });
       expect(await store.findAccountById(424242)).toBeUndefined();
-      await store.createAdminToken({ accountId: 1000, email: 'second@acme.test', tokenHash: 'h-acme-2', now });
+      await store.createAdminToken({
+        accountId: 1000,
+        email: 'second@acme.test',
+        tokenHash: 'h-acme-2',
+        nowSeconds: now,
+      });
       expect(await store.findAdminByTokenHash('h-acme')).toEqual({
         account: { id: 1000, subdomain: 'acme', createdAt: now },
         email: 'a@acme.test',
@@ -101,7 +111,13 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
     });
 
     it('registers integrations and access tokens', async () => {
-      const input = { accountId: 1000, name: 'crm', clientIdentifier: 'cid-crm', clientSecretHash: 's', now };
+      const input = {
+        accountId: 1000,
+        name: 'crm',
+        clientIdentifier: 'cid-crm',
+        clientSecretHash: 's',
+        nowSeconds: now,
+      };
       const integration = await store.createIntegration(input);
       expect(integration).toEqual({
         id: expect.any(Number),
@@ -118,14 +134,14 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       expect(await store.findIntegrationByClientIdentifier('cid-crm')).toEqual(integration);
       expect(await store.findIntegrationByClientIdentifier('nope')).toBeUndefined();
 
-      await store.createAccessToken({ tokenHash: 't1', accountId: 1000, integration: 'crm', now });
+      await store.createAccessToken({ tokenHash: 't1', accountId: 1000, integration: 'crm', nowSeconds: now });
       expect(await store.findAccessToken('t1')).toEqual({ accountId: 1000, integration: 'crm', createdAt: now });
       expect(await store.findAccessToken('t2')).toBeUndefined();
     });
 
     it('refuses a token for an unregistered integration, and not as "unavailable"', async () => {
       const error = await store
-        .createAccessToken({ tokenHash: 't9', accountId: 1000, integration: 'unknown', now })
+        .createAccessToken({ tokenHash: 't9', accountId: 1000, integration: 'unknown', nowSeconds: now })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(StoreUnavailableError);
@@ -140,16 +156,23 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
 
     it('creates configs, and answers exists for a taken scope', async () => {
       for (const scope of scopes) {
-        const created = await store.createConfig(key, { scope, configJson: `{"s":${JSON.stringify(scope)}}`, now });
+        const created = await store.createConfig(key, {
+          scope,
+          configJson: `{"s":${JSON.stringify(scope)}}`,
+          nowSeconds: now,
+        });
         if (created === 'exists') throw new Error(`unexpected exists for ${scope}`);
         expect(created).toMatchObject({ ...key, scope, version: 1, createdAt: now, updatedAt: now });
         expect(typeof created.id).toBe('number');
         ids[scope] = created.id;
       }
-      expect(await store.createConfig(key, { scope: 'foo', configJson: '{}', now })).toBe('exists');
+      expect(await store.createConfig(key, { scope: 'foo', configJson: '{}', nowSeconds: now })).toBe('exists');
       // The same scope under another integration is another config.
       expect(
-        await store.createConfig({ accountId: 1000, integration: 'other' }, { scope: 'foo', configJson: '{}', now }),
+        await store.createConfig(
+          { accountId: 1000, integration: 'other' },
+          { scope: 'foo', configJson: '{}', nowSeconds: now },
+        ),
       ).not.toBe('exists');
     });
 
@@ -197,7 +220,7 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       const outcome = await store.updateConfig(key, 'foo', {
         apply: (json) => JSON.stringify({ ...JSON.parse(json), n: 1 }),
         precondition: (current) => current.version === 1,
-        now: now + 10,
+        nowSeconds: now + 10,
       });
       expect(outcome).toEqual({
         kind: 'ok',
@@ -215,10 +238,12 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
 
     it('refuses an update on a failed precondition or a missing config', async () => {
       const apply = () => '{"never":true}';
-      expect(await store.updateConfig(key, 'foo', { apply, precondition: (c) => c.version === 1, now })).toEqual({
+      expect(
+        await store.updateConfig(key, 'foo', { apply, precondition: (c) => c.version === 1, nowSeconds: now }),
+      ).toEqual({
         kind: 'precondition_failed',
       });
-      expect(await store.updateConfig(key, 'missing', { apply, now })).toEqual({ kind: 'not_found' });
+      expect(await store.updateConfig(key, 'missing', { apply, nowSeconds: now })).toEqual({ kind: 'not_found' });
       expect((await store.getConfig(key, 'foo'))?.version).toBe(2);
     });
 
@@ -229,7 +254,7 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
           apply: () => {
             throw refusal;
           },
-          now,
+          nowSeconds: now,
         }),
       ).rejects.toBe(refusal);
       expect(await store.getConfig(key, 'foo')).toMatchObject({ version: 2, configJson: '{"s":"foo","n":1}' });
@@ -243,7 +268,7 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
     });
 
     it('never reuses a deleted config id', async () => {
-      const again = await store.createConfig(key, { scope: 'axb', configJson: '{}', now });
+      const again = await store.createConfig(key, { scope: 'axb', configJson: '{}', nowSeconds: now });
       expect(again).not.toBe('exists');
       expect((again as { id: number }).id).toBeGreaterThan(Math.max(...Object.values(ids)));
     });
@@ -253,12 +278,12 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       const other = await openStore(opened.url);
       await other.migrate();
       seconds.push(other);
-      await store.createConfig(key, { scope: 'race', configJson: '{}', now });
+      await store.createConfig(key, { scope: 'race', configJson: '{}', nowSeconds: now });
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           (i % 2 ? store : other).updateConfig(key, 'race', {
             apply: (json) => JSON.stringify({ ...JSON.parse(json), [`k${i}`]: i }),
-            now,
+            nowSeconds: now,
           }),
         ),
       );

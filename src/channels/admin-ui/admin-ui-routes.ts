@@ -80,8 +80,8 @@ export async function adminUiConsoleRoutes(app: FastifyInstance, context: Channe
       instanceId: instance?.id ?? null,
       instancePushId,
       pushTokenHash: push.pushTokenHash,
-      expiresAt: context.now() + context.handoffTtlMs,
-      now: context.now(),
+      expiresAt: context.nowMs() + context.handoffTtlMs,
+      nowMs: context.nowMs(),
     });
     const account = requireAdmin(context, request);
     const fields: Record<string, string> = {
@@ -165,7 +165,7 @@ export async function adminUiReturnRoutes(
         const problems = validated.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
         return html(422, 'The integration sent invalid settings', `<ul>${problems}</ul><p>Nothing was saved.</p>`);
       }
-      const handoff = await channels.consumeHandoff(hashSecret(request.params.token), context.now());
+      const handoff = await channels.consumeHandoff(hashSecret(request.params.token), context.nowMs());
       if (!handoff) {
         return html(
           404,
@@ -174,7 +174,7 @@ export async function adminUiReturnRoutes(
         );
       }
       const { name, metadata, state } = validated.form;
-      const now = context.now();
+      const nowMs = context.nowMs();
       let instance: Instance | undefined;
       if (handoff.instanceId === null) {
         instance = await channels.createInstance({
@@ -185,7 +185,7 @@ export async function adminUiReturnRoutes(
           state: state ?? '',
           instancePushId: handoff.instancePushId,
           pushTokenHash: handoff.pushTokenHash,
-          now,
+          nowMs,
         });
       } else {
         instance = await channels.updateInstance(handoff.accountId, handoff.instanceId, {
@@ -193,7 +193,7 @@ export async function adminUiReturnRoutes(
           metadata,
           ...(state === undefined ? {} : { state }),
           pushTokenHash: handoff.pushTokenHash,
-          now,
+          nowMs,
         });
       }
       if (!instance) return html(404, 'The instance no longer exists', '<p>Nothing was saved.</p>');

@@ -92,7 +92,7 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         state: fields.state ?? '',
         instancePushId: push.instancePushId,
         pushTokenHash: push.pushTokenHash,
-        now: context.now(),
+        nowMs: context.nowMs(),
       });
       return reply.code(201).send({
         instance: instanceJson(instance, { includeMetadata: true }),
@@ -111,7 +111,10 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         throw UnprocessableEntity('An instance cannot move to another integration; create a new one.');
       }
       const fields = instanceFields(request.body);
-      const updated = await channels.updateInstance(account.id, request.params.id, { ...fields, now: context.now() });
+      const updated = await channels.updateInstance(account.id, request.params.id, {
+        ...fields,
+        nowMs: context.nowMs(),
+      });
       if (!updated) throw NotFound(`No instance ${request.params.id}.`);
       return { instance: instanceJson(updated, { includeMetadata: true }) };
     },
@@ -136,7 +139,7 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         const updated = await channels.updateInstance(account.id, request.params.id, {
           active,
           deactivatedReason: active ? null : 'deactivated through the API',
-          now: context.now(),
+          nowMs: context.nowMs(),
         });
         if (!updated) throw NotFound(`No instance ${request.params.id}.`);
         return { instance: instanceJson(updated, { includeMetadata: false }) };

@@ -31,14 +31,14 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
       const account = requireAdmin(context, request);
       const requested = String(request.body.manifest_url);
       const { manifest } = await fetchManifest(context.client, requested);
-      const now = context.now();
+      const nowMs = context.nowMs();
       const integration = await channels.createIntegration({
         accountId: account.id,
         remoteId: manifest.id,
         name: manifest.name,
         manifestUrl: requested,
         manifestJson: JSON.stringify(manifest),
-        now,
+        nowMs,
       });
       return reply.code(201).send({
         integration: integrationJson(integration),
@@ -84,7 +84,7 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
       const updated = await channels.updateIntegrationManifest(account.id, integration.id, {
         manifestJson: JSON.stringify(manifest),
         name: manifest.name,
-        now: context.now(),
+        nowMs: context.nowMs(),
       });
       if (!updated) throw NotFound(`No channel integration ${request.params.id}.`);
       return { integration: integrationJson(updated) };

@@ -14,7 +14,7 @@ export interface PullDependencies {
   store: ChannelStore;
   client: OutboundClient;
   /** Epoch milliseconds. */
-  now: () => number;
+  nowMs: () => number;
   timing: PullTiming;
   /** Deactivate an instance after this many failed pulls in a row. */
   deactivateAfter: number;
@@ -49,8 +49,8 @@ const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
  */
 export async function pullInstance(target: PullTarget, deps: PullDependencies): Promise<PullRecord> {
   const { instance } = target;
-  const startedAt = deps.now();
-  let completion: Omit<PullCompletion, 'durationMs' | 'now'>;
+  const startedAt = deps.nowMs();
+  let completion: Omit<PullCompletion, 'durationMs' | 'nowMs'>;
   try {
     const response = await deps.client.postForm(
       target.pullUrl,
@@ -113,8 +113,8 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies): 
       deactivateAfter: deps.deactivateAfter,
     };
   }
-  const now = deps.now();
-  const record = await deps.store.completePull({ ...completion, durationMs: now - startedAt, now });
+  const nowMs = deps.nowMs();
+  const record = await deps.store.completePull({ ...completion, durationMs: nowMs - startedAt, nowMs });
   deps.observe?.(record);
   return record;
 }

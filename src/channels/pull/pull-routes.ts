@@ -1,43 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Conflict, NotFound, UnprocessableEntity } from '../../http/errors.js';
-import type { PullRecord, ResourceRecord, ThreadRecord } from '../../store/channel-store.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
-import { isoTime } from '../instances/instance-json.js';
-import { pullInstance } from './pull-instance.js';
+import { pullJson, resourceJson, threadJson } from './pull-json.js';
+import { pullNow } from './pull-now.js';
 
 const base = '/api/switchboard/v1/instances/:id';
 const tags = ['Pulls'];
 const security = [{ adminBasicAuth: [] }];
-
-export function pullJson(pull: PullRecord) {
-  return {
-    id: pull.id,
-    started_at: isoTime(pull.startedAt),
-    duration_ms: pull.durationMs,
-    outcome: pull.outcome,
-    http_status: pull.httpStatus,
-    resources_stored: pull.resourcesStored,
-    duplicates: pull.duplicates,
-    state_conflict: pull.stateConflict,
-    error: pull.error,
-    deactivated: pull.deactivated,
-  };
-}
-
-const threadJson = (thread: ThreadRecord) => ({
-  id: thread.id,
-  thread_key: thread.threadKey,
-  resource_count: thread.resourceCount,
-  created_at: isoTime(thread.createdAt),
-});
-
-const resourceJson = (resource: ResourceRecord) => ({
-  id: resource.id,
-  thread_id: resource.threadId,
-  external_id: resource.externalId,
-  stored_at: isoTime(resource.storedAt),
-  resource: JSON.parse(resource.payloadJson) as unknown,
-});
 
 /** Pull on demand, the pull log, and the threads and resources pulls stored. */
 export async function pullRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
@@ -49,18 +18,18 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
   app.post<{ Params: { id: number } }>(
     `${base}/pull`,
     { schema: { tags, security, summary: 'Pull now; answers with the outcome', params: idParams } },
-    async function pullNow(request) {
+    async function pullInstanceNow(request) {
       const account = requireAdmin(context, request);
-      const claimed = await channels.claimInstance(account.id, request.params.id, {
-        now: context.now(),
-        leaseMs: context.pull.leaseMs,
+      const pulled = await pullNow(context.pull, {
+        accountId: account.id,
+        instanceId: request.params.id,
         owner: 'on-demand',
       });
-      if (claimed === 'not_found') throw NotFound(`No instance ${request.params.id}.`);
-      if (claimed === 'inactive') throw UnprocessableEntity('The instance is deactivated; activate it first.');
-      if (claimed === 'no_pull_url') throw UnprocessableEntity("The integration's manifest has no pull_url.");
-      if (claimed === 'busy') throw Conflict('A pull of this instance is in progress; try again when it ends.');
-      return { pull: pullJson(await pullInstance(claimed, context.pull)) };
+      if (pulled === 'not_found') throw NotFound(`No instance ${request.params.id}.`);
+      if (pulled === 'inactive') throw UnprocessableEntity('The instance is deactivated; activate it first.');
+      if (pulled === 'no_pull_url') throw UnprocessableEntity("The integration's manifest has no pull_url.");
+      if (pulled === 'busy') throw Conflict('A pull of this instance is in progress; try again when it ends.');
+      return { pull: pullJson(pulled) };
     },
   );
 

@@ -55,7 +55,7 @@ export class PullScheduler {
         const room = this.options.concurrency - this.inFlight.size;
         if (room <= 0 || this.stopped) break;
         const targets = await this.store.claimDueInstances({
-          now: this.deps.now(),
+          nowMs: this.deps.nowMs(),
           limit: room,
           leaseMs: this.deps.leaseMs,
           owner: this.owner,

@@ -2,14 +2,13 @@ import type pg from 'pg';
 import {
   dataRecordTypes,
   recordChars,
-  rowValues,
   zeroCounts,
   type BackupRecord,
   type DataRecord,
   type DataRecordType,
   UncoveredDataError,
-} from '../../backup/backup-record.js';
-import { backupTables } from '../backup-tables.js';
+} from '../backup-records.js';
+import { backupTables, postgresImportStatement, rowValues } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
 import { sql } from './queries.js';
 
@@ -21,18 +20,18 @@ const batchSize = 1000;
 /** Also flush an insert batch at this much text (configs, manifests, metadata, payloads may be large). */
 const batchChars = 8 * 1024 * 1024;
 
-/** This store's export and import statements per record type. */
-const statements: Record<DataRecordType, { select: string; insert: string }> = {
-  account: { select: sql.exportAccounts, insert: sql.importAccounts },
-  admin_token: { select: sql.exportAdminTokens, insert: sql.importAdminTokens },
-  integration: { select: sql.exportIntegrations, insert: sql.importIntegrations },
-  access_token: { select: sql.exportAccessTokens, insert: sql.importAccessTokens },
-  config: { select: sql.exportConfigs, insert: sql.importConfigs },
-  channel_integration: { select: sql.exportChannelIntegrations, insert: sql.importChannelIntegrations },
-  instance: { select: sql.exportInstances, insert: sql.importInstances },
-  pull: { select: sql.exportPulls, insert: sql.importPulls },
-  thread: { select: sql.exportThreads, insert: sql.importThreads },
-  resource: { select: sql.exportResources, insert: sql.importResources },
+/** This store's export statement per record type (imports are built from the table map's columns). */
+const selects: Record<DataRecordType, string> = {
+  account: sql.exportAccounts,
+  admin_token: sql.exportAdminTokens,
+  integration: sql.exportIntegrations,
+  access_token: sql.exportAccessTokens,
+  config: sql.exportConfigs,
+  channel_integration: sql.exportChannelIntegrations,
+  instance: sql.exportInstances,
+  pull: sql.exportPulls,
+  thread: sql.exportThreads,
+  resource: sql.exportResources,
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
@@ -42,7 +41,7 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
     await refuseUncoveredData(client);
     const highest = new Map<DataRecordType, number>();
     for (const type of dataRecordTypes) {
-      const { select } = statements[type];
+      const select = selects[type];
       const { toFields } = backupTables[type];
       let lastId = 0;
       for (;;) {
@@ -104,7 +103,7 @@ export async function importPostgres(
     const values = batch.map(rowValues);
     // unnest takes one array per column.
     const columns = values[0]!.map((_, i) => values.map((row) => row[i]));
-    await client.query(statements[batch[0]!.type].insert, columns);
+    await client.query(postgresImportStatement(batch[0]!.type), columns);
     batch = [];
     chars = 0;
   };

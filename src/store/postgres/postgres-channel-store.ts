@@ -30,16 +30,7 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from '../channel-rows.js';
-import {
-  changedInstance,
-  completionTexts,
-  hasNul,
-  idsToLookUp,
-  planResources,
-  pullUrlOf,
-  refuseNul,
-  settledInstance,
-} from '../channel-rules.js';
+import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
 import { channelSql as sql } from './channel-queries.js';
 
 /**
@@ -97,7 +88,6 @@ export class PostgresChannelStore implements ChannelStore {
 
   async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
     const { remoteId, name, manifestUrl, manifestJson } = input;
-    refuseNul({ remoteId, name, manifestUrl, manifestJson });
     const [row] = await this.db.rows<ChannelIntegrationRow>(sql.insertIntegration, [
       input.accountId,
       remoteId,
@@ -105,7 +95,7 @@ export class PostgresChannelStore implements ChannelStore {
       manifestUrl,
       manifestJson,
       pullUrlOf(manifestJson),
-      input.now,
+      input.nowMs,
     ]);
     return toChannelIntegration(row!);
   }
@@ -122,15 +112,14 @@ export class PostgresChannelStore implements ChannelStore {
   async updateIntegrationManifest(
     accountId: number,
     id: number,
-    change: { manifestJson: string; name: string; now: number },
+    change: { manifestJson: string; name: string; nowMs: number },
   ): Promise<ChannelIntegration | undefined> {
     const { manifestJson, name } = change;
-    refuseNul({ manifestJson, name });
     const [row] = await this.db.rows<ChannelIntegrationRow>(sql.updateIntegrationManifest, [
       manifestJson,
       pullUrlOf(manifestJson),
       name,
-      change.now,
+      change.nowMs,
       accountId,
       id,
     ]);
@@ -145,7 +134,6 @@ export class PostgresChannelStore implements ChannelStore {
 
   async createInstance(input: NewInstance): Promise<Instance> {
     const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    refuseNul({ name, metadata, state, instancePushId, pushTokenHash });
     const [row] = await this.db.rows<InstanceRow>(sql.insertInstance, [
       input.accountId,
       input.integrationId,
@@ -154,7 +142,7 @@ export class PostgresChannelStore implements ChannelStore {
       state,
       instancePushId,
       pushTokenHash,
-      input.now,
+      input.nowMs,
     ]);
     return toInstance(row!);
   }
@@ -173,14 +161,11 @@ export class PostgresChannelStore implements ChannelStore {
   }
 
   async findInstanceByPushId(instancePushId: string): Promise<Instance | undefined> {
-    if (hasNul(instancePushId)) return undefined;
     const [row] = await this.db.rows<InstanceRow>(sql.instanceByPushId, [instancePushId]);
     return row && toInstance(row);
   }
 
   async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    const { name, pushTokenHash, metadata, state, deactivatedReason } = change;
-    refuseNul({ name, pushTokenHash, metadata, state, deactivatedReason });
     return this.db.transaction(async (client) => {
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
       if (!rows[0]) return undefined;
@@ -197,29 +182,27 @@ export class PostgresChannelStore implements ChannelStore {
   // --- The pull loop ---------------------------------------------------------------------------
 
   async claimDueInstances(claim: {
-    now: number;
+    nowMs: number;
     limit: number;
     leaseMs: number;
     owner: string;
   }): Promise<PullTarget[]> {
-    refuseNul({ owner: claim.owner });
     const rows = await this.db.rows<InstanceWithIntegrationRow>(sql.claimDue, [
-      claim.now,
+      claim.nowMs,
       claim.limit,
       claim.owner,
       claim.leaseMs,
     ]);
     // RETURNING follows no particular order.
     rows.sort((a, b) => a.next_pull_at - b.next_pull_at || a.id - b.id);
-    return rows.map((row) => target(row, claim.now));
+    return rows.map((row) => target(row, claim.nowMs));
   }
 
   async claimInstance(
     accountId: number,
     id: number,
-    claim: { now: number; leaseMs: number; owner: string },
+    claim: { nowMs: number; leaseMs: number; owner: string },
   ): Promise<PullTarget | 'not_found' | 'inactive' | 'no_pull_url' | 'busy'> {
-    refuseNul({ owner: claim.owner });
     return this.db.transaction(async (client) => {
       const { rows } = await client.query<InstanceWithIntegrationRow>(sql.instanceWithIntegrationForUpdate, [
         accountId,
@@ -229,14 +212,13 @@ export class PostgresChannelStore implements ChannelStore {
       if (!row) return 'not_found' as const;
       if (!row.active) return 'inactive' as const;
       if (row.ci_pull_url === null) return 'no_pull_url' as const;
-      if (row.lease_expires_at !== null && row.lease_expires_at > claim.now) return 'busy' as const;
-      await client.query(sql.lease, [claim.owner, claim.now + claim.leaseMs, row.id]);
-      return target(row, claim.now);
+      if (row.lease_expires_at !== null && row.lease_expires_at > claim.nowMs) return 'busy' as const;
+      await client.query(sql.lease, [claim.owner, claim.nowMs + claim.leaseMs, row.id]);
+      return target(row, claim.nowMs);
     });
   }
 
   async completePull(completion: PullCompletion): Promise<PullRecord> {
-    refuseNul(completionTexts(completion));
     return this.db.transaction(async (client) => {
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [completion.instanceId]);
       if (!rows[0]) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
@@ -286,10 +268,9 @@ export class PostgresChannelStore implements ChannelStore {
 
   async createHandoff(input: NewHandoff): Promise<void> {
     const { tokenHash, instancePushId, pushTokenHash } = input;
-    refuseNul({ tokenHash, instancePushId, pushTokenHash });
     await this.db.transaction(async (client) => {
       // Unused hand-offs are deleted once they expire, so the table stays small.
-      await client.query(sql.purgeExpiredHandoffs, [input.now]);
+      await client.query(sql.purgeExpiredHandoffs, [input.nowMs]);
       await client.query(sql.insertHandoff, [
         tokenHash,
         input.accountId,
@@ -298,14 +279,13 @@ export class PostgresChannelStore implements ChannelStore {
         instancePushId,
         pushTokenHash,
         input.expiresAt,
-        input.now,
+        input.nowMs,
       ]);
     });
   }
 
-  async consumeHandoff(tokenHash: string, now: number): Promise<Handoff | undefined> {
-    if (hasNul(tokenHash)) return undefined;
-    const [row] = await this.db.rows<HandoffRow>(sql.consumeHandoff, [tokenHash, now]);
+  async consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined> {
+    const [row] = await this.db.rows<HandoffRow>(sql.consumeHandoff, [tokenHash, nowMs]);
     return row && toHandoff(row);
   }
 
@@ -337,7 +317,7 @@ export class PostgresChannelStore implements ChannelStore {
       if (newKeys.length > 0) {
         const ids = await nextIds(client, 'threads', newKeys.length);
         newKeys.forEach((key, i) => threadIds.set(key, ids[i]!));
-        await client.query(sql.insertThreads, [instanceId, ids, newKeys, completion.now]);
+        await client.query(sql.insertThreads, [instanceId, ids, newKeys, completion.nowMs]);
       }
     }
 
@@ -350,7 +330,7 @@ export class PostgresChannelStore implements ChannelStore {
       resourceThreads,
       plan.store.map(({ resource }) => resource.externalId),
       plan.store.map(({ resource }) => resource.payloadJson),
-      completion.now,
+      completion.nowMs,
     ]);
     const added = new Map<number, number>();
     for (const threadId of resourceThreads) added.set(threadId, (added.get(threadId) ?? 0) + 1);

@@ -1,8 +1,9 @@
 import pg from 'pg';
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { fileURLToPath } from 'node:url';
 import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import type { BackupRecord } from '../../backup/backup-record.js';
+import type { BackupRecord } from '../backup-records.js';
 import type {
   AccessToken,
   Account,
@@ -25,6 +26,8 @@ import type {
 } from '../store.js';
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
+import { channelStoreNulRules } from '../channel-rules.js';
+import { refusingNul } from '../nul-guard.js';
 import { PostgresChannelStore } from './postgres-channel-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
@@ -38,6 +41,8 @@ export interface PostgresOptions {
   schema?: string;
   /** Most connections open at once (default 10). */
   poolSize?: number;
+  /** Dates the migrations it applies; the system clock by default. */
+  clock?: Clock;
 }
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
@@ -102,17 +107,22 @@ async function* callerRecords<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   // Reuses this store's query runner, so connection-error mapping and close() tracking apply.
-  readonly channels = new PostgresChannelStore({
-    rows: (text, values) => this.rows(text, values),
-    transaction: (work) => this.transaction(work),
-  });
+  readonly channels = refusingNul(
+    new PostgresChannelStore({
+      rows: (text, values) => this.rows(text, values),
+      transaction: (work) => this.transaction(work),
+    }),
+    channelStoreNulRules,
+  );
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
+  private readonly clock: Clock;
   /** Operations under way, so `close()` can wait for them before ending the pool. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed: Promise<void> | undefined;
 
   constructor(url: string, options: PostgresOptions = {}) {
+    this.clock = options.clock ?? systemClock;
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({
@@ -156,7 +166,7 @@ export class PostgresStore implements Store {
       if (from > known) throw new DatabaseTooNewError(from, known);
       for (const migration of migrations.filter((m) => m.version > from)) {
         await client.query(migration.sql);
-        await client.query(sql.recordMigration, [migration.version, migration.name, Math.floor(Date.now() / 1000)]);
+        await client.query(sql.recordMigration, [migration.version, migration.name, epochSeconds(this.clock)]);
       }
       return { from, to: known };
     });
@@ -184,15 +194,15 @@ export class PostgresStore implements Store {
       return await this.transaction(async (client) => {
         let row: AccountRow;
         if (input.id === undefined) {
-          row = (await client.query<AccountRow>(sql.insertAccount, [input.subdomain, input.now])).rows[0]!;
+          row = (await client.query<AccountRow>(sql.insertAccount, [input.subdomain, input.nowSeconds])).rows[0]!;
         } else {
           await client.query(sql.lockAccountIds);
-          row = (await client.query<AccountRow>(sql.insertAccountWithId, [input.id, input.subdomain, input.now]))
+          row = (await client.query<AccountRow>(sql.insertAccountWithId, [input.id, input.subdomain, input.nowSeconds]))
             .rows[0]!;
           // Identity columns do not notice a chosen id; later generated ids must not collide.
           await client.query(sql.advanceAccountIds);
         }
-        await client.query(sql.insertAdminToken, [row.id, input.adminEmail, input.adminTokenHash, input.now]);
+        await client.query(sql.insertAdminToken, [row.id, input.adminEmail, input.adminTokenHash, input.nowSeconds]);
         return toAccount(row);
       });
     } catch (error) {
@@ -212,7 +222,7 @@ export class PostgresStore implements Store {
   }
 
   async createAdminToken(input: NewAdminToken): Promise<void> {
-    await this.rows(sql.insertAdminToken, [input.accountId, input.email, input.tokenHash, input.now]);
+    await this.rows(sql.insertAdminToken, [input.accountId, input.email, input.tokenHash, input.nowSeconds]);
   }
 
   async findAdminByTokenHash(tokenHash: string): Promise<AdminIdentity | undefined> {
@@ -227,7 +237,7 @@ export class PostgresStore implements Store {
         input.name,
         input.clientIdentifier,
         input.clientSecretHash,
-        input.now,
+        input.nowSeconds,
       ]);
       return toIntegration(row!);
     } catch (error) {
@@ -247,7 +257,7 @@ export class PostgresStore implements Store {
   }
 
   async createAccessToken(input: NewAccessToken): Promise<void> {
-    await this.rows(sql.insertAccessToken, [input.tokenHash, input.accountId, input.integration, input.now]);
+    await this.rows(sql.insertAccessToken, [input.tokenHash, input.accountId, input.integration, input.nowSeconds]);
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessToken | undefined> {
@@ -285,8 +295,8 @@ export class PostgresStore implements Store {
       key.integration,
       input.scope,
       input.configJson,
-      input.now,
-      input.now,
+      input.nowSeconds,
+      input.nowSeconds,
     ]);
     return row ? toConfig(row) : 'exists';
   }
@@ -296,7 +306,11 @@ export class PostgresStore implements Store {
       const current = await this.lockConfig(client, key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
       const configJson = callerCode(() => change.apply(current.config.configJson));
-      const { rows } = await client.query<ConfigRow>(sql.updateConfig, [configJson, change.now, current.config.id]);
+      const { rows } = await client.query<ConfigRow>(sql.updateConfig, [
+        configJson,
+        change.nowSeconds,
+        current.config.id,
+      ]);
       return { kind: 'ok', config: toConfig(rows[0]!) };
     });
   }

@@ -108,54 +108,6 @@ export const sql = {
   exportResources: `SELECT * FROM resources WHERE id > $1 ORDER BY id LIMIT $2`,
   /** The last id a table's identity sequence handed out, 0 if none (sequences are not transactional). */
   sequenceOf: `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0) AS "lastId"`,
-  importAccounts: `
-    INSERT INTO accounts (id, subdomain, created_at)
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])`,
-  importAdminTokens: `
-    INSERT INTO admin_tokens (id, account_id, email, token_hash, created_at)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[])`,
-  importIntegrations: `
-    INSERT INTO integrations (id, account_id, name, client_identifier, client_secret_hash, created_at)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])`,
-  importAccessTokens: `
-    INSERT INTO access_tokens (id, account_id, integration, token_hash, created_at)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[])`,
-  importConfigs: `
-    INSERT INTO configs (id, account_id, integration, scope, config, version, created_at, updated_at)
-    SELECT * FROM unnest(
-      $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::bigint[], $8::bigint[]
-    )`,
-  importChannelIntegrations: `
-    INSERT INTO channel_integrations
-      (id, account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
-    SELECT * FROM unnest(
-      $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]
-    )`,
-  /** Not leased: lease_owner and lease_expires_at stay NULL. */
-  importInstances: `
-    INSERT INTO instances
-      (id, account_id, integration_id, name, metadata, state, state_version, instance_push_id, push_token_hash,
-       active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
-       created_at, updated_at)
-    SELECT * FROM unnest(
-      $1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
-      $9::text[], $10::boolean[], $11::text[], $12::boolean[], $13::integer[], $14::bigint[], $15::bigint[],
-      $16::bigint[], $17::bigint[]
-    )`,
-  importPulls: `
-    INSERT INTO pulls
-      (id, instance_id, started_at, duration_ms, outcome, http_status, resources_stored, duplicates,
-       state_conflict, error, deactivated)
-    SELECT * FROM unnest(
-      $1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::integer[], $7::integer[],
-      $8::integer[], $9::boolean[], $10::text[], $11::boolean[]
-    )`,
-  importThreads: `
-    INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[], $5::bigint[])`,
-  importResources: `
-    INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])`,
   /**
    * Identity columns do not notice inserted ids: the next generated id must come after $2
    * (1 when $2 is 0: setval's third argument false means "not yet handed out").

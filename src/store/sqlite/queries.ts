@@ -81,36 +81,6 @@ export const sql = {
   exportResources: `SELECT * FROM resources WHERE id > ? ORDER BY id LIMIT ?`,
   /** AUTOINCREMENT's high-water mark for a table: the largest id it ever handed out. */
   sequenceOf: `SELECT seq FROM sqlite_sequence WHERE name = ?`,
-  importAccount: `INSERT INTO accounts (id, subdomain, created_at) VALUES (?, ?, ?)`,
-  importAdminToken: `INSERT INTO admin_tokens (id, account_id, email, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-  importIntegration: `
-    INSERT INTO integrations (id, account_id, name, client_identifier, client_secret_hash, created_at)
-    VALUES (?, ?, ?, ?, ?, ?)`,
-  importAccessToken: `
-    INSERT INTO access_tokens (id, account_id, integration, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-  importConfig: `
-    INSERT INTO configs (id, account_id, integration, scope, config, version, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  importChannelIntegration: `
-    INSERT INTO channel_integrations
-      (id, account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  /** Not leased: lease_owner and lease_expires_at stay NULL. */
-  importInstance: `
-    INSERT INTO instances
-      (id, account_id, integration_id, name, metadata, state, state_version, instance_push_id, push_token_hash,
-       active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
-       created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  importPull: `
-    INSERT INTO pulls
-      (id, instance_id, started_at, duration_ms, outcome, http_status, resources_stored, duplicates,
-       state_conflict, error, deactivated)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  importThread: `
-    INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at) VALUES (?, ?, ?, ?, ?)`,
-  importResource: `
-    INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at) VALUES (?, ?, ?, ?, ?, ?)`,
   // sqlite_sequence has no key on name, hence update-or-insert. An insert with an explicit
   // id already raises it to that id; these raise it to a deleted row's id too.
   raiseSequence: `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`,

@@ -1,13 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import {
   dataRecordTypes,
-  rowValues,
   zeroCounts,
   type BackupRecord,
   type DataRecordType,
   UncoveredDataError,
-} from '../../backup/backup-record.js';
-import { backupTables } from '../backup-tables.js';
+} from '../backup-records.js';
+import { backupTables, sqliteImportStatement, rowValues } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
 import { sql } from './queries.js';
 
@@ -17,18 +16,18 @@ import { sql } from './queries.js';
 /** Rows read per query: memory stays flat however large the store. */
 const batchSize = 1000;
 
-/** This store's export and import statements per record type. */
-const statements: Record<DataRecordType, { select: string; insert: string }> = {
-  account: { select: sql.exportAccounts, insert: sql.importAccount },
-  admin_token: { select: sql.exportAdminTokens, insert: sql.importAdminToken },
-  integration: { select: sql.exportIntegrations, insert: sql.importIntegration },
-  access_token: { select: sql.exportAccessTokens, insert: sql.importAccessToken },
-  config: { select: sql.exportConfigs, insert: sql.importConfig },
-  channel_integration: { select: sql.exportChannelIntegrations, insert: sql.importChannelIntegration },
-  instance: { select: sql.exportInstances, insert: sql.importInstance },
-  pull: { select: sql.exportPulls, insert: sql.importPull },
-  thread: { select: sql.exportThreads, insert: sql.importThread },
-  resource: { select: sql.exportResources, insert: sql.importResource },
+/** This store's export statement per record type (imports are built from the table map's columns). */
+const selects: Record<DataRecordType, string> = {
+  account: sql.exportAccounts,
+  admin_token: sql.exportAdminTokens,
+  integration: sql.exportIntegrations,
+  access_token: sql.exportAccessTokens,
+  config: sql.exportConfigs,
+  channel_integration: sql.exportChannelIntegrations,
+  instance: sql.exportInstances,
+  pull: sql.exportPulls,
+  thread: sql.exportThreads,
+  resource: sql.exportResources,
 };
 
 /**
@@ -45,7 +44,7 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
     refuseUncoveredData(db);
     const highest = new Map<DataRecordType, number>();
     for (const type of dataRecordTypes) {
-      const { select: text } = statements[type];
+      const text = selects[type];
       const { toFields } = backupTables[type];
       const select = db.prepare(text);
       let lastId = 0;
@@ -98,7 +97,7 @@ export async function importSqlite(
       db.exec('ROLLBACK');
       return 'not_empty';
     }
-    const inserts = new Map(dataRecordTypes.map((type) => [type, db.prepare(statements[type].insert)]));
+    const inserts = new Map(dataRecordTypes.map((type) => [type, db.prepare(sqliteImportStatement(type))]));
     const raiseSequence = db.prepare(sql.raiseSequence);
     const insertSequence = db.prepare(sql.insertSequence);
     const counts = zeroCounts();

@@ -30,16 +30,7 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from '../channel-rows.js';
-import {
-  changedInstance,
-  completionTexts,
-  hasNul,
-  idsToLookUp,
-  planResources,
-  pullUrlOf,
-  refuseNul,
-  settledInstance,
-} from '../channel-rules.js';
+import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
 import { channelSql } from './channel-queries.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -69,7 +60,6 @@ export class SqliteChannelStore implements ChannelStore {
 
   async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
     const { remoteId, name, manifestUrl, manifestJson } = input;
-    refuseNul({ remoteId, name, manifestUrl, manifestJson });
     const row = await this.writes.enqueue(
       () =>
         this.q.insertIntegration.get(
@@ -79,8 +69,8 @@ export class SqliteChannelStore implements ChannelStore {
           manifestUrl,
           manifestJson,
           pullUrlOf(manifestJson),
-          input.now,
-          input.now,
+          input.nowMs,
+          input.nowMs,
         ) as ChannelIntegrationRow,
     );
     return toChannelIntegration(row);
@@ -98,14 +88,19 @@ export class SqliteChannelStore implements ChannelStore {
   async updateIntegrationManifest(
     accountId: number,
     id: number,
-    change: { manifestJson: string; name: string; now: number },
+    change: { manifestJson: string; name: string; nowMs: number },
   ): Promise<ChannelIntegration | undefined> {
     const { manifestJson, name } = change;
-    refuseNul({ manifestJson, name });
     const row = await this.writes.enqueue(
       () =>
-        this.q.updateIntegrationManifest.get(manifestJson, pullUrlOf(manifestJson), name, change.now, accountId, id) as
-          ChannelIntegrationRow | undefined,
+        this.q.updateIntegrationManifest.get(
+          manifestJson,
+          pullUrlOf(manifestJson),
+          name,
+          change.nowMs,
+          accountId,
+          id,
+        ) as ChannelIntegrationRow | undefined,
     );
     return row && toChannelIntegration(row);
   }
@@ -119,7 +114,6 @@ export class SqliteChannelStore implements ChannelStore {
 
   async createInstance(input: NewInstance): Promise<Instance> {
     const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    refuseNul({ name, metadata, state, instancePushId, pushTokenHash });
     const row = await this.writes.enqueue(
       () =>
         this.q.insertInstance.get(
@@ -130,9 +124,9 @@ export class SqliteChannelStore implements ChannelStore {
           state,
           instancePushId,
           pushTokenHash,
-          input.now,
-          input.now,
-          input.now,
+          input.nowMs,
+          input.nowMs,
+          input.nowMs,
         ) as InstanceRow,
     );
     return toInstance(row);
@@ -152,14 +146,11 @@ export class SqliteChannelStore implements ChannelStore {
   }
 
   async findInstanceByPushId(instancePushId: string): Promise<Instance | undefined> {
-    if (hasNul(instancePushId)) return undefined;
     const row = this.q.instanceByPushId.get(instancePushId) as InstanceRow | undefined;
     return row && toInstance(row);
   }
 
   async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    const { name, pushTokenHash, metadata, state, deactivatedReason } = change;
-    refuseNul({ name, pushTokenHash, metadata, state, deactivatedReason });
     return this.writes.enqueue(() => {
       const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
       return row && this.writeInstance(changedInstance(toInstance(row), change));
@@ -174,14 +165,13 @@ export class SqliteChannelStore implements ChannelStore {
   // --- The pull loop ---------------------------------------------------------------------------
 
   async claimDueInstances(claim: {
-    now: number;
+    nowMs: number;
     limit: number;
     leaseMs: number;
     owner: string;
   }): Promise<PullTarget[]> {
-    refuseNul({ owner: claim.owner });
     const leaseDue = this.db.transaction(() => {
-      const rows = this.q.dueInstances.all(claim.now, claim.now, claim.limit) as InstanceWithIntegrationRow[];
+      const rows = this.q.dueInstances.all(claim.nowMs, claim.nowMs, claim.limit) as InstanceWithIntegrationRow[];
       return rows.map((row) => this.lease(row, claim));
     });
     return this.writes.enqueue(() => leaseDue());
@@ -190,21 +180,19 @@ export class SqliteChannelStore implements ChannelStore {
   async claimInstance(
     accountId: number,
     id: number,
-    claim: { now: number; leaseMs: number; owner: string },
+    claim: { nowMs: number; leaseMs: number; owner: string },
   ): Promise<PullTarget | 'not_found' | 'inactive' | 'no_pull_url' | 'busy'> {
-    refuseNul({ owner: claim.owner });
     return this.writes.enqueue(() => {
       const row = this.q.instanceWithIntegration.get(accountId, id) as InstanceWithIntegrationRow | undefined;
       if (!row) return 'not_found' as const;
       if (!row.active) return 'inactive' as const;
       if (row.ci_pull_url === null) return 'no_pull_url' as const;
-      if (row.lease_expires_at !== null && row.lease_expires_at > claim.now) return 'busy' as const;
+      if (row.lease_expires_at !== null && row.lease_expires_at > claim.nowMs) return 'busy' as const;
       return this.lease(row, claim);
     });
   }
 
   async completePull(completion: PullCompletion): Promise<PullRecord> {
-    refuseNul(completionTexts(completion));
     const complete = this.db.transaction((): PullRecord => {
       const row = this.q.instanceByIdAnyAccount.get(completion.instanceId) as InstanceRow | undefined;
       if (!row) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
@@ -256,10 +244,9 @@ export class SqliteChannelStore implements ChannelStore {
 
   async createHandoff(input: NewHandoff): Promise<void> {
     const { tokenHash, instancePushId, pushTokenHash } = input;
-    refuseNul({ tokenHash, instancePushId, pushTokenHash });
     const create = this.db.transaction(() => {
       // Unused hand-offs are deleted once they expire, so the table stays small.
-      this.q.purgeExpiredHandoffs.run(input.now);
+      this.q.purgeExpiredHandoffs.run(input.nowMs);
       this.q.insertHandoff.run(
         tokenHash,
         input.accountId,
@@ -268,27 +255,26 @@ export class SqliteChannelStore implements ChannelStore {
         instancePushId,
         pushTokenHash,
         input.expiresAt,
-        input.now,
+        input.nowMs,
       );
     });
     await this.writes.enqueue(() => create());
   }
 
-  async consumeHandoff(tokenHash: string, now: number): Promise<Handoff | undefined> {
-    if (hasNul(tokenHash)) return undefined;
-    const row = await this.writes.enqueue(() => this.q.consumeHandoff.get(tokenHash, now) as HandoffRow | undefined);
+  async consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined> {
+    const row = await this.writes.enqueue(() => this.q.consumeHandoff.get(tokenHash, nowMs) as HandoffRow | undefined);
     return row && toHandoff(row);
   }
 
   // --- Inside writes ---------------------------------------------------------------------------
 
-  private lease(row: InstanceWithIntegrationRow, claim: { now: number; leaseMs: number; owner: string }): PullTarget {
-    this.q.lease.run(claim.owner, claim.now + claim.leaseMs, row.id);
+  private lease(row: InstanceWithIntegrationRow, claim: { nowMs: number; leaseMs: number; owner: string }): PullTarget {
+    this.q.lease.run(claim.owner, claim.nowMs + claim.leaseMs, row.id);
     return {
       instance: toInstance(row),
       integration: toJoinedIntegration(row),
       pullUrl: row.ci_pull_url!,
-      leasedAt: claim.now,
+      leasedAt: claim.nowMs,
     };
   }
 
@@ -322,12 +308,12 @@ export class SqliteChannelStore implements ChannelStore {
     const plan = planResources(completion.resources, stored);
     const threadIds = new Map<string, number>();
     for (const key of plan.threadKeys) {
-      this.q.insertThread.run(instanceId, key, completion.now);
+      this.q.insertThread.run(instanceId, key, completion.nowMs);
       threadIds.set(key, this.q.threadByKey.pluck().get(instanceId, key) as number);
     }
     for (const { resource, thread } of plan.store) {
       const threadId = 'id' in thread ? thread.id : threadIds.get(thread.key)!;
-      this.q.insertResource.run(instanceId, threadId, resource.externalId, resource.payloadJson, completion.now);
+      this.q.insertResource.run(instanceId, threadId, resource.externalId, resource.payloadJson, completion.nowMs);
       this.q.countIntoThread.run(threadId);
     }
     return { resourcesStored: plan.store.length, duplicates: plan.duplicates };

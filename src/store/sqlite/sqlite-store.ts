@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
+import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
-import type { BackupRecord } from '../../backup/backup-record.js';
+import type { BackupRecord } from '../backup-records.js';
 import type {
   AccessToken,
   Account,
@@ -26,6 +27,9 @@ import type {
 } from '../store.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { GroupCommit } from './group-commit.js';
+import { channelStoreNulRules } from '../channel-rules.js';
+import type { ChannelStore } from '../channel-store.js';
+import { refusingNul } from '../nul-guard.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
@@ -36,6 +40,8 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
 export interface SqliteOptions {
   /** `FULL` (default): an acknowledged write survives power loss. `OFF` exists for benchmarks. */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** Dates the migrations it applies; the system clock by default. */
+  clock?: Clock;
 }
 
 const isUniqueViolation = (error: unknown) =>
@@ -50,7 +56,8 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
-  readonly channels: SqliteChannelStore;
+  private readonly clock: Clock;
+  readonly channels: ChannelStore;
   private statements: ReturnType<typeof prepareStatements> | undefined;
 
   constructor(path: string, options: SqliteOptions = {}) {
@@ -61,7 +68,8 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.writes = new GroupCommit(this.db);
-    this.channels = new SqliteChannelStore(this.db, this.writes);
+    this.clock = options.clock ?? systemClock;
+    this.channels = refusingNul(new SqliteChannelStore(this.db, this.writes), channelStoreNulRules);
   }
 
   private get q() {
@@ -79,7 +87,7 @@ export class SqliteStore implements Store {
         const from = (this.db.prepare(sql.currentSchemaVersion).pluck().get() as number | null) ?? 0;
         if (from > known) throw new DatabaseTooNewError(from, known);
         for (const migration of migrations.filter((m) => m.version > from)) {
-          this.db.prepare(sql.recordMigration).run(migration.version, migration.name, Math.floor(Date.now() / 1000));
+          this.db.prepare(sql.recordMigration).run(migration.version, migration.name, epochSeconds(this.clock));
           this.db.exec(migration.sql);
         }
         return { from, to: known };
@@ -105,8 +113,8 @@ export class SqliteStore implements Store {
   createAccount(input: NewAccount): Promise<Account | 'exists'> {
     // A nested transaction (a savepoint): a taken token hash must undo the account row too.
     const insert = this.db.transaction(() => {
-      const row = this.q.insertAccount.get(input.id ?? null, input.subdomain, input.now) as AccountRow;
-      this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.now);
+      const row = this.q.insertAccount.get(input.id ?? null, input.subdomain, input.nowSeconds) as AccountRow;
+      this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.nowSeconds);
       return toAccount(row);
     });
     return this.writes.enqueue(() => {
@@ -131,7 +139,7 @@ export class SqliteStore implements Store {
 
   async createAdminToken(input: NewAdminToken): Promise<void> {
     await this.writes.enqueue(() =>
-      this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.now),
+      this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.nowSeconds),
     );
   }
 
@@ -148,7 +156,7 @@ export class SqliteStore implements Store {
           input.name,
           input.clientIdentifier,
           input.clientSecretHash,
-          input.now,
+          input.nowSeconds,
         ) as IntegrationRow;
         return toIntegration(row);
       } catch (error) {
@@ -170,7 +178,7 @@ export class SqliteStore implements Store {
 
   async createAccessToken(input: NewAccessToken): Promise<void> {
     await this.writes.enqueue(() =>
-      this.q.insertAccessToken.run(input.tokenHash, input.accountId, input.integration, input.now),
+      this.q.insertAccessToken.run(input.tokenHash, input.accountId, input.integration, input.nowSeconds),
     );
   }
 
@@ -212,8 +220,8 @@ export class SqliteStore implements Store {
           key.integration,
           input.scope,
           input.configJson,
-          input.now,
-          input.now,
+          input.nowSeconds,
+          input.nowSeconds,
         ) as ConfigRow;
         return toConfig(row);
       } catch (error) {
@@ -228,7 +236,7 @@ export class SqliteStore implements Store {
       const current = this.currentConfig(key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
       const configJson = change.apply(current.config.configJson);
-      const row = this.q.updateConfig.get(configJson, change.now, current.config.id) as ConfigRow;
+      const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow;
       return { kind: 'ok', config: toConfig(row) };
     });
   }

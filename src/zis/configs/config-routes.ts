@@ -115,7 +115,7 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       const created = await store.createConfig(key, {
         scope: body.scope,
         configJson: serialiseConfig(config, maxConfigBytes),
-        now: epochSeconds(clock),
+        nowSeconds: epochSeconds(clock),
       });
       if (created === 'exists') {
         throw UnprocessableEntity(
@@ -147,7 +147,7 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       const outcome = await store.updateConfig(key, scope, {
         apply: () => configJson,
         precondition: ifMatch(request),
-        now: epochSeconds(clock),
+        nowSeconds: epochSeconds(clock),
       });
       const updated = written(outcome, scope)!;
       reply.header('etag', etagOf(updated));
@@ -167,7 +167,7 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         // Runs inside the write, against the current config: concurrent merges never lose a key.
         apply: (currentJson) => serialiseConfig(mergePatch(JSON.parse(currentJson), patch), maxConfigBytes),
         precondition: ifMatch(request),
-        now: epochSeconds(clock),
+        nowSeconds: epochSeconds(clock),
       });
       const updated = written(outcome, scope)!;
       reply.header('etag', etagOf(updated));

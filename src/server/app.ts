@@ -11,11 +11,11 @@ import type { Store } from '../store/store.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
-import { authenticate, checkHostAccount, type Principal } from './authenticate.js';
-import { installErrorHandling } from './error-handler.js';
-import { installJsonBodyParser } from './json-body.js';
-import { PrincipalCache } from './principal-cache.js';
-import { installValidators } from './validators.js';
+import { authenticate, checkHostAccount, type Principal } from '../http/authenticate.js';
+import { installErrorHandling } from '../http/error-handler.js';
+import { installJsonBodyParser } from '../http/json-body.js';
+import { PrincipalCache } from '../http/principal-cache.js';
+import { installValidators } from '../http/validators.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -95,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     channels: store.channels,
     settings,
     secretKey: options.secretKey ?? randomBytes(32).toString('base64url'),
-    now: () => clock().getTime(),
+    nowMs: () => clock().getTime(),
     metrics,
     log: (error) => app.log.error({ err: error }, 'pull loop error'),
   });
@@ -109,7 +109,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Everything under /api takes credentials: checked before the body is read.
   await app.register(async function authenticatedApi(api) {
     api.decorateRequest('principal', null);
-    const principals = new PrincipalCache<Principal>(settings.authCacheMs);
+    // The system clock as Date.now: no Date allocated per request on the hot path.
+    const nowMs = options.clock ? () => clock().getTime() : Date.now;
+    const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
     api.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
