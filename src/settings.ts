@@ -43,6 +43,19 @@ export interface Settings {
   outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** What one client may hold of the server: slow or greedy clients are cut off, not waited for. */
+  connections: {
+    /** Time to send the request headers, ms (408 after it). */
+    headersTimeoutMs: number;
+    /** Time to send the whole request, body included, ms (408 after it). */
+    requestTimeoutMs: number;
+    /** How long an idle keep-alive connection stays open, ms. */
+    keepAliveTimeoutMs: number;
+    /** Connections open at once; more are refused at accept. */
+    maxConnections: number;
+    /** Requests one client address may have in flight at once (429 beyond). */
+    maxRequestsPerClient: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -143,6 +156,43 @@ export function loadSettings(
       600_000,
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
+    connections: {
+      headersTimeoutMs: integerSetting(
+        'SWITCHBOARD_HEADERS_TIMEOUT_MS',
+        env.SWITCHBOARD_HEADERS_TIMEOUT_MS,
+        10_000,
+        100,
+        600_000,
+      ),
+      requestTimeoutMs: integerSetting(
+        'SWITCHBOARD_REQUEST_TIMEOUT_MS',
+        env.SWITCHBOARD_REQUEST_TIMEOUT_MS,
+        30_000,
+        100,
+        3_600_000,
+      ),
+      keepAliveTimeoutMs: integerSetting(
+        'SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS',
+        env.SWITCHBOARD_KEEP_ALIVE_TIMEOUT_MS,
+        5_000,
+        100,
+        600_000,
+      ),
+      maxConnections: integerSetting(
+        'SWITCHBOARD_MAX_CONNECTIONS',
+        env.SWITCHBOARD_MAX_CONNECTIONS,
+        10_000,
+        1,
+        1_000_000,
+      ),
+      maxRequestsPerClient: integerSetting(
+        'SWITCHBOARD_MAX_REQUESTS_PER_CLIENT',
+        env.SWITCHBOARD_MAX_REQUESTS_PER_CLIENT,
+        256,
+        1,
+        1_000_000,
+      ),
+    },
   };
 }
 

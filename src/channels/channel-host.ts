@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../http/authenticate.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Settings } from '../settings.js';
-import type { ChannelIntegration, ChannelStore } from '../store/channel-store.js';
+import type { ChannelIntegration, ChannelStore, PullRecord } from '../store/channel-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
 import type { ChannelContext } from './channel-context.js';
 import { integrationRoutes } from './integrations/integration-routes.js';
@@ -36,8 +36,10 @@ export function pullDependenciesFor(options: {
   secretKey: string;
   nowMs: () => number;
   metrics?: Metrics;
+  /** Told of every failed pull, so its reason reaches the process log as well as the pull log. */
+  onFailedPull?: (record: PullRecord) => void;
 }): PullDependencies {
-  const { settings, secretKey, metrics } = options;
+  const { settings, secretKey, metrics, onFailedPull } = options;
   return {
     store: options.channels,
     client: options.client,
@@ -46,7 +48,10 @@ export function pullDependenciesFor(options: {
     deactivateAfter: settings.pull.deactivateAfter,
     leaseMs: settings.pull.timeoutMs * 2 + 5000,
     signingSecretFor: (target) => integrationSigningSecret(secretKey, target.integration),
-    observe: metrics && ((record) => metrics.observePull(record)),
+    observe: (record) => {
+      metrics?.observePull(record);
+      if (record.outcome !== 'ok') onFailedPull?.(record);
+    },
   };
 }
 
@@ -61,11 +66,20 @@ export function createChannelHost(options: {
   nowMs: () => number;
   metrics: Metrics;
   log: (error: unknown) => void;
+  onFailedPull?: (record: PullRecord) => void;
 }) {
   const { channels, settings, secretKey, nowMs, metrics } = options;
   const client = outboundClientFor(settings);
   const signingSecret = (integration: ChannelIntegration) => integrationSigningSecret(secretKey, integration);
-  const pull = pullDependenciesFor({ channels, client, settings, secretKey, nowMs, metrics });
+  const pull = pullDependenciesFor({
+    channels,
+    client,
+    settings,
+    secretKey,
+    nowMs,
+    metrics,
+    onFailedPull: options.onFailedPull,
+  });
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
     concurrency: settings.pull.concurrency,

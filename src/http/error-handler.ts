@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NulCharacterError } from '../store/nul-guard.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 import {
   ApiError,
@@ -43,6 +44,10 @@ function validationDetail(error: FastifyError): string {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreUnavailableError) return ServiceUnavailable();
+  // The store's last line against U+0000; routes should have refused it first.
+  if (error instanceof NulCharacterError) {
+    return UnprocessableEntity(`${error.field} contains the NUL character (U+0000), which cannot be stored.`);
+  }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     // Well-formed but invalid bodies are 422; unreadable query strings and paths are 400.

@@ -41,6 +41,18 @@ export const UnsupportedContentType = defineError(
   'Send the body as JSON with the header "Content-Type: application/json".',
 );
 export const BodyTooLarge = defineError('BODY_TOO_LARGE', 413, '1100', 'The request body is too large.');
+export const RequestTimeout = defineError(
+  'REQUEST_TIMEOUT',
+  408,
+  '1100',
+  'The request took too long to arrive; send it again, whole.',
+);
+export const HeadersTooLarge = defineError(
+  'HEADERS_TOO_LARGE',
+  431,
+  '1100',
+  'The request headers are too large; send fewer or shorter headers.',
+);
 
 // --- Who is asking ------------------------------------------------------------------
 export const AuthenticationFailed = defineError('AUTHENTICATION_FAILED', 401, '1110', 'Authentication failed');
@@ -57,6 +69,12 @@ export const PreconditionFailed = defineError(
   'The config has changed since you read it (If-Match did not match its ETag). Read it again and retry.',
 );
 export const UnprocessableEntity = defineError('UNPROCESSABLE_ENTITY', 422, '1110', 'Unprocessable entity');
+export const TooManyRequests = defineError(
+  'TOO_MANY_REQUESTS',
+  429,
+  '1110',
+  'Too many requests from this client at once; wait for some to finish.',
+);
 
 // --- The server's own trouble -----------------------------------------------------------
 export const ServiceUnavailable = defineError(
@@ -73,6 +91,8 @@ export const errorCatalogue: readonly ErrorFactory[] = [
   MalformedJson,
   UnsupportedContentType,
   BodyTooLarge,
+  RequestTimeout,
+  HeadersTooLarge,
   AuthenticationFailed,
   Forbidden,
   NotFound,
@@ -80,6 +100,7 @@ export const errorCatalogue: readonly ErrorFactory[] = [
   Conflict,
   PreconditionFailed,
   UnprocessableEntity,
+  TooManyRequests,
   ServiceUnavailable,
   InternalError,
 ];

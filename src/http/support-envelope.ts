@@ -27,6 +27,7 @@ const titles: Record<number, string> = {
   412: 'PreconditionFailed',
   413: 'RequestTooLarge',
   422: 'RecordInvalid',
+  429: 'TooManyRequests',
   503: 'ServiceUnavailable',
 };
 

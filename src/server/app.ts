@@ -12,7 +12,9 @@ import { configRoutes } from '../zis/configs/config-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
 import { authenticate, checkHostAccount, type Principal } from '../http/authenticate.js';
+import { answerClientError, answerConnect, answerFrameworkError } from '../http/client-errors.js';
 import { installErrorHandling } from '../http/error-handler.js';
+import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
 import { installValidators } from '../http/validators.js';
@@ -35,6 +37,7 @@ export interface AppOptions {
     | 'handoffTtlMs'
     | 'outboundAllow'
     | 'authCacheMs'
+    | 'connections'
   >;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;
@@ -70,6 +73,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Scopes may be 255 characters, three times that URL-encoded.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
+    // Slow clients are cut off (408) rather than held forever; checked every second.
+    requestTimeout: settings.connections.requestTimeoutMs,
+    keepAliveTimeout: settings.connections.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(settings.connections.headersTimeoutMs, settings.connections.requestTimeoutMs),
+      connectionsCheckingInterval: 1000,
+    },
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     // One line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -86,6 +98,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     done();
   });
+  app.server.maxConnections = settings.connections.maxConnections;
+  app.server.on('connect', answerConnect);
+  limitRequestsPerClient(app, settings.connections.maxRequestsPerClient);
   installErrorHandling(app);
   installJsonBodyParser(app);
   installValidators(app);
@@ -98,6 +113,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     nowMs: () => clock().getTime(),
     metrics,
     log: (error) => app.log.error({ err: error }, 'pull loop error'),
+    // The reason is the pull log's: written never to quote metadata or state.
+    onFailedPull: (pull) =>
+      app.log.warn(
+        { instance_id: pull.instanceId, pull_id: pull.id, http_status: pull.httpStatus, error: pull.error },
+        'pull failed',
+      ),
   });
   app.decorate('channelHost', channelHost);
   app.addHook('onClose', async () => channelHost.close());

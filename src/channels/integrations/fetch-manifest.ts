@@ -12,6 +12,13 @@ export async function fetchManifest(
   client: OutboundClient,
   manifestUrl: string,
 ): Promise<{ manifest: Manifest; url: string }> {
+  // The URL parser silently drops leading and trailing control characters; the stored URL
+  // would keep them (and PostgreSQL cannot store U+0000): refuse them instead.
+  const control = [...manifestUrl].find((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+  if (control) {
+    const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    throw UnprocessableEntity(`manifest_url contains the control character U+${code}; remove it.`);
+  }
   let url: URL;
   try {
     url = new URL(manifestUrl);
