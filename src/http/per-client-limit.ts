@@ -14,23 +14,27 @@ export function limitRequestsPerClient(app: FastifyInstance, max: number): void 
     if (left <= 0) inFlight.delete(ip);
     else inFlight.set(ip, left);
   };
-  app.addHook('onRequest', (request, reply, done) => {
-    const ip = request.ip;
-    const count = (inFlight.get(ip) ?? 0) + 1;
+  const counted = new WeakSet<object>();
+  const done = (request: { ip: string; raw: object }) => {
+    // Once per request: an aborted request may still get its onResponse.
+    if (counted.delete(request.raw)) release(request.ip);
+  };
+  app.addHook('onRequest', (request, _reply, next) => {
+    const count = (inFlight.get(request.ip) ?? 0) + 1;
     if (count > max) {
-      done(TooManyRequests(`This client already has ${max} requests in flight; wait for some to finish.`));
+      next(TooManyRequests(`This client already has ${max} requests in flight; wait for some to finish.`));
       return;
     }
-    inFlight.set(ip, count);
-    let released = false;
-    const once = () => {
-      if (!released) {
-        released = true;
-        release(ip);
-      }
-    };
-    reply.raw.once('finish', once);
-    reply.raw.once('close', once);
-    done();
+    inFlight.set(request.ip, count);
+    counted.add(request.raw);
+    next();
+  });
+  app.addHook('onResponse', (request, _reply, next) => {
+    done(request);
+    next();
+  });
+  app.addHook('onRequestAbort', (request, next) => {
+    done(request);
+    next();
   });
 }
