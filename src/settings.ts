@@ -43,6 +43,8 @@ export interface Settings {
   outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** Failed authentications allowed per window before they are answered 429 (correct credentials never are). */
+  authFailures: { perAddress: number; perCredential: number; windowSeconds: number };
   /** What one client may hold of the server: slow or greedy clients are cut off, not waited for. */
   connections: {
     /** Time to send the request headers, ms (408 after it). */
@@ -156,6 +158,29 @@ export function loadSettings(
       600_000,
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
+    authFailures: {
+      perAddress: integerSetting(
+        'SWITCHBOARD_AUTH_FAILURES_PER_ADDRESS',
+        env.SWITCHBOARD_AUTH_FAILURES_PER_ADDRESS,
+        60,
+        1,
+        1_000_000,
+      ),
+      perCredential: integerSetting(
+        'SWITCHBOARD_AUTH_FAILURES_PER_CREDENTIAL',
+        env.SWITCHBOARD_AUTH_FAILURES_PER_CREDENTIAL,
+        10,
+        1,
+        1_000_000,
+      ),
+      windowSeconds: integerSetting(
+        'SWITCHBOARD_AUTH_FAILURE_WINDOW_S',
+        env.SWITCHBOARD_AUTH_FAILURE_WINDOW_S,
+        60,
+        1,
+        86_400,
+      ),
+    },
     connections: {
       headersTimeoutMs: integerSetting(
         'SWITCHBOARD_HEADERS_TIMEOUT_MS',

@@ -43,6 +43,17 @@ export async function authenticate(store: Store, request: FastifyRequest): Promi
   throw AuthenticationFailed('Authentication failed: the Authorization header must use the Bearer or Basic scheme.');
 }
 
+/**
+ * Who a failed authentication counts against: the admin's email for basic auth (guesses of
+ * one admin's token from many addresses add up), otherwise the header itself.
+ */
+export function credentialKeyOf(header: string | undefined): string | undefined {
+  if (!header || !basicPrefix.test(header)) return header;
+  const decoded = Buffer.from(header.replace(basicPrefix, '').trim(), 'base64').toString('utf8');
+  const slash = decoded.indexOf('/token:');
+  return slash > 0 ? `admin:${decoded.slice(0, slash).toLowerCase()}` : header;
+}
+
 export function accountIdOf(principal: Principal): number {
   return principal.kind === 'admin' ? principal.account.id : principal.accountId;
 }

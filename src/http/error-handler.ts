@@ -79,6 +79,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error }, 'request failed');
     }
     if (apiError.statusCode === 503) reply.header('retry-after', '1');
+    if (apiError.retryAfterSeconds !== undefined) reply.header('retry-after', String(apiError.retryAfterSeconds));
     // Browsers ask for credentials only when told which scheme: the console is used in one.
     if (apiError.statusCode === 401 && request.url.startsWith('/console')) {
       reply.header('www-authenticate', 'Basic realm="Switchboard", charset="UTF-8"');

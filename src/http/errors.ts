@@ -17,6 +17,9 @@ export class ApiError extends Error {
   ) {
     super(detail);
   }
+
+  /** Sent as `Retry-After` (429, 503). */
+  retryAfterSeconds?: number;
 }
 
 type ErrorFactory = ((detail?: string) => ApiError) & {

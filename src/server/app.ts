@@ -11,9 +11,10 @@ import type { Store } from '../store/store.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
-import { authenticate, checkHostAccount, type Principal } from '../http/authenticate.js';
+import { authenticate, checkHostAccount, credentialKeyOf, type Principal } from '../http/authenticate.js';
 import { answerClientError, answerConnect, answerFrameworkError } from '../http/client-errors.js';
 import { installErrorHandling } from '../http/error-handler.js';
+import { checkingFailures } from '../http/failure-limits.js';
 import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
@@ -38,6 +39,7 @@ export interface AppOptions {
     | 'outboundAllow'
     | 'authCacheMs'
     | 'connections'
+    | 'authFailures'
   >;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;
@@ -124,7 +126,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => channelHost.close());
   await app.register(healthRoutes, { store });
   await app.register(metricsRoutes, { metrics });
-  await app.register(oauthTokenRoutes, { store, clock });
+  const failures = store.createFailureLimiter(settings.authFailures);
+  await app.register(oauthTokenRoutes, { store, clock, failures });
   await channelHost.registerPublic(app);
 
   // Everything under /api takes credentials: checked before the body is read.
@@ -137,7 +140,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
       if (!principal) {
-        principal = await authenticate(store, request);
+        principal = await checkingFailures(failures, request, credentialKeyOf(header), () =>
+          authenticate(store, request),
+        );
         principals.set(header!, principal);
       }
       await checkHostAccount(store, request, settings.baseDomain, principal);

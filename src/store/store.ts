@@ -1,5 +1,6 @@
 import type { BackupRecord, RecordCounts } from './backup-records.js';
 import type { ChannelStore } from './channel-store.js';
+import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 
 export type { Account, ConfigRecord, Integration } from './records.js';
@@ -26,6 +27,8 @@ export interface Store {
   close(): Promise<void>;
   /** True when no account exists yet (first run). */
   isEmpty(): Promise<boolean>;
+  /** Counts failed authentications: shared by every node on PostgreSQL, in memory on SQLite. */
+  createFailureLimiter(limits: FailureLimits): FailureLimiter;
 
   // --- Accounts and admin credentials ---------------------------------------------------
   /** Creates an account and its first admin token; `exists` when the id or subdomain is taken. */

@@ -28,6 +28,7 @@ const packages = {
   '@scalar/fastify-api-reference': web,
   'better-sqlite3': ['store'],
   pg: ['store'],
+  'rate-limiter-flexible': ['store'],
   undici: ['channels'],
   commander: ['cli'],
 };

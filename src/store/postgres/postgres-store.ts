@@ -27,6 +27,8 @@ import type {
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import { channelStoreNulRules } from '../channel-rules.js';
+import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
+import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { refusingNul } from '../nul-guard.js';
 import { PostgresChannelStore } from './postgres-channel-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
@@ -183,6 +185,10 @@ export class PostgresStore implements Store {
       await this.pool.end();
     })();
     return this.closed;
+  }
+
+  createFailureLimiter(limits: FailureLimits): FailureLimiter {
+    return postgresFailureLimiter(this.pool, limits);
   }
 
   async isEmpty(): Promise<boolean> {

@@ -28,6 +28,7 @@ import type {
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { GroupCommit } from './group-commit.js';
 import { channelStoreNulRules } from '../channel-rules.js';
+import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 import type { ChannelStore } from '../channel-store.js';
 import { refusingNul } from '../nul-guard.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
@@ -104,6 +105,10 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     await this.writes.drained();
     if (this.db.open) this.db.close();
+  }
+
+  createFailureLimiter(limits: FailureLimits): FailureLimiter {
+    return memoryFailureLimiter(limits);
   }
 
   async isEmpty(): Promise<boolean> {

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { issueAccessToken } from '../../accounts/provision.js';
 import type { Clock } from '../../clock.js';
 import { AuthenticationFailed, BadRequest } from '../../http/errors.js';
+import { checkingFailures } from '../../http/failure-limits.js';
 import { secretMatchesHash } from '../../security/secrets.js';
+import type { FailureLimiter } from '../../store/failure-limiter.js';
 import type { Store } from '../../store/store.js';
 
 interface TokenRequest {
@@ -32,7 +34,10 @@ function clientCredentials(body: TokenRequest, authorization: string | undefined
  * `POST /oauth/tokens`, the OAuth 2.0 client-credentials grant: an integration's OAuth
  * client gets a bearer token bound to its account and integration. Form or JSON body.
  */
-export async function oauthTokenRoutes(app: FastifyInstance, options: { store: Store; clock: Clock }): Promise<void> {
+export async function oauthTokenRoutes(
+  app: FastifyInstance,
+  options: { store: Store; clock: Clock; failures: FailureLimiter },
+): Promise<void> {
   // Form bodies only here: everywhere else a form body is the wrong content type.
   await app.register(formbody);
   app.post<{ Body: TokenRequest | undefined }>(
@@ -59,12 +64,15 @@ export async function oauthTokenRoutes(app: FastifyInstance, options: { store: S
         throw BadRequest('grant_type must be "client_credentials".');
       }
       const credentials = clientCredentials(body, request.headers.authorization);
-      const integration = await options.store.findIntegrationByClientIdentifier(credentials.id);
-      if (!integration || !secretMatchesHash(credentials.secret, integration.clientSecretHash)) {
-        throw AuthenticationFailed(
-          'Authentication failed: client_id and client_secret do not match a registered integration.',
-        );
-      }
+      const integration = await checkingFailures(options.failures, request, credentials.id, async () => {
+        const found = await options.store.findIntegrationByClientIdentifier(credentials.id);
+        if (!found || !secretMatchesHash(credentials.secret, found.clientSecretHash)) {
+          throw AuthenticationFailed(
+            'Authentication failed: client_id and client_secret do not match a registered integration.',
+          );
+        }
+        return found;
+      });
       const token = await issueAccessToken(options.store, options.clock, integration.accountId, integration.name);
       reply.header('cache-control', 'no-store');
       return reply.send({
