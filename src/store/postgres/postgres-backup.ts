@@ -67,7 +67,12 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
  * admin-UI hand-offs (single-use links that expire within minutes). Any other table with
  * rows makes the export refuse, so a new table is never silently left out.
  */
-const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
+const notBackedUp = new Set([
+  'schema_migrations',
+  'admin_ui_handoffs',
+  // Push idempotency records: transient (kept a day); after a restore a repeat push finds its resources stored.
+  'push_requests',
+]);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
   const covered = new Set(Object.values(backupTables).map((table) => table.name));
