@@ -11,6 +11,7 @@ import { OutboundClient } from './outbound/outbound-client.js';
 import type { PullDependencies } from './pull/pull-instance.js';
 import { pullRoutes } from './pull/pull-routes.js';
 import { PullScheduler } from './pull/pull-scheduler.js';
+import { pushRoutes } from './push/push-routes.js';
 import { integrationSigningSecret } from './signing-secret.js';
 
 export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'handoffTtlMs' | 'outboundAllow'>;
@@ -105,8 +106,9 @@ export function createChannelHost(options: {
       await api.register(pullRoutes, ctx);
       await api.register(adminUiConsoleRoutes, ctx);
     },
-    /** The admin UI's return_url: its token is the credential. */
+    /** The admin UI's return_url and the push API: their tokens are the credential. */
     registerPublic: async (app: FastifyInstance) => {
+      await app.register(pushRoutes, { channels, nowMs });
       await app.register(
         adminUiReturnRoutes,
         context(() => {

@@ -1,3 +1,5 @@
+import type { PushCompletion, PushOutcome } from './push-records.js';
+
 /**
  * Storage for Channel-framework hosting: integrations registered by manifest, their
  * instances (with opaque `metadata` and `state`), the pull schedule and log, the resources
@@ -58,6 +60,17 @@ export interface ChannelStore {
   completePull(completion: PullCompletion): Promise<PullRecord>;
   /** The latest pulls of an instance, newest first. */
   listPulls(accountId: number, instanceId: number, limit: number): Promise<PullRecord[]>;
+
+  // --- The push API --------------------------------------------------------------------------
+  /**
+   * Stores a push in one transaction, under the instance's write lock: results by
+   * `planPush` (store/push-rules.ts), the resources that succeed threaded like pulled ones
+   * (`planResources`), and, with a `requestId`, the results as its idempotency record. A
+   * `requestId` already recorded for the instance answers its stored results and writes
+   * nothing, also when two copies arrive at once. An inactive instance stores nothing.
+   * Purges a bounded batch of records older than `purgeBefore`.
+   */
+  completePush(push: PushCompletion): Promise<PushOutcome>;
 
   // --- Threads and resources -----------------------------------------------------------------
   listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]>;

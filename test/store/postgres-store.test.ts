@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError, readMigrations } from '../../src/store/migration-files.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { scopeLike } from '../../src/store/postgres/scope-like.js';
@@ -14,7 +14,7 @@ const prefix = `sb_scratch_${randomBytes(4).toString('hex')}`;
 const schemas: string[] = [];
 const stores: PostgresStore[] = [];
 const now = 1_700_000_000;
-/** The newest schema version this Switchboard knows. */
+/** The newest migration: branches add numbered files, so it is read, not written down. */
 const latest = readMigrations(fileURLToPath(new URL('../../src/store/postgres/migrations', import.meta.url))).at(
   -1,
 )!.version;

@@ -68,7 +68,13 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
  * counts (they expire within a window). Any other table with
  * rows makes the export refuse, so a new table is never silently left out.
  */
-const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs', 'auth_failures']);
+const notBackedUp = new Set([
+  'schema_migrations',
+  'admin_ui_handoffs',
+  'auth_failures',
+  // Push idempotency records: transient (kept a day); after a restore a repeat push finds its resources stored.
+  'push_requests',
+]);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
   const covered = new Set(Object.values(backupTables).map((table) => table.name));

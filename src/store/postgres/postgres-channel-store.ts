@@ -10,6 +10,7 @@ import type {
   NewInstance,
   PullCompletion,
   PullRecord,
+  PulledResource,
   PullTarget,
   ResourceRecord,
   ThreadRecord,
@@ -32,6 +33,9 @@ import {
 } from '../channel-rows.js';
 import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
 import { channelSql as sql } from './channel-queries.js';
+import type { PushCompletion, PushOutcome } from '../push-records.js';
+import { planPush, pushIdsToLookUp } from '../push-rules.js';
+import { claimPushRequest, purgePushRequests, recordPushResults, storedPushResults } from './postgres-push-requests.js';
 
 /**
  * How the channel store reaches the database: the {@link PostgresStore}'s own pool, with
@@ -250,6 +254,33 @@ export class PostgresChannelStore implements ChannelStore {
     return (await this.db.rows<PullRow>(sql.listPulls, [accountId, instanceId, limit])).map(toPull);
   }
 
+  // --- The push API --------------------------------------------------------------------------
+
+  async completePush(push: PushCompletion): Promise<PushOutcome> {
+    return this.db.transaction(async (client): Promise<PushOutcome> => {
+      // The instance lock comes first: taken after the idempotency insert (whose foreign key
+      // takes a KEY SHARE lock on the instance), two pushes would deadlock upgrading it.
+      const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [push.instanceId]);
+      if (!rows[0]) return { kind: 'not_found' };
+      if (!rows[0].active) return { kind: 'inactive' };
+      const instanceId = rows[0].id;
+      await purgePushRequests(client, push.purgeBefore);
+      if (push.requestId !== null && !(await claimPushRequest(client, instanceId, push.requestId, push.nowMs))) {
+        return { kind: 'replayed', results: await storedPushResults(client, instanceId, push.requestId) };
+      }
+      const found = await client.query<{ external_id: string }>(sql.storedResources, [
+        instanceId,
+        pushIdsToLookUp(push.entries),
+      ]);
+      const plan = planPush(push.entries, new Set(found.rows.map((row) => row.external_id)));
+      if (plan.store.length > 0) {
+        await this.storeResources(client, instanceId, { resources: plan.store, nowMs: push.nowMs });
+      }
+      if (push.requestId !== null) await recordPushResults(client, instanceId, push.requestId, plan.results);
+      return { kind: 'processed', results: plan.results };
+    });
+  }
+
   // --- Threads and resources -----------------------------------------------------------------
 
   async listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]> {
@@ -297,7 +328,11 @@ export class PostgresChannelStore implements ChannelStore {
    * which every writer of an instance's threads and resources takes first, so what it
    * reads stays true until commit.
    */
-  private async storeResources(client: pg.PoolClient, instanceId: number, completion: PullCompletion) {
+  private async storeResources(
+    client: pg.PoolClient,
+    instanceId: number,
+    completion: { resources: PulledResource[]; nowMs: number },
+  ) {
     const stored = new Map<string, number>();
     const found = await client.query<{ external_id: string; thread_id: number }>(sql.storedResources, [
       instanceId,

@@ -35,7 +35,12 @@ const selects: Record<DataRecordType, string> = {
  * admin-UI hand-offs (single-use links that expire within minutes). Any other table with
  * rows makes the export refuse, so a new table is never silently left out.
  */
-const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
+const notBackedUp = new Set([
+  'schema_migrations',
+  'admin_ui_handoffs',
+  // Push idempotency records: transient (kept a day); after a restore a repeat push finds its resources stored.
+  'push_requests',
+]);
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */
 export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> {

@@ -10,6 +10,7 @@ import type {
   NewInstance,
   PullCompletion,
   PullRecord,
+  PulledResource,
   PullTarget,
   ResourceRecord,
   ThreadRecord,
@@ -33,6 +34,9 @@ import {
 import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
 import { channelSql } from './channel-queries.js';
 import type { GroupCommit } from './group-commit.js';
+import type { PushCompletion, PushOutcome } from '../push-records.js';
+import { planPush, pushIdsToLookUp } from '../push-rules.js';
+import { SqlitePushRequests } from './sqlite-push-requests.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
@@ -44,11 +48,14 @@ const flag = (value: boolean) => (value ? 1 : 0);
  */
 export class SqliteChannelStore implements ChannelStore {
   private statements: ReturnType<typeof prepareStatements> | undefined;
+  private readonly pushRequests: SqlitePushRequests;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommit,
-  ) {}
+  ) {
+    this.pushRequests = new SqlitePushRequests(db);
+  }
 
   /** Prepared on first use: the tables exist only once the store is migrated. */
   private get q() {
@@ -226,6 +233,28 @@ export class SqliteChannelStore implements ChannelStore {
     return (this.q.listPulls.all(accountId, instanceId, limit) as PullRow[]).map(toPull);
   }
 
+  // --- The push API --------------------------------------------------------------------------
+
+  async completePush(push: PushCompletion): Promise<PushOutcome> {
+    const complete = this.db.transaction((): PushOutcome => {
+      const row = this.q.instanceByIdAnyAccount.get(push.instanceId) as InstanceRow | undefined;
+      if (!row) return { kind: 'not_found' };
+      if (!row.active) return { kind: 'inactive' };
+      this.pushRequests.purge(push.purgeBefore);
+      const done = push.requestId === null ? undefined : this.pushRequests.results(row.id, push.requestId);
+      if (done) return { kind: 'replayed', results: done };
+      const stored = new Set<string>();
+      for (const externalId of pushIdsToLookUp(push.entries)) {
+        if (this.q.storedResource.pluck().get(row.id, externalId) !== undefined) stored.add(externalId);
+      }
+      const plan = planPush(push.entries, stored);
+      if (plan.store.length > 0) this.storeResources(row.id, { resources: plan.store, nowMs: push.nowMs });
+      if (push.requestId !== null) this.pushRequests.record(row.id, push.requestId, plan.results, push.nowMs);
+      return { kind: 'processed', results: plan.results };
+    });
+    return this.writes.enqueue(() => complete());
+  }
+
   // --- Threads and resources -----------------------------------------------------------------
 
   async listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]> {
@@ -298,8 +327,8 @@ export class SqliteChannelStore implements ChannelStore {
     return toInstance(row);
   }
 
-  /** Stores a successful pull's resources in order, threading them; duplicates are counted. */
-  private storeResources(instanceId: number, completion: PullCompletion) {
+  /** Stores a successful pull's (or push's) resources in order, threading them; duplicates are counted. */
+  private storeResources(instanceId: number, completion: { resources: PulledResource[]; nowMs: number }) {
     const stored = new Map<string, number>();
     for (const externalId of idsToLookUp(completion.resources)) {
       const threadId = this.q.storedResource.pluck().get(instanceId, externalId) as number | undefined;

@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequest, BodyTooLarge, Forbidden, NotFound } from '../../http/errors.js';
+import { supportErrorSchema } from '../../http/support-envelope.js';
+import type { ChannelContext } from '../channel-context.js';
+import { validatePushRequest } from '../protocol/push-request.js';
+import { authenticatePush } from './push-auth.js';
+import { pushEntries } from './push-entries.js';
+import { pushResponseSchema, pushResultJson } from './push-json.js';
+
+const tags = ['Push API'];
+const anyChannel = '/api/v2/any_channel';
+
+/**
+ * The largest push body. The vendor publishes none; 256 resources of a few dozen KiB each
+ * fit, while one request cannot hold a node's memory hostage.
+ */
+export const PUSH_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** How long a push's results answer a repeat of its `request_id`: at least this, then purged. */
+export const PUSH_RESULTS_KEEP_MS = 24 * 60 * 60 * 1000;
+
+/** Says what is too large before reading it (fastify's own refusal cannot name the limit). */
+async function refuseLargePush(request: FastifyRequest) {
+  const length = Number(request.headers['content-length']);
+  if (length > PUSH_BODY_LIMIT) {
+    throw BodyTooLarge(
+      `The push body is ${length} bytes; the limit is ${PUSH_BODY_LIMIT} bytes. ` +
+        'Send the external_resources in several pushes.',
+    );
+  }
+}
+
+/** Both spellings of an endpoint: the vendor's clients call `push` and `push.json` alike. */
+const withJsonSuffix = (path: string) => [path, `${path}.json`];
+
+/**
+ * The Channel framework's push API, called by integrations with the instance's push token
+ * (`Authorization: Bearer {zendesk_access_token}`) rather than admin credentials, so these
+ * routes sit outside the authenticated /api scope.
+ */
+export async function pushRoutes(app: FastifyInstance, context: Pick<ChannelContext, 'channels' | 'nowMs'>) {
+  const { channels } = context;
+
+  for (const url of withJsonSuffix(`${anyChannel}/push`)) {
+    app.post<{ Body: unknown }>(
+      url,
+      {
+        bodyLimit: PUSH_BODY_LIMIT,
+        preParsing: async (request) => refuseLargePush(request),
+        schema: {
+          tags,
+          summary: 'Push external resources (integration → host)',
+          description:
+            'Bearer zendesk_access_token. Body {instance_push_id, request_id?, external_resources (≤ 256)}; ' +
+            'one result per resource, in order. A repeated request_id answers the first results again.',
+          response: { 200: pushResponseSchema, '4xx': supportErrorSchema },
+        },
+      },
+      async function pushResources(request) {
+        const validated = validatePushRequest(request.body);
+        if (!validated.ok) throw BadRequest(`The push is invalid: ${validated.problems.join('; ')}.`);
+        const { instance_push_id: pushId, request_id: requestId } = validated.request;
+        if (requestId?.includes('\u0000')) {
+          throw BadRequest('The push is invalid: request_id: must not contain the NUL character (U+0000).');
+        }
+        const instance = await authenticatePush(channels, request.headers.authorization, pushId);
+        if (!instance.active) throw deactivated();
+        const raw = (request.body as { external_resources: unknown[] }).external_resources;
+        const nowMs = context.nowMs();
+        const outcome = await channels.completePush({
+          instanceId: instance.id,
+          requestId: requestId ?? null,
+          entries: pushEntries(raw, validated.resources),
+          nowMs,
+          purgeBefore: nowMs - PUSH_RESULTS_KEEP_MS,
+        });
+        if (outcome.kind === 'inactive') throw deactivated();
+        // Deleted between authentication and the write: as gone as an unknown push id.
+        if (outcome.kind === 'not_found') throw NotFound('The instance no longer exists.');
+        return { results: outcome.results.map(pushResultJson) };
+      },
+    );
+  }
+
+  for (const url of withJsonSuffix(`${anyChannel}/validate_token`)) {
+    app.post<{ Body: unknown }>(
+      url,
+      {
+        schema: {
+          tags,
+          summary: 'Check a push token: 200 with an empty body when it is valid for instance_push_id',
+          response: { '4xx': supportErrorSchema },
+        },
+      },
+      async function validateToken(request, reply) {
+        const body = request.body as { instance_push_id?: unknown } | undefined;
+        await authenticatePush(channels, request.headers.authorization, body?.instance_push_id);
+        return reply.code(200).send();
+      },
+    );
+  }
+}
+
+const deactivated = () =>
+  Forbidden(
+    'This instance is deactivated, so it accepts no pushes; nothing was stored. ' +
+      'An admin can activate it again (POST /api/switchboard/v1/instances/{id}/activate).',
+  );

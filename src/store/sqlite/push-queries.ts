@@ -1,0 +1,9 @@
+/** The SQL of the SQLite push API, as plain text. */
+export const pushSql = {
+  pushResults: `SELECT results FROM push_requests WHERE instance_id = ? AND request_id = ?`,
+  insertPushRequest: `INSERT INTO push_requests (instance_id, request_id, results, created_at) VALUES (?, ?, ?, ?)`,
+  /** A bounded batch, oldest first, so one push never pays for a long backlog. */
+  purgePushRequests: `
+    DELETE FROM push_requests WHERE rowid IN (
+      SELECT rowid FROM push_requests WHERE created_at < ? ORDER BY created_at LIMIT 100)`,
+} as const;
