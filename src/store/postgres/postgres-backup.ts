@@ -67,7 +67,13 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
  * admin-UI hand-offs (single-use links that expire within minutes). Any other table with
  * rows makes the export refuse, so a new table is never silently left out.
  */
-const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
+const notBackedUp = new Set([
+  'schema_migrations',
+  'admin_ui_handoffs',
+  // Not covered yet, though replies are user data: a restore loses the reply log (the
+  // resources that sent replies became are kept). TODO cover them in the backup format.
+  'replies',
+]);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
   const covered = new Set(Object.values(backupTables).map((table) => table.name));

@@ -29,6 +29,8 @@ import { exportPostgres, importPostgres } from './postgres-backup.js';
 import { channelStoreNulRules } from '../channel-rules.js';
 import { refusingNul } from '../nul-guard.js';
 import { PostgresChannelStore } from './postgres-channel-store.js';
+import { replyStoreNulRules } from '../reply-rows.js';
+import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
@@ -113,6 +115,13 @@ export class PostgresStore implements Store {
       transaction: (work) => this.transaction(work),
     }),
     channelStoreNulRules,
+  );
+  readonly replies = refusingNul(
+    new PostgresReplyStore({
+      rows: (text, values) => this.rows(text, values),
+      transaction: (work) => this.transaction(work),
+    }),
+    replyStoreNulRules,
   );
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
