@@ -31,6 +31,12 @@ export interface ReplyStore {
    */
   claimDueReplies(claim: { nowMs: number; limit: number; leaseMs: number; owner: string }): Promise<ReplyTarget[]>;
   /**
+   * Extends `owner`'s leases on these pending replies to `nowMs + leaseMs`: a live node
+   * keeps the replies it is sending, however slow the integration, and only a dead node's
+   * leases run out. Returns how many it extended.
+   */
+  renewReplyLeases(renewal: { owner: string; replyIds: number[]; nowMs: number; leaseMs: number }): Promise<number>;
+  /**
    * Records the end of one send, in one transaction, if `owner` still holds the lease of
    * the pending reply (else nothing changes and the result is undefined: the lease ran out
    * and another node took the reply over). `sent`: stores the external id, stores it as a

@@ -8,6 +8,8 @@ export interface ChannelbackSeen {
   fields: Record<string, string>;
   raw: string;
   headers: IncomingMessage['headers'];
+  /** The sender's port: which process sent it. */
+  remotePort: number;
 }
 
 export type IntegrationAnswer = { status?: number; body: string | object; hold?: Promise<unknown> };
@@ -57,7 +59,13 @@ export async function startChannelbackIntegration(manifest: object = channelback
     if (url.pathname === '/integration/pull' && request.method === 'POST') return answer(onPull());
     if (url.pathname === '/integration/channelback' && request.method === 'POST') {
       const pairs = [...new URLSearchParams(raw)] as [string, string][];
-      const seen = { pairs, fields: Object.fromEntries(pairs), raw, headers: request.headers };
+      const seen = {
+        pairs,
+        fields: Object.fromEntries(pairs),
+        raw,
+        headers: request.headers,
+        remotePort: request.socket.remotePort!,
+      };
       channelbacks.push(seen);
       return answer(await onChannelback(seen));
     }

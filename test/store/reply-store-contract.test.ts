@@ -140,14 +140,23 @@ describe.each(storeKinds)('ReplyStore contract on $name', (kind) => {
       other.replies.claimDueReplies({ nowMs: now, limit: 10, leaseMs: 5000, owner: 'b' }),
     ]);
     const claims = [...first!, ...second!];
+    const holder = first!.length === 1 ? 'a' : 'b';
     expect(claims).toHaveLength(1);
     expect(claims[0]!.reply).toMatchObject({ id: created.id, attempts: 1 });
     expect(claims[0]!.instance).toMatchObject({ id: instance.id, metadata: 'meta-1' });
     expect(claims[0]!.integration.manifestJson).toBe(manifestJson);
-    const holder = first!.length === 1 ? 'a' : 'b';
 
     expect(await replies.claimDueReplies({ nowMs: now + 4999, limit: 10, leaseMs: 5000, owner: 'c' })).toEqual([]);
-    const takenOver = await replies.claimDueReplies({ nowMs: now + 5000, limit: 10, leaseMs: 5000, owner: 'c' });
+    // Only the holder renews, only its pending replies; a renewal keeps the reply from others.
+    expect(await replies.renewReplyLeases({ owner: 'someone', replyIds: [created.id], nowMs: now, leaseMs: 1 })).toBe(
+      0,
+    );
+    expect(
+      await replies.renewReplyLeases({ owner: holder, replyIds: [created.id], nowMs: now + 1000, leaseMs: 5000 }),
+    ).toBe(1);
+    expect(await replies.claimDueReplies({ nowMs: now + 5999, limit: 10, leaseMs: 5000, owner: 'c' })).toEqual([]);
+    expect(await replies.renewReplyLeases({ owner: holder, replyIds: [], nowMs: now, leaseMs: 1 })).toBe(0);
+    const takenOver = await replies.claimDueReplies({ nowMs: now + 6000, limit: 10, leaseMs: 5000, owner: 'c' });
     expect(takenOver.map((t) => [t.reply.id, t.reply.attempts])).toEqual([[created.id, 2]]);
 
     // The first holder's late completion changes nothing: the reply is c's now.
@@ -160,7 +169,7 @@ describe.each(storeKinds)('ReplyStore contract on $name', (kind) => {
       outcome: 'retry',
       error: 'HTTP 503',
       nextAttemptAt: now + 60_000,
-      nowMs: now + 5001,
+      nowMs: now + 6001,
     });
     expect(retried).toMatchObject({ status: 'pending', lastError: 'HTTP 503', nextAttemptAt: now + 60_000 });
     expect(await replies.claimDueReplies({ nowMs: now + 59_999, limit: 10, leaseMs: 5000, owner: 'd' })).toEqual([]);

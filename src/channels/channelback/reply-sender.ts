@@ -14,7 +14,8 @@ export interface ReplySenderOptions {
 /**
  * The channelback worker of one node: claims due pending replies (leases, so several
  * nodes share the work without sending one reply at once) and sends them with a
- * concurrency limit. Delivery is at least once: only a reply in flight on a node that dies
+ * concurrency limit, renewing the leases of the replies it is sending, so a live node
+ * keeps them however slow the integration. Delivery is at least once: only a reply in flight on a node that dies
  * is sent again, by another node once the lease runs out, with the same
  * `request_unique_identifier`.
  */
@@ -22,7 +23,10 @@ export class ReplySender {
   /** Identifies this node's leases. */
   readonly owner = `node-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
+  private renewer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<unknown>>();
+  /** Replies being sent, by id: their leases are renewed while they are. */
+  private sending = new Set<number>();
   private ticking = false;
   private again = false;
   private stopped = true;
@@ -38,6 +42,9 @@ export class ReplySender {
     this.stopped = false;
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
+    // Renew well before a lease runs out: a live node keeps what it sends, however slow.
+    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.deps.leaseMs / 3)));
+    this.renewer.unref();
     void this.tick();
   }
 
@@ -51,6 +58,23 @@ export class ReplySender {
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.allSettled([...this.inFlight]);
+    clearInterval(this.renewer);
+  }
+
+  /** Extends the leases of the replies this node is sending. */
+  async renew(): Promise<number> {
+    if (this.sending.size === 0) return 0;
+    try {
+      return await this.store.renewReplyLeases({
+        owner: this.owner,
+        replyIds: [...this.sending],
+        nowMs: this.deps.nowMs(),
+        leaseMs: this.deps.leaseMs,
+      });
+    } catch (error) {
+      this.options.onError?.(error);
+      return 0;
+    }
   }
 
   /**
@@ -105,9 +129,11 @@ export class ReplySender {
         owner: this.owner,
       });
       for (const target of targets) {
+        this.sending.add(target.reply.id);
         const send = sendReply(target, this.owner, this.deps)
           .catch((error: unknown) => this.options.onError?.(error))
           .finally(() => {
+            this.sending.delete(target.reply.id);
             this.inFlight.delete(send);
             if (!this.stopped) void this.tick();
           });

@@ -84,6 +84,21 @@ export class PostgresReplyStore implements ReplyStore {
     });
   }
 
+  async renewReplyLeases(renewal: {
+    owner: string;
+    replyIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number> {
+    if (renewal.replyIds.length === 0) return 0;
+    const rows = await this.db.rows<{ id: number }>(sql.renewLeases, [
+      renewal.nowMs + renewal.leaseMs,
+      renewal.replyIds,
+      renewal.owner,
+    ]);
+    return rows.length;
+  }
+
   async completeReply(completion: ReplyCompletion): Promise<ReplyRecord | undefined> {
     return this.db.transaction(async (client) => {
       await client.query(sql.lockInstance, [completion.replyId]);

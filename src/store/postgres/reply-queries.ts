@@ -43,6 +43,10 @@ export const replySql = {
       updated_at = $1::bigint
     FROM due WHERE replies.id = due.id
     RETURNING replies.*`,
+  renewLeases: `
+    UPDATE replies SET lease_expires_at = $1
+    WHERE id = ANY ($2::bigint[]) AND lease_owner = $3 AND status = 'pending'
+    RETURNING id`,
   instancesWithIntegrations: `
     SELECT instances.*, ${integrationColumnsPrefixed}
     FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id

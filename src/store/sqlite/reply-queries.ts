@@ -32,6 +32,9 @@ export const replySql = {
   leaseReply: `
     UPDATE replies SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
     WHERE id = ? RETURNING *`,
+  renewLeases: `
+    UPDATE replies SET lease_expires_at = ?
+    WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending'`,
   instanceWithIntegration: `
     SELECT instances.*, ${integrationColumnsPrefixed}
     FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id

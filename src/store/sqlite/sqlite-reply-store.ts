@@ -99,6 +99,19 @@ export class SqliteReplyStore implements ReplyStore {
     return this.writes.enqueue(() => leaseDue());
   }
 
+  async renewReplyLeases(renewal: {
+    owner: string;
+    replyIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number> {
+    if (renewal.replyIds.length === 0) return 0;
+    const { changes } = await this.writes.enqueue(() =>
+      this.q.renewLeases.run(renewal.nowMs + renewal.leaseMs, JSON.stringify(renewal.replyIds), renewal.owner),
+    );
+    return changes;
+  }
+
   async completeReply(completion: ReplyCompletion): Promise<ReplyRecord | undefined> {
     const complete = this.db.transaction((): ReplyRecord | undefined => {
       const row = this.q.leasedReply.get(completion.replyId, completion.owner) as ReplyRow | undefined;
