@@ -135,7 +135,9 @@ export class ReplySender {
           .finally(() => {
             this.sending.delete(target.reply.id);
             this.inFlight.delete(send);
-            if (!this.stopped) void this.tick();
+            // Claim again once half the room is free: a claim per finished send would cost a
+            // durable write (an fsync on SQLite) for every single reply.
+            if (!this.stopped && this.inFlight.size <= this.options.concurrency / 2) void this.tick();
           });
         this.inFlight.add(send);
       }

@@ -42,7 +42,14 @@ export function replyBackoff(attempts: number, deps: Pick<SendDependencies, 'bac
 }
 
 /** The documented channelback form: `file_urls[]` only when the manifest has `channelback_files`. */
-export function channelbackForm(reply: ReplyRecord, metadata: string, withFiles: boolean): [string, string][] {
+export function channelbackForm(
+  reply: Pick<
+    ReplyRecord,
+    'message' | 'parentId' | 'recipientId' | 'threadKey' | 'requestUniqueIdentifier' | 'fileUrls'
+  >,
+  metadata: string,
+  withFiles: boolean,
+): [string, string][] {
   const fields: [string, string][] = [
     ['message', reply.message],
     ['parent_id', reply.parentId],
