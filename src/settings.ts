@@ -35,6 +35,19 @@ export interface Settings {
     deactivateAfter: number;
     maxBackoffMs: number;
   };
+  /** Channelback: sending agents' replies to the integration. */
+  channelback: {
+    /** Run the reply sender in this process. */
+    sender: boolean;
+    /** Sends of one reply before it is failed. */
+    attempts: number;
+    /** Wait before the second try, doubled for each further one, ms. */
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** How long a node holds a reply it sends; after a crash, how long until another takes it. */
+    leaseMs: number;
+    concurrency: number;
+  };
   /** Server key that signing secrets derive from; else kept in `{dataDir}/secret-key`. */
   secretKey: string | undefined;
   /** How long an admin-UI `return_url` stays usable. */
@@ -76,6 +89,13 @@ export function loadSettings(
   env: Env = process.env,
   flags: Partial<Record<'port' | 'host' | 'database', string>> = {},
 ): Settings {
+  const pullTimeoutMs = integerSetting(
+    'SWITCHBOARD_PULL_TIMEOUT_MS',
+    env.SWITCHBOARD_PULL_TIMEOUT_MS,
+    30_000,
+    100,
+    600_000,
+  );
   const mode = env.SWITCHBOARD_MODE ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
   if (mode !== 'development' && mode !== 'production') {
     throw new Error(`SWITCHBOARD_MODE must be "development" or "production"; got "${mode}"`);
@@ -114,7 +134,7 @@ export function loadSettings(
         86_400_000,
       ),
       concurrency: integerSetting('SWITCHBOARD_PULL_CONCURRENCY', env.SWITCHBOARD_PULL_CONCURRENCY, 50, 1, 10_000),
-      timeoutMs: integerSetting('SWITCHBOARD_PULL_TIMEOUT_MS', env.SWITCHBOARD_PULL_TIMEOUT_MS, 30_000, 100, 600_000),
+      timeoutMs: pullTimeoutMs,
       maxResponseBytes: integerSetting(
         'SWITCHBOARD_PULL_MAX_RESPONSE_BYTES',
         env.SWITCHBOARD_PULL_MAX_RESPONSE_BYTES,
@@ -135,6 +155,39 @@ export function loadSettings(
         3_600_000,
         100,
         86_400_000,
+      ),
+    },
+    channelback: {
+      sender: env.SWITCHBOARD_CHANNELBACK_SENDER !== 'off',
+      attempts: integerSetting('SWITCHBOARD_CHANNELBACK_ATTEMPTS', env.SWITCHBOARD_CHANNELBACK_ATTEMPTS, 5, 1, 100),
+      backoffMs: integerSetting(
+        'SWITCHBOARD_CHANNELBACK_BACKOFF_MS',
+        env.SWITCHBOARD_CHANNELBACK_BACKOFF_MS,
+        5000,
+        10,
+        3_600_000,
+      ),
+      maxBackoffMs: integerSetting(
+        'SWITCHBOARD_CHANNELBACK_MAX_BACKOFF_MS',
+        env.SWITCHBOARD_CHANNELBACK_MAX_BACKOFF_MS,
+        600_000,
+        10,
+        86_400_000,
+      ),
+      // Longer than a send can take (the outbound timeout), or a slow send could be taken over.
+      leaseMs: integerSetting(
+        'SWITCHBOARD_CHANNELBACK_LEASE_MS',
+        env.SWITCHBOARD_CHANNELBACK_LEASE_MS,
+        pullTimeoutMs * 2 + 5000,
+        100,
+        86_400_000,
+      ),
+      concurrency: integerSetting(
+        'SWITCHBOARD_CHANNELBACK_CONCURRENCY',
+        env.SWITCHBOARD_CHANNELBACK_CONCURRENCY,
+        50,
+        1,
+        10_000,
       ),
     },
     secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,

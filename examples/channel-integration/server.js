@@ -1,5 +1,6 @@
 // A small Channel-framework integration, the kind Switchboard hosts: a manifest, an admin
-// UI form, and a pull endpoint that serves new messages and advances its state.
+// UI form, a pull endpoint that serves new messages and advances its state, a channelback
+// endpoint that takes agents' replies, and a clickthrough page that shows a message.
 // Plain Node.js, no dependencies: run it with `node examples/channel-integration/server.js`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -50,6 +51,10 @@ function message(n) {
  */
 export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signingSecret } = {}) {
   let secret = signingSecret;
+  /** Replies sent, by request_unique_identifier, and every message by external_id (for clickthrough). */
+  const sentReplies = new Map();
+  const messages = new Map();
+  let replyCount = 0;
   const server = createServer(async (request, response) => {
     const url = new URL(request.url, `http://${request.headers.host}`);
     const send = (status, type, body) => response.writeHead(status, { 'content-type': type }).end(body);
@@ -125,19 +130,35 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
     }
 
     if (request.method === 'POST' && url.pathname === '/channelback') {
-      await readForm(request);
-      return send(
-        200,
-        'application/json',
-        JSON.stringify({ external_id: `example-reply-${Date.now()}`, allow_channelback: true }),
-      );
+      // An agent's reply: message, parent_id, recipient_id, thread_id, metadata,
+      // request_unique_identifier. Retries carry the same request_unique_identifier, so
+      // answer a retry with the id already given rather than sending the reply twice.
+      const { raw, fields } = await readForm(request);
+      if (secret && !verifySwitchboardSignature(secret, raw, request.headers['x-switchboard-signature'])) {
+        return send(401, 'application/json', JSON.stringify({ error: 'bad signature' }));
+      }
+      let externalId = sentReplies.get(fields.request_unique_identifier);
+      if (!externalId) {
+        externalId = `example-reply-${++replyCount}`;
+        sentReplies.set(fields.request_unique_identifier, externalId);
+        messages.set(externalId, fields.message);
+        // Never log metadata: it holds the origin service's credentials.
+        console.log(`channelback ${externalId} to ${fields.recipient_id || '(no recipient)'}: ${fields.message}`);
+      }
+      return send(200, 'application/json', JSON.stringify({ external_id: externalId, allow_channelback: true }));
     }
 
     if (request.method === 'GET' && url.pathname === '/clickthrough') {
-      response.writeHead(302, {
-        location: `https://example.com/messages/${encodeURIComponent(url.searchParams.get('external_id') ?? '')}`,
-      });
-      return response.end();
+      // Where the help desk links a message to: here, a page that shows it.
+      const externalId = url.searchParams.get('external_id') ?? '';
+      const pulled = /^example-msg-(\d+)$/.exec(externalId);
+      const text = messages.get(externalId) ?? (pulled ? message(Number(pulled[1])).message : undefined);
+      if (text === undefined) return send(404, 'text/html; charset=utf-8', '<!doctype html><p>No such message.</p>');
+      return send(
+        200,
+        'text/html; charset=utf-8',
+        `<!doctype html><html><body><h1>Message ${escape(externalId)}</h1><p>${escape(text)}</p></body></html>`,
+      );
     }
 
     send(404, 'text/plain', 'not found');

@@ -3,6 +3,7 @@ import type { Principal } from '../http/authenticate.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Settings } from '../settings.js';
 import type { ChannelIntegration, ChannelStore, PullRecord } from '../store/channel-store.js';
+import type { ReplyStore } from '../store/reply-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
 import type { ChannelContext } from './channel-context.js';
 import { integrationRoutes } from './integrations/integration-routes.js';
@@ -13,8 +14,12 @@ import { pullRoutes } from './pull/pull-routes.js';
 import { PullScheduler } from './pull/pull-scheduler.js';
 import { pushRoutes } from './push/push-routes.js';
 import { integrationSigningSecret } from './signing-secret.js';
+import { reportErrorRoutes } from './channelback/report-error-routes.js';
+import { ReplySender } from './channelback/reply-sender.js';
+import { replyRoutes } from './channelback/reply-routes.js';
+import { clickthroughRoutes } from './clickthrough/clickthrough-routes.js';
 
-export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'handoffTtlMs' | 'outboundAllow'>;
+export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'handoffTtlMs' | 'outboundAllow' | 'channelback'>;
 
 /** The client every call to an integration goes through, configured from settings. */
 export function outboundClientFor(settings: Pick<Settings, 'mode' | 'pull' | 'outboundAllow'>): OutboundClient {
@@ -62,6 +67,7 @@ export function pullDependenciesFor(options: {
  */
 export function createChannelHost(options: {
   channels: ChannelStore;
+  replies: ReplyStore;
   settings: ChannelSettings;
   secretKey: string;
   nowMs: () => number;
@@ -86,6 +92,17 @@ export function createChannelHost(options: {
     concurrency: settings.pull.concurrency,
     onError: options.log,
   });
+  const replySender = new ReplySender(
+    options.replies,
+    { store: options.replies, client, nowMs, ...settings.channelback, signingSecretFor: signingSecret },
+    { tickMs: 1000, concurrency: settings.channelback.concurrency, onError: options.log },
+  );
+  const channelbackContext = (principalOf: (request: FastifyRequest) => Principal) => ({
+    ...context(principalOf),
+    replies: options.replies,
+    mode: settings.mode,
+    kickSender: () => replySender.kick(),
+  });
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
     client,
@@ -98,6 +115,8 @@ export function createChannelHost(options: {
   return {
     client,
     scheduler,
+    /** This node's channelback worker: started by `serve`, like the scheduler. */
+    replySender,
     /** Routes that take admin credentials (register inside the authenticated scope). */
     registerAuthenticated: async (api: FastifyInstance, principalOf: (request: FastifyRequest) => Principal) => {
       const ctx = context(principalOf);
@@ -105,10 +124,18 @@ export function createChannelHost(options: {
       await api.register(instanceRoutes, ctx);
       await api.register(pullRoutes, ctx);
       await api.register(adminUiConsoleRoutes, ctx);
+      await api.register(replyRoutes, channelbackContext(principalOf));
+      await api.register(clickthroughRoutes, channelbackContext(principalOf));
     },
-    /** The admin UI's return_url and the push API: their tokens are the credential. */
+    /** The admin UI's return_url, the push API and report_error: their tokens are the credential. */
     registerPublic: async (app: FastifyInstance) => {
       await app.register(pushRoutes, { channels, nowMs });
+      await app.register(
+        reportErrorRoutes,
+        channelbackContext(() => {
+          throw new Error('report_error takes no principal');
+        }),
+      );
       await app.register(
         adminUiReturnRoutes,
         context(() => {
@@ -118,6 +145,7 @@ export function createChannelHost(options: {
     },
     close: async () => {
       await scheduler.stop();
+      await replySender.stop();
       await client.close();
     },
   };

@@ -8,6 +8,7 @@ import {
   pullNow,
 } from './channel-commands.js';
 import { serve } from '../server/serve.js';
+import { repliesCreate } from './replies-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 
 const databaseOption = () =>
@@ -127,6 +128,19 @@ program
   .addOption(databaseOption())
   .action(async (flags: { account: string; instance: string; database?: string }) => {
     await pullNow(loadSettings(process.env, flags), flags);
+  });
+
+const replies = program.command('replies').description("Agents' replies, sent to the integration (channelback)");
+replies
+  .command('create')
+  .description('Reply to a thread; a running serve sends it to the channelback_url')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .requiredOption('--instance <id>', 'instance id')
+  .requiredOption('--thread <id>', 'thread id')
+  .requiredOption('--message <text>', 'the reply, 1–65535 characters')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; instance: string; thread: string; message: string; database?: string }) => {
+    await repliesCreate(loadSettings(process.env, flags), flags);
   });
 
 try {

@@ -40,6 +40,7 @@ export interface AppOptions {
     | 'authCacheMs'
     | 'connections'
     | 'authFailures'
+    | 'channelback'
   >;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;
@@ -110,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = new Metrics();
   const channelHost = createChannelHost({
     channels: store.channels,
+    replies: store.replies,
     settings,
     secretKey: options.secretKey ?? randomBytes(32).toString('base64url'),
     nowMs: () => clock().getTime(),

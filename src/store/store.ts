@@ -1,6 +1,7 @@
 import type { BackupRecord, RecordCounts } from './backup-records.js';
 import type { ChannelStore } from './channel-store.js';
 import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
+import type { ReplyStore } from './reply-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 
 export type { Account, ConfigRecord, Integration } from './records.js';
@@ -18,6 +19,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** Channel-framework hosting, on the same database. */
   readonly channels: ChannelStore;
+  /** Channelback replies (and the thread and resource lookups they need), on the same database. */
+  readonly replies: ReplyStore;
 
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { DatabaseTooNewError, readMigrations } from '../../src/store/migration-files.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { scopeLike } from '../../src/store/postgres/scope-like.js';
@@ -14,7 +14,7 @@ const prefix = `sb_scratch_${randomBytes(4).toString('hex')}`;
 const schemas: string[] = [];
 const stores: PostgresStore[] = [];
 const now = 1_700_000_000;
-/** The newest migration: branches add numbered files, so it is read, not written down. */
+/** The newest migration: every branch that adds one moves it. */
 const latest = readMigrations(fileURLToPath(new URL('../../src/store/postgres/migrations', import.meta.url))).at(
   -1,
 )!.version;
@@ -67,7 +67,7 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
       const b = new PostgresStore(url, { schema });
       stores.push(b);
       const reports = await Promise.all([a.migrate(), b.migrate()]);
-      expect(reports.map((r) => r.from).sort()).toEqual([0, latest]);
+      expect(reports.map((r) => r.from).sort((x, y) => x - y)).toEqual([0, latest]);
       expect(reports.every((r) => r.to === latest)).toBe(true);
       expect(await a.isEmpty()).toBe(true);
     });

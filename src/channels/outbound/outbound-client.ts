@@ -101,8 +101,12 @@ export class OutboundClient {
     });
   }
 
-  /** POSTs `fields` as `application/x-www-form-urlencoded` (pulls, channelbacks). */
-  postForm(url: string | URL, fields: Record<string, string>, options: PostOptions = {}): Promise<OutboundResponse> {
+  /** POSTs `fields` as `application/x-www-form-urlencoded` (pulls, channelbacks); pairs may repeat a name. */
+  postForm(
+    url: string | URL,
+    fields: Record<string, string> | [string, string][],
+    options: PostOptions = {},
+  ): Promise<OutboundResponse> {
     const body = new URLSearchParams(fields).toString();
     return this.#post(url, body, 'application/x-www-form-urlencoded', options);
   }

@@ -1,4 +1,5 @@
 import type { PullRecord, ResourceRecord, ThreadRecord } from '../../store/channel-store.js';
+import { clickthroughUrl } from '../clickthrough/clickthrough-url.js';
 import { isoTime } from '../instances/instance-json.js';
 
 /** A pull log entry as the API and the CLI show it. */
@@ -27,12 +28,16 @@ export function threadJson(thread: ThreadRecord) {
   };
 }
 
-/** A stored resource as the API shows it: the resource exactly as the integration sent it. */
-export function resourceJson(resource: ResourceRecord) {
+/**
+ * A stored resource as the API shows it: the resource exactly as the integration sent it,
+ * and its `clickthrough_url` (null when the manifest has none).
+ */
+export function resourceJson(resource: ResourceRecord, clickthroughBase: string | null = null) {
   return {
     id: resource.id,
     thread_id: resource.threadId,
     external_id: resource.externalId,
+    clickthrough_url: clickthroughUrl(clickthroughBase, resource.externalId),
     stored_at: isoTime(resource.storedAt),
     resource: JSON.parse(resource.payloadJson) as unknown,
   };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Conflict, NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
+import { manifestUrl } from '../integrations/stored-manifest.js';
 import { pullJson, resourceJson, threadJson } from './pull-json.js';
 import { pullNow } from './pull-now.js';
 
@@ -81,9 +82,12 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
     },
     async function listThreadResources(request) {
       const account = requireAdmin(context, request);
-      await instanceOf(account.id, request.params.id);
+      const instance = await channels.getInstance(account.id, request.params.id);
+      if (!instance) throw NotFound(`No instance ${request.params.id}.`);
+      const integration = await channels.getIntegration(account.id, instance.integrationId);
+      const clickthrough = integration ? manifestUrl(integration, 'clickthrough_url') : null;
       const resources = await channels.listResources(account.id, request.params.id, request.params.threadId);
-      return { resources: resources.map(resourceJson) };
+      return { resources: resources.map((resource) => resourceJson(resource, clickthrough)) };
     },
   );
 }

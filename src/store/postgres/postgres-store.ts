@@ -31,6 +31,8 @@ import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { refusingNul } from '../nul-guard.js';
 import { PostgresChannelStore } from './postgres-channel-store.js';
+import { replyStoreNulRules } from '../reply-rows.js';
+import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
@@ -115,6 +117,13 @@ export class PostgresStore implements Store {
       transaction: (work) => this.transaction(work),
     }),
     channelStoreNulRules,
+  );
+  readonly replies = refusingNul(
+    new PostgresReplyStore({
+      rows: (text, values) => this.rows(text, values),
+      transaction: (work) => this.transaction(work),
+    }),
+    replyStoreNulRules,
   );
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;

@@ -32,6 +32,9 @@ import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '.
 import type { ChannelStore } from '../channel-store.js';
 import { refusingNul } from '../nul-guard.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
+import { replyStoreNulRules } from '../reply-rows.js';
+import type { ReplyStore } from '../reply-store.js';
+import { SqliteReplyStore } from './sqlite-reply-store.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { sql } from './queries.js';
@@ -59,6 +62,7 @@ export class SqliteStore implements Store {
   private readonly writes: GroupCommit;
   private readonly clock: Clock;
   readonly channels: ChannelStore;
+  readonly replies: ReplyStore;
   private statements: ReturnType<typeof prepareStatements> | undefined;
 
   constructor(path: string, options: SqliteOptions = {}) {
@@ -71,6 +75,7 @@ export class SqliteStore implements Store {
     this.writes = new GroupCommit(this.db);
     this.clock = options.clock ?? systemClock;
     this.channels = refusingNul(new SqliteChannelStore(this.db, this.writes), channelStoreNulRules);
+    this.replies = refusingNul(new SqliteReplyStore(this.db, this.writes), replyStoreNulRules);
   }
 
   private get q() {

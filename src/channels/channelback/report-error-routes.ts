@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFound, UnprocessableEntity } from '../../http/errors.js';
+import { supportErrorSchema } from '../../http/support-envelope.js';
+import { characterCount, REPORT_ERROR_DESCRIPTION_MAX, REQUEST_ID_MAX } from '../protocol/limits.js';
+import { authenticatePush } from '../push/push-auth.js';
+import type { ChannelbackContext } from './channelback-context.js';
+
+const paths = ['/api/v2/any_channel/channelback/report_error', '/api/v2/any_channel/channelback/report_error.json'];
+
+function optionalText(body: Record<string, unknown>, key: string, max: number): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw UnprocessableEntity(`"${key}" must be a string.`);
+  const length = characterCount(value);
+  if (length > max) throw UnprocessableEntity(`"${key}" is ${length} characters; the limit is ${max}.`);
+  if (value.includes('\u0000')) throw UnprocessableEntity(`"${key}" must not contain the NUL character (U+0000).`);
+  return value;
+}
+
+/**
+ * `POST /api/v2/any_channel/channelback/report_error`: the integration reports that a reply
+ * it answered (by `external_id`) could not be delivered after all; the reply becomes
+ * `failed` with the description. Its credential is the instance's push token, so it is
+ * registered outside the admin-authenticated scope.
+ */
+export async function reportErrorRoutes(app: FastifyInstance, context: ChannelbackContext): Promise<void> {
+  for (const url of paths) {
+    app.post<{ Body: unknown }>(
+      url,
+      {
+        schema: {
+          tags: ['Channelback'],
+          summary: 'Report that a channelback failed (push token as bearer)',
+          hide: url.endsWith('.json'),
+          body: {
+            type: 'object',
+            description: 'instance_push_id, external_id, request_id (≤ 64), description (≤ 511)',
+          },
+          response: { 401: supportErrorSchema, 404: supportErrorSchema, 422: supportErrorSchema },
+        },
+      },
+      async function reportChannelbackError(request, reply) {
+        const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+          string,
+          unknown
+        >;
+        const instance = await authenticatePush(context.channels, request.headers.authorization, body.instance_push_id);
+        const externalId = body.external_id;
+        if (typeof externalId !== 'string' || externalId === '') {
+          throw UnprocessableEntity('"external_id" is required: the external_id the channelback answered with.');
+        }
+        optionalText(body, 'request_id', REQUEST_ID_MAX);
+        const description = optionalText(body, 'description', REPORT_ERROR_DESCRIPTION_MAX);
+        const marked = externalId.includes('\u0000')
+          ? 0
+          : await context.replies.reportReplyError({
+              instanceId: instance.id,
+              externalId,
+              error: description || 'the integration reported an error (report_error, no description)',
+              nowMs: context.nowMs(),
+            });
+        if (marked === 0) throw NotFound(`No reply of this instance has the external_id "${externalId}".`);
+        return reply.code(200).send();
+      },
+    );
+  }
+}

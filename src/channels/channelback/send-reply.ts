@@ -1,0 +1,131 @@
+import type { ChannelIntegration } from '../../store/channel-store.js';
+import type { ReplyCompletion, ReplyRecord, ReplyStore, ReplyTarget } from '../../store/reply-store.js';
+import { isoTime } from '../instances/instance-json.js';
+import { manifestUrl, storedManifest } from '../integrations/stored-manifest.js';
+import type { OutboundClient } from '../outbound/outbound-client.js';
+import { OutboundError } from '../outbound/outbound-error.js';
+import { validateChannelbackResponse } from '../protocol/channelback-response.js';
+
+export interface SendDependencies {
+  store: ReplyStore;
+  client: OutboundClient;
+  /** Epoch milliseconds. */
+  nowMs: () => number;
+  /** Sends of one reply before it is failed. */
+  attempts: number;
+  /** Wait before the second try, doubled for each further one, up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** How long a claim on a reply lasts: longer than a send can take. */
+  leaseMs: number;
+  /** The secret that signs requests to this integration. */
+  signingSecretFor: (integration: ChannelIntegration) => string;
+}
+
+/** Why an answer was not taken; stored as the reply's last_error, so it never quotes metadata. */
+class SendFailure extends Error {
+  constructor(
+    message: string,
+    /** No point trying again. */
+    readonly final = false,
+  ) {
+    super(message);
+  }
+}
+
+const maxErrorLength = 2000;
+const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/** The wait before try `attempts + 1`. */
+export function replyBackoff(attempts: number, deps: Pick<SendDependencies, 'backoffMs' | 'maxBackoffMs'>): number {
+  return Math.min(deps.maxBackoffMs, deps.backoffMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** The documented channelback form: `file_urls[]` only when the manifest has `channelback_files`. */
+export function channelbackForm(
+  reply: Pick<
+    ReplyRecord,
+    'message' | 'parentId' | 'recipientId' | 'threadKey' | 'requestUniqueIdentifier' | 'fileUrls'
+  >,
+  metadata: string,
+  withFiles: boolean,
+): [string, string][] {
+  const fields: [string, string][] = [
+    ['message', reply.message],
+    ['parent_id', reply.parentId],
+    ['recipient_id', reply.recipientId],
+    ['thread_id', reply.threadKey],
+    ['metadata', metadata],
+    ['request_unique_identifier', reply.requestUniqueIdentifier],
+  ];
+  if (withFiles) for (const url of reply.fileUrls) fields.push(['file_urls[]', url]);
+  return fields;
+}
+
+/**
+ * Sends one leased reply: POSTs the channelback form, signed, to the manifest's
+ * `channelback_url`, validates the answer, and records the outcome. A sent reply's
+ * `external_id` becomes a resource of its thread (with `allow_channelback` as answered),
+ * and `metadata` and `metadata_needs_update` apply to the instance. A failure is tried
+ * again after a backoff, with the same `request_unique_identifier`, until the last try.
+ * Resolves undefined when this node's lease ran out meanwhile (another node took over).
+ */
+export async function sendReply(target: ReplyTarget, owner: string, deps: SendDependencies) {
+  const { reply, instance, integration } = target;
+  let completion: Omit<ReplyCompletion, 'nowMs'>;
+  try {
+    const url = manifestUrl(integration, 'channelback_url');
+    if (url === null) throw new SendFailure("the integration's manifest no longer has a channelback_url", true);
+    const withFiles = storedManifest(integration).channelback_files === true;
+    const response = await deps.client.postForm(url, channelbackForm(reply, instance.metadata, withFiles), {
+      signingSecret: deps.signingSecretFor(integration),
+    });
+    if (response.status < 200 || response.status > 299) {
+      throw new SendFailure(`channelback_url answered HTTP ${response.status}; expected 200 with JSON`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch (error) {
+      throw new SendFailure(`the answer is not JSON: ${(error as Error).message}`);
+    }
+    // Stored text cannot hold U+0000: in valid JSON it can only be the escape \u0000.
+    if (escapedNul.test(response.body)) {
+      throw new SendFailure('the answer contains the NUL character (U+0000), which cannot be stored');
+    }
+    const validated = validateChannelbackResponse(json);
+    if (!validated.ok) throw new SendFailure(`the answer is invalid: ${validated.problems.join('; ')}`);
+    const answer = validated.response;
+    const sentAt = deps.nowMs();
+    completion = {
+      replyId: reply.id,
+      owner,
+      outcome: 'sent',
+      error: null,
+      externalId: answer.external_id,
+      resourcePayloadJson: JSON.stringify({
+        external_id: answer.external_id,
+        message: reply.message,
+        parent_id: reply.parentId,
+        created_at: isoTime(sentAt),
+        ...(answer.allow_channelback === undefined ? {} : { allow_channelback: answer.allow_channelback }),
+        ...(reply.fileUrls.length > 0 ? { file_urls: reply.fileUrls } : {}),
+        channelback: { reply_id: reply.id, recipient_id: reply.recipientId },
+      }),
+      newMetadata: answer.metadata,
+      metadataNeedsUpdate: answer.metadata_needs_update,
+    };
+  } catch (error) {
+    const known = error instanceof SendFailure || error instanceof OutboundError;
+    const message = known ? error.message : 'the channelback failed unexpectedly';
+    const last = (error instanceof SendFailure && error.final) || reply.attempts >= deps.attempts;
+    completion = {
+      replyId: reply.id,
+      owner,
+      outcome: last ? 'failed' : 'retry',
+      error: message.length > maxErrorLength ? `${message.slice(0, maxErrorLength)}…` : message,
+      nextAttemptAt: deps.nowMs() + replyBackoff(reply.attempts, deps),
+    };
+  }
+  return deps.store.completeReply({ ...completion, nowMs: deps.nowMs() });
+}

@@ -1,0 +1,45 @@
+import { createReply } from '../channels/channelback/create-reply.js';
+import { replyJson } from '../channels/channelback/reply-json.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ApiError } from '../http/errors.js';
+import type { Settings } from '../settings.js';
+import { openStore } from '../store/open-store.js';
+import { UsageError } from './commands.js';
+
+/**
+ * `switchboard replies create --account S --instance N --thread T --message M`: stores an
+ * agent's reply to a thread, pending, and prints it. A running `serve` (its reply sender)
+ * sends it to the integration's channelback_url within a second or so.
+ */
+export async function repliesCreate(
+  settings: Settings,
+  flags: { account: string; instance: string; thread: string; message: string },
+  clock: Clock = systemClock,
+) {
+  const store = await openStore(settings.databaseUrl, { clock });
+  try {
+    await store.migrate();
+    const account = await store.findAccountBySubdomain(flags.account);
+    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    const [instanceId, threadId] = [Number(flags.instance), Number(flags.thread)];
+    if (!Number.isInteger(instanceId) || instanceId < 1 || !Number.isInteger(threadId) || threadId < 1) {
+      throw new UsageError('--instance and --thread take ids: positive integers');
+    }
+    const reply = await createReply(
+      { channels: store.channels, replies: store.replies },
+      {
+        accountId: account.id,
+        instanceId,
+        threadId,
+        body: { message: flags.message },
+        mode: settings.mode,
+        nowMs: clock().getTime(),
+      },
+    ).catch((error: unknown) => {
+      throw error instanceof ApiError ? new UsageError(error.detail) : error;
+    });
+    process.stdout.write(JSON.stringify({ reply: replyJson(reply) }, null, 2) + '\n');
+  } finally {
+    await store.close();
+  }
+}

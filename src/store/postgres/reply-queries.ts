@@ -1,0 +1,74 @@
+import { integrationColumnsPrefixed } from '../channel-rows.js';
+
+/** Every SQL statement the PostgreSQL reply store runs, as plain text. */
+export const replySql = {
+  threadById: `
+    SELECT threads.* FROM threads JOIN instances ON instances.id = threads.instance_id
+    WHERE instances.account_id = $1 AND threads.instance_id = $2 AND threads.id = $3`,
+  resourceById: `
+    SELECT resources.* FROM resources JOIN instances ON instances.id = resources.instance_id
+    WHERE instances.account_id = $1 AND resources.instance_id = $2 AND resources.id = $3`,
+  /** Inserts nothing unless the thread belongs to an instance of the account. */
+  insertReply: `
+    INSERT INTO replies
+      (instance_id, thread_id, status, message, file_urls, parent_id, recipient_id, thread_key,
+       request_unique_identifier, external_id, attempts, last_error, next_attempt_at, created_at, updated_at)
+    SELECT threads.instance_id, threads.id, 'pending', $1, $2, $3, $4, $5, $6, NULL, 0, NULL, $7, $7, $7
+    FROM threads JOIN instances ON instances.id = threads.instance_id
+    WHERE instances.account_id = $8 AND threads.instance_id = $9 AND threads.id = $10
+    RETURNING *`,
+  replyById: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.id = $3`,
+  listThreadReplies: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.thread_id = $3
+    ORDER BY replies.id`,
+  /**
+   * Leases pending, due replies whose lease (if any) ran out, oldest due first ($1 now,
+   * $2 limit, $3 owner, $4 lease ms), counting the attempt, in one statement. SKIP LOCKED:
+   * rows another node is claiming right now are passed over, and one it claimed meanwhile
+   * is re-checked and no longer qualifies, so no two nodes send one reply at once.
+   */
+  claimDue: `
+    WITH due AS (
+      SELECT id FROM replies
+      WHERE status = 'pending' AND next_attempt_at <= $1::bigint
+        AND (lease_expires_at IS NULL OR lease_expires_at <= $1::bigint)
+      ORDER BY next_attempt_at, id
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE replies SET lease_owner = $3, lease_expires_at = $1::bigint + $4::bigint, attempts = attempts + 1,
+      updated_at = $1::bigint
+    FROM due WHERE replies.id = due.id
+    RETURNING replies.*`,
+  renewLeases: `
+    UPDATE replies SET lease_expires_at = $1
+    WHERE id = ANY ($2::bigint[]) AND lease_owner = $3 AND status = 'pending'
+    RETURNING id`,
+  instancesWithIntegrations: `
+    SELECT instances.*, ${integrationColumnsPrefixed}
+    FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id
+    WHERE instances.id = ANY ($1::bigint[])`,
+  /** Writers of an instance's resources take its row lock first (see the channel store). */
+  lockInstance: `SELECT id FROM instances WHERE id = (SELECT instance_id FROM replies WHERE id = $1) FOR UPDATE`,
+  /** The reply, if still pending and leased by this owner. */
+  leasedReplyForUpdate: `SELECT * FROM replies WHERE id = $1 AND status = 'pending' AND lease_owner = $2 FOR UPDATE`,
+  settleReply: `
+    UPDATE replies SET status = $1, external_id = $2, last_error = $3, next_attempt_at = $4, sent_at = $5,
+      updated_at = $6, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = $7 RETURNING *`,
+  /** An external id the instance has already is left as it is: a later pull of it is a duplicate. */
+  insertReplyResource: `
+    INSERT INTO resources (instance_id, thread_id, external_id, payload, stored_at) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (instance_id, external_id) DO NOTHING RETURNING id`,
+  countIntoThread: `UPDATE threads SET resource_count = resource_count + 1 WHERE id = $1`,
+  applyAnswerToInstance: `
+    UPDATE instances SET metadata = coalesce($1, metadata), metadata_needs_update = coalesce($2, metadata_needs_update),
+      updated_at = $3
+    WHERE id = $4`,
+  reportReplyError: `
+    UPDATE replies SET status = 'failed', last_error = $1, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
+    WHERE instance_id = $3 AND external_id = $4 RETURNING id`,
+} as const;
