@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NulCharacterError } from '../../src/store/nul-guard.js';
 import type {
@@ -10,6 +9,7 @@ import type {
   PullTarget,
 } from '../../src/store/channel-store.js';
 import { channelStoreKinds, type OpenedChannelStore } from '../helpers/channel-stores.js';
+import { countRows } from '../helpers/raw-sql.js';
 
 /** Epoch milliseconds. */
 const T0 = 1_700_000_000_000;
@@ -48,27 +48,6 @@ const opaqueValues: Record<string, string> = {
   fiveThousand: 'x'.repeat(4999) + 'y',
   fiveThousandEmoji: '😀'.repeat(5000),
 };
-
-/** Rows of a table matching a condition, counted behind the store's back. */
-async function countRows(url: string, table: string, where: string): Promise<number> {
-  const statement = `SELECT count(*) AS n FROM ${table} WHERE ${where}`;
-  if (url.startsWith('sqlite:')) {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(url.slice('sqlite:'.length), { readonly: true });
-    try {
-      return (db.prepare(statement).get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query<{ n: string }>(statement)).rows[0]!.n);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Test data builders over one channel store. */
 function builders(channels: () => ChannelStore) {
