@@ -9,6 +9,7 @@ import type {
   PullTarget,
 } from '../../src/store/channel-store.js';
 import { channelStoreKinds, type OpenedChannelStore } from '../helpers/channel-stores.js';
+import { opaqueTexts } from '../helpers/opaque-texts.js';
 import { countRows } from '../helpers/raw-sql.js';
 
 /** Epoch milliseconds. */
@@ -34,20 +35,6 @@ const resource = (externalId: string, links: { parentId?: string; threadId?: str
   threadId: links.threadId ?? null,
   payloadJson: JSON.stringify({ external_id: externalId, message: `message ${externalId}` }),
 });
-
-/** Opaque values the store must return exactly as given. */
-const opaqueValues: Record<string, string> = {
-  empty: '',
-  json: '{"token":"abc","nested":{"list":[1,2.50,"x"],"n":null},"spaced" :  true}',
-  yaml: 'token: abc\nlist:\n  - 1\n  - "two"\n# comment\n',
-  xml: '<?xml version="1.0"?><cfg a="1"><![CDATA[<raw> & stuff]]></cfg>',
-  base64: Buffer.from('binary \u00ff\u00fe data').toString('base64'),
-  nonAscii: 'Grüße, 日本語, עברית, emoji 🎉👩‍👩‍👧 and \u00e9 vs e\u0301',
-  whitespace: '  leading\ttabs\r\nCRLF and trailing  ',
-  backslashes: String.raw`C:\path\to\file "quoted" \u0041 \n`,
-  fiveThousand: 'x'.repeat(4999) + 'y',
-  fiveThousandEmoji: '😀'.repeat(5000),
-};
 
 /** Test data builders over one channel store. */
 function builders(channels: () => ChannelStore) {
@@ -278,7 +265,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
       ).rejects.toThrow();
     });
 
-    it.each(Object.entries(opaqueValues))('stores %s metadata and state byte for byte', async (_name, value) => {
+    it.each(Object.entries(opaqueTexts))('stores %s metadata and state byte for byte', async (_name, value) => {
       const on = await integration();
       const made = await instance(on, { metadata: value, state: value });
       expect(made.metadata).toBe(value);
@@ -484,7 +471,7 @@ describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
 
     it('stores payloads byte for byte', async () => {
       const made = await instance(await integration());
-      const payloads = Object.values(opaqueValues).map((value, i) => ({
+      const payloads = Object.values(opaqueTexts).map((value, i) => ({
         ...resource(`p${i}`),
         payloadJson: JSON.stringify({ external_id: `p${i}`, message: value }),
       }));
