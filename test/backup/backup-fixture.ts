@@ -6,6 +6,7 @@ import { hashSecret } from '../../src/security/secrets.js';
 import type { ChannelIntegration, ChannelStore, Instance, PulledResource } from '../../src/store/channel-store.js';
 import type { Store } from '../../src/store/store.js';
 import { resource, type startFakeIntegration } from '../helpers/fake-integration.js';
+import { opaqueTexts } from '../helpers/opaque-texts.js';
 import { runCli } from '../helpers/processes.js';
 import { call, createTenant, type Tenant } from '../helpers/server.js';
 
@@ -40,16 +41,6 @@ export interface Seeded {
 export type FakeIntegration = Awaited<ReturnType<typeof startFakeIntegration>>;
 
 const channelApi = '/api/switchboard/v1';
-
-/** Opaque metadata and state that must survive byte for byte. */
-export const trickyTexts: Record<string, string> = {
-  json: '{"instagram_username":"omniwear","instagram_oauth_token":"xyzabc","n":1.50,"nested":{"a":[1,"\\u00e9"]}}',
-  yaml: 'account: omniwear\ntoken: "xyz"\nlist:\n  - a\n  - b\n',
-  xml: '<?xml version="1.0"?><settings a="1">&amp; <b>x</b></settings>',
-  base64: Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256)).toString('base64'),
-  emoji: 'naïve café — 日本語 🎉👩‍👩‍👧 \u00a0\t\r\n \u2028 trailing  ',
-  exactly5000: 'é'.repeat(4998) + '🎉\n',
-};
 
 export interface SeededChannels {
   /** The admins whose channel API answers are compared. */
@@ -106,7 +97,7 @@ async function seedChannels(
   const acmeIntegration = await register(acme, fake.manifestUrl);
   const globexIntegration = await register(globex, fake.redirectingManifestUrl);
   const instances: Record<string, number> = {};
-  for (const [format, text] of Object.entries(trickyTexts)) {
+  for (const [format, text] of Object.entries(opaqueTexts)) {
     instances[format] = await create(acme, acmeIntegration, `Instance ${format} ✓`, text, text);
   }
   instances.puller = await create(acme, acmeIntegration, 'Puller', '{"token":"t"}', '{"cursor":0}');
@@ -127,7 +118,7 @@ async function seedChannels(
   fake.answerPulls(() => ({
     body: {
       external_resources: [resource('a1'), resource('c1', { parent_id: 'unknown' })],
-      metadata: trickyTexts.emoji,
+      metadata: opaqueTexts.emoji,
       metadata_needs_update: true,
     },
   }));
@@ -137,7 +128,7 @@ async function seedChannels(
   fake.answerPulls(() => ({ body: { external_resources: [resource('g1', { message: 'ключ' })], state: 'g' } }));
   await pull(globex, globexInstance, 'ok');
   await admin(acme, 200, 'POST', `/instances/${instances.xml}/deactivate`);
-  await admin(acme, 200, 'PATCH', `/instances/${instances.base64}`, { state: trickyTexts.exactly5000 });
+  await admin(acme, 200, 'PATCH', `/instances/${instances.base64}`, { state: opaqueTexts.exactly5000 });
 
   // Deleted, with everything under them: the highest ids of every channel table are gone.
   const doomedIntegration = await register(acme, fake.manifestUrl);

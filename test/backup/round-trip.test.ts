@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeIntegration } from '../helpers/fake-integration.js';
+import { opaqueTexts } from '../helpers/opaque-texts.js';
 import { runCli } from '../helpers/processes.js';
 import { openTempSqlite, startServer, tempDir } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
@@ -11,7 +12,6 @@ import {
   importWithCli,
   seedViaApi,
   steppingClock,
-  trickyTexts,
   type Seeded,
 } from './backup-fixture.js';
 
@@ -86,7 +86,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(source).toContain('"via":"oauth"');
     // …and the channel data: tricky metadata and state in full, pulls of every kind,
     // threads, resources, and 404s for what was deleted.
-    for (const text of Object.values(trickyTexts)) expect(source).toContain(JSON.stringify(text));
+    for (const text of Object.values(opaqueTexts)) expect(source).toContain(JSON.stringify(text));
     expect(source).toContain('"metadata_redacted":true');
     expect(source).toContain('"metadata_length":5000');
     expect(source).toMatch(/"outcome":"ok","http_status":200,"resources_stored":4,"duplicates":0/);
@@ -132,7 +132,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(header(second!)).toEqual({ ...header(first!), exported_at: expect.any(String), source: middle.name });
     expect(first!.trimEnd().split('\n').at(-1)).toBe(
       '{"type":"end","counts":{"account":2,"admin_token":2,"integration":4,"access_token":4,"config":12,' +
-        '"channel_integration":2,"instance":8,"pull":4,"thread":4,"resource":6,"sequence":10}}',
+        '"channel_integration":2,"instance":13,"pull":4,"thread":4,"resource":6,"sequence":10}}',
     );
   });
 

@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackupRecord } from '../../src/store/backup-records.js';
+import { execSql } from '../helpers/raw-sql.js';
 import { createTenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 import { createChannelIntegration, createInstance, recordsOf } from './backup-fixture.js';
@@ -65,9 +64,9 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
   });
 
   it('refuses to export when a table it does not cover has rows, rather than leave them out', async () => {
-    await rawSql(source.url, 'CREATE TABLE future_feature (id integer PRIMARY KEY)');
+    await execSql(source.url, 'CREATE TABLE future_feature (id integer PRIMARY KEY)');
     expect((await recordsOf(source.store)).length).toBeGreaterThan(0);
-    await rawSql(source.url, 'INSERT INTO future_feature (id) VALUES (1)');
+    await execSql(source.url, 'INSERT INTO future_feature (id) VALUES (1)');
     await expect(recordsOf(source.store)).rejects.toThrow(
       'The database has rows in future_feature, which backups do not cover yet; refusing to write an incomplete backup',
     );
@@ -103,8 +102,8 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
     expect(await source.store.channels.consumeHandoff('b'.repeat(64), now)).toMatchObject({ instanceId: instance.id });
 
     // Any other table with rows still stops the export, beside channel data and hand-offs.
-    await rawSql(source.url, 'CREATE TABLE instance_notes (id integer PRIMARY KEY, note text)');
-    await rawSql(source.url, "INSERT INTO instance_notes (id, note) VALUES (1, 'x')");
+    await execSql(source.url, 'CREATE TABLE instance_notes (id integer PRIMARY KEY, note text)');
+    await execSql(source.url, "INSERT INTO instance_notes (id, note) VALUES (1, 'x')");
     await expect(recordsOf(source.store)).rejects.toThrow(
       'The database has rows in instance_notes, which backups do not cover yet; refusing to write an incomplete backup',
     );
@@ -123,21 +122,4 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
 
 async function* toAsync<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
-}
-
-/** One statement on a store's database, beside the store. */
-async function rawSql(url: string, text: string): Promise<void> {
-  if (url.startsWith('sqlite:')) {
-    const db = new Database(url.slice('sqlite:'.length));
-    db.exec(text);
-    db.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }

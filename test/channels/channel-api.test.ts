@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { defaultManifest, resource, startFakeIntegration } from '../helpers/fake-integration.js';
+import { opaqueTexts } from '../helpers/opaque-texts.js';
 import { call, createTenant, startServer, type Tenant, type TestServer } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 
 const api = '/api/switchboard/v1';
-
-const formats: Record<string, string> = {
-  json: '{"instagram_username":"omniwear","instagram_oauth_token":"xyzabc"}',
-  yaml: 'account: omniwear\ntoken: "xyz"\nlist:\n  - a\n  - b\n',
-  xml: '<?xml version="1.0"?><settings a="1">&amp; <b>x</b></settings>',
-  base64: Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256)).toString('base64'),
-  unicode: 'naïve café — 日本語 🎉 \u00a0\t\r\n trailing  ',
-  exactly5000: 'é'.repeat(4999) + '🎉',
-};
 
 describe.each(storeKinds)('channel integrations and instances on $name', (kind) => {
   let opened: OpenedStore;
@@ -97,7 +89,7 @@ describe.each(storeKinds)('channel integrations and instances on $name', (kind) 
   });
 
   describe('instances', () => {
-    it.each(Object.entries(formats))('stores %s metadata and state byte for byte', async (_format, value) => {
+    it.each(Object.entries(opaqueTexts))('stores %s metadata and state byte for byte', async (_format, value) => {
       const created = await admin('POST', '/instances', {
         integration_id: integrationId,
         name: 'Formats',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/processes.js';
 import { call, startServer, tempDir } from '../helpers/server.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { execSql } from '../helpers/stores.js';
+import { execSql } from '../helpers/raw-sql.js';
 
 describe('the command-line contract', () => {
   const dir = tempDir();

@@ -91,24 +91,3 @@ const postgresKind: StoreKind = { name: 'postgres', open: openTempPostgres };
 
 /** Every store kind this run tests: SQLite always, PostgreSQL when reachable. */
 export const storeKinds: StoreKind[] = postgresAvailable ? [sqliteKind, postgresKind] : [sqliteKind];
-
-/** Runs one SQL statement on the database a store URL names, outside the store (for test set-up). */
-export async function execSql(url: string, statement: string): Promise<void> {
-  if (url.startsWith('sqlite:')) {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(url.slice('sqlite:'.length));
-    try {
-      db.exec(statement);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}

@@ -3,7 +3,8 @@ import { DatabaseTooNewError } from '../../src/store/migration-files.js';
 import { openStore } from '../../src/store/open-store.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey, Store } from '../../src/store/store.js';
-import { execSql, storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { execSql } from '../helpers/raw-sql.js';
+import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 
 const now = 1_700_000_000;
 
