@@ -68,7 +68,14 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
  * counts (they expire within a window). Any other table with
  * rows makes the export refuse, so a new table is never silently left out.
  */
-const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs', 'auth_failures']);
+const notBackedUp = new Set([
+  'schema_migrations',
+  'admin_ui_handoffs',
+  'auth_failures',
+  // The event outbox and its delivery leases: a delivery queue, not data to restore.
+  'event_outbox',
+  'event_delivery_keys',
+]);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
   const covered = new Set(Object.values(backupTables).map((table) => table.name));

@@ -35,7 +35,13 @@ const selects: Record<DataRecordType, string> = {
  * admin-UI hand-offs (single-use links that expire within minutes). Any other table with
  * rows makes the export refuse, so a new table is never silently left out.
  */
-const notBackedUp = new Set(['schema_migrations', 'admin_ui_handoffs']);
+const notBackedUp = new Set([
+  'schema_migrations',
+  'admin_ui_handoffs',
+  // The event outbox and its delivery leases: a delivery queue, not data to restore.
+  'event_outbox',
+  'event_delivery_keys',
+]);
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */
 export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> {
