@@ -5,6 +5,8 @@ import type { Settings } from '../settings.js';
 import type { ChannelIntegration, ChannelStore, PullRecord } from '../store/channel-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
 import type { ChannelContext } from './channel-context.js';
+import { EventDeliverer } from './events/event-deliverer.js';
+import { eventRoutes } from './events/event-routes.js';
 import { integrationRoutes } from './integrations/integration-routes.js';
 import { instanceRoutes } from './instances/instance-routes.js';
 import { OutboundClient } from './outbound/outbound-client.js';
@@ -13,7 +15,7 @@ import { pullRoutes } from './pull/pull-routes.js';
 import { PullScheduler } from './pull/pull-scheduler.js';
 import { integrationSigningSecret } from './signing-secret.js';
 
-export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'handoffTtlMs' | 'outboundAllow'>;
+export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow'>;
 
 /** The client every call to an integration goes through, configured from settings. */
 export function outboundClientFor(settings: Pick<Settings, 'mode' | 'pull' | 'outboundAllow'>): OutboundClient {
@@ -85,6 +87,14 @@ export function createChannelHost(options: {
     concurrency: settings.pull.concurrency,
     onError: options.log,
   });
+  const deliverer = new EventDeliverer({
+    ...settings.events,
+    store: channels,
+    client,
+    nowMs,
+    secretKey,
+    onError: options.log,
+  });
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
     client,
@@ -97,12 +107,15 @@ export function createChannelHost(options: {
   return {
     client,
     scheduler,
+    /** Event callbacks from the outbox: started by `serve`, like the scheduler. */
+    deliverer,
     /** Routes that take admin credentials (register inside the authenticated scope). */
     registerAuthenticated: async (api: FastifyInstance, principalOf: (request: FastifyRequest) => Principal) => {
       const ctx = context(principalOf);
       await api.register(integrationRoutes, ctx);
       await api.register(instanceRoutes, ctx);
       await api.register(pullRoutes, ctx);
+      await api.register(eventRoutes, ctx);
       await api.register(adminUiConsoleRoutes, ctx);
     },
     /** The admin UI's return_url: its token is the credential. */
@@ -116,6 +129,7 @@ export function createChannelHost(options: {
     },
     close: async () => {
       await scheduler.stop();
+      await deliverer.stop();
       await client.close();
     },
   };
