@@ -42,7 +42,7 @@ export const eventSql = {
     ORDER BY e.integration_id, e.id`,
   keyOwnerForUpdate: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = $1 FOR UPDATE`,
   markDelivered: `
-    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, last_attempt_at = $1,
+    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $1,
       delivered_at = $1
     WHERE id = ANY ($2::bigint[]) AND status = 'pending'`,
   /** Returns how many of the batch are still pending. */

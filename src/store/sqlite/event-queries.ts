@@ -27,7 +27,7 @@ export const eventSql = {
     ORDER BY e.id LIMIT ?`,
   keyOwner: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = ?`,
   markDelivered: `
-    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_error = NULL, last_attempt_at = @nowMs,
+    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @nowMs,
       delivered_at = @nowMs
     WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending'`,
   markAttemptFailed: `
