@@ -48,6 +48,24 @@ export interface Settings {
     leaseMs: number;
     concurrency: number;
   };
+  /** Event callbacks: delivery from the outbox (see `channels/events/event-deliverer.ts`). */
+  events: {
+    /** Run the deliverer in this process. */
+    deliverer: boolean;
+    /** How often to look for other nodes' events, ms (this node's own go at once). */
+    pollMs: number;
+    /** Most events in one POST. */
+    batchSize: number;
+    /** Integrations delivered to at once on this node. */
+    concurrency: number;
+    /** Attempts before an event is marked failed. */
+    maxAttempts: number;
+    /** The first retry's delay, ms; doubled each attempt up to `maxBackoffMs`. */
+    retryBaseMs: number;
+    maxBackoffMs: number;
+    /** How long a claimed batch stays this node's, ms: longer than a call can take. */
+    leaseMs: number;
+  };
   /** Server key that signing secrets derive from; else kept in `{dataDir}/secret-key`. */
   secretKey: string | undefined;
   /** How long an admin-UI `return_url` stays usable. */
@@ -189,6 +207,29 @@ export function loadSettings(
         1,
         10_000,
       ),
+    },
+    events: {
+      deliverer: env.SWITCHBOARD_EVENTS_DELIVERER !== 'off',
+      pollMs: integerSetting('SWITCHBOARD_EVENTS_POLL_MS', env.SWITCHBOARD_EVENTS_POLL_MS, 500, 10, 3_600_000),
+      batchSize: integerSetting('SWITCHBOARD_EVENTS_BATCH_SIZE', env.SWITCHBOARD_EVENTS_BATCH_SIZE, 100, 1, 1000),
+      concurrency: integerSetting('SWITCHBOARD_EVENTS_CONCURRENCY', env.SWITCHBOARD_EVENTS_CONCURRENCY, 8, 1, 1000),
+      maxAttempts: integerSetting('SWITCHBOARD_EVENTS_MAX_ATTEMPTS', env.SWITCHBOARD_EVENTS_MAX_ATTEMPTS, 10, 1, 100),
+      retryBaseMs: integerSetting(
+        'SWITCHBOARD_EVENTS_RETRY_BASE_MS',
+        env.SWITCHBOARD_EVENTS_RETRY_BASE_MS,
+        1000,
+        1,
+        3_600_000,
+      ),
+      maxBackoffMs: integerSetting(
+        'SWITCHBOARD_EVENTS_MAX_BACKOFF_MS',
+        env.SWITCHBOARD_EVENTS_MAX_BACKOFF_MS,
+        3_600_000,
+        1,
+        86_400_000,
+      ),
+      // Twice the outbound timeout and some: a call under way never outlives its lease.
+      leaseMs: integerSetting('SWITCHBOARD_EVENTS_LEASE_MS', env.SWITCHBOARD_EVENTS_LEASE_MS, 65_000, 100, 3_600_000),
     },
     secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,
     handoffTtlMs: integerSetting(

@@ -1,6 +1,7 @@
 // A small Channel-framework integration, the kind Switchboard hosts: a manifest, an admin
 // UI form, a pull endpoint that serves new messages and advances its state, a channelback
-// endpoint that takes agents' replies, and a clickthrough page that shows a message.
+// endpoint that takes agents' replies, a clickthrough page that shows a message, and an
+// event callback endpoint that logs the events the host sends.
 // Plain Node.js, no dependencies: run it with `node examples/channel-integration/server.js`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -49,12 +50,15 @@ function message(n) {
  * Starts the integration. `signingSecret`: when set, pulls without a valid signature are
  * refused (401), as a real integration should.
  */
-export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signingSecret } = {}) {
+export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signingSecret, logEvents = false } = {}) {
   let secret = signingSecret;
   /** Replies sent, by request_unique_identifier, and every message by external_id (for clickthrough). */
   const sentReplies = new Map();
   const messages = new Map();
   let replyCount = 0;
+  /** Every event received, once each, in arrival order. */
+  const eventLog = [];
+  const seenEventIds = new Set();
   const server = createServer(async (request, response) => {
     const url = new URL(request.url, `http://${request.headers.host}`);
     const send = (status, type, body) => response.writeHead(status, { 'content-type': type }).end(body);
@@ -74,6 +78,7 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
             pull_url: './pull',
             channelback_url: './channelback',
             clickthrough_url: './clickthrough',
+            event_callback_url: './events',
           },
         }),
       );
@@ -129,6 +134,28 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
       );
     }
 
+    if (request.method === 'POST' && url.pathname === '/events') {
+      // {"events": [...]}, signed like a pull. Delivery is at least once: skip ids already seen.
+      const { raw } = await readForm(request);
+      if (secret && !verifySwitchboardSignature(secret, raw, request.headers['x-switchboard-signature'])) {
+        return send(401, 'application/json', JSON.stringify({ error: 'bad signature' }));
+      }
+      let events;
+      try {
+        events = JSON.parse(raw).events;
+      } catch {
+        return send(400, 'application/json', JSON.stringify({ error: 'expected JSON {"events": [...]}' }));
+      }
+      for (const event of Array.isArray(events) ? events : []) {
+        if (seenEventIds.has(event.id)) continue;
+        seenEventIds.add(event.id);
+        eventLog.push(event);
+        // The type only: event data can carry the instance's metadata, which is never logged.
+        if (logEvents) console.log(`event ${event.id}: ${event.type_id}`);
+      }
+      return send(200, 'application/json', '{}');
+    }
+
     if (request.method === 'POST' && url.pathname === '/channelback') {
       // An agent's reply: message, parent_id, recipient_id, thread_id, metadata,
       // request_unique_identifier. Retries carry the same request_unique_identifier, so
@@ -169,6 +196,7 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
       resolve({
         server,
         url: `http://${host}:${address.port}`,
+        eventLog,
         /** Starts checking signatures (the secret is shown when the integration is registered). */
         setSigningSecret: (value) => {
           secret = value;
@@ -187,6 +215,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { url } = await startExampleIntegration({
     port: Number(process.env.PORT ?? 4000),
     signingSecret: process.env.SIGNING_SECRET,
+    logEvents: true,
   });
   console.log(`Example channel integration on ${url}; manifest at ${url}/manifest.json`);
 }

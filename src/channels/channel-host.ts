@@ -6,6 +6,8 @@ import type { ChannelIntegration, ChannelStore, PullRecord } from '../store/chan
 import type { ReplyStore } from '../store/reply-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
 import type { ChannelContext } from './channel-context.js';
+import { EventDeliverer } from './events/event-deliverer.js';
+import { eventRoutes } from './events/event-routes.js';
 import { integrationRoutes } from './integrations/integration-routes.js';
 import { instanceRoutes } from './instances/instance-routes.js';
 import { OutboundClient } from './outbound/outbound-client.js';
@@ -19,7 +21,10 @@ import { ReplySender } from './channelback/reply-sender.js';
 import { replyRoutes } from './channelback/reply-routes.js';
 import { clickthroughRoutes } from './clickthrough/clickthrough-routes.js';
 
-export type ChannelSettings = Pick<Settings, 'mode' | 'pull' | 'handoffTtlMs' | 'outboundAllow' | 'channelback'>;
+export type ChannelSettings = Pick<
+  Settings,
+  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback'
+>;
 
 /** The client every call to an integration goes through, configured from settings. */
 export function outboundClientFor(settings: Pick<Settings, 'mode' | 'pull' | 'outboundAllow'>): OutboundClient {
@@ -103,6 +108,14 @@ export function createChannelHost(options: {
     mode: settings.mode,
     kickSender: () => replySender.kick(),
   });
+  const deliverer = new EventDeliverer({
+    ...settings.events,
+    store: channels,
+    client,
+    nowMs,
+    secretKey,
+    onError: options.log,
+  });
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
     client,
@@ -117,12 +130,15 @@ export function createChannelHost(options: {
     scheduler,
     /** This node's channelback worker: started by `serve`, like the scheduler. */
     replySender,
+    /** Event callbacks from the outbox: started by `serve`, like the scheduler. */
+    deliverer,
     /** Routes that take admin credentials (register inside the authenticated scope). */
     registerAuthenticated: async (api: FastifyInstance, principalOf: (request: FastifyRequest) => Principal) => {
       const ctx = context(principalOf);
       await api.register(integrationRoutes, ctx);
       await api.register(instanceRoutes, ctx);
       await api.register(pullRoutes, ctx);
+      await api.register(eventRoutes, ctx);
       await api.register(adminUiConsoleRoutes, ctx);
       await api.register(replyRoutes, channelbackContext(principalOf));
       await api.register(clickthroughRoutes, channelbackContext(principalOf));
@@ -146,6 +162,7 @@ export function createChannelHost(options: {
     close: async () => {
       await scheduler.stop();
       await replySender.stop();
+      await deliverer.stop();
       await client.close();
     },
   };

@@ -28,7 +28,10 @@ export function loadSecretKey(configured: string | undefined, dataDir: string): 
  * The secret that signs requests to one integration. Derived from the server key and the
  * integration's identity rather than stored, so the database holds no signing secret at all.
  */
-export function integrationSigningSecret(secretKey: string, integration: ChannelIntegration): string {
+export function integrationSigningSecret(
+  secretKey: string,
+  integration: Pick<ChannelIntegration, 'accountId' | 'id' | 'createdAt'>,
+): string {
   return createHmac('sha256', secretKey)
     .update(`channel-integration:${integration.accountId}:${integration.id}:${integration.createdAt}`)
     .digest('base64url');

@@ -70,7 +70,7 @@ export async function integrationsList(settings: Settings, flags: { account: str
 /** `switchboard integrations remove --account S --id N`. */
 export async function integrationsRemove(settings: Settings, flags: { account: string; id: string }) {
   await withAccount(settings, flags.account, systemClock, async (store, account) => {
-    if (!(await store.channels.deleteIntegration(account.id, Number(flags.id)))) {
+    if (!(await store.channels.deleteIntegration(account.id, Number(flags.id), systemClock().getTime()))) {
       throw new UsageError(`No channel integration ${flags.id} on ${flags.account}`);
     }
     process.stdout.write(`Removed channel integration ${flags.id} and its instances.\n`);

@@ -35,6 +35,7 @@ export interface AppOptions {
     | 'logLevel'
     | 'mode'
     | 'pull'
+    | 'events'
     | 'handoffTtlMs'
     | 'outboundAllow'
     | 'authCacheMs'

@@ -45,6 +45,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   await app.listen({ port: settings.port, host: settings.host });
   if (settings.pull.scheduler) app.channelHost.scheduler.start();
   if (settings.channelback.sender) app.channelHost.replySender.start();
+  if (settings.events.deliverer) app.channelHost.deliverer.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;

@@ -1,4 +1,5 @@
 import type { PushCompletion, PushOutcome } from './push-records.js';
+import type { EventOutboxStore } from './event-outbox-store.js';
 
 /**
  * Storage for Channel-framework hosting: integrations registered by manifest, their
@@ -8,8 +9,9 @@ import type { PushCompletion, PushOutcome } from './push-records.js';
  * Every call is scoped by `accountId` where a tenant asks; another account's rows are
  * simply not found. Times are epoch milliseconds, passed in by the caller.
  * `metadata` and `state` are stored and returned byte for byte and never parsed.
+ * Changes that cause an event callback enqueue it in the same transaction (the outbox).
  */
-export interface ChannelStore {
+export interface ChannelStore extends EventOutboxStore {
   // --- Integrations ------------------------------------------------------------------------
   createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration>;
   listIntegrations(accountId: number): Promise<ChannelIntegration[]>;
@@ -20,8 +22,11 @@ export interface ChannelStore {
     id: number,
     change: { manifestJson: string; name: string; nowMs: number },
   ): Promise<ChannelIntegration | undefined>;
-  /** Removes the integration with its instances, pulls, threads and resources. */
-  deleteIntegration(accountId: number, id: number): Promise<boolean>;
+  /**
+   * Removes the integration with its instances, pulls, threads and resources (not its
+   * events). `nowMs` dates the `destroy_integration` event; without it, its last update does.
+   */
+  deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean>;
 
   // --- Instances -----------------------------------------------------------------------------
   createInstance(input: NewInstance): Promise<Instance>;
@@ -34,7 +39,8 @@ export interface ChannelStore {
    * the failure count and makes the instance due now. Undefined when not found.
    */
   updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined>;
-  deleteInstance(accountId: number, id: number): Promise<boolean>;
+  /** `nowMs` dates the `destroy_integration_instance` event; without it, its last update does. */
+  deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean>;
 
   // --- The pull loop ---------------------------------------------------------------------------
   /**

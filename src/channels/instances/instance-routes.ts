@@ -152,7 +152,7 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
     { schema: { tags, security, summary: 'Remove an instance', params: idParams } },
     async function removeInstance(request, reply) {
       const account = requireAdmin(context, request);
-      if (!(await channels.deleteInstance(account.id, request.params.id)))
+      if (!(await channels.deleteInstance(account.id, request.params.id, context.nowMs())))
         throw NotFound(`No instance ${request.params.id}.`);
       return reply.code(204).send();
     },

@@ -96,7 +96,7 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
     { schema: { tags, security, summary: 'Remove a channel integration and its instances', params: idParams } },
     async function removeChannelIntegration(request, reply) {
       const account = requireAdmin(context, request);
-      if (!(await channels.deleteIntegration(account.id, request.params.id))) {
+      if (!(await channels.deleteIntegration(account.id, request.params.id, context.nowMs()))) {
         throw NotFound(`No channel integration ${request.params.id}.`);
       }
       return reply.code(204).send();

@@ -36,6 +36,8 @@ import { channelSql as sql } from './channel-queries.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp } from '../push-rules.js';
 import { claimPushRequest, purgePushRequests, recordPushResults, storedPushResults } from './postgres-push-requests.js';
+import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
+import { PostgresEventOutbox } from './postgres-event-outbox.js';
 
 /**
  * How the channel store reaches the database: the {@link PostgresStore}'s own pool, with
@@ -86,22 +88,40 @@ const instanceFields = (instance: Instance) => [
  * with `FOR UPDATE SKIP LOCKED`, so nodes never lease the same instance.
  */
 export class PostgresChannelStore implements ChannelStore {
-  constructor(private readonly db: PostgresAccess) {}
+  /** Events are enqueued inside the transaction that causes them (see `PostgresEventOutbox.enqueue`). */
+  readonly outbox: PostgresEventOutbox;
+
+  constructor(private readonly db: PostgresAccess) {
+    this.outbox = new PostgresEventOutbox(db);
+  }
+
+  /** `work` in a transaction; this node's deliverer hears of the events it enqueued once it commits. */
+  private async withEvents<T>(work: (client: pg.PoolClient, events: { count: number }) => Promise<T>): Promise<T> {
+    const events = { count: 0 };
+    const result = await this.db.transaction((client) => work(client, events));
+    if (events.count > 0) this.outbox.notifyCommitted();
+    return result;
+  }
 
   // --- Integrations ------------------------------------------------------------------------
 
   async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
     const { remoteId, name, manifestUrl, manifestJson } = input;
-    const [row] = await this.db.rows<ChannelIntegrationRow>(sql.insertIntegration, [
-      input.accountId,
-      remoteId,
-      name,
-      manifestUrl,
-      manifestJson,
-      pullUrlOf(manifestJson),
-      input.nowMs,
-    ]);
-    return toChannelIntegration(row!);
+    return this.withEvents(async (client, events) => {
+      const { rows } = await client.query<ChannelIntegrationRow>(sql.insertIntegration, [
+        input.accountId,
+        remoteId,
+        name,
+        manifestUrl,
+        manifestJson,
+        pullUrlOf(manifestJson),
+        input.nowMs,
+      ]);
+      const integration = toChannelIntegration(rows[0]!);
+      const event = { data: { manifest_url: manifestUrl }, nowMs: input.nowMs };
+      events.count += await this.outbox.enqueueAbout(client, integration, 'create_integration', event);
+      return integration;
+    });
   }
 
   async listIntegrations(accountId: number): Promise<ChannelIntegration[]> {
@@ -130,25 +150,42 @@ export class PostgresChannelStore implements ChannelStore {
     return row && toChannelIntegration(row);
   }
 
-  async deleteIntegration(accountId: number, id: number): Promise<boolean> {
-    return (await this.db.rows<{ id: number }>(sql.deleteIntegration, [accountId, id])).length > 0;
+  async deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean> {
+    return this.withEvents(async (client, events) => {
+      const { rows } = await client.query<ChannelIntegrationRow>(sql.integrationById, [accountId, id]);
+      const deleted = await client.query(sql.deleteIntegration, [accountId, id]);
+      const row = rows[0];
+      if (row && deleted.rowCount) {
+        const event = { data: { manifest_url: row.manifest_url }, nowMs: nowMs ?? row.updated_at };
+        events.count += await this.outbox.enqueueAbout(client, toChannelIntegration(row), 'destroy_integration', event);
+      }
+      return (deleted.rowCount ?? 0) > 0;
+    });
   }
 
   // --- Instances -----------------------------------------------------------------------------
 
   async createInstance(input: NewInstance): Promise<Instance> {
     const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    const [row] = await this.db.rows<InstanceRow>(sql.insertInstance, [
-      input.accountId,
-      input.integrationId,
-      name,
-      metadata,
-      state,
-      instancePushId,
-      pushTokenHash,
-      input.nowMs,
-    ]);
-    return toInstance(row!);
+    return this.withEvents(async (client, events) => {
+      const { rows } = await client.query<InstanceRow>(sql.insertInstance, [
+        input.accountId,
+        input.integrationId,
+        name,
+        metadata,
+        state,
+        instancePushId,
+        pushTokenHash,
+        input.nowMs,
+      ]);
+      const instance = toInstance(rows[0]!);
+      const integration = await this.outbox.eventTakingIntegration(client, instance.integrationId);
+      const event = { instanceId: instance.id, nowMs: input.nowMs };
+      if (integration) {
+        events.count += await this.outbox.enqueueAbout(client, integration, 'create_integration_instance', event);
+      }
+      return instance;
+    });
   }
 
   async listInstances(accountId: number, filter: { integrationId?: number } = {}): Promise<Instance[]> {
@@ -170,17 +207,39 @@ export class PostgresChannelStore implements ChannelStore {
   }
 
   async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    return this.db.transaction(async (client) => {
+    return this.withEvents(async (client, events) => {
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
       if (!rows[0]) return undefined;
       const next = changedInstance(toInstance(rows[0]), change);
       const updated = await client.query<InstanceRow>(sql.updateInstance, instanceFields(next));
+      const integration =
+        next.active !== rows[0].active && (await this.outbox.eventTakingIntegration(client, next.integrationId));
+      if (integration) {
+        const data = next.active ? {} : { deactivated_by: 'api' };
+        const type = next.active ? 'activate_integration_instance' : 'deactivate_integration_instance';
+        events.count += await this.outbox.enqueueAbout(client, integration, type, {
+          instanceId: id,
+          data,
+          nowMs: change.nowMs,
+        });
+      }
       return toInstance(updated.rows[0]!);
     });
   }
 
-  async deleteInstance(accountId: number, id: number): Promise<boolean> {
-    return (await this.db.rows<{ id: number }>(sql.deleteInstance, [accountId, id])).length > 0;
+  async deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean> {
+    return this.withEvents(async (client, events) => {
+      const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
+      const row = rows[0];
+      if (!row) return false;
+      await client.query(sql.deleteInstance, [accountId, id]);
+      const integration = await this.outbox.eventTakingIntegration(client, row.integration_id);
+      if (integration) {
+        const event = { instanceId: id, nowMs: nowMs ?? row.updated_at };
+        events.count += await this.outbox.enqueueAbout(client, integration, 'destroy_integration_instance', event);
+      }
+      return true;
+    });
   }
 
   // --- The pull loop ---------------------------------------------------------------------------
@@ -223,10 +282,12 @@ export class PostgresChannelStore implements ChannelStore {
   }
 
   async completePull(completion: PullCompletion): Promise<PullRecord> {
-    return this.db.transaction(async (client) => {
+    return this.withEvents(async (client, events) => {
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [completion.instanceId]);
       if (!rows[0]) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
       const current = toInstance(rows[0]);
+      const integration = await this.outbox.eventTakingIntegration(client, current.integrationId);
+      const before = integration && (await this.outbox.storedExternalIds(client, current.id, completion));
       let resourcesStored = 0;
       let duplicates = 0;
       if (completion.outcome === 'ok' && completion.resources.length > 0) {
@@ -246,7 +307,18 @@ export class PostgresChannelStore implements ChannelStore {
         completion.error,
         settled.deactivated,
       ]);
-      return toPull(pull.rows[0]!);
+      const record = toPull(pull.rows[0]!);
+      if (integration) {
+        events.count += await this.outbox.enqueuePullEvents(
+          client,
+          integration,
+          settled.instance,
+          completion,
+          record,
+          before!,
+        );
+      }
+      return record;
     });
   }
 
@@ -318,6 +390,24 @@ export class PostgresChannelStore implements ChannelStore {
   async consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined> {
     const [row] = await this.db.rows<HandoffRow>(sql.consumeHandoff, [tokenHash, nowMs]);
     return row && toHandoff(row);
+  }
+
+  // --- The event outbox -----------------------------------------------------------------------
+
+  claimEventBatches(claim: Parameters<PostgresEventOutbox['claimEventBatches']>[0]): Promise<EventBatch[]> {
+    return this.outbox.claimEventBatches(claim);
+  }
+
+  completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
+    return this.outbox.completeEventBatch(completion);
+  }
+
+  listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
+    return this.outbox.listEvents(accountId, integrationId, limit);
+  }
+
+  onEventsCommitted(listener: () => void): () => void {
+    return this.outbox.onEventsCommitted(listener);
   }
 
   // --- Inside transactions ---------------------------------------------------------------------

@@ -37,6 +37,8 @@ import type { GroupCommit } from './group-commit.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp } from '../push-rules.js';
 import { SqlitePushRequests } from './sqlite-push-requests.js';
+import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
+import { SqliteEventOutbox } from './sqlite-event-outbox.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
@@ -49,12 +51,15 @@ const flag = (value: boolean) => (value ? 1 : 0);
 export class SqliteChannelStore implements ChannelStore {
   private statements: ReturnType<typeof prepareStatements> | undefined;
   private readonly pushRequests: SqlitePushRequests;
+  /** Events are enqueued inside the write that causes them (see `SqliteEventOutbox.enqueue`). */
+  readonly outbox: SqliteEventOutbox;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommit,
   ) {
     this.pushRequests = new SqlitePushRequests(db);
+    this.outbox = new SqliteEventOutbox(db, writes);
   }
 
   /** Prepared on first use: the tables exist only once the store is migrated. */
@@ -67,19 +72,21 @@ export class SqliteChannelStore implements ChannelStore {
 
   async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
     const { remoteId, name, manifestUrl, manifestJson } = input;
-    const row = await this.writes.enqueue(
-      () =>
-        this.q.insertIntegration.get(
-          input.accountId,
-          remoteId,
-          name,
-          manifestUrl,
-          manifestJson,
-          pullUrlOf(manifestJson),
-          input.nowMs,
-          input.nowMs,
-        ) as ChannelIntegrationRow,
-    );
+    const row = await this.writes.enqueue(() => {
+      const inserted = this.q.insertIntegration.get(
+        input.accountId,
+        remoteId,
+        name,
+        manifestUrl,
+        manifestJson,
+        pullUrlOf(manifestJson),
+        input.nowMs,
+        input.nowMs,
+      ) as ChannelIntegrationRow;
+      const data = { manifest_url: manifestUrl };
+      this.outbox.enqueueAbout(toChannelIntegration(inserted), 'create_integration', { data, nowMs: input.nowMs });
+      return inserted;
+    });
     return toChannelIntegration(row);
   }
 
@@ -112,8 +119,17 @@ export class SqliteChannelStore implements ChannelStore {
     return row && toChannelIntegration(row);
   }
 
-  async deleteIntegration(accountId: number, id: number): Promise<boolean> {
-    const { changes } = await this.writes.enqueue(() => this.q.deleteIntegration.run(accountId, id));
+  async deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean> {
+    const { changes } = await this.writes.enqueue(() => {
+      const row = this.q.integrationById.get(accountId, id) as ChannelIntegrationRow | undefined;
+      const data = { manifest_url: row?.manifest_url };
+      if (row)
+        this.outbox.enqueueAbout(toChannelIntegration(row), 'destroy_integration', {
+          data,
+          nowMs: nowMs ?? row.updated_at,
+        });
+      return this.q.deleteIntegration.run(accountId, id);
+    });
     return changes > 0;
   }
 
@@ -121,21 +137,24 @@ export class SqliteChannelStore implements ChannelStore {
 
   async createInstance(input: NewInstance): Promise<Instance> {
     const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    const row = await this.writes.enqueue(
-      () =>
-        this.q.insertInstance.get(
-          input.accountId,
-          input.integrationId,
-          name,
-          metadata,
-          state,
-          instancePushId,
-          pushTokenHash,
-          input.nowMs,
-          input.nowMs,
-          input.nowMs,
-        ) as InstanceRow,
-    );
+    const row = await this.writes.enqueue(() => {
+      const inserted = this.q.insertInstance.get(
+        input.accountId,
+        input.integrationId,
+        name,
+        metadata,
+        state,
+        instancePushId,
+        pushTokenHash,
+        input.nowMs,
+        input.nowMs,
+        input.nowMs,
+      ) as InstanceRow;
+      const integration = this.outbox.eventTakingIntegration(inserted.integration_id);
+      const event = { instanceId: inserted.id, nowMs: input.nowMs };
+      if (integration) this.outbox.enqueueAbout(integration, 'create_integration_instance', event);
+      return inserted;
+    });
     return toInstance(row);
   }
 
@@ -160,12 +179,27 @@ export class SqliteChannelStore implements ChannelStore {
   async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
     return this.writes.enqueue(() => {
       const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
-      return row && this.writeInstance(changedInstance(toInstance(row), change));
+      if (!row) return undefined;
+      const updated = this.writeInstance(changedInstance(toInstance(row), change));
+      const integration =
+        updated.active !== Boolean(row.active) && this.outbox.eventTakingIntegration(row.integration_id);
+      if (integration) {
+        const data = updated.active ? {} : { deactivated_by: 'api' };
+        const type = updated.active ? 'activate_integration_instance' : 'deactivate_integration_instance';
+        this.outbox.enqueueAbout(integration, type, { instanceId: id, data, nowMs: change.nowMs });
+      }
+      return updated;
     });
   }
 
-  async deleteInstance(accountId: number, id: number): Promise<boolean> {
-    const { changes } = await this.writes.enqueue(() => this.q.deleteInstance.run(accountId, id));
+  async deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean> {
+    const { changes } = await this.writes.enqueue(() => {
+      const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
+      const integration = row && this.outbox.eventTakingIntegration(row.integration_id);
+      const event = { instanceId: id, nowMs: nowMs ?? row?.updated_at ?? 0 };
+      if (integration) this.outbox.enqueueAbout(integration, 'destroy_integration_instance', event);
+      return this.q.deleteInstance.run(accountId, id);
+    });
     return changes > 0;
   }
 
@@ -204,6 +238,8 @@ export class SqliteChannelStore implements ChannelStore {
       const row = this.q.instanceByIdAnyAccount.get(completion.instanceId) as InstanceRow | undefined;
       if (!row) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
       const current = toInstance(row);
+      const integration = this.outbox.eventTakingIntegration(current.integrationId);
+      const before = integration && this.outbox.storedExternalIds(current.id, completion);
       let resourcesStored = 0;
       let duplicates = 0;
       if (completion.outcome === 'ok' && completion.resources.length > 0) {
@@ -224,6 +260,7 @@ export class SqliteChannelStore implements ChannelStore {
         completion.error,
         flag(settled.deactivated),
       ) as PullRow;
+      if (integration) this.outbox.enqueuePullEvents(integration, settled.instance, completion, toPull(pull), before!);
       return toPull(pull);
     });
     return this.writes.enqueue(() => complete());
@@ -293,6 +330,24 @@ export class SqliteChannelStore implements ChannelStore {
   async consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined> {
     const row = await this.writes.enqueue(() => this.q.consumeHandoff.get(tokenHash, nowMs) as HandoffRow | undefined);
     return row && toHandoff(row);
+  }
+
+  // --- The event outbox -----------------------------------------------------------------------
+
+  claimEventBatches(claim: Parameters<SqliteEventOutbox['claimEventBatches']>[0]): Promise<EventBatch[]> {
+    return this.outbox.claimEventBatches(claim);
+  }
+
+  completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
+    return this.outbox.completeEventBatch(completion);
+  }
+
+  listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
+    return this.outbox.listEvents(accountId, integrationId, limit);
+  }
+
+  onEventsCommitted(listener: () => void): () => void {
+    return this.outbox.onEventsCommitted(listener);
   }
 
   // --- Inside writes ---------------------------------------------------------------------------

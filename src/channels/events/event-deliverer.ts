@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { EventOutboxStore } from '../../store/event-outbox-store.js';
+import type { OutboundClient } from '../outbound/outbound-client.js';
+import { deliverBatch, type DeliveryDependencies } from './deliver-batch.js';
+
+export interface EventDelivererOptions {
+  store: EventOutboxStore;
+  client: OutboundClient;
+  /** Epoch milliseconds. */
+  nowMs: () => number;
+  secretKey: string;
+  /** How often to look for events enqueued by other nodes, ms. */
+  pollMs: number;
+  batchSize: number;
+  /** Integrations delivered to at once. */
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  maxBackoffMs: number;
+  leaseMs: number;
+  /** Logs a failed tick or delivery (a database outage, say); never metadata. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The event-callback deliverer of one node: claims batches from the outbox (a lease per
+ * integration, so nodes share the work and an integration's events go out in order, never
+ * from two nodes at once) and delivers them. It runs at once when this node commits events,
+ * and polls every `pollMs` for the rest (other nodes' events, retries coming due).
+ */
+export class EventDeliverer {
+  /** Identifies this node's leases. */
+  readonly owner = `events-${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private inFlight = new Set<Promise<unknown>>();
+  private ticking = false;
+  /** A kick came while ticking: tick again once done, or a commit could wait a whole poll. */
+  private kickedWhileTicking = false;
+  private stopped = true;
+  private readonly delivery: DeliveryDependencies;
+
+  constructor(private readonly options: EventDelivererOptions) {
+    this.delivery = { ...options, owner: this.owner };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unsubscribe = this.options.store.onEventsCommitted(() => this.kick());
+    this.timer = setInterval(() => this.kick(), this.options.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stops claiming and waits for the deliveries in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Looks for work now. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.kickedWhileTicking = true;
+      return;
+    }
+    void this.tick();
+  }
+
+  /** Claims due batches, up to the free concurrency, and starts delivering them. */
+  async tick(): Promise<number> {
+    if (this.ticking || this.stopped) return 0;
+    this.ticking = true;
+    let started = 0;
+    try {
+      do {
+        this.kickedWhileTicking = false;
+        const room = this.options.concurrency - this.inFlight.size;
+        if (room <= 0) break;
+        const batches = await this.options.store.claimEventBatches({
+          nowMs: this.options.nowMs(),
+          keys: room,
+          batchSize: this.options.batchSize,
+          leaseMs: this.options.leaseMs,
+          owner: this.owner,
+        });
+        for (const batch of batches) {
+          const delivery = deliverBatch(batch, this.delivery)
+            .catch((error: unknown) => this.options.onError?.(error))
+            .finally(() => {
+              this.inFlight.delete(delivery);
+              // More of this integration's events may be waiting behind the batch.
+              this.kick();
+            });
+          this.inFlight.add(delivery);
+        }
+        started += batches.length;
+        if (batches.length === room) this.kickedWhileTicking = true;
+      } while (this.kickedWhileTicking && !this.stopped);
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.ticking = false;
+    }
+    return started;
+  }
+}

@@ -1,0 +1,71 @@
+/** Every SQL statement of the PostgreSQL event outbox, as plain text. */
+export const eventSql = {
+  /** The subdomain is read here, inside the change's transaction, while the account surely exists. */
+  insertEvent: `
+    INSERT INTO event_outbox
+      (account_id, integration_id, instance_id, callback_url, integration_created_at, integration_name, subdomain,
+       type_id, error, data, created_at, status, attempts)
+    SELECT $1, $2, $3, $4, $5, $6, COALESCE((SELECT subdomain FROM accounts WHERE id = $1), ''), $7, $8, $9, $10,
+      'pending', 0`,
+  /** A new key is due now; an existing one keeps its retry time, so new events wait behind older ones. */
+  insertKey: `
+    INSERT INTO event_delivery_keys (integration_id, next_attempt_at) VALUES ($1, $2)
+    ON CONFLICT (integration_id) DO NOTHING`,
+  /**
+   * Leases integrations with pending events that are due and not leased (or whose lease
+   * ran out), longest waiting first ($1 now, $2 limit, $3 owner, $4 lease ms), in one
+   * statement. SKIP LOCKED passes over keys another node is leasing right now; a key
+   * leased by a transaction that committed meanwhile is re-checked and no longer qualifies.
+   */
+  claimKeys: `
+    WITH due AS (
+      SELECT k.integration_id FROM event_delivery_keys k
+      WHERE k.next_attempt_at <= $1::bigint AND (k.lease_expires_at IS NULL OR k.lease_expires_at <= $1::bigint)
+        AND EXISTS (SELECT 1 FROM event_outbox e WHERE e.integration_id = k.integration_id AND e.status = 'pending')
+      ORDER BY k.next_attempt_at, k.integration_id
+      LIMIT $2
+      FOR UPDATE OF k SKIP LOCKED
+    )
+    UPDATE event_delivery_keys k SET lease_owner = $3, lease_expires_at = $1::bigint + $4::bigint
+    FROM due WHERE k.integration_id = due.integration_id
+    RETURNING k.integration_id`,
+  /** The oldest pending events of each key ($1), at most $2 each, with their instance's metadata. */
+  pendingEvents: `
+    SELECT e.*, i.metadata AS instance_metadata
+    FROM unnest($1::bigint[]) AS k (integration_id)
+    CROSS JOIN LATERAL (
+      SELECT * FROM event_outbox e
+      WHERE e.integration_id = k.integration_id AND e.status = 'pending'
+      ORDER BY e.id LIMIT $2
+    ) e
+    LEFT JOIN instances i ON i.id = e.instance_id
+    ORDER BY e.integration_id, e.id`,
+  keyOwnerForUpdate: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = $1 FOR UPDATE`,
+  markDelivered: `
+    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $1,
+      delivered_at = $1
+    WHERE id = ANY ($2::bigint[]) AND status = 'pending'`,
+  /** Returns how many of the batch are still pending. */
+  markAttemptFailed: `
+    WITH tried AS (
+      UPDATE event_outbox SET attempts = attempts + 1, last_error = $1, last_attempt_at = $2,
+        status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
+      WHERE id = ANY ($4::bigint[]) AND status = 'pending'
+      RETURNING status
+    )
+    SELECT count(*) FILTER (WHERE status = 'pending')::integer AS pending FROM tried`,
+  releaseKey: `
+    UPDATE event_delivery_keys SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = $1
+    WHERE integration_id = $2`,
+  listEvents: `
+    SELECT * FROM event_outbox WHERE account_id = $1 AND integration_id = $2 ORDER BY id DESC LIMIT $3`,
+
+  // --- What the channel store's events need
+  integrationByIdAnyAccount: `SELECT * FROM channel_integrations WHERE id = $1`,
+  /** Stored resources among external ids, each with the first resource of its thread. */
+  storedResourceIds: `
+    SELECT r.external_id, r.id, r.thread_id,
+      (SELECT min(first.id) FROM resources first WHERE first.thread_id = r.thread_id) AS first_in_thread
+    FROM resources r
+    WHERE r.instance_id = $1 AND r.external_id = ANY ($2::text[])`,
+} as const;

@@ -1,0 +1,195 @@
+import type pg from 'pg';
+import type { ChannelIntegration, Instance, PullCompletion, PullRecord } from '../channel-store.js';
+import { toChannelIntegration, type ChannelIntegrationRow } from '../channel-rows.js';
+import { pullUrlOf } from '../channel-rules.js';
+import type {
+  EventBatch,
+  EventBatchCompletion,
+  EventOutboxStore,
+  EventRecord,
+  NewOutboxEvent,
+} from '../event-outbox-store.js';
+import {
+  eventCallbackUrlOf,
+  outboxEvent,
+  outboxInsertValues,
+  pullEvents,
+  toEventBatch,
+  toEventRecord,
+  type ClaimedOutboxRow,
+  type OutboxRow,
+  type StoredResourceIds,
+} from '../event-rules.js';
+import { eventSql as sql } from './event-queries.js';
+
+/** The store's pool, as the channel store reaches it (`PostgresAccess`; restated: no import cycle). */
+interface OutboxAccess {
+  rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The event outbox on PostgreSQL, shared by every node on the database. `enqueue` runs
+ * inside a transaction that is already under way.
+ */
+export class PostgresEventOutbox implements EventOutboxStore {
+  private listeners = new Set<() => void>();
+
+  constructor(private readonly db: OutboxAccess) {}
+
+  /**
+   * Enqueues `events` inside the caller's transaction on `client`: they commit, or roll
+   * back, with it. After the transaction commits, call {@link notifyCommitted} so this
+   * node delivers at once (other nodes, and this one if forgotten, find them by polling).
+   * Returns how many were enqueued.
+   */
+  async enqueue(client: pg.PoolClient, events: readonly NewOutboxEvent[]): Promise<number> {
+    for (const event of events) {
+      await client.query(sql.insertEvent, outboxInsertValues(event));
+      await client.query(sql.insertKey, [event.integrationId, event.nowMs]);
+    }
+    return events.length;
+  }
+
+  /** Tells this node's listeners that enqueued events are committed. */
+  notifyCommitted(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  onEventsCommitted(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async claimEventBatches(claim: {
+    nowMs: number;
+    keys: number;
+    batchSize: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<EventBatch[]> {
+    const keys = await this.db.rows<{ integration_id: number }>(sql.claimKeys, [
+      claim.nowMs,
+      claim.keys,
+      claim.owner,
+      claim.leaseMs,
+    ]);
+    if (keys.length === 0) return [];
+    const rows = await this.db.rows<ClaimedOutboxRow>(sql.pendingEvents, [
+      keys.map((key) => key.integration_id),
+      claim.batchSize,
+    ]);
+    const byKey = new Map<number, ClaimedOutboxRow[]>();
+    for (const row of rows) byKey.set(row.integration_id, [...(byKey.get(row.integration_id) ?? []), row]);
+    return [...byKey.values()].flatMap((group) => toEventBatch(group) ?? []);
+  }
+
+  async completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<{ lease_owner: string | null }>(sql.keyOwnerForUpdate, [
+        completion.integrationId,
+      ]);
+      if (rows[0]?.lease_owner !== completion.owner) return false;
+      let nextAttemptAt = completion.nowMs;
+      if (completion.outcome === 'delivered') {
+        await client.query(sql.markDelivered, [completion.nowMs, completion.eventIds]);
+      } else {
+        const tried = await client.query<{ pending: number }>(sql.markAttemptFailed, [
+          completion.error,
+          completion.nowMs,
+          completion.maxAttempts,
+          completion.eventIds,
+        ]);
+        // Events given up no longer hold the others back.
+        if (tried.rows[0]!.pending > 0) nextAttemptAt = completion.retryAt;
+      }
+      await client.query(sql.releaseKey, [nextAttemptAt, completion.integrationId]);
+      return true;
+    });
+  }
+
+  async listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
+    return (await this.db.rows<OutboxRow>(sql.listEvents, [accountId, integrationId, limit])).map(toEventRecord);
+  }
+
+  // --- The channel store's events (inside its transactions) -----------------------------------
+
+  /** Enqueues one event about `integration`, if its manifest has an event callback URL. */
+  async enqueueAbout(
+    client: pg.PoolClient,
+    integration: ChannelIntegration,
+    typeId: Parameters<typeof outboxEvent>[1],
+    event: Parameters<typeof outboxEvent>[2],
+  ): Promise<number> {
+    return this.enqueue(client, outboxEvent(integration, typeId, event));
+  }
+
+  /** The integration of an instance, when it takes events; undefined otherwise. */
+  async eventTakingIntegration(client: pg.PoolClient, integrationId: number): Promise<ChannelIntegration | undefined> {
+    const { rows } = await client.query<ChannelIntegrationRow>(sql.integrationByIdAnyAccount, [integrationId]);
+    const row = rows[0];
+    return row && eventCallbackUrlOf(row.manifest) !== null ? toChannelIntegration(row) : undefined;
+  }
+
+  /** The external ids among a pull's resources that the instance already holds. */
+  async storedExternalIds(client: pg.PoolClient, instanceId: number, completion: PullCompletion): Promise<Set<string>> {
+    if (completion.outcome !== 'ok' || completion.resources.length === 0) return new Set();
+    return new Set((await this.storedIds(client, instanceId, completion)).keys());
+  }
+
+  /**
+   * The events of a finished pull: deactivation after repeated failures, or the resources
+   * it stored and the duplicates it met. `before`: {@link storedExternalIds} before the pull.
+   */
+  async enqueuePullEvents(
+    client: pg.PoolClient,
+    integration: ChannelIntegration,
+    instance: Instance,
+    completion: PullCompletion,
+    pull: PullRecord,
+    before: ReadonlySet<string>,
+  ): Promise<number> {
+    let count = 0;
+    if (pull.deactivated) {
+      count += await this.enqueueAbout(client, integration, 'deactivate_integration_instance', {
+        instanceId: instance.id,
+        data: { deactivated_by: 'error', deactivating_error: pull.error ?? 'the pull failed' },
+        error: pull.error,
+        nowMs: completion.nowMs,
+      });
+    }
+    if (pull.outcome !== 'ok' || completion.resources.length === 0) return count;
+    return (
+      count +
+      (await this.enqueue(
+        client,
+        pullEvents(integration, {
+          instanceId: instance.id,
+          instanceName: instance.name,
+          pullUrl: pullUrlOf(integration.manifestJson) ?? '',
+          pullId: pull.id,
+          resources: completion.resources,
+          before,
+          after: await this.storedIds(client, instance.id, completion),
+          nowMs: completion.nowMs,
+        }),
+      ))
+    );
+  }
+
+  private async storedIds(
+    client: pg.PoolClient,
+    instanceId: number,
+    completion: PullCompletion,
+  ): Promise<Map<string, StoredResourceIds>> {
+    const { rows } = await client.query<{
+      external_id: string;
+      id: number;
+      thread_id: number;
+      first_in_thread: number;
+    }>(sql.storedResourceIds, [instanceId, completion.resources.map((resource) => resource.externalId)]);
+    return new Map(
+      rows.map((row) => [row.external_id, { id: row.id, threadId: row.thread_id, firstInThread: row.first_in_thread }]),
+    );
+  }
+}

@@ -1,0 +1,184 @@
+import type Database from 'better-sqlite3';
+import type { ChannelIntegration, Instance, PullCompletion, PullRecord } from '../channel-store.js';
+import { toChannelIntegration, type ChannelIntegrationRow } from '../channel-rows.js';
+import { pullUrlOf } from '../channel-rules.js';
+import type {
+  EventBatch,
+  EventBatchCompletion,
+  EventOutboxStore,
+  EventRecord,
+  NewOutboxEvent,
+} from '../event-outbox-store.js';
+import {
+  eventCallbackUrlOf,
+  outboxEvent,
+  pullEvents,
+  toEventBatch,
+  toEventRecord,
+  type ClaimedOutboxRow,
+  type OutboxRow,
+  type StoredResourceIds,
+} from '../event-rules.js';
+import { eventSql } from './event-queries.js';
+import type { GroupCommit } from './group-commit.js';
+
+/**
+ * The event outbox on SQLite. Its writes run in the store's group commit, like every other
+ * write; `enqueue` runs inside a write that is already under way.
+ */
+export class SqliteEventOutbox implements EventOutboxStore {
+  private statements: { [K in keyof typeof eventSql]: Database.Statement } | undefined;
+  private listeners = new Set<() => void>();
+  private notifyScheduled = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes: GroupCommit,
+  ) {}
+
+  /** Prepared on first use: the tables exist only once the store is migrated. */
+  private get q() {
+    this.statements ??= Object.fromEntries(
+      Object.entries(eventSql).map(([name, text]) => [name, this.db.prepare(text)]),
+    ) as { [K in keyof typeof eventSql]: Database.Statement };
+    return this.statements;
+  }
+
+  /**
+   * Enqueues `events` inside the write under way (call it only from a function passed to
+   * the group commit: it commits, or rolls back, with that write). Listeners hear of it
+   * after the commit. Returns how many were enqueued.
+   */
+  enqueue(events: readonly NewOutboxEvent[]): number {
+    for (const event of events) {
+      this.q.insertEvent.run({ ...event, instanceId: event.instanceId, error: event.error });
+      this.q.insertKey.run(event.integrationId, event.nowMs);
+    }
+    if (events.length > 0 && !this.notifyScheduled) {
+      this.notifyScheduled = true;
+      // The group commit runs BEGIN … COMMIT in one synchronous stretch: this runs after it.
+      setImmediate(() => {
+        this.notifyScheduled = false;
+        for (const listener of this.listeners) listener();
+      });
+    }
+    return events.length;
+  }
+
+  onEventsCommitted(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async claimEventBatches(claim: {
+    nowMs: number;
+    keys: number;
+    batchSize: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<EventBatch[]> {
+    return this.writes.enqueue(() => {
+      const keys = this.q.dueKeys.pluck().all({ nowMs: claim.nowMs, limit: claim.keys }) as number[];
+      const batches: EventBatch[] = [];
+      for (const key of keys) {
+        this.q.leaseKey.run(claim.owner, claim.nowMs + claim.leaseMs, key);
+        const batch = toEventBatch(this.q.pendingEvents.all(key, claim.batchSize) as ClaimedOutboxRow[]);
+        if (batch) batches.push(batch);
+      }
+      return batches;
+    });
+  }
+
+  async completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
+    return this.writes.enqueue(() => {
+      const owner = this.q.keyOwner.pluck().get(completion.integrationId) as string | null | undefined;
+      if (owner !== completion.owner) return false;
+      const ids = JSON.stringify(completion.eventIds);
+      let nextAttemptAt = completion.nowMs;
+      if (completion.outcome === 'delivered') {
+        this.q.markDelivered.run({ nowMs: completion.nowMs, ids });
+      } else {
+        const { error, nowMs, maxAttempts } = completion;
+        this.q.markAttemptFailed.run({ error, nowMs, maxAttempts, ids });
+        // Events given up no longer hold the others back.
+        if ((this.q.stillPending.pluck().get(ids) as number) > 0) nextAttemptAt = completion.retryAt;
+      }
+      this.q.releaseKey.run(nextAttemptAt, completion.integrationId);
+      return true;
+    });
+  }
+
+  async listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
+    return (this.q.listEvents.all(accountId, integrationId, limit) as OutboxRow[]).map(toEventRecord);
+  }
+
+  // --- The channel store's events (inside its writes) ---------------------------------------
+
+  /** Enqueues one event about `integration`, if its manifest has an event callback URL. */
+  enqueueAbout(
+    integration: ChannelIntegration,
+    typeId: Parameters<typeof outboxEvent>[1],
+    event: Parameters<typeof outboxEvent>[2],
+  ): void {
+    this.enqueue(outboxEvent(integration, typeId, event));
+  }
+
+  /** The integration of an instance, when it takes events; undefined otherwise. */
+  eventTakingIntegration(integrationId: number): ChannelIntegration | undefined {
+    const row = this.q.integrationByIdAnyAccount.get(integrationId) as ChannelIntegrationRow | undefined;
+    return row && eventCallbackUrlOf(row.manifest) !== null ? toChannelIntegration(row) : undefined;
+  }
+
+  /** The external ids among a pull's resources that the instance already holds. */
+  storedExternalIds(instanceId: number, completion: PullCompletion): Set<string> {
+    if (completion.outcome !== 'ok' || completion.resources.length === 0) return new Set();
+    return new Set(this.storedIds(instanceId, completion).keys());
+  }
+
+  /**
+   * The events of a finished pull: deactivation after repeated failures, or the resources
+   * it stored and the duplicates it met. `before`: {@link storedExternalIds} before the pull.
+   */
+  enqueuePullEvents(
+    integration: ChannelIntegration,
+    instance: Instance,
+    completion: PullCompletion,
+    pull: PullRecord,
+    before: ReadonlySet<string>,
+  ): void {
+    if (pull.deactivated) {
+      this.enqueueAbout(integration, 'deactivate_integration_instance', {
+        instanceId: instance.id,
+        data: { deactivated_by: 'error', deactivating_error: pull.error ?? 'the pull failed' },
+        error: pull.error,
+        nowMs: completion.nowMs,
+      });
+    }
+    if (pull.outcome !== 'ok' || completion.resources.length === 0) return;
+    this.enqueue(
+      pullEvents(integration, {
+        instanceId: instance.id,
+        instanceName: instance.name,
+        pullUrl: pullUrlOf(integration.manifestJson) ?? '',
+        pullId: pull.id,
+        resources: completion.resources,
+        before,
+        after: this.storedIds(instance.id, completion),
+        nowMs: completion.nowMs,
+      }),
+    );
+  }
+
+  private storedIds(instanceId: number, completion: PullCompletion): Map<string, StoredResourceIds> {
+    const externalIds = JSON.stringify(completion.resources.map((resource) => resource.externalId));
+    const rows = this.q.storedResourceIds.all(instanceId, externalIds) as {
+      external_id: string;
+      id: number;
+      thread_id: number;
+      first_in_thread: number;
+    }[];
+    return new Map(
+      rows.map((row) => [row.external_id, { id: row.id, threadId: row.thread_id, firstInThread: row.first_in_thread }]),
+    );
+  }
+}
