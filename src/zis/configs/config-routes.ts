@@ -83,6 +83,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         limit: size + 1,
       });
       const page = rows.slice(0, size);
+      // The vendor answers 404 for a list with nothing in it; clients read it as "no config yet".
+      if (page.length === 0) throw NotFound(noConfigMatches(filter, request.query['page[after]']));
       const next = rows.length > size ? nextPageUrl(request, filter, page.at(-1)!.id, size) : undefined;
       return reply.type('application/json').send(configListBody(page, next));
     },
@@ -196,6 +198,12 @@ function nextPageUrl(request: FastifyRequest, filter: string, afterId: number, s
     'page[size]': String(size),
   });
   return `${request.protocol}://${request.host}${path}?${query.toString()}`;
+}
+
+/** The detail of an empty list's 404: what was asked for, so the client can tell why. */
+function noConfigMatches(filter: string, afterId: number | undefined): string {
+  const after = afterId ? ` after id ${afterId}: the list ends before this page` : '';
+  return `No config of this integration matches filter[scope]=${JSON.stringify(filter)}${after}.`;
 }
 
 /** The vendor's own samples send `page[after]=&page[size]=`: empty means absent. */
