@@ -7,6 +7,7 @@ import { scopeProblem } from '../names.js';
 import { configOf, serialiseConfig, type ConfigBody } from './config-body.js';
 import { configListBody, singleConfigBody } from './config-json.js';
 import { etagOf, ifMatchAllows, ifNoneMatchHits } from './etag.js';
+import { readEveryBodyAsJson } from './json-whatever-content-type.js';
 import { mergePatch } from './merge-patch.js';
 import { parseScopeFilter } from './scope-filter.js';
 import {
@@ -44,6 +45,7 @@ interface ListQuery {
 /** The five documented ZIS Configurations endpoints, and GET of one config. */
 export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOptions): Promise<void> {
   const { store, clock, maxConfigBytes } = options;
+  readEveryBodyAsJson(app);
 
   const keyOf = (request: FastifyRequest<{ Params: IntegrationParams }>): IntegrationKey => {
     const principal = options.principalOf(request);

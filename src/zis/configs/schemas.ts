@@ -61,7 +61,7 @@ const scopeParams = {
 const configBody = (description: string) =>
   ({
     type: 'object',
-    description,
+    description: `${description} Read as JSON whatever the Content-Type says (form-typed JSON too).`,
     properties: {
       config: { type: 'object', additionalProperties: true },
       Config: { type: 'object', additionalProperties: true, description: 'Accepted spelling of "config".' },
