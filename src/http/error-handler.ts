@@ -12,6 +12,7 @@ import {
   UnprocessableEntity,
   UnsupportedContentType,
 } from './errors.js';
+import { supportEnvelopeOf, supportInvalidEndpoint, usesSupportEnvelope } from './support-envelope.js';
 
 /** Fastify's own errors, by code, as catalogue errors. */
 const fastifyErrors: Record<string, (error: FastifyError) => ApiError> = {
@@ -77,13 +78,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (apiError.statusCode === 401 && request.url.startsWith('/console')) {
       reply.header('www-authenticate', 'Basic realm="Switchboard", charset="UTF-8"');
     }
-    return reply.code(apiError.statusCode).send(envelopeOf(apiError));
+    const body = usesSupportEnvelope(request.url) ? supportEnvelopeOf(apiError) : envelopeOf(apiError);
+    return reply.code(apiError.statusCode).send(body);
   });
 
   // Unknown paths and unknown methods on known paths alike (fastify answers 404, not 405).
   app.setNotFoundHandler(function routeNotFound(request, reply) {
     const path = request.url.split('?')[0];
     const error = NotFound(`No route ${request.method} ${path}. The API reference is at /docs.`);
+    if (usesSupportEnvelope(path!)) return reply.code(404).send(supportInvalidEndpoint(error.detail));
     return reply.code(404).send(envelopeOf(error));
   });
 }
