@@ -51,6 +51,12 @@ export interface AccessTokenRecord {
   integration: string;
   tokenHash: string;
   createdAt: number;
+  /** As stored: space-separated, `read write` (format 3; formats 1 and 2 mean read and write). */
+  scopes: string;
+  /** The token's first characters, or null (format 3; null before). */
+  tokenPrefix: string | null;
+  /** Epoch seconds of the last recorded use, or null (format 3; null before). */
+  usedAt: number | null;
 }
 
 /**
@@ -101,7 +107,16 @@ export function rowValues(record: DataRecord): unknown[] {
         record.createdAt,
       ];
     case 'access_token':
-      return [record.id, record.accountId, record.integration, record.tokenHash, record.createdAt];
+      return [
+        record.id,
+        record.accountId,
+        record.integration,
+        record.tokenHash,
+        record.createdAt,
+        record.scopes,
+        record.tokenPrefix,
+        record.usedAt,
+      ];
     case 'config':
       return [
         record.id,
