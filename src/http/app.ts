@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
+import { supportOAuthRoutes } from '../support/oauth-routes.js';
 import { authenticate, checkHostAccount, type Principal } from './authenticate.js';
 import { installErrorHandling } from './error-handler.js';
 import { installJsonBodyParser } from './json-body.js';
@@ -114,7 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
       if (!principal) {
-        principal = await authenticate(store, request);
+        principal = await authenticate(store, request, clock);
         principals.set(header!, principal);
       }
       await checkHostAccount(store, request, settings.baseDomain, principal);
@@ -123,6 +124,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const principalOf = (request: FastifyRequest): Principal => request.principal!;
     await api.register(configRoutes, { store, clock, maxConfigBytes: settings.maxConfigBytes, principalOf });
     await api.register(registryRoutes, { store, clock, principalOf });
+    await api.register(supportOAuthRoutes, {
+      store,
+      clock,
+      principalOf,
+      // Revoked here: this process stops trusting the token at once (others within authCacheMs).
+      onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
+    });
     await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { epochSeconds, type Clock } from '../../clock.js';
-import { accountIdOf, checkIntegrationAccess, type Principal } from '../../http/authenticate.js';
+import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
 import type { IntegrationKey, Store, WriteOutcome } from '../../store/store.js';
 import { scopeProblem } from '../names.js';
@@ -46,6 +46,8 @@ interface ListQuery {
 export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOptions): Promise<void> {
   const { store, clock, maxConfigBytes } = options;
   readEveryBodyAsJson(app);
+  // Before the body is read: a read-only token's writes are refused whatever they carry.
+  app.addHook('onRequest', async (request) => checkTokenScope(options.principalOf(request), request.method));
 
   const keyOf = (request: FastifyRequest<{ Params: IntegrationParams }>): IntegrationKey => {
     const principal = options.principalOf(request);
