@@ -107,18 +107,22 @@ describe.each(storeKinds)('ZIS as real clients use it, on $name', (kind) => {
       expect((await req('GET', `${path()}/as_form`)).json.config.config).toEqual({ only: 'this' });
     });
 
-    it.each(['text/plain', 'text/plain;charset=UTF-8', 'application/octet-stream', 'multipart/form-data'])(
-      'reads JSON sent as %s',
-      async (type) => {
-        const scope = `typed_${type.replace(/\W/g, '_')}`;
-        const created = await req('POST', path(), {
-          rawBody: JSON.stringify({ scope, config: { type } }),
-          headers: { 'content-type': type },
-        });
-        expect(created.status).toBe(201);
-        expect((await req('GET', `${path()}/${scope}`)).json.config.config).toEqual({ type });
-      },
-    );
+    it.each([
+      'text/plain',
+      'text/plain;charset=UTF-8',
+      'application/octet-stream',
+      'multipart/form-data',
+      'json',
+      'application/json; charset=UTF-8',
+    ])('reads JSON sent as %s', async (type) => {
+      const scope = `typed_${type.replace(/\W/g, '_')}`;
+      const created = await req('POST', path(), {
+        rawBody: JSON.stringify({ scope, config: { type } }),
+        headers: { 'content-type': type },
+      });
+      expect(created.status).toBe(201);
+      expect((await req('GET', `${path()}/${scope}`)).json.config.config).toEqual({ type });
+    });
 
     it('reads JSON sent without a Content-Type', async () => {
       // fetch always adds a type to a string body; node:http sends none unless told.

@@ -12,6 +12,12 @@ import { MalformedJson } from '../../http/errors.js';
  * form bodies stay form bodies elsewhere (`/oauth/tokens`, the admin-UI return).
  */
 export function readEveryBodyAsJson(app: FastifyInstance): void {
+  // A Content-Type that is not even a media type (`json`, empty) would be refused before any
+  // parser ran: such a body is read as if it had none.
+  app.addHook('onRequest', async (request) => {
+    const declared = request.raw.headers['content-type'];
+    if (declared !== undefined && !mediaType.test(declared)) delete request.raw.headers['content-type'];
+  });
   app.removeAllContentTypeParsers();
   // '*' also takes a body sent without a Content-Type.
   app.addContentTypeParser('*', { parseAs: 'string' }, function parseAsJson(request, body, done) {
@@ -33,3 +39,6 @@ export function readEveryBodyAsJson(app: FastifyInstance): void {
     }
   });
 }
+
+/** `type/subtype`, maybe with parameters: what fastify takes for a media type. */
+const mediaType = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;|$)/;
