@@ -1,6 +1,13 @@
 import { epochSeconds, type Clock } from '../clock.js';
 import { generateSecret, hashSecret } from '../security/secrets.js';
-import type { Account, Integration, Store } from '../store/store.js';
+import {
+  tokenPrefixLength,
+  tokenScopes,
+  type Account,
+  type Integration,
+  type Store,
+  type TokenScope,
+} from '../store/store.js';
 
 const subdomainRegex = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -64,19 +71,42 @@ export async function registerIntegration(
   return integration === 'exists' ? 'exists' : { integration, clientSecret };
 }
 
-/** Issues a bearer token for one integration of one account. Shown once. */
+/** Issues a bearer token with read and write for one integration of one account. Shown once. */
 export async function issueAccessToken(
   store: Store,
   clock: Clock,
   accountId: number,
   integration: string,
 ): Promise<string> {
+  return (await issueScopedAccessToken(store, clock, accountId, integration, tokenScopes)).token;
+}
+
+export interface IssuedAccessToken {
+  id: number;
+  /** Shown once; only its hash and its first {@link tokenPrefixLength} characters are stored. */
+  token: string;
+  tokenPrefix: string;
+  createdAt: number;
+}
+
+/** Issues a bearer token with the given scopes for one integration of one account. */
+export async function issueScopedAccessToken(
+  store: Store,
+  clock: Clock,
+  accountId: number,
+  integration: string,
+  scopes: readonly TokenScope[],
+): Promise<IssuedAccessToken> {
   const token = generateSecret('sbzt_');
-  await store.createAccessToken({
+  const tokenPrefix = token.slice(0, tokenPrefixLength);
+  const createdAt = epochSeconds(clock);
+  const { id } = await store.createAccessToken({
     tokenHash: hashSecret(token),
     accountId,
     integration,
-    nowSeconds: epochSeconds(clock),
+    scopes,
+    tokenPrefix,
+    nowSeconds: createdAt,
   });
-  return token;
+  return { id, token, tokenPrefix, createdAt };
 }

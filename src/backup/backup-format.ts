@@ -11,7 +11,7 @@ import { format1DataRecordTypes } from './backup-record.js';
 // The backup file: JSON lines. A header line, one line per record, and an end line with
 // the number of records of each type, so that a truncated file is told from a whole one:
 //
-//   {"type":"switchboard-backup","format":2,"schema_version":2,"exported_at":"…","source":"sqlite"}
+//   {"type":"switchboard-backup","format":3,"schema_version":3,"exported_at":"…","source":"sqlite"}
 //   {"type":"account","id":1,"subdomain":"acme","created_at":1704067200}
 //   …
 //   {"type":"end","counts":{"account":1,…}}
@@ -22,11 +22,14 @@ import { format1DataRecordTypes } from './backup-record.js';
 // channel rows are epoch milliseconds, as stored. Admin-UI hand-offs and instances' pull
 // leases are not in it (see store/backup-records.ts). A format-1 file still imports: it has no
 // channel records, and the end line and sequences name only the format-1 types.
+// Format 3 adds to each access token its scopes, the first characters of the token and
+// when it was last used. Format-1 and format-2 access tokens import with read and write,
+// no prefix and no last use, as such tokens were.
 
 /** The format this Switchboard writes. */
-export const backupFormat = 2;
+export const backupFormat = 3;
 /** The formats it reads. */
-export const readableFormats: readonly number[] = [1, 2];
+export const readableFormats: readonly number[] = [1, 2, 3];
 
 /** The record types a format holds, in backup order. */
 export function recordTypesOf(format: number): readonly RecordType[] {
@@ -52,6 +55,8 @@ type Kind =
   | 'time'
   | 'time_ms'
   | 'time_ms_or_null'
+  | 'time_or_null'
+  | 'token_scopes'
   | 'text'
   | 'stored_text'
   | 'stored_text_or_null'
@@ -90,6 +95,10 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     ['integration', 'integration', 'text'],
     ['token_hash', 'tokenHash', 'hash'],
     ['created_at', 'createdAt', 'time'],
+    // Format 3.
+    ['scopes', 'scopes', 'token_scopes'],
+    ['token_prefix', 'tokenPrefix', 'stored_text_or_null'],
+    ['used_at', 'usedAt', 'time_or_null'],
   ],
   config: [
     ['id', 'id', 'id'],
@@ -169,6 +178,15 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
   ],
 };
 
+/** An access token of format 1 or 2: without the fields format 3 added, which take these values. */
+const accessTokenBeforeFormat3 = fields.access_token.slice(0, 5);
+const accessTokenDefaults = { scopes: 'read write', tokenPrefix: null, usedAt: null } as const;
+
+/** A record type's fields in a backup of `format`. */
+function fieldsOf(type: RecordType, format: number): readonly (readonly [string, string, Kind])[] {
+  return type === 'access_token' && format < 3 ? accessTokenBeforeFormat3 : fields[type];
+}
+
 const isStoredText = (v: unknown) => typeof v === 'string' && !v.includes('\u0000');
 const orNull =
   (test: (v: unknown) => boolean) =>
@@ -181,6 +199,8 @@ const kindProblems: Record<Exclude<Kind, 'record_type'>, [test: (value: unknown)
   time: [(v) => Number.isSafeInteger(v), 'an integer (epoch seconds)'],
   time_ms: [(v) => Number.isSafeInteger(v), 'an integer (epoch milliseconds)'],
   time_ms_or_null: [orNull(Number.isSafeInteger), 'an integer (epoch milliseconds) or null'],
+  time_or_null: [orNull(Number.isSafeInteger), 'an integer (epoch seconds) or null'],
+  token_scopes: [(v) => v === 'read' || v === 'write' || v === 'read write', '"read", "write" or "read write"'],
   text: [(v) => typeof v === 'string', 'a string'],
   stored_text: [isStoredText, 'a string without U+0000'],
   stored_text_or_null: [orNull(isStoredText), 'a string without U+0000, or null'],
@@ -229,7 +249,7 @@ export function endLine(counts: RecordCounts, format: number = backupFormat): st
   return JSON.stringify({ type: 'end', counts: ordered });
 }
 
-const formatList = readableFormats.join(' and ');
+const formatList = `${readableFormats.slice(0, -1).join(', ')} and ${readableFormats.at(-1)}`;
 
 /** The first line: refuses anything but a Switchboard backup in a format this one reads. */
 export function parseHeader(text: string | undefined): BackupHeader {
@@ -287,9 +307,10 @@ export function parseLine(text: string, lineNumber: number, format: number = bac
     throw at(`unknown record type ${JSON.stringify(line.type)}`);
   }
   const type = line.type as RecordType;
-  const spec = fields[type];
+  const spec = fieldsOf(type, format);
   checkFields(line, ['type', ...spec.map(([name]) => name)], at, `the ${type} record`);
   const record: Record<string, unknown> = { type };
+  if (spec === accessTokenBeforeFormat3) Object.assign(record, accessTokenDefaults);
   for (const [name, key, kind] of spec) {
     const [test, expected] = kind === 'record_type' ? sequenceTypeProblem(format) : kindProblems[kind];
     if (!test(line[name])) throw at(`"${name}" in the ${type} record must be ${expected}`);

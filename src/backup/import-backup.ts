@@ -45,11 +45,13 @@ export async function importBackup(
   }
 }
 
+const allTypeNames =
+  'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
+  'pulls, threads, resources, then sequences';
 const typeNames: Record<number, string> = {
   1: 'accounts, admin tokens, integrations, access tokens, configs, then sequences',
-  2:
-    'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
-    'pulls, threads, resources, then sequences',
+  2: allTypeNames,
+  3: allTypeNames,
 };
 
 /**

@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { hashSecret } from '../security/secrets.js';
-import type { Account, Store } from '../store/store.js';
+import { epochSeconds, systemClock, type Clock } from '../clock.js';
+import type { AccessToken, Account, Store, TokenScope } from '../store/store.js';
 import { AuthenticationFailed, Forbidden, NotFound } from './errors.js';
 
 /** Who a request acts for: an account's admin, or a bearer token bound to one integration. */
 export type Principal =
-  { kind: 'admin'; account: Account; email: string } | { kind: 'token'; accountId: number; integration: string };
+  | { kind: 'admin'; account: Account; email: string }
+  | { kind: 'token'; accountId: number; integration: string; tokenId: number; scopes: readonly TokenScope[] };
 
 const basicPrefix = /^basic\s+/i;
 const bearerPrefix = /^bearer\s+/i;
@@ -15,7 +17,11 @@ const bearerPrefix = /^bearer\s+/i;
  * `{email}/token:{api_token}` (admin API token, as the vendor's API takes it).
  * Throws 401 with a detail that says what was wrong with the header.
  */
-export async function authenticate(store: Store, request: FastifyRequest): Promise<Principal> {
+export async function authenticate(
+  store: Store,
+  request: FastifyRequest,
+  clock: Clock = systemClock,
+): Promise<Principal> {
   const header = request.headers.authorization;
   if (!header) {
     throw AuthenticationFailed(
@@ -26,7 +32,14 @@ export async function authenticate(store: Store, request: FastifyRequest): Promi
     const token = header.replace(bearerPrefix, '').trim();
     const found = token ? await store.findAccessToken(hashSecret(token)) : undefined;
     if (!found) throw AuthenticationFailed('Authentication failed: the bearer token is not valid.');
-    return { kind: 'token', accountId: found.accountId, integration: found.integration };
+    recordUse(store, request, found, epochSeconds(clock));
+    return {
+      kind: 'token',
+      accountId: found.accountId,
+      integration: found.integration,
+      tokenId: found.id,
+      scopes: found.scopes,
+    };
   }
   if (basicPrefix.test(header)) {
     const decoded = Buffer.from(header.replace(basicPrefix, '').trim(), 'base64').toString('utf8');
@@ -52,6 +65,17 @@ export function credentialKeyOf(header: string | undefined): string | undefined 
   const decoded = Buffer.from(header.replace(basicPrefix, '').trim(), 'base64').toString('utf8');
   const slash = decoded.indexOf('/token:');
   return slash > 0 ? `admin:${decoded.slice(0, slash).toLowerCase()}` : header;
+}
+
+/** A token's `used_at` is kept to within this many seconds: at most one write an hour per token. */
+export const tokenUseResolutionSeconds = 3600;
+
+/** Records a token's use when its `used_at` is unset or stale, without holding up the request. */
+function recordUse(store: Store, request: FastifyRequest, token: AccessToken, now: number): void {
+  if (token.usedAt !== null && now - token.usedAt < tokenUseResolutionSeconds) return;
+  store.recordAccessTokenUse(token.id, now).catch((error: unknown) => {
+    request.log.warn({ err: error }, 'could not record an access token use');
+  });
 }
 
 export function accountIdOf(principal: Principal): number {
@@ -85,4 +109,27 @@ export function checkIntegrationAccess(principal: Principal, integration: string
         `Use a token issued for "${integration}".`,
     );
   }
+}
+
+/**
+ * A token's scopes, as the vendor's: `read` for GET (and HEAD), `write` for every other
+ * method. Admins are not limited. 403: the token is valid, it may not do this.
+ */
+export function checkTokenScope(principal: Principal, method: string): void {
+  if (principal.kind !== 'token') return;
+  const needed: TokenScope = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+  if (!principal.scopes.includes(needed)) {
+    throw Forbidden(
+      `This access token has the scopes "${principal.scopes.join(' ')}"; ${method} needs "${needed}". ` +
+        `Use a token issued with the "${needed}" scope.`,
+    );
+  }
+}
+
+/** Routes that manage the account (tokens, clients, the registry) take its admin's credentials. */
+export function requireAdmin(principal: Principal, what: string): Extract<Principal, { kind: 'admin' }> {
+  if (principal.kind !== 'admin') {
+    throw Forbidden(`${what} takes the account admin's credentials: basic auth "{email}/token:{api_token}".`);
+  }
+  return principal;
 }

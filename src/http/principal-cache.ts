@@ -22,6 +22,11 @@ export class PrincipalCache<T> {
     return entry.value;
   }
 
+  /** Forgets every entry whose value matches, at once: a revoked token stops working in this process. */
+  evict(matches: (value: T) => boolean): void {
+    for (const [header, entry] of this.entries) if (matches(entry.value)) this.entries.delete(header);
+  }
+
   set(header: string, value: T): void {
     if (this.ttlMs <= 0) return;
     // Oldest first out: Map keeps insertion order.

@@ -19,6 +19,7 @@ import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
 import { installValidators } from '../http/validators.js';
+import { supportOAuthRoutes } from '../support/oauth-routes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -144,7 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       let principal = header === undefined ? undefined : principals.get(header);
       if (!principal) {
         principal = await checkingFailures(failures, request, credentialKeyOf(header), () =>
-          authenticate(store, request),
+          authenticate(store, request, clock),
         );
         principals.set(header!, principal);
       }
@@ -154,6 +155,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const principalOf = (request: FastifyRequest): Principal => request.principal!;
     await api.register(configRoutes, { store, clock, maxConfigBytes: settings.maxConfigBytes, principalOf });
     await api.register(registryRoutes, { store, clock, principalOf });
+    await api.register(supportOAuthRoutes, {
+      store,
+      clock,
+      principalOf,
+      // Revoked here: this process stops trusting the token at once (others within authCacheMs).
+      onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
+    });
     await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;

@@ -47,6 +47,12 @@ export interface AccessTokenRecord {
   integration: string;
   tokenHash: string;
   createdAt: number;
+  /** As stored: space-separated, `read write` (format 3; formats 1 and 2 mean read and write). */
+  scopes: string;
+  /** The token's first characters, or null (format 3; null before). */
+  tokenPrefix: string | null;
+  /** Epoch seconds of the last recorded use, or null (format 3; null before). */
+  usedAt: number | null;
 }
 
 /**

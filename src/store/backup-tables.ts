@@ -80,6 +80,9 @@ export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } =
       column('integration', 'text', (r) => r.integration),
       column('token_hash', 'text', (r) => r.tokenHash),
       column('created_at', 'bigint', (r) => r.createdAt),
+      column('scopes', 'text', (r) => r.scopes),
+      column('token_prefix', 'text', (r) => r.tokenPrefix),
+      column('used_at', 'bigint', (r) => r.usedAt),
     ],
   },
   config: {

@@ -48,9 +48,33 @@ export interface Store {
   createIntegration(input: NewIntegration): Promise<Integration | 'exists'>;
   findIntegration(accountId: number, name: string): Promise<Integration | undefined>;
   findIntegrationByClientIdentifier(identifier: string): Promise<Integration | undefined>;
-  /** Stores a bearer token (as its hash), bound to one account and one integration. */
-  createAccessToken(input: NewAccessToken): Promise<void>;
+  /** Stores a bearer token (as its hash), bound to one account and one integration; resolves with its id. */
+  createAccessToken(input: NewAccessToken): Promise<{ id: number }>;
   findAccessToken(tokenHash: string): Promise<AccessToken | undefined>;
+
+  // --- The Support API's OAuth tokens and clients -------------------------------------------
+  /** An account's integrations (OAuth clients), by ascending id. */
+  listIntegrations(accountId: number): Promise<Integration[]>;
+  /** An integration by its id (the OAuth client's id); undefined when it is not the account's. */
+  findIntegrationById(accountId: number, id: number): Promise<Integration | undefined>;
+  /**
+   * Replaces an integration's OAuth client secret (its hash): the old secret stops working
+   * at once, tokens already issued stay valid. Undefined when the account has no such
+   * integration. Durable before it resolves.
+   */
+  rotateClientSecret(
+    accountId: number,
+    integrationId: number,
+    clientSecretHash: string,
+  ): Promise<Integration | undefined>;
+  /** An account's access tokens by ascending id, after `afterId`, at most `limit`: never the tokens themselves. */
+  listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]>;
+  /** One of an account's access tokens by id; undefined when it is not the account's. */
+  findAccessTokenById(accountId: number, id: number): Promise<AccessTokenDetails | undefined>;
+  /** Revokes one of an account's access tokens; false when it has none with that id. Durable before it resolves. */
+  deleteAccessToken(accountId: number, id: number): Promise<boolean>;
+  /** Records when a token was last used (its `used_at`); never moves it back, ignores a revoked token. */
+  recordAccessTokenUse(id: number, usedAt: number): Promise<void>;
 
   // --- ZIS configs -------------------------------------------------------------------------
   /** Configs whose scope matches the pattern, by ascending id, after `afterId`, at most `limit`. */
@@ -129,6 +153,10 @@ export interface NewIntegration {
 }
 
 export interface NewAccessToken {
+  /** What the token may do ({@link tokenScopes}); read and write when omitted. */
+  scopes?: readonly TokenScope[];
+  /** The token's first characters ({@link tokenPrefixLength}), kept so an admin can tell tokens apart. */
+  tokenPrefix?: string;
   tokenHash: string;
   accountId: number;
   integration: string;
@@ -136,9 +164,28 @@ export interface NewAccessToken {
 }
 
 export interface AccessToken {
+  id: number;
+  scopes: TokenScope[];
+  /** Epoch seconds of the last recorded use, or null. */
+  usedAt: number | null;
   accountId: number;
   integration: string;
   createdAt: number;
+}
+
+/** What a ZIS access token may do: `read` (GET) and `write` (every other method), as the vendor's scopes. */
+export const tokenScopes = ['read', 'write'] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+/** How many leading characters of a token are kept in clear (the vendor shows 10). */
+export const tokenPrefixLength = 10;
+
+/** An access token as its account's admin sees it: never the token itself. */
+export interface AccessTokenDetails extends AccessToken {
+  /** The id of the integration's OAuth client (the integration's id). */
+  clientId: number;
+  /** The token's first characters; null for tokens issued before they were kept. */
+  tokenPrefix: string | null;
 }
 
 /** Which account's which integration a config belongs to. */

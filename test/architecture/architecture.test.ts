@@ -14,13 +14,14 @@ const areas = {
   ops: ['.', 'store', 'http'],
   backup: ['.', 'store'],
   zis: ['.', 'security', 'store', 'http', 'accounts'],
+  support: ['.', 'security', 'store', 'http', 'accounts'],
   channels: ['.', 'security', 'store', 'http', 'ops'],
-  server: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'channels'],
-  cli: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'channels', 'server'],
+  server: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'support', 'channels'],
+  cli: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'support', 'channels', 'server'],
 };
 
 // The web framework and the database drivers stay in the rooms that own them.
-const web = ['http', 'ops', 'zis', 'channels', 'server'];
+const web = ['http', 'ops', 'zis', 'support', 'channels', 'server'];
 const packages = {
   fastify: web,
   '@fastify/formbody': web,

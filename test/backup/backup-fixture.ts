@@ -184,6 +184,22 @@ export async function seedViaApi(
     }),
   );
   const oauthToken = oauth.json.access_token as string;
+  // A read-only token from the Support API (format 3 keeps its scopes and prefix).
+  const registry = await ok(
+    200,
+    call(baseUrl, 'GET', '/api/services/zis/registry/integrations', { auth: acme.adminAuth }),
+  );
+  const syncB = (registry.json.integrations as { name: string; zendesk_oauth_client: { id: number } }[]).find(
+    (integration) => integration.name === 'sync_b',
+  )!;
+  const readOnly = await ok(
+    201,
+    call(baseUrl, 'POST', '/api/v2/oauth/tokens.json', {
+      auth: acme.adminAuth,
+      body: { token: { client_id: syncB.zendesk_oauth_client.id, scopes: ['read'] } },
+    }),
+  );
+  const readOnlyToken = readOnly.json.token.full_token as string;
 
   const a = acme.tokens.sync_a!;
   const created: [string, string, string, unknown][] = [
@@ -212,6 +228,9 @@ export async function seedViaApi(
   await write(globex.tokens.sync_a!, 'PATCH', one('sync_a', 'plain'), { config: { patched: '✓' } });
   await write(a, 'DELETE', one('sync_a', 'to-delete-1'));
   await write(a, 'DELETE', one('sync_a', 'to-delete-last'));
+  // Used (so its last use is kept too), and refused a write.
+  await ok(200, call(baseUrl, 'GET', one('sync_b', 'plain'), { token: readOnlyToken }));
+  await ok(403, call(baseUrl, 'DELETE', one('sync_b', 'plain'), { token: readOnlyToken }));
 
   const secrets = [
     acme.apiToken,
@@ -220,6 +239,7 @@ export async function seedViaApi(
     ...Object.values(globex.tokens),
     client.secret,
     oauthToken,
+    readOnlyToken,
   ];
   const channels = await seedChannels(baseUrl, step, fake, acme, globex, secrets);
 
@@ -230,6 +250,7 @@ export async function seedViaApi(
       { label: 'acme sync_b token', integration: 'sync_b', auth: { token: acme.tokens.sync_b! } },
       { label: 'acme admin sync_b', integration: 'sync_b', auth: { auth: acme.adminAuth } },
       { label: 'acme oauth token', integration: 'registered_one', auth: { token: oauthToken } },
+      { label: 'acme read-only token', integration: 'sync_b', auth: { token: readOnlyToken } },
       { label: 'globex sync_a token', integration: 'sync_a', auth: { token: globex.tokens.sync_a! } },
       { label: 'globex admin sync_a', integration: 'sync_a', auth: { auth: globex.adminAuth } },
     ],
@@ -276,6 +297,11 @@ export async function collectAnswers(baseUrl: string, seeded: Seeded): Promise<s
     await ask(reader.label, `${list}/to-delete-1`, reader.auth);
   }
   await ask('bad token', `${configs('sync_a')}?filter[scope]=*`, { token: 'sbzt_not-a-token' });
+  // The Support API's view of tokens (scopes, prefixes, last use) and the registry.
+  for (const { label, auth } of seeded.channels.admins) {
+    await ask(label, '/api/v2/oauth/tokens.json', { auth });
+    await ask(label, '/api/services/zis/registry/integrations', { auth });
+  }
 
   // The OAuth client secret, kept only as a hash, still gets a token that works.
   const { oauthClient } = seeded;

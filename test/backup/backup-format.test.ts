@@ -22,7 +22,17 @@ const records: BackupRecord[] = [
     clientSecretHash: hash,
     createdAt: 3,
   },
-  { type: 'access_token', id: 4, accountId: 1, integration: 'sync', tokenHash: hash, createdAt: 4 },
+  {
+    type: 'access_token',
+    id: 4,
+    accountId: 1,
+    integration: 'sync',
+    tokenHash: hash,
+    createdAt: 4,
+    scopes: 'read',
+    tokenPrefix: 'sbzt_AbC-9',
+    usedAt: 5,
+  },
   {
     type: 'config',
     id: 5,
@@ -121,15 +131,52 @@ describe('the backup line format', () => {
     );
   });
 
-  it.each([1, 2])('reads back its header and end line in format %i', (format) => {
+  it.each([1, 2, 3])('reads back its header and end line in format %i', (format) => {
     const header = { format, schemaVersion: 3, exportedAt: '2024-01-01T00:00:00Z', source: 'postgres' as const };
     expect(parseHeader(headerLine(header))).toEqual(header);
-    const counts = { ...zeroCounts(), config: 7, ...(format === 2 ? { resource: 4 } : {}) };
+    const counts = { ...zeroCounts(), config: 7, ...(format >= 2 ? { resource: 4 } : {}) };
     expect(parseLine(endLine(counts, format), 9, format)).toEqual({ type: 'end', counts });
   });
 
-  it('writes format 2 and reads format 1: the same lines, without channel records', () => {
-    expect(backupFormat).toBe(2);
+  it('writes format 3, and reads access tokens of formats 1 and 2 as read and write, without prefix or use', () => {
+    expect(backupFormat).toBe(3);
+    const format3 = recordLine(records[3]!);
+    expect(format3).toBe(
+      `{"type":"access_token","id":4,"account_id":1,"integration":"sync","token_hash":"${hash}","created_at":4,` +
+        '"scopes":"read","token_prefix":"sbzt_AbC-9","used_at":5}',
+    );
+    const before = `{"type":"access_token","id":4,"account_id":1,"integration":"sync","token_hash":"${hash}","created_at":4}`;
+    for (const format of [1, 2]) {
+      expect(parseLine(before, 2, format)).toEqual({
+        ...records[3],
+        scopes: 'read write',
+        tokenPrefix: null,
+        usedAt: null,
+      });
+      expect(() => parseLine(format3, 2, format)).toThrow(
+        'line 2: the access_token record has an unknown field "scopes"',
+      );
+    }
+    expect(() => parseLine(before, 2, 3)).toThrow('line 2: the access_token record lacks "scopes"');
+    for (const [field, value, message] of [
+      ['scopes', 'admin', '"scopes" in the access_token record must be "read", "write" or "read write"'],
+      ['scopes', 'write read', '"scopes" in the access_token record must be "read", "write" or "read write"'],
+      ['used_at', '5', '"used_at" in the access_token record must be an integer (epoch seconds) or null'],
+      ['token_prefix', 5, '"token_prefix" in the access_token record must be a string without U+0000, or null'],
+    ] as const) {
+      const line = JSON.stringify({ ...JSON.parse(format3), [field]: value });
+      expect(() => parseLine(line, 2)).toThrow(`line 2: ${message}`);
+    }
+  });
+
+  it('reads format 1: the same lines, without channel records (access tokens as format 1 wrote them)', () => {
+    const asFormat1 = (record: BackupRecord): BackupRecord =>
+      record.type === 'access_token' ? { ...record, scopes: 'read write', tokenPrefix: null, usedAt: null } : record;
+    const format1Line = (record: BackupRecord) => {
+      const line = JSON.parse(recordLine(record));
+      if (record.type === 'access_token') for (const field of ['scopes', 'token_prefix', 'used_at']) delete line[field];
+      return JSON.stringify(line);
+    };
     expect(parseLine(endLine(zeroCounts()), 3)).toEqual({ type: 'end', counts: zeroCounts() });
     expect(JSON.parse(endLine(zeroCounts(), 1)).counts).toEqual({
       account: 0,
@@ -140,8 +187,8 @@ describe('the backup line format', () => {
       sequence: 0,
     });
     for (const record of records.filter((record) => !('recordType' in record) || record.recordType === 'config')) {
-      const line = recordLine(record);
-      if (records.indexOf(record) <= 5) expect(parseLine(line, 2, 1)).toEqual(record);
+      const line = format1Line(record);
+      if (records.indexOf(record) <= 5) expect(parseLine(line, 2, 1)).toEqual(asFormat1(record));
       else expect(() => parseLine(line, 2, 1)).toThrow(`line 2: a format-1 backup has no ${record.type} records`);
     }
     expect(() => parseLine(recordLine(records.at(-1)!), 2, 1)).toThrow(
@@ -160,7 +207,8 @@ describe('the backup line format', () => {
       'line 4: "id" in the account record must be a positive integer',
     ],
     [
-      '{"type":"access_token","id":1,"account_id":1,"integration":"s","token_hash":"sbzt_plain","created_at":1}',
+      '{"type":"access_token","id":1,"account_id":1,"integration":"s","token_hash":"sbzt_plain","created_at":1,' +
+        '"scopes":"read write","token_prefix":null,"used_at":null}',
       'line 4: "token_hash" in the access_token record must be a SHA-256 hash (64 hex digits)',
     ],
     [

@@ -120,7 +120,7 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
     }
   });
 
-  it('takes channel data afterwards, from id 1, and exports it all as format 2', async () => {
+  it('takes channel data afterwards, from id 1, and exports it all as format 3', async () => {
     const now = Date.UTC(2024, 4, 2);
     const integration = await createChannelIntegration(target.store.channels, 3, now);
     const instance = await createInstance(target.store.channels, integration, { name: 'After', now });
@@ -129,10 +129,17 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
     const again = join(dir.path, `${kind.name}-again.jsonl`);
     await exportWithCli(target.url, again);
     const lines = readFileSync(again, 'utf8').trimEnd().split('\n');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ format: 2, source: kind.name });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ format: 3, source: kind.name });
     // The format-1 lines come back byte for byte (the admin token's sequence included), the
-    // new config and the channel rows after them.
-    expect(lines.slice(1, 7)).toEqual(recordLines);
+    // access token with the scopes it always had (read and write), no prefix, and its last
+    // use (the test above used it), the new config and the channel rows after them.
+    expect([...lines.slice(1, 4), ...lines.slice(5, 7)]).toEqual([...recordLines.slice(0, 3), ...recordLines.slice(4)]);
+    expect(JSON.parse(lines[4]!)).toEqual({
+      ...JSON.parse(recordLines[3]!),
+      scopes: 'read write',
+      token_prefix: null,
+      used_at: expect.any(Number),
+    });
     expect(lines.map((line) => JSON.parse(line).type).slice(7)).toEqual([
       'config',
       'channel_integration',

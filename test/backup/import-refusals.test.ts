@@ -113,18 +113,34 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   },
   {
     name: 'an unknown format',
-    backup: () => editedLine(1, (line) => (line.format = 3)),
-    message: /line 1: backup format 3 is unknown; this Switchboard reads formats 1 and 2$/,
+    backup: () => editedLine(1, (line) => (line.format = 4)),
+    message: /line 1: backup format 4 is unknown; this Switchboard reads formats 1, 2 and 3$/,
   },
   {
     name: 'channel records in a format-1 backup',
-    backup: () => editedLine(1, (line) => (line.format = 1)),
+    backup: () => {
+      // A format-1 access token has no scopes, prefix or last use.
+      const token = JSON.parse(lines[4]!);
+      for (const field of ['scopes', 'token_prefix', 'used_at']) delete token[field];
+      const header = { ...JSON.parse(lines[0]!), format: 1 };
+      return [JSON.stringify(header), ...lines.slice(1, 4), JSON.stringify(token), ...lines.slice(5)].join('\n') + '\n';
+    },
     message: /line 9: a format-1 backup has no channel_integration records$/,
   },
   {
     name: 'channel records out of order',
     backup: () => [...lines.slice(0, 11), lines[13], lines[11], lines[12], ...lines.slice(14)].join('\n') + '\n',
     message: /line 13: pull record after thread records; a backup lists .* instances, pulls, threads, resources, /,
+  },
+  {
+    name: 'an access token of format 3 in a format-2 backup',
+    backup: () => editedLine(1, (line) => (line.format = 2)),
+    message: /line 5: the access_token record has an unknown field "scopes"$/,
+  },
+  {
+    name: 'an access token with unknown scopes',
+    backup: () => editedLine(5, (line) => (line.scopes = 'read admin')),
+    message: /line 5: "scopes" in the access_token record must be "read", "write" or "read write"$/,
   },
   {
     name: 'an instance whose flag is not a boolean',

@@ -84,6 +84,8 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(source).toMatch(/bad token .* -> 401/);
     expect(source).toContain('oauth client credentials -> 200');
     expect(source).toContain('"via":"oauth"');
+    expect(source).toMatch(/"client_id":\d+,"token":"sbzt_.{5}\.\.\.","scopes":\["read"\]/);
+    expect(source).toMatch(/"used_at":"2024-/);
     // …and the channel data: tricky metadata and state in full, pulls of every kind,
     // threads, resources, and 404s for what was deleted.
     for (const text of Object.values(opaqueTexts)) expect(source).toContain(JSON.stringify(text));
@@ -124,14 +126,14 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(body(last!)).toBe(body(first!));
     expect(header(first!)).toEqual({
       type: 'switchboard-backup',
-      format: 2,
+      format: 3,
       schema_version: expect.any(Number),
       exported_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       source: 'sqlite',
     });
     expect(header(second!)).toEqual({ ...header(first!), exported_at: expect.any(String), source: middle.name });
     expect(first!.trimEnd().split('\n').at(-1)).toBe(
-      '{"type":"end","counts":{"account":2,"admin_token":2,"integration":4,"access_token":4,"config":12,' +
+      '{"type":"end","counts":{"account":2,"admin_token":2,"integration":4,"access_token":5,"config":12,' +
         '"channel_integration":2,"instance":13,"pull":4,"thread":4,"resource":6,"sequence":10}}',
     );
   });

@@ -23,4 +23,17 @@ describe('PrincipalCache', () => {
     off.set('a', 1);
     expect(off.get('a')).toBeUndefined();
   });
+
+  it('evicts every entry whose value matches, at once (a revoked token)', () => {
+    const cache = new PrincipalCache<{ tokenId: number }>(60_000);
+    cache.set('Bearer a', { tokenId: 1 });
+    cache.set('bearer  a', { tokenId: 1 });
+    cache.set('Bearer b', { tokenId: 2 });
+    cache.evict((value) => value.tokenId === 1);
+    expect([cache.get('Bearer a'), cache.get('bearer  a'), cache.get('Bearer b')]).toEqual([
+      undefined,
+      undefined,
+      { tokenId: 2 },
+    ]);
+  });
 });

@@ -51,13 +51,33 @@ describe('operations', () => {
         '/api/services/zis/integrations/{integration}/configs',
         '/api/services/zis/integrations/{integration}/configs/{scope}',
         '/api/services/zis/registry/{integration}',
+        '/api/services/zis/registry/integrations',
         '/oauth/tokens',
+        '/api/v2/oauth/tokens',
+        '/api/v2/oauth/tokens.json',
+        '/api/v2/oauth/tokens/{id}',
+        '/api/v2/oauth/clients/{id}/generate_secret',
+        '/api/v2/oauth/clients/{id}/generate_secret.json',
       ]),
     );
     const list = doc.paths['/api/services/zis/integrations/{integration}/configs'].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['filter[scope]', 'page[after]', 'page[size]', 'integration']),
     );
+    // The empty list's 404, in the vendor envelope.
+    expect(list.responses['404'].description).toMatch(/empty list with 404/);
+    const notFound = list.responses['404'].content['application/json'].schema;
+    expect(Object.keys(notFound.properties)).toEqual(['errors']);
+    // The Support API's routes document its error shape and the token they create.
+    const create = doc.paths['/api/v2/oauth/tokens.json'].post;
+    expect(Object.keys(create.responses['422'].content['application/json'].schema.properties)).toEqual([
+      'error',
+      'description',
+    ]);
+    expect(Object.keys(create.responses['201'].content['application/json'].schema.properties.token.properties)).toEqual(
+      expect.arrayContaining(['id', 'url', 'client_id', 'token', 'full_token', 'scopes', 'expires_at', 'used_at']),
+    );
+    expect(doc.paths['/api/v2/oauth/tokens/{id}'].delete.responses).toHaveProperty('204');
     const docs = await fetch(`${baseUrl}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('/openapi.json');

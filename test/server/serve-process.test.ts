@@ -24,13 +24,26 @@ describe('switchboard serve as a process', () => {
       expect(credentials).toMatchObject({ subdomain: 'dev', integration: 'my_integration' });
       expect(output).toContain(credentials.access_token);
 
-      // The printed list line, run as printed (curl is how a user runs it).
+      // The printed lines, run as printed and in order (curl is how a user runs them).
       const curlLine = output.split('\n').find((line) => line.includes('curl -g'))!;
       const url = /'(http[^']+)'/.exec(curlLine)![1]!;
       expect(url.startsWith(server.baseUrl)).toBe(true);
+      // Before any config exists the list answers 404, as the vendor's does.
+      const empty = await call(url, 'GET', '', { token: credentials.access_token });
+      expect(empty.status).toBe(404);
+      expect(empty.json.errors[0]).toMatchObject({ code: '1110', status: '404' });
+      const postLine = output.split('\n').find((line) => line.includes('curl -X POST'))!;
+      const postUrl = /-X POST (\S+)/.exec(postLine)![1]!;
+      const postBody = /-d '([^']+)'/.exec(postLine)![1]!;
+      const created = await call(postUrl, 'POST', '', {
+        token: credentials.access_token,
+        rawBody: postBody,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(created.status).toBe(201);
       const listed = await call(url, 'GET', '', { token: credentials.access_token });
       expect(listed.status).toBe(200);
-      expect(listed.json.configs).toEqual([]);
+      expect(listed.json.configs.map((c: { scope: string }) => c.scope)).toEqual(['my_scope']);
     } finally {
       expect(await server.stop()).toBe(0);
     }

@@ -135,9 +135,106 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       expect(await store.findIntegrationByClientIdentifier('cid-crm')).toEqual(integration);
       expect(await store.findIntegrationByClientIdentifier('nope')).toBeUndefined();
 
-      await store.createAccessToken({ tokenHash: 't1', accountId: 1000, integration: 'crm', nowSeconds: now });
-      expect(await store.findAccessToken('t1')).toEqual({ accountId: 1000, integration: 'crm', createdAt: now });
+      const { id } = await store.createAccessToken({
+        tokenHash: 't1',
+        accountId: 1000,
+        integration: 'crm',
+        nowSeconds: now,
+      });
+      expect(await store.findAccessToken('t1')).toEqual({
+        id,
+        scopes: ['read', 'write'],
+        usedAt: null,
+        accountId: 1000,
+        integration: 'crm',
+        createdAt: now,
+      });
       expect(await store.findAccessToken('t2')).toBeUndefined();
+    });
+
+    it("lists, finds and revokes an account's access tokens, with their scopes, prefix and last use", async () => {
+      const crm = (await store.findIntegration(1000, 'crm'))!;
+      const readOnly = await store.createAccessToken({
+        tokenHash: 't-read',
+        accountId: 1000,
+        integration: 'crm',
+        scopes: ['read'],
+        tokenPrefix: 'sbzt_12345',
+        nowSeconds: now + 1,
+      });
+      // Scopes are kept once each, in a fixed order.
+      const both = await store.createAccessToken({
+        tokenHash: 't-both',
+        accountId: 1000,
+        integration: 'crm',
+        scopes: ['write', 'read', 'write'],
+        nowSeconds: now + 2,
+      });
+      expect(readOnly.id).toBeGreaterThan(0);
+      expect(both.id).toBeGreaterThan(readOnly.id);
+      expect((await store.findAccessToken('t-both'))!.scopes).toEqual(['read', 'write']);
+      expect(await store.findAccessTokenById(1000, readOnly.id)).toEqual({
+        id: readOnly.id,
+        scopes: ['read'],
+        usedAt: null,
+        accountId: 1000,
+        integration: 'crm',
+        createdAt: now + 1,
+        clientId: crm.id,
+        tokenPrefix: 'sbzt_12345',
+      });
+      expect(await store.findAccessTokenById(1001, readOnly.id)).toBeUndefined();
+
+      const all = await store.listAccessTokens(1000, { afterId: 0, limit: 100 });
+      expect(all.map((token) => token.id)).toEqual([...all.map((token) => token.id)].sort((a, b) => a - b));
+      expect(all.slice(-2).map((token) => [token.id, token.tokenPrefix, token.clientId])).toEqual([
+        [readOnly.id, 'sbzt_12345', crm.id],
+        [both.id, null, crm.id],
+      ]);
+      expect(JSON.stringify(all)).not.toMatch(/t-read|t-both/);
+      const page = await store.listAccessTokens(1000, { afterId: all[0]!.id, limit: 1 });
+      expect(page.map((token) => token.id)).toEqual([all[1]!.id]);
+      expect(await store.listAccessTokens(1001, { afterId: 0, limit: 100 })).toEqual([]);
+
+      // Last use only moves forward.
+      await store.recordAccessTokenUse(readOnly.id, now + 60);
+      await store.recordAccessTokenUse(readOnly.id, now + 30);
+      expect((await store.findAccessToken('t-read'))!.usedAt).toBe(now + 60);
+
+      expect(await store.deleteAccessToken(1001, both.id)).toBe(false);
+      expect(await store.findAccessToken('t-both')).toBeDefined();
+      expect(await store.deleteAccessToken(1000, both.id)).toBe(true);
+      expect(await store.findAccessToken('t-both')).toBeUndefined();
+      expect(await store.findAccessTokenById(1000, both.id)).toBeUndefined();
+      expect(await store.deleteAccessToken(1000, both.id)).toBe(false);
+      await store.recordAccessTokenUse(both.id, now + 90); // a revoked token: nothing to record
+    });
+
+    it("lists an account's integrations, finds one by id, and rotates its client secret", async () => {
+      const crm = (await store.findIntegration(1000, 'crm'))!;
+      const other = await store.createIntegration({
+        accountId: 1000,
+        name: 'zz_other',
+        clientIdentifier: 'cid-zz',
+        clientSecretHash: 'zz',
+        nowSeconds: now,
+      });
+      expect((await store.listIntegrations(1000)).map((i) => i.name)).toEqual(['crm', 'zz_other']);
+      expect(await store.listIntegrations(424242)).toEqual([]);
+      expect(await store.findIntegrationById(1000, crm.id)).toEqual(crm);
+      expect(await store.findIntegrationById(1001, crm.id)).toBeUndefined();
+      expect(await store.findIntegrationById(1000, 424242)).toBeUndefined();
+
+      expect(await store.rotateClientSecret(1001, crm.id, 'stolen')).toBeUndefined();
+      expect((await store.findIntegration(1000, 'crm'))!.clientSecretHash).toBe('s');
+      expect(await store.rotateClientSecret(1000, crm.id, 's2')).toEqual({ ...crm, clientSecretHash: 's2' });
+      expect((await store.findIntegrationByClientIdentifier('cid-crm'))!.clientSecretHash).toBe('s2');
+      expect(await store.findIntegrationById(1000, (other as { id: number }).id)).toMatchObject({
+        clientSecretHash: 'zz',
+      });
+      // Tokens already issued stay valid.
+      expect(await store.findAccessToken('t1')).toBeDefined();
+      await store.rotateClientSecret(1000, crm.id, 's');
     });
 
     it('refuses a token for an unregistered integration, and not as "unavailable"', async () => {

@@ -26,7 +26,7 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
   // Each test starts from the same three configs.
   beforeEach(async () => {
     const list = await req('GET', `${path()}?filter[scope]=*`);
-    for (const config of list.json.configs) await req('DELETE', `${path()}/${encodeURIComponent(config.scope)}`);
+    for (const config of list.json.configs ?? []) await req('DELETE', `${path()}/${encodeURIComponent(config.scope)}`);
     for (const scope of ['my_scope', 'foo/bar', 'foo_baz']) {
       const created = await req('POST', path(), { body: { scope, config: { name: scope, n: 1 } } });
       expect(created.status).toBe(201);
@@ -48,6 +48,7 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
       { name: 'list 400 without filter[scope]', method: 'GET', url: path(), status: 400 },
       { name: 'list 401 without token', method: 'GET', url: `${path()}?filter[scope]=*`, auth: null, status: 401 },
       { name: 'list 404 unknown route', method: 'GET', url: '/api/services/zis/integrations', status: 404 },
+      { name: 'list 404 nothing matches', method: 'GET', url: `${path()}?filter[scope]=missing`, status: 404 },
       // Create Configuration
       { name: 'create 201', method: 'POST', url: path(), body: { scope: 'new', config: { a: 1 } }, status: 201 },
       { name: 'create 400 malformed JSON', method: 'POST', url: path(), raw: '{"scope":', status: 400 },
@@ -162,8 +163,9 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
 
   it('lists with * anywhere, literal % and _, ordered by id, in cursor pages', async () => {
     await req('POST', path(), { body: { scope: 'foo%x', config: {} } });
+    // An empty list answers 404, as the vendor's does: no scopes.
     const scopes = async (filter: string) =>
-      (await req('GET', `${path()}?filter[scope]=${encodeURIComponent(filter)}`)).json.configs.map(
+      ((await req('GET', `${path()}?filter[scope]=${encodeURIComponent(filter)}`)).json.configs ?? []).map(
         (c: { scope: string }) => c.scope,
       );
     expect(await scopes('foo*')).toEqual(['foo/bar', 'foo_baz', 'foo%x']);
@@ -244,7 +246,7 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
     const stranger = await createTenant(opened.store, `stranger${Date.now() % 100000}`, ['my_integration']);
     const theirs = { token: stranger.tokens.my_integration };
     expect((await call(server.baseUrl, 'GET', `${path()}/my_scope`, theirs)).status).toBe(404);
-    expect((await call(server.baseUrl, 'GET', `${path()}?filter[scope]=*`, theirs)).json.configs).toEqual([]);
+    expect((await call(server.baseUrl, 'GET', `${path()}?filter[scope]=*`, theirs)).status).toBe(404);
     expect(
       (await call(server.baseUrl, 'PATCH', `${path()}/my_scope`, { ...theirs, body: { config: { x: 1 } } })).status,
     ).toBe(404);
@@ -253,10 +255,20 @@ describe.each(storeKinds)('ZIS Configurations API on $name', (kind) => {
   });
 
   it('lets the account admin use basic auth {email}/token:{api_token}', async () => {
-    const response = await call(server.baseUrl, 'GET', `${path('other_integration')}?filter[scope]=*`, {
-      auth: tenant.adminAuth,
-    });
+    const admin = { auth: tenant.adminAuth };
+    const response = await call(server.baseUrl, 'GET', `${path()}?filter[scope]=*`, admin);
     expect(response.status).toBe(200);
+    expect(response.json.configs).toHaveLength(3);
+    // Every integration of the account: an empty one answers the empty list's 404, not 403.
+    const other = await call(server.baseUrl, 'GET', `${path('other_integration')}?filter[scope]=*`, admin);
+    expect(other.status).toBe(404);
+    expect(other.json.errors[0].detail).toMatch(/No config/);
+    const created = await call(server.baseUrl, 'POST', path('other_integration'), {
+      ...admin,
+      body: { scope: 'by_admin', config: {} },
+    });
+    expect(created.status).toBe(201);
+    expect((await call(server.baseUrl, 'DELETE', `${path('other_integration')}/by_admin`, admin)).status).toBe(204);
     const wrongEmail = 'Basic ' + Buffer.from(`someone@else/token:${tenant.apiToken}`).toString('base64');
     expect((await call(server.baseUrl, 'GET', `${path()}?filter[scope]=*`, { auth: wrongEmail })).status).toBe(401);
   });

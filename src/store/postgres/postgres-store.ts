@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../store-errors.js';
 import type { BackupRecord } from '../backup-records.js';
 import type {
   AccessToken,
+  AccessTokenDetails,
   Account,
   AdminIdentity,
   ConfigChange,
@@ -37,6 +38,13 @@ import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { scopeLike } from './scope-like.js';
+import {
+  scopesText,
+  toAccessToken,
+  toAccessTokenDetails,
+  type AccessTokenDetailsRow,
+  type AccessTokenRow,
+} from '../token-rows.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -271,15 +279,62 @@ export class PostgresStore implements Store {
     return row && toIntegration(row);
   }
 
-  async createAccessToken(input: NewAccessToken): Promise<void> {
-    await this.rows(sql.insertAccessToken, [input.tokenHash, input.accountId, input.integration, input.nowSeconds]);
+  async createAccessToken(input: NewAccessToken): Promise<{ id: number }> {
+    const [row] = await this.rows<{ id: number }>(sql.insertAccessToken, [
+      input.tokenHash,
+      input.accountId,
+      input.integration,
+      input.nowSeconds,
+      scopesText(input.scopes),
+      input.tokenPrefix ?? null,
+    ]);
+    return { id: row!.id };
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessToken | undefined> {
-    const [row] = await this.rows<{ account_id: number; integration: string; created_at: number }>(sql.accessToken, [
-      tokenHash,
+    const [row] = await this.rows<AccessTokenRow>(sql.accessToken, [tokenHash]);
+    return row && toAccessToken(row);
+  }
+
+  async listIntegrations(accountId: number): Promise<Integration[]> {
+    return (await this.rows<IntegrationRow>(sql.integrationsOfAccount, [accountId])).map(toIntegration);
+  }
+
+  async findIntegrationById(accountId: number, id: number): Promise<Integration | undefined> {
+    const [row] = await this.rows<IntegrationRow>(sql.integrationById, [accountId, id]);
+    return row && toIntegration(row);
+  }
+
+  async rotateClientSecret(
+    accountId: number,
+    integrationId: number,
+    clientSecretHash: string,
+  ): Promise<Integration | undefined> {
+    const [row] = await this.rows<IntegrationRow>(sql.rotateClientSecret, [clientSecretHash, accountId, integrationId]);
+    return row && toIntegration(row);
+  }
+
+  async listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]> {
+    const rows = await this.rows<AccessTokenDetailsRow>(sql.accessTokensOfAccount, [
+      accountId,
+      page.afterId,
+      page.limit,
     ]);
-    return row && { accountId: row.account_id, integration: row.integration, createdAt: row.created_at };
+    return rows.map(toAccessTokenDetails);
+  }
+
+  async findAccessTokenById(accountId: number, id: number): Promise<AccessTokenDetails | undefined> {
+    const [row] = await this.rows<AccessTokenDetailsRow>(sql.accessTokenById, [accountId, id]);
+    return row && toAccessTokenDetails(row);
+  }
+
+  async deleteAccessToken(accountId: number, id: number): Promise<boolean> {
+    const deleted = await this.run(() => this.pool.query(sql.deleteAccessToken, [accountId, id]));
+    return (deleted.rowCount ?? 0) > 0;
+  }
+
+  async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
+    await this.rows(sql.recordAccessTokenUse, [usedAt, id]);
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {

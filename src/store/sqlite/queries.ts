@@ -26,8 +26,26 @@ export const sql = {
   integrationByName: `SELECT * FROM integrations WHERE account_id = ? AND name = ?`,
   integrationByClient: `SELECT * FROM integrations WHERE client_identifier = ?`,
 
-  insertAccessToken: `INSERT INTO access_tokens (token_hash, account_id, integration, created_at) VALUES (?, ?, ?, ?)`,
-  accessToken: `SELECT account_id, integration, created_at FROM access_tokens WHERE token_hash = ?`,
+  insertAccessToken: `
+    INSERT INTO access_tokens (token_hash, account_id, integration, created_at, scopes, token_prefix)
+    VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+  accessToken: `
+    SELECT id, account_id, integration, scopes, created_at, used_at FROM access_tokens WHERE token_hash = ?`,
+
+  // --- The Support API's OAuth tokens and clients
+  integrationsOfAccount: `SELECT * FROM integrations WHERE account_id = ? ORDER BY id`,
+  integrationById: `SELECT * FROM integrations WHERE account_id = ? AND id = ?`,
+  rotateClientSecret: `UPDATE integrations SET client_secret_hash = ? WHERE account_id = ? AND id = ? RETURNING *`,
+  accessTokensOfAccount: `
+    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
+    FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
+    WHERE t.account_id = ? AND t.id > ? ORDER BY t.id LIMIT ?`,
+  accessTokenById: `
+    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
+    FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
+    WHERE t.account_id = ? AND t.id = ?`,
+  deleteAccessToken: `DELETE FROM access_tokens WHERE account_id = ? AND id = ?`,
+  recordAccessTokenUse: `UPDATE access_tokens SET used_at = ? WHERE id = ? AND (used_at IS NULL OR used_at < ?)`,
 
   listConfigsExact: `
     SELECT * FROM configs
@@ -66,7 +84,8 @@ export const sql = {
       client_secret_hash AS "clientSecretHash", created_at AS "createdAt"
     FROM integrations WHERE id > ? ORDER BY id LIMIT ?`,
   exportAccessTokens: `
-    SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt"
+    SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt",
+      scopes, token_prefix AS "tokenPrefix", used_at AS "usedAt"
     FROM access_tokens WHERE id > ? ORDER BY id LIMIT ?`,
   exportConfigs: `
     SELECT id, account_id AS "accountId", integration, scope, config AS "configJson", version,

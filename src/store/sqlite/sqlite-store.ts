@@ -7,6 +7,7 @@ import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
 import type { BackupRecord } from '../backup-records.js';
 import type {
   AccessToken,
+  AccessTokenDetails,
   Account,
   AdminIdentity,
   ConfigChange,
@@ -26,6 +27,13 @@ import type {
   WriteOutcome,
 } from '../store.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
+import {
+  scopesText,
+  toAccessToken,
+  toAccessTokenDetails,
+  type AccessTokenDetailsRow,
+  type AccessTokenRow,
+} from '../token-rows.js';
 import { GroupCommit } from './group-commit.js';
 import { channelStoreNulRules } from '../channel-rules.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
@@ -186,16 +194,62 @@ export class SqliteStore implements Store {
     return row && toIntegration(row);
   }
 
-  async createAccessToken(input: NewAccessToken): Promise<void> {
-    await this.writes.enqueue(() =>
-      this.q.insertAccessToken.run(input.tokenHash, input.accountId, input.integration, input.nowSeconds),
+  createAccessToken(input: NewAccessToken): Promise<{ id: number }> {
+    return this.writes.enqueue(
+      () =>
+        this.q.insertAccessToken.get(
+          input.tokenHash,
+          input.accountId,
+          input.integration,
+          input.nowSeconds,
+          scopesText(input.scopes),
+          input.tokenPrefix ?? null,
+        ) as { id: number },
     );
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessToken | undefined> {
-    const row = this.q.accessToken.get(tokenHash) as
-      { account_id: number; integration: string; created_at: number } | undefined;
-    return row && { accountId: row.account_id, integration: row.integration, createdAt: row.created_at };
+    const row = this.q.accessToken.get(tokenHash) as AccessTokenRow | undefined;
+    return row && toAccessToken(row);
+  }
+
+  async listIntegrations(accountId: number): Promise<Integration[]> {
+    return (this.q.integrationsOfAccount.all(accountId) as IntegrationRow[]).map(toIntegration);
+  }
+
+  async findIntegrationById(accountId: number, id: number): Promise<Integration | undefined> {
+    const row = this.q.integrationById.get(accountId, id) as IntegrationRow | undefined;
+    return row && toIntegration(row);
+  }
+
+  rotateClientSecret(
+    accountId: number,
+    integrationId: number,
+    clientSecretHash: string,
+  ): Promise<Integration | undefined> {
+    return this.writes.enqueue(() => {
+      const row = this.q.rotateClientSecret.get(clientSecretHash, accountId, integrationId) as
+        IntegrationRow | undefined;
+      return row && toIntegration(row);
+    });
+  }
+
+  async listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]> {
+    const rows = this.q.accessTokensOfAccount.all(accountId, page.afterId, page.limit) as AccessTokenDetailsRow[];
+    return rows.map(toAccessTokenDetails);
+  }
+
+  async findAccessTokenById(accountId: number, id: number): Promise<AccessTokenDetails | undefined> {
+    const row = this.q.accessTokenById.get(accountId, id) as AccessTokenDetailsRow | undefined;
+    return row && toAccessTokenDetails(row);
+  }
+
+  deleteAccessToken(accountId: number, id: number): Promise<boolean> {
+    return this.writes.enqueue(() => this.q.deleteAccessToken.run(accountId, id).changes > 0);
+  }
+
+  async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
+    await this.writes.enqueue(() => this.q.recordAccessTokenUse.run(usedAt, id, usedAt));
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
@@ -308,6 +362,13 @@ function prepareStatements(db: Database.Database) {
     integrationByClient: p(sql.integrationByClient),
     insertAccessToken: p(sql.insertAccessToken),
     accessToken: p(sql.accessToken),
+    integrationsOfAccount: p(sql.integrationsOfAccount),
+    integrationById: p(sql.integrationById),
+    rotateClientSecret: p(sql.rotateClientSecret),
+    accessTokensOfAccount: p(sql.accessTokensOfAccount),
+    accessTokenById: p(sql.accessTokenById),
+    deleteAccessToken: p(sql.deleteAccessToken),
+    recordAccessTokenUse: p(sql.recordAccessTokenUse),
     listConfigsExact: p(sql.listConfigsExact),
     listConfigsPrefix: p(sql.listConfigsPrefix),
     listConfigsGlob: p(sql.listConfigsGlob),

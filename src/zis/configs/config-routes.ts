@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { epochSeconds, type Clock } from '../../clock.js';
-import { accountIdOf, checkIntegrationAccess, type Principal } from '../../http/authenticate.js';
+import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
 import type { IntegrationKey, Store, WriteOutcome } from '../../store/store.js';
 import { scopeProblem } from '../names.js';
 import { configOf, serialiseConfig, type ConfigBody } from './config-body.js';
 import { configListBody, singleConfigBody } from './config-json.js';
 import { etagOf, ifMatchAllows, ifNoneMatchHits } from './etag.js';
+import { readEveryBodyAsJson } from './json-whatever-content-type.js';
 import { mergePatch } from './merge-patch.js';
 import { parseScopeFilter } from './scope-filter.js';
 import {
@@ -44,6 +45,9 @@ interface ListQuery {
 /** The five documented ZIS Configurations endpoints, and GET of one config. */
 export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOptions): Promise<void> {
   const { store, clock, maxConfigBytes } = options;
+  readEveryBodyAsJson(app);
+  // Before the body is read: a read-only token's writes are refused whatever they carry.
+  app.addHook('onRequest', async (request) => checkTokenScope(options.principalOf(request), request.method));
 
   const keyOf = (request: FastifyRequest<{ Params: IntegrationParams }>): IntegrationKey => {
     const principal = options.principalOf(request);
@@ -83,6 +87,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         limit: size + 1,
       });
       const page = rows.slice(0, size);
+      // The vendor answers 404 for a list with nothing in it; clients read it as "no config yet".
+      if (page.length === 0) throw NotFound(noConfigMatches(filter, request.query['page[after]']));
       const next = rows.length > size ? nextPageUrl(request, filter, page.at(-1)!.id, size) : undefined;
       return reply.type('application/json').send(configListBody(page, next));
     },
@@ -196,6 +202,12 @@ function nextPageUrl(request: FastifyRequest, filter: string, afterId: number, s
     'page[size]': String(size),
   });
   return `${request.protocol}://${request.host}${path}?${query.toString()}`;
+}
+
+/** The detail of an empty list's 404: what was asked for, so the client can tell why. */
+function noConfigMatches(filter: string, afterId: number | undefined): string {
+  const after = afterId ? ` after id ${afterId}: the list ends before this page` : '';
+  return `No config of this integration matches filter[scope]=${JSON.stringify(filter)}${after}.`;
 }
 
 /** The vendor's own samples send `page[after]=&page[size]=`: empty means absent. */

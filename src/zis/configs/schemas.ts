@@ -61,7 +61,7 @@ const scopeParams = {
 const configBody = (description: string) =>
   ({
     type: 'object',
-    description,
+    description: `${description} Read as JSON whatever the Content-Type says (form-typed JSON too).`,
     properties: {
       config: { type: 'object', additionalProperties: true },
       Config: { type: 'object', additionalProperties: true, description: 'Accepted spelling of "config".' },
@@ -76,7 +76,8 @@ const errors = (...statuses: number[]) =>
 export const listConfigsSchema = {
   summary: 'Show Configuration',
   description:
-    'Configs whose scope matches filter[scope] ("*" matches any run of characters), by ascending id, in cursor pages.',
+    'Configs whose scope matches filter[scope] ("*" matches any run of characters), by ascending id, in cursor ' +
+    'pages. A page with no config answers 404.',
   tags: ['ZIS Configurations'],
   security: bearer,
   params: integrationParams,
@@ -99,7 +100,13 @@ export const listConfigsSchema = {
         next: { type: ['string', 'null'] },
       },
     },
-    ...errors(400, 401, 403, 404),
+    ...errors(400, 401, 403),
+    404: {
+      description:
+        'No config matches filter[scope] (after page[after], for a page past the end): the vendor answers an ' +
+        'empty list with 404, never 200 with "configs": [].',
+      ...errorEnvelope,
+    },
   },
 };
 

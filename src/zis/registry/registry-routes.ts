@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { registerIntegration } from '../../accounts/provision.js';
 import type { Clock } from '../../clock.js';
-import type { Principal } from '../../http/authenticate.js';
+import { requireAdmin, type Principal } from '../../http/authenticate.js';
 import { AuthenticationFailed, UnprocessableEntity } from '../../http/errors.js';
 import type { Store } from '../../store/store.js';
 import { integrationNamePattern } from '../names.js';
@@ -12,11 +12,58 @@ export interface RegistryRoutesOptions {
   principalOf: (request: FastifyRequest) => Principal;
 }
 
+const listIntegrationsSchema = {
+  summary: 'List registered integrations',
+  description:
+    "Admin credentials. The account's integrations with their OAuth client's id (the client_id for " +
+    'POST /api/v2/oauth/tokens.json) and identifier; never the secret.',
+  tags: ['ZIS Registry'],
+  security: [{ adminBasicAuth: [] }],
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        integrations: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              description: { type: 'string' },
+              zendesk_oauth_client: {
+                type: 'object',
+                properties: { id: { type: 'integer' }, identifier: { type: 'string' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 /**
  * `POST /api/services/zis/registry/{integration}`: an admin registers an integration and
- * gets its OAuth client, whose secret is shown this once.
+ * gets its OAuth client, whose secret is shown this once. `GET …/registry/integrations`
+ * lists them.
  */
 export async function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {
+  app.get(
+    '/api/services/zis/registry/integrations',
+    { schema: listIntegrationsSchema },
+    async function listRegisteredIntegrations(request, reply) {
+      const admin = requireAdmin(options.principalOf(request), 'Listing integrations');
+      const integrations = await options.store.listIntegrations(admin.account.id);
+      return reply.send({
+        integrations: integrations.map((integration) => ({
+          name: integration.name,
+          description: '',
+          zendesk_oauth_client: { id: integration.id, identifier: integration.clientIdentifier },
+        })),
+      });
+    },
+  );
+
   app.post<{ Params: { integration: string } }>(
     '/api/services/zis/registry/:integration',
     {
