@@ -1,3 +1,5 @@
+import { MalformedJson, UnprocessableEntity, type ApiError } from './errors.js';
+
 /**
  * What `JSON.parse` would silently change in a body: a stored config must come back as it
  * was sent, so these are refused instead, naming where they are.
@@ -138,4 +140,34 @@ export function numberProblem(token: string): string | undefined {
     `is ${token.slice(0, 40)}, which cannot be kept exactly (it would become ${value}); ` +
     'send it as a string, or with at most 17 significant digits'
   );
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A request body's bytes as JSON, strictly: invalid UTF-8 is 400 (it would be stored with
+ * U+FFFD in place of the bytes), text that is not JSON is 400 (`notJson` words the detail),
+ * and what parsing would silently change (see {@link findJsonProblem}) is 422 naming where.
+ * An empty or blank body is no body.
+ */
+export function parseJsonBody(bytes: Buffer, notJson: (message: string) => ApiError): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw MalformedJson('The request body is not valid UTF-8; send the JSON text encoded as UTF-8.');
+  }
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw notJson((error as Error).message);
+  }
+  const problem = findJsonProblem(text);
+  if (problem) {
+    const where = problem.path === '$' ? 'The body' : `Body field "${problem.path}"`;
+    throw UnprocessableEntity(`${where} ${problem.detail}; it would not be stored as sent.`);
+  }
+  return value;
 }

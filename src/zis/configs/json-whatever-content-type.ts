@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { MalformedJson } from '../../http/errors.js';
+import { parseJsonBody } from '../../http/strict-json.js';
 
 /**
  * On the ZIS configs endpoints a body is read as JSON whatever its `Content-Type` says, as
@@ -20,22 +21,18 @@ export function readEveryBodyAsJson(app: FastifyInstance): void {
   });
   app.removeAllContentTypeParsers();
   // '*' also takes a body sent without a Content-Type.
-  app.addContentTypeParser('*', { parseAs: 'string' }, function parseAsJson(request, body, done) {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      const declared = request.headers['content-type'];
-      const sentAs =
-        declared === undefined || /^application\/json\b/i.test(declared) ? '' : ` (sent as ${declared.slice(0, 100)})`;
-      done(
-        MalformedJson(
-          `The request body${sentAs} is not valid JSON: ${(error as Error).message}. ` +
-            'Send the config as JSON text, whatever the Content-Type.',
-        ),
-        undefined,
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, function parseAsJson(request, body, done) {
+    const declared = request.headers['content-type'];
+    const sentAs =
+      declared === undefined || /^application\/json\b/i.test(declared) ? '' : ` (sent as ${declared.slice(0, 100)})`;
+    const notJson = (message: string) =>
+      MalformedJson(
+        `The request body${sentAs} is not valid JSON: ${message}. Send the config as JSON text, whatever the Content-Type.`,
       );
+    try {
+      done(null, parseJsonBody(body as Buffer, notJson));
+    } catch (error) {
+      done(error as Error, undefined);
     }
   });
 }
