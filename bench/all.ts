@@ -1,10 +1,18 @@
-// `npm run bench`: the HTTP benchmark, then the pull-loop benchmark, with the same flags
-// (`--quick`, `--only TEXT`) passed to both.
+// `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
+// channelback and event-callback benchmarks, with the same flags (`--quick`, `--only TEXT`)
+// passed to each.
 import { spawnSync } from 'node:child_process';
 
 const flags = process.argv.slice(2);
 let failed = false;
-for (const script of ['bench/run.ts', 'bench/pull/run-pull.ts']) {
+const scripts = [
+  'bench/run.ts',
+  'bench/pull/run-pull.ts',
+  'bench/channels/push.ts',
+  'bench/channels/channelback.ts',
+  'bench/channels/events.ts',
+];
+for (const script of scripts) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...flags], { stdio: 'inherit' });
   if (result.status !== 0) failed = true;
 }
