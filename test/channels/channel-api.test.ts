@@ -237,9 +237,13 @@ describe.each(storeKinds)('channel integrations and instances on $name', (kind) 
         await held;
         return { body: { external_resources: [resource('cas1')], state: '{"cursor":"from-pull"}' } };
       });
+      // Only a pull that starts now counts: earlier tests' pulls carried the same fields.
+      const before = fake.pulls.length;
       const pulling = pull();
       while (
-        !fake.pulls.some((p) => p.fields.state === '{"cursor":0}' && (p.fields.metadata ?? '').includes('secret'))
+        !fake.pulls
+          .slice(before)
+          .some((p) => p.fields.state === '{"cursor":0}' && (p.fields.metadata ?? '').includes('secret'))
       ) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }

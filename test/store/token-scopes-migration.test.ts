@@ -53,7 +53,8 @@ describe.each(storeKinds)('migration 0003 (token scopes) on $name', (kind) => {
     const url = await databaseAtVersion2();
     const store: Store = await openStore(url);
     cleanups.push(() => store.close());
-    expect(await store.migrate()).toEqual({ from: 2, to: 3 });
+    const latest = readMigrations(folder(kind.name)).at(-1)!.version;
+    expect(await store.migrate()).toEqual({ from: 2, to: latest });
     expect(await store.findAccessToken('old-hash')).toEqual({
       id: 5,
       scopes: ['read', 'write'],
