@@ -5,6 +5,7 @@ import type { Account } from '../store/store.js';
 import type { ChannelStore, ChannelIntegration } from '../store/channel-store.js';
 import type { OutboundClient } from './outbound/outbound-client.js';
 import type { PullDependencies } from './pull/pull-instance.js';
+import { positiveId } from '../http/id-schemas.js';
 
 /** What every channel-hosting route needs. */
 export interface ChannelContext {
@@ -32,5 +33,5 @@ export function requireAdmin(context: ChannelContext, request: FastifyRequest): 
 export const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1 } },
+  properties: { id: positiveId },
 } as const;

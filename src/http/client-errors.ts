@@ -42,7 +42,10 @@ export function parserError(code: string | undefined): ApiError {
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   // A reset connection has nobody to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) socket.write(rawAnswer(parserError(error.code)));
+  // A request that timed out was already parsed far enough to have a path: answer in its envelope.
+  const pending = socket as Duplex & { parser?: { incoming?: IncomingMessage } | null };
+  const url = pending.parser?.incoming?.url;
+  if (socket.writable) socket.write(rawAnswer(parserError(error.code), url));
   socket.destroy();
 }
 

@@ -7,14 +7,19 @@ import { MalformedJson, UnprocessableEntity, type ApiError } from './errors.js';
  * - a number whose value changes when read as an IEEE-754 double: overflow (`1e999`), a
  *   non-zero value that underflows (`1e-400`), lost digits (`123456789012345678901234567890`).
  *   `1.0`, `1e2` and `-0` keep their value and pass (they may come back as `1`, `100`, `0`);
- * - a key twice in one object (parsing would keep the last one without a word).
+ * - a key twice in one object (parsing would keep the last one without a word);
+ * - nesting deeper than {@link maxJsonDepth}: nothing needs it, and every recursive walk of
+ *   the value (this scan's included) would run out of stack.
  */
 export interface JsonProblem {
-  kind: 'lone_surrogate' | 'number' | 'duplicate_key';
+  kind: 'lone_surrogate' | 'number' | 'duplicate_key' | 'too_deep';
   /** Where, as `config.a[2].b` (`$` for the top level). */
   path: string;
   detail: string;
 }
+
+/** Deepest nesting of arrays and objects a body may have. */
+export const maxJsonDepth = 512;
 
 /**
  * Scans JSON text that `JSON.parse` accepted; returns the first problem, or undefined.
@@ -53,6 +58,9 @@ export function findJsonProblem(text: string): JsonProblem | undefined {
   const readValue = (): JsonProblem | undefined => {
     skipSpace();
     const c = text[i];
+    if ((c === '{' || c === '[') && path.length >= maxJsonDepth) {
+      return { kind: 'too_deep', path: where(), detail: `is nested more than ${maxJsonDepth} levels deep` };
+    }
     if (c === '{') {
       i++;
       const keys = new Set<string>();

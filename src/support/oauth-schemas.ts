@@ -1,5 +1,6 @@
 import { supportErrorSchema } from '../http/support-envelope.js';
 import { tokenScopes } from '../store/store.js';
+import { cursorId } from '../http/id-schemas.js';
 
 /**
  * Route schemas of the Support API's OAuth tokens and clients. Errors use the Support API's
@@ -75,7 +76,7 @@ export const listTokensSchema = {
     type: 'object',
     properties: {
       'page[size]': { type: 'integer', minimum: 1, maximum: 100, default: 100 },
-      'page[after]': { type: 'integer', minimum: 0, description: 'meta.after_cursor of the previous page.' },
+      'page[after]': { ...cursorId, description: 'meta.after_cursor of the previous page.' },
     },
   },
   response: {

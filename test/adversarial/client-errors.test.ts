@@ -58,6 +58,17 @@ describe.each(storeKinds)('requests that never reach a route, on $name', (kind) 
     ).not.toMatchObject({ configs: [{}] });
   });
 
+  it('answers a slow body on /api/v2/ with 408 in the Support API shape', async () => {
+    const head =
+      'POST /api/v2/any_channel/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n';
+    const answer = await rawRequest(server.baseUrl, [head, ...Array.from({ length: 50 }, () => ' ')], {
+      gapMs: 200,
+      timeoutMs: 8000,
+    });
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: expect.any(String), description: expect.any(String) });
+  });
+
   it('cuts off a client that never finishes its headers', async () => {
     const answer = await rawRequest(server.baseUrl, ['GET / HTTP/1.1\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n'], {
       gapMs: 700,

@@ -72,4 +72,18 @@ describe.each(storeKinds)('hostile channel input, on $name', (kind) => {
     expect(logged).toMatchObject({ instance_id: id, pull_id: pull.json.pull.id, error: pull.json.pull.error });
     expect(logged!.error).toContain('503');
   });
+
+  it('never quotes an answer that is not JSON in the pull log (it may echo metadata)', async () => {
+    const integrationId = (await admin('POST', '/channel_integrations', { manifest_url: fake.manifestUrl })).json
+      .integration.id;
+    const id = (
+      await admin('POST', '/instances', { integration_id: integrationId, name: 'y', metadata: 'm', state: 's' })
+    ).json.instance.id;
+    fake.answerPulls(() => ({ body: 'echoed-secret-metadata-value' }));
+    const pull = await admin('POST', `/instances/${id}/pull`);
+    expect(pull.json.pull.outcome).toBe('failed');
+    expect(pull.json.pull.error).toContain('not JSON');
+    expect(pull.json.pull.error).not.toContain('echoed-secret');
+    expect(lines.join('')).not.toContain('echoed-secret');
+  });
 });

@@ -55,3 +55,15 @@ describe('findJsonProblem', () => {
     expect(findJsonProblem(' [ 1 , "2" , [ ] ] ')).toBeUndefined();
   });
 });
+
+describe('nesting', () => {
+  it('refuses nesting past the limit instead of running out of stack', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    expect(findJsonProblem(deep)).toMatchObject({ kind: 'too_deep' });
+    expect(findJsonProblem('{"a":' + '['.repeat(600) + ']'.repeat(600) + '}')).toMatchObject({ kind: 'too_deep' });
+  });
+
+  it('accepts nesting up to the limit', () => {
+    expect(findJsonProblem('['.repeat(512) + ']'.repeat(512))).toBeUndefined();
+  });
+});

@@ -4,11 +4,12 @@ import { requireAdmin } from '../channel-context.js';
 import type { ChannelbackContext } from './channelback-context.js';
 import { createReply } from './create-reply.js';
 import { replyJson } from './reply-json.js';
+import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances/:id';
 const tags = ['Channelback'];
 const security = [{ adminBasicAuth: [] }];
-const positive = { type: 'integer', minimum: 1 } as const;
+const positive = positiveId;
 const threadParams = {
   type: 'object',
   required: ['id', 'threadId'],

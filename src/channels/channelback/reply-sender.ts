@@ -30,6 +30,8 @@ export class ReplySender {
   private ticking = false;
   private again = false;
   private stopped = true;
+  /** The tick under way, if any (see stop()). */
+  private running: Promise<number> | undefined;
 
   constructor(
     private readonly store: ReplyStore,
@@ -57,6 +59,8 @@ export class ReplySender {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    // A claim under way hands out replies: wait for it, then for every send it started.
+    await this.running;
     await Promise.allSettled([...this.inFlight]);
     clearInterval(this.renewer);
   }
@@ -93,13 +97,18 @@ export class ReplySender {
   }
 
   /** Claims what is due, up to the free concurrency, and starts sending it. */
-  async tick(): Promise<number> {
-    if (this.stopped) return 0;
+  tick(): Promise<number> {
+    if (this.stopped) return Promise.resolve(0);
     // A kick during a tick must not be lost: the running tick claims once more.
     if (this.ticking) {
       this.again = true;
-      return 0;
+      return Promise.resolve(0);
     }
+    this.running = this.claimWhileDue().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async claimWhileDue(): Promise<number> {
     this.ticking = true;
     try {
       let started = 0;

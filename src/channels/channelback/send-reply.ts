@@ -5,6 +5,7 @@ import { manifestUrl, storedManifest } from '../integrations/stored-manifest.js'
 import type { OutboundClient } from '../outbound/outbound-client.js';
 import { OutboundError } from '../outbound/outbound-error.js';
 import { validateChannelbackResponse } from '../protocol/channelback-response.js';
+import { notJsonReason } from '../protocol/not-json.js';
 
 export interface SendDependencies {
   store: ReplyStore;
@@ -87,7 +88,7 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
     try {
       json = JSON.parse(response.body);
     } catch (error) {
-      throw new SendFailure(`the answer is not JSON: ${(error as Error).message}`);
+      throw new SendFailure(`the answer is not JSON: ${notJsonReason(error)}`);
     }
     // Stored text cannot hold U+0000: in valid JSON it can only be the escape \u0000.
     if (escapedNul.test(response.body)) {

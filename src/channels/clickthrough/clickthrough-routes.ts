@@ -4,8 +4,9 @@ import { requireAdmin } from '../channel-context.js';
 import type { ChannelbackContext } from '../channelback/channelback-context.js';
 import { manifestUrl } from '../integrations/stored-manifest.js';
 import { clickthroughUrl } from './clickthrough-url.js';
+import { positiveId } from '../../http/id-schemas.js';
 
-const positive = { type: 'integer', minimum: 1 } as const;
+const positive = positiveId;
 
 /** `GET …/instances/{id}/resources/{resource_id}/clickthrough`: 302 to the resource on the origin service. */
 export async function clickthroughRoutes(app: FastifyInstance, context: ChannelbackContext): Promise<void> {

@@ -35,6 +35,8 @@ export class EventDeliverer {
   private unsubscribe: (() => void) | undefined;
   private inFlight = new Set<Promise<unknown>>();
   private ticking = false;
+  /** The tick under way, if any: stop() waits for its claim, or a claimed batch would start after stop. */
+  private running: Promise<number> | undefined;
   /** A kick came while ticking: tick again once done, or a commit could wait a whole poll. */
   private kickedWhileTicking = false;
   private stopped = true;
@@ -58,6 +60,7 @@ export class EventDeliverer {
     this.stopped = true;
     this.unsubscribe?.();
     clearInterval(this.timer);
+    await this.running;
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -72,9 +75,14 @@ export class EventDeliverer {
   }
 
   /** Claims due batches, up to the free concurrency, and starts delivering them. */
-  async tick(): Promise<number> {
-    if (this.ticking || this.stopped) return 0;
+  tick(): Promise<number> {
+    if (this.ticking || this.stopped) return Promise.resolve(0);
     this.ticking = true;
+    this.running = this.claimAndDeliver().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async claimAndDeliver(): Promise<number> {
     let started = 0;
     try {
       do {

@@ -4,6 +4,7 @@ import { idParams, requireAdmin, type ChannelContext } from '../channel-context.
 import { instanceFields } from './instance-input.js';
 import { instanceJson } from './instance-json.js';
 import { newPushCredentials } from './push-credentials.js';
+import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances';
 const tags = ['Channel instances'];
@@ -12,7 +13,7 @@ const security = [{ adminBasicAuth: [] }];
 const instanceBody = {
   type: 'object',
   properties: {
-    integration_id: { type: 'integer', minimum: 1 },
+    integration_id: positiveId,
     name: { type: 'string', description: '1–255 characters' },
     metadata: { type: 'string', description: 'Opaque, at most 5000 characters' },
     state: { type: 'string', description: 'Opaque, at most 5000 characters' },
@@ -38,7 +39,7 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         tags,
         security,
         summary: 'List instances (metadata redacted)',
-        querystring: { type: 'object', properties: { integration_id: { type: 'integer', minimum: 1 } } },
+        querystring: { type: 'object', properties: { integration_id: positiveId } },
       },
     },
     async function listInstances(request) {

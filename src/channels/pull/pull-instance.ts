@@ -9,6 +9,7 @@ import type {
   PulledResource,
 } from '../../store/channel-store.js';
 import { nextPullAfterFailure, nextPullAfterSuccess, type PullTiming } from './pull-schedule.js';
+import { notJsonReason } from '../protocol/not-json.js';
 
 export interface PullDependencies {
   store: ChannelStore;
@@ -64,7 +65,7 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies): 
     try {
       json = JSON.parse(response.body);
     } catch (error) {
-      throw new PullFailure(`the response is not JSON: ${(error as Error).message}`, response.status);
+      throw new PullFailure(`the response is not JSON: ${notJsonReason(error)}`, response.status);
     }
     // Stored text cannot hold U+0000 (PostgreSQL refuses it): refuse it here, as a failed pull.
     // In valid JSON it can only be the escape \u0000 after an even run of backslashes.

@@ -4,6 +4,7 @@ import { idParams, requireAdmin, type ChannelContext } from '../channel-context.
 import { manifestUrl } from '../integrations/stored-manifest.js';
 import { pullJson, resourceJson, threadJson } from './pull-json.js';
 import { pullNow } from './pull-now.js';
+import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances/:id';
 const tags = ['Pulls'];
@@ -76,7 +77,7 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
         params: {
           type: 'object',
           required: ['id', 'threadId'],
-          properties: { id: { type: 'integer', minimum: 1 }, threadId: { type: 'integer', minimum: 1 } },
+          properties: { id: positiveId, threadId: positiveId },
         },
       },
     },

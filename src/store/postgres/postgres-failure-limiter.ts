@@ -7,8 +7,8 @@ import { failureLimiterOver, type FailureLimiter, type FailureLimits } from '../
  * the database. The table is the library's layout; the migration creates it, so the
  * limiter never issues DDL at run time.
  */
-export function postgresFailureLimiter(pool: pg.Pool, limits: FailureLimits): FailureLimiter {
-  return failureLimiterOver(
+export function postgresFailureLimiter(pool: pg.Pool, limits: FailureLimits, nowMs: () => number): FailureLimiter {
+  const counting = failureLimiterOver(
     limits,
     (points, keyPrefix) =>
       new RateLimiterPostgres({
@@ -16,11 +16,27 @@ export function postgresFailureLimiter(pool: pg.Pool, limits: FailureLimits): Fa
         storeType: 'pool',
         tableName: 'auth_failures',
         tableCreated: true,
-        // Expired rows are deleted by the store's own purge, not a timer that outlives close().
+        // Expired rows are deleted below, not by a timer that would outlive close().
         clearExpiredByTimeout: false,
         points,
         duration: limits.windowSeconds,
         keyPrefix,
       }),
   );
+  // Every failure with a new credential adds a row: every so often, delete a batch of
+  // expired ones, so guessing cannot grow the table without bound.
+  let sincePurge = 0;
+  return {
+    recordFailure(address, credentialHash) {
+      if (++sincePurge >= purgeEvery) {
+        sincePurge = 0;
+        pool.query(purgeExpired, [nowMs()]).catch(() => {});
+      }
+      return counting.recordFailure(address, credentialHash);
+    },
+  };
 }
+
+const purgeEvery = 100;
+const purgeExpired = `
+  DELETE FROM auth_failures WHERE key IN (SELECT key FROM auth_failures WHERE expire < $1 LIMIT 1000)`;

@@ -205,7 +205,7 @@ export class PostgresStore implements Store {
   }
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
-    return postgresFailureLimiter(this.pool, limits);
+    return postgresFailureLimiter(this.pool, limits, () => this.clock().getTime());
   }
 
   async isEmpty(): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { integrationNamePattern, maxScopeLength } from '../names.js';
+import { cursorId } from '../../http/id-schemas.js';
 
 /**
  * Route schemas: fastify validates params, query strings and body shapes with them, and the
@@ -86,7 +87,7 @@ export const listConfigsSchema = {
     required: ['filter[scope]'],
     properties: {
       'filter[scope]': { type: 'string', description: 'Scope, with "*" as a wildcard.' },
-      'page[after]': { type: 'integer', minimum: 0, description: 'The id of the last config of the previous page.' },
+      'page[after]': { ...cursorId, description: 'The id of the last config of the previous page.' },
       'page[size]': { type: 'integer', minimum: 1, maximum: 100, default: 100, description: 'Configs per page.' },
     },
   },
