@@ -3,6 +3,7 @@ import type { Principal } from '../http/authenticate.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Settings } from '../settings.js';
 import type { ChannelIntegration, ChannelStore, PullRecord } from '../store/channel-store.js';
+import type { FailureLimiter } from '../store/failure-limiter.js';
 import type { ReplyStore } from '../store/reply-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
 import type { ChannelContext } from './channel-context.js';
@@ -143,15 +144,18 @@ export function createChannelHost(options: {
       await api.register(replyRoutes, channelbackContext(principalOf));
       await api.register(clickthroughRoutes, channelbackContext(principalOf));
     },
-    /** The admin UI's return_url, the push API and report_error: their tokens are the credential. */
-    registerPublic: async (app: FastifyInstance) => {
-      await app.register(pushRoutes, { channels, nowMs });
-      await app.register(
-        reportErrorRoutes,
-        channelbackContext(() => {
+    /**
+     * The admin UI's return_url, the push API and report_error: their tokens are the
+     * credential, so failed push tokens count against `failures` like failed API tokens.
+     */
+    registerPublic: async (app: FastifyInstance, failures: FailureLimiter) => {
+      await app.register(pushRoutes, { channels, nowMs, failures });
+      await app.register(reportErrorRoutes, {
+        ...channelbackContext(() => {
           throw new Error('report_error takes no principal');
         }),
-      );
+        failures,
+      });
       await app.register(
         adminUiReturnRoutes,
         context(() => {

@@ -132,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
   await app.register(oauthTokenRoutes, { store, clock, failures });
-  await channelHost.registerPublic(app);
+  await channelHost.registerPublic(app, failures);
 
   // Everything under /api takes credentials: checked before the body is read.
   await app.register(async function authenticatedApi(api) {

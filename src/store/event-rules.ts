@@ -88,12 +88,7 @@ export function pullEvents(
         ...(stored ? { ticket_id: stored.threadId, comment_id: stored.id } : {}),
       });
     } else if (stored) {
-      created.push({
-        type_id: stored.firstInThread === stored.id ? 'comment_on_new_ticket' : 'comment_on_existing_ticket',
-        external_id: externalId,
-        comment_id: stored.id,
-        ticket_id: stored.threadId,
-      });
+      created.push(createdResource(externalId, stored));
     }
     seen.add(externalId);
   }
@@ -121,6 +116,87 @@ export function pullEvents(
     );
   }
   return events;
+}
+
+/** One entry of `resource_events`: a new thread is `comment_on_new_ticket`, a joined one `comment_on_existing_ticket`. */
+function createdResource(externalId: string, stored: StoredResourceIds) {
+  return {
+    type_id: stored.firstInThread === stored.id ? 'comment_on_new_ticket' : 'comment_on_existing_ticket',
+    external_id: externalId,
+    comment_id: stored.id,
+    ticket_id: stored.threadId,
+  };
+}
+
+/**
+ * The event of a push that stored resources: `resources_created_from_external_ids`, shaped
+ * like a pull's. `resources` are those the push stored (never an `already_imported` one);
+ * `after` holds them as stored. Without the push's `request_id`, the request id is made
+ * from the first stored resource's id, which no other push or pull shares.
+ */
+export function pushEvents(
+  integration: ChannelIntegration,
+  push: {
+    instanceId: number;
+    requestId: string | null;
+    resources: readonly { externalId: string }[];
+    after: ReadonlyMap<string, StoredResourceIds>;
+    nowMs: number;
+  },
+): NewOutboxEvent[] {
+  const created = push.resources.flatMap(({ externalId }) => {
+    const stored = push.after.get(externalId);
+    return stored ? [{ stored, event: createdResource(externalId, stored) }] : [];
+  });
+  if (created.length === 0) return [];
+  const requestId = push.requestId ?? `push-${created[0]!.stored.id}`;
+  return outboxEvent(integration, 'resources_created_from_external_ids', {
+    instanceId: push.instanceId,
+    data: { request_id: requestId, resource_events: created.map(({ event }) => event) },
+    nowMs: push.nowMs,
+  });
+}
+
+/**
+ * The events of a sent channelback: `channelback`, and, when the reply became a stored
+ * resource (`stored`; an external id the instance had already is not stored again),
+ * `resources_created_from_external_ids` with `external_id_associated_with_channelback`.
+ * Both carry the reply's `request_unique_identifier` as `request_id`.
+ */
+export function channelbackEvents(
+  integration: ChannelIntegration,
+  reply: {
+    instanceId: number;
+    instanceName: string;
+    channelbackUrl: string;
+    requestId: string;
+    externalId: string;
+    stored: { id: number; threadId: number } | null;
+    nowMs: number;
+  },
+): NewOutboxEvent[] {
+  const base = { instanceId: reply.instanceId, nowMs: reply.nowMs };
+  const events = outboxEvent(integration, 'channelback', {
+    ...base,
+    data: { integration_instance_name: reply.instanceName, url: reply.channelbackUrl, request_id: reply.requestId },
+  });
+  if (reply.stored === null) return events;
+  return events.concat(
+    outboxEvent(integration, 'resources_created_from_external_ids', {
+      ...base,
+      data: {
+        request_id: reply.requestId,
+        resource_events: [
+          {
+            type_id: 'external_id_associated_with_channelback',
+            external_id: reply.externalId,
+            comment_id: reply.stored.id,
+            ticket_id: reply.stored.threadId,
+          },
+        ],
+      },
+    }),
+  );
 }
 
 /** `event_outbox` rows as both stores read them. */

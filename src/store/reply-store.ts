@@ -41,7 +41,9 @@ export interface ReplyStore {
    * the pending reply (else nothing changes and the result is undefined: the lease ran out
    * and another node took the reply over). `sent`: stores the external id, stores it as a
    * resource of the reply's thread (unless the instance has that external id already),
-   * applies `newMetadata` and `metadataNeedsUpdate` to the instance. `retry`: due again at
+   * applies `newMetadata` and `metadataNeedsUpdate` to the instance, and enqueues the
+   * `channelback` event (and `resources_created_from_external_ids` for the stored resource)
+   * when the integration takes event callbacks. `retry`: due again at
    * `nextAttemptAt`. `failed`: no more tries. The lease is released.
    */
   completeReply(completion: ReplyCompletion): Promise<ReplyRecord | undefined>;
@@ -111,6 +113,8 @@ export interface ReplyCompletion {
   nextAttemptAt?: number;
   /** `sent`: the integration's id for the reply. */
   externalId?: string;
+  /** `sent`: the `channelback_url` it went to, for the `channelback` event. */
+  channelbackUrl?: string;
   /** `sent`: the resource stored for it, JSON text. */
   resourcePayloadJson?: string;
   /** `sent`: replaces the instance's metadata when given. */

@@ -4,6 +4,7 @@ import { systemClock } from '../../src/clock.js';
 import { loadSettings } from '../../src/settings.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
+import { defaultManifest, resource, startFakeIntegration } from '../helpers/fake-integration.js';
 import { call, createTenant, startServer, type Tenant, type TestServer } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 
@@ -88,6 +89,67 @@ describe.each(storeKinds)('credential guessing, on $name', (kind) => {
     const right = await grant(clientSecret, '10.2.0.50');
     expect(right.status).toBe(200);
     expect(right.json.access_token).toBeTruthy();
+  });
+
+  it('limits push-token guesses on the push API, validate_token and report_error, never the right token', async () => {
+    const fake = await startFakeIntegration(defaultManifest());
+    try {
+      const admin = (path: string, body: unknown) =>
+        call(server.baseUrl, 'POST', `/api/switchboard/v1${path}`, { auth: tenant.adminAuth, body });
+      const registered = await admin('/channel_integrations', { manifest_url: fake.manifestUrl });
+      const created = await admin('/instances', { integration_id: registered.json.integration.id, name: 'Push' });
+      expect(created.status).toBe(201);
+      const pushId: string = created.json.instance.instance_push_id;
+      const rightToken: string = created.json.zendesk_access_token;
+      const endpoints = [
+        { path: '/api/v2/any_channel/push', body: { external_resources: [resource('g1')] } },
+        { path: '/api/v2/any_channel/validate_token', body: {} },
+        { path: '/api/v2/any_channel/channelback/report_error', body: { external_id: 'x1' } },
+      ];
+      const attempt = (i: number, token: string, address: string) =>
+        call(server.baseUrl, 'POST', endpoints[i % endpoints.length]!.path, {
+          token,
+          body: { instance_push_id: pushId, ...endpoints[i % endpoints.length]!.body },
+          headers: from(address),
+        });
+
+      // Per address: wrong tokens for instance push ids that do not exist, so only the address counts.
+      const statuses: number[] = [];
+      for (let i = 0; i < limits.perAddress + endpoints.length; i++) {
+        const guess = await call(server.baseUrl, 'POST', endpoints[i % endpoints.length]!.path, {
+          token: `wrong-${i}`,
+          body: { ...endpoints[i % endpoints.length]!.body, instance_push_id: `guess-${i}` },
+          headers: from('10.4.0.1'),
+        });
+        statuses.push(guess.status);
+        if (guess.status === 429) {
+          expect(guess.json).toMatchObject({ error: 'TooManyRequests' });
+          expect(guess.json.description).toMatch(/try again in \d+ s/);
+          expect(Number(guess.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+      }
+      expect(statuses).toEqual([...Array(limits.perAddress).fill(401), ...Array(endpoints.length).fill(429)]);
+      // The integration, from the same address, is not held back on any of the three.
+      expect((await attempt(0, rightToken, '10.4.0.1')).status).toBe(200);
+      expect((await attempt(1, rightToken, '10.4.0.1')).status).toBe(200);
+      expect((await attempt(2, rightToken, '10.4.0.1')).status).toBe(404);
+      // Another address still gets 401: the block is per address.
+      const elsewhere = await call(server.baseUrl, 'POST', endpoints[1]!.path, {
+        token: 'wrong',
+        body: { instance_push_id: 'guess-x' },
+        headers: from('10.4.0.2'),
+      });
+      expect(elsewhere.status).toBe(401);
+
+      // Per instance_push_id: guesses from many addresses.
+      const spread: number[] = [];
+      for (let i = 0; i < limits.perCredential + 1; i++)
+        spread.push((await attempt(i, `bad-${i}`, `10.5.0.${i}`)).status);
+      expect(spread).toEqual([...Array(limits.perCredential).fill(401), 429]);
+      expect((await attempt(1, rightToken, '10.5.0.99')).status).toBe(200);
+    } finally {
+      await fake.close();
+    }
   });
 });
 

@@ -13,12 +13,14 @@ export type EventAnswer = { status: number } | { hold: Promise<number> };
 
 /**
  * A local integration with an `event_callback_url`: it records every delivery and answers
- * as the test decides (a status, or a held request). Its pull endpoint answers `onPull`.
+ * as the test decides (a status, or a held request). Its pull endpoint answers `onPull`;
+ * with `channelback`, its manifest has a `channelback_url` answered by `onChannelback`.
  */
-export async function startEventIntegration(options: { events?: boolean } = {}) {
+export async function startEventIntegration(options: { events?: boolean; channelback?: boolean } = {}) {
   const deliveries: EventDelivery[] = [];
   let onEvents: (delivery: EventDelivery) => EventAnswer = () => ({ status: 200 });
   let onPull: () => { status?: number; body: object } = () => ({ body: { external_resources: [] } });
+  let onChannelback: () => { status?: number; body: object } = () => ({ body: { external_id: 'reply-1' } });
   const waiters: (() => void)[] = [];
   const sockets = new Set<import('node:net').Socket>();
 
@@ -31,6 +33,7 @@ export async function startEventIntegration(options: { events?: boolean } = {}) 
         admin_ui: './admin_ui',
         pull_url: './pull',
         ...(options.events === false ? {} : { event_callback_url: './events' }),
+        ...(options.channelback ? { channelback_url: './channelback' } : {}),
       };
       response
         .writeHead(200, { 'content-type': 'application/json' })
@@ -39,6 +42,11 @@ export async function startEventIntegration(options: { events?: boolean } = {}) 
     }
     if (path === '/pull') {
       const answer = onPull();
+      response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      return;
+    }
+    if (path === '/channelback' && request.method === 'POST') {
+      const answer = onChannelback();
       response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
       return;
     }
@@ -71,6 +79,9 @@ export async function startEventIntegration(options: { events?: boolean } = {}) 
     },
     answerPulls: (handler: typeof onPull) => {
       onPull = handler;
+    },
+    answerChannelbacks: (handler: typeof onChannelback) => {
+      onChannelback = handler;
     },
     /** Resolves once `test` holds for what was received, or rejects after `timeoutMs`. */
     waitFor: async (test: (events: Record<string, any>[]) => boolean, timeoutMs = 10_000) => {

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { supportErrorSchema } from '../../http/support-envelope.js';
 import { characterCount, REPORT_ERROR_DESCRIPTION_MAX, REQUEST_ID_MAX } from '../protocol/limits.js';
-import { authenticatePush } from '../push/push-auth.js';
+import type { FailureLimiter } from '../../store/failure-limiter.js';
+import { authenticatePushRequest } from '../push/push-auth.js';
 import type { ChannelbackContext } from './channelback-context.js';
 
 const paths = ['/api/v2/any_channel/channelback/report_error', '/api/v2/any_channel/channelback/report_error.json'];
@@ -23,7 +24,10 @@ function optionalText(body: Record<string, unknown>, key: string, max: number): 
  * `failed` with the description. Its credential is the instance's push token, so it is
  * registered outside the admin-authenticated scope.
  */
-export async function reportErrorRoutes(app: FastifyInstance, context: ChannelbackContext): Promise<void> {
+export async function reportErrorRoutes(
+  app: FastifyInstance,
+  context: ChannelbackContext & { failures: FailureLimiter },
+): Promise<void> {
   for (const url of paths) {
     app.post<{ Body: unknown }>(
       url,
@@ -36,7 +40,12 @@ export async function reportErrorRoutes(app: FastifyInstance, context: Channelba
             type: 'object',
             description: 'instance_push_id, external_id, request_id (≤ 64), description (≤ 511)',
           },
-          response: { 401: supportErrorSchema, 404: supportErrorSchema, 422: supportErrorSchema },
+          response: {
+            401: supportErrorSchema,
+            404: supportErrorSchema,
+            422: supportErrorSchema,
+            429: supportErrorSchema,
+          },
         },
       },
       async function reportChannelbackError(request, reply) {
@@ -44,7 +53,7 @@ export async function reportErrorRoutes(app: FastifyInstance, context: Channelba
           string,
           unknown
         >;
-        const instance = await authenticatePush(context.channels, request.headers.authorization, body.instance_push_id);
+        const instance = await authenticatePushRequest(context, request, body.instance_push_id);
         const externalId = body.external_id;
         if (typeof externalId !== 'string' || externalId === '') {
           throw UnprocessableEntity('"external_id" is required: the external_id the channelback answered with.');

@@ -104,6 +104,7 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
       outcome: 'sent',
       error: null,
       externalId: answer.external_id,
+      channelbackUrl: url,
       resourcePayloadJson: JSON.stringify({
         external_id: answer.external_id,
         message: reply.message,

@@ -1,6 +1,9 @@
+import type { FastifyRequest } from 'fastify';
 import { AuthenticationFailed } from '../../http/errors.js';
+import { checkingFailures } from '../../http/failure-limits.js';
 import { secretMatchesHash } from '../../security/secrets.js';
 import type { ChannelStore, Instance } from '../../store/channel-store.js';
+import type { FailureLimiter } from '../../store/failure-limiter.js';
 
 const bearer = /^bearer\s+(\S+)\s*$/i;
 
@@ -23,4 +26,20 @@ export async function authenticatePush(
   const instance = await channels.findInstanceByPushId(instancePushId);
   if (!instance || !secretMatchesHash(token, instance.pushTokenHash)) throw refused;
   return instance;
+}
+
+/**
+ * {@link authenticatePush} for a request, with failed attempts counted per client address
+ * and per `instance_push_id`: past either limit a wrong token answers 429 (Retry-After)
+ * instead of 401, so push tokens cannot be guessed at speed. The right token always passes.
+ */
+export function authenticatePushRequest(
+  context: { channels: ChannelStore; failures: FailureLimiter },
+  request: FastifyRequest,
+  instancePushId: unknown,
+): Promise<Instance> {
+  const credential = typeof instancePushId === 'string' && instancePushId !== '' ? instancePushId : undefined;
+  return checkingFailures(context.failures, request, credential, () =>
+    authenticatePush(context.channels, request.headers.authorization, instancePushId),
+  );
 }

@@ -3,7 +3,8 @@ import { BadRequest, BodyTooLarge, Forbidden, NotFound } from '../../http/errors
 import { supportErrorSchema } from '../../http/support-envelope.js';
 import type { ChannelContext } from '../channel-context.js';
 import { validatePushRequest } from '../protocol/push-request.js';
-import { authenticatePush } from './push-auth.js';
+import type { FailureLimiter } from '../../store/failure-limiter.js';
+import { authenticatePushRequest } from './push-auth.js';
 import { pushEntries } from './push-entries.js';
 import { pushResponseSchema, pushResultJson } from './push-json.js';
 
@@ -38,7 +39,10 @@ const withJsonSuffix = (path: string) => [path, `${path}.json`];
  * (`Authorization: Bearer {zendesk_access_token}`) rather than admin credentials, so these
  * routes sit outside the authenticated /api scope.
  */
-export async function pushRoutes(app: FastifyInstance, context: Pick<ChannelContext, 'channels' | 'nowMs'>) {
+export async function pushRoutes(
+  app: FastifyInstance,
+  context: Pick<ChannelContext, 'channels' | 'nowMs'> & { failures: FailureLimiter },
+) {
   const { channels } = context;
 
   for (const url of withJsonSuffix(`${anyChannel}/push`)) {
@@ -63,7 +67,7 @@ export async function pushRoutes(app: FastifyInstance, context: Pick<ChannelCont
         if (requestId?.includes('\u0000')) {
           throw BadRequest('The push is invalid: request_id: must not contain the NUL character (U+0000).');
         }
-        const instance = await authenticatePush(channels, request.headers.authorization, pushId);
+        const instance = await authenticatePushRequest(context, request, pushId);
         if (!instance.active) throw deactivated();
         const raw = (request.body as { external_resources: unknown[] }).external_resources;
         const nowMs = context.nowMs();
@@ -94,7 +98,7 @@ export async function pushRoutes(app: FastifyInstance, context: Pick<ChannelCont
       },
       async function validateToken(request, reply) {
         const body = request.body as { instance_push_id?: unknown } | undefined;
-        await authenticatePush(channels, request.headers.authorization, body?.instance_push_id);
+        await authenticatePushRequest(context, request, body?.instance_push_id);
         return reply.code(200).send();
       },
     );

@@ -329,7 +329,7 @@ export class PostgresChannelStore implements ChannelStore {
   // --- The push API --------------------------------------------------------------------------
 
   async completePush(push: PushCompletion): Promise<PushOutcome> {
-    return this.db.transaction(async (client): Promise<PushOutcome> => {
+    return this.withEvents(async (client, events): Promise<PushOutcome> => {
       // The instance lock comes first: taken after the idempotency insert (whose foreign key
       // takes a KEY SHARE lock on the instance), two pushes would deadlock upgrading it.
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [push.instanceId]);
@@ -347,6 +347,13 @@ export class PostgresChannelStore implements ChannelStore {
       const plan = planPush(push.entries, new Set(found.rows.map((row) => row.external_id)));
       if (plan.store.length > 0) {
         await this.storeResources(client, instanceId, { resources: plan.store, nowMs: push.nowMs });
+        const { requestId, nowMs } = push;
+        events.count += await this.outbox.enqueuePushEvents(client, rows[0].integration_id, {
+          instanceId,
+          requestId,
+          resources: plan.store,
+          nowMs,
+        });
       }
       if (push.requestId !== null) await recordPushResults(client, instanceId, push.requestId, plan.results);
       return { kind: 'processed', results: plan.results };

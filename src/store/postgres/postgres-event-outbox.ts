@@ -14,6 +14,7 @@ import {
   outboxEvent,
   outboxInsertValues,
   pullEvents,
+  pushEvents,
   toEventBatch,
   toEventRecord,
   type ClaimedOutboxRow,
@@ -134,7 +135,7 @@ export class PostgresEventOutbox implements EventOutboxStore {
   /** The external ids among a pull's resources that the instance already holds. */
   async storedExternalIds(client: pg.PoolClient, instanceId: number, completion: PullCompletion): Promise<Set<string>> {
     if (completion.outcome !== 'ok' || completion.resources.length === 0) return new Set();
-    return new Set((await this.storedIds(client, instanceId, completion)).keys());
+    return new Set((await this.storedIds(client, instanceId, completion.resources)).keys());
   }
 
   /**
@@ -170,24 +171,39 @@ export class PostgresEventOutbox implements EventOutboxStore {
           pullId: pull.id,
           resources: completion.resources,
           before,
-          after: await this.storedIds(client, instance.id, completion),
+          after: await this.storedIds(client, instance.id, completion.resources),
           nowMs: completion.nowMs,
         }),
       ))
     );
   }
 
+  /**
+   * The event of a push that stored `resources` (see `pushEvents`), if the instance's
+   * integration takes events. Call it after storing them, inside the same transaction.
+   */
+  async enqueuePushEvents(
+    client: pg.PoolClient,
+    integrationId: number,
+    push: { instanceId: number; requestId: string | null; resources: readonly { externalId: string }[]; nowMs: number },
+  ): Promise<number> {
+    const integration = await this.eventTakingIntegration(client, integrationId);
+    if (!integration) return 0;
+    const after = await this.storedIds(client, push.instanceId, push.resources);
+    return this.enqueue(client, pushEvents(integration, { ...push, after }));
+  }
+
   private async storedIds(
     client: pg.PoolClient,
     instanceId: number,
-    completion: PullCompletion,
+    resources: readonly { externalId: string }[],
   ): Promise<Map<string, StoredResourceIds>> {
     const { rows } = await client.query<{
       external_id: string;
       id: number;
       thread_id: number;
       first_in_thread: number;
-    }>(sql.storedResourceIds, [instanceId, completion.resources.map((resource) => resource.externalId)]);
+    }>(sql.storedResourceIds, [instanceId, resources.map((resource) => resource.externalId)]);
     return new Map(
       rows.map((row) => [row.external_id, { id: row.id, threadId: row.thread_id, firstInThread: row.first_in_thread }]),
     );

@@ -8,9 +8,11 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from '../channel-rows.js';
+import { channelbackEvents } from '../event-rules.js';
 import { statusAfter, toReply, type ReplyRow } from '../reply-rows.js';
 import type { NewReply, ReplyCompletion, ReplyRecord, ReplyStore, ReplyTarget } from '../reply-store.js';
 import type { PostgresAccess } from './postgres-channel-store.js';
+import type { PostgresEventOutbox } from './postgres-event-outbox.js';
 import { replySql as sql } from './reply-queries.js';
 
 /**
@@ -19,7 +21,11 @@ import { replySql as sql } from './reply-queries.js';
  * reply, and changes nothing unless its node still holds the lease.
  */
 export class PostgresReplyStore implements ReplyStore {
-  constructor(private readonly db: PostgresAccess) {}
+  constructor(
+    private readonly db: PostgresAccess,
+    /** The channel store's outbox: a sent reply's events commit with it. */
+    private readonly outbox: PostgresEventOutbox,
+  ) {}
 
   async getThread(accountId: number, instanceId: number, threadId: number): Promise<ThreadRecord | undefined> {
     const [row] = await this.db.rows<ThreadRow>(sql.threadById, [accountId, instanceId, threadId]);
@@ -100,7 +106,8 @@ export class PostgresReplyStore implements ReplyStore {
   }
 
   async completeReply(completion: ReplyCompletion): Promise<ReplyRecord | undefined> {
-    return this.db.transaction(async (client) => {
+    let events = 0;
+    const reply = await this.db.transaction(async (client) => {
       await client.query(sql.lockInstance, [completion.replyId]);
       const { rows } = await client.query<ReplyRow>(sql.leasedReplyForUpdate, [completion.replyId, completion.owner]);
       const row = rows[0];
@@ -121,6 +128,22 @@ export class PostgresReplyStore implements ReplyStore {
           completion.nowMs,
           row.instance_id,
         ]);
+        const joined = await client.query<InstanceWithIntegrationRow>(sql.instancesWithIntegrations, [
+          [row.instance_id],
+        ]);
+        const storedId = (stored.rows[0] as { id: number } | undefined)?.id;
+        events = await this.outbox.enqueue(
+          client,
+          channelbackEvents(toJoinedIntegration(joined.rows[0]!), {
+            instanceId: Number(row.instance_id),
+            instanceName: joined.rows[0]!.name,
+            channelbackUrl: completion.channelbackUrl ?? '',
+            requestId: row.request_unique_identifier,
+            externalId: completion.externalId!,
+            stored: storedId === undefined ? null : { id: Number(storedId), threadId: Number(row.thread_id) },
+            nowMs: completion.nowMs,
+          }),
+        );
       }
       const settled = await client.query<ReplyRow>(sql.settleReply, [
         statusAfter(completion),
@@ -133,6 +156,8 @@ export class PostgresReplyStore implements ReplyStore {
       ]);
       return toReply(settled.rows[0]!);
     });
+    if (events > 0) this.outbox.notifyCommitted();
+    return reply;
   }
 
   async reportReplyError(report: {

@@ -119,18 +119,20 @@ async function* callerRecords<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   // Reuses this store's query runner, so connection-error mapping and close() tracking apply.
-  readonly channels = refusingNul(
-    new PostgresChannelStore({
-      rows: (text, values) => this.rows(text, values),
-      transaction: (work) => this.transaction(work),
-    }),
-    channelStoreNulRules,
-  );
+  private readonly channelStore = new PostgresChannelStore({
+    rows: (text, values) => this.rows(text, values),
+    transaction: (work) => this.transaction(work),
+  });
+  readonly channels = refusingNul(this.channelStore, channelStoreNulRules);
+  // Shares the channel store's outbox, so this node's deliverer hears of a sent reply's events.
   readonly replies = refusingNul(
-    new PostgresReplyStore({
-      rows: (text, values) => this.rows(text, values),
-      transaction: (work) => this.transaction(work),
-    }),
+    new PostgresReplyStore(
+      {
+        rows: (text, values) => this.rows(text, values),
+        transaction: (work) => this.transaction(work),
+      },
+      this.channelStore.outbox,
+    ),
     replyStoreNulRules,
   );
   private readonly pool: pg.Pool;

@@ -285,7 +285,16 @@ export class SqliteChannelStore implements ChannelStore {
         if (this.q.storedResource.pluck().get(row.id, externalId) !== undefined) stored.add(externalId);
       }
       const plan = planPush(push.entries, stored);
-      if (plan.store.length > 0) this.storeResources(row.id, { resources: plan.store, nowMs: push.nowMs });
+      if (plan.store.length > 0) {
+        this.storeResources(row.id, { resources: plan.store, nowMs: push.nowMs });
+        const { requestId, nowMs } = push;
+        this.outbox.enqueuePushEvents(row.integration_id, {
+          instanceId: row.id,
+          requestId,
+          resources: plan.store,
+          nowMs,
+        });
+      }
       if (push.requestId !== null) this.pushRequests.record(row.id, push.requestId, plan.results, push.nowMs);
       return { kind: 'processed', results: plan.results };
     });

@@ -13,6 +13,7 @@ import {
   eventCallbackUrlOf,
   outboxEvent,
   pullEvents,
+  pushEvents,
   toEventBatch,
   toEventRecord,
   type ClaimedOutboxRow,
@@ -132,7 +133,7 @@ export class SqliteEventOutbox implements EventOutboxStore {
   /** The external ids among a pull's resources that the instance already holds. */
   storedExternalIds(instanceId: number, completion: PullCompletion): Set<string> {
     if (completion.outcome !== 'ok' || completion.resources.length === 0) return new Set();
-    return new Set(this.storedIds(instanceId, completion).keys());
+    return new Set(this.storedIds(instanceId, completion.resources).keys());
   }
 
   /**
@@ -163,14 +164,27 @@ export class SqliteEventOutbox implements EventOutboxStore {
         pullId: pull.id,
         resources: completion.resources,
         before,
-        after: this.storedIds(instance.id, completion),
+        after: this.storedIds(instance.id, completion.resources),
         nowMs: completion.nowMs,
       }),
     );
   }
 
-  private storedIds(instanceId: number, completion: PullCompletion): Map<string, StoredResourceIds> {
-    const externalIds = JSON.stringify(completion.resources.map((resource) => resource.externalId));
+  /**
+   * The event of a push that stored `resources` (see `pushEvents`), if the instance's
+   * integration takes events. Call it after storing them, inside the same write.
+   */
+  enqueuePushEvents(
+    integrationId: number,
+    push: { instanceId: number; requestId: string | null; resources: readonly { externalId: string }[]; nowMs: number },
+  ): void {
+    const integration = this.eventTakingIntegration(integrationId);
+    if (!integration) return;
+    this.enqueue(pushEvents(integration, { ...push, after: this.storedIds(push.instanceId, push.resources) }));
+  }
+
+  private storedIds(instanceId: number, resources: readonly { externalId: string }[]): Map<string, StoredResourceIds> {
+    const externalIds = JSON.stringify(resources.map((resource) => resource.externalId));
     const rows = this.q.storedResourceIds.all(instanceId, externalIds) as {
       external_id: string;
       id: number;

@@ -9,9 +9,11 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from '../channel-rows.js';
+import { channelbackEvents } from '../event-rules.js';
 import { statusAfter, toReply, type ReplyRow } from '../reply-rows.js';
 import type { NewReply, ReplyCompletion, ReplyRecord, ReplyStore, ReplyTarget } from '../reply-store.js';
 import type { GroupCommit } from './group-commit.js';
+import type { SqliteEventOutbox } from './sqlite-event-outbox.js';
 import { replySql } from './reply-queries.js';
 
 const flagOrNull = (value: boolean | undefined) => (value === undefined ? null : value ? 1 : 0);
@@ -28,6 +30,8 @@ export class SqliteReplyStore implements ReplyStore {
   constructor(
     private readonly db: Database.Database,
     private readonly writes: GroupCommit,
+    /** The channel store's outbox: a sent reply's events commit with it. */
+    private readonly outbox: SqliteEventOutbox,
   ) {}
 
   /** Prepared on first use: the tables exist only once the store is migrated. */
@@ -131,6 +135,18 @@ export class SqliteReplyStore implements ReplyStore {
           flagOrNull(completion.metadataNeedsUpdate),
           completion.nowMs,
           row.instance_id,
+        );
+        const joined = this.q.instanceWithIntegration.get(row.instance_id) as InstanceWithIntegrationRow;
+        this.outbox.enqueue(
+          channelbackEvents(toJoinedIntegration(joined), {
+            instanceId: row.instance_id,
+            instanceName: joined.name,
+            channelbackUrl: completion.channelbackUrl ?? '',
+            requestId: row.request_unique_identifier,
+            externalId: completion.externalId!,
+            stored: stored.changes > 0 ? { id: Number(stored.lastInsertRowid), threadId: row.thread_id } : null,
+            nowMs: completion.nowMs,
+          }),
         );
       }
       const settled = this.q.settleReply.get(

@@ -82,8 +82,9 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.writes = new GroupCommit(this.db);
     this.clock = options.clock ?? systemClock;
-    this.channels = refusingNul(new SqliteChannelStore(this.db, this.writes), channelStoreNulRules);
-    this.replies = refusingNul(new SqliteReplyStore(this.db, this.writes), replyStoreNulRules);
+    const channels = new SqliteChannelStore(this.db, this.writes);
+    this.channels = refusingNul(channels, channelStoreNulRules);
+    this.replies = refusingNul(new SqliteReplyStore(this.db, this.writes, channels.outbox), replyStoreNulRules);
   }
 
   private get q() {
