@@ -191,6 +191,18 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     });
   });
 
+  it('still replays a push processed before the instance was deactivated', async () => {
+    const of = await instance();
+    const first = await pushTo(of, { requestId: 'before-off', entries: [entry('b1')] });
+    await channels.updateInstance(A, of.id, { active: false, nowMs: T0 });
+    expect(await pushTo(of, { requestId: 'before-off', entries: [entry('b2')] })).toEqual({
+      kind: 'replayed',
+      results: (first as { results: unknown }).results,
+    });
+    expect(await pushTo(of, { requestId: 'after-off', entries: [entry('b3')] })).toEqual({ kind: 'inactive' });
+    expect(await storedIds(of)).toEqual(['b1']);
+  });
+
   it('refuses U+0000 before writing, on both stores alike', async () => {
     const of = await instance();
     await expect(pushTo(of, { requestId: 'n\u0000l', entries: [entry('q')] })).rejects.toBeInstanceOf(

@@ -35,7 +35,13 @@ import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance
 import { channelSql as sql } from './channel-queries.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp } from '../push-rules.js';
-import { claimPushRequest, purgePushRequests, recordPushResults, storedPushResults } from './postgres-push-requests.js';
+import {
+  claimPushRequest,
+  findPushResults,
+  purgePushRequests,
+  recordPushResults,
+  storedPushResults,
+} from './postgres-push-requests.js';
 import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
 import { PostgresEventOutbox } from './postgres-event-outbox.js';
 
@@ -334,9 +340,13 @@ export class PostgresChannelStore implements ChannelStore {
       // takes a KEY SHARE lock on the instance), two pushes would deadlock upgrading it.
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [push.instanceId]);
       if (!rows[0]) return { kind: 'not_found' };
-      if (!rows[0].active) return { kind: 'inactive' };
       const instanceId = rows[0].id;
       await purgePushRequests(client, push.purgeBefore);
+      if (!rows[0].active) {
+        // A repeat of a push processed before the deactivation still answers its results.
+        const done = push.requestId === null ? undefined : await findPushResults(client, instanceId, push.requestId);
+        return done ? { kind: 'replayed', results: done } : { kind: 'inactive' };
+      }
       if (push.requestId !== null && !(await claimPushRequest(client, instanceId, push.requestId, push.nowMs))) {
         return { kind: 'replayed', results: await storedPushResults(client, instanceId, push.requestId) };
       }

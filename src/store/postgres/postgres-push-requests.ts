@@ -22,8 +22,19 @@ export async function storedPushResults(
   instanceId: number,
   requestId: string,
 ): Promise<PushResultRecord[]> {
+  const found = await findPushResults(client, instanceId, requestId);
+  if (!found) throw new Error(`push request ${requestId} of instance ${instanceId} has no stored results`);
+  return found;
+}
+
+/** The results stored for a request id, if it was processed. */
+export async function findPushResults(
+  client: pg.PoolClient,
+  instanceId: number,
+  requestId: string,
+): Promise<PushResultRecord[] | undefined> {
   const { rows } = await client.query<{ results: string }>(sql.pushResults, [instanceId, requestId]);
-  return JSON.parse(rows[0]!.results) as PushResultRecord[];
+  return rows[0] ? (JSON.parse(rows[0].results) as PushResultRecord[]) : undefined;
 }
 
 export async function recordPushResults(

@@ -276,10 +276,11 @@ export class SqliteChannelStore implements ChannelStore {
     const complete = this.db.transaction((): PushOutcome => {
       const row = this.q.instanceByIdAnyAccount.get(push.instanceId) as InstanceRow | undefined;
       if (!row) return { kind: 'not_found' };
-      if (!row.active) return { kind: 'inactive' };
       this.pushRequests.purge(push.purgeBefore);
       const done = push.requestId === null ? undefined : this.pushRequests.results(row.id, push.requestId);
+      // A repeat of a push processed before a deactivation still answers its results.
       if (done) return { kind: 'replayed', results: done };
+      if (!row.active) return { kind: 'inactive' };
       const stored = new Set<string>();
       for (const externalId of pushIdsToLookUp(push.entries)) {
         if (this.q.storedResource.pluck().get(row.id, externalId) !== undefined) stored.add(externalId);
