@@ -19,11 +19,16 @@ import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
 import { installValidators } from '../http/validators.js';
+import { watchRevocations } from '../http/revocation-watch.js';
+import { adminTokenRoutes } from '../support/admin-token-routes.js';
 import { supportOAuthRoutes } from '../support/oauth-routes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+/** How often each node reads the credential revocation version, ms. */
+const revocationCheckMs = 250;
 
 export interface AppOptions {
   store: Store;
@@ -140,14 +145,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The system clock as Date.now: no Date allocated per request on the hot path.
     const nowMs = options.clock ? () => clock().getTime() : Date.now;
     const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
+    if (settings.authCacheMs > 0) {
+      // Revocations through other nodes or the CLI reach this node's cache within this interval.
+      const revocations = await watchRevocations({
+        readVersion: () => store.credentialRevocationVersion(),
+        intervalMs: revocationCheckMs,
+        onChange: () => principals.clear(),
+        onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
+      });
+      api.addHook('onClose', async () => revocations.stop());
+    }
     api.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
       if (!principal) {
+        const generation = principals.generation;
         principal = await checkingFailures(failures, request, credentialKeyOf(header), () =>
           authenticate(store, request, clock),
         );
-        principals.set(header!, principal);
+        principals.set(header!, principal, generation);
       }
       await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;
@@ -162,6 +178,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
       onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
     });
+    // Admin principals do not carry their token's id: a revocation clears the whole cache.
+    await api.register(adminTokenRoutes, { store, principalOf, onAdminTokenRevoked: () => principals.clear() });
     await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;
