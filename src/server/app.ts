@@ -18,6 +18,7 @@ import { checkingFailures } from '../http/failure-limits.js';
 import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
+import { publicBaseUrl, subdomainOfHost } from '../http/public-url.js';
 import { installValidators } from '../http/validators.js';
 import { watchRevocations } from '../http/revocation-watch.js';
 import { adminTokenRoutes } from '../support/admin-token-routes.js';
@@ -37,6 +38,7 @@ export interface AppOptions {
     | 'bodyLimit'
     | 'maxConfigBytes'
     | 'baseDomain'
+    | 'publicUrl'
     | 'trustProxy'
     | 'logLevel'
     | 'mode'
@@ -61,6 +63,8 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The Host was `{subdomain}.{baseDomain}` and named the principal's account. */
+    hostNamedAccount: boolean;
   }
   interface FastifyInstance {
     /** The Channel-framework host: its pull scheduler is started by `serve`, not here. */
@@ -114,7 +118,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   installJsonBodyParser(app);
   installValidators(app);
-  await registerOpenApi(app, version);
+  app.decorateRequest('hostNamedAccount', false);
+  const publicUrlOf = (request: FastifyRequest) => publicBaseUrl(request, settings, request.hostNamedAccount);
+  // No principal here: a Host naming any existing account is kept.
+  await registerOpenApi(app, version, async (request) => {
+    const subdomain = subdomainOfHost(request.hostname, settings.baseDomain);
+    const named = subdomain !== undefined && (await store.findAccountBySubdomain(subdomain)) !== undefined;
+    return publicBaseUrl(request, settings, named);
+  });
   const metrics = new Metrics();
   const channelHost = createChannelHost({
     channels: store.channels,
@@ -125,6 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     log: (error) => app.log.error({ err: error }, 'pull loop error'),
     // The reason is the pull log's: written never to quote metadata or state.
+    publicUrlOf,
     onFailedPull: (pull) =>
       app.log.warn(
         { instance_id: pull.instanceId, pull_id: pull.id, http_status: pull.httpStatus, error: pull.error },
@@ -165,16 +177,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         );
         principals.set(header!, principal, generation);
       }
-      await checkHostAccount(store, request, settings.baseDomain, principal);
+      request.hostNamedAccount = await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;
     });
     const principalOf = (request: FastifyRequest): Principal => request.principal!;
-    await api.register(configRoutes, { store, clock, maxConfigBytes: settings.maxConfigBytes, principalOf });
+    await api.register(configRoutes, {
+      store,
+      clock,
+      maxConfigBytes: settings.maxConfigBytes,
+      principalOf,
+      publicUrlOf,
+    });
     await api.register(registryRoutes, { store, clock, principalOf });
     await api.register(supportOAuthRoutes, {
       store,
       clock,
       principalOf,
+      publicUrlOf,
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
       onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
     });
