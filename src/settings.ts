@@ -10,6 +10,8 @@ export interface Settings {
   mode: 'development' | 'production';
   /** When set, a request to `{subdomain}.{baseDomain}` must use that account's credentials. */
   baseDomain: string | undefined;
+  /** Where absolute links point when the Host is not an account's subdomain: `scheme://host[:port]`. */
+  publicUrl: string | undefined;
   /** Largest request body, in bytes (413 beyond it). */
   bodyLimit: number;
   /** Largest stored config, in bytes of JSON (422 beyond it). */
@@ -124,6 +126,7 @@ export function loadSettings(
     databaseUrl: flags.database ?? env.DATABASE_URL ?? defaultDatabaseUrl,
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
+    publicUrl: publicUrlSetting(env.SWITCHBOARD_PUBLIC_URL),
     bodyLimit: integerSetting(
       'SWITCHBOARD_BODY_LIMIT',
       env.SWITCHBOARD_BODY_LIMIT,
@@ -321,4 +324,21 @@ function sqliteSynchronous(raw: string | undefined): Settings['sqliteSynchronous
     throw new Error(`SWITCHBOARD_SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF; got "${raw}"`);
   }
   return value;
+}
+
+/** `SWITCHBOARD_PUBLIC_URL`: an http(s) origin, kept without its trailing slash. */
+function publicUrlSetting(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new Error(
+      `SWITCHBOARD_PUBLIC_URL must be an http or https origin without a path, like https://switchboard.example.com; got "${raw}"`,
+    );
+  }
+  return url.origin;
 }

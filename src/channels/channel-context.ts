@@ -18,6 +18,8 @@ export interface ChannelContext {
   /** How long an admin-UI `return_url` stays usable, ms. */
   handoffTtlMs: number;
   principalOf: (request: FastifyRequest) => Principal;
+  /** Where absolute links sent to the browser point (never an arbitrary Host header). */
+  publicUrlOf: (request: FastifyRequest) => string;
 }
 
 /** Channel management takes admin credentials: a ZIS token is for configs only. */

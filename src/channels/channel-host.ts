@@ -80,6 +80,8 @@ export function createChannelHost(options: {
   metrics: Metrics;
   log: (error: unknown) => void;
   onFailedPull?: (record: PullRecord) => void;
+  /** Where absolute links (the admin UI's return_url) point: see `http/public-url.ts`. */
+  publicUrlOf: (request: FastifyRequest) => string;
 }) {
   const { channels, settings, secretKey, nowMs, metrics } = options;
   const client = outboundClientFor(settings);
@@ -125,6 +127,7 @@ export function createChannelHost(options: {
     signingSecret,
     handoffTtlMs: settings.handoffTtlMs,
     principalOf,
+    publicUrlOf: options.publicUrlOf,
   });
   return {
     client,

@@ -9,6 +9,7 @@ import {
 } from './channel-commands.js';
 import { serve } from '../server/serve.js';
 import { repliesCreate } from './replies-command.js';
+import { tokensRevoke } from './revoke-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 
 const databaseOption = () =>
@@ -53,7 +54,7 @@ accounts
     await accountsCreate(loadSettings(process.env, flags), flags);
   });
 
-const tokens = program.command('tokens').description('Manage ZIS access tokens');
+const tokens = program.command('tokens').description('Manage ZIS access tokens and revoke admin tokens');
 tokens
   .command('create')
   .description('Issue a ZIS bearer token for an integration (registering the integration if needed)')
@@ -63,6 +64,17 @@ tokens
   .addOption(databaseOption())
   .action(async (flags: { account: string; integration: string; json?: boolean; database?: string }) => {
     await tokensCreate(loadSettings(process.env, flags), flags);
+  });
+
+tokens
+  .command('revoke')
+  .description('Revoke a ZIS access token or an admin API token; every node stops accepting it within a second')
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .option('--token-id <id>', 'a ZIS access token id (GET /api/v2/oauth/tokens)')
+  .option('--admin-token-id <id>', 'an admin API token id (GET /api/switchboard/v1/admin_tokens)')
+  .addOption(databaseOption())
+  .action(async (flags: { account: string; tokenId?: string; adminTokenId?: string; database?: string }) => {
+    await tokensRevoke(loadSettings(process.env, flags), flags);
   });
 
 program

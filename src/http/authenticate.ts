@@ -3,6 +3,7 @@ import { hashSecret } from '../security/secrets.js';
 import { epochSeconds, systemClock, type Clock } from '../clock.js';
 import type { AccessToken, Account, Store, TokenScope } from '../store/store.js';
 import { AuthenticationFailed, Forbidden, NotFound } from './errors.js';
+import { subdomainOfHost } from './public-url.js';
 
 /** Who a request acts for: an account's admin, or a bearer token bound to one integration. */
 export type Principal =
@@ -85,20 +86,19 @@ export function accountIdOf(principal: Principal): number {
 /**
  * When the request's Host is `{subdomain}.{baseDomain}`, the account it names must be the
  * principal's. Otherwise: 404, so that whether another account exists does not leak.
+ * True when the Host named the principal's account (links may then keep it).
  */
 export async function checkHostAccount(
   store: Store,
   request: FastifyRequest,
   baseDomain: string | undefined,
   principal: Principal,
-): Promise<void> {
-  if (!baseDomain) return;
-  const host = request.hostname.toLowerCase();
-  const suffix = `.${baseDomain.toLowerCase()}`;
-  if (!host.endsWith(suffix)) return;
-  const subdomain = host.slice(0, -suffix.length);
+): Promise<boolean> {
+  const subdomain = subdomainOfHost(request.hostname, baseDomain);
+  if (subdomain === undefined) return false;
   const account = await store.findAccountBySubdomain(subdomain);
   if (!account || account.id !== accountIdOf(principal)) throw NotFound();
+  return true;
 }
 
 /** Admins reach every integration of their account; a token only its own. */

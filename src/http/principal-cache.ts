@@ -5,6 +5,11 @@
  */
 export class PrincipalCache<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
+  /**
+   * Moves on every eviction. A lookup that began before one must not cache its answer: it
+   * may have read a credential that was revoked while it ran.
+   */
+  generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -24,11 +29,19 @@ export class PrincipalCache<T> {
 
   /** Forgets every entry whose value matches, at once: a revoked token stops working in this process. */
   evict(matches: (value: T) => boolean): void {
+    this.generation++;
     for (const [header, entry] of this.entries) if (matches(entry.value)) this.entries.delete(header);
   }
 
-  set(header: string, value: T): void {
-    if (this.ttlMs <= 0) return;
+  /** Forgets everything: some credential was revoked, somewhere. */
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  /** Keeps `value` unless the cache was evicted from since `generation` (read before the lookup). */
+  set(header: string, value: T, generation = this.generation): void {
+    if (this.ttlMs <= 0 || generation !== this.generation) return;
     // Oldest first out: Map keeps insertion order.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(header, { value, expiresAt: this.now() + this.ttlMs });

@@ -18,12 +18,18 @@ import { checkingFailures } from '../http/failure-limits.js';
 import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
+import { publicBaseUrl, subdomainOfHost } from '../http/public-url.js';
 import { installValidators } from '../http/validators.js';
+import { watchRevocations } from '../http/revocation-watch.js';
+import { adminTokenRoutes } from '../support/admin-token-routes.js';
 import { supportOAuthRoutes } from '../support/oauth-routes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+/** How often each node reads the credential revocation version, ms. */
+const revocationCheckMs = 250;
 
 export interface AppOptions {
   store: Store;
@@ -32,6 +38,7 @@ export interface AppOptions {
     | 'bodyLimit'
     | 'maxConfigBytes'
     | 'baseDomain'
+    | 'publicUrl'
     | 'trustProxy'
     | 'logLevel'
     | 'mode'
@@ -56,6 +63,8 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The Host was `{subdomain}.{baseDomain}` and named the principal's account. */
+    hostNamedAccount: boolean;
   }
   interface FastifyInstance {
     /** The Channel-framework host: its pull scheduler is started by `serve`, not here. */
@@ -109,7 +118,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandling(app);
   installJsonBodyParser(app);
   installValidators(app);
-  await registerOpenApi(app, version);
+  app.decorateRequest('hostNamedAccount', false);
+  const publicUrlOf = (request: FastifyRequest) => publicBaseUrl(request, settings, request.hostNamedAccount);
+  // No principal here: a Host naming any existing account is kept.
+  await registerOpenApi(app, version, async (request) => {
+    const subdomain = subdomainOfHost(request.hostname, settings.baseDomain);
+    const named = subdomain !== undefined && (await store.findAccountBySubdomain(subdomain)) !== undefined;
+    return publicBaseUrl(request, settings, named);
+  });
   const metrics = new Metrics();
   const channelHost = createChannelHost({
     channels: store.channels,
@@ -120,6 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     log: (error) => app.log.error({ err: error }, 'pull loop error'),
     // The reason is the pull log's: written never to quote metadata or state.
+    publicUrlOf,
     onFailedPull: (pull) =>
       app.log.warn(
         { instance_id: pull.instanceId, pull_id: pull.id, http_status: pull.httpStatus, error: pull.error },
@@ -140,28 +157,48 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The system clock as Date.now: no Date allocated per request on the hot path.
     const nowMs = options.clock ? () => clock().getTime() : Date.now;
     const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
+    if (settings.authCacheMs > 0) {
+      // Revocations through other nodes or the CLI reach this node's cache within this interval.
+      const revocations = await watchRevocations({
+        readVersion: () => store.credentialRevocationVersion(),
+        intervalMs: revocationCheckMs,
+        onChange: () => principals.clear(),
+        onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
+      });
+      api.addHook('onClose', async () => revocations.stop());
+    }
     api.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
       if (!principal) {
+        const generation = principals.generation;
         principal = await checkingFailures(failures, request, credentialKeyOf(header), () =>
           authenticate(store, request, clock),
         );
-        principals.set(header!, principal);
+        principals.set(header!, principal, generation);
       }
-      await checkHostAccount(store, request, settings.baseDomain, principal);
+      request.hostNamedAccount = await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;
     });
     const principalOf = (request: FastifyRequest): Principal => request.principal!;
-    await api.register(configRoutes, { store, clock, maxConfigBytes: settings.maxConfigBytes, principalOf });
+    await api.register(configRoutes, {
+      store,
+      clock,
+      maxConfigBytes: settings.maxConfigBytes,
+      principalOf,
+      publicUrlOf,
+    });
     await api.register(registryRoutes, { store, clock, principalOf });
     await api.register(supportOAuthRoutes, {
       store,
       clock,
       principalOf,
+      publicUrlOf,
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
       onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
     });
+    // Admin principals do not carry their token's id: a revocation clears the whole cache.
+    await api.register(adminTokenRoutes, { store, principalOf, onAdminTokenRevoked: () => principals.clear() });
     await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;

@@ -42,6 +42,19 @@ export interface Store {
   createAdminToken(input: NewAdminToken): Promise<void>;
   /** The admin an API token belongs to, by the token's hash. */
   findAdminByTokenHash(tokenHash: string): Promise<AdminIdentity | undefined>;
+  /** An account's admin API tokens by ascending id: never the tokens themselves. */
+  listAdminTokens(accountId: number): Promise<AdminTokenDetails[]>;
+  /**
+   * Revokes one of an account's admin API tokens and bumps the revocation version, in one
+   * transaction. `not_found` when the account has no such token; `last` (and nothing
+   * deleted) when it is the account's only one and `keepLast` is set. Durable before it resolves.
+   */
+  deleteAdminToken(accountId: number, id: number, options: { keepLast: boolean }): Promise<AdminTokenDeletion>;
+  /**
+   * A number that moves whenever a credential (admin or access token) is revoked, through
+   * any node or the CLI: nodes poll it to drop the authentications they cache.
+   */
+  credentialRevocationVersion(): Promise<number>;
 
   // --- Integrations and their OAuth clients -----------------------------------------------
   /** Registers an integration with its OAuth client; `exists` when already registered. */
@@ -71,7 +84,10 @@ export interface Store {
   listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]>;
   /** One of an account's access tokens by id; undefined when it is not the account's. */
   findAccessTokenById(accountId: number, id: number): Promise<AccessTokenDetails | undefined>;
-  /** Revokes one of an account's access tokens; false when it has none with that id. Durable before it resolves. */
+  /**
+   * Revokes one of an account's access tokens, bumping the revocation version in the same
+   * transaction; false when it has none with that id. Durable before it resolves.
+   */
   deleteAccessToken(accountId: number, id: number): Promise<boolean>;
   /** Records when a token was last used (its `used_at`); never moves it back, ignores a revoked token. */
   recordAccessTokenUse(id: number, usedAt: number): Promise<void>;
@@ -143,6 +159,17 @@ export interface AdminIdentity {
   account: Account;
   email: string;
 }
+
+/** An admin API token as its account's admin sees it: never the token itself. */
+export interface AdminTokenDetails {
+  id: number;
+  accountId: number;
+  email: string;
+  /** Epoch seconds. */
+  createdAt: number;
+}
+
+export type AdminTokenDeletion = 'deleted' | 'not_found' | 'last';
 
 export interface NewIntegration {
   accountId: number;

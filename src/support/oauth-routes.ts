@@ -20,6 +20,8 @@ export interface SupportOAuthRoutesOptions {
   principalOf: (request: FastifyRequest) => Principal;
   /** Called once a token is revoked, so that this process stops trusting it at once. */
   onTokenRevoked: (tokenId: number) => void;
+  /** Where absolute links (a token's `url`, `links.next`) point: see `http/public-url.ts`. */
+  publicUrlOf: (request: FastifyRequest) => string;
 }
 
 interface CreateTokenBody {
@@ -44,7 +46,7 @@ const defaultPageSize = 100;
 export async function supportOAuthRoutes(app: FastifyInstance, options: SupportOAuthRoutesOptions): Promise<void> {
   const { store, clock } = options;
   const adminOf = (request: FastifyRequest) => requireAdmin(options.principalOf(request), 'Managing OAuth tokens');
-  const baseUrl = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
+  const baseUrl = options.publicUrlOf;
 
   for (const path of ['/api/v2/oauth/tokens', '/api/v2/oauth/tokens.json']) {
     app.post<{ Body: CreateTokenBody }>(

@@ -36,4 +36,17 @@ describe('PrincipalCache', () => {
       { tokenId: 2 },
     ]);
   });
+
+  it('clears everything, and keeps no answer from a lookup that began before an eviction', () => {
+    const cache = new PrincipalCache<string>(60_000);
+    cache.set('a', 'alice');
+    const generation = cache.generation;
+    cache.clear();
+    expect(cache.get('a')).toBeUndefined();
+    // A lookup that read the database before the revocation: its answer may be stale.
+    cache.set('b', 'bob', generation);
+    expect(cache.get('b')).toBeUndefined();
+    cache.set('b', 'bob', cache.generation);
+    expect(cache.get('b')).toBe('bob');
+  });
 });

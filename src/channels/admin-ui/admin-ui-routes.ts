@@ -88,7 +88,7 @@ export async function adminUiConsoleRoutes(app: FastifyInstance, context: Channe
       name: instance?.name ?? '',
       metadata: instance?.metadata ?? '',
       state: instance?.state ?? '',
-      return_url: `${request.protocol}://${request.host}/admin-ui/return/${token}`,
+      return_url: `${context.publicUrlOf(request)}/admin-ui/return/${token}`,
       subdomain: account.subdomain,
       locale: 'en-US',
     };

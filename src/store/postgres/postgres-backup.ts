@@ -80,6 +80,8 @@ const notBackedUp = new Set([
   // The event outbox and its delivery leases: a delivery queue, not data to restore.
   'event_outbox',
   'event_delivery_keys',
+  // A counter nodes poll to drop cached authentications; a restored store starts its own.
+  'credential_revocations',
 ]);
 
 async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {

@@ -9,6 +9,8 @@ import type {
   AccessTokenDetails,
   Account,
   AdminIdentity,
+  AdminTokenDeletion,
+  AdminTokenDetails,
   ConfigChange,
   ConfigQuery,
   ConfigRecord,
@@ -36,6 +38,8 @@ import { replyStoreNulRules } from '../reply-rows.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
+import { revocationSql } from './revocation-queries.js';
+import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { scopeLike } from './scope-like.js';
 import {
@@ -331,8 +335,28 @@ export class PostgresStore implements Store {
   }
 
   async deleteAccessToken(accountId: number, id: number): Promise<boolean> {
-    const deleted = await this.run(() => this.pool.query(sql.deleteAccessToken, [accountId, id]));
-    return (deleted.rowCount ?? 0) > 0;
+    const [row] = await this.rows<{ deleted: number }>(sql.deleteAccessToken, [accountId, id]);
+    return (row?.deleted ?? 0) > 0;
+  }
+
+  async listAdminTokens(accountId: number): Promise<AdminTokenDetails[]> {
+    return (await this.rows<AdminTokenRow>(revocationSql.adminTokensOfAccount, [accountId])).map(toAdminTokenDetails);
+  }
+
+  deleteAdminToken(accountId: number, id: number, options: { keepLast: boolean }): Promise<AdminTokenDeletion> {
+    return this.transaction(async (client): Promise<AdminTokenDeletion> => {
+      const { rows } = await client.query<{ id: number }>(revocationSql.lockAdminTokensOfAccount, [accountId]);
+      if (!rows.some((row) => row.id === id)) return 'not_found';
+      if (options.keepLast && rows.length === 1) return 'last';
+      await client.query(revocationSql.deleteAdminToken, [accountId, id]);
+      await client.query(revocationSql.bumpRevocationVersion);
+      return 'deleted';
+    });
+  }
+
+  async credentialRevocationVersion(): Promise<number> {
+    const [row] = await this.rows<{ version: number }>(revocationSql.revocationVersion);
+    return row?.version ?? 0;
   }
 
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {

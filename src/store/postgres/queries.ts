@@ -63,7 +63,11 @@ export const sql = {
     SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
     FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
     WHERE t.account_id = $1 AND t.id = $2`,
-  deleteAccessToken: `DELETE FROM access_tokens WHERE account_id = $1 AND id = $2`,
+  // One statement, so the revocation version moves in the same transaction as the delete.
+  deleteAccessToken: `
+    WITH deleted AS (DELETE FROM access_tokens WHERE account_id = $1 AND id = $2 RETURNING id),
+      bumped AS (UPDATE credential_revocations SET version = version + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM deleted))
+    SELECT count(*)::int AS deleted FROM deleted`,
   recordAccessTokenUse: `UPDATE access_tokens SET used_at = $1 WHERE id = $2 AND (used_at IS NULL OR used_at < $1)`,
 
   listConfigsExact: `

@@ -10,6 +10,8 @@ import type {
   AccessTokenDetails,
   Account,
   AdminIdentity,
+  AdminTokenDeletion,
+  AdminTokenDetails,
   ConfigChange,
   ConfigQuery,
   ConfigRecord,
@@ -46,6 +48,8 @@ import { SqliteReplyStore } from './sqlite-reply-store.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { sql } from './queries.js';
+import { revocationSql } from './revocation-queries.js';
+import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -246,7 +250,29 @@ export class SqliteStore implements Store {
   }
 
   deleteAccessToken(accountId: number, id: number): Promise<boolean> {
-    return this.writes.enqueue(() => this.q.deleteAccessToken.run(accountId, id).changes > 0);
+    return this.writes.enqueue(() => {
+      const deleted = this.q.deleteAccessToken.run(accountId, id).changes > 0;
+      if (deleted) this.q.bumpRevocationVersion.run();
+      return deleted;
+    });
+  }
+
+  async listAdminTokens(accountId: number): Promise<AdminTokenDetails[]> {
+    return (this.q.adminTokensOfAccount.all(accountId) as AdminTokenRow[]).map(toAdminTokenDetails);
+  }
+
+  deleteAdminToken(accountId: number, id: number, options: { keepLast: boolean }): Promise<AdminTokenDeletion> {
+    return this.writes.enqueue((): AdminTokenDeletion => {
+      if (!this.q.adminTokenOfAccount.get(accountId, id)) return 'not_found';
+      if (options.keepLast && this.q.countAdminTokensOfAccount.pluck().get(accountId) === 1) return 'last';
+      this.q.deleteAdminToken.run(accountId, id);
+      this.q.bumpRevocationVersion.run();
+      return 'deleted';
+    });
+  }
+
+  async credentialRevocationVersion(): Promise<number> {
+    return (this.q.revocationVersion.pluck().get() as number | undefined) ?? 0;
   }
 
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
@@ -377,5 +403,11 @@ function prepareStatements(db: Database.Database) {
     insertConfig: p(sql.insertConfig),
     updateConfig: p(sql.updateConfig),
     deleteConfig: p(sql.deleteConfig),
+    adminTokensOfAccount: p(revocationSql.adminTokensOfAccount),
+    countAdminTokensOfAccount: p(revocationSql.countAdminTokensOfAccount),
+    adminTokenOfAccount: p(revocationSql.adminTokenOfAccount),
+    deleteAdminToken: p(revocationSql.deleteAdminToken),
+    bumpRevocationVersion: p(revocationSql.bumpRevocationVersion),
+    revocationVersion: p(revocationSql.revocationVersion),
   };
 }

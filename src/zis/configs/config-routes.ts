@@ -25,6 +25,8 @@ export interface ConfigRoutesOptions {
   maxConfigBytes: number;
   /** Resolves the request's principal (authentication, Host check). */
   principalOf: (request: FastifyRequest) => Principal;
+  /** Where absolute links (`links.next`) point: see `http/public-url.ts`. */
+  publicUrlOf: (request: FastifyRequest) => string;
 }
 
 const base = '/api/services/zis/integrations/:integration/configs';
@@ -89,7 +91,10 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       const page = rows.slice(0, size);
       // The vendor answers 404 for a list with nothing in it; clients read it as "no config yet".
       if (page.length === 0) throw NotFound(noConfigMatches(filter, request.query['page[after]']));
-      const next = rows.length > size ? nextPageUrl(request, filter, page.at(-1)!.id, size) : undefined;
+      const next =
+        rows.length > size
+          ? nextPageUrl(options.publicUrlOf(request), request, filter, page.at(-1)!.id, size)
+          : undefined;
       return reply.type('application/json').send(configListBody(page, next));
     },
   );
@@ -194,14 +199,14 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
 }
 
 /** The absolute URL of the next page: the same filter and size, after the last id seen. */
-function nextPageUrl(request: FastifyRequest, filter: string, afterId: number, size: number): string {
+function nextPageUrl(baseUrl: string, request: FastifyRequest, filter: string, afterId: number, size: number): string {
   const path = request.url.split('?')[0];
   const query = new URLSearchParams({
     'filter[scope]': filter,
     'page[after]': String(afterId),
     'page[size]': String(size),
   });
-  return `${request.protocol}://${request.host}${path}?${query.toString()}`;
+  return `${baseUrl}${path}?${query.toString()}`;
 }
 
 /** The detail of an empty list's 404: what was asked for, so the client can tell why. */

@@ -1,0 +1,7 @@
+-- One row counting credential revocations. Every revocation bumps it in the same
+-- transaction as the delete; each node polls it and drops its auth cache when it moves.
+CREATE TABLE credential_revocations (
+  id integer PRIMARY KEY CHECK (id = 1),
+  version bigint NOT NULL
+);
+INSERT INTO credential_revocations (id, version) VALUES (1, 0);
