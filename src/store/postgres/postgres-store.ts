@@ -31,7 +31,9 @@ import { channelStoreNulRules } from '../channel-rules.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { refusingNul } from '../nul-guard.js';
-import { PostgresChannelStore } from './postgres-channel-store.js';
+import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
+import type { ChannelStore } from '../channel-store.js';
+import type { ReplyStore } from '../reply-store.js';
 import { replyStoreNulRules } from '../reply-rows.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
@@ -46,6 +48,11 @@ import {
   type AccessTokenRow,
 } from '../token-rows.js';
 
+import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
+import type { RotationBatch } from '../encryption/key-rotation.js';
+import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
+import { reencryptPostgresInstances } from './postgres-key-rotation.js';
+
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export interface PostgresOptions {
@@ -55,6 +62,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
+  /** Encrypts instances' metadata and state; none (plaintext) by default. */
+  cipher?: ValueCipher;
 }
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
@@ -119,20 +128,14 @@ async function* callerRecords<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   // Reuses this store's query runner, so connection-error mapping and close() tracking apply.
-  readonly channels = refusingNul(
-    new PostgresChannelStore({
-      rows: (text, values) => this.rows(text, values),
-      transaction: (work) => this.transaction(work),
-    }),
-    channelStoreNulRules,
-  );
-  readonly replies = refusingNul(
-    new PostgresReplyStore({
-      rows: (text, values) => this.rows(text, values),
-      transaction: (work) => this.transaction(work),
-    }),
-    replyStoreNulRules,
-  );
+  private readonly access: PostgresAccess = {
+    rows: (text, values) => this.rows(text, values),
+    transaction: (work) => this.transaction(work),
+  };
+  // The NUL guard sees plaintext; the stores see only ciphertext.
+  readonly channels: ChannelStore;
+  readonly replies: ReplyStore;
+  private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly clock: Clock;
@@ -142,6 +145,13 @@ export class PostgresStore implements Store {
 
   constructor(url: string, options: PostgresOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.cipher = options.cipher ?? noEncryption;
+    const channels = encryptingChannelStore(new PostgresChannelStore(this.access), this.cipher);
+    this.channels = refusingNul(channels, channelStoreNulRules);
+    this.replies = refusingNul(
+      encryptingReplyStore(new PostgresReplyStore(this.access), this.cipher),
+      replyStoreNulRules,
+    );
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({
@@ -206,6 +216,10 @@ export class PostgresStore implements Store {
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
     return postgresFailureLimiter(this.pool, limits);
+  }
+
+  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch> {
+    return reencryptPostgresInstances(this.access, this.cipher, batch);
   }
 
   async isEmpty(): Promise<boolean> {

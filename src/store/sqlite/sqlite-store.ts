@@ -46,6 +46,10 @@ import { SqliteReplyStore } from './sqlite-reply-store.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { sql } from './queries.js';
+import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
+import type { RotationBatch } from '../encryption/key-rotation.js';
+import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
+import { reencryptSqliteInstances } from './sqlite-key-rotation.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -54,6 +58,8 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
+  /** Encrypts instances' metadata and state; none (plaintext) by default. */
+  cipher?: ValueCipher;
 }
 
 const isUniqueViolation = (error: unknown) =>
@@ -69,6 +75,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
   private readonly clock: Clock;
+  private readonly cipher: ValueCipher;
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   private statements: ReturnType<typeof prepareStatements> | undefined;
@@ -82,8 +89,14 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.writes = new GroupCommit(this.db);
     this.clock = options.clock ?? systemClock;
-    this.channels = refusingNul(new SqliteChannelStore(this.db, this.writes), channelStoreNulRules);
-    this.replies = refusingNul(new SqliteReplyStore(this.db, this.writes), replyStoreNulRules);
+    this.cipher = options.cipher ?? noEncryption;
+    // The NUL guard sees plaintext; the stores see only ciphertext.
+    const channels = encryptingChannelStore(new SqliteChannelStore(this.db, this.writes), this.cipher);
+    this.channels = refusingNul(channels, channelStoreNulRules);
+    this.replies = refusingNul(
+      encryptingReplyStore(new SqliteReplyStore(this.db, this.writes), this.cipher),
+      replyStoreNulRules,
+    );
   }
 
   private get q() {
@@ -122,6 +135,10 @@ export class SqliteStore implements Store {
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
     return memoryFailureLimiter(limits);
+  }
+
+  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch> {
+    return reencryptSqliteInstances(this.db, this.writes, this.cipher, batch);
   }
 
   async isEmpty(): Promise<boolean> {
