@@ -3,6 +3,8 @@ import type { ImportCounts, Store } from '../store/store.js';
 import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from '../store/backup-records.js';
 import { BackupFormatError, parseHeader, parseLine, recordTypesOf, type BackupHeader } from './backup-format.js';
 import { readLines } from './read-lines.js';
+import type { ValueCipher } from '../store/encryption/value-cipher.js';
+import { sealedRecords } from './instance-values.js';
 
 /** An import that failed or was refused; nothing was imported. One line, for the command line. */
 export class ImportError extends Error {}
@@ -16,7 +18,7 @@ export class ImportError extends Error {}
 export async function importBackup(
   store: Store,
   input: Readable,
-  options: { schemaVersion: number },
+  options: { schemaVersion: number; cipher?: ValueCipher },
 ): Promise<{ header: BackupHeader; counts: ImportCounts }> {
   const lines = readLines(input);
   try {
@@ -27,7 +29,8 @@ export async function importBackup(
           `${options.schemaVersion}; upgrade Switchboard to import it`,
       );
     }
-    const counts = await store.importRecords(checkedRecords(lines, header.format));
+    const checked = checkedRecords(lines, header.format);
+    const counts = await store.importRecords(options.cipher ? sealedRecords(checked, options.cipher) : checked);
     if (counts === 'not_empty') {
       throw new ImportError(
         'Import refused, nothing was imported: the target database already has accounts or configs; ' +

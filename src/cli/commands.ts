@@ -113,16 +113,18 @@ export async function tokensCreate(
  */
 export async function exportCommand(
   settings: Settings,
-  flags: { output?: string },
+  flags: { output?: string; decrypt?: boolean },
   clock: Clock = systemClock,
 ): Promise<void> {
   await withStore(settings, clock, async (store, schemaVersion) => {
-    const options = { schemaVersion, clock };
+    const decryptWith = flags.decrypt ? loadCipher(settings, { forServe: false }) : undefined;
+    const options = { schemaVersion, clock, decryptWith };
     const counts = flags.output
       ? await exportBackupToFile(store, flags.output, options)
       : await exportBackup(store, process.stdout, { ...options, end: false });
     process.stderr.write(
       `Exported ${describeCounts(counts)} from ${store.dialect} (schema version ${schemaVersion})` +
+        `${flags.decrypt ? ', metadata and state decrypted' : ''}` +
         `${flags.output ? ` to ${flags.output}` : ''}.\n`,
     );
   });
@@ -146,7 +148,8 @@ export async function importCommand(
       ).createReadStream()
     : process.stdin;
   await withStore(settings, clock, async (store, schemaVersion) => {
-    const { header, counts } = await importBackup(store, input, { schemaVersion });
+    const cipher = loadCipher(settings, { forServe: false });
+    const { header, counts } = await importBackup(store, input, { schemaVersion, cipher });
     process.stderr.write(
       `Imported ${describeCounts(counts)} into ${store.dialect} ` +
         `(a backup of ${header.source} exported at ${header.exportedAt}).\n`,

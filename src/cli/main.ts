@@ -70,8 +70,9 @@ program
   .command('export')
   .description('Write a complete backup (JSON lines) to stdout or a file; secrets only as hashes')
   .option('--output <file>', 'write the backup to this file instead of stdout')
+  .option('--decrypt', "write instances' metadata and state as plaintext (default: as stored, encrypted, with key ids)")
   .addOption(databaseOption())
-  .action(async (flags: { output?: string; database?: string }) => {
+  .action(async (flags: { output?: string; decrypt?: boolean; database?: string }) => {
     await exportCommand(loadSettings(process.env, flags), flags);
   });
 
