@@ -17,32 +17,36 @@ export async function* decryptedRecords(
 }
 
 /**
- * Instances' metadata and state as an import stores them: ciphertext stays as it is
- * (byte for byte; `keys rotate` moves it to the current key later) once it is shown to
- * decrypt under the key ring, so a backup the ring cannot read is refused whole; plaintext
- * (a `--decrypt` backup, or one from before encryption) is encrypted under the current key.
+ * Checks instances' metadata and state on their way into an import, which stores every
+ * value byte for byte as the backup holds it (so export, import, export gives the same
+ * file): ciphertext must decrypt under the key ring, or the whole import is refused naming
+ * the key id; plaintext (a `--decrypt` backup, or one from before encryption) is counted in
+ * `plaintext`, for `keys rotate` to encrypt afterwards.
  */
-export async function* sealedRecords(
+export async function* checkedInstanceValues(
   records: AsyncIterable<BackupRecord>,
   cipher: ValueCipher,
+  plaintext: { count: number },
 ): AsyncGenerator<BackupRecord> {
   for await (const record of records) {
-    if (record.type !== 'instance') {
-      yield record;
-      continue;
-    }
-    const seal = (value: string, column: string) => {
-      const keyId = keyIdOf(value);
-      if (keyId === undefined) return cipher.encrypt(value, column);
-      if (!cipher.hasKey(keyId)) {
-        throw new Error(
-          `instance ${record.id}: ${column} is encrypted under key "${keyId}", which is not in the key ring; ` +
-            `add that key to SWITCHBOARD_ENCRYPTION_KEYS (or the key file), or import a backup made with --decrypt`,
-        );
+    if (record.type === 'instance') {
+      for (const [value, column] of [
+        [record.metadata, M],
+        [record.state, S],
+      ] as const) {
+        const keyId = keyIdOf(value);
+        if (keyId === undefined) {
+          plaintext.count += 1;
+        } else if (!cipher.hasKey(keyId)) {
+          throw new Error(
+            `instance ${record.id}: ${column} is encrypted under key "${keyId}", which is not in the key ring; ` +
+              `add that key to SWITCHBOARD_ENCRYPTION_KEYS (or the key file), or import a backup made with --decrypt`,
+          );
+        } else {
+          cipher.decrypt(value, column);
+        }
       }
-      cipher.decrypt(value, column);
-      return value;
-    };
-    yield { ...record, metadata: seal(record.metadata, M), state: seal(record.state, S) };
+    }
+    yield record;
   }
 }

@@ -149,10 +149,16 @@ export async function importCommand(
     : process.stdin;
   await withStore(settings, clock, async (store, schemaVersion) => {
     const cipher = loadCipher(settings, { forServe: false });
-    const { header, counts } = await importBackup(store, input, { schemaVersion, cipher });
+    const { header, counts, plaintextValues } = await importBackup(store, input, { schemaVersion, cipher });
     process.stderr.write(
       `Imported ${describeCounts(counts)} into ${store.dialect} ` +
         `(a backup of ${header.source} exported at ${header.exportedAt}).\n`,
     );
+    if (plaintextValues > 0 && cipher.enabled) {
+      process.stderr.write(
+        `${plaintextValues} instance values were imported as plaintext; ` +
+          `run "switchboard keys rotate" to encrypt them under key "${cipher.currentKeyId}".\n`,
+      );
+    }
   });
 }

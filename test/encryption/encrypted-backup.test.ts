@@ -119,11 +119,14 @@ describe.each(storeKinds)('backups of encrypted instances on $name', (kind) => {
     await expectSameValues(target.url, [k2, k1]);
   });
 
-  it('imports a --decrypt backup encrypted under the current key', async () => {
+  it('imports a --decrypt backup as it is, and keys rotate encrypts it under the current key', async () => {
     const target = await emptyTarget();
     const imported = await runCli(['import', '--input', plainFile, '--database', target.url], env(k2));
     expect(imported.stderr).not.toMatch(/failed/);
     expect(imported.code).toBe(0);
+    expect(imported.stderr).toContain(`${expected.size * 2} instance values were imported as plaintext`);
+    const rotated = await runCli(['keys', 'rotate', '--database', target.url], env(k2));
+    expect(rotated.code).toBe(0);
     for (const row of await storedInstanceValues(target.url)) {
       expect([keyIdOf(row.metadata), keyIdOf(row.state)]).toEqual(['k2', 'k2']);
     }
