@@ -14,6 +14,8 @@ export interface LoadSpec {
   /** Request paths, taken in turn (see requestsFor). */
   paths: string[];
   token: string;
+  /** The whole Authorization header, when not `Bearer {token}` (admin basic auth). */
+  authorization?: string;
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
@@ -43,7 +45,7 @@ export interface LoadResult {
  * so configs stay small); the server's write costs far more than building the request.
  */
 function requestsFor(spec: LoadSpec): Request[] {
-  const headers: Record<string, string> = { authorization: `Bearer ${spec.token}` };
+  const headers: Record<string, string> = { authorization: spec.authorization ?? `Bearer ${spec.token}` };
   if (spec.method === 'GET') return spec.paths.map((path) => ({ method: 'GET', path, headers }));
 
   headers['content-type'] = 'application/json';

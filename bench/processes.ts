@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
@@ -81,11 +82,14 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
   });
 }
 
+const benchKey = `bench:${randomBytes(32).toString('base64')}`;
+
 /** `switchboard serve` on a free port, with no first-run credentials and no per-request logs. */
 export function startSwitchboard(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
   return startServer(
     ['bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
-    { LOG_LEVEL: 'warn', SWITCHBOARD_MODE: 'production', ...env },
+    // Production mode refuses to start without encryption keys: one fresh key per run.
+    { LOG_LEVEL: 'warn', SWITCHBOARD_MODE: 'production', SWITCHBOARD_ENCRYPTION_KEYS: benchKey, ...env },
     '',
   );
 }

@@ -70,6 +70,10 @@ export interface Settings {
   };
   /** Server key that signing secrets derive from; else kept in `{dataDir}/secret-key`. */
   secretKey: string | undefined;
+  /** Encryption at rest: `id:key` pairs, the first encrypts (see `store/encryption/encryption-keys.ts`). */
+  encryptionKeys: string | undefined;
+  /** A file of `id:key` lines, when `encryptionKeys` is not set. */
+  encryptionKeyFile: string | undefined;
   /** How long an admin-UI `return_url` stays usable. */
   handoffTtlMs: number;
   /** CIDR ranges outbound calls may reach even though the SSRF guard refuses them. */
@@ -235,6 +239,8 @@ export function loadSettings(
       leaseMs: integerSetting('SWITCHBOARD_EVENTS_LEASE_MS', env.SWITCHBOARD_EVENTS_LEASE_MS, 65_000, 100, 3_600_000),
     },
     secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,
+    encryptionKeys: env.SWITCHBOARD_ENCRYPTION_KEYS || undefined,
+    encryptionKeyFile: env.SWITCHBOARD_ENCRYPTION_KEY_FILE || undefined,
     handoffTtlMs: integerSetting(
       'SWITCHBOARD_HANDOFF_TTL_MS',
       env.SWITCHBOARD_HANDOFF_TTL_MS,

@@ -5,11 +5,15 @@ import { epochSeconds, formatTimestamp, type Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
 import { zeroCounts, type RecordCounts } from '../store/backup-records.js';
 import { backupFormat, endLine, headerLine, recordLine } from './backup-format.js';
+import type { ValueCipher } from '../store/encryption/value-cipher.js';
+import { decryptedRecords } from './instance-values.js';
 
 export interface ExportOptions {
   /** The schema version of the store, as its `migrate()` reported it. */
   schemaVersion: number;
   clock: Clock;
+  /** Writes instances' metadata and state decrypted (`--decrypt`); by default as stored, ciphertext with key ids. */
+  decryptWith?: ValueCipher;
 }
 
 /** Lines are written in chunks of about this many characters: fewer, larger writes. */
@@ -34,7 +38,10 @@ export async function exportBackup(
       source: store.dialect,
     };
     let chunk = headerLine(header) + '\n';
-    for await (const record of store.exportRecords()) {
+    const records = options.decryptWith
+      ? decryptedRecords(store.exportRecords(), options.decryptWith)
+      : store.exportRecords();
+    for await (const record of records) {
       counts[record.type] += 1;
       chunk += recordLine(record) + '\n';
       if (chunk.length >= chunkChars) {

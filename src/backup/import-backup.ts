@@ -3,6 +3,8 @@ import type { ImportCounts, Store } from '../store/store.js';
 import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from '../store/backup-records.js';
 import { BackupFormatError, parseHeader, parseLine, recordTypesOf, type BackupHeader } from './backup-format.js';
 import { readLines } from './read-lines.js';
+import type { ValueCipher } from '../store/encryption/value-cipher.js';
+import { checkedInstanceValues } from './instance-values.js';
 
 /** An import that failed or was refused; nothing was imported. One line, for the command line. */
 export class ImportError extends Error {}
@@ -16,8 +18,8 @@ export class ImportError extends Error {}
 export async function importBackup(
   store: Store,
   input: Readable,
-  options: { schemaVersion: number },
-): Promise<{ header: BackupHeader; counts: ImportCounts }> {
+  options: { schemaVersion: number; cipher?: ValueCipher },
+): Promise<{ header: BackupHeader; counts: ImportCounts; plaintextValues: number }> {
   const lines = readLines(input);
   try {
     const header = parseHeader((await lines.next()).value);
@@ -27,14 +29,18 @@ export async function importBackup(
           `${options.schemaVersion}; upgrade Switchboard to import it`,
       );
     }
-    const counts = await store.importRecords(checkedRecords(lines, header.format));
+    const checked = checkedRecords(lines, header.format);
+    const plaintext = { count: 0 };
+    const counts = await store.importRecords(
+      options.cipher ? checkedInstanceValues(checked, options.cipher, plaintext) : checked,
+    );
     if (counts === 'not_empty') {
       throw new ImportError(
         'Import refused, nothing was imported: the target database already has accounts or configs; ' +
           'import only into an empty database',
       );
     }
-    return { header, counts };
+    return { header, counts, plaintextValues: plaintext.count };
   } catch (error) {
     if (error instanceof ImportError) throw error;
     const message = (error as Error).message.replace(/\s*\n\s*/g, ' ');

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { UsageError } from './commands.js';
 import { openStore } from '../store/open-store.js';
+import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Account, Store } from '../store/store.js';
 
 async function withAccount<T>(
@@ -17,7 +18,7 @@ async function withAccount<T>(
   clock: Clock,
   work: (store: Store, account: Account) => Promise<T>,
 ) {
-  const store = await openStore(settings.databaseUrl, { clock });
+  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
   try {
     await store.migrate();
     const account = await store.findAccountBySubdomain(subdomain);

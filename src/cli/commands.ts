@@ -6,6 +6,7 @@ import { importBackup } from '../backup/import-backup.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Store } from '../store/store.js';
 import { isIntegrationName } from '../zis/names.js';
 
@@ -17,7 +18,7 @@ async function withStore<T>(
   clock: Clock,
   work: (store: Store, schemaVersion: number) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(settings.databaseUrl, { clock });
+  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
   try {
     const report = await store.migrate();
     return await work(store, report.to);
@@ -31,7 +32,7 @@ const print = (json: boolean | undefined, value: object, text: string) =>
 
 /** `switchboard migrate`: apply pending migrations. */
 export async function migrate(settings: Settings, clock: Clock = systemClock): Promise<void> {
-  const store = await openStore(settings.databaseUrl, { clock });
+  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
   try {
     const report = await store.migrate();
     process.stdout.write(
@@ -112,16 +113,18 @@ export async function tokensCreate(
  */
 export async function exportCommand(
   settings: Settings,
-  flags: { output?: string },
+  flags: { output?: string; decrypt?: boolean },
   clock: Clock = systemClock,
 ): Promise<void> {
   await withStore(settings, clock, async (store, schemaVersion) => {
-    const options = { schemaVersion, clock };
+    const decryptWith = flags.decrypt ? loadCipher(settings, { forServe: false }) : undefined;
+    const options = { schemaVersion, clock, decryptWith };
     const counts = flags.output
       ? await exportBackupToFile(store, flags.output, options)
       : await exportBackup(store, process.stdout, { ...options, end: false });
     process.stderr.write(
       `Exported ${describeCounts(counts)} from ${store.dialect} (schema version ${schemaVersion})` +
+        `${flags.decrypt ? ', metadata and state decrypted' : ''}` +
         `${flags.output ? ` to ${flags.output}` : ''}.\n`,
     );
   });
@@ -145,10 +148,17 @@ export async function importCommand(
       ).createReadStream()
     : process.stdin;
   await withStore(settings, clock, async (store, schemaVersion) => {
-    const { header, counts } = await importBackup(store, input, { schemaVersion });
+    const cipher = loadCipher(settings, { forServe: false });
+    const { header, counts, plaintextValues } = await importBackup(store, input, { schemaVersion, cipher });
     process.stderr.write(
       `Imported ${describeCounts(counts)} into ${store.dialect} ` +
         `(a backup of ${header.source} exported at ${header.exportedAt}).\n`,
     );
+    if (plaintextValues > 0 && cipher.enabled) {
+      process.stderr.write(
+        `${plaintextValues} instance values were imported as plaintext; ` +
+          `run "switchboard keys rotate" to encrypt them under key "${cipher.currentKeyId}".\n`,
+      );
+    }
   });
 }

@@ -10,6 +10,7 @@ import {
 import { serve } from '../server/serve.js';
 import { repliesCreate } from './replies-command.js';
 import { tokensRevoke } from './revoke-command.js';
+import { keysGenerate, keysRotate } from './keys-commands.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 
 const databaseOption = () =>
@@ -81,8 +82,9 @@ program
   .command('export')
   .description('Write a complete backup (JSON lines) to stdout or a file; secrets only as hashes')
   .option('--output <file>', 'write the backup to this file instead of stdout')
+  .option('--decrypt', "write instances' metadata and state as plaintext (default: as stored, encrypted, with key ids)")
   .addOption(databaseOption())
-  .action(async (flags: { output?: string; database?: string }) => {
+  .action(async (flags: { output?: string; decrypt?: boolean; database?: string }) => {
     await exportCommand(loadSettings(process.env, flags), flags);
   });
 
@@ -93,6 +95,21 @@ program
   .addOption(databaseOption())
   .action(async (flags: { input?: string; database?: string }) => {
     await importCommand(loadSettings(process.env, flags), flags);
+  });
+
+const keys = program.command('keys').description('Encryption keys for metadata and state at rest');
+keys
+  .command('generate')
+  .description('Print a new key as an id:key line, for SWITCHBOARD_ENCRYPTION_KEYS or a key file')
+  .option('--id <id>', 'the key id (default: k and 8 random hex digits)')
+  .action((flags: { id?: string }) => keysGenerate(flags));
+keys
+  .command('rotate')
+  .description('Re-encrypt every value under the first key of the ring, online, in short batches')
+  .option('--batch-size <n>', 'rows per transaction (default 500)')
+  .addOption(databaseOption())
+  .action(async (flags: { batchSize?: string; database?: string }) => {
+    await keysRotate(loadSettings(process.env, flags), flags);
   });
 
 const integrations = program.command('integrations').description('Manage channel integrations');

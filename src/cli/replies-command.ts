@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { ApiError } from '../http/errors.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { UsageError } from './commands.js';
 
 /**
@@ -16,7 +17,7 @@ export async function repliesCreate(
   flags: { account: string; instance: string; thread: string; message: string },
   clock: Clock = systemClock,
 ) {
-  const store = await openStore(settings.databaseUrl, { clock });
+  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
   try {
     await store.migrate();
     const account = await store.findAccountBySubdomain(flags.account);

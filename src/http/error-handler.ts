@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NulCharacterError } from '../store/nul-guard.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
+import { EncryptionError } from '../store/encryption/value-cipher.js';
 import {
   ApiError,
   BadRequest,
@@ -10,6 +11,7 @@ import {
   MalformedJson,
   NotFound,
   ServiceUnavailable,
+  StoredDataUnreadable,
   UnprocessableEntity,
   UnsupportedContentType,
 } from './errors.js';
@@ -44,6 +46,8 @@ function validationDetail(error: FastifyError): string {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreUnavailableError) return ServiceUnavailable();
+  // A missing or wrong key: the log names the key id; the client learns only that it is the keys.
+  if (error instanceof EncryptionError) return StoredDataUnreadable();
   // The store's last line against U+0000; routes should have refused it first.
   if (error instanceof NulCharacterError) {
     return UnprocessableEntity(`${error.field} contains the NUL character (U+0000), which cannot be stored.`);

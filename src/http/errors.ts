@@ -87,6 +87,12 @@ export const ServiceUnavailable = defineError(
   'The database is unavailable; retry shortly.',
 );
 export const InternalError = defineError('INTERNAL_ERROR', 500, '1000', 'Internal server error');
+export const StoredDataUnreadable = defineError(
+  'STORED_DATA_UNREADABLE',
+  500,
+  '1000',
+  "Stored data could not be decrypted: the server's encryption keys do not match the database (see the server log).",
+);
 
 /** The whole catalogue, for documentation and the test that pins it. */
 export const errorCatalogue: readonly ErrorFactory[] = [
@@ -106,6 +112,7 @@ export const errorCatalogue: readonly ErrorFactory[] = [
   TooManyRequests,
   ServiceUnavailable,
   InternalError,
+  StoredDataUnreadable,
 ];
 
 /** The vendor's error envelope. */

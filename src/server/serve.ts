@@ -3,6 +3,7 @@ import { loadSecretKey } from '../channels/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';
 
 /**
@@ -10,7 +11,9 @@ import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from '
  * SIGINT stop accepting connections, finish in-flight requests, then close the database.
  */
 export async function serve(settings: Settings, clock: Clock = systemClock): Promise<void> {
-  const store = await openStore(settings.databaseUrl, { synchronous: settings.sqliteSynchronous });
+  // Before the database: production without a key refuses to start (see encryption-keys.ts).
+  const cipher = loadCipher(settings, { forServe: true });
+  const store = await openStore(settings.databaseUrl, { synchronous: settings.sqliteSynchronous, cipher });
   await store.migrate();
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
   const app = await buildApp({ store, settings, clock, secretKey });
@@ -52,6 +55,9 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const lines = [`Switchboard listening on ${baseUrl} (${store.dialect}, ${settings.mode} mode)`];
+  lines.push(
+    `Encryption at rest: on, new values under key "${cipher.currentKeyId}" (${cipher.ring.length} in the ring)`,
+  );
   if (devCredentials) {
     const { credentials, isNew } = devCredentials;
     lines.push(devCredentialsBanner(credentials, baseUrl, devCredentialsFile(settings.dataDir), isNew));

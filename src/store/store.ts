@@ -1,5 +1,6 @@
 import type { BackupRecord, RecordCounts } from './backup-records.js';
 import type { ChannelStore } from './channel-store.js';
+import type { RotationBatch } from './encryption/key-rotation.js';
 import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
 import type { ReplyStore } from './reply-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
@@ -128,6 +129,14 @@ export interface Store {
    * writing to; other writes through this same store object wait until it ends.
    */
   importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'>;
+
+  // --- Encryption at rest ------------------------------------------------------------------
+  /**
+   * Key rotation, one batch: the instances after `afterId` (at most `limit`, by id) whose
+   * `metadata` or `state` is not under the store's current key are re-encrypted under it,
+   * in one short transaction, each row only if no writer changed it since it was read.
+   */
+  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch>;
 }
 
 /** How many records of each type an import wrote. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/security/secrets.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -60,6 +61,7 @@ describe.runIf(postgresAvailable)('revoking a credential on one node, with a lon
       SWITCHBOARD_MODE: 'production',
       LOG_LEVEL: 'warn',
       SWITCHBOARD_AUTH_CACHE_MS: '60000',
+      SWITCHBOARD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     };
     [a, b] = await Promise.all([startServeProcess(schema.url, env), startServeProcess(schema.url, env)]);
     const created = await runCli(['accounts', 'create', '--subdomain', 'acme', '--json', '--database', schema.url]);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startServeProcess, type ServeProcess } from '../helpers/processes.js';
 import { call, tempDir } from '../helpers/server.js';
@@ -15,7 +16,12 @@ describe.runIf(postgresAvailable)('two nodes on one PostgreSQL database', () => 
 
   beforeAll(async () => {
     schema = await createPostgresSchema();
-    const env = { SWITCHBOARD_DATA_DIR: dir.path, SWITCHBOARD_MODE: 'production', LOG_LEVEL: 'warn' };
+    const env = {
+      SWITCHBOARD_DATA_DIR: dir.path,
+      SWITCHBOARD_MODE: 'production',
+      LOG_LEVEL: 'warn',
+      SWITCHBOARD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    };
     // Both start at once on an unmigrated schema: both come up, one migrates.
     [a, b] = await Promise.all([startServeProcess(schema.url, env), startServeProcess(schema.url, env)]);
     const account = await runCli(['accounts', 'create', '--subdomain', 'acme', '--json', '--database', schema.url]);

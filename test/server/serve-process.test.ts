@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -125,6 +126,7 @@ describe('switchboard serve as a process', () => {
       const server = await startServeProcess(`sqlite:${join(prodDir.path, 'p.db')}`, {
         SWITCHBOARD_DATA_DIR: prodDir.path,
         SWITCHBOARD_MODE: 'production',
+        SWITCHBOARD_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       });
       expect(server.output()).not.toContain('First run');
       expect(existsSync(join(prodDir.path, 'dev-credentials.json'))).toBe(false);

@@ -33,7 +33,9 @@ import { channelStoreNulRules } from '../channel-rules.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { refusingNul } from '../nul-guard.js';
-import { PostgresChannelStore } from './postgres-channel-store.js';
+import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
+import type { ChannelStore } from '../channel-store.js';
+import type { ReplyStore } from '../reply-store.js';
 import { replyStoreNulRules } from '../reply-rows.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
@@ -50,6 +52,11 @@ import {
   type AccessTokenRow,
 } from '../token-rows.js';
 
+import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
+import type { RotationBatch } from '../encryption/key-rotation.js';
+import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
+import { reencryptPostgresInstances } from './postgres-key-rotation.js';
+
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export interface PostgresOptions {
@@ -59,6 +66,8 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
+  /** Encrypts instances' metadata and state; none (plaintext) by default. */
+  cipher?: ValueCipher;
 }
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
@@ -123,22 +132,14 @@ async function* callerRecords<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   // Reuses this store's query runner, so connection-error mapping and close() tracking apply.
-  private readonly channelStore = new PostgresChannelStore({
+  private readonly access: PostgresAccess = {
     rows: (text, values) => this.rows(text, values),
     transaction: (work) => this.transaction(work),
-  });
-  readonly channels = refusingNul(this.channelStore, channelStoreNulRules);
-  // Shares the channel store's outbox, so this node's deliverer hears of a sent reply's events.
-  readonly replies = refusingNul(
-    new PostgresReplyStore(
-      {
-        rows: (text, values) => this.rows(text, values),
-        transaction: (work) => this.transaction(work),
-      },
-      this.channelStore.outbox,
-    ),
-    replyStoreNulRules,
-  );
+  };
+  // The NUL guard sees plaintext; the stores see only ciphertext.
+  readonly channels: ChannelStore;
+  readonly replies: ReplyStore;
+  private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
   private readonly clock: Clock;
@@ -148,6 +149,15 @@ export class PostgresStore implements Store {
 
   constructor(url: string, options: PostgresOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.cipher = options.cipher ?? noEncryption;
+    // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
+    // store's outbox, so this node's deliverer hears of a sent reply's events at once.
+    const channels = new PostgresChannelStore(this.access);
+    this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
+    this.replies = refusingNul(
+      encryptingReplyStore(new PostgresReplyStore(this.access, channels.outbox), this.cipher),
+      replyStoreNulRules,
+    );
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({
@@ -212,6 +222,10 @@ export class PostgresStore implements Store {
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
     return postgresFailureLimiter(this.pool, limits, () => this.clock().getTime());
+  }
+
+  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch> {
+    return reencryptPostgresInstances(this.access, this.cipher, batch);
   }
 
   async isEmpty(): Promise<boolean> {

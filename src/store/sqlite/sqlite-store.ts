@@ -50,6 +50,10 @@ import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
+import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
+import type { RotationBatch } from '../encryption/key-rotation.js';
+import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
+import { reencryptSqliteInstances } from './sqlite-key-rotation.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -58,6 +62,8 @@ export interface SqliteOptions {
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
+  /** Encrypts instances' metadata and state; none (plaintext) by default. */
+  cipher?: ValueCipher;
 }
 
 const isUniqueViolation = (error: unknown) =>
@@ -73,6 +79,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly writes: GroupCommit;
   private readonly clock: Clock;
+  private readonly cipher: ValueCipher;
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   private statements: ReturnType<typeof prepareStatements> | undefined;
@@ -86,9 +93,15 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.writes = new GroupCommit(this.db);
     this.clock = options.clock ?? systemClock;
+    this.cipher = options.cipher ?? noEncryption;
+    // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
+    // store's outbox, so this node's deliverer hears of a sent reply's events at once.
     const channels = new SqliteChannelStore(this.db, this.writes);
-    this.channels = refusingNul(channels, channelStoreNulRules);
-    this.replies = refusingNul(new SqliteReplyStore(this.db, this.writes, channels.outbox), replyStoreNulRules);
+    this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
+    this.replies = refusingNul(
+      encryptingReplyStore(new SqliteReplyStore(this.db, this.writes, channels.outbox), this.cipher),
+      replyStoreNulRules,
+    );
   }
 
   private get q() {
@@ -127,6 +140,10 @@ export class SqliteStore implements Store {
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
     return memoryFailureLimiter(limits);
+  }
+
+  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch> {
+    return reencryptSqliteInstances(this.db, this.writes, this.cipher, batch);
   }
 
   async isEmpty(): Promise<boolean> {

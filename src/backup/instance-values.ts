@@ -1,0 +1,52 @@
+import type { BackupRecord } from '../store/backup-records.js';
+import { encryptedColumns } from '../store/encryption/encrypting-stores.js';
+import { keyIdOf, type ValueCipher } from '../store/encryption/value-cipher.js';
+
+const { metadata: M, state: S } = encryptedColumns;
+
+/** `switchboard export --decrypt`: instances' metadata and state as plaintext; everything else as stored. */
+export async function* decryptedRecords(
+  records: AsyncIterable<BackupRecord>,
+  cipher: ValueCipher,
+): AsyncGenerator<BackupRecord> {
+  for await (const record of records) {
+    yield record.type === 'instance'
+      ? { ...record, metadata: cipher.decrypt(record.metadata, M), state: cipher.decrypt(record.state, S) }
+      : record;
+  }
+}
+
+/**
+ * Checks instances' metadata and state on their way into an import, which stores every
+ * value byte for byte as the backup holds it (so export, import, export gives the same
+ * file): ciphertext must decrypt under the key ring, or the whole import is refused naming
+ * the key id; plaintext (a `--decrypt` backup, or one from before encryption) is counted in
+ * `plaintext`, for `keys rotate` to encrypt afterwards.
+ */
+export async function* checkedInstanceValues(
+  records: AsyncIterable<BackupRecord>,
+  cipher: ValueCipher,
+  plaintext: { count: number },
+): AsyncGenerator<BackupRecord> {
+  for await (const record of records) {
+    if (record.type === 'instance') {
+      for (const [value, column] of [
+        [record.metadata, M],
+        [record.state, S],
+      ] as const) {
+        const keyId = keyIdOf(value);
+        if (keyId === undefined) {
+          plaintext.count += 1;
+        } else if (!cipher.hasKey(keyId)) {
+          throw new Error(
+            `instance ${record.id}: ${column} is encrypted under key "${keyId}", which is not in the key ring; ` +
+              `add that key to SWITCHBOARD_ENCRYPTION_KEYS (or the key file), or import a backup made with --decrypt`,
+          );
+        } else {
+          cipher.decrypt(value, column);
+        }
+      }
+    }
+    yield record;
+  }
+}
