@@ -9,6 +9,14 @@ import type { ChannelStore, Instance, InstanceChange, PullCompletion, PulledReso
  * validator stores it) or a plain string. Null when absent, empty, or the text is not JSON.
  */
 export function pullUrlOf(manifestJson: string): string | null {
+  return manifestUrlOf(manifestJson, 'pull_url');
+}
+
+/**
+ * One of a stored manifest's `urls`, resolved (`{ href }`, as the manifest validator stores
+ * it) or a plain string. Null when absent, empty, or the text is not JSON.
+ */
+export function manifestUrlOf(manifestJson: string, key: string): string | null {
   let manifest: unknown;
   try {
     manifest = JSON.parse(manifestJson);
@@ -16,8 +24,8 @@ export function pullUrlOf(manifestJson: string): string | null {
     return null;
   }
   const urls = (manifest as { urls?: unknown } | null)?.urls;
-  const pull = (urls as { pull_url?: unknown } | null | undefined)?.pull_url;
-  const href = typeof pull === 'string' ? pull : (pull as { href?: unknown } | null | undefined)?.href;
+  const url = (urls as Record<string, unknown> | null | undefined)?.[key];
+  const href = typeof url === 'string' ? url : (url as { href?: unknown } | null | undefined)?.href;
   return typeof href === 'string' && href !== '' ? href : null;
 }
 

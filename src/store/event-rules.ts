@@ -1,3 +1,4 @@
+import { manifestUrlOf } from './channel-rules.js';
 import type { ChannelIntegration, PulledResource } from './channel-store.js';
 import type { EventBatch, EventRecord, EventTypeId, NewOutboxEvent, OutboxEvent } from './event-outbox-store.js';
 
@@ -9,16 +10,7 @@ import type { EventBatch, EventRecord, EventTypeId, NewOutboxEvent, OutboxEvent 
  * (`{ href }`) or a plain string. Null when absent or empty: such integrations get no events.
  */
 export function eventCallbackUrlOf(manifestJson: string): string | null {
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(manifestJson);
-  } catch {
-    return null;
-  }
-  const urls = (manifest as { urls?: unknown } | null)?.urls;
-  const url = (urls as { event_callback_url?: unknown } | null | undefined)?.event_callback_url;
-  const href = typeof url === 'string' ? url : (url as { href?: unknown } | null | undefined)?.href;
-  return typeof href === 'string' && href !== '' ? href : null;
+  return manifestUrlOf(manifestJson, 'event_callback_url');
 }
 
 /**
