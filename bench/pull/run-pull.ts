@@ -51,7 +51,14 @@ import {
   startSwitchboard,
   type RunningProcess,
 } from './processes.js';
-import type { RawPullResult } from './raw-pull-client.js';
+import {
+  latenessRow,
+  markdownTable,
+  throughputRow,
+  type LatenessResult,
+  type Row,
+  type ThroughputResult,
+} from './pull-report.js';
 import { percentile, rates, round } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -158,37 +165,6 @@ const schedulerEnv = (concurrency: number, intervalMs: number) => ({
 });
 
 // --- Throughput -----------------------------------------------------------------------------
-
-interface ThroughputResult {
-  engine: 'sqlite' | 'postgres';
-  nodes: number;
-  concurrency: number;
-  /** How long the integration took to answer each pull, ms. */
-  integrationDelayMs: number;
-  instances: number;
-  pulls: number;
-  okPulls: number;
-  resourcesStored: number;
-  /** Instances pulled more than once: must be 0. */
-  doublePulls: number;
-  /** Instances never pulled: must be 0. */
-  missed: number;
-  seconds: number;
-  pullsPerSecond: number;
-  steadyPullsPerSecond: number;
-  /** Server CPU per pull, µs (all nodes together), measured from "listening" to the last pull. */
-  serverCpuMicrosPerPull: number;
-  /** Cores the server nodes used over the run. */
-  serverCores: number;
-  /** How much of core 0 went to anything but the nodes meanwhile (other processes, the hypervisor). */
-  otherLoadOnServerCore: number;
-  integrationCpuMicrosPerPull: number;
-  /** PostgreSQL: CPU of every postgres process on the machine per pull, µs (the database's own work). */
-  postgresCpuMicrosPerPull?: number;
-  pullDurationMs: { p50: number; p99: number; max: number };
-  baseline?: RawPullResult & { cpuMicrosPerRequest: number; connections: number };
-  error?: string;
-}
 
 /** CPU time of every process named `postgres` (the server and its backends), seconds. */
 function postgresCpuSeconds(): number {
@@ -360,32 +336,6 @@ function median(rounds: ThroughputResult[]): ThroughputResult & { rounds?: Throu
 
 // --- Lateness -------------------------------------------------------------------------------
 
-interface LatenessResult {
-  engine: 'sqlite' | 'postgres';
-  nodes: number;
-  instances: number;
-  intervalMs: number;
-  windowSeconds: number;
-  concurrency: number;
-  dueInWindow: number;
-  pulledOfDue: number;
-  /** Fraction of the instances due in the window whose pull started by the window's end. */
-  pulledInWindowFraction: number;
-  /** Fraction of the instances due in the window pulled at all (by the end of the grace period). */
-  pulledFraction: number;
-  /** Instances pulled twice less than (1 − jitter) × interval apart: must be 0. */
-  pulledTooSoon: number;
-  /** Instances pulled more than once in the window (legitimate only when it exceeds 0.9 × interval). */
-  pulledTwiceInWindow: number;
-  failedPulls: number;
-  latenessMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-  /** Pulls started more than one scheduler tick (1 s) late. */
-  laterThanOneSecond: number;
-  /** Cores the server nodes used over the window (all nodes together). */
-  serverCores: number;
-  serverCpuMicrosPerPull: number;
-}
-
 async function measureLateness(
   engine: 'sqlite' | 'postgres',
   nodeCount: number,
@@ -491,98 +441,6 @@ async function measureLateness(
 
 // --- Report -----------------------------------------------------------------------------------
 
-interface Row {
-  workload: string;
-  figure: string;
-  baseline: string;
-  ratio: string;
-  target: string;
-  met: string;
-}
-
-function throughputRow(result: ThroughputResult, withBaseline: boolean): Row {
-  const correct =
-    !result.error &&
-    result.okPulls === result.instances &&
-    result.resourcesStored === result.instances &&
-    result.doublePulls === 0 &&
-    result.missed === 0;
-  const slow = result.integrationDelayMs > 0;
-  const targetPerSecond = slow ? options.requiredPullsPerSecond : options.targetPullsPerSecond;
-  const meetsRate = result.pullsPerSecond >= targetPerSecond;
-  const problems = [
-    result.error,
-    result.okPulls !== result.instances && `${result.instances - result.okPulls} not ok`,
-    result.resourcesStored !== result.instances && `${result.resourcesStored} resources stored`,
-    result.doublePulls > 0 && `${result.doublePulls} DOUBLE PULLS`,
-    result.missed > 0 && `${result.missed} missed`,
-  ].filter(Boolean);
-  const engine = result.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
-  const nodes = result.nodes === 1 ? 'one node' : `${result.nodes} nodes on one core`;
-  const targetRate = slow
-    ? `≥ ${round(targetPerSecond)} pulls/s (10,000 instances per 2 min)`
-    : `≥ ${targetPerSecond.toLocaleString('en-US')} pulls/s`;
-  return {
-    workload:
-      `Pull throughput, ${engine}, ${nodes}, ${result.instances.toLocaleString('en-US')} instances, concurrency ` +
-      `${result.concurrency}` +
-      (slow ? `, integration answering in ${result.integrationDelayMs} ms` : ''),
-    figure:
-      `${result.pullsPerSecond.toLocaleString('en-US')} pulls/s (${result.serverCpuMicrosPerPull} µs CPU/pull)` +
-      (result.nodes > 1 ? `, ${result.doublePulls} double pulls` : ''),
-    baseline:
-      withBaseline && result.baseline
-        ? `${round(result.baseline.perSecond).toLocaleString('en-US')} req/s raw undici`
-        : '—',
-    ratio: withBaseline && result.baseline ? `${round(result.pullsPerSecond / result.baseline.perSecond, 2)}` : '—',
-    target: result.nodes > 1 ? `${targetRate}, 0 double pulls` : targetRate,
-    met: !correct
-      ? `FAILED: ${problems.join(', ')}`
-      : meetsRate
-        ? 'yes'
-        : result.nodes > 1
-          ? 'no (rate; 0 double pulls)'
-          : 'no',
-  };
-}
-
-function latenessRow(result: LatenessResult): Row {
-  const allPulled = result.pulledFraction === 1;
-  const onTime = result.latenessMs.p99 <= options.targetP99LatenessMs;
-  const correct = result.pulledTooSoon === 0 && result.failedPulls === 0;
-  const problems = [
-    result.pulledTooSoon > 0 && `${result.pulledTooSoon} PULLED TOO SOON`,
-    result.failedPulls > 0 && `${result.failedPulls} failed pulls`,
-    !allPulled && `only ${round(result.pulledFraction * 100, 2)}% pulled`,
-    !onTime && 'p99 too late',
-  ].filter(Boolean);
-  const engine = result.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
-  const nodes = result.nodes === 1 ? 'one node' : `${result.nodes} nodes on one core`;
-  return {
-    workload:
-      `Pull lateness, ${engine}, ${nodes}, ${result.instances.toLocaleString('en-US')} instances every ` +
-      `${result.intervalMs / 60_000} min, ${result.windowSeconds} s window`,
-    figure:
-      `lateness p50 ${result.latenessMs.p50} ms, p99 ${result.latenessMs.p99} ms, max ${result.latenessMs.max} ms; ` +
-      `${round(result.pulledFraction * 100, 2)}% of ${result.dueInWindow.toLocaleString('en-US')} due pulled ` +
-      `(${round(result.pulledInWindowFraction * 100, 2)}% before the window closed), ${result.pulledTooSoon} pulled twice ` +
-      `within 0.9 interval`,
-    baseline: '—',
-    ratio: '—',
-    target: `every due instance pulled once, p99 ≤ ${options.targetP99LatenessMs / 1000} s`,
-    met: !correct ? `FAILED: ${problems.join(', ')}` : allPulled && onTime ? 'yes' : `no (${problems.join(', ')})`,
-  };
-}
-
-function markdownTable(rows: Row[]): string {
-  const header = ['Workload', 'Figure', 'Baseline', 'Ratio', 'Target', 'Met?'];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const row of rows) {
-    lines.push(`| ${[row.workload, row.figure, row.baseline, row.ratio, row.target, row.met].join(' | ')} |`);
-  }
-  return lines.join('\n');
-}
-
 // --- Main -------------------------------------------------------------------------------------
 
 async function postgresProblem(): Promise<string | undefined> {
@@ -672,14 +530,16 @@ try {
 }
 
 const rows: Row[] = [
-  ...(chosen ? [throughputRow(chosen, true)] : []),
-  ...throughput.filter((r) => r.engine === 'postgres').map((r) => throughputRow(r, r.nodes === 1)),
-  ...throughput.filter((r) => r.integrationDelayMs > 0).map((r) => throughputRow(r, true)),
-  ...lateness.map(latenessRow),
+  ...(chosen ? [throughputRow(chosen, true, options)] : []),
+  ...throughput.filter((r) => r.engine === 'postgres').map((r) => throughputRow(r, r.nodes === 1, options)),
+  ...throughput.filter((r) => r.integrationDelayMs > 0).map((r) => throughputRow(r, true, options)),
+  ...lateness.map((r) => latenessRow(r, options)),
 ];
 const table = markdownTable(rows);
 const sweep = markdownTable(
-  throughput.filter((r) => r.engine === 'sqlite' && r.integrationDelayMs === 0).map((r) => throughputRow(r, true)),
+  throughput
+    .filter((r) => r.engine === 'sqlite' && r.integrationDelayMs === 0)
+    .map((r) => throughputRow(r, true, options)),
 );
 process.stdout.write(`\n${table}\n\nSQLite concurrency sweep:\n\n${sweep}\n`);
 if (postgresSkipped) process.stdout.write(`\nPostgreSQL rows skipped: ${postgresSkipped}.\n`);
