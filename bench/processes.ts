@@ -100,6 +100,34 @@ export function startRawServer(captured: CapturedResponse): Promise<RunningServe
 }
 
 /**
+ * Runs a bench script pinned to `cpu` with `spec` as JSON on its stdin, and resolves with the
+ * JSON of the last line it prints. `onStdout` sees everything printed so far, as it arrives.
+ */
+export function runJsonScript<T>(
+  cpu: number,
+  script: string,
+  spec: unknown,
+  onStdout: (stdout: string) => void = () => {},
+): Promise<T> {
+  const child = spawnPinned(cpu, ['--import', 'tsx', script], {});
+  child.stdin!.end(JSON.stringify(spec));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+    onStdout(stdout);
+  });
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = stdout.trim().split('\n').at(-1);
+      if (code === 0 && last?.startsWith('{')) resolve(JSON.parse(last) as T);
+      else reject(new Error(`${script} exited with code ${code}\n${stderr}`));
+    });
+  });
+}
+
+/**
  * Runs the load generator (bench/load.ts) on its own core and returns its measurement.
  * `onPhase` is called when the measured run starts and ends (after the warm-up).
  */
@@ -107,26 +135,13 @@ export function runLoad(
   spec: LoadSpec,
   onPhase: (phase: 'measure-start' | 'measure-end') => void = () => {},
 ): Promise<LoadResult> {
-  const child = spawnPinned(loadCpu, ['--import', 'tsx', 'bench/load.ts'], {});
-  child.stdin!.end(JSON.stringify(spec));
-  let stdout = '';
-  let stderr = '';
   const seen = new Set<string>();
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
+  return runJsonScript<LoadResult>(loadCpu, 'bench/load.ts', spec, (stdout) => {
     for (const phase of ['measure-start', 'measure-end'] as const) {
       if (stdout.includes(`${phase}\n`) && !seen.has(phase)) {
         seen.add(phase);
         onPhase(phase);
       }
     }
-  });
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      const last = stdout.trim().split('\n').at(-1);
-      if (code === 0 && last?.startsWith('{')) resolve(JSON.parse(last) as LoadResult);
-      else reject(new Error(`load generator exited with code ${code}\n${stderr}`));
-    });
   });
 }

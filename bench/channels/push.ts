@@ -17,7 +17,7 @@ import { describeMachine, numberFromEnv, waitForQuietMachine } from '../machine.
 import {
   killStartedProcesses,
   loadCpu,
-  spawnPinned,
+  runJsonScript,
   startRawServer,
   startSwitchboard,
   type RunningServer,
@@ -81,19 +81,7 @@ async function seed(path: string): Promise<{ token: string; instancePushId: stri
 }
 
 function runPushLoad(spec: PushLoadSpec): Promise<PushLoadResult> {
-  const child = spawnPinned(loadCpu, ['--import', 'tsx', 'bench/channels/push-load.ts'], {});
-  child.stdin!.end(JSON.stringify(spec));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      const last = stdout.trim().split('\n').at(-1);
-      if (code === 0 && last?.startsWith('{')) resolve(JSON.parse(last) as PushLoadResult);
-      else reject(new Error(`push load generator exited with code ${code}\n${stderr}`));
-    });
-  });
+  return runJsonScript<PushLoadResult>(loadCpu, 'bench/channels/push-load.ts', spec);
 }
 
 /** One real push's answer, for the raw server to repeat byte for byte. */

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from '../machine.js';
-import { spawnPinned, track } from '../processes.js';
+import { runJsonScript, spawnPinned, track } from '../processes.js';
 import type { RawPullResult, RawPullSpec } from './raw-pull-client.js';
 
 /** The repository root: everything runs from there, as `npm start` does. */
@@ -109,17 +109,5 @@ export function runCli(args: string[], env: Record<string, string>): Promise<str
 
 /** The raw baseline (raw-pull-client.ts) on the server's core. */
 export function runRawClient(spec: RawPullSpec): Promise<RawPullResult> {
-  const child = spawnPinned(serverCpu, ['--import', 'tsx', 'bench/pull/raw-pull-client.ts'], {});
-  child.stdin!.end(JSON.stringify(spec));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      const last = stdout.trim().split('\n').at(-1);
-      if (code === 0 && last?.startsWith('{')) resolve(JSON.parse(last) as RawPullResult);
-      else reject(new Error(`raw pull client exited with code ${code}\n${stderr}`));
-    });
-  });
+  return runJsonScript<RawPullResult>(serverCpu, 'bench/pull/raw-pull-client.ts', spec);
 }
