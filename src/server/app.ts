@@ -9,6 +9,7 @@ import { registerOpenApi } from '../ops/openapi.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
+import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
 import { authenticate, checkHostAccount, credentialKeyOf, type Principal } from '../http/authenticate.js';
@@ -188,6 +189,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       principalOf,
       publicUrlOf,
     });
+    await api.register(historyRoutes, { store, clock, principalOf, publicUrlOf });
     await api.register(registryRoutes, { store, clock, principalOf });
     await api.register(supportOAuthRoutes, {
       store,
