@@ -80,6 +80,21 @@ export interface Settings {
   outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** Config history: revisions of every config write, and how long they are kept. */
+  history: {
+    /** Record revisions (default); off only to measure what they cost (no history, no feed). */
+    enabled: boolean;
+    /** Run compaction in this process. */
+    compactor: boolean;
+    /** Revisions older than this may be compacted, seconds. */
+    retentionSeconds: number;
+    /** Whatever their age, each scope keeps its last N revisions. */
+    keepPerScope: number;
+    /** How often compaction runs, ms. */
+    compactionIntervalMs: number;
+    /** Revisions deleted per transaction. */
+    compactionBatchSize: number;
+  };
   /** Failed authentications allowed per window before they are answered 429 (correct credentials never are). */
   authFailures: { perAddress: number; perCredential: number; windowSeconds: number };
   /** What one client may hold of the server: slow or greedy clients are cut off, not waited for. */
@@ -261,6 +276,7 @@ export function loadSettings(
       600_000,
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
+    history: historySettings(env),
     authFailures: {
       perAddress: integerSetting(
         'SWITCHBOARD_AUTH_FAILURES_PER_ADDRESS',
@@ -321,6 +337,24 @@ export function loadSettings(
         1_000_000,
       ),
     },
+  };
+}
+
+function historySettings(env: Env): Settings['history'] {
+  const onOff = (name: string, raw: string | undefined) => {
+    if (raw === undefined || raw === '' || raw === 'on') return true;
+    if (raw === 'off') return false;
+    throw new Error(`${name} must be "on" or "off"; got "${raw}"`);
+  };
+  const number = (name: string, fallback: number, min: number, max: number) =>
+    integerSetting(name, env[name], fallback, min, max);
+  return {
+    enabled: onOff('SWITCHBOARD_CONFIG_HISTORY', env.SWITCHBOARD_CONFIG_HISTORY),
+    compactor: onOff('SWITCHBOARD_HISTORY_COMPACTOR', env.SWITCHBOARD_HISTORY_COMPACTOR),
+    retentionSeconds: number('SWITCHBOARD_HISTORY_RETENTION_S', 30 * 86_400, 60, 100 * 365 * 86_400),
+    keepPerScope: number('SWITCHBOARD_HISTORY_KEEP_PER_SCOPE', 10, 1, 1_000_000),
+    compactionIntervalMs: number('SWITCHBOARD_HISTORY_COMPACTION_INTERVAL_MS', 600_000, 100, 86_400_000),
+    compactionBatchSize: number('SWITCHBOARD_HISTORY_COMPACTION_BATCH', 500, 1, 100_000),
   };
 }
 
