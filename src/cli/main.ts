@@ -12,6 +12,7 @@ import { repliesCreate } from './replies-command.js';
 import { tokensRevoke } from './revoke-command.js';
 import { keysGenerate, keysRotate } from './keys-commands.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
+import { configsHistory, type HistoryFlags } from './history-command.js';
 
 const databaseOption = () =>
   new Option(
@@ -170,6 +171,22 @@ replies
   .addOption(databaseOption())
   .action(async (flags: { account: string; instance: string; thread: string; message: string; database?: string }) => {
     await repliesCreate(loadSettings(process.env, flags), flags);
+  });
+
+// The `configs` group may be declared above already (for `configs watch`).
+const configsGroup =
+  program.commands.find((command) => command.name() === 'configs') ??
+  program.command('configs').description('ZIS configs: their history and changes');
+configsGroup
+  .command('history <integration> <scope>')
+  .description("Print a config's revisions, newest first: number, time, operation, ETag, who, config")
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .option('--limit <n>', 'how many revisions (default 20)')
+  .option('--before <revision>', 'only revisions before this one (the next page)')
+  .option('--json', 'print each revision as a JSON line, as the history API answers it')
+  .addOption(databaseOption())
+  .action(async (integration: string, scope: string, flags: HistoryFlags & { database?: string }) => {
+    await configsHistory(loadSettings(process.env, flags), integration, scope, flags);
   });
 
 try {

@@ -64,7 +64,10 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       pull: 0,
       thread: 0,
       resource: 0,
-      sequence: 10,
+      config_revision: 3,
+      revision_counter: 1,
+      revision_watermark: 0,
+      sequence: 11,
     });
     expect(await recordsOf(target.store)).toEqual(records);
   });
