@@ -8,6 +8,7 @@ import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
+import { changeRoutes } from '../zis/changes/change-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
@@ -48,6 +49,7 @@ export interface AppOptions {
     | 'outboundAllow'
     | 'authCacheMs'
     | 'connections'
+    | 'changes'
     | 'authFailures'
     | 'channelback'
   >;
@@ -189,6 +191,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       publicUrlOf,
     });
     await api.register(registryRoutes, { store, clock, principalOf });
+    await api.register(changeRoutes, { store, principalOf, ...settings.changes });
     await api.register(supportOAuthRoutes, {
       store,
       clock,
