@@ -159,16 +159,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The system clock as Date.now: no Date allocated per request on the hot path.
     const nowMs = options.clock ? () => clock().getTime() : Date.now;
     const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
-    if (settings.authCacheMs > 0) {
-      // Revocations through other nodes or the CLI reach this node's cache within this interval.
-      const revocations = await watchRevocations({
-        readVersion: () => store.credentialRevocationVersion(),
-        intervalMs: revocationCheckMs,
-        onChange: () => principals.clear(),
-        onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
-      });
-      api.addHook('onClose', async () => revocations.stop());
-    }
+    // Open change streams were authenticated once, when they began: a revocation anywhere
+    // makes each check its credential again (so the watch runs even without a cache).
+    const revocationListeners: (() => void)[] = [];
+    const credentialsRevoked = () => {
+      for (const listener of revocationListeners) listener();
+    };
+    // Revocations through other nodes or the CLI reach this node within this interval.
+    const revocations = await watchRevocations({
+      readVersion: () => store.credentialRevocationVersion(),
+      intervalMs: revocationCheckMs,
+      onChange: () => {
+        principals.clear();
+        credentialsRevoked();
+      },
+      onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
+    });
+    api.addHook('onClose', async () => revocations.stop());
     api.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
@@ -191,17 +198,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       publicUrlOf,
     });
     await api.register(registryRoutes, { store, clock, principalOf });
-    await api.register(changeRoutes, { store, principalOf, ...settings.changes });
+    await api.register(changeRoutes, {
+      store,
+      principalOf,
+      ...settings.changes,
+      stillAuthenticated: (request) =>
+        authenticate(store, request, clock).then(
+          () => true,
+          () => false,
+        ),
+      onCredentialsRevoked: (listener) => revocationListeners.push(listener),
+    });
     await api.register(supportOAuthRoutes, {
       store,
       clock,
       principalOf,
       publicUrlOf,
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
-      onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
+      onTokenRevoked: (id) => {
+        principals.evict((p) => p.kind === 'token' && p.tokenId === id);
+        credentialsRevoked();
+      },
     });
     // Admin principals do not carry their token's id: a revocation clears the whole cache.
-    await api.register(adminTokenRoutes, { store, principalOf, onAdminTokenRevoked: () => principals.clear() });
+    await api.register(adminTokenRoutes, {
+      store,
+      principalOf,
+      onAdminTokenRevoked: () => {
+        principals.clear();
+        credentialsRevoked();
+      },
+    });
     await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;

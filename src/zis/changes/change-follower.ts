@@ -1,6 +1,13 @@
 import type { ConfigRevision, IntegrationKey, ScopePattern } from '../../store/store.js';
 import type { ChangeHub } from './change-hub.js';
 
+/** A watcher fell below the retained history while it was connected: changes it had not read are gone. */
+export class FeedCompactedError extends Error {
+  constructor(readonly oldest: number) {
+    super(`the feed's history was compacted past this watcher (oldest retained revision: ${oldest})`);
+  }
+}
+
 /** Most changes read (and sent) at once. */
 export const changeBatchSize = 100;
 
@@ -25,6 +32,7 @@ export interface FollowerOptions {
  */
 export class ChangeFollower {
   private cursorRevision: number;
+  private coveredRevision: number;
   private reading = false;
   private again = false;
   private closed = false;
@@ -32,11 +40,21 @@ export class ChangeFollower {
 
   constructor(private readonly options: FollowerOptions) {
     this.cursorRevision = options.cursor;
+    this.coveredRevision = options.cursor;
   }
 
   /** The last revision delivered (or the starting cursor). */
   get cursor(): number {
     return this.cursorRevision;
+  }
+
+  /**
+   * The revision this watcher has seen everything up to: at least {@link cursor}, and past it
+   * when later revisions were read and none matched. A client may resume from it: no change
+   * it has not been sent is at or below it.
+   */
+  get covered(): number {
+    return this.coveredRevision;
   }
 
   /** Subscribes first, then reads: a change committed in between still wakes it. */
@@ -67,16 +85,23 @@ export class ChangeFollower {
     try {
       do {
         this.again = false;
-        const read = await hub.read(key, pattern, this.cursorRevision, limit);
+        // From what it has covered: nothing it has not been sent is at or below that.
+        const batch = await hub.read(key, pattern, this.coveredRevision, limit);
         if (this.closed) return;
+        if (batch.oldest - 1 > this.coveredRevision) throw new FeedCompactedError(batch.oldest);
         // A shared read may hold what this watcher already has: never send a revision twice.
-        const fresh = read.filter((change) => change.revision > this.cursorRevision);
-        if (fresh.length === 0) continue;
-        const delivered = deliver(fresh);
-        this.cursorRevision = fresh.at(-1)!.revision;
-        await delivered;
+        const fresh = batch.changes.filter((change) => change.revision > this.coveredRevision);
+        const full = batch.changes.length === limit;
+        if (fresh.length > 0) {
+          const delivered = deliver(fresh);
+          this.cursorRevision = fresh.at(-1)!.revision;
+          this.coveredRevision = Math.max(this.coveredRevision, this.cursorRevision);
+          await delivered;
+        }
+        // Not full: nothing matched between the last change and `latest`.
+        if (!full) this.coveredRevision = Math.max(this.coveredRevision, batch.latest);
         // A full batch: more may be waiting without a notification to say so.
-        if (read.length === limit) this.again = true;
+        else this.again = true;
       } while (this.again && !this.closed);
     } catch (error) {
       this.close();

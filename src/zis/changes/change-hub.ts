@@ -1,7 +1,16 @@
 import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
 
 /** What the feed needs of the store. */
-export type ChangeSource = Pick<Store, 'listConfigChanges' | 'onConfigChanged'>;
+export type ChangeSource = Pick<Store, 'listConfigChanges' | 'onConfigChanged' | 'revisionBounds'>;
+
+/** One read of a feed: its changes, and the account's revision bounds read just before them. */
+export interface ChangeBatch {
+  changes: ConfigRevision[];
+  /** The account's newest committed revision before the changes were read: every change up to it is in `changes` (unless the batch is full). */
+  latest: number;
+  /** The oldest revision still retained: a cursor below `oldest - 1` has lost changes to compaction. */
+  oldest: number;
+}
 
 /**
  * One node's wake-ups for every watcher: a single subscription to the store's change
@@ -16,7 +25,7 @@ export class ChangeHub {
   private readonly watchers = new Map<number, Set<() => void>>();
   /** Per account, how many wake-ups so far: a read joins only reads started after the latest. */
   private readonly generations = new Map<number, number>();
-  private readonly reads = new Map<string, Promise<ConfigRevision[]>>();
+  private readonly reads = new Map<string, Promise<ChangeBatch>>();
   private readonly unsubscribe: () => void;
   private readonly poll: NodeJS.Timeout;
 
@@ -53,12 +62,12 @@ export class ChangeHub {
   }
 
   /** The changes after `sinceRevision`, oldest first; identical reads since the latest wake-up share one query. */
-  read(key: IntegrationKey, pattern: ScopePattern, sinceRevision: number, limit: number): Promise<ConfigRevision[]> {
+  read(key: IntegrationKey, pattern: ScopePattern, sinceRevision: number, limit: number): Promise<ChangeBatch> {
     const generation = this.generations.get(key.accountId) ?? 0;
     const id = `${key.accountId}\n${generation}\n${sinceRevision}\n${limit}\n${key.integration}\n${pattern.join('\n*')}`;
     let pending = this.reads.get(id);
     if (!pending) {
-      pending = this.source.listConfigChanges(key, { pattern, sinceRevision, limit });
+      pending = this.readBatch(key, pattern, sinceRevision, limit);
       this.reads.set(id, pending);
       const forget = () => this.reads.delete(id);
       pending.then(forget, forget);
@@ -71,6 +80,18 @@ export class ChangeHub {
     this.unsubscribe();
     clearInterval(this.poll);
     this.watchers.clear();
+  }
+
+  private async readBatch(
+    key: IntegrationKey,
+    pattern: ScopePattern,
+    sinceRevision: number,
+    limit: number,
+  ): Promise<ChangeBatch> {
+    // Bounds first: every revision up to `latest` has committed, so the read that follows sees them all.
+    const { oldest, latest } = await this.source.revisionBounds(key.accountId);
+    const changes = await this.source.listConfigChanges(key, { pattern, sinceRevision, limit });
+    return { changes, latest, oldest };
   }
 
   private wake(accountId: number): void {

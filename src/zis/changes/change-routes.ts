@@ -4,7 +4,7 @@ import { BadRequest } from '../../http/errors.js';
 import { releaseClientSlot } from '../../http/per-client-limit.js';
 import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
 import { parseScopeFilter } from '../configs/scope-filter.js';
-import { ChangeFollower, changeBatchSize } from './change-follower.js';
+import { ChangeFollower, changeBatchSize, FeedCompactedError } from './change-follower.js';
 import { ChangeHub } from './change-hub.js';
 import { changeJson, changeListBody } from './change-json.js';
 import { changesSchema } from './change-schemas.js';
@@ -19,6 +19,10 @@ export interface ChangeRoutesOptions {
   heartbeatMs: number;
   pollMs: number;
   maxStreamsPerClient: number;
+  /** Checks a request's credential again (it may have been revoked since the stream began). */
+  stillAuthenticated: (request: FastifyRequest) => Promise<boolean>;
+  /** Registers a listener called when any credential is revoked, through any node or the CLI. */
+  onCredentialsRevoked: (listener: () => void) => void;
 }
 
 interface ChangesRequest {
@@ -40,6 +44,13 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
   const streams = new StreamLimit(options.maxStreamsPerClient);
   // Open streams and waiting long-polls, ended first on shutdown so that close does not wait for them.
   const open = new Set<() => void>();
+  // Open streams by their request: a revocation makes each check its credential again.
+  const streaming = new Map<() => void, FastifyRequest>();
+  options.onCredentialsRevoked(() => {
+    for (const [end, request] of streaming) {
+      void options.stillAuthenticated(request).then((valid) => valid || end());
+    }
+  });
   app.decorate('changeHub', hub);
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
@@ -81,6 +92,8 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
     const stream = new SseStream(reply.raw, {
       heartbeatMs: options.heartbeatMs,
       headers: { 'x-request-id': String(request.id) },
+      // A quiet filter's client still moves on: reconnecting from here loses nothing.
+      progress: () => follower.covered,
     });
     const follower = new ChangeFollower({
       hub,
@@ -89,17 +102,19 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
       cursor,
       deliver: (changes) => stream.send(changes.map((change) => ({ id: change.revision, data: changeJson(change) }))),
       onError: (error) => {
-        // The client reconnects with Last-Event-ID and resumes where it was.
-        request.log.error({ err: error }, 'change stream read failed');
+        // The client reconnects with Last-Event-ID: it resumes where it was, or learns (410) that it cannot.
+        if (!(error instanceof FeedCompactedError)) request.log.error({ err: error }, 'change stream read failed');
         stream.end();
       },
     });
     const end = () => stream.end();
     open.add(end);
+    streaming.set(end, request);
     stream.onClose(() => {
       follower.close();
       releaseStream();
       open.delete(end);
+      streaming.delete(end);
     });
     stream.open();
     follower.start();
@@ -115,9 +130,10 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
     waitMs: number,
   ): Promise<{ changes: ConfigRevision[]; nextSince: number }> {
     if (waitMs === 0) {
-      return hub.read(key, pattern, cursor, changeBatchSize).then((changes) => ({
+      return hub.read(key, pattern, cursor, changeBatchSize).then(({ changes, latest }) => ({
         changes,
-        nextSince: changes.at(-1)?.revision ?? cursor,
+        // Not a full page: nothing else matched up to `latest`, so the next ask starts there.
+        nextSince: changes.length === changeBatchSize ? changes.at(-1)!.revision : Math.max(cursor, latest),
       }));
     }
     return new Promise((resolve, reject) => {
@@ -130,7 +146,7 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         open.delete(answerNow);
         reply.raw.off('close', answerNow);
         if (error !== undefined) reject(error);
-        else resolve({ changes, nextSince: changes.at(-1)?.revision ?? cursor });
+        else resolve({ changes, nextSince: changes.length > 0 ? changes.at(-1)!.revision : follower.covered });
       };
       const answerNow = () => settle([]);
       const follower = new ChangeFollower({

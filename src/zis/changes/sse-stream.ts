@@ -8,12 +8,18 @@ import type { ServerResponse } from 'node:http';
  */
 export class SseStream {
   private heartbeat: NodeJS.Timeout | undefined;
+  private lastId = -1;
   private ended = false;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
     private readonly raw: ServerResponse,
-    private readonly options: { heartbeatMs: number; headers: Record<string, string> },
+    private readonly options: {
+      heartbeatMs: number;
+      headers: Record<string, string>;
+      /** The revision the client may resume after: sent as a bare `id:` with a heartbeat when it moved. */
+      progress: () => number;
+    },
   ) {
     raw.on('close', () => this.finish());
   }
@@ -41,7 +47,13 @@ export class SseStream {
     this.raw.write('retry: 1000\n: connected\n\n');
     this.heartbeat = setInterval(() => {
       // A client that is not reading needs no heartbeat: its connection is not idle.
-      if (!this.raw.writableNeedDrain) this.raw.write(': heartbeat\n\n');
+      if (this.raw.writableNeedDrain) return;
+      // An `id:` without `data:` dispatches no event but moves EventSource's Last-Event-ID.
+      const progress = this.options.progress();
+      if (progress > this.lastId) {
+        this.lastId = progress;
+        this.raw.write(`: heartbeat\nid: ${progress}\n\n`);
+      } else this.raw.write(': heartbeat\n\n');
     }, this.options.heartbeatMs);
   }
 
@@ -50,6 +62,7 @@ export class SseStream {
     if (this.ended) return Promise.resolve();
     let text = '';
     for (const event of events) text += `id: ${event.id}\ndata: ${event.data}\n\n`;
+    if (events.length > 0) this.lastId = Math.max(this.lastId, events.at(-1)!.id);
     if (this.raw.write(text)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {

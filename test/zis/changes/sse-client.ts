@@ -12,6 +12,8 @@ export interface SseConnection {
   events: SseEvent[];
   /** Comment lines (`: heartbeat`), in order. */
   comments: string[];
+  /** The last `id:` received, with an event or without (progress): what EventSource would resume from. */
+  lastId: () => number | undefined;
   /** Resolves once `events.length >= count` (rejects after `timeoutMs`). */
   waitForEvents: (count: number, timeoutMs?: number) => Promise<SseEvent[]>;
   waitForComment: (text: string, timeoutMs?: number) => Promise<void>;
@@ -32,6 +34,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       const waiters = new Set<() => void>();
       let buffer = '';
       let raw = '';
+      let lastId: number | undefined;
       const closed = new Promise<void>((done) => res.on('close', () => done()));
       res.on('data', (chunk: string) => {
         raw += chunk;
@@ -47,6 +50,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
             else if (line.startsWith('id: ')) id = Number(line.slice(4));
             else if (line.startsWith('data: ')) data = line.slice(6);
           }
+          if (id !== undefined) lastId = id;
           if (data !== undefined) events.push({ id: id!, data: JSON.parse(data) });
         }
         for (const waiter of [...waiters]) waiter();
@@ -72,6 +76,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         headers: res.headers,
         events,
         comments,
+        lastId: () => lastId,
         waitForEvents: async (count, timeoutMs = 10_000) => {
           await until(() => events.length >= count, `${count} events`, timeoutMs);
           return events;

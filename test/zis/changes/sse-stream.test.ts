@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueScopedAccessToken } from '../../../src/accounts/provision.js';
+import { systemClock } from '../../../src/clock.js';
 import { loadSettings } from '../../../src/settings.js';
 import { storeKinds } from '../../helpers/stores.js';
 import { changesPath, configsPath, feedSettings, openFeedFixture } from './feed-fixture.js';
@@ -81,6 +83,27 @@ describe.each(storeKinds)('the change feed as Server-Sent Events on $name', (kin
     stream.close();
   });
 
+  it("moves a quiet filter's Last-Event-ID on with its heartbeats, so a later resume is not refused", async () => {
+    const stream = await openSse(url(`?filter[scope]=quiet/*`), auth());
+    for (let n = 0; n < 3; n++) await f.write('noisy', { n });
+    const newest = await latest();
+    await expect.poll(() => stream.lastId(), { timeout: 5000 }).toBe(newest);
+    expect(stream.events).toEqual([]);
+    stream.close();
+    // Everything up to the newest is compacted away: resuming from the progress id still works.
+    await f.opened.store.compactConfigRevisions({
+      cutoffSeconds: Date.now() / 1000 + 3600,
+      keepPerScope: 1,
+      batchSize: 100,
+    });
+    const resumed = await openSse(url(`?filter[scope]=quiet/*`), { ...auth(), 'last-event-id': String(newest) });
+    expect(resumed.status).toBe(200);
+    await f.write('quiet/one', { n: 1 });
+    const [event] = await resumed.waitForEvents(1);
+    expect(event!.id).toBe(newest + 1);
+    resumed.close();
+  });
+
   it('forgets a client that disconnects: no watcher is left behind', async () => {
     const streams = await Promise.all([1, 2, 3].map(() => openSse(url(), auth())));
     await expect.poll(() => f.server.app.changeHub.watcherCount).toBe(3);
@@ -101,6 +124,22 @@ describe.each(storeKinds)('the change feed as Server-Sent Events on $name', (kin
     const again = await openSse(url(), auth());
     expect(again.status).toBe(200);
     for (const stream of [...streams, again]) stream.close();
+  });
+
+  it('ends a stream whose token is revoked; other streams go on', async () => {
+    const issued = await issueScopedAccessToken(f.opened.store, systemClock, f.tenant.accountId, 'feed', ['read']);
+    const revoked = await openSse(url(), { authorization: `Bearer ${issued.token}` });
+    const kept = await openSse(url(), auth());
+    expect(revoked.status).toBe(200);
+    await expect.poll(() => f.server.app.changeHub.watcherCount).toBe(2);
+    const deleted = await f.req('DELETE', `/api/v2/oauth/tokens/${issued.id}.json`, { auth: f.tenant.adminAuth });
+    expect(deleted.status).toBe(204);
+    await revoked.closed;
+    expect((await openSse(url(), { authorization: `Bearer ${issued.token}` })).status).toBe(401);
+    await f.write('after-revoke', { n: 1 });
+    const [event] = await kept.waitForEvents(1);
+    expect(event!.data.scope).toBe('after-revoke');
+    kept.close();
   });
 
   it('answers a compacted Last-Event-ID with 410 before any stream begins', async () => {
