@@ -59,6 +59,7 @@ export class ChangeFollower {
 
   /** Subscribes first, then reads: a change committed in between still wakes it. */
   start(): void {
+    if (this.closed) return;
     this.unsubscribe = this.options.hub.watch(this.options.key.accountId, this.wake);
     this.wake();
   }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
-import { BadRequest } from '../../http/errors.js';
+import { BadRequest, Gone } from '../../http/errors.js';
 import { releaseClientSlot } from '../../http/per-client-limit.js';
 import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
 import { parseScopeFilter } from '../configs/scope-filter.js';
@@ -155,7 +155,16 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         pattern,
         cursor,
         deliver: (changes) => settle(changes),
-        onError: (error) => settle([], error),
+        onError: (error) =>
+          settle(
+            [],
+            error instanceof FeedCompactedError
+              ? Gone(
+                  `Compaction removed changes this request had not read; the oldest revision still available is ${error.oldest}.`,
+                  { oldest_revision: error.oldest },
+                )
+              : error,
+          ),
       });
       const timer = setTimeout(answerNow, waitMs);
       open.add(answerNow);

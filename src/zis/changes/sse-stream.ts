@@ -22,6 +22,8 @@ export class SseStream {
     },
   ) {
     raw.on('close', () => this.finish());
+    // The client may have gone while the stream was being set up: its 'close' is past.
+    if (raw.destroyed || raw.socket?.destroyed !== false) this.finish();
   }
 
   /** True once the stream ended, from either side. */
@@ -36,6 +38,7 @@ export class SseStream {
   }
 
   open(): void {
+    if (this.ended) return;
     this.raw.writeHead(200, {
       ...this.options.headers,
       'content-type': 'text/event-stream; charset=utf-8',
