@@ -12,6 +12,7 @@ import {
   pullInto,
   recordsOf,
 } from './backup-fixture.js';
+import { testActor } from '../helpers/actors.js';
 
 const dir = tempDir();
 const good = join(dir.path, 'good.jsonl');
@@ -40,7 +41,12 @@ beforeAll(async () => {
     const tenant = await createTenant(source.store, 'acme', ['sync']);
     const key = { accountId: tenant.accountId, integration: 'sync' };
     for (const scope of ['one', 'two', 'three']) {
-      await source.store.createConfig(key, { scope, configJson: `{"scope":"${scope}"}`, nowSeconds: 1_700_000_000 });
+      await source.store.createConfig(key, {
+        scope,
+        configJson: `{"scope":"${scope}"}`,
+        nowSeconds: 1_700_000_000,
+        actor: testActor,
+      });
     }
     const now = Date.UTC(2024, 0, 1);
     const channels = source.store.channels;

@@ -85,7 +85,7 @@ export const sql = {
     SELECT * FROM configs WHERE account_id = $1 AND integration = $2 AND scope = $3 FOR UPDATE`,
   insertConfig: `
     INSERT INTO configs (account_id, integration, scope, config, version, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, 1, $5, $6)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (account_id, integration, scope) DO NOTHING
     RETURNING *`,
   updateConfig: `UPDATE configs SET config = $1, version = version + 1, updated_at = $2 WHERE id = $3 RETURNING *`,

@@ -65,7 +65,7 @@ export const sql = {
   configByScope: `SELECT * FROM configs WHERE account_id = ? AND integration = ? AND scope = ?`,
   insertConfig: `
     INSERT INTO configs (account_id, integration, scope, config, version, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING *`,
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   updateConfig: `UPDATE configs SET config = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *`,
   deleteConfig: `DELETE FROM configs WHERE id = ?`,
 
