@@ -8,6 +8,7 @@ import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
+import { ChangeHub } from '../zis/changes/change-hub.js';
 import { changeRoutes } from '../zis/changes/change-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
@@ -71,6 +72,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The Channel-framework host: its pull scheduler is started by `serve`, not here. */
     channelHost: ReturnType<typeof createChannelHost>;
+    /** This node's change feed: one subscription to the store's change notifications, its watchers. */
+    changeHub: ChangeHub;
   }
 }
 
@@ -147,6 +150,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate('channelHost', channelHost);
   app.addHook('onClose', async () => channelHost.close());
+  const changeHub = new ChangeHub(store, { pollMs: settings.changes.pollMs });
+  app.decorate('changeHub', changeHub);
+  app.addHook('onClose', async () => changeHub.close());
   await app.register(healthRoutes, { store });
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
@@ -200,8 +206,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(registryRoutes, { store, clock, principalOf });
     await api.register(changeRoutes, {
       store,
+      hub: changeHub,
       principalOf,
-      ...settings.changes,
+      heartbeatMs: settings.changes.heartbeatMs,
+      maxStreamsPerClient: settings.changes.maxStreamsPerClient,
       stillAuthenticated: (request) =>
         authenticate(store, request, clock).then(
           () => true,

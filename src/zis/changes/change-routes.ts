@@ -5,7 +5,7 @@ import { releaseClientSlot } from '../../http/per-client-limit.js';
 import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
 import { parseScopeFilter } from '../configs/scope-filter.js';
 import { ChangeFollower, changeBatchSize, FeedCompactedError } from './change-follower.js';
-import { ChangeHub } from './change-hub.js';
+import type { ChangeHub } from './change-hub.js';
 import { changeJson, changeListBody } from './change-json.js';
 import { changesSchema } from './change-schemas.js';
 import { feedStart } from './feed-start.js';
@@ -14,10 +14,11 @@ import { StreamLimit } from './stream-limit.js';
 
 export interface ChangeRoutesOptions {
   store: Store;
+  /** This node's change hub: built (and closed) by the composition root, which exposes it. */
+  hub: ChangeHub;
   /** Resolves the request's principal (authentication, Host check). */
   principalOf: (request: FastifyRequest) => Principal;
   heartbeatMs: number;
-  pollMs: number;
   maxStreamsPerClient: number;
   /** Checks a request's credential again (it may have been revoked since the stream began). */
   stillAuthenticated: (request: FastifyRequest) => Promise<boolean>;
@@ -30,17 +31,9 @@ interface ChangesRequest {
   Querystring: { 'filter[scope]': string; since?: number; wait: number };
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** This node's change feed: its watchers, for metrics and tests. */
-    changeHub: ChangeHub;
-  }
-}
-
 /** `GET /api/switchboard/v1/integrations/{integration}/changes`: SSE or JSON long-poll. */
 export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOptions): Promise<void> {
-  const { store } = options;
-  const hub = new ChangeHub(store, { pollMs: options.pollMs });
+  const { store, hub } = options;
   const streams = new StreamLimit(options.maxStreamsPerClient);
   // Open streams and waiting long-polls, ended first on shutdown so that close does not wait for them.
   const open = new Set<() => void>();
@@ -51,11 +44,9 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
       void options.stillAuthenticated(request).then((valid) => valid || end());
     }
   });
-  app.decorate('changeHub', hub);
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
   });
-  app.addHook('onClose', async () => hub.close());
 
   app.get<ChangesRequest>(
     '/api/switchboard/v1/integrations/:integration/changes',
@@ -89,18 +80,19 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
     reply.hijack();
     // The stream holds a connection, not a worker: it leaves the per-client request cap.
     releaseClientSlot(request.raw);
-    const stream = new SseStream(reply.raw, {
+    const stream: SseStream = new SseStream(reply.raw, {
       heartbeatMs: options.heartbeatMs,
       headers: { 'x-request-id': String(request.id) },
       // A quiet filter's client still moves on: reconnecting from here loses nothing.
-      progress: () => follower.covered,
+      progress: (): number => follower.covered,
     });
-    const follower = new ChangeFollower({
+    const follower: ChangeFollower = new ChangeFollower({
       hub,
       key,
       pattern,
       cursor,
-      deliver: (changes) => stream.send(changes.map((change) => ({ id: change.revision, data: changeJson(change) }))),
+      deliver: (changes): Promise<void> =>
+        stream.send(changes.map((change) => ({ id: change.revision, data: changeJson(change) }))),
       onError: (error) => {
         // The client reconnects with Last-Event-ID: it resumes where it was, or learns (410) that it cannot.
         if (!(error instanceof FeedCompactedError)) request.log.error({ err: error }, 'change stream read failed');

@@ -125,7 +125,7 @@ describe.each(storeKinds)('the change feed as JSON long-poll on $name', (kind) =
     await f.write('kept', { n: 1 });
     await f.write('kept', { n: 2 });
     await f.opened.store.compactConfigRevisions({
-      cutoffSeconds: Date.now() / 1000 + 3600,
+      cutoffSeconds: Math.floor(Date.now() / 1000) + 3600,
       keepPerScope: 1,
       batchSize: 100,
     });

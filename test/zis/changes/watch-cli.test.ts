@@ -89,7 +89,7 @@ describe.each(storeKinds)('switchboard configs watch on $name', (kind) => {
     await f.write('cli/c', { n: 1 });
     await f.write('cli/c', { n: 2 });
     await f.opened.store.compactConfigRevisions({
-      cutoffSeconds: Date.now() / 1000 + 3600,
+      cutoffSeconds: Math.floor(Date.now() / 1000) + 3600,
       keepPerScope: 1,
       batchSize: 100,
     });
