@@ -86,7 +86,10 @@ export async function configsWatch(
       },
     });
     follower.start();
+    // The hub's timer does not hold a process open (a server's does not need it to): this does.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     await Promise.race([stopped, failed]);
+    clearInterval(keepAlive);
     follower.close();
     hub.close();
     if (failure !== undefined) throw failure;

@@ -50,7 +50,7 @@ describe.each(storeKinds)('switchboard configs watch on $name', (kind) => {
       f.opened.url,
     ]);
     try {
-      await expect.poll(() => watch.lines().length, { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => watch.lines().length, { timeout: 40_000 }).toBe(1);
       await f.write('cli/a', { n: 2 });
       await f.req('DELETE', `${configsPath()}/cli%2Fa`);
       await expect.poll(() => watch.lines().length, { timeout: 10_000 }).toBe(3);
@@ -62,7 +62,7 @@ describe.each(storeKinds)('switchboard configs watch on $name', (kind) => {
       expect(await watch.stop()).toBe(0);
     }
     expect(watch.stderr()).toBe('');
-  }, 30_000);
+  }, 90_000);
 
   it('prints JSON lines with --json', async () => {
     const since = (await f.req('GET', changesPath())).json.next_since;
@@ -78,12 +78,12 @@ describe.each(storeKinds)('switchboard configs watch on $name', (kind) => {
       f.opened.url,
     ]);
     try {
-      await expect.poll(() => watch.lines().length, { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => watch.lines().length, { timeout: 40_000 }).toBe(1);
       expect(JSON.parse(watch.lines()[0]!)).toMatchObject({ revision: since + 1, scope: 'cli/json', config: { n: 1 } });
     } finally {
       expect(await watch.stop()).toBe(0);
     }
-  }, 30_000);
+  }, 90_000);
 
   it('refuses a compacted --since, an unknown integration and a bad filter, with exit code 1', async () => {
     await f.write('cli/c', { n: 1 });
@@ -94,12 +94,14 @@ describe.each(storeKinds)('switchboard configs watch on $name', (kind) => {
       batchSize: 100,
     });
     const db = ['--database', f.opened.url];
-    const gone = await runCli(['configs', 'watch', 'feed', '--account', 'acme', '--since', '0', ...db]);
+    const [gone, unknown, filter] = await Promise.all([
+      runCli(['configs', 'watch', 'feed', '--account', 'acme', '--since', '0', ...db]),
+      runCli(['configs', 'watch', 'nope', '--account', 'acme', ...db]),
+      runCli(['configs', 'watch', 'feed', '--account', 'acme', '--filter', '', ...db]),
+    ]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/older than the retained history/);
-    const unknown = await runCli(['configs', 'watch', 'nope', '--account', 'acme', ...db]);
     expect(unknown.stderr).toMatch(/no integration "nope"/);
-    const filter = await runCli(['configs', 'watch', 'feed', '--account', 'acme', '--filter', '', ...db]);
     expect(filter.stderr).toMatch(/--filter: filter\[scope\] must not be empty/);
-  }, 30_000);
+  }, 90_000);
 });
