@@ -17,8 +17,11 @@ export interface FollowerOptions {
   pattern: ScopePattern;
   /** The last revision the client has: the follower sends only later ones. */
   cursor: number;
-  /** Sends a batch, oldest first; resolves when the client can take more (backpressure). */
-  deliver: (changes: ConfigRevision[]) => void | Promise<void>;
+  /**
+   * Sends a batch, oldest first; resolves when the client can take more (backpressure).
+   * `covered` is what {@link ChangeFollower.covered} becomes with this batch.
+   */
+  deliver: (changes: ConfigRevision[], covered: number) => void | Promise<void>;
   /** A read failed: the follower has stopped. */
   onError: (error: unknown) => void;
   batchSize?: number;
@@ -93,16 +96,17 @@ export class ChangeFollower {
         // A shared read may hold what this watcher already has: never send a revision twice.
         const fresh = batch.changes.filter((change) => change.revision > this.coveredRevision);
         const full = batch.changes.length === limit;
-        if (fresh.length > 0) {
-          const delivered = deliver(fresh);
-          this.cursorRevision = fresh.at(-1)!.revision;
-          this.coveredRevision = Math.max(this.coveredRevision, this.cursorRevision);
-          await delivered;
-        }
+        const last = fresh.at(-1)?.revision ?? this.coveredRevision;
         // Not full: nothing matched between the last change and `latest`.
-        if (!full) this.coveredRevision = Math.max(this.coveredRevision, batch.latest);
+        const covered = full ? last : Math.max(last, batch.latest);
+        if (fresh.length > 0) {
+          const delivered = deliver(fresh, covered);
+          this.cursorRevision = last;
+          this.coveredRevision = covered;
+          await delivered;
+        } else this.coveredRevision = covered;
         // A full batch: more may be waiting without a notification to say so.
-        else this.again = true;
+        if (full && fresh.length > 0) this.again = true;
       } while (this.again && !this.closed);
     } catch (error) {
       this.close();

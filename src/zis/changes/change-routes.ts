@@ -130,7 +130,7 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
     }
     return new Promise((resolve, reject) => {
       let settled = false;
-      const settle = (changes: ConfigRevision[], error?: unknown) => {
+      const settle = (changes: ConfigRevision[], covered?: number, error?: unknown) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -138,7 +138,7 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         open.delete(answerNow);
         reply.raw.off('close', answerNow);
         if (error !== undefined) reject(error);
-        else resolve({ changes, nextSince: changes.length > 0 ? changes.at(-1)!.revision : follower.covered });
+        else resolve({ changes, nextSince: covered ?? follower.covered });
       };
       const answerNow = () => settle([]);
       const follower = new ChangeFollower({
@@ -146,10 +146,11 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         key,
         pattern,
         cursor,
-        deliver: (changes) => settle(changes),
+        deliver: (changes, covered) => settle(changes, covered),
         onError: (error) =>
           settle(
             [],
+            undefined,
             error instanceof FeedCompactedError
               ? Gone(
                   `Compaction removed changes this request had not read; the oldest revision still available is ${error.oldest}.`,
