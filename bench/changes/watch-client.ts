@@ -23,6 +23,8 @@ export interface WatchResult {
   writes: number;
   /** ms from a PATCH being sent to its change arriving, over every (write, watcher) pair. */
   latency: { p50: number; p99: number; max: number };
+  /** ms from a PATCH's answer (the write durable) to its change arriving: the feed's own delay; negative when it came first. */
+  afterAck: { p50: number; p99: number };
   /** ms from a PATCH being sent to its answer: the write's own cost, the baseline. */
   writeRoundTrip: { p50: number; p99: number };
   /** Changes that never arrived (should be 0), and arrived more than once (should be 0). */
@@ -118,13 +120,15 @@ const rssAfter = rssKb(spec.serverPids[0]!);
 
 const cpuBefore = spec.serverPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
 const sentAt: number[] = [];
+const ackedAt: number[] = [];
 const roundTrips: number[] = [];
 for (let seq = 0; seq < spec.writes; seq++) {
   const began = performance.now();
   sentAt.push(began);
   const answer = await send('PATCH', `${configsUrl}/${scope}`, { config: { seq } });
   if (answer.status !== 200) throw new Error(`PATCH answered ${answer.status}: ${answer.text}`);
-  roundTrips.push(performance.now() - began);
+  ackedAt.push(performance.now());
+  roundTrips.push(ackedAt[seq]! - began);
   await new Promise((resolve) => setTimeout(resolve, spec.intervalMs));
 }
 // The last change has time to reach every watcher.
@@ -134,6 +138,7 @@ for (const watcher of watchers) watcher.res.destroy();
 agent.destroy();
 
 const latencies: number[] = [];
+const afterAck: number[] = [];
 let missing = 0;
 let repeated = 0;
 for (const watcher of watchers) {
@@ -144,10 +149,12 @@ for (const watcher of watchers) {
     else {
       if (times.length > 1) repeated++;
       latencies.push(times[0]! - sentAt[seq]!);
+      afterAck.push(times[0]! - ackedAt[seq]!);
     }
   }
 }
 latencies.sort((a, b) => a - b);
+afterAck.sort((a, b) => a - b);
 roundTrips.sort((a, b) => a - b);
 const result: WatchResult = {
   watchers: spec.watchers,
@@ -157,6 +164,7 @@ const result: WatchResult = {
     p99: round(percentile(latencies, 99), 1),
     max: round(latencies.at(-1) ?? NaN, 1),
   },
+  afterAck: { p50: round(percentile(afterAck, 50), 1), p99: round(percentile(afterAck, 99), 1) },
   writeRoundTrip: { p50: round(percentile(roundTrips, 50), 1), p99: round(percentile(roundTrips, 99), 1) },
   missing,
   repeated,
