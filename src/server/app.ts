@@ -6,6 +6,7 @@ import { createChannelHost } from '../channels/channel-host.js';
 import { healthRoutes } from '../ops/health-routes.js';
 import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
+import { recordRoutes } from '../ops/route-list.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
 import { ChangeHub } from '../zis/changes/change-hub.js';
@@ -105,6 +106,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // One line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // First: the OpenAPI document and its coverage test see every route registered below.
+  recordRoutes(app);
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     done(null, payload);
