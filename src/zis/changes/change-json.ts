@@ -22,3 +22,16 @@ export function changeJson(change: ConfigRevision): string {
 export function changeListBody(changes: readonly ConfigRevision[], nextSince: number): string {
   return `{"changes":[${changes.map(changeJson).join(',')}],"next_since":${nextSince}}`;
 }
+
+/** One change's SSE frame, built once however many watchers it goes to (their reads share the objects). */
+const frames = new WeakMap<ConfigRevision, string>();
+
+/** `id: {revision}\ndata: {change}\n\n`. */
+export function changeFrame(change: ConfigRevision): string {
+  let frame = frames.get(change);
+  if (frame === undefined) {
+    frame = `id: ${change.revision}\ndata: ${changeJson(change)}\n\n`;
+    frames.set(change, frame);
+  }
+  return frame;
+}

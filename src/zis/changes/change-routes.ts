@@ -6,7 +6,7 @@ import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../
 import { parseScopeFilter } from '../configs/scope-filter.js';
 import { ChangeFollower, changeBatchSize, FeedCompactedError } from './change-follower.js';
 import type { ChangeHub } from './change-hub.js';
-import { changeJson, changeListBody } from './change-json.js';
+import { changeFrame, changeListBody } from './change-json.js';
 import { changesSchema } from './change-schemas.js';
 import { feedStart } from './feed-start.js';
 import { SseStream } from './sse-stream.js';
@@ -91,8 +91,8 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
       key,
       pattern,
       cursor,
-      deliver: (changes): Promise<void> =>
-        stream.send(changes.map((change) => ({ id: change.revision, data: changeJson(change) }))),
+      // One frame per change, built once for every watcher it goes to.
+      deliver: (changes): Promise<void> => stream.send(changes.map(changeFrame).join(''), changes.at(-1)!.revision),
       onError: (error) => {
         // The client reconnects with Last-Event-ID: it resumes where it was, or learns (410) that it cannot.
         if (!(error instanceof FeedCompactedError)) request.log.error({ err: error }, 'change stream read failed');

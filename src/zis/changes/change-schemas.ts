@@ -1,21 +1,9 @@
 import { cursorId } from '../../http/id-schemas.js';
+import { errorEnvelope, errorResponses, timestamp } from '../../http/response-schemas.js';
 import { integrationNamePattern } from '../names.js';
 
 /** Longest `wait` a long-poll may ask for, seconds: under common proxy idle timeouts. */
 export const maxWaitSeconds = 60;
-
-const errorEnvelope = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { code: { type: 'string' }, detail: { type: 'string' }, status: { type: 'string' } },
-      },
-    },
-  },
-} as const;
 
 const change = {
   type: 'object',
@@ -30,14 +18,11 @@ const change = {
       description: 'The config after the change; null for a delete.',
     },
     etag: { type: 'string', description: 'The ETag a GET of the config answered after this change.' },
-    changed_at: { type: 'string', format: 'date-time' },
+    changed_at: timestamp,
   },
 } as const;
 
 const bearer: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
-
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...errorEnvelope }]));
 
 export const changesSchema = {
   summary: 'Watch configuration changes (Switchboard extension)',
@@ -101,20 +86,26 @@ export const changesSchema = {
         },
       },
     },
-    ...errors(400, 401, 403),
+    ...errorResponses(400, 401, 403, 503),
     410: {
+      ...errorEnvelope,
       description:
         '`since` (or `Last-Event-ID`) is older than the retained history; `meta.oldest_revision` is the oldest ' +
         'revision still available. Read the configs again, then watch from the newest revision.',
-      type: 'object',
       properties: {
         ...errorEnvelope.properties,
         meta: { type: 'object', properties: { oldest_revision: { type: 'integer' } } },
       },
+      examples: [
+        {
+          errors: [{ code: '1110', detail: 'since=3 is older than the retained history: …', status: '410' }],
+          meta: { oldest_revision: 120 },
+        },
+      ],
     },
     429: {
-      description: 'This client holds too many change streams (or requests) open at once.',
       ...errorEnvelope,
+      description: 'This client holds too many change streams (or requests) open at once.',
     },
   },
 };

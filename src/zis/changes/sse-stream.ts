@@ -60,13 +60,11 @@ export class SseStream {
     }, this.options.heartbeatMs);
   }
 
-  /** Writes one event per item; resolves when the socket can take more (or the stream closed). */
-  send(events: readonly { id: number; data: string }[]): Promise<void> {
+  /** Writes frames (see `changeFrame`), the last one's id `lastId`; resolves when the socket can take more (or the stream closed). */
+  send(frames: string, lastId: number): Promise<void> {
     if (this.ended) return Promise.resolve();
-    let text = '';
-    for (const event of events) text += `id: ${event.id}\ndata: ${event.data}\n\n`;
-    if (events.length > 0) this.lastId = Math.max(this.lastId, events.at(-1)!.id);
-    if (this.raw.write(text)) return Promise.resolve();
+    this.lastId = Math.max(this.lastId, lastId);
+    if (this.raw.write(frames)) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.raw.off('drain', done);
