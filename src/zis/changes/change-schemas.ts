@@ -1,21 +1,9 @@
 import { cursorId } from '../../http/id-schemas.js';
+import { errorEnvelope, errorResponses, errorResponseWithMeta, timestamp } from '../../http/response-schemas.js';
 import { integrationNamePattern } from '../names.js';
 
 /** Longest `wait` a long-poll may ask for, seconds: under common proxy idle timeouts. */
 export const maxWaitSeconds = 60;
-
-const errorEnvelope = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { code: { type: 'string' }, detail: { type: 'string' }, status: { type: 'string' } },
-      },
-    },
-  },
-} as const;
 
 const change = {
   type: 'object',
@@ -30,14 +18,11 @@ const change = {
       description: 'The config after the change; null for a delete.',
     },
     etag: { type: 'string', description: 'The ETag a GET of the config answered after this change.' },
-    changed_at: { type: 'string', format: 'date-time' },
+    changed_at: timestamp,
   },
 } as const;
 
 const bearer: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
-
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...errorEnvelope }]));
 
 export const changesSchema = {
   summary: 'Watch configuration changes (Switchboard extension)',
@@ -101,20 +86,24 @@ export const changesSchema = {
         },
       },
     },
-    ...errors(400, 401, 403),
-    410: {
-      description:
-        '`since` (or `Last-Event-ID`) is older than the retained history; `meta.oldest_revision` is the oldest ' +
+    // 401 and 503 as every authenticated route; 429 said here, as it covers open streams too.
+    ...errorResponses(400, 401, 403, 503),
+    ...errorResponseWithMeta(
+      410,
+      '`since` (or `Last-Event-ID`) is older than the retained history; `meta.oldest_revision` is the oldest ' +
         'revision still available. Read the configs again, then watch from the newest revision.',
-      type: 'object',
-      properties: {
-        ...errorEnvelope.properties,
-        meta: { type: 'object', properties: { oldest_revision: { type: 'integer' } } },
+      {
+        properties: { oldest_revision: { type: 'integer', description: 'The oldest revision still available.' } },
+        example: { oldest_revision: 42 },
+        detail:
+          'That revision is older than the retained history; read the configs again and watch from the newest revision.',
       },
-    },
+    ),
     429: {
-      description: 'This client holds too many change streams (or requests) open at once.',
       ...errorEnvelope,
+      description:
+        'Too many failed authentications from this address (see Retry-After), or this client holds too many ' +
+        'change streams (or requests) open at once.',
     },
   },
 };
