@@ -59,6 +59,27 @@ export function errorResponses(...statuses: number[]): Record<number, object> {
   );
 }
 
+/**
+ * One error response in the envelope that also carries `meta`: facts the client acts on
+ * (`ApiError.meta`, such as 410's `oldest_revision`). `meta` joins the envelope through
+ * `allOf`, so the envelope itself stays the one above, and the serialiser keeps `meta`.
+ */
+export function errorResponseWithMeta(
+  status: number,
+  description: string,
+  meta: { properties: Record<string, object>; example: Record<string, unknown>; detail: string },
+): Record<number, object> {
+  const metaSchema = { type: 'object', required: Object.keys(meta.properties), properties: meta.properties };
+  return {
+    [status]: {
+      ...errorEnvelope,
+      description,
+      allOf: [{ type: 'object', required: ['meta'], properties: { meta: metaSchema } }],
+      examples: [{ errors: [{ code: '1110', detail: meta.detail, status: String(status) }], meta: meta.example }],
+    },
+  };
+}
+
 /** Error responses in the Support API's `{"error", "description"}` (every `/api/v2/` path). */
 export function supportErrorResponses(...statuses: number[]): Record<number, object> {
   return Object.fromEntries(

@@ -17,6 +17,7 @@ describe('real answers against the OpenAPI document', () => {
   let cleanup: () => Promise<void>;
   let integration: Awaited<ReturnType<typeof startChannelbackIntegration>>;
   let tenant: Tenant;
+  let store: Awaited<ReturnType<typeof openTempSqlite>>['store'];
   let doc: OpenApiDocument;
   const problems: string[] = [];
   const answered = new Set<string>();
@@ -50,6 +51,7 @@ describe('real answers against the OpenAPI document', () => {
   beforeAll(async () => {
     const opened = await openTempSqlite();
     cleanup = opened.cleanup;
+    store = opened.store;
     const settings = loadSettings({});
     server = await startServer(opened.store, { settings: { pull: { ...settings.pull, scheduler: false } } });
     tenant = await createTenant(opened.store, 'acme', []);
@@ -117,6 +119,31 @@ describe('real answers against the OpenAPI document', () => {
     await check('DELETE', `${configs}/a`, { ...bearer, expect: 204 });
     await check('GET', `${configs}/a`, { ...bearer, expect: 404 });
     await check('GET', `${configs}/a`, { auth: 'Bearer nope', expect: 401 });
+
+    // Config history: revisions newest first, so the last is the create, the first the delete.
+    const history = '/api/switchboard/v1/integrations/my_app/configs/a';
+    const { revisions } = await check('GET', `${history}/revisions`, { ...bearer, expect: 200 });
+    const first = revisions.at(-1).revision;
+    await check('GET', `${history}/revisions/${first}`, { ...bearer, expect: 200 });
+    await check('GET', `${history}/revisions/99999`, { ...bearer, expect: 404 });
+    await check('POST', `${history}/restore`, { ...bearer, body: { revision: revisions[0].revision }, expect: 422 });
+    // The config was deleted: restoring recreates it (201); restoring again overwrites it (200).
+    await check('POST', `${history}/restore`, { ...bearer, body: { revision: first }, expect: 201 });
+    await check('POST', `${history}/restore`, { ...bearer, body: { revision: first }, expect: 200 });
+
+    // The change feed as JSON long-poll: changes at once, then none within a short wait.
+    const changes = '/api/switchboard/v1/integrations/my_app/changes';
+    const feed = await check('GET', `${changes}?since=${first}&wait=1`, { ...bearer, expect: 200 });
+    expect(feed.changes.length).toBeGreaterThan(0);
+    expect((await check('GET', `${changes}?wait=1`, { ...bearer, expect: 200 })).changes).toEqual([]);
+    // Once compaction removed the changes after `since`: 410, with meta.oldest_revision.
+    await store.compactConfigRevisions({
+      cutoffSeconds: Math.floor(Date.now() / 1000) + 3600,
+      keepPerScope: 1,
+      batchSize: 100,
+    });
+    const gone = await check('GET', `${changes}?since=${first}`, { ...bearer, expect: 410 });
+    expect(gone.meta.oldest_revision).toBeGreaterThan(first + 1);
     await check('DELETE', `/api/v2/oauth/tokens/${created.token.id}.json`, { ...admin, expect: 204 });
     await check('DELETE', `/api/v2/oauth/tokens/${created.token.id}.json`, { ...admin, expect: 404 });
 

@@ -1,5 +1,5 @@
 import { cursorId } from '../../http/id-schemas.js';
-import { errorEnvelope, errorResponses, timestamp } from '../../http/response-schemas.js';
+import { errorEnvelope, errorResponses, errorResponseWithMeta, timestamp } from '../../http/response-schemas.js';
 import { integrationNamePattern } from '../names.js';
 
 /** Longest `wait` a long-poll may ask for, seconds: under common proxy idle timeouts. */
@@ -86,26 +86,24 @@ export const changesSchema = {
         },
       },
     },
+    // 401 and 503 as every authenticated route; 429 said here, as it covers open streams too.
     ...errorResponses(400, 401, 403, 503),
-    410: {
-      ...errorEnvelope,
-      description:
-        '`since` (or `Last-Event-ID`) is older than the retained history; `meta.oldest_revision` is the oldest ' +
+    ...errorResponseWithMeta(
+      410,
+      '`since` (or `Last-Event-ID`) is older than the retained history; `meta.oldest_revision` is the oldest ' +
         'revision still available. Read the configs again, then watch from the newest revision.',
-      properties: {
-        ...errorEnvelope.properties,
-        meta: { type: 'object', properties: { oldest_revision: { type: 'integer' } } },
+      {
+        properties: { oldest_revision: { type: 'integer', description: 'The oldest revision still available.' } },
+        example: { oldest_revision: 42 },
+        detail:
+          'That revision is older than the retained history; read the configs again and watch from the newest revision.',
       },
-      examples: [
-        {
-          errors: [{ code: '1110', detail: 'since=3 is older than the retained history: …', status: '410' }],
-          meta: { oldest_revision: 120 },
-        },
-      ],
-    },
+    ),
     429: {
       ...errorEnvelope,
-      description: 'This client holds too many change streams (or requests) open at once.',
+      description:
+        'Too many failed authentications from this address (see Retry-After), or this client holds too many ' +
+        'change streams (or requests) open at once.',
     },
   },
 };

@@ -1,24 +1,12 @@
 import { integrationNamePattern, maxScopeLength } from '../names.js';
 import { cursorId, positiveId } from '../../http/id-schemas.js';
+import { errorResponses, timestamp } from '../../http/response-schemas.js';
 
 // Route schemas of the config history API: fastify validates with them, and /openapi.json
 // documents every response from them.
 
-const errorEnvelope = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { code: { type: 'string' }, detail: { type: 'string' }, status: { type: 'string' } },
-      },
-    },
-  },
-} as const;
-
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...errorEnvelope }]));
+// Every route here takes credentials: 401, 429 (failed authentications) and 503 apply to all.
+const errors = (...statuses: number[]) => errorResponses(...statuses, 401, 429, 503);
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
 
@@ -38,7 +26,7 @@ const revision = {
       type: 'string',
       description: "The config's ETag after the change (for a delete, the deleted config's), quotes included.",
     },
-    changed_at: { type: 'string', format: 'date-time' },
+    changed_at: timestamp,
     actor: {
       type: 'object',
       properties: {
@@ -54,14 +42,16 @@ const config = {
   type: 'object',
   properties: {
     config: { type: 'object', additionalProperties: true },
-    created_at: { type: 'string', format: 'date-time' },
+    created_at: timestamp,
     id: { type: 'integer' },
     integration: { type: 'string' },
     scope: { type: 'string' },
-    updated_at: { type: 'string', format: 'date-time' },
+    updated_at: timestamp,
     zendesk_account_id: { type: 'integer' },
   },
 } as const;
+
+const etag = { etag: { type: 'string', description: 'The config\'s new strong ETag "{id}-{version}", for If-Match.' } };
 
 const scopeParams = {
   type: 'object',
@@ -93,6 +83,7 @@ export const listRevisionsSchema = {
   },
   response: {
     200: {
+      description: 'A page of revisions, newest first.',
       type: 'object',
       properties: {
         revisions: { type: 'array', items: revision },
@@ -116,7 +107,10 @@ export const getRevisionSchema = {
     required: ['integration', 'scope', 'revision'],
     properties: { ...scopeParams.properties, revision: { ...positiveId, description: 'The revision number.' } },
   },
-  response: { 200: { type: 'object', properties: { revision } }, ...errors(400, 401, 403, 404) },
+  response: {
+    200: { description: 'The revision.', type: 'object', properties: { revision } },
+    ...errors(400, 401, 403, 404),
+  },
 };
 
 export const restoreSchema = {
@@ -134,8 +128,18 @@ export const restoreSchema = {
     properties: { revision: { ...positiveId, description: 'The revision to restore.' } },
   },
   response: {
-    200: { description: "The config, overwritten with the revision's", type: 'object', properties: { config } },
-    201: { description: 'The config, recreated from the revision', type: 'object', properties: { config } },
-    ...errors(400, 401, 403, 404, 412, 422),
+    200: {
+      description: "The config, overwritten with the revision's",
+      type: 'object',
+      properties: { config },
+      headers: etag,
+    },
+    201: {
+      description: 'The config, recreated from the revision',
+      type: 'object',
+      properties: { config },
+      headers: etag,
+    },
+    ...errors(400, 401, 403, 404, 412, 413, 422),
   },
 };
