@@ -97,6 +97,15 @@ export interface Settings {
   };
   /** Failed authentications allowed per window before they are answered 429 (correct credentials never are). */
   authFailures: { perAddress: number; perCredential: number; windowSeconds: number };
+  /** The change feed (`GET …/integrations/{integration}/changes`). */
+  changes: {
+    /** A comment line on every idle change stream this often, ms, so proxies keep it open. */
+    heartbeatMs: number;
+    /** How often each node re-reads the feeds it serves without a notification, ms: the safety net. */
+    pollMs: number;
+    /** Change streams (SSE) one client address may hold open at once on a node (429 beyond). */
+    maxStreamsPerClient: number;
+  };
   /** What one client may hold of the server: slow or greedy clients are cut off, not waited for. */
   connections: {
     /** Time to send the request headers, ms (408 after it). */
@@ -298,6 +307,23 @@ export function loadSettings(
         60,
         1,
         86_400,
+      ),
+    },
+    changes: {
+      heartbeatMs: integerSetting(
+        'SWITCHBOARD_CHANGES_HEARTBEAT_MS',
+        env.SWITCHBOARD_CHANGES_HEARTBEAT_MS,
+        15_000,
+        10,
+        600_000,
+      ),
+      pollMs: integerSetting('SWITCHBOARD_CHANGES_POLL_MS', env.SWITCHBOARD_CHANGES_POLL_MS, 5_000, 10, 3_600_000),
+      maxStreamsPerClient: integerSetting(
+        'SWITCHBOARD_MAX_STREAMS_PER_CLIENT',
+        env.SWITCHBOARD_MAX_STREAMS_PER_CLIENT,
+        1_000,
+        1,
+        1_000_000,
       ),
     },
     connections: {

@@ -11,6 +11,7 @@ import { serve } from '../server/serve.js';
 import { repliesCreate } from './replies-command.js';
 import { tokensRevoke } from './revoke-command.js';
 import { keysGenerate, keysRotate } from './keys-commands.js';
+import { configsWatch, type WatchFlags } from './watch-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 import { configsHistory, type HistoryFlags } from './history-command.js';
 
@@ -96,6 +97,20 @@ program
   .addOption(databaseOption())
   .action(async (flags: { input?: string; database?: string }) => {
     await importCommand(loadSettings(process.env, flags), flags);
+  });
+
+const configs = program.command('configs').description('ZIS configs: their changes');
+configs
+  .command('watch <integration>')
+  .description("Print the integration's config changes as they happen, one line each, until interrupted")
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .option('--filter <scope>', 'scopes to watch, "*" matching any run of characters (default: all)')
+  .option('--since <revision>', 'print the changes after this revision first (default: from now)')
+  .option('--json', 'print each change as a JSON line, as the HTTP feed sends it')
+  .option('--poll-ms <ms>', 'also re-read this often, for writes no notification reaches (default 1000)')
+  .addOption(databaseOption())
+  .action(async (integration: string, flags: WatchFlags & { database?: string }) => {
+    await configsWatch(loadSettings(process.env, flags), integration, flags);
   });
 
 const keys = program.command('keys').description('Encryption keys for metadata and state at rest');
