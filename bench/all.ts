@@ -1,5 +1,5 @@
 // `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
-// channelback and event-callback benchmarks, encryption at rest and the change feed, with the same flags (`--quick`, `--only TEXT`)
+// channelback and event-callback benchmarks, encryption at rest, the change feed and config history, with the same flags (`--quick`, `--only TEXT`)
 // passed to each.
 import { spawnSync } from 'node:child_process';
 
@@ -13,6 +13,7 @@ const scripts = [
   'bench/channels/events.ts',
   'bench/encryption.ts',
   'bench/changes/feed-latency.ts',
+  'bench/history/run-history.ts',
 ];
 for (const script of scripts) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...flags], { stdio: 'inherit' });
