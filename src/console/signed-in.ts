@@ -84,7 +84,7 @@ export function installSignIn(scope: FastifyInstance, options: SignInOptions): v
       if (principal.kind !== 'admin') {
         throw Forbidden("The console takes the account admin's credentials: sign in at /console/login.");
       }
-      await checkHostAccount(store, request, options.baseDomain, principal);
+      request.hostNamedAccount = await checkHostAccount(store, request, options.baseDomain, principal);
       if (request.method !== 'GET' && request.method !== 'HEAD') checkSameOrigin(request);
       request.consoleAdmin = { account: principal.account, email: principal.email };
       return;
@@ -96,7 +96,8 @@ export function installSignIn(scope: FastifyInstance, options: SignInOptions): v
       return reply.redirect(`/console/login?next=${encodeURIComponent(next)}`, 303);
     }
     const principal: Principal = { kind: 'admin', account: admin.account, email: admin.email };
-    await checkHostAccount(store, request, options.baseDomain, principal);
+    // Links (the admin UI's return_url) keep the Host only when it named this account.
+    request.hostNamedAccount = await checkHostAccount(store, request, options.baseDomain, principal);
     request.consoleAdmin = { account: admin.account, email: admin.email, session, csrf: csrfTokenOf(keys, session) };
   });
 
