@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { hashSecret } from '../../src/security/secrets.js';
@@ -25,7 +26,7 @@ describe('console sessions and CSRF', () => {
     await cleanup();
   });
 
-  const inject = (options: Parameters<TestServer['app']['inject']>[0]) => server.app.inject(options);
+  const inject = (options: InjectOptions) => server.app.inject(options);
   const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   const formHeaders = (cookie?: string) => ({
     'content-type': 'application/x-www-form-urlencoded',
