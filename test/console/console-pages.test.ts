@@ -71,6 +71,25 @@ describe('console pages', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('leaves out console pages, keeping the admin-UI hand-off operations', async () => {
+    const opened = await openTempSqlite();
+    const server = await startServer(opened.store);
+    try {
+      const doc = (await server.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+        paths: Record<string, unknown>;
+      };
+      expect(Object.keys(doc.paths).filter((path) => path.startsWith('/console'))).toEqual([
+        '/console/channel_integrations/{id}/admin_ui',
+        '/console/instances/{id}/admin_ui',
+      ]);
+    } finally {
+      await server.close();
+      await opened.cleanup();
+    }
+  });
+});
+
 describe('the template engine and diff', () => {
   it('are imported only dynamically (on the first console page), never at server start', () => {
     const src = fileURLToPath(new URL('../../src', import.meta.url));
