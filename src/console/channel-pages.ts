@@ -5,7 +5,7 @@ import { storedManifest } from '../channels/integrations/stored-manifest.js';
 import { ApiError, NotFound } from '../http/errors.js';
 import type { ConsoleContext } from './console-context.js';
 import { field, positiveInt } from './forms.js';
-import { noticeOf, redirectAfterPost, renderPage } from './render.js';
+import { redirectAfterPost, renderPage } from './render.js';
 import { adminOf, viewerOf } from './signed-in.js';
 
 type IdParams = { Params: { id: string } };
@@ -49,7 +49,6 @@ export async function channelPages(app: FastifyInstance, context: ConsoleContext
         title: 'Channel integrations',
         section: 'channels',
         viewer: viewerOf(request),
-        notice: noticeOf(request),
         status: form.status,
       },
       { rows, ...form },
@@ -104,7 +103,7 @@ export async function channelPages(app: FastifyInstance, context: ConsoleContext
     return renderPage(
       reply,
       'channels/show',
-      { title: integration.name, section: 'channels', viewer: viewerOf(request), notice: noticeOf(request), trail },
+      { title: integration.name, section: 'channels', viewer: viewerOf(request), trail },
       {
         integration,
         instances,

@@ -6,7 +6,7 @@ import { isIntegrationName, scopeProblem } from '../zis/names.js';
 import { parseScopeFilter } from '../zis/configs/scope-filter.js';
 import type { ConsoleContext } from './console-context.js';
 import { field, positiveInt } from './forms.js';
-import { noticeOf, renderPage } from './render.js';
+import { renderPage } from './render.js';
 import { adminOf, viewerOf } from './signed-in.js';
 
 /** Config counts stop here: the list page reads at most this many rows + 1 per integration. */
@@ -54,7 +54,7 @@ export async function configPages(app: FastifyInstance, context: ConsoleContext)
     return renderPage(
       reply,
       'configs/integrations',
-      { title: 'Configs', section: 'configs', viewer: viewerOf(request), notice: noticeOf(request) },
+      { title: 'Configs', section: 'configs', viewer: viewerOf(request) },
       { rows, cap: configCountCap },
     );
   });
@@ -70,7 +70,6 @@ export async function configPages(app: FastifyInstance, context: ConsoleContext)
         title: `Configs of ${key.integration}`,
         section: 'configs' as const,
         viewer: viewerOf(request),
-        notice: noticeOf(request),
         trail: [['Configs', '/console/configs']] as [string, string][],
       };
       if ('problem' in parsed) {
@@ -109,7 +108,6 @@ export async function configPages(app: FastifyInstance, context: ConsoleContext)
           title: scope,
           section: 'configs',
           viewer: viewerOf(request),
-          notice: noticeOf(request),
           trail: [
             ['Configs', '/console/configs'],
             [key.integration, configsPath(key.integration)],

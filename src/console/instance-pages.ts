@@ -7,7 +7,7 @@ import { characterCount } from '../channels/protocol/limits.js';
 import { Conflict, NotFound, UnprocessableEntity } from '../http/errors.js';
 import type { ConsoleContext } from './console-context.js';
 import { field, positiveInt } from './forms.js';
-import { noticeOf, redirectAfterPost, renderPage } from './render.js';
+import { redirectAfterPost, renderPage } from './render.js';
 import { adminOf, viewerOf } from './signed-in.js';
 
 type IdParams = { Params: { id: string } };
@@ -50,7 +50,7 @@ export async function instancePages(app: FastifyInstance, context: ConsoleContex
     return renderPage(
       reply,
       'instances/list',
-      { title: 'Instances', section: 'instances', viewer: viewerOf(request), notice: noticeOf(request) },
+      { title: 'Instances', section: 'instances', viewer: viewerOf(request) },
       { instances: instances.map((i) => ({ ...i, integrationName: names.get(i.integrationId) ?? '' })) },
     );
   });
@@ -69,7 +69,7 @@ export async function instancePages(app: FastifyInstance, context: ConsoleContex
       return renderPage(
         reply,
         'instances/show',
-        { title: instance.name, section: 'instances', viewer: viewerOf(request), notice: noticeOf(request), trail },
+        { title: instance.name, section: 'instances', viewer: viewerOf(request), trail },
         {
           instance,
           showMetadata,
@@ -167,7 +167,6 @@ export async function instancePages(app: FastifyInstance, context: ConsoleContex
         title: `Thread ${thread.threadKey}`,
         section: 'instances',
         viewer: viewerOf(request),
-        notice: noticeOf(request),
         trail: [
           ...(await trailOf(instance.accountId, instance.integrationId)),
           [instance.name, instancePath(instance.id)],

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleContext } from './console-context.js';
-import { noticeOf, renderPage } from './render.js';
+import { renderPage } from './render.js';
 import { adminOf, viewerOf } from './signed-in.js';
 
 /** `/console`: what the account holds, and the instances that need attention. */
@@ -19,7 +19,7 @@ export async function overviewPage(app: FastifyInstance, context: ConsoleContext
     return renderPage(
       reply,
       'overview',
-      { title: 'Overview', section: 'overview', viewer: viewerOf(request), notice: noticeOf(request) },
+      { title: 'Overview', section: 'overview', viewer: viewerOf(request) },
       {
         counts: {
           integrations: integrations.length,

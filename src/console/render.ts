@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import type { Eta } from 'eta';
 import { formatTimestamp } from '../clock.js';
+import { cookieHeader, readCookie } from './cookies.js';
 
 /** The templates sit beside this file: `views/` under src/ (and under dist/ once built). */
 const viewsDir = fileURLToPath(new URL('./views', import.meta.url));
@@ -82,7 +83,8 @@ export async function renderPage(
   data: Record<string, unknown> = {},
 ): Promise<FastifyReply> {
   const eta = await templates();
-  const shared = { ...options, format, csrf: options.viewer?.csrf };
+  const notice = options.notice ?? takeNotice(reply);
+  const shared = { ...options, notice, format, csrf: options.viewer?.csrf };
   const body = await eta.renderAsync(`./${view}`, { ...shared, ...data });
   const html = await eta.renderAsync('./layout', { ...shared, body });
   // Pages may show secrets shown once, metadata and configs: never cached.
@@ -95,15 +97,24 @@ export async function renderPage(
     .send(html);
 }
 
-/** A redirect after a POST (303, so the browser GETs the page), with an optional notice. */
+/** The one-shot message a redirect carries to the next page: a cookie, not the URL, so a link cannot put words on a console page. */
+const noticeCookie = 'switchboard_console_notice';
+
+/** A redirect after a POST (303, so the browser GETs the page), with an optional notice for that page. */
 export function redirectAfterPost(reply: FastifyReply, path: string, notice?: string): FastifyReply {
-  const url =
-    notice === undefined ? path : `${path}${path.includes('?') ? '&' : '?'}notice=${encodeURIComponent(notice)}`;
-  return reply.redirect(url, 303);
+  if (notice !== undefined) {
+    const value = Buffer.from(notice.slice(0, 500), 'utf8').toString('base64url');
+    reply.header('set-cookie', cookieHeader(noticeCookie, value, { ...noticeFlags(reply.request), maxAgeSeconds: 60 }));
+  }
+  return reply.redirect(path, 303);
 }
 
-/** The `?notice=` a redirect carried; shown as plain text (escaped). */
-export function noticeOf(request: FastifyRequest): string | undefined {
-  const notice = (request.query as Record<string, unknown> | undefined)?.notice;
-  return typeof notice === 'string' && notice.length <= 300 ? notice : undefined;
+const noticeFlags = (request: FastifyRequest) => ({ path: '/console', secure: request.protocol === 'https' });
+
+/** The notice a redirect left, once: reading it clears it. */
+function takeNotice(reply: FastifyReply): string | undefined {
+  const value = readCookie(reply.request.headers.cookie, noticeCookie);
+  if (value === undefined) return undefined;
+  reply.header('set-cookie', cookieHeader(noticeCookie, '', { ...noticeFlags(reply.request), maxAgeSeconds: 0 }));
+  return value === '' ? undefined : Buffer.from(value, 'base64url').toString('utf8');
 }

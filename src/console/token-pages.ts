@@ -6,7 +6,7 @@ import { tokenScopes, type TokenScope } from '../store/store.js';
 import { isIntegrationName } from '../zis/names.js';
 import type { ConsoleContext } from './console-context.js';
 import { field, fields, positiveInt } from './forms.js';
-import { noticeOf, redirectAfterPost, renderPage } from './render.js';
+import { redirectAfterPost, renderPage } from './render.js';
 import { adminOf, viewerOf } from './signed-in.js';
 
 const tokenPageSize = 50;
@@ -34,7 +34,7 @@ export async function tokenPages(app: FastifyInstance, context: ConsoleContext):
       return renderPage(
         reply,
         'integrations',
-        { title: 'Integrations & tokens', section: 'integrations', viewer: viewer(request), notice: noticeOf(request) },
+        { title: 'Integrations & tokens', section: 'integrations', viewer: viewer(request) },
         {
           integrations,
           tokens,
