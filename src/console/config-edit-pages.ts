@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { epochSeconds } from '../clock.js';
+import { actorOf } from '../http/actor.js';
 import { ApiError, NotFound } from '../http/errors.js';
 import type { ConfigRecord, IntegrationKey } from '../store/store.js';
 import { serialiseConfig } from '../zis/configs/config-body.js';
@@ -10,7 +11,7 @@ import type { ConsoleContext } from './console-context.js';
 import { diffJson } from './config-diff.js';
 import { field } from './forms.js';
 import { redirectAfterPost, renderPage } from './render.js';
-import { viewerOf } from './signed-in.js';
+import { principalOf, viewerOf } from './signed-in.js';
 
 type Params = { Params: { integration: string } };
 
@@ -83,7 +84,12 @@ export async function configEditPages(app: FastifyInstance, context: ConsoleCont
     let created: ConfigRecord | 'exists';
     try {
       const configJson = serialiseConfig(parsed.config, maxConfigBytes);
-      created = await store.createConfig(key, { scope, configJson, nowSeconds: epochSeconds(clock) });
+      created = await store.createConfig(key, {
+        scope,
+        configJson,
+        nowSeconds: epochSeconds(clock),
+        actor: actorOf(principalOf(request), request),
+      });
     } catch (error) {
       if (error instanceof ApiError && error.statusCode < 500)
         return refuse(`${error.detail} Nothing was saved.`, error.statusCode);
@@ -193,6 +199,9 @@ export async function configEditPages(app: FastifyInstance, context: ConsoleCont
         // The version the editor was opened with, as the API's If-Match.
         precondition: (current) => ifMatchAllows(etag, current),
         nowSeconds: epochSeconds(clock),
+        // Recorded in the config's history as the API's PUT is.
+        operation: 'replace',
+        actor: actorOf(principalOf(request), request),
       });
     } catch (error) {
       if (error instanceof ApiError && error.statusCode < 500) {
@@ -243,7 +252,10 @@ export async function configEditPages(app: FastifyInstance, context: ConsoleCont
     const key = integrationKeyOf(request);
     const scope = scopeOf(request.body);
     const etag = field(request.body, 'etag');
-    const outcome = await store.deleteConfig(key, scope, etag ? (current) => ifMatchAllows(etag, current) : undefined);
+    const outcome = await store.deleteConfig(key, scope, etag ? (current) => ifMatchAllows(etag, current) : undefined, {
+      actor: actorOf(principalOf(request), request),
+      nowSeconds: epochSeconds(clock),
+    });
     if (outcome.kind === 'not_found')
       throw NotFound(`There is no config with scope "${scope}"; it may have been deleted already.`);
     if (outcome.kind === 'precondition_failed') {

@@ -42,11 +42,6 @@ export interface ConsoleOptions {
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const keys = consoleKeys(options.secretKey);
   const { store, clock, failures } = options;
-  // HTML pages are not API operations: kept out of the OpenAPI document. The admin-UI
-  // hand-off routes (registered below, with their own schemas and tags) stay in it.
-  app.addHook('onRoute', (route) => {
-    if (!(route.schema as { tags?: unknown } | undefined)?.tags) route.schema = { ...route.schema, hide: true };
-  });
   installConsoleErrors(app);
   await app.register(assetRoutes);
   await app.register(loginRoutes, { store, clock, keys, failures });

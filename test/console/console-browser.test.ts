@@ -10,7 +10,8 @@ import { call, createTenant, openTempSqlite, startServer, type Tenant, type Test
  * save an edit, a stale edit, filter, delete), a channel integration from registration to
  * pulled threads, requests staying on the server's own origin, and the keyboard alone.
  */
-describe.runIf(browserAvailable)('the console in Chromium', () => {
+// Many pages per test: a busy 2-core machine needs more than the default 30 s.
+describe.runIf(browserAvailable)('the console in Chromium', { timeout: 120_000 }, () => {
   let browser: Browser;
   let server: TestServer;
   let tenant: Tenant;
