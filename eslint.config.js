@@ -17,4 +17,9 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'examples/**/*.js'],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The console's script runs in the browser.
+    files: ['src/console/assets/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
 );

@@ -143,9 +143,17 @@ export function createChannelHost(options: {
       await api.register(instanceRoutes, ctx);
       await api.register(pullRoutes, ctx);
       await api.register(eventRoutes, ctx);
-      await api.register(adminUiConsoleRoutes, ctx);
       await api.register(replyRoutes, channelbackContext(principalOf));
       await api.register(clickthroughRoutes, channelbackContext(principalOf));
+    },
+    /**
+     * What the console's pages call: the same store, client and pull dependencies as the
+     * API routes, with the replies store for channelback.
+     */
+    contextFor: (principalOf: (request: FastifyRequest) => Principal) => channelbackContext(principalOf),
+    /** The admin UI hand-off's console side (register inside the console's signed-in scope). */
+    registerConsole: async (consoleScope: FastifyInstance, principalOf: (request: FastifyRequest) => Principal) => {
+      await consoleScope.register(adminUiConsoleRoutes, context(principalOf));
     },
     /**
      * The admin UI's return_url, the push API and report_error: their tokens are the

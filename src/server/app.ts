@@ -11,6 +11,7 @@ import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
 import { ChangeHub } from '../zis/changes/change-hub.js';
 import { changeRoutes } from '../zis/changes/change-routes.js';
+import { consoleRoutes } from '../console/console-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
@@ -136,11 +137,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return publicBaseUrl(request, settings, named);
   });
   const metrics = new Metrics();
+  const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
   const channelHost = createChannelHost({
     channels: store.channels,
     replies: store.replies,
     settings,
-    secretKey: options.secretKey ?? randomBytes(32).toString('base64url'),
+    secretKey,
     nowMs: () => clock().getTime(),
     metrics,
     log: (error) => app.log.error({ err: error }, 'pull loop error'),
@@ -162,19 +164,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const failures = store.createFailureLimiter(settings.authFailures);
   await app.register(oauthTokenRoutes, { store, clock, failures });
   await channelHost.registerPublic(app, failures);
+  // The system clock as Date.now: no Date allocated per request on the hot path.
+  const nowMs = options.clock ? () => clock().getTime() : Date.now;
+  const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
+  // Open change streams were authenticated once, when they began: a revocation anywhere
+  // makes each check its credential again (so the watch runs even without a cache).
+  const revocationListeners: (() => void)[] = [];
+  const credentialsRevoked = () => {
+    for (const listener of revocationListeners) listener();
+  };
+  // Revoked here (API or console): this process stops trusting the token at once (others within authCacheMs).
+  const tokenRevoked = (id: number) => {
+    principals.evict((p) => p.kind === 'token' && p.tokenId === id);
+    credentialsRevoked();
+  };
+
+  // The admin console: its own sign-in (session cookie or basic auth), pages over the same calls.
+  await app.register(consoleRoutes, {
+    store,
+    clock,
+    secretKey,
+    failures,
+    baseDomain: settings.baseDomain,
+    maxConfigBytes: settings.maxConfigBytes,
+    channelHost,
+    onTokenRevoked: tokenRevoked,
+  });
 
   // Everything under /api takes credentials: checked before the body is read.
   await app.register(async function authenticatedApi(api) {
     api.decorateRequest('principal', null);
-    // The system clock as Date.now: no Date allocated per request on the hot path.
-    const nowMs = options.clock ? () => clock().getTime() : Date.now;
-    const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
-    // Open change streams were authenticated once, when they began: a revocation anywhere
-    // makes each check its credential again (so the watch runs even without a cache).
-    const revocationListeners: (() => void)[] = [];
-    const credentialsRevoked = () => {
-      for (const listener of revocationListeners) listener();
-    };
     // Revocations through other nodes or the CLI reach this node within this interval.
     const revocations = await watchRevocations({
       readVersion: () => store.credentialRevocationVersion(),
@@ -228,10 +247,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       principalOf,
       publicUrlOf,
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
-      onTokenRevoked: (id) => {
-        principals.evict((p) => p.kind === 'token' && p.tokenId === id);
-        credentialsRevoked();
-      },
+      onTokenRevoked: tokenRevoked,
     });
     // Admin principals do not carry their token's id: a revocation clears the whole cache.
     await api.register(adminTokenRoutes, {

@@ -78,6 +78,7 @@ export function devCredentialsBanner(
     'Try it:',
     `  curl -X POST ${url} -H "Authorization: Bearer ${credentials.access_token}" -H 'Content-Type: application/json' -d '{"scope":"my_scope","config":{"enabled":true}}'`,
     `  curl -g '${url}?filter[scope]=*' -H "Authorization: Bearer ${credentials.access_token}"`,
+    `Console: ${baseUrl}/console (sign in with the admin email and API token above)`,
     `API reference: ${baseUrl}/docs`,
     '',
   ].join('\n');

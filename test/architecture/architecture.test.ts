@@ -16,12 +16,13 @@ const areas = {
   zis: ['.', 'security', 'store', 'http', 'accounts'],
   support: ['.', 'security', 'store', 'http', 'accounts'],
   channels: ['.', 'security', 'store', 'http', 'ops'],
-  server: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'support', 'channels'],
+  console: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'support', 'channels'],
+  server: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'support', 'channels', 'console'],
   cli: ['.', 'security', 'store', 'http', 'accounts', 'ops', 'backup', 'zis', 'support', 'channels', 'server'],
 };
 
 // The web framework and the database drivers stay in the rooms that own them.
-const web = ['http', 'ops', 'zis', 'support', 'channels', 'server'];
+const web = ['http', 'ops', 'zis', 'support', 'channels', 'console', 'server'];
 const packages = {
   fastify: web,
   '@fastify/formbody': web,
@@ -32,6 +33,9 @@ const packages = {
   'rate-limiter-flexible': ['store'],
   undici: ['channels'],
   commander: ['cli'],
+  // The console's template engine and diff: loaded on the first console page, never elsewhere.
+  eta: ['console'],
+  diff: ['console'],
 };
 
 const rules: ImportRules = { areas, packages };

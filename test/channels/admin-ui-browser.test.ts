@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleIntegration } from '../../examples/channel-integration/server.js';
 import { browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { signedInPage } from '../helpers/console.js';
 import { call, createTenant, openTempSqlite, startServer, type Tenant, type TestServer } from '../helpers/server.js';
 
 /**
@@ -42,12 +43,8 @@ describe.runIf(browserAvailable)('admin UI hand-off in Chromium', () => {
     await cleanup();
   });
 
-  const newPage = async () => {
-    const context = await browser.newContext({
-      httpCredentials: { username: `${tenant.adminEmail}/token`, password: tenant.apiToken, origin: server.baseUrl },
-    });
-    return context.newPage();
-  };
+  // Signed in through the console's login page: the session cookie goes with every console request.
+  const newPage = async () => (await signedInPage(browser, server.baseUrl, tenant)).page;
   const instances = async () =>
     (await call(server.baseUrl, 'GET', '/api/switchboard/v1/instances', { auth: tenant.adminAuth })).json.instances;
 
@@ -149,9 +146,14 @@ describe.runIf(browserAvailable)('admin UI hand-off in Chromium', () => {
     expect((await fetch(`${server.baseUrl}/admin-ui/return/unknown`, { method: 'POST' })).status).toBe(422);
   });
 
-  it('asks the browser for credentials on the console', async () => {
-    const response = await fetch(`${server.baseUrl}/console/channel_integrations/${integrationId}`);
-    expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Basic/);
+  it('sends a browser without credentials to the console login page', async () => {
+    const response = await fetch(`${server.baseUrl}/console/channel_integrations/${integrationId}`, {
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(
+      `/console/login?next=${encodeURIComponent(`/console/channel_integrations/${integrationId}`)}`,
+    );
+    expect(response.headers.get('www-authenticate')).toBeNull();
   });
 });

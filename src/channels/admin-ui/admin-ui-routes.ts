@@ -10,7 +10,7 @@ import { escapeHtml, page } from './html.js';
 
 const tags = ['Admin UI hand-off'];
 
-/** Console forms post here with the admin's basic-auth credentials: refuse other origins. */
+/** Browsers send basic-auth credentials with any form post: refuse other origins. */
 function checkSameOrigin(request: FastifyRequest): void {
   const origin = request.headers.origin;
   if (origin && origin !== 'null' && new URL(origin).host !== request.host) {
@@ -24,40 +24,14 @@ const hiddenInputs = (fields: Record<string, string>) =>
     .join('\n');
 
 /**
- * The console side of the admin UI hand-off: a page lists an integration's instances with
- * "Add instance" and "Edit"; each makes the browser POST the documented fields to the
+ * The console side of the admin UI hand-off: the console's "Add instance" and "Edit" buttons
+ * post here; the page answered makes the browser POST the documented fields to the
  * integration's `admin_ui` inside an iframe, with a single-use, expiring `return_url`.
+ * Registered inside the console's signed-in scope (session with CSRF token, or basic auth).
  */
 export async function adminUiConsoleRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
   const { channels } = context;
   await app.register(formbody);
-
-  app.get<{ Params: { id: number } }>(
-    '/console/channel_integrations/:id',
-    { schema: { tags, summary: 'Console: an integration and its instances', params: idParams } },
-    async function integrationConsole(request, reply) {
-      const account = requireAdmin(context, request);
-      const integration = await channels.getIntegration(account.id, request.params.id);
-      if (!integration) throw NotFound(`No channel integration ${request.params.id}.`);
-      const instances = await channels.listInstances(account.id, { integrationId: integration.id });
-      const rows = instances
-        .map(
-          (
-            i,
-          ) => `<tr><td>${escapeHtml(i.name)}</td><td>${i.active ? 'active' : `inactive: ${escapeHtml(i.deactivatedReason ?? '')}`}</td>
-<td><form method="post" action="/console/instances/${i.id}/admin_ui"><button>Edit</button></form></td></tr>`,
-        )
-        .join('\n');
-      return reply.type('text/html; charset=utf-8').send(
-        page(
-          integration.name,
-          `<h1>${escapeHtml(integration.name)}</h1><p class="muted">${escapeHtml(integration.manifestUrl)}</p>
-<form method="post" action="/console/channel_integrations/${integration.id}/admin_ui"><button>Add instance</button></form>
-<table><thead><tr><th>Instance</th><th>Status</th><th></th></tr></thead><tbody>${rows}</tbody></table>`,
-        ),
-      );
-    },
-  );
 
   const handOff = async (
     request: FastifyRequest,
@@ -102,7 +76,9 @@ export async function adminUiConsoleRoutes(app: FastifyInstance, context: Channe
     return reply.type('text/html; charset=utf-8').send(
       page(
         title,
-        `<h1>${escapeHtml(title)}</h1>
+        `<nav aria-label="Console"><a href="/console">Console</a> ›
+<a href="/console/channel_integrations/${integration.id}">${escapeHtml(integration.name)}</a></nav>
+<h1>${escapeHtml(title)}</h1>
 <iframe name="admin_ui" title="${escapeHtml(integration.name)} settings"></iframe>
 <form id="handoff" method="post" action="${escapeHtml(manifest.urls.admin_ui.href)}" target="admin_ui">
 ${hiddenInputs(fields)}

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFound, UnprocessableEntity } from '../../http/errors.js';
+import { NotFound } from '../../http/errors.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
-import { fetchManifest } from './fetch-manifest.js';
+import { registerByManifest, rereadManifest } from './manage-integration.js';
 import { integrationJson, integrationSchema } from './integration-json.js';
 import { adminErrors, emptyBody } from '../../http/response-schemas.js';
 
@@ -45,21 +45,11 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
     },
     async function registerChannelIntegration(request, reply) {
       const account = requireAdmin(context, request);
-      const requested = String(request.body.manifest_url);
-      const { manifest } = await fetchManifest(context.client, requested);
-      const nowMs = context.nowMs();
-      const integration = await channels.createIntegration({
-        accountId: account.id,
-        remoteId: manifest.id,
-        name: manifest.name,
-        manifestUrl: requested,
-        manifestJson: JSON.stringify(manifest),
-        nowMs,
-      });
+      const registered = await registerByManifest(context, account.id, String(request.body.manifest_url));
       return reply.code(201).send({
-        integration: integrationJson(integration),
+        integration: integrationJson(registered.integration),
         // Integrations verify X-Switchboard-Signature with it; derived, never stored.
-        signing_secret: context.signingSecret(integration),
+        signing_secret: registered.signingSecret,
       });
     },
   );
@@ -123,21 +113,7 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
     },
     async function refreshChannelIntegration(request) {
       const account = requireAdmin(context, request);
-      const integration = await channels.getIntegration(account.id, request.params.id);
-      if (!integration) throw NotFound(`No channel integration ${request.params.id}.`);
-      const { manifest } = await fetchManifest(context.client, integration.manifestUrl);
-      if (manifest.id !== integration.remoteId) {
-        throw UnprocessableEntity(
-          `The manifest's id changed from "${integration.remoteId}" to "${manifest.id}"; register it as a new integration.`,
-        );
-      }
-      const updated = await channels.updateIntegrationManifest(account.id, integration.id, {
-        manifestJson: JSON.stringify(manifest),
-        name: manifest.name,
-        nowMs: context.nowMs(),
-      });
-      if (!updated) throw NotFound(`No channel integration ${request.params.id}.`);
-      return { integration: integrationJson(updated) };
+      return { integration: integrationJson(await rereadManifest(context, account.id, request.params.id)) };
     },
   );
 

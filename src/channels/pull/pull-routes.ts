@@ -4,7 +4,7 @@ import { idParams, requireAdmin, type ChannelContext } from '../channel-context.
 import { manifestUrl } from '../integrations/stored-manifest.js';
 import { pullJson, pullSchema, resourceJson, resourceSchema, threadJson, threadSchema } from './pull-json.js';
 import { adminErrors } from '../../http/response-schemas.js';
-import { pullNow } from './pull-now.js';
+import { pullNow, pullNowRefusalDetail } from './pull-now.js';
 import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances/:id';
@@ -42,10 +42,12 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
         instanceId: request.params.id,
         owner: 'on-demand',
       });
-      if (pulled === 'not_found') throw NotFound(`No instance ${request.params.id}.`);
-      if (pulled === 'inactive') throw UnprocessableEntity('The instance is deactivated; activate it first.');
-      if (pulled === 'no_pull_url') throw UnprocessableEntity("The integration's manifest has no pull_url.");
-      if (pulled === 'busy') throw Conflict('A pull of this instance is in progress; try again when it ends.');
+      if (typeof pulled === 'string') {
+        const detail = pullNowRefusalDetail(pulled, request.params.id);
+        throw { not_found: NotFound, inactive: UnprocessableEntity, no_pull_url: UnprocessableEntity, busy: Conflict }[
+          pulled
+        ](detail);
+      }
       return { pull: pullJson(pulled) };
     },
   );
