@@ -95,10 +95,14 @@ export class PostgresChannelStore implements ChannelStore {
   /** Finished pulls that arrive together are recorded in one transaction. */
   private readonly pullCompletions: PullCompletionQueue;
 
-  constructor(private readonly db: PostgresAccess) {
+  constructor(
+    private readonly db: PostgresAccess,
+    options: { pullBatch?: number } = {},
+  ) {
     this.outbox = new PostgresEventOutbox(db);
-    this.pullCompletions = new PullCompletionQueue((completions) =>
-      this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
+    this.pullCompletions = new PullCompletionQueue(
+      (completions) => this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
+      { maxBatch: options.pullBatch ?? 64, maxRunning: 4 },
     );
   }
 

@@ -126,7 +126,7 @@ export class PullCompletionQueue {
 
   constructor(
     private readonly record: (completions: PullCompletion[]) => Promise<CompletionResult[]>,
-    private readonly options: { maxBatch: number; maxRunning: number } = { maxBatch: 64, maxRunning: 4 },
+    private readonly options: { maxBatch: number; maxRunning: number },
   ) {}
 
   add(completion: PullCompletion): Promise<PullRecord> {
