@@ -62,7 +62,8 @@ async function tableStats() {
   await admin.query('SELECT pg_stat_clear_snapshot()');
   const { rows } = await admin.query<Record<string, string | null>>(
     `SELECT n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd, autovacuum_count, autoanalyze_count,
-            pg_relation_size(relid) AS bytes
+            pg_relation_size(relid) AS bytes, pg_indexes_size(relid) AS index_bytes,
+            current_setting('autovacuum') = 'on' AS autovacuum_on
      FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'configs'`,
     [schema],
   );
@@ -164,7 +165,10 @@ try {
     `\n| Workload | Figure | Baseline | Ratio | Target | Met? |\n|---|---|---|---|---|---|\n` +
       `| Sustained PATCH/PUT/create/delete on ${hotScopes.length} hot scopes, PostgreSQL, ${nodeCount} nodes, ` +
       `${seconds} s (${result.storage}) | last minute ${last} ok ops; end: ${stats.n_live_tup} live, ` +
-      `${stats.n_dead_tup} dead rows, ${hotShare} % of updates HOT, autovacuum ran ${stats.autovacuum_count}× ` +
+      `${stats.n_dead_tup} dead rows, ${hotShare} % of updates HOT, table ${Math.round(stats.bytes! / 1024)} KB + ` +
+      `indexes ${Math.round(stats.index_bytes! / 1024)} KB, autovacuum ran ${stats.autovacuum_count}×` +
+      (stats.autovacuum_on ? '' : ' (autovacuum is off on this server)') +
+      ' ' +
       `| first minute ${first} ok ops | ${ratio} | ≥ 0.9 | ${ratio >= 0.9 ? 'yes' : 'no'} |\n`,
   );
   const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

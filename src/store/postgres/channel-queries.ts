@@ -66,10 +66,16 @@ export const channelSql = {
     WHERE instances.account_id = $1 AND instances.id = $2
     FOR UPDATE OF instances`,
   lease: `UPDATE instances SET lease_owner = $1, lease_expires_at = $2 WHERE id = $3`,
-  /** Extends an owner's leases ($1 until, $2 ids, $3 owner); RETURNING names the ones still theirs. */
+  /**
+   * Extends an owner's leases ($1 until, $2 ids, $3 owner); RETURNING names the ones still
+   * theirs. The rows are locked in id order, as a batch of completions locks them, so a
+   * renewal and a batch of the same node never deadlock.
+   */
   renewLeases: `
     UPDATE instances SET lease_expires_at = $1
-    WHERE id = ANY ($2::bigint[]) AND lease_owner = $3
+    WHERE lease_owner = $3 AND id IN (
+      SELECT id FROM instances WHERE id = ANY ($2::bigint[]) AND lease_owner = $3 ORDER BY id FOR UPDATE
+    )
     RETURNING id`,
   /**
    * Row-locks the instances of finished pulls, in id order (two batches lock in the same
