@@ -44,6 +44,12 @@ describe.runIf(postgresAvailable)('PostgreSQL hot updates', () => {
       autovacuum_vacuum_cost_delay: '0',
     });
     expect(await reloptions('instances')).toMatchObject({ fillfactor: '80', autovacuum_vacuum_scale_factor: '0.02' });
+    expect(await reloptions('config_revision_counters')).toMatchObject({
+      fillfactor: '50',
+      autovacuum_vacuum_scale_factor: '0',
+      autovacuum_vacuum_threshold: '1000',
+    });
+    expect(await reloptions('config_revisions')).toMatchObject({ autovacuum_vacuum_insert_scale_factor: '0.05' });
   });
 
   it('indexes no configs column that every write changes', async () => {
@@ -55,7 +61,7 @@ describe.runIf(postgresAvailable)('PostgreSQL hot updates', () => {
     for (const { indexdef } of rows) expect(indexdef).not.toMatch(/\b(config|version|updated_at)\b(?!s)/);
   });
 
-  it('updates a config in place: every PATCH is a HOT update', async () => {
+  it("updates a config and its account's revision counter in place: every PATCH is a HOT update", async () => {
     await store.createAccount({ id: 1, subdomain: 'acme', adminEmail: 'a@x', adminTokenHash: 'h', nowSeconds: 1 });
     await store.createIntegration({
       accountId: 1,
@@ -65,13 +71,16 @@ describe.runIf(postgresAvailable)('PostgreSQL hot updates', () => {
       nowSeconds: 1,
     });
     const key = { accountId: 1, integration: 'crm' };
-    for (const scope of ['a', 'b', 'c']) await store.createConfig(key, { scope, configJson: '{}', nowSeconds: 1 });
-    const counts = async () => {
+    const actor = { type: 'cli' as const, id: 'test' };
+    for (const scope of ['a', 'b', 'c']) {
+      await store.createConfig(key, { scope, configJson: '{}', nowSeconds: 1, actor });
+    }
+    const counts = async (table = 'configs') => {
       await client.query('SELECT pg_stat_clear_snapshot()');
       const { rows } = await client.query<{ upd: string; hot: string }>(
         `SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
-         WHERE schemaname = $1 AND relname = 'configs'`,
-        [schema.schema],
+         WHERE schemaname = $1 AND relname = $2`,
+        [schema.schema, table],
       );
       return { updates: Number(rows[0]!.upd), hot: Number(rows[0]!.hot) };
     };
@@ -81,6 +90,8 @@ describe.runIf(postgresAvailable)('PostgreSQL hot updates', () => {
       const outcome = await store.updateConfig(key, ['a', 'b', 'c'][n % 3]!, {
         apply: () => JSON.stringify({ n, padding: 'x'.repeat(200) }),
         nowSeconds: 2 + n,
+        operation: 'merge',
+        actor,
       });
       expect(outcome.kind).toBe('ok');
     }
@@ -92,5 +103,9 @@ describe.runIf(postgresAvailable)('PostgreSQL hot updates', () => {
     }
     expect(after.updates - before.updates).toBe(writes);
     expect(after.hot - before.hot).toBe(writes);
+    // The revision counter row is bumped by every write, creates included: all HOT too.
+    const counter = await counts('config_revision_counters');
+    expect(counter.updates).toBeGreaterThanOrEqual(writes);
+    expect(counter.hot).toBe(counter.updates);
   });
 });

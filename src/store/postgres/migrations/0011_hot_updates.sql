@@ -29,3 +29,23 @@ ALTER TABLE instances SET (
   autovacuum_analyze_scale_factor = 0.05,
   autovacuum_vacuum_cost_delay = 0
 );
+
+-- config_revision_counters: one row per account, bumped (under its row lock) by every
+-- config write of the account: the hottest rows there are. Only the primary key is
+-- indexed, so every bump is HOT; half of each page is left free for the new versions,
+-- and a vacuum comes after a fixed number of dead rows, not a share of a tiny table.
+ALTER TABLE config_revision_counters SET (
+  fillfactor = 50,
+  autovacuum_vacuum_scale_factor = 0,
+  autovacuum_vacuum_threshold = 1000,
+  autovacuum_analyze_scale_factor = 0,
+  autovacuum_analyze_threshold = 1000,
+  autovacuum_vacuum_cost_delay = 0
+);
+
+-- config_revisions: append-mostly (compaction deletes old rows). Vacuumed after inserts
+-- too, so its visibility map (index-only scans of the feed) and statistics keep up.
+ALTER TABLE config_revisions SET (
+  autovacuum_vacuum_insert_scale_factor = 0.05,
+  autovacuum_analyze_scale_factor = 0.02
+);
