@@ -13,6 +13,7 @@
  *   BENCH_POSTGRES_URL        the server (default postgres://postgres@127.0.0.1:5432/test; "off" skips)
  *   BENCH_HOT_SECONDS         how long the load runs (default 300)
  *   BENCH_HOT_NODES           serve processes (default 3)
+ *   SWITCHBOARD_CONFIG_HISTORY passed to the nodes: "off" measures without revisions (on by default)
  *   BENCH_HOT_DEFAULT_STORAGE set to 1: first reset the configs table's storage settings to
  *                             PostgreSQL's defaults (as before migration 0011), for comparison
  *
@@ -39,6 +40,8 @@ const baseUrl =
 const seconds = numberFromEnv('BENCH_HOT_SECONDS', 300);
 const nodeCount = numberFromEnv('BENCH_HOT_NODES', 3);
 const defaultStorage = process.env.BENCH_HOT_DEFAULT_STORAGE === '1';
+/** Config history as the nodes run it (SWITCHBOARD_CONFIG_HISTORY, on by default): every write also bumps a counter row and adds a revision. */
+const history = process.env.SWITCHBOARD_CONFIG_HISTORY !== 'off';
 const connections = 48;
 const hotScopes = Array.from({ length: 8 }, (_, i) => `hot-${i}`);
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -153,6 +156,7 @@ try {
     connections,
     seconds,
     storage: defaultStorage ? 'defaults' : 'migration 0011',
+    history,
     okPer10s: windows,
     failures,
     firstMinute: first,
@@ -164,7 +168,7 @@ try {
   process.stdout.write(
     `\n| Workload | Figure | Baseline | Ratio | Target | Met? |\n|---|---|---|---|---|---|\n` +
       `| Sustained PATCH/PUT/create/delete on ${hotScopes.length} hot scopes, PostgreSQL, ${nodeCount} nodes, ` +
-      `${seconds} s (${result.storage}) | last minute ${last} ok ops; end: ${stats.n_live_tup} live, ` +
+      `${seconds} s (${result.storage}, revisions ${history ? 'on' : 'off'}) | last minute ${last} ok ops; end: ${stats.n_live_tup} live, ` +
       `${stats.n_dead_tup} dead rows, ${hotShare} % of updates HOT, table ${Math.round(stats.bytes! / 1024)} KB + ` +
       `indexes ${Math.round(stats.index_bytes! / 1024)} KB, autovacuum ran ${stats.autovacuum_count}×` +
       (stats.autovacuum_on ? '' : ' (autovacuum is off on this server)') +
