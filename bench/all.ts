@@ -1,6 +1,6 @@
 // `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
-// channelback and event-callback benchmarks, encryption at rest, the change feed and config history, with the same flags (`--quick`, `--only TEXT`)
-// passed to each.
+// channelback and event-callback benchmarks, encryption at rest, the change feed and config history, with the same
+// flags (`--quick`, `--only TEXT`, `--long`) passed to each. `--long` adds the rows that take minutes.
 import { spawnSync } from 'node:child_process';
 
 const flags = process.argv.slice(2);
@@ -14,6 +14,8 @@ const scripts = [
   'bench/encryption.ts',
   'bench/changes/feed-latency.ts',
   'bench/history/run-history.ts',
+  // Only under --long: five minutes of updates on PostgreSQL.
+  'bench/hot-updates.ts',
 ];
 for (const script of scripts) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...flags], { stdio: 'inherit' });

@@ -32,6 +32,13 @@ export interface Settings {
     intervalMs: number;
     concurrency: number;
     timeoutMs: number;
+    /**
+     * How long a claimed instance stays this node's without a renewal, ms. Pulls under way
+     * renew every third of it; a node that dies mid-pull loses its instances after it.
+     */
+    leaseMs: number;
+    /** PostgreSQL: most finished pulls recorded in one transaction (1: one transaction per pull). */
+    postgresBatch: number;
     maxResponseBytes: number;
     /** Deactivate an instance after this many failed pulls in a row. */
     deactivateAfter: number;
@@ -184,6 +191,15 @@ export function loadSettings(
       ),
       concurrency: integerSetting('SWITCHBOARD_PULL_CONCURRENCY', env.SWITCHBOARD_PULL_CONCURRENCY, 50, 1, 10_000),
       timeoutMs: pullTimeoutMs,
+      // Short: a dead node's instances are pulled again within about this long.
+      leaseMs: integerSetting('SWITCHBOARD_PULL_LEASE_MS', env.SWITCHBOARD_PULL_LEASE_MS, 10_000, 300, 3_600_000),
+      postgresBatch: integerSetting(
+        'SWITCHBOARD_PULL_POSTGRES_BATCH',
+        env.SWITCHBOARD_PULL_POSTGRES_BATCH,
+        64,
+        1,
+        1000,
+      ),
       maxResponseBytes: integerSetting(
         'SWITCHBOARD_PULL_MAX_RESPONSE_BYTES',
         env.SWITCHBOARD_PULL_MAX_RESPONSE_BYTES,

@@ -14,6 +14,8 @@ export interface PullTargets {
 
 export interface ThroughputResult {
   engine: 'sqlite' | 'postgres';
+  /** PostgreSQL: most finished pulls per transaction (SWITCHBOARD_PULL_POSTGRES_BATCH), when not the default. */
+  postgresBatch?: number;
   nodes: number;
   concurrency: number;
   /** How long the integration took to answer each pull, ms. */
@@ -104,7 +106,8 @@ export function throughputRow(result: ThroughputResult, withBaseline: boolean, t
     workload:
       `Pull throughput, ${engine}, ${nodes}, ${result.instances.toLocaleString('en-US')} instances, concurrency ` +
       `${result.concurrency}` +
-      (slow ? `, integration answering in ${result.integrationDelayMs} ms` : ''),
+      (slow ? `, integration answering in ${result.integrationDelayMs} ms` : '') +
+      (result.postgresBatch === 1 ? ', one transaction per pull (batching off)' : ''),
     figure:
       `${result.pullsPerSecond.toLocaleString('en-US')} pulls/s (${result.serverCpuMicrosPerPull} µs CPU/pull)` +
       (result.nodes > 1 ? `, ${result.doublePulls} double pulls` : ''),

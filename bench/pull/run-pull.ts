@@ -6,8 +6,9 @@
  *    to core 1) at several concurrencies. The baseline is the raw ceiling: a bare undici
  *    loop on core 0 POSTing the same form body to the same integration, as often, at the
  *    same concurrency, through an Agent configured like Switchboard's outbound client.
- *    SQLite, then PostgreSQL with one node and with two nodes sharing the work, checking
- *    that no instance is ever pulled twice.
+ *    SQLite, then PostgreSQL with one node (first with batching off, one transaction per
+ *    finished pull as before, then as configured: the pulls that finish together share one)
+ *    and with two nodes sharing the work, checking that no instance is ever pulled twice.
  *    Then against an integration that takes 200 ms to answer (as one calling a remote API
  *    would): can one node keep up with 10,000 instances every 2 minutes (83 pulls/s)?
  * 2. Lateness: 10,000 instances on the 2-minute interval, due times spread evenly over one
@@ -213,10 +214,12 @@ async function measureThroughput(
   integration: RunningProcess,
   count = options.throughputInstances,
   integrationDelayMs = 0,
+  postgresBatch?: number,
 ): Promise<ThroughputResult> {
   const label =
     `${engine}, ${nodeCount} node(s), concurrency ${concurrency}` +
-    (integrationDelayMs > 0 ? `, integration answering in ${integrationDelayMs} ms` : '');
+    (integrationDelayMs > 0 ? `, integration answering in ${integrationDelayMs} ms` : '') +
+    (postgresBatch !== undefined ? `, at most ${postgresBatch} pull(s) per transaction` : '');
   log(`\nthroughput: ${count} pulls, ${label}`);
   const prepared = await prepare(engine, integration);
   const { db } = prepared;
@@ -242,7 +245,14 @@ async function measureThroughput(
         : [];
     const nodes = await Promise.all(
       Array.from({ length: nodeCount }, (_, node) =>
-        startSwitchboard(db.url, schedulerEnv(concurrency, 3_600_000), profileArgs(node)),
+        startSwitchboard(
+          db.url,
+          {
+            ...schedulerEnv(concurrency, 3_600_000),
+            ...(postgresBatch !== undefined ? { SWITCHBOARD_PULL_POSTGRES_BATCH: String(postgresBatch) } : {}),
+          },
+          profileArgs(node),
+        ),
       ),
     );
     const cpuBefore = nodes.map((node) => node.cpuSeconds());
@@ -274,6 +284,7 @@ async function measureThroughput(
     const durations = rows.map((row) => row.durationMs).sort((a, b) => a - b);
     const result: ThroughputResult = {
       engine,
+      ...(postgresBatch !== undefined ? { postgresBatch } : {}),
       nodes: nodeCount,
       concurrency,
       integrationDelayMs,
@@ -501,6 +512,10 @@ try {
   );
   const concurrency = chosen?.concurrency ?? options.concurrencies[0]!;
   if (!postgresSkipped && only !== 'lateness') {
+    // Batching off first (one transaction per finished pull, as before), then as configured.
+    const unbatched = await measureThroughput('postgres', 1, concurrency, integration, undefined, 0, 1);
+    unbatched.baseline = chosen?.baseline;
+    throughput.push(unbatched);
     const one = await measureThroughput('postgres', 1, concurrency, integration);
     one.baseline = chosen?.baseline;
     throughput.push(one);

@@ -58,7 +58,7 @@ export function pullDependenciesFor(options: {
     nowMs: options.nowMs,
     timing: { intervalMs: settings.pull.intervalMs, jitter: 0.1, maxBackoffMs: settings.pull.maxBackoffMs },
     deactivateAfter: settings.pull.deactivateAfter,
-    leaseMs: settings.pull.timeoutMs * 2 + 5000,
+    leaseMs: settings.pull.leaseMs,
     signingSecretFor: (target) => integrationSigningSecret(secretKey, target.integration),
     observe: (record) => {
       metrics?.observePull(record);

@@ -18,6 +18,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     synchronous: settings.sqliteSynchronous,
     cipher,
     configHistory: settings.history.enabled,
+    postgresPullBatch: settings.pull.postgresBatch,
   });
   await store.migrate();
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);

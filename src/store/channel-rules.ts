@@ -62,6 +62,8 @@ export interface SettledPull {
   instance: Instance;
   stateConflict: boolean;
   deactivated: boolean;
+  /** The completion's owner still held the lease (or named none): release it. */
+  releaseLease: boolean;
 }
 
 /**
@@ -70,10 +72,25 @@ export interface SettledPull {
  * `metadataNeedsUpdate` apply when given, the failure count resets, `lastPullAt` becomes
  * the pull's start. Failure: the failure count goes up, and reaching `deactivateAfter`
  * deactivates an active instance with the error as the reason. Either way the instance is
- * next due at `nextPullAt`.
+ * next due at `nextPullAt`, unless the completion names an `owner` that no longer holds the
+ * lease (`leaseOwner`, as stored): then the schedule and the lease stay their holder's.
  */
-export function settledInstance(current: Instance, completion: PullCompletion): SettledPull {
-  const next: Instance = { ...current, nextPullAt: completion.nextPullAt, updatedAt: completion.nowMs };
+export function settledInstance(
+  current: Instance,
+  completion: PullCompletion,
+  leaseOwner: string | null = null,
+): SettledPull {
+  const releaseLease = completion.owner === undefined || completion.owner === leaseOwner;
+  const next: Instance = {
+    ...current,
+    nextPullAt: releaseLease ? completion.nextPullAt : current.nextPullAt,
+    updatedAt: completion.nowMs,
+  };
+  const settled = settledOutcome(current, next, completion);
+  return { ...settled, releaseLease };
+}
+
+function settledOutcome(current: Instance, next: Instance, completion: PullCompletion) {
   if (completion.outcome === 'ok') {
     const stateConflict = completion.newState !== undefined && current.stateVersion !== completion.stateVersionAtStart;
     if (completion.newState !== undefined && !stateConflict && completion.newState !== current.state) {

@@ -56,12 +56,22 @@ export interface ChannelStore extends EventOutboxStore {
     claim: { nowMs: number; leaseMs: number; owner: string },
   ): Promise<PullTarget | 'not_found' | 'inactive' | 'no_pull_url' | 'busy'>;
   /**
+   * Extends `owner`'s leases on these instances to `nowMs + leaseMs`, so a live node keeps
+   * the instances it pulls however slow the integration, while a dead node's leases run out
+   * soon. Answers the ids it extended: an id missing is no longer `owner`'s (its lease ran
+   * out and another claimer took it, or its pull was recorded), and its pull should stop.
+   */
+  renewPullLeases(renewal: { owner: string; instanceIds: number[]; nowMs: number; leaseMs: number }): Promise<number[]>;
+  /**
    * Records a finished pull in one transaction: on success stores the resources in order
    * (skipping external ids already stored: duplicates), replaces `state` only if
    * `stateVersion` is still what it was when the pull began (compare-and-swap), applies
    * `metadata` and `metadataNeedsUpdate`, resets the failure count; on failure stores
    * nothing and counts the failure, deactivating after `deactivateAfter` in a row.
    * Always appends the pull log entry, sets the next due time and releases the lease.
+   * With `owner`, a completion whose lease is no longer that owner's still stores the answer
+   * under the compare-and-swap, but leaves the lease and the next due time to their holder.
+   * On PostgreSQL, completions that arrive together share one transaction.
    */
   completePull(completion: PullCompletion): Promise<PullRecord>;
   /** The latest pulls of an instance, newest first. */
@@ -194,6 +204,12 @@ export interface PullCompletion {
   /** Deactivate when the failure count reaches this. */
   deactivateAfter: number;
   nowMs: number;
+  /**
+   * Who leased the instance for this pull. When given and the lease is no longer theirs
+   * (it ran out and another claimer took it), a late answer changes neither the lease nor
+   * the schedule; the compare-and-swap keeps its state from applying over a newer one.
+   */
+  owner?: string;
 }
 
 export interface PullRecord {

@@ -6,7 +6,10 @@ import type { Store } from './store.js';
  * Opens the store a database URL names: `sqlite:PATH` (a file; `sqlite::memory:` for a
  * throwaway one) or `postgres://…`. Does not migrate.
  */
-export async function openStore(url: string, options: SqliteOptions & { clock?: Clock } = {}): Promise<Store> {
+export async function openStore(
+  url: string,
+  options: SqliteOptions & { clock?: Clock; postgresPullBatch?: number } = {},
+): Promise<Store> {
   if (url.startsWith('sqlite:')) return new SqliteStore(url.slice('sqlite:'.length), options);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
@@ -14,6 +17,7 @@ export async function openStore(url: string, options: SqliteOptions & { clock?: 
       clock: options.clock,
       cipher: options.cipher,
       configHistory: options.configHistory,
+      pullBatch: options.postgresPullBatch,
     });
   }
   throw new Error(`Unsupported database URL "${url}": use sqlite:PATH or postgres://USER@HOST/DB`);

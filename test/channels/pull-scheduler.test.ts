@@ -183,8 +183,9 @@ describe('an on-demand pull and the scheduler', () => {
     const opened = await storeKinds[0]!.open();
     const settings = loadSettings({});
     const time = movableClock();
-    // A lease lasts twice the pull timeout and 5 s more (65 s here): far longer than an interval.
-    const pull = { ...settings.pull, intervalMs: 10_000, timeoutMs: 30_000 };
+    // A 65 s lease, far longer than an interval: the clock below jumps 50 s at once, faster
+    // than any renewal could follow (renewals are shown in pull-leases.test.ts).
+    const pull = { ...settings.pull, intervalMs: 10_000, timeoutMs: 30_000, leaseMs: 65_000 };
     const server = await startServer(opened.store, { clock: time.clock, settings: { pull } });
     const fake = await startFakeIntegration();
     let releaseFirst = () => {};

@@ -34,8 +34,15 @@ export interface ServeProcess {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `switchboard serve` on a free port and waits until it listens. */
-export function startServeProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+/**
+ * Starts `switchboard serve` on a free port and waits until it listens (up to
+ * `startTimeoutMs`; a process that does not start in time is killed).
+ */
+export function startServeProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  startTimeoutMs = 20_000,
+): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--database', databaseUrl], {
       env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -44,7 +51,10 @@ export function startServeProcess(databaseUrl: string, env: Record<string, strin
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start within ${startTimeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, startTimeoutMs);
     child.stderr!.on('data', (chunk) => (stderr += chunk));
     child.stdout!.on('data', (chunk) => {
       stdout += chunk;

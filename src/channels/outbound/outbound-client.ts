@@ -37,6 +37,8 @@ export interface PostOptions {
   signingSecret?: string;
   /** Sent as `X-Switchboard-Request-Id`; a random UUID when omitted. */
   requestId?: string;
+  /** Aborts the call early (a pull whose lease could not be renewed); it then fails like a network error. */
+  signal?: AbortSignal;
 }
 
 /** Options of a GET. */
@@ -153,7 +155,10 @@ export class OutboundClient {
     if (options.signingSecret !== undefined) {
       headers[SIGNATURE_HEADER.toLowerCase()] = signBody(options.signingSecret, body, epochSeconds(this.#clock));
     }
-    return this.#withDeadline((signal) => this.#send('POST', new URL(url), undefined, headers, body, signal));
+    return this.#withDeadline(
+      (signal) => this.#send('POST', new URL(url), undefined, headers, body, signal),
+      options.signal,
+    );
   }
 
   #headers(requestId: string | undefined): Record<string, string> {
@@ -161,11 +166,11 @@ export class OutboundClient {
   }
 
   // One deadline for the whole call, redirects included: the caller wants a bound on its wait.
-  async #withDeadline<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async #withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DeadlineError('deadline passed')), this.#timeoutMs);
     try {
-      return await work(controller.signal);
+      return await work(callerSignal ? AbortSignal.any([controller.signal, callerSignal]) : controller.signal);
     } finally {
       clearTimeout(timer);
     }

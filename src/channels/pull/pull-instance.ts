@@ -10,6 +10,7 @@ import type {
 } from '../../store/channel-store.js';
 import { nextPullAfterFailure, nextPullAfterSuccess, type PullTiming } from './pull-schedule.js';
 import { notJsonReason } from '../protocol/not-json.js';
+import { LeaseLostError, type HeldLease } from './pull-leases.js';
 
 export interface PullDependencies {
   store: ChannelStore;
@@ -20,8 +21,9 @@ export interface PullDependencies {
   /** Deactivate an instance after this many failed pulls in a row. */
   deactivateAfter: number;
   /**
-   * How long a claim on an instance lasts, ms: longer than a pull can take, so no other
-   * claimer (scheduler, on-demand, CLI, another node) takes it while it runs.
+   * How long a claim on an instance lasts, ms. Short (a dead node's instances are pulled
+   * again soon after): a pull under way renews its lease (`PullLeases`), and stops if it
+   * cannot, so no other claimer (scheduler, on-demand, CLI, another node) takes it meanwhile.
    */
   leaseMs: number;
   /** The secret that signs requests to this integration. */
@@ -47,8 +49,11 @@ const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
  * Pulls one leased instance: POSTs its `metadata` and `state` form-encoded to the pull URL,
  * validates the answer against the documented limits and records the outcome. An invalid
  * or failed answer stores nothing and keeps the state, so the integration resends next time.
+ * With a `lease`, the call is aborted when the lease cannot be kept, and then nothing is
+ * recorded (another node pulls the instance once the lease ends): rejects with
+ * {@link LeaseLostError}.
  */
-export async function pullInstance(target: PullTarget, deps: PullDependencies): Promise<PullRecord> {
+export async function pullInstance(target: PullTarget, deps: PullDependencies, lease?: HeldLease): Promise<PullRecord> {
   const { instance } = target;
   const startedAt = deps.nowMs();
   let completion: Omit<PullCompletion, 'durationMs' | 'nowMs'>;
@@ -56,7 +61,7 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies): 
     const response = await deps.client.postForm(
       target.pullUrl,
       { metadata: instance.metadata, state: instance.state },
-      { signingSecret: deps.signingSecretFor(target) },
+      { signingSecret: deps.signingSecretFor(target), signal: lease?.signal },
     );
     if (response.status < 200 || response.status > 299) {
       throw new PullFailure(`pull_url answered HTTP ${response.status}; expected 200 with JSON`, response.status);
@@ -114,8 +119,14 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies): 
       deactivateAfter: deps.deactivateAfter,
     };
   }
+  if (lease?.signal.aborted) {
+    throw lease.signal.reason instanceof LeaseLostError
+      ? lease.signal.reason
+      : new LeaseLostError(instance.id, 'its lease was lost');
+  }
   const nowMs = deps.nowMs();
-  const record = await deps.store.completePull({ ...completion, durationMs: nowMs - startedAt, nowMs });
+  const owner = lease?.owner;
+  const record = await deps.store.completePull({ ...completion, durationMs: nowMs - startedAt, nowMs, owner });
   deps.observe?.(record);
   return record;
 }

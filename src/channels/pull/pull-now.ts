@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { PullRecord } from '../../store/channel-store.js';
 import { pullInstance, type PullDependencies } from './pull-instance.js';
+import { PullLeases } from './pull-leases.js';
 
 /** Why an on-demand pull did not start. */
 export type PullNowRefusal = 'not_found' | 'inactive' | 'no_pull_url' | 'busy';
@@ -16,18 +18,29 @@ export function pullNowRefusalDetail(refusal: PullNowRefusal, instanceId: number
 
 /**
  * Pulls one instance now, whatever its schedule: claims it with the same lease the
- * scheduler uses (so neither starts a second pull while this one runs), then pulls.
- * For the API's "pull now" and the CLI's `pull` alike.
+ * scheduler uses (so neither starts a second pull while this one runs), then pulls,
+ * renewing the lease like the scheduler. For the API's "pull now" and the CLI's `pull`
+ * alike. Rejects with `LeaseLostError` if the lease could not be kept.
  */
 export async function pullNow(
   deps: PullDependencies,
   target: { accountId: number; instanceId: number; owner: string },
 ): Promise<PullRecord | PullNowRefusal> {
+  // Each pull's own owner: a late answer is then told apart from a newer holder's.
+  const owner = `${target.owner}-${randomUUID()}`;
   const claimed = await deps.store.claimInstance(target.accountId, target.instanceId, {
     nowMs: deps.nowMs(),
     leaseMs: deps.leaseMs,
-    owner: target.owner,
+    owner,
   });
   if (typeof claimed === 'string') return claimed;
-  return pullInstance(claimed, deps);
+  const leases = new PullLeases(deps.store, { owner, leaseMs: deps.leaseMs, nowMs: deps.nowMs });
+  leases.start();
+  const lease = leases.hold(claimed.instance.id, claimed.leasedAt);
+  try {
+    return await pullInstance(claimed, deps, lease);
+  } finally {
+    lease.release();
+    leases.stop();
+  }
 }

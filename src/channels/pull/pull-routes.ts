@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { Conflict, NotFound, UnprocessableEntity } from '../../http/errors.js';
+import { Conflict, NotFound, ServiceUnavailable, UnprocessableEntity } from '../../http/errors.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
 import { manifestUrl } from '../integrations/stored-manifest.js';
 import { pullJson, pullSchema, resourceJson, resourceSchema, threadJson, threadSchema } from './pull-json.js';
 import { adminErrors } from '../../http/response-schemas.js';
 import { pullNow, pullNowRefusalDetail } from './pull-now.js';
+import { LeaseLostError } from './pull-leases.js';
 import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances/:id';
@@ -41,6 +42,10 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
         accountId: account.id,
         instanceId: request.params.id,
         owner: 'on-demand',
+      }).catch((error: unknown) => {
+        // The lease could not be renewed: the database is out of reach.
+        if (error instanceof LeaseLostError) throw ServiceUnavailable(`${error.message} Retry shortly.`);
+        throw error;
       });
       if (typeof pulled === 'string') {
         const detail = pullNowRefusalDetail(pulled, request.params.id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelStore } from '../../store/channel-store.js';
 import { pullInstance, type PullDependencies } from './pull-instance.js';
+import { PullLeases } from './pull-leases.js';
 
 export interface PullSchedulerOptions {
   /** How often to look for due instances, ms. */
@@ -13,7 +14,8 @@ export interface PullSchedulerOptions {
 
 /**
  * The pull loop of one node: claims due instances (leases, so several nodes share the work
- * without pulling one instance twice) and pulls them with a concurrency limit.
+ * without pulling one instance twice) and pulls them with a concurrency limit, renewing
+ * the leases of the pulls under way (a pull that cannot keep its lease stops).
  */
 export class PullScheduler {
   /** Identifies this node's leases. */
@@ -22,16 +24,21 @@ export class PullScheduler {
   private inFlight = new Set<Promise<unknown>>();
   private ticking = false;
   private stopped = true;
+  private readonly leases: PullLeases;
 
   constructor(
     private readonly store: ChannelStore,
     private readonly deps: PullDependencies,
     private readonly options: PullSchedulerOptions,
-  ) {}
+  ) {
+    const { leaseMs, nowMs } = deps;
+    this.leases = new PullLeases(store, { owner: this.owner, leaseMs, nowMs, onError: options.onError });
+  }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.leases.start();
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
     void this.tick();
@@ -42,6 +49,7 @@ export class PullScheduler {
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.allSettled([...this.inFlight]);
+    this.leases.stop();
   }
 
   /** Claims what is due, up to the free concurrency, and starts pulling it. */
@@ -61,9 +69,11 @@ export class PullScheduler {
           owner: this.owner,
         });
         for (const target of targets) {
-          const pull = pullInstance(target, this.deps)
+          const lease = this.leases.hold(target.instance.id, target.leasedAt);
+          const pull = pullInstance(target, this.deps, lease)
             .catch((error: unknown) => this.options.onError?.(error))
             .finally(() => {
+              lease.release();
               this.inFlight.delete(pull);
               if (!this.stopped) void this.tick();
             });

@@ -34,12 +34,6 @@ export const channelSql = {
       active = $6, deactivated_reason = $7, metadata_needs_update = $8, consecutive_failures = $9,
       next_pull_at = $10, last_pull_at = $11, updated_at = $12
     WHERE id = $13 RETURNING *`,
-  /** As `updateInstance`, releasing the lease: the end of a pull. */
-  settleInstance: `
-    UPDATE instances SET name = $1, push_token_hash = $2, metadata = $3, state = $4, state_version = $5,
-      active = $6, deactivated_reason = $7, metadata_needs_update = $8, consecutive_failures = $9,
-      next_pull_at = $10, last_pull_at = $11, updated_at = $12, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = $13`,
   deleteInstance: `DELETE FROM instances WHERE account_id = $1 AND id = $2 RETURNING id`,
 
   // --- The pull loop
@@ -72,27 +66,80 @@ export const channelSql = {
     WHERE instances.account_id = $1 AND instances.id = $2
     FOR UPDATE OF instances`,
   lease: `UPDATE instances SET lease_owner = $1, lease_expires_at = $2 WHERE id = $3`,
+  /**
+   * Extends an owner's leases ($1 until, $2 ids, $3 owner); RETURNING names the ones still
+   * theirs. The rows are locked in id order, as a batch of completions locks them, so a
+   * renewal and a batch of the same node never deadlock.
+   */
+  renewLeases: `
+    UPDATE instances SET lease_expires_at = $1
+    WHERE lease_owner = $3 AND id IN (
+      SELECT id FROM instances WHERE id = ANY ($2::bigint[]) AND lease_owner = $3 ORDER BY id FOR UPDATE
+    )
+    RETURNING id`,
+  /**
+   * Row-locks the instances of finished pulls, in id order (two batches lock in the same
+   * order, so they cannot deadlock), with their integration's manifest (does it take events?).
+   */
+  instancesForPullForUpdate: `
+    SELECT instances.*, ci.manifest AS ci_manifest
+    FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id
+    WHERE instances.id = ANY ($1::bigint[])
+    ORDER BY instances.id
+    FOR UPDATE OF instances`,
+  /**
+   * What finished pulls change, one row per instance. A NULL metadata or state keeps the
+   * stored text (it did not change: no need to send or rewrite it); the lease is released
+   * only where its owner finished.
+   */
+  settleInstances: `
+    UPDATE instances SET metadata = COALESCE(u.metadata, instances.metadata), state = COALESCE(u.state, instances.state),
+      state_version = u.state_version, active = u.active, deactivated_reason = u.deactivated_reason,
+      metadata_needs_update = u.metadata_needs_update, consecutive_failures = u.consecutive_failures,
+      next_pull_at = u.next_pull_at, last_pull_at = u.last_pull_at, updated_at = u.updated_at,
+      lease_owner = CASE WHEN u.release_lease THEN NULL ELSE instances.lease_owner END,
+      lease_expires_at = CASE WHEN u.release_lease THEN NULL ELSE instances.lease_expires_at END
+    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::boolean[], $6::text[], $7::boolean[],
+      $8::integer[], $9::bigint[], $10::bigint[], $11::bigint[], $12::boolean[])
+      AS u (id, metadata, state, state_version, active, deactivated_reason, metadata_needs_update,
+        consecutive_failures, next_pull_at, last_pull_at, updated_at, release_lease)
+    WHERE instances.id = u.id`,
+  insertPulls: `
+    INSERT INTO pulls
+      (instance_id, started_at, duration_ms, outcome, http_status, resources_stored, duplicates, state_conflict,
+       error, deactivated)
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::integer[], $6::integer[],
+      $7::integer[], $8::boolean[], $9::text[], $10::boolean[])
+    RETURNING *`,
+  /** The stored thread of each (instance, external id) pair that is stored. */
   storedResources: `
-    SELECT external_id, thread_id FROM resources WHERE instance_id = $1 AND external_id = ANY ($2::text[])`,
-  threadsByKey: `SELECT id, thread_key FROM threads WHERE instance_id = $1 AND thread_key = ANY ($2::text[])`,
-  /** $2 ids to assign, in order: identity values taken up front, so ids follow the pull's order. */
-  nextIds: `SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id FROM generate_series(1, $2::integer)`,
+    SELECT r.instance_id, r.external_id, r.thread_id
+    FROM resources r JOIN unnest($1::bigint[], $2::text[]) AS k (instance_id, external_id)
+      ON r.instance_id = k.instance_id AND r.external_id = k.external_id`,
+  /** The stored thread of each (instance, key) pair that is stored. */
+  threadsByKey: `
+    SELECT t.id, t.instance_id, t.thread_key
+    FROM threads t JOIN unnest($1::bigint[], $2::text[]) AS k (instance_id, thread_key)
+      ON t.instance_id = k.instance_id AND t.thread_key = k.thread_key`,
+  /**
+   * Ids to assign, in order ($1 threads, $2 resources): identity values taken up front, so
+   * ids follow the pulls' order. One round trip for both tables.
+   */
+  nextIds: `
+    SELECT 'threads' AS tbl, nextval(pg_get_serial_sequence('threads', 'id')) AS id FROM generate_series(1, $1::integer)
+    UNION ALL
+    SELECT 'resources', nextval(pg_get_serial_sequence('resources', 'id')) FROM generate_series(1, $2::integer)`,
   insertThreads: `
     INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
-    SELECT id, $1, thread_key, 0, $4 FROM unnest($2::bigint[], $3::text[]) AS t (id, thread_key)`,
+    SELECT id, instance_id, thread_key, 0, created_at
+    FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) AS t (id, instance_id, thread_key, created_at)`,
   insertResources: `
     INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
-    SELECT id, $1, thread_id, external_id, payload, $6
-    FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS r (id, thread_id, external_id, payload)`,
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])`,
   countIntoThreads: `
     UPDATE threads SET resource_count = resource_count + added.count
     FROM unnest($1::bigint[], $2::integer[]) AS added (id, count)
     WHERE threads.id = added.id`,
-  insertPull: `
-    INSERT INTO pulls
-      (instance_id, started_at, duration_ms, outcome, http_status, resources_stored, duplicates, state_conflict,
-       error, deactivated)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
   listPulls: `
     SELECT pulls.* FROM pulls JOIN instances ON instances.id = pulls.instance_id
     WHERE instances.account_id = $1 AND pulls.instance_id = $2

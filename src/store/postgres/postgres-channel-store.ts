@@ -10,7 +10,6 @@ import type {
   NewInstance,
   PullCompletion,
   PullRecord,
-  PulledResource,
   PullTarget,
   ResourceRecord,
   ThreadRecord,
@@ -31,7 +30,7 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from '../channel-rows.js';
-import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
+import { changedInstance, pullUrlOf } from '../channel-rules.js';
 import { channelSql as sql } from './channel-queries.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp } from '../push-rules.js';
@@ -44,6 +43,8 @@ import {
 } from './postgres-push-requests.js';
 import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
 import { PostgresEventOutbox } from './postgres-event-outbox.js';
+import { completePulls, PullCompletionQueue } from './postgres-pull-completions.js';
+import { storedThreads, storeResourcesOfMany } from './postgres-resources.js';
 
 /**
  * How the channel store reaches the database: the {@link PostgresStore}'s own pool, with
@@ -57,12 +58,6 @@ export interface PostgresAccess {
   transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
 }
 
-/** Identity values for `count` new rows of `table`, ascending: rows inserted with them keep their order. */
-async function nextIds(client: pg.PoolClient, table: 'threads' | 'resources', count: number): Promise<number[]> {
-  const { rows } = await client.query<{ id: number }>(sql.nextIds, [table, count]);
-  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
-}
-
 const target = (row: InstanceWithIntegrationRow, leasedAt: number): PullTarget => ({
   instance: toInstance(row),
   integration: toJoinedIntegration(row),
@@ -70,7 +65,7 @@ const target = (row: InstanceWithIntegrationRow, leasedAt: number): PullTarget =
   leasedAt,
 });
 
-/** The parameters of `updateInstance` / `settleInstance`. */
+/** The parameters of `updateInstance`. */
 const instanceFields = (instance: Instance) => [
   instance.name,
   instance.pushTokenHash,
@@ -97,8 +92,18 @@ export class PostgresChannelStore implements ChannelStore {
   /** Events are enqueued inside the transaction that causes them (see `PostgresEventOutbox.enqueue`). */
   readonly outbox: PostgresEventOutbox;
 
-  constructor(private readonly db: PostgresAccess) {
+  /** Finished pulls that arrive together are recorded in one transaction. */
+  private readonly pullCompletions: PullCompletionQueue;
+
+  constructor(
+    private readonly db: PostgresAccess,
+    options: { pullBatch?: number } = {},
+  ) {
     this.outbox = new PostgresEventOutbox(db);
+    this.pullCompletions = new PullCompletionQueue(
+      (completions) => this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
+      { maxBatch: options.pullBatch ?? 64, maxRunning: 4 },
+    );
   }
 
   /** `work` in a transaction; this node's deliverer hears of the events it enqueued once it commits. */
@@ -287,45 +292,23 @@ export class PostgresChannelStore implements ChannelStore {
     });
   }
 
-  async completePull(completion: PullCompletion): Promise<PullRecord> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.instanceByIdAnyAccountForUpdate, [completion.instanceId]);
-      if (!rows[0]) throw new Error(`completePull: instance ${completion.instanceId} no longer exists`);
-      const current = toInstance(rows[0]);
-      const integration = await this.outbox.eventTakingIntegration(client, current.integrationId);
-      const before = integration && (await this.outbox.storedExternalIds(client, current.id, completion));
-      let resourcesStored = 0;
-      let duplicates = 0;
-      if (completion.outcome === 'ok' && completion.resources.length > 0) {
-        ({ resourcesStored, duplicates } = await this.storeResources(client, current.id, completion));
-      }
-      const settled = settledInstance(current, completion);
-      await client.query(sql.settleInstance, instanceFields(settled.instance));
-      const pull = await client.query<PullRow>(sql.insertPull, [
-        current.id,
-        completion.startedAt,
-        completion.durationMs,
-        completion.outcome,
-        completion.httpStatus,
-        resourcesStored,
-        duplicates,
-        settled.stateConflict,
-        completion.error,
-        settled.deactivated,
-      ]);
-      const record = toPull(pull.rows[0]!);
-      if (integration) {
-        events.count += await this.outbox.enqueuePullEvents(
-          client,
-          integration,
-          settled.instance,
-          completion,
-          record,
-          before!,
-        );
-      }
-      return record;
-    });
+  async renewPullLeases(renewal: {
+    owner: string;
+    instanceIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number[]> {
+    if (renewal.instanceIds.length === 0) return [];
+    const rows = await this.db.rows<{ id: number }>(sql.renewLeases, [
+      renewal.nowMs + renewal.leaseMs,
+      renewal.instanceIds,
+      renewal.owner,
+    ]);
+    return rows.map((row) => row.id);
+  }
+
+  completePull(completion: PullCompletion): Promise<PullRecord> {
+    return this.pullCompletions.add(completion);
   }
 
   async listPulls(accountId: number, instanceId: number, limit: number): Promise<PullRecord[]> {
@@ -350,13 +333,10 @@ export class PostgresChannelStore implements ChannelStore {
       if (push.requestId !== null && !(await claimPushRequest(client, instanceId, push.requestId, push.nowMs))) {
         return { kind: 'replayed', results: await storedPushResults(client, instanceId, push.requestId) };
       }
-      const found = await client.query<{ external_id: string }>(sql.storedResources, [
-        instanceId,
-        pushIdsToLookUp(push.entries),
-      ]);
-      const plan = planPush(push.entries, new Set(found.rows.map((row) => row.external_id)));
+      const found = await storedThreads(client, instanceId, pushIdsToLookUp(push.entries));
+      const plan = planPush(push.entries, new Set(found.keys()));
       if (plan.store.length > 0) {
-        await this.storeResources(client, instanceId, { resources: plan.store, nowMs: push.nowMs });
+        await storeResourcesOfMany(client, [{ instanceId, resources: plan.store, nowMs: push.nowMs }]);
         const { requestId, nowMs } = push;
         events.count += await this.outbox.enqueuePushEvents(client, rows[0].integration_id, {
           instanceId,
@@ -425,58 +405,5 @@ export class PostgresChannelStore implements ChannelStore {
 
   onEventsCommitted(listener: () => void): () => void {
     return this.outbox.onEventsCommitted(listener);
-  }
-
-  // --- Inside transactions ---------------------------------------------------------------------
-
-  /**
-   * Stores a successful pull's resources in order, threading them; duplicates are counted.
-   * A handful of statements whatever the batch size. Runs under the instance's row lock,
-   * which every writer of an instance's threads and resources takes first, so what it
-   * reads stays true until commit.
-   */
-  private async storeResources(
-    client: pg.PoolClient,
-    instanceId: number,
-    completion: { resources: PulledResource[]; nowMs: number },
-  ) {
-    const stored = new Map<string, number>();
-    const found = await client.query<{ external_id: string; thread_id: number }>(sql.storedResources, [
-      instanceId,
-      idsToLookUp(completion.resources),
-    ]);
-    for (const row of found.rows) stored.set(row.external_id, row.thread_id);
-    const plan = planResources(completion.resources, stored);
-
-    const threadIds = new Map<string, number>();
-    if (plan.threadKeys.length > 0) {
-      const existing = await client.query<{ id: number; thread_key: string }>(sql.threadsByKey, [
-        instanceId,
-        plan.threadKeys,
-      ]);
-      for (const row of existing.rows) threadIds.set(row.thread_key, row.id);
-      const newKeys = plan.threadKeys.filter((key) => !threadIds.has(key));
-      if (newKeys.length > 0) {
-        const ids = await nextIds(client, 'threads', newKeys.length);
-        newKeys.forEach((key, i) => threadIds.set(key, ids[i]!));
-        await client.query(sql.insertThreads, [instanceId, ids, newKeys, completion.nowMs]);
-      }
-    }
-
-    if (plan.store.length === 0) return { resourcesStored: 0, duplicates: plan.duplicates };
-    const resourceThreads = plan.store.map(({ thread }) => ('id' in thread ? thread.id : threadIds.get(thread.key)!));
-    const ids = await nextIds(client, 'resources', plan.store.length);
-    await client.query(sql.insertResources, [
-      instanceId,
-      ids,
-      resourceThreads,
-      plan.store.map(({ resource }) => resource.externalId),
-      plan.store.map(({ resource }) => resource.payloadJson),
-      completion.nowMs,
-    ]);
-    const added = new Map<number, number>();
-    for (const threadId of resourceThreads) added.set(threadId, (added.get(threadId) ?? 0) + 1);
-    await client.query(sql.countIntoThreads, [[...added.keys()], [...added.values()]]);
-    return { resourcesStored: plan.store.length, duplicates: plan.duplicates };
   }
 }

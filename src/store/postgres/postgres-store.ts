@@ -83,6 +83,8 @@ export interface PostgresOptions {
   cipher?: ValueCipher;
   /** Config writes record revisions (default); false only to measure what history costs. */
   configHistory?: boolean;
+  /** Most finished pulls recorded in one transaction (default 64; 1: one transaction per pull). */
+  pullBatch?: number;
 }
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
@@ -174,7 +176,7 @@ export class PostgresStore implements Store {
     this.changeListener = new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema });
     // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
     // store's outbox, so this node's deliverer hears of a sent reply's events at once.
-    const channels = new PostgresChannelStore(this.access);
+    const channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
     this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
     this.replies = refusingNul(
       encryptingReplyStore(new PostgresReplyStore(this.access, channels.outbox), this.cipher),

@@ -49,6 +49,11 @@ export const channelSql = {
     WHERE instances.account_id = ? AND instances.id = ?`,
   lease: `UPDATE instances SET lease_owner = ?, lease_expires_at = ? WHERE id = ?`,
   releaseLease: `UPDATE instances SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+  /** Extends an owner's leases; RETURNING names the ones still that owner's. */
+  renewLeases: `
+    UPDATE instances SET lease_expires_at = ?
+    WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ?
+    RETURNING id`,
   storedResource: `SELECT thread_id FROM resources WHERE instance_id = ? AND external_id = ?`,
   insertThread: `
     INSERT INTO threads (instance_id, thread_key, resource_count, created_at) VALUES (?, ?, 0, ?)

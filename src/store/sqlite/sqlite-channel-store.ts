@@ -233,6 +233,20 @@ export class SqliteChannelStore implements ChannelStore {
     });
   }
 
+  async renewPullLeases(renewal: {
+    owner: string;
+    instanceIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number[]> {
+    if (renewal.instanceIds.length === 0) return [];
+    const { owner, nowMs, leaseMs } = renewal;
+    const rows = await this.writes.enqueue(
+      () => this.q.renewLeases.all(nowMs + leaseMs, JSON.stringify(renewal.instanceIds), owner) as { id: number }[],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async completePull(completion: PullCompletion): Promise<PullRecord> {
     const complete = this.db.transaction((): PullRecord => {
       const row = this.q.instanceByIdAnyAccount.get(completion.instanceId) as InstanceRow | undefined;
@@ -245,9 +259,9 @@ export class SqliteChannelStore implements ChannelStore {
       if (completion.outcome === 'ok' && completion.resources.length > 0) {
         ({ resourcesStored, duplicates } = this.storeResources(current.id, completion));
       }
-      const settled = settledInstance(current, completion);
+      const settled = settledInstance(current, completion, row.lease_owner);
       this.writeInstance(settled.instance);
-      this.q.releaseLease.run(current.id);
+      if (settled.releaseLease) this.q.releaseLease.run(current.id);
       const pull = this.q.insertPull.get(
         current.id,
         completion.startedAt,
