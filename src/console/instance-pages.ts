@@ -3,8 +3,9 @@ import { createReply } from '../channels/channelback/create-reply.js';
 import { manifestUrl } from '../channels/integrations/stored-manifest.js';
 import { pullJson, resourceJson } from '../channels/pull/pull-json.js';
 import { pullNow, pullNowRefusalDetail } from '../channels/pull/pull-now.js';
+import { LeaseLostError } from '../channels/pull/pull-leases.js';
 import { characterCount } from '../channels/protocol/limits.js';
-import { Conflict, NotFound, UnprocessableEntity } from '../http/errors.js';
+import { Conflict, NotFound, ServiceUnavailable, UnprocessableEntity } from '../http/errors.js';
 import type { ConsoleContext } from './console-context.js';
 import { field, positiveInt } from './forms.js';
 import { redirectAfterPost, renderPage } from './render.js';
@@ -88,6 +89,10 @@ export async function instancePages(app: FastifyInstance, context: ConsoleContex
       accountId: instance.accountId,
       instanceId: instance.id,
       owner: 'console',
+    }).catch((error: unknown) => {
+      // As the API: a lease that could not be renewed means the database is out of reach.
+      if (error instanceof LeaseLostError) throw ServiceUnavailable(`${error.message} Retry shortly.`);
+      throw error;
     });
     if (pulled === 'busy') throw Conflict(pullNowRefusalDetail(pulled, instance.id));
     if (pulled === 'not_found') throw NotFound(pullNowRefusalDetail(pulled, instance.id));
