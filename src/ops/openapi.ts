@@ -1,6 +1,5 @@
 import swagger from '@fastify/swagger';
-import apiReference from '@scalar/fastify-api-reference';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
  * `/openapi.json`, generated from the route schemas, and a browsable reference at `/docs`
@@ -29,8 +28,48 @@ export async function registerOpenApi(
       },
     },
   });
-  await app.register(apiReference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  registerLazyReference(app);
   app.get('/openapi.json', { schema: { hide: true } }, async function openApiDocument(request) {
     return { ...app.swagger(), servers: [{ url: await publicUrlOf(request) }] };
+  });
+}
+
+/**
+ * `/docs`: the reference UI's package holds a 4 MB script, and loading it took longer than
+ * the rest of start-up together. It is imported on the first `/docs` request, into a small
+ * fastify instance of its own that `/docs` requests are passed to.
+ */
+function registerLazyReference(app: FastifyInstance): void {
+  let reference: Promise<FastifyInstance> | undefined;
+  const load = async () => {
+    const { default: apiReference } = await import('@scalar/fastify-api-reference');
+    const inner = Fastify({ logger: false });
+    await inner.register(apiReference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+    await inner.ready();
+    return inner;
+  };
+  const handler = async function docs(request: FastifyRequest, reply: FastifyReply) {
+    // A failed load is tried again by the next request.
+    reference ??= load().catch((error: unknown) => {
+      reference = undefined;
+      throw error;
+    });
+    const answer = await (
+      await reference
+    ).inject({
+      method: 'GET',
+      url: request.url,
+      headers: { host: request.headers.host ?? 'localhost', 'x-forwarded-proto': request.protocol },
+    });
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && !['content-length', 'connection', 'date', 'keep-alive'].includes(name)) {
+        reply.header(name, value);
+      }
+    }
+    return reply.code(answer.statusCode).send(answer.rawPayload);
+  };
+  for (const url of ['/docs', '/docs/', '/docs/*']) app.get(url, { schema: { hide: true } }, handler);
+  app.addHook('onClose', async () => {
+    if (reference) await (await reference.catch(() => undefined))?.close();
   });
 }
