@@ -1,5 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TooManyRequests } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The address this request is counted under while it is in flight (per-client limit). */
+    countedAddress: string | null;
+  }
+}
 
 /**
  * Caps the requests one client address has in flight at once: past `max`, a request is
@@ -9,31 +16,35 @@ import { TooManyRequests } from './errors.js';
  */
 export function limitRequestsPerClient(app: FastifyInstance, max: number): void {
   const inFlight = new Map<string, number>();
-  const release = (ip: string) => {
+  // Declared up front, so every request object has the same shape.
+  app.decorateRequest('countedAddress', null);
+  // Once per request: an aborted request may still get its onResponse. The address is
+  // kept on the request, so `request.ip` (which walks X-Forwarded-For behind a proxy) is
+  // worked out once.
+  const done = (request: FastifyRequest) => {
+    const ip = request.countedAddress;
+    if (ip === null) return;
+    request.countedAddress = null;
     const left = (inFlight.get(ip) ?? 1) - 1;
     if (left <= 0) inFlight.delete(ip);
     else inFlight.set(ip, left);
   };
-  const counted = new WeakSet<object>();
-  const done = (request: { ip: string; raw: object }) => {
-    // Once per request: an aborted request may still get its onResponse.
-    if (counted.delete(request.raw)) release(request.ip);
-  };
-  app.addHook('onRequest', (request, _reply, next) => {
-    const count = (inFlight.get(request.ip) ?? 0) + 1;
+  app.addHook('onRequest', (request: FastifyRequest, _reply, next) => {
+    const ip = request.ip;
+    const count = (inFlight.get(ip) ?? 0) + 1;
     if (count > max) {
       next(TooManyRequests(`This client already has ${max} requests in flight; wait for some to finish.`));
       return;
     }
-    inFlight.set(request.ip, count);
-    counted.add(request.raw);
+    inFlight.set(ip, count);
+    request.countedAddress = ip;
     next();
   });
-  app.addHook('onResponse', (request, _reply, next) => {
+  app.addHook('onResponse', (request: FastifyRequest, _reply, next) => {
     done(request);
     next();
   });
-  app.addHook('onRequestAbort', (request, next) => {
+  app.addHook('onRequestAbort', (request: FastifyRequest, next) => {
     done(request);
     next();
   });
