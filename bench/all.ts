@@ -1,7 +1,8 @@
 // `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
-// channelback and event-callback benchmarks and encryption at rest, with the same flags (`--quick`, `--long`,
-// `--only TEXT`) passed to each. `--long` adds the rows that take minutes (10M configs); the default run stays short.
-// First it builds dist/ if it is not current, so the servers measured run the compiled JavaScript, as `npm start` does.
+// channelback and event-callback benchmarks, encryption at rest and the change feed, with the same flags (`--quick`,
+// `--long`, `--only TEXT`) passed to each. `--long` adds the rows that take minutes (10M configs); the default run
+// stays short. First it builds dist/ if it is not current, so the servers measured run the compiled JavaScript, as
+// `npm start` does.
 import { spawnSync } from 'node:child_process';
 
 const flags = process.argv.slice(2);
@@ -15,6 +16,7 @@ const scripts = [
   'bench/channels/channelback.ts',
   'bench/channels/events.ts',
   'bench/encryption.ts',
+  'bench/changes/feed-latency.ts',
 ];
 for (const script of scripts) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...flags], { stdio: 'inherit' });

@@ -41,6 +41,8 @@ export interface RunningServer {
   origin: string;
   /** performance.now() when the process was spawned. */
   spawnedAt: number;
+  /** The server's process id: for its RSS (`/proc/{pid}/status`). */
+  pid: number;
   /** CPU time the server has used so far, in seconds (user + system). */
   cpuSeconds: () => number;
   /** The server's resident memory now, and its peak so far. */
@@ -74,6 +76,7 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
       resolve({
         origin: match[1]!,
         spawnedAt,
+        pid: child.pid!,
         cpuSeconds: () => processCpuSeconds(child.pid!),
         memory: () => processMemory(child.pid!),
         stop: async () => {

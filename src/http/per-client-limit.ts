@@ -3,9 +3,19 @@ import { TooManyRequests } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The address this request is counted under while it is in flight (per-client limit). */
+    /** While the request holds a slot of the per-client limit: the address it is counted under. */
     countedAddress: string | null;
+    /** Frees that slot (the limit's own function, shared by every request). */
+    releaseSlot: ((request: FastifyRequest) => void) | null;
   }
+}
+
+/**
+ * Frees a request's slot before its answer ends: for a long-lived stream (the change feed),
+ * which holds a connection but no worker and is capped on its own.
+ */
+export function releaseClientSlot(request: FastifyRequest): void {
+  request.releaseSlot?.(request);
 }
 
 /**
@@ -13,18 +23,22 @@ declare module 'fastify' {
  * answered 429 at once instead of queueing behind the others, so one greedy client cannot
  * take every worker of the server. Counted per process, released when the answer is sent
  * (or the connection drops).
+ *
+ * Cheap on every request: the counted address sits on the request itself (declared up
+ * front, so every request object keeps one shape), and `request.ip`, which walks
+ * X-Forwarded-For behind a proxy, is worked out once.
  */
 export function limitRequestsPerClient(app: FastifyInstance, max: number): void {
   const inFlight = new Map<string, number>();
-  // Declared up front, so every request object has the same shape.
   app.decorateRequest('countedAddress', null);
-  // Once per request: an aborted request may still get its onResponse. The address is
-  // kept on the request, so `request.ip` (which walks X-Forwarded-For behind a proxy) is
-  // worked out once.
+  app.decorateRequest('releaseSlot', null);
+  // Once per request: an aborted request may still get its onResponse, a stream frees its
+  // slot early and still ends.
   const done = (request: FastifyRequest) => {
     const ip = request.countedAddress;
     if (ip === null) return;
     request.countedAddress = null;
+    request.releaseSlot = null;
     const left = (inFlight.get(ip) ?? 1) - 1;
     if (left <= 0) inFlight.delete(ip);
     else inFlight.set(ip, left);
@@ -38,6 +52,7 @@ export function limitRequestsPerClient(app: FastifyInstance, max: number): void 
     }
     inFlight.set(ip, count);
     request.countedAddress = ip;
+    request.releaseSlot = done;
     next();
   });
   app.addHook('onResponse', (request: FastifyRequest, _reply, next) => {

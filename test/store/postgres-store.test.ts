@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey } from '../../src/store/store.js';
 
 import { postgresAvailable, postgresTestUrl as url } from '../helpers/stores.js';
+import { testActor } from '../helpers/actors.js';
 
 const prefix = `sb_scratch_${randomBytes(4).toString('hex')}`;
 const schemas: string[] = [];
@@ -126,7 +127,12 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
         clientSecretHash: 's',
         nowSeconds: now,
       });
-      await store.createConfig(key, { scope: 'foo', configJson: '{"s":"foo","n":1}', nowSeconds: now });
+      await store.createConfig(key, {
+        scope: 'foo',
+        configJson: '{"s":"foo","n":1}',
+        nowSeconds: now,
+        actor: testActor,
+      });
       await victim.ping();
       await kill();
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -138,7 +144,12 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
       try {
         await locker.query('BEGIN');
         await locker.query(`SELECT * FROM "${schema}".configs WHERE scope = 'foo' FOR UPDATE`);
-        const write = victim.updateConfig(key, 'foo', { apply: () => '{"lost":true}', nowSeconds: now });
+        const write = victim.updateConfig(key, 'foo', {
+          apply: () => '{"lost":true}',
+          nowSeconds: now,
+          operation: 'merge',
+          actor: testActor,
+        });
         const settled = write.catch((e: unknown) => e);
         await new Promise((resolve) => setTimeout(resolve, 200));
         await kill();
