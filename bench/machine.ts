@@ -25,6 +25,20 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+export interface ProcessMemory {
+  /** Resident set size now, MB (VmRSS). */
+  rssMb: number;
+  /** The highest resident set size the process has had, MB (VmHWM). */
+  peakRssMb: number;
+}
+
+/** A process's resident memory, from /proc/PID/status. */
+export function processMemory(pid: number): ProcessMemory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: Math.round(kilobytes('VmRSS') / 1024), peakRssMb: Math.round(kilobytes('VmHWM') / 1024) };
+}
+
 export function describeMachine() {
   return {
     cpus: cpus().length,

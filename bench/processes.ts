@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
-import { processCpuSeconds } from './machine.js';
+import { processCpuSeconds, processMemory, type ProcessMemory } from './machine.js';
 import type { CapturedResponse } from './raw-server.js';
 
 /** The repository root: servers run from there, as `npm start` does. */
@@ -39,15 +39,20 @@ export function spawnPinned(cpu: number, args: string[], env: Record<string, str
 
 export interface RunningServer {
   origin: string;
+  /** performance.now() when the process was spawned. */
+  spawnedAt: number;
   /** The server's process id: for its RSS (`/proc/{pid}/status`). */
   pid: number;
   /** CPU time the server has used so far, in seconds (user + system). */
   cpuSeconds: () => number;
+  /** The server's resident memory now, and its peak so far. */
+  memory: () => ProcessMemory;
   stop: () => Promise<void>;
 }
 
 /** Starts a server and waits for the line that says where it listens. */
 function startServer(args: string[], env: Record<string, string>, stdin: string): Promise<RunningServer> {
+  const spawnedAt = performance.now();
   const child = spawnPinned(serverCpu, args, env);
   child.stdin!.end(stdin);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -70,8 +75,10 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
       child.stdout!.resume();
       resolve({
         origin: match[1]!,
+        spawnedAt,
         pid: child.pid!,
         cpuSeconds: () => processCpuSeconds(child.pid!),
+        memory: () => processMemory(child.pid!),
         stop: async () => {
           child.kill('SIGTERM');
           const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -88,13 +95,30 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
 const benchKey = `bench:${randomBytes(32).toString('base64')}`;
 
 /** `switchboard serve` on a free port, with no first-run credentials and no per-request logs. */
-export function startSwitchboard(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningServer> {
+export function startSwitchboard(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<RunningServer> {
   return startServer(
-    ['bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
+    [...nodeArgs, 'bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
     // Production mode refuses to start without encryption keys: one fresh key per run.
     { LOG_LEVEL: 'warn', SWITCHBOARD_MODE: 'production', SWITCHBOARD_ENCRYPTION_KEYS: benchKey, ...env },
     '',
   );
+}
+
+/**
+ * The start-up baseline: a node:http server in plain JavaScript (no TypeScript loader),
+ * answering every request with a small JSON body.
+ */
+export function startPlainNodeServer(): Promise<RunningServer> {
+  const program = [
+    'const server = require(\'node:http\').createServer((q, s) => s.end(\'{"status":"ok"}\'));',
+    "server.listen(0, '127.0.0.1', () => console.log('node:http listening on http://127.0.0.1:' + server.address().port));",
+    "process.once('SIGTERM', () => server.close());",
+  ].join('\n');
+  return startServer(['-e', program], {}, '');
 }
 
 /** The raw node:http baseline, answering every request with `captured`. */

@@ -9,6 +9,8 @@ export type Measurement = LoadResult & {
   serverCpuMicrosPerRequest: number;
   /** Everything else that ran on the server's core: other processes, interrupts, hypervisor steal. */
   otherLoadOnServerCore: number;
+  /** The server's peak resident memory (VmHWM) at the end of the measured run, MB. */
+  serverPeakRssMb: number;
 };
 
 export interface RowResult {
@@ -37,7 +39,8 @@ const times = (value: number) => `${value.toFixed(2)}×`;
 function targetText(target: Target): string {
   if (target.kind === 'throughput') {
     const latency = target.p99AtMostMs === undefined ? '' : `, p99 ≤ ${target.p99AtMostMs} ms`;
-    return `≥ ${times(target.atLeast)} req/s${latency}`;
+    const cpu = target.cpuAtMost === undefined ? '' : `, CPU/req ≤ ${times(target.cpuAtMost)}`;
+    return `≥ ${times(target.atLeast)} req/s${latency}${cpu}`;
   }
   if (target.kind === 'p50') return `p50 ≤ ${times(target.atMost)}`;
   return '—';
@@ -88,12 +91,20 @@ export function evaluate(row: RowResult): Verdict {
     };
   }
 
-  const ratioText = `${times(ratio)} req/s`;
+  const cpuText =
+    target.kind === 'throughput' && target.cpuAtMost !== undefined
+      ? `, CPU/req ${times(subject.serverCpuMicrosPerRequest / baseline.serverCpuMicrosPerRequest)}`
+      : '';
+  const ratioText = `${times(ratio)} req/s${cpuText}`;
   if (target.kind === 'report') return { ratio, ratioText, targetText: '—', met: invalid ?? '—' };
   const misses: string[] = [];
   if (ratio < target.atLeast) misses.push(`${times(ratio)} < ${times(target.atLeast)}`);
   if (target.p99AtMostMs !== undefined && subject.latency.p99 > target.p99AtMostMs) {
     misses.push(`p99 ${subject.latency.p99.toFixed(2)} ms > ${target.p99AtMostMs} ms`);
+  }
+  const cpuRatio = subject.serverCpuMicrosPerRequest / baseline.serverCpuMicrosPerRequest;
+  if (target.cpuAtMost !== undefined && cpuRatio > target.cpuAtMost) {
+    misses.push(`CPU/req ${times(cpuRatio)} > ${times(target.cpuAtMost)}`);
   }
   return {
     ratio,
@@ -119,6 +130,7 @@ export function markdownTable(rows: RowResult[]): string {
     'ratio',
     'other load on server core',
     'server CPU/req',
+    'server peak RSS',
     'target',
     'met?',
   ];
@@ -138,6 +150,7 @@ export function markdownTable(rows: RowResult[]): string {
       b && loadGeneratorBound(b) ? `${verdict.ratioText} †` : verdict.ratioText,
       s && b ? `${s.otherLoadOnServerCore.toFixed(2)} / ${b.otherLoadOnServerCore.toFixed(2)}` : '—',
       s && b ? `${s.serverCpuMicrosPerRequest} µs / ${b.serverCpuMicrosPerRequest} µs` : '—',
+      s && b ? `${s.serverPeakRssMb} MB / ${b.serverPeakRssMb} MB` : '—',
       verdict.targetText,
       verdict.met,
     ];

@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only TEXT]`: seeds throwaway databases, then for each
+ * `npm run bench [-- --quick] [-- --long] [-- --only TEXT]`: seeds throwaway databases, then for each
  * workload (workloads.ts) measures Switchboard and its baseline one after the other,
  * servers pinned to core 0 and the load generator to core 1. Prints a markdown table and
- * writes every number to bench/results/latest.json.
+ * writes every number to bench/results/latest.json. Then start-up time and memory of
+ * `serve` beside a plain node:http server. `--long` adds the 10M-config rows (minutes to seed).
  *
  * Environment:
  *   BENCH_DURATION     seconds measured per run (default 5; 2 with --quick)
@@ -25,6 +26,7 @@ import { coreBusySeconds, describeMachine, numberFromEnv, waitForQuietMachine } 
 import {
   killStartedProcesses,
   runLoad,
+  startPlainNodeServer,
   serverCpu,
   startRawServer,
   startSwitchboard,
@@ -34,10 +36,13 @@ import type { CapturedResponse } from './raw-server.js';
 import { bestRuns, evaluate, markdownTable, type Measurement, type RowResult } from './report.js';
 import { seedPostgres } from './seed-postgres.js';
 import { seedSqlite } from './seed.js';
+import { measureStartup, startupRows, startupTable, type StartupMeasurement, type StartupRow } from './startup.js';
+import { isBuildCurrent } from '../scripts/build-state.js';
 import { allWorkloads, countLabel, type DatasetSpec, type SwitchboardSide, type Workload } from './workloads.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const long = args.includes('--long');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 
 const options = {
@@ -49,6 +54,7 @@ const options = {
   quietWaitSeconds: process.env.BENCH_QUIET_WAIT === '0' ? 0 : numberFromEnv('BENCH_QUIET_WAIT', quick ? 5 : 30),
   small: 10_000,
   large: quick ? 100_000 : 1_000_000,
+  huge: long ? 10_000_000 : undefined,
 };
 const postgresUrl = process.env.BENCH_POSTGRES_URL || undefined;
 
@@ -134,6 +140,7 @@ async function measure(server: RunningServer, spec: Omit<LoadSpec, 'origin'>): P
     wall: performance.now() / 1000,
     server: server.cpuSeconds(),
     core: coreBusySeconds(serverCpu),
+    memory: server.memory(),
   });
   let start = sample();
   let end = start;
@@ -149,6 +156,7 @@ async function measure(server: RunningServer, spec: Omit<LoadSpec, 'origin'>): P
     serverCores: round2(serverCpuSeconds / wall),
     serverCpuMicrosPerRequest: Math.round((serverCpuSeconds * 1e6) / result.requests),
     otherLoadOnServerCore: round2(Math.max(0, end.core - start.core - serverCpuSeconds) / wall),
+    serverPeakRssMb: end.memory.peakRssMb,
   };
 }
 
@@ -194,7 +202,8 @@ async function measureRaw(subject: Measured): Promise<Measurement> {
 const summary = (result: Measurement) =>
   `${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latency.p50.toFixed(2)} ms, ` +
   `p99 ${result.latency.p99.toFixed(2)} ms; server ${result.serverCores} cores, ${result.serverCpuMicrosPerRequest} µs CPU/req, ` +
-  `others on its core ${result.otherLoadOnServerCore}; load generator ${result.loadGeneratorCores} cores` +
+  `others on its core ${result.otherLoadOnServerCore}, peak RSS ${result.serverPeakRssMb} MB; ` +
+  `load generator ${result.loadGeneratorCores} cores` +
   (result.non2xx + result.errors + result.timeouts > 0
     ? `, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`
     : '');
@@ -266,9 +275,14 @@ process.once('SIGINT', () => {
 const machine = describeMachine();
 
 const postgresSkipped = await postgresProblem();
-const workloads = allWorkloads({ small: options.small, large: options.large, postgres: !postgresSkipped }).filter(
-  (workload) => only === undefined || workload.name.includes(only),
-);
+const workloads = allWorkloads({
+  small: options.small,
+  large: options.large,
+  huge: options.huge,
+  postgres: !postgresSkipped,
+}).filter((workload) => only === undefined || workload.name.includes(only));
+const startupLabel = `SQLite ${countLabel(options.large)} configs`;
+const measureStartupRows = only === undefined || 'start-up and memory'.includes(only);
 
 log(
   `Switchboard benchmark${quick ? ' (quick)' : ''}: ${options.durationSeconds} s measured after ${options.warmupSeconds} s ` +
@@ -276,16 +290,64 @@ log(
     `Node ${machine.node}; databases in ${workDir}`,
 );
 if (postgresSkipped) log(`PostgreSQL rows skipped: ${postgresSkipped}.`);
+// bench/all.ts builds first; run alone on edited sources, the servers run through tsx.
+const compiled = isBuildCurrent();
+if (!compiled) log('dist/ is not current (npm run build): the servers run the TypeScript sources through tsx.');
+
+/** `serve` on the large database, and a plain node:http server, each started `rounds` times. */
+async function measureStartups(): Promise<{ switchboard: StartupMeasurement[]; plainNode: StartupMeasurement[] }> {
+  log(`\nstart-up and memory, ${startupLabel}`);
+  const data = await dataset({ engine: 'sqlite', configs: options.large, id: 'sqlite-read-large' });
+  const switchboard: StartupMeasurement[] = [];
+  const plainNode: StartupMeasurement[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    if (options.quietWaitSeconds > 0) await waitForQuietMachine(options.quietWaitSeconds);
+    const { databaseUrl, env } = data.server(true);
+    switchboard.push(await measureStartup(() => startSwitchboard(databaseUrl, env), 3));
+    plainNode.push(await measureStartup(startPlainNodeServer, 3));
+    log(`  serve: ${JSON.stringify(switchboard.at(-1))}; node:http: ${JSON.stringify(plainNode.at(-1))}`);
+  }
+  return { switchboard, plainNode };
+}
 
 const rows: RowResult[] = [];
+let startup: StartupRow[] | undefined;
 try {
   for (const workload of workloads) rows.push(await measureWorkload(workload));
+  if (measureStartupRows) {
+    const measured = await measureStartups();
+    const loaded = rows.find((row) =>
+      row.workload.name.startsWith(`config read p50, SQLite ${countLabel(options.large)} `),
+    );
+    startup = startupRows(
+      startupLabel,
+      measured.switchboard,
+      measured.plainNode,
+      loaded?.subject && loaded.baseline
+        ? {
+            label: `SQLite ${countLabel(options.large)} configs (the row "${loaded.workload.name}"; baseline: its 10k side)`,
+            subjectPeakMb: loaded.subject.serverPeakRssMb,
+            baselinePeakMb: loaded.baseline.serverPeakRssMb,
+          }
+        : undefined,
+    );
+  }
 } finally {
   await cleanUp();
 }
 
 const table = markdownTable(rows);
 process.stdout.write(`\n${table}\n`);
+if (startup) {
+  process.stdout.write(
+    `\nStart-up and memory (baseline: a plain node:http server in JavaScript; best start of ${options.rounds}, ` +
+      `largest idle RSS):\n\n${startupTable(startup)}\n`,
+  );
+}
+process.stdout.write(
+  `\nServers ran ${compiled ? 'the compiled JavaScript in dist/' : 'the TypeScript sources through tsx (dist/ not current)'}. ` +
+    `The raw node:http baseline of the throughput rows runs through tsx; its RSS includes the loader.\n`,
+);
 const busiest = Math.max(
   0,
   ...rows.flatMap((row) => [row.subject, row.baseline].map((m) => m?.otherLoadOnServerCore ?? 0)),
@@ -306,6 +368,8 @@ const report = {
   machine: { ...machine, loadAverageAtEnd: describeMachine().loadAverage },
   options: { ...options, postgres: postgresUrl ? 'set' : 'unset', postgresSkipped },
   rows: rows.map((row) => ({ ...row, verdict: evaluate(row) })),
+  startup,
+  compiled,
   table,
 };
 writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');

@@ -1,16 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TooManyRequests } from './errors.js';
 
-/** Per raw request: frees its slot (once). */
-const releasers = new WeakMap<object, () => void>();
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** While the request holds a slot of the per-client limit: the address it is counted under. */
+    countedAddress: string | null;
+    /** Frees that slot (the limit's own function, shared by every request). */
+    releaseSlot: ((request: FastifyRequest) => void) | null;
+  }
+}
 
 /**
  * Frees a request's slot before its answer ends: for a long-lived stream (the change feed),
  * which holds a connection but no worker and is capped on its own.
  */
-export function releaseClientSlot(raw: object): void {
-  releasers.get(raw)?.();
-  releasers.delete(raw);
+export function releaseClientSlot(request: FastifyRequest): void {
+  request.releaseSlot?.(request);
 }
 
 /**
@@ -18,35 +23,43 @@ export function releaseClientSlot(raw: object): void {
  * answered 429 at once instead of queueing behind the others, so one greedy client cannot
  * take every worker of the server. Counted per process, released when the answer is sent
  * (or the connection drops).
+ *
+ * Cheap on every request: the counted address sits on the request itself (declared up
+ * front, so every request object keeps one shape), and `request.ip`, which walks
+ * X-Forwarded-For behind a proxy, is worked out once.
  */
 export function limitRequestsPerClient(app: FastifyInstance, max: number): void {
   const inFlight = new Map<string, number>();
-  const release = (ip: string) => {
+  app.decorateRequest('countedAddress', null);
+  app.decorateRequest('releaseSlot', null);
+  // Once per request: an aborted request may still get its onResponse, a stream frees its
+  // slot early and still ends.
+  const done = (request: FastifyRequest) => {
+    const ip = request.countedAddress;
+    if (ip === null) return;
+    request.countedAddress = null;
+    request.releaseSlot = null;
     const left = (inFlight.get(ip) ?? 1) - 1;
     if (left <= 0) inFlight.delete(ip);
     else inFlight.set(ip, left);
   };
-  const counted = new WeakSet<object>();
-  const done = (request: { ip: string; raw: object }) => {
-    // Once per request: an aborted request may still get its onResponse.
-    if (counted.delete(request.raw)) release(request.ip);
-  };
-  app.addHook('onRequest', (request, _reply, next) => {
-    const count = (inFlight.get(request.ip) ?? 0) + 1;
+  app.addHook('onRequest', (request: FastifyRequest, _reply, next) => {
+    const ip = request.ip;
+    const count = (inFlight.get(ip) ?? 0) + 1;
     if (count > max) {
       next(TooManyRequests(`This client already has ${max} requests in flight; wait for some to finish.`));
       return;
     }
-    inFlight.set(request.ip, count);
-    counted.add(request.raw);
-    releasers.set(request.raw, () => done(request));
+    inFlight.set(ip, count);
+    request.countedAddress = ip;
+    request.releaseSlot = done;
     next();
   });
-  app.addHook('onResponse', (request, _reply, next) => {
+  app.addHook('onResponse', (request: FastifyRequest, _reply, next) => {
     done(request);
     next();
   });
-  app.addHook('onRequestAbort', (request, next) => {
+  app.addHook('onRequestAbort', (request: FastifyRequest, next) => {
     done(request);
     next();
   });

@@ -1,4 +1,4 @@
-import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** How many failed authentications a key may have in a window before it is answered 429. */
 export interface FailureLimits {
@@ -57,10 +57,21 @@ export function failureLimiterOver(
   };
 }
 
-/** Counts in this process's memory: for SQLite, where one process serves the database. */
+/**
+ * Counts in this process's memory: for SQLite, where one process serves the database. The
+ * limiter package is loaded on the first failure, not at start-up (most runs see none).
+ */
 export function memoryFailureLimiter(limits: FailureLimits): FailureLimiter {
-  return failureLimiterOver(
-    limits,
-    (points, keyPrefix) => new RateLimiterMemory({ points, duration: limits.windowSeconds, keyPrefix }),
-  );
+  let limiter: Promise<FailureLimiter> | undefined;
+  return {
+    async recordFailure(address, credentialHash) {
+      limiter ??= import('rate-limiter-flexible').then(({ RateLimiterMemory }) =>
+        failureLimiterOver(
+          limits,
+          (points, keyPrefix) => new RateLimiterMemory({ points, duration: limits.windowSeconds, keyPrefix }),
+        ),
+      );
+      return (await limiter).recordFailure(address, credentialHash);
+    },
+  };
 }

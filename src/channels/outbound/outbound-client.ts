@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { guardedLookup } from './guarded-lookup.js';
 import { DeadlineError, describeUrl, formatBytes, OutboundError, toOutboundError } from './outbound-error.js';
@@ -79,7 +79,9 @@ export class OutboundClient {
   readonly #maxBytes: number;
   readonly #userAgent: string;
   readonly #clock: Clock;
-  readonly #agent: Agent;
+  readonly #agentOptions: ConstructorParameters<typeof Agent>[0];
+  /** Created on the first call: undici takes a quarter of a second to load, and many servers never call out. */
+  #agent: Promise<Agent> | undefined;
 
   constructor(options: OutboundClientOptions) {
     this.#mode = options.mode;
@@ -89,7 +91,7 @@ export class OutboundClient {
     this.#userAgent = options.userAgent ?? 'Switchboard';
     this.#clock = options.clock ?? systemClock;
     const extraCa = options.extraCa ?? [];
-    this.#agent = new Agent({
+    this.#agentOptions = {
       connections: options.connectionsPerOrigin ?? 8,
       keepAliveTimeout: 10_000,
       headersTimeout: this.#timeoutMs,
@@ -100,7 +102,12 @@ export class OutboundClient {
         // Setting `ca` replaces Node's roots, so keep them alongside the extra ones.
         ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : {}),
       },
-    });
+    };
+  }
+
+  #dispatcher(): Promise<Agent> {
+    this.#agent ??= import('undici').then(({ Agent }) => new Agent(this.#agentOptions));
+    return this.#agent;
   }
 
   /** POSTs `fields` as `application/x-www-form-urlencoded` (pulls, channelbacks); pairs may repeat a name. */
@@ -146,8 +153,8 @@ export class OutboundClient {
   }
 
   /** Closes pooled connections once in-flight calls finish. */
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    if (this.#agent) await (await this.#agent).close();
   }
 
   async #post(url: string | URL, body: string, contentType: string, options: PostOptions): Promise<OutboundResponse> {
@@ -190,7 +197,9 @@ export class OutboundClient {
     const problem = urlProblem(url, this.#mode, this.#allowed);
     if (problem !== undefined) throw new OutboundError('blocked', `Refused to call ${call}: ${problem}.`);
     try {
-      const response = await this.#agent.request({
+      const response = await (
+        await this.#dispatcher()
+      ).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,

@@ -79,7 +79,7 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
     const releaseStream = streams.take(request.ip);
     reply.hijack();
     // The stream holds a connection, not a worker: it leaves the per-client request cap.
-    releaseClientSlot(request.raw);
+    releaseClientSlot(request);
     const stream: SseStream = new SseStream(reply.raw, {
       heartbeatMs: options.heartbeatMs,
       headers: { 'x-request-id': String(request.id) },
