@@ -138,7 +138,10 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
       try {
         await locker.query('BEGIN');
         await locker.query(`SELECT * FROM "${schema}".configs WHERE scope = 'foo' FOR UPDATE`);
-        const write = victim.updateConfig(key, 'foo', { apply: () => '{"lost":true}', nowSeconds: now });
+        const write = victim.updateConfig(key, 'foo', {
+          edit: { kind: 'replace', configJson: '{"lost":true}' },
+          nowSeconds: now,
+        });
         const settled = write.catch((e: unknown) => e);
         await new Promise((resolve) => setTimeout(resolve, 200));
         await kill();

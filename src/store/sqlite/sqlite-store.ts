@@ -37,6 +37,7 @@ import {
   type AccessTokenRow,
 } from '../token-rows.js';
 import { GroupCommit } from './group-commit.js';
+import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { channelStoreNulRules } from '../channel-rules.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 import type { ChannelStore } from '../channel-store.js';
@@ -343,7 +344,7 @@ export class SqliteStore implements Store {
     return this.writes.enqueue((): WriteOutcome => {
       const current = this.currentConfig(key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
-      const configJson = change.apply(current.config.configJson);
+      const configJson = editedConfigJson(change.edit, current.config.configJson);
       const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow;
       return { kind: 'ok', config: toConfig(row) };
     });
@@ -387,7 +388,7 @@ export class SqliteStore implements Store {
     const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
     if (!row) return { kind: 'not_found' };
     const config = toConfig(row);
-    if (precondition && !precondition(config)) return { kind: 'precondition_failed' };
+    if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
     return { kind: 'ok', config };
   }
 }
