@@ -25,6 +25,14 @@ export function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
+/** A process's resident memory now, in MB (VmRSS). */
+export function processRssMegabytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return line ? Math.round(Number(line.split(/\s+/)[1]) / 1024) : NaN;
+}
+
 export function describeMachine() {
   return {
     cpus: cpus().length,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
-import { processCpuSeconds } from './machine.js';
+import { processCpuSeconds, processRssMegabytes } from './machine.js';
 import type { CapturedResponse } from './raw-server.js';
 
 /** The repository root: servers run from there, as `npm start` does. */
@@ -41,6 +41,8 @@ export interface RunningServer {
   origin: string;
   /** CPU time the server has used so far, in seconds (user + system). */
   cpuSeconds: () => number;
+  /** Its resident memory now, in MB. */
+  rssMegabytes: () => number;
   stop: () => Promise<void>;
 }
 
@@ -69,6 +71,7 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
       resolve({
         origin: match[1]!,
         cpuSeconds: () => processCpuSeconds(child.pid!),
+        rssMegabytes: () => processRssMegabytes(child.pid!),
         stop: async () => {
           child.kill('SIGTERM');
           const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -80,6 +80,8 @@ export interface Settings {
   outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** Where SQLite writes run: a writer thread (default), or this event loop (`in-thread`, for the benchmark's "before"). */
+  sqliteWriter: 'thread' | 'in-thread';
   /** Failed authentications allowed per window before they are answered 429 (correct credentials never are). */
   authFailures: { perAddress: number; perCredential: number; windowSeconds: number };
   /** What one client may hold of the server: slow or greedy clients are cut off, not waited for. */
@@ -261,6 +263,7 @@ export function loadSettings(
       600_000,
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
+    sqliteWriter: sqliteWriter(env.SWITCHBOARD_SQLITE_WRITER),
     authFailures: {
       perAddress: integerSetting(
         'SWITCHBOARD_AUTH_FAILURES_PER_ADDRESS',
@@ -328,6 +331,14 @@ function sqliteSynchronous(raw: string | undefined): Settings['sqliteSynchronous
   const value = (raw ?? 'FULL').toUpperCase();
   if (value !== 'FULL' && value !== 'NORMAL' && value !== 'OFF') {
     throw new Error(`SWITCHBOARD_SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF; got "${raw}"`);
+  }
+  return value;
+}
+
+function sqliteWriter(raw: string | undefined): Settings['sqliteWriter'] {
+  const value = raw ?? 'thread';
+  if (value !== 'thread' && value !== 'in-thread') {
+    throw new Error(`SWITCHBOARD_SQLITE_WRITER must be thread or in-thread; got "${raw}"`);
   }
   return value;
 }

@@ -13,7 +13,11 @@ import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from '
 export async function serve(settings: Settings, clock: Clock = systemClock): Promise<void> {
   // Before the database: production without a key refuses to start (see encryption-keys.ts).
   const cipher = loadCipher(settings, { forServe: true });
-  const store = await openStore(settings.databaseUrl, { synchronous: settings.sqliteSynchronous, cipher });
+  const store = await openStore(settings.databaseUrl, {
+    synchronous: settings.sqliteSynchronous,
+    writer: settings.sqliteWriter,
+    cipher,
+  });
   await store.migrate();
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
   const app = await buildApp({ store, settings, clock, secretKey });
