@@ -15,6 +15,7 @@ export interface LoadSpec {
   paths: string[];
   /** POST: one JSON body per path (a peer's API: etcd's range and put). */
   bodies?: string[];
+  /** Bearer token; empty sends no Authorization header. */
   token: string;
   /** The whole Authorization header, when not `Bearer {token}` (admin basic auth). */
   authorization?: string;
@@ -47,7 +48,9 @@ export interface LoadResult {
  * so configs stay small); the server's write costs far more than building the request.
  */
 function requestsFor(spec: LoadSpec): Request[] {
-  const headers: Record<string, string> = { authorization: spec.authorization ?? `Bearer ${spec.token}` };
+  // No token: no Authorization header (a peer's API without authentication refuses an empty one).
+  const authorization = spec.authorization ?? (spec.token ? `Bearer ${spec.token}` : undefined);
+  const headers: Record<string, string> = authorization ? { authorization } : {};
   if (spec.method === 'GET') return spec.paths.map((path) => ({ method: 'GET', path, headers }));
   if (spec.method === 'POST') {
     headers['content-type'] = 'application/json';

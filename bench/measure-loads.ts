@@ -51,3 +51,9 @@ export function loadSummary(load: LoadResult): string {
     (failures > 0 ? `, ${load.non2xx} non-2xx, ${load.errors} errors, ${load.timeouts} timeouts` : '')
   );
 }
+
+/** ` (N of M requests failed: INVALID)` when any failed, for a table cell; empty otherwise. */
+export function failed(load: LoadResult): string {
+  const failures = load.non2xx + load.errors + load.timeouts;
+  return failures > 0 ? ` (${failures} of ${load.requests} requests failed: INVALID)` : '';
+}

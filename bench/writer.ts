@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { patchPaths, readPaths } from './dataset.js';
 import type { LoadSpec } from './load.js';
 import { describeMachine, numberFromEnv } from './machine.js';
-import { loadSummary, measureLoads, type LoadsMeasurement } from './measure-loads.js';
+import { failed, loadSummary, measureLoads, type LoadsMeasurement } from './measure-loads.js';
 import { killStartedProcesses, startSwitchboard } from './processes.js';
 import { seedSqlite } from './seed.js';
 
@@ -108,7 +108,7 @@ const p99 = (m: LoadsMeasurement, i = 0) => m.loads[i]!.latency.p99;
 const rps = (m: LoadsMeasurement, i = 0) => m.loads[i]!.requestsPerSecond;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const cell = (m: LoadsMeasurement, i = 0) =>
-  `${Math.round(rps(m, i))} req/s, p99 ${p99(m, i).toFixed(2)} ms, ${m.serverCpuMicrosPerRequest} µs CPU/req, ${m.serverRssMegabytes} MB`;
+  `${Math.round(rps(m, i))} req/s, p99 ${p99(m, i).toFixed(2)} ms, ${m.serverCpuMicrosPerRequest} µs CPU/req, ${m.serverRssMegabytes} MB${failed(m.loads[i]!)}`;
 
 const rows = [
   `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${cell(before.readBesidePatch)} vs ${cell(before.readAlone)}: **${ratio(p99(before.readBesidePatch), p99(before.readAlone))}×** | ${cell(after.readBesidePatch)} vs ${cell(after.readAlone)}: **${ratio(p99(after.readBesidePatch), p99(after.readAlone))}×** |`,

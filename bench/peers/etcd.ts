@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { configJsonAt, integrationName, patchPaths, readPaths, scatteredIndices, scopeAt } from '../dataset.js';
 import type { LoadSpec } from '../load.js';
 import { describeMachine, numberFromEnv, processCpuSeconds, processRssMegabytes } from '../machine.js';
-import { loadSummary, measureLoads, type LoadsMeasurement } from '../measure-loads.js';
+import { failed, loadSummary, measureLoads, type LoadsMeasurement } from '../measure-loads.js';
 import { killStartedProcesses, serverCpu, startSwitchboard, track, type RunningServer } from '../processes.js';
 import { seedSqlite } from '../seed.js';
 
@@ -185,7 +185,7 @@ try {
 const version = spawnSync(etcd, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]?.trim() ?? 'etcd';
 const cell = (m: LoadsMeasurement) =>
   `${Math.round(m.loads[0]!.requestsPerSecond)} req/s, p99 ${m.loads[0]!.latency.p99.toFixed(2)} ms, ` +
-  `${m.serverCpuMicrosPerRequest} µs CPU/req, ${m.serverRssMegabytes} MB`;
+  `${m.serverCpuMicrosPerRequest} µs CPU/req, ${m.serverRssMegabytes} MB${failed(m.loads[0]!)}`;
 const ratio = (i: number) =>
   (results.switchboard[i]!.loads[0]!.requestsPerSecond / results.etcd[i]!.loads[0]!.requestsPerSecond).toFixed(2);
 const table = [
