@@ -1,6 +1,6 @@
 // `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
-// channelback and event-callback benchmarks, encryption at rest, the SQLite writer thread
-// and etcd as a peer, with the same flags (`--quick`, `--only TEXT`) passed to each.
+// channelback and event-callback benchmarks, encryption at rest, the change feed, the SQLite
+// writer thread and etcd as a peer, with the same flags (`--quick`, `--only TEXT`) passed to each.
 import { spawnSync } from 'node:child_process';
 
 const flags = process.argv.slice(2);
@@ -12,6 +12,7 @@ const scripts = [
   'bench/channels/channelback.ts',
   'bench/channels/events.ts',
   'bench/encryption.ts',
+  'bench/changes/feed-latency.ts',
   'bench/writer.ts',
   'bench/peers/etcd.ts',
 ];

@@ -39,6 +39,8 @@ export function spawnPinned(cpu: number, args: string[], env: Record<string, str
 
 export interface RunningServer {
   origin: string;
+  /** The server's process id: for its RSS (`/proc/{pid}/status`). */
+  pid: number;
   /** CPU time the server has used so far, in seconds (user + system). */
   cpuSeconds: () => number;
   /** Its resident memory now, in MB. */
@@ -70,6 +72,7 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
       child.stdout!.resume();
       resolve({
         origin: match[1]!,
+        pid: child.pid!,
         cpuSeconds: () => processCpuSeconds(child.pid!),
         rssMegabytes: () => processRssMegabytes(child.pid!),
         stop: async () => {

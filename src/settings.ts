@@ -82,8 +82,32 @@ export interface Settings {
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
   /** Where SQLite writes run: a writer thread (default), or this event loop (`in-thread`, for the benchmark's "before"). */
   sqliteWriter: 'thread' | 'in-thread';
+  /** Config history: revisions of every config write, and how long they are kept. */
+  history: {
+    /** Record revisions (default); off only to measure what they cost (no history, no feed). */
+    enabled: boolean;
+    /** Run compaction in this process. */
+    compactor: boolean;
+    /** Revisions older than this may be compacted, seconds. */
+    retentionSeconds: number;
+    /** Whatever their age, each scope keeps its last N revisions. */
+    keepPerScope: number;
+    /** How often compaction runs, ms. */
+    compactionIntervalMs: number;
+    /** Revisions deleted per transaction. */
+    compactionBatchSize: number;
+  };
   /** Failed authentications allowed per window before they are answered 429 (correct credentials never are). */
   authFailures: { perAddress: number; perCredential: number; windowSeconds: number };
+  /** The change feed (`GET …/integrations/{integration}/changes`). */
+  changes: {
+    /** A comment line on every idle change stream this often, ms, so proxies keep it open. */
+    heartbeatMs: number;
+    /** How often each node re-reads the feeds it serves without a notification, ms: the safety net. */
+    pollMs: number;
+    /** Change streams (SSE) one client address may hold open at once on a node (429 beyond). */
+    maxStreamsPerClient: number;
+  };
   /** What one client may hold of the server: slow or greedy clients are cut off, not waited for. */
   connections: {
     /** Time to send the request headers, ms (408 after it). */
@@ -264,6 +288,7 @@ export function loadSettings(
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
     sqliteWriter: sqliteWriter(env.SWITCHBOARD_SQLITE_WRITER),
+    history: historySettings(env),
     authFailures: {
       perAddress: integerSetting(
         'SWITCHBOARD_AUTH_FAILURES_PER_ADDRESS',
@@ -285,6 +310,23 @@ export function loadSettings(
         60,
         1,
         86_400,
+      ),
+    },
+    changes: {
+      heartbeatMs: integerSetting(
+        'SWITCHBOARD_CHANGES_HEARTBEAT_MS',
+        env.SWITCHBOARD_CHANGES_HEARTBEAT_MS,
+        15_000,
+        10,
+        600_000,
+      ),
+      pollMs: integerSetting('SWITCHBOARD_CHANGES_POLL_MS', env.SWITCHBOARD_CHANGES_POLL_MS, 5_000, 10, 3_600_000),
+      maxStreamsPerClient: integerSetting(
+        'SWITCHBOARD_MAX_STREAMS_PER_CLIENT',
+        env.SWITCHBOARD_MAX_STREAMS_PER_CLIENT,
+        1_000,
+        1,
+        1_000_000,
       ),
     },
     connections: {
@@ -324,6 +366,24 @@ export function loadSettings(
         1_000_000,
       ),
     },
+  };
+}
+
+function historySettings(env: Env): Settings['history'] {
+  const onOff = (name: string, raw: string | undefined) => {
+    if (raw === undefined || raw === '' || raw === 'on') return true;
+    if (raw === 'off') return false;
+    throw new Error(`${name} must be "on" or "off"; got "${raw}"`);
+  };
+  const number = (name: string, fallback: number, min: number, max: number) =>
+    integerSetting(name, env[name], fallback, min, max);
+  return {
+    enabled: onOff('SWITCHBOARD_CONFIG_HISTORY', env.SWITCHBOARD_CONFIG_HISTORY),
+    compactor: onOff('SWITCHBOARD_HISTORY_COMPACTOR', env.SWITCHBOARD_HISTORY_COMPACTOR),
+    retentionSeconds: number('SWITCHBOARD_HISTORY_RETENTION_S', 30 * 86_400, 60, 100 * 365 * 86_400),
+    keepPerScope: number('SWITCHBOARD_HISTORY_KEEP_PER_SCOPE', 10, 1, 1_000_000),
+    compactionIntervalMs: number('SWITCHBOARD_HISTORY_COMPACTION_INTERVAL_MS', 600_000, 100, 86_400_000),
+    compactionBatchSize: number('SWITCHBOARD_HISTORY_COMPACTION_BATCH', 500, 1, 100_000),
   };
 }
 

@@ -102,6 +102,7 @@ async function startEtcd(dataDir: string): Promise<RunningServer> {
   }
   return {
     origin: clientUrl,
+    pid: child.pid!,
     cpuSeconds: () => processCpuSeconds(child.pid!),
     rssMegabytes: () => processRssMegabytes(child.pid!),
     stop: async () => {

@@ -1,4 +1,6 @@
 import {
+  format3DataRecordTypes,
+  perAccountRecordTypes,
   recordTypes,
   zeroCounts,
   type BackupRecord,
@@ -25,15 +27,20 @@ import { format1DataRecordTypes } from './backup-record.js';
 // Format 3 adds to each access token its scopes, the first characters of the token and
 // when it was last used. Format-1 and format-2 access tokens import with read and write,
 // no prefix and no last use, as such tokens were.
+// Format 4 adds config history after the resources: every kept config revision (with its
+// sequence), then each account's revision counter and compaction watermark (per account,
+// without sequences). An import keeps the numbers, and no counter ends below its account's
+// highest revision, so new revisions keep increasing. Older formats import with no history.
 
 /** The format this Switchboard writes. */
-export const backupFormat = 3;
+export const backupFormat = 4;
 /** The formats it reads. */
-export const readableFormats: readonly number[] = [1, 2, 3];
+export const readableFormats: readonly number[] = [1, 2, 3, 4];
 
 /** The record types a format holds, in backup order. */
 export function recordTypesOf(format: number): readonly RecordType[] {
-  return format === 1 ? [...format1DataRecordTypes, 'sequence'] : recordTypes;
+  if (format === 1) return [...format1DataRecordTypes, 'sequence'];
+  return format < 4 ? [...format3DataRecordTypes, 'sequence'] : recordTypes;
 }
 
 export interface BackupHeader {
@@ -65,6 +72,9 @@ type Kind =
   | 'flag'
   | 'outcome'
   | 'http_status_or_null'
+  | 'revision_operation'
+  | 'actor_type'
+  | 'json_object_or_null'
   | 'record_type';
 
 /** Each record type's fields in line order: [name on the line, name in the record, kind]. */
@@ -172,6 +182,31 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     // The resource as the integration sent it, JSON text as stored.
     ['payload', 'payloadJson', 'json_object'],
   ],
+  // Config history (format 4).
+  config_revision: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['revision', 'revision', 'id'],
+    ['integration', 'integration', 'text'],
+    ['scope', 'scope', 'text'],
+    ['operation', 'operation', 'revision_operation'],
+    ['config_id', 'configId', 'id'],
+    ['version', 'version', 'id'],
+    ['changed_at', 'changedAt', 'time'],
+    ['actor_type', 'actorType', 'actor_type'],
+    ['actor_id', 'actorId', 'text'],
+    ['request_id', 'requestId', 'stored_text_or_null'],
+    // The config after the change, JSON text as stored; null for a delete.
+    ['config', 'configJson', 'json_object_or_null'],
+  ],
+  revision_counter: [
+    ['account_id', 'accountId', 'id'],
+    ['last_revision', 'lastRevision', 'count'],
+  ],
+  revision_watermark: [
+    ['account_id', 'accountId', 'id'],
+    ['compacted_through', 'compactedThrough', 'count'],
+  ],
   sequence: [
     ['record_type', 'recordType', 'record_type'],
     ['last_id', 'lastId', 'count'],
@@ -208,6 +243,12 @@ const kindProblems: Record<Exclude<Kind, 'record_type'>, [test: (value: unknown)
   json_object: [isJsonObjectText, 'the JSON text of an object'],
   flag: [(v) => typeof v === 'boolean', 'true or false'],
   outcome: [(v) => v === 'ok' || v === 'failed', '"ok" or "failed"'],
+  revision_operation: [
+    (v) => ['create', 'replace', 'merge', 'delete', 'restore'].includes(v as string),
+    'one of create, replace, merge, delete, restore',
+  ],
+  actor_type: [(v) => ['token', 'admin', 'console', 'cli'].includes(v as string), 'one of token, admin, console, cli'],
+  json_object_or_null: [orNull(isJsonObjectText), 'the JSON text of an object, or null'],
   http_status_or_null: [
     orNull((v) => Number.isSafeInteger(v) && (v as number) >= 100 && (v as number) <= 999),
     'an HTTP status (100–999) or null',
@@ -321,7 +362,9 @@ export function parseLine(text: string, lineNumber: number, format: number = bac
 
 /** A sequence record names a data record type of its backup's format. */
 function sequenceTypeProblem(format: number): [test: (value: unknown) => boolean, expected: string] {
-  const types = recordTypesOf(format).filter((type): type is DataRecordType => type !== 'sequence');
+  const types = recordTypesOf(format).filter(
+    (type): type is DataRecordType => type !== 'sequence' && !perAccountRecordTypes.has(type),
+  );
   return [(v) => types.includes(v as DataRecordType), `one of ${types.join(', ')}`];
 }
 

@@ -1,4 +1,10 @@
-import { dataRecordTypes, type DataRecordType, type RecordCounts, type RecordType } from '../store/backup-records.js';
+import {
+  dataRecordTypes,
+  perAccountRecordTypes,
+  type DataRecordType,
+  type RecordCounts,
+  type RecordType,
+} from '../store/backup-records.js';
 
 /** The kinds of rows a format-1 backup holds (written before channel hosting existed). */
 export const format1DataRecordTypes: readonly DataRecordType[] = dataRecordTypes.slice(0, 5);
@@ -14,10 +20,16 @@ const countNames: Record<RecordType, [one: string, many: string]> = {
   pull: ['pull', 'pulls'],
   thread: ['thread', 'threads'],
   resource: ['resource', 'resources'],
+  config_revision: ['config revision', 'config revisions'],
+  revision_counter: ['revision counter', 'revision counters'],
+  revision_watermark: ['revision watermark', 'revision watermarks'],
   sequence: ['sequence', 'sequences'],
 };
 
-/** `2 accounts, 1 admin token, …` (the data only: sequences are bookkeeping). */
+/** `2 accounts, 1 admin token, …` (the data only: sequences, revision counters and watermarks are bookkeeping). */
 export function describeCounts(counts: RecordCounts): string {
-  return dataRecordTypes.map((type) => `${counts[type]} ${countNames[type][counts[type] === 1 ? 0 : 1]}`).join(', ');
+  return dataRecordTypes
+    .filter((type) => !perAccountRecordTypes.has(type))
+    .map((type) => `${counts[type]} ${countNames[type][counts[type] === 1 ? 0 : 1]}`)
+    .join(', ');
 }

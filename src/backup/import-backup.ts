@@ -58,6 +58,9 @@ const typeNames: Record<number, string> = {
   1: 'accounts, admin tokens, integrations, access tokens, configs, then sequences',
   2: allTypeNames,
   3: allTypeNames,
+  4:
+    'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
+    'pulls, threads, resources, config revisions, revision counters, revision watermarks, then sequences',
 };
 
 /**
@@ -135,13 +138,16 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
       throw at(`${record.type} record after ${types[typeIndex]} records; a backup lists ${typeNames[format]}`);
     }
     typeIndex = index;
-    const order = record.type === 'sequence' ? types.indexOf(record.recordType) : record.id;
+    // Per-account records (revision counters and watermarks) are listed by account id.
+    const order =
+      record.type === 'sequence' ? types.indexOf(record.recordType) : 'id' in record ? record.id : record.accountId;
     const previous = lastIds.get(record.type);
     if (previous !== undefined && order <= previous) {
       throw at(
         record.type === 'sequence'
           ? `the sequence record of ${record.recordType} is out of order or repeated`
-          : `${record.type} id ${record.id} does not come after id ${previous}; each type is listed by ascending id`,
+          : `${record.type} ${idName(record)} ${order} does not come after ${idName(record)} ${previous}; ` +
+              `each type is listed by ascending ${idName(record)}`,
       );
     }
     lastIds.set(record.type, order);
@@ -156,8 +162,13 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
   function checkReferences(record: BackupRecord): void {
     const at = (problem: string) => new BackupFormatError(`line ${lineNumber}: ${problem}`);
     const unlisted = (what: string) =>
-      at(`${record.type} ${(record as { id: number }).id} ${what}, which is not listed before it`);
+      at(`${record.type} ${'id' in record ? record.id : ''} ${what}, which is not listed before it`.replace('  ', ' '));
     switch (record.type) {
+      case 'config_revision':
+      case 'revision_counter':
+      case 'revision_watermark':
+        if (!accounts.has(record.accountId)) throw unlisted(`belongs to account ${record.accountId}`);
+        return;
       case 'account':
         accounts.add(record.id);
         return;
@@ -207,6 +218,9 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
     }
   }
 }
+
+/** What a record type is listed by: its id, or for per-account records the account's. */
+const idName = (record: BackupRecord) => ('id' in record ? 'id' : 'account_id');
 
 function checkCounts(
   expected: RecordCounts,

@@ -11,7 +11,9 @@ import { serve } from '../server/serve.js';
 import { repliesCreate } from './replies-command.js';
 import { tokensRevoke } from './revoke-command.js';
 import { keysGenerate, keysRotate } from './keys-commands.js';
+import { configsWatch, type WatchFlags } from './watch-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
+import { configsHistory, type HistoryFlags } from './history-command.js';
 
 const databaseOption = () =>
   new Option(
@@ -97,6 +99,20 @@ program
     await importCommand(loadSettings(process.env, flags), flags);
   });
 
+const configs = program.command('configs').description('ZIS configs: their changes');
+configs
+  .command('watch <integration>')
+  .description("Print the integration's config changes as they happen, one line each, until interrupted")
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .option('--filter <scope>', 'scopes to watch, "*" matching any run of characters (default: all)')
+  .option('--since <revision>', 'print the changes after this revision first (default: from now)')
+  .option('--json', 'print each change as a JSON line, as the HTTP feed sends it')
+  .option('--poll-ms <ms>', 'also re-read this often, for writes no notification reaches (default 1000)')
+  .addOption(databaseOption())
+  .action(async (integration: string, flags: WatchFlags & { database?: string }) => {
+    await configsWatch(loadSettings(process.env, flags), integration, flags);
+  });
+
 const keys = program.command('keys').description('Encryption keys for metadata and state at rest');
 keys
   .command('generate')
@@ -170,6 +186,22 @@ replies
   .addOption(databaseOption())
   .action(async (flags: { account: string; instance: string; thread: string; message: string; database?: string }) => {
     await repliesCreate(loadSettings(process.env, flags), flags);
+  });
+
+// The `configs` group may be declared above already (for `configs watch`).
+const configsGroup =
+  program.commands.find((command) => command.name() === 'configs') ??
+  program.command('configs').description('ZIS configs: their history and changes');
+configsGroup
+  .command('history <integration> <scope>')
+  .description("Print a config's revisions, newest first: number, time, operation, ETag, who, config")
+  .requiredOption('--account <subdomain>', 'account subdomain')
+  .option('--limit <n>', 'how many revisions (default 20)')
+  .option('--before <revision>', 'only revisions before this one (the next page)')
+  .option('--json', 'print each revision as a JSON line, as the history API answers it')
+  .addOption(databaseOption())
+  .action(async (integration: string, scope: string, flags: HistoryFlags & { database?: string }) => {
+    await configsHistory(loadSettings(process.env, flags), integration, scope, flags);
   });
 
 try {

@@ -20,9 +20,11 @@ export class ApiError extends Error {
 
   /** Sent as `Retry-After` (429, 503). */
   retryAfterSeconds?: number;
+  /** Sent as the envelope's `meta`: facts the client acts on (410's `oldest_revision`). */
+  meta?: Record<string, unknown>;
 }
 
-type ErrorFactory = ((detail?: string) => ApiError) & {
+type ErrorFactory = ((detail?: string, meta?: Record<string, unknown>) => ApiError) & {
   readonly errorName: string;
   readonly statusCode: number;
   readonly code: string;
@@ -30,7 +32,11 @@ type ErrorFactory = ((detail?: string) => ApiError) & {
 };
 
 function defineError(name: string, statusCode: number, code: string, defaultDetail: string): ErrorFactory {
-  const factory = (detail?: string) => new ApiError(name, statusCode, code, detail ?? defaultDetail);
+  const factory = (detail?: string, meta?: Record<string, unknown>) => {
+    const error = new ApiError(name, statusCode, code, detail ?? defaultDetail);
+    if (meta) error.meta = meta;
+    return error;
+  };
   return Object.assign(factory, { errorName: name, statusCode, code, defaultDetail });
 }
 
@@ -65,6 +71,12 @@ export const Forbidden = defineError('FORBIDDEN', 403, '1110', 'Forbidden');
 export const NotFound = defineError('NOT_FOUND', 404, '1110', 'Not Found');
 export const MethodNotAllowed = defineError('METHOD_NOT_ALLOWED', 405, '1110', 'Method not allowed');
 export const Conflict = defineError('CONFLICT', 409, '1110', 'Conflict');
+export const Gone = defineError(
+  'GONE',
+  410,
+  '1110',
+  'That revision is older than the retained history; read the configs again and watch from the newest revision.',
+);
 export const PreconditionFailed = defineError(
   'PRECONDITION_FAILED',
   412,
@@ -107,6 +119,7 @@ export const errorCatalogue: readonly ErrorFactory[] = [
   NotFound,
   MethodNotAllowed,
   Conflict,
+  Gone,
   PreconditionFailed,
   UnprocessableEntity,
   TooManyRequests,
@@ -115,11 +128,16 @@ export const errorCatalogue: readonly ErrorFactory[] = [
   StoredDataUnreadable,
 ];
 
-/** The vendor's error envelope. */
+/** The vendor's error envelope; `meta` only on Switchboard's own errors that carry it. */
 export interface ErrorEnvelope {
   errors: { code: string; detail: string; status: string }[];
+  meta?: Record<string, unknown>;
 }
 
 export function envelopeOf(error: ApiError): ErrorEnvelope {
-  return { errors: [{ code: error.code, detail: error.detail, status: String(error.statusCode) }] };
+  const envelope: ErrorEnvelope = {
+    errors: [{ code: error.code, detail: error.detail, status: String(error.statusCode) }],
+  };
+  if (error.meta) envelope.meta = error.meta;
+  return envelope;
 }

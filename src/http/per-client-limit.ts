@@ -1,6 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { TooManyRequests } from './errors.js';
 
+/** Per raw request: frees its slot (once). */
+const releasers = new WeakMap<object, () => void>();
+
+/**
+ * Frees a request's slot before its answer ends: for a long-lived stream (the change feed),
+ * which holds a connection but no worker and is capped on its own.
+ */
+export function releaseClientSlot(raw: object): void {
+  releasers.get(raw)?.();
+  releasers.delete(raw);
+}
+
 /**
  * Caps the requests one client address has in flight at once: past `max`, a request is
  * answered 429 at once instead of queueing behind the others, so one greedy client cannot
@@ -27,6 +39,7 @@ export function limitRequestsPerClient(app: FastifyInstance, max: number): void 
     }
     inFlight.set(request.ip, count);
     counted.add(request.raw);
+    releasers.set(request.raw, () => done(request));
     next();
   });
   app.addHook('onResponse', (request, _reply, next) => {

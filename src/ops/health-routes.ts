@@ -1,15 +1,49 @@
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 
+const tags = ['Operations'];
+const readiness = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ready', 'unavailable'] },
+    database: { type: 'string', enum: ['sqlite', 'postgres'] },
+  },
+} as const;
+
 /** `/healthz`: the process is up. `/readyz`: it can serve, that is, the database answers. */
 export async function healthRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['Operations'], summary: 'Liveness' } }, async function healthz() {
-    return { status: 'ok' };
-  });
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags,
+        summary: 'Liveness',
+        response: {
+          200: {
+            description: 'The process is up.',
+            type: 'object',
+            properties: { status: { type: 'string', enum: ['ok'] } },
+          },
+        },
+      },
+    },
+    async function healthz() {
+      return { status: 'ok' };
+    },
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['Operations'], summary: 'Readiness: the database answers' } },
+    {
+      schema: {
+        tags,
+        summary: 'Readiness: the database answers',
+        response: {
+          200: { ...readiness, description: 'Ready.' },
+          503: { ...readiness, description: 'The database does not answer.' },
+        },
+      },
+    },
     async function readyz(_request, reply) {
       try {
         await options.store.ping();

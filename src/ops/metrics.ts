@@ -47,7 +47,25 @@ export class Metrics {
 }
 
 export async function metricsRoutes(app: FastifyInstance, options: { metrics: Metrics }): Promise<void> {
-  app.get('/metrics', { schema: { hide: true } }, async function metricsText(_request, reply) {
-    return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'Prometheus metrics',
+        description: 'Pulls, resources stored, duplicates, deactivations and the process; no credentials needed.',
+        response: {
+          200: {
+            description: 'The Prometheus text format.',
+            content: {
+              'text/plain': { schema: { type: 'string', examples: ['switchboard_pulls_total{outcome="ok"} 3'] } },
+            },
+          },
+        },
+      },
+    },
+    async function metricsText(_request, reply) {
+      return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+    },
+  );
 }

@@ -1,10 +1,37 @@
 import swagger from '@fastify/swagger';
-import apiReference from '@scalar/fastify-api-reference';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { apiReferenceRoutes } from './api-reference.js';
+import { whyUndocumented } from './undocumented-routes.js';
+
+const description = `Integration configs, wire-compatible with the Zendesk ZIS Configurations API, and channel integration hosting.
+
+Errors answer in one envelope, \`{"errors": [{"code", "detail", "status"}]}\`, whose \`detail\` says what to fix;
+paths under \`/api/v2/\` answer the Support API's \`{"error", "description"}\` instead, as the vendor's do. Besides the
+statuses each operation lists, any request can be answered 408 (too slow), 413 (body too large), 429 (too many
+requests in flight from one address), 431 (headers too large) or 503 (the database is unavailable).
+
+Paths under \`/api/v2/\` answer with and without \`.json\`, as the vendor's do; this reference lists the \`.json\` spelling.`;
+
+const tags = [
+  {
+    name: 'ZIS Configurations',
+    description: 'The vendor-compatible configs API: ZIS bearer token or admin basic auth.',
+  },
+  { name: 'ZIS Registry', description: 'Register integrations and get tokens for their OAuth clients.' },
+  { name: 'Support API: OAuth', description: "The vendor's Support API token and client endpoints (admin)." },
+  { name: 'Admin tokens', description: "The account's admin API tokens." },
+  { name: 'Channel integrations', description: 'Channel-framework integrations registered by manifest URL (admin).' },
+  { name: 'Channel instances', description: 'Instances of channel integrations (admin).' },
+  { name: 'Pulls', description: 'Pull now, the pull log, threads and resources (admin).' },
+  { name: 'Channelback', description: "Agents' replies, sent to the integration's channelback_url." },
+  { name: 'Push API', description: "Integrations push resources with an instance's push token." },
+  { name: 'Operations', description: 'Health, readiness, metrics and this reference; no credentials.' },
+];
 
 /**
  * `/openapi.json`, generated from the route schemas, and a browsable reference at `/docs`
- * (served from the installed package: no network needed).
+ * (served from the installed package: no network needed). Routes that are not API
+ * (`undocumented-routes.ts`) and the bare twins of `/api/v2/….json` paths are left out.
  */
 export async function registerOpenApi(
   app: FastifyInstance,
@@ -15,12 +42,8 @@ export async function registerOpenApi(
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: {
-        title: 'Switchboard',
-        version,
-        description:
-          'Integration configs, wire-compatible with the Zendesk ZIS Configurations API, and channel integration hosting.',
-      },
+      info: { title: 'Switchboard', version, description },
+      tags,
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'ZIS OAuth access token' },
@@ -28,9 +51,27 @@ export async function registerOpenApi(
         },
       },
     },
+    transform: ({ schema, url, route }) => {
+      const method = [route.method].flat()[0];
+      const jsonTwin =
+        url.startsWith('/api/v2/') && app.registeredRoutes.some((r) => r.method === method && r.url === `${url}.json`);
+      const hide = whyUndocumented(url) !== undefined || jsonTwin;
+      return { schema: hide ? { ...schema, hide: true } : schema, url };
+    },
   });
-  await app.register(apiReference, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
-  app.get('/openapi.json', { schema: { hide: true } }, async function openApiDocument(request) {
-    return { ...app.swagger(), servers: [{ url: await publicUrlOf(request) }] };
-  });
+  await app.register(apiReferenceRoutes, { publicUrlOf });
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'This OpenAPI 3.1 document',
+        description: 'servers names the base URL this request reached (SWITCHBOARD_PUBLIC_URL behind a proxy).',
+        response: { 200: { description: 'The document.', type: 'object', additionalProperties: true } },
+      },
+    },
+    async function openApiDocument(request) {
+      return { ...app.swagger(), servers: [{ url: await publicUrlOf(request) }] };
+    },
+  );
 }

@@ -6,9 +6,13 @@ import { createChannelHost } from '../channels/channel-host.js';
 import { healthRoutes } from '../ops/health-routes.js';
 import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
+import { recordRoutes } from '../ops/route-list.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
+import { ChangeHub } from '../zis/changes/change-hub.js';
+import { changeRoutes } from '../zis/changes/change-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
+import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
 import { authenticate, checkHostAccount, credentialKeyOf, type Principal } from '../http/authenticate.js';
@@ -48,6 +52,7 @@ export interface AppOptions {
     | 'outboundAllow'
     | 'authCacheMs'
     | 'connections'
+    | 'changes'
     | 'authFailures'
     | 'channelback'
   >;
@@ -69,6 +74,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The Channel-framework host: its pull scheduler is started by `serve`, not here. */
     channelHost: ReturnType<typeof createChannelHost>;
+    /** This node's change feed: one subscription to the store's change notifications, its watchers. */
+    changeHub: ChangeHub;
   }
 }
 
@@ -99,6 +106,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // One line per request (below) instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // First: the OpenAPI document and its coverage test see every route registered below.
+  recordRoutes(app);
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     done(null, payload);
@@ -145,6 +154,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate('channelHost', channelHost);
   app.addHook('onClose', async () => channelHost.close());
+  const changeHub = new ChangeHub(store, { pollMs: settings.changes.pollMs });
+  app.decorate('changeHub', changeHub);
+  app.addHook('onClose', async () => changeHub.close());
   await app.register(healthRoutes, { store });
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
@@ -157,16 +169,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The system clock as Date.now: no Date allocated per request on the hot path.
     const nowMs = options.clock ? () => clock().getTime() : Date.now;
     const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
-    if (settings.authCacheMs > 0) {
-      // Revocations through other nodes or the CLI reach this node's cache within this interval.
-      const revocations = await watchRevocations({
-        readVersion: () => store.credentialRevocationVersion(),
-        intervalMs: revocationCheckMs,
-        onChange: () => principals.clear(),
-        onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
-      });
-      api.addHook('onClose', async () => revocations.stop());
-    }
+    // Open change streams were authenticated once, when they began: a revocation anywhere
+    // makes each check its credential again (so the watch runs even without a cache).
+    const revocationListeners: (() => void)[] = [];
+    const credentialsRevoked = () => {
+      for (const listener of revocationListeners) listener();
+    };
+    // Revocations through other nodes or the CLI reach this node within this interval.
+    const revocations = await watchRevocations({
+      readVersion: () => store.credentialRevocationVersion(),
+      intervalMs: revocationCheckMs,
+      onChange: () => {
+        principals.clear();
+        credentialsRevoked();
+      },
+      onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
+    });
+    api.addHook('onClose', async () => revocations.stop());
     api.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       let principal = header === undefined ? undefined : principals.get(header);
@@ -188,17 +207,41 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       principalOf,
       publicUrlOf,
     });
+    await api.register(historyRoutes, { store, clock, principalOf, publicUrlOf });
     await api.register(registryRoutes, { store, clock, principalOf });
+    await api.register(changeRoutes, {
+      store,
+      hub: changeHub,
+      principalOf,
+      heartbeatMs: settings.changes.heartbeatMs,
+      maxStreamsPerClient: settings.changes.maxStreamsPerClient,
+      stillAuthenticated: (request) =>
+        authenticate(store, request, clock).then(
+          () => true,
+          () => false,
+        ),
+      onCredentialsRevoked: (listener) => revocationListeners.push(listener),
+    });
     await api.register(supportOAuthRoutes, {
       store,
       clock,
       principalOf,
       publicUrlOf,
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
-      onTokenRevoked: (id) => principals.evict((p) => p.kind === 'token' && p.tokenId === id),
+      onTokenRevoked: (id) => {
+        principals.evict((p) => p.kind === 'token' && p.tokenId === id);
+        credentialsRevoked();
+      },
     });
     // Admin principals do not carry their token's id: a revocation clears the whole cache.
-    await api.register(adminTokenRoutes, { store, principalOf, onAdminTokenRevoked: () => principals.clear() });
+    await api.register(adminTokenRoutes, {
+      store,
+      principalOf,
+      onAdminTokenRevoked: () => {
+        principals.clear();
+        credentialsRevoked();
+      },
+    });
     await channelHost.registerAuthenticated(api, principalOf);
   });
   return app;

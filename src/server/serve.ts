@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
+import { startCompaction } from '../zis/history/compaction-loop.js';
 import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';
 
 /**
@@ -17,11 +18,13 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     synchronous: settings.sqliteSynchronous,
     writer: settings.sqliteWriter,
     cipher,
+    configHistory: settings.history.enabled,
   });
   await store.migrate();
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
   const app = await buildApp({ store, settings, clock, secretKey });
 
+  let compaction: ReturnType<typeof startCompaction> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -36,6 +39,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
       await app.close();
       clearInterval(sweep);
       clearTimeout(deadline);
+      await compaction?.stop();
       await store.close();
       process.exitCode = 0;
     } catch (error) {
@@ -53,6 +57,21 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   if (settings.pull.scheduler) app.channelHost.scheduler.start();
   if (settings.channelback.sender) app.channelHost.replySender.start();
   if (settings.events.deliverer) app.channelHost.deliverer.start();
+  if (settings.history.enabled && settings.history.compactor) {
+    compaction = startCompaction({
+      store,
+      clock,
+      retentionSeconds: settings.history.retentionSeconds,
+      keepPerScope: settings.history.keepPerScope,
+      batchSize: settings.history.compactionBatchSize,
+      intervalMs: settings.history.compactionIntervalMs,
+      onCompacted: (report) => {
+        if (report.deleted > 0) app.log.info(report, 'config history compacted');
+      },
+      onError: (error) =>
+        app.log.warn({ err: error }, 'config history compaction failed; retrying at the next interval'),
+    });
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;

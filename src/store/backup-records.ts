@@ -1,5 +1,6 @@
 import type { ChannelIntegration, Instance, PullRecord, ResourceRecord, ThreadRecord } from './channel-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
+import type { Actor, RevisionOperation } from './config-revisions.js';
 
 // What a backup holds, as the stores produce and take it: every row of every table, ids
 // included, secrets only as their hashes. How a record is written as a line is
@@ -30,8 +31,52 @@ export const dataRecordTypes = [
   'pull',
   'thread',
   'resource',
+  // Format 4: config history.
+  'config_revision',
+  'revision_counter',
+  'revision_watermark',
 ] as const;
 export type DataRecordType = (typeof dataRecordTypes)[number];
+
+/** The types of formats 2 and 3 (before config history). */
+export const format3DataRecordTypes: readonly DataRecordType[] = dataRecordTypes.slice(0, 10);
+
+/** Types kept per account, not by a row id: no `id`, no `sequence` record. */
+export const perAccountRecordTypes: ReadonlySet<DataRecordType> = new Set(['revision_counter', 'revision_watermark']);
+
+/** The types with an id sequence (and so a `sequence` record). */
+export const sequencedRecordTypes: readonly DataRecordType[] = dataRecordTypes.filter(
+  (type) => !perAccountRecordTypes.has(type),
+);
+
+/** A config revision as stored (see store/config-revisions.ts); `configJson` is null for a delete. */
+export interface ConfigRevisionRecord {
+  id: number;
+  accountId: number;
+  revision: number;
+  integration: string;
+  scope: string;
+  operation: RevisionOperation;
+  configJson: string | null;
+  configId: number;
+  version: number;
+  changedAt: number;
+  actorType: Actor['type'];
+  actorId: string;
+  requestId: string | null;
+}
+
+/** An account's revision counter: the last number handed out. Imported as is, so numbers keep increasing. */
+export interface RevisionCounterRecord {
+  accountId: number;
+  lastRevision: number;
+}
+
+/** An account's compaction watermark: revisions at or below it may be gone. */
+export interface RevisionWatermarkRecord {
+  accountId: number;
+  compactedThrough: number;
+}
 
 export interface AdminTokenRecord {
   id: number;
@@ -76,6 +121,9 @@ export type BackupRecord =
   | ({ type: 'pull' } & PullRecord)
   | ({ type: 'thread' } & ThreadRecord)
   | ({ type: 'resource' } & ResourceRecord)
+  | ({ type: 'config_revision' } & ConfigRevisionRecord)
+  | ({ type: 'revision_counter' } & RevisionCounterRecord)
+  | ({ type: 'revision_watermark' } & RevisionWatermarkRecord)
   | ({ type: 'sequence' } & SequenceRecord);
 
 export type RecordType = BackupRecord['type'];
@@ -95,6 +143,8 @@ export function recordChars(record: DataRecord): number {
       return record.error?.length ?? 0;
     case 'resource':
       return record.payloadJson.length;
+    case 'config_revision':
+      return record.configJson?.length ?? 0;
     default:
       return 0;
   }
@@ -117,6 +167,9 @@ export const zeroCounts = (): RecordCounts => ({
   pull: 0,
   thread: 0,
   resource: 0,
+  config_revision: 0,
+  revision_counter: 0,
+  revision_watermark: 0,
   sequence: 0,
 });
 

@@ -177,6 +177,41 @@ export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } =
       column('stored_at', 'bigint', (r) => r.storedAt),
     ],
   },
+  config_revision: {
+    name: 'config_revisions',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('revision', 'bigint', (r) => r.revision),
+      column('integration', 'text', (r) => r.integration),
+      column('scope', 'text', (r) => r.scope),
+      column('operation', 'text', (r) => r.operation),
+      column('config', 'text', (r) => r.configJson),
+      column('config_id', 'bigint', (r) => r.configId),
+      column('version', 'integer', (r) => r.version),
+      column('changed_at', 'bigint', (r) => r.changedAt),
+      column('actor_type', 'text', (r) => r.actorType),
+      column('actor_id', 'text', (r) => r.actorId),
+      column('request_id', 'text', (r) => r.requestId),
+    ],
+  },
+  // Per account, paged by account id: the export names it `id` for paging only.
+  revision_counter: {
+    name: 'config_revision_counters',
+    toFields: ({ id: _, ...fields }: { id: number }) => fields,
+    columns: [
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('last_revision', 'bigint', (r) => r.lastRevision),
+    ],
+  },
+  revision_watermark: {
+    name: 'config_revision_watermarks',
+    toFields: ({ id: _, ...fields }: { id: number }) => fields,
+    columns: [
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('compacted_through', 'bigint', (r) => r.compactedThrough),
+    ],
+  },
 };
 
 /** A record's values in its table's column order. */

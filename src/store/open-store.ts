@@ -10,7 +10,11 @@ export async function openStore(url: string, options: SqliteOptions & { clock?: 
   if (url.startsWith('sqlite:')) return new SqliteStore(url.slice('sqlite:'.length), options);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return new PostgresStore(url, { clock: options.clock, cipher: options.cipher });
+    return new PostgresStore(url, {
+      clock: options.clock,
+      cipher: options.cipher,
+      configHistory: options.configHistory,
+    });
   }
   throw new Error(`Unsupported database URL "${url}": use sqlite:PATH or postgres://USER@HOST/DB`);
 }

@@ -4,8 +4,26 @@ import type { RotationBatch } from './encryption/key-rotation.js';
 import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
 import type { ReplyStore } from './reply-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
+import type {
+  Actor,
+  CompactionReport,
+  ConfigRevision,
+  RetentionPolicy,
+  RevisionAuthor,
+  RevisionBounds,
+  RevisionOperation,
+} from './config-revisions.js';
 
 export type { Account, ConfigRecord, Integration } from './records.js';
+export type {
+  Actor,
+  CompactionReport,
+  ConfigRevision,
+  RetentionPolicy,
+  RevisionAuthor,
+  RevisionBounds,
+  RevisionOperation,
+} from './config-revisions.js';
 
 /**
  * The storage contract. Two implementations plug in behind it: SQLite (the embedded
@@ -94,10 +112,12 @@ export interface Store {
   recordAccessTokenUse(id: number, usedAt: number): Promise<void>;
 
   // --- ZIS configs -------------------------------------------------------------------------
+  // Every successful create, update and delete writes a revision in its own transaction
+  // (unless the store was opened with history off); a refused one writes none.
   /** Configs whose scope matches the pattern, by ascending id, after `afterId`, at most `limit`. */
   listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]>;
   getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined>;
-  /** Creates a config; `exists` when the scope is taken. Durable before it resolves. */
+  /** Creates a config; `exists` (and no revision) when the scope is taken. Durable before it resolves. */
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'>;
   /**
    * Replaces a config's JSON as `change.edit` says (see `config-edit.ts`), atomically: no
@@ -107,7 +127,45 @@ export interface Store {
    */
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome>;
   /** Deletes a config, atomically checking the precondition. Durable before it resolves. */
-  deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome>;
+  deleteConfig(
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+    author: RevisionAuthor,
+  ): Promise<WriteOutcome>;
+
+  // --- Config history ----------------------------------------------------------------------
+  /** A scope's revisions, newest first, below `beforeRevision` when given, at most `limit`. */
+  listConfigRevisions(
+    key: IntegrationKey,
+    scope: string,
+    page: { beforeRevision?: number; limit: number },
+  ): Promise<ConfigRevision[]>;
+  getConfigRevision(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined>;
+  /**
+   * An integration's changes after `sinceRevision`, oldest first, at most `limit`, of the
+   * scopes matching `pattern` (the same rules as {@link listConfigs}). Never skips: an
+   * account's revisions commit in number order.
+   */
+  listConfigChanges(
+    key: IntegrationKey,
+    query: { pattern: ScopePattern; sinceRevision: number; limit: number },
+  ): Promise<ConfigRevision[]>;
+  /** The range the feed can serve from: `oldest` is the compaction watermark + 1; `latest` the newest committed (0 if none). */
+  revisionBounds(accountId: number): Promise<RevisionBounds>;
+  /**
+   * Calls `listener` with the account's id after a config change commits: on SQLite after
+   * the group commit, on PostgreSQL through LISTEN/NOTIFY, so on every node, this one
+   * included. Only a wake-up: a lost notification loses nothing, the revisions are the
+   * truth. Returns the unsubscribe.
+   */
+  onConfigChanged(listener: (accountId: number) => void): () => void;
+  /**
+   * Retention: per account, moves the watermark up to the newest revision changed before
+   * `policy.cutoffSeconds` (never down), then deletes revisions at or below it, except each
+   * scope's last `keepPerScope`, in short transactions of `batchSize` rows.
+   */
+  compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport>;
 
   // --- Backup ------------------------------------------------------------------------------
   /**
@@ -248,6 +306,12 @@ export interface NewConfig {
   scope: string;
   configJson: string;
   nowSeconds: number;
+  /** Who creates it, for its revision. */
+  actor: Actor;
+  /** `create` unless given: `restore` recreates a deleted config from an earlier revision. */
+  operation?: Extract<RevisionOperation, 'create' | 'restore'>;
+  /** The first version; 1 unless given (a restored config continues the deleted one's count). */
+  version?: number;
 }
 
 /** Checked inside the write, against the current record: `If-Match` as the client sent it. */
@@ -267,6 +331,10 @@ export interface ConfigChange {
   edit: ConfigEdit;
   precondition?: Precondition;
   nowSeconds: number;
+  /** What the revision calls this change. */
+  operation: Extract<RevisionOperation, 'replace' | 'merge' | 'restore'>;
+  /** Who makes it, for its revision. */
+  actor: Actor;
 }
 
 export type WriteOutcome =

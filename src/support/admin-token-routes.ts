@@ -3,6 +3,7 @@ import { formatTimestamp } from '../clock.js';
 import { requireAdmin, type Principal } from '../http/authenticate.js';
 import { Conflict, NotFound } from '../http/errors.js';
 import type { AdminTokenDetails, Store } from '../store/store.js';
+import { adminErrors, emptyBody, timestamp } from '../http/response-schemas.js';
 
 export interface AdminTokenRoutesOptions {
   store: Store;
@@ -20,7 +21,7 @@ const adminToken = {
   properties: {
     id: { type: 'integer' },
     email: { type: 'string' },
-    created_at: { type: 'string', format: 'date-time' },
+    created_at: timestamp,
   },
 } as const;
 
@@ -47,7 +48,14 @@ export async function adminTokenRoutes(app: FastifyInstance, options: AdminToken
         security,
         summary: 'List admin tokens',
         description: "The account's admin API tokens by ascending id; never the tokens themselves.",
-        response: { 200: { type: 'object', properties: { admin_tokens: { type: 'array', items: adminToken } } } },
+        response: {
+          200: {
+            description: "The account's admin tokens.",
+            type: 'object',
+            properties: { admin_tokens: { type: 'array', items: adminToken } },
+          },
+          ...adminErrors(403),
+        },
       },
     },
     async function listAdminTokens(request) {
@@ -67,6 +75,7 @@ export async function adminTokenRoutes(app: FastifyInstance, options: AdminToken
           "Revokes the token on every node within a second. 409 for the account's last admin token: " +
           'the operator can still revoke it with `switchboard tokens revoke --admin-token-id`.',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } },
+        response: { 204: emptyBody('Revoked'), ...adminErrors(400, 403, 404, 409) },
       },
     },
     async function revokeAdminToken(request, reply) {

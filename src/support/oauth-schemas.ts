@@ -1,13 +1,14 @@
-import { supportErrorSchema } from '../http/support-envelope.js';
 import { tokenScopes } from '../store/store.js';
 import { cursorId } from '../http/id-schemas.js';
+import { nullableTimestamp, supportErrorResponses, timestamp } from '../http/response-schemas.js';
 
 /**
  * Route schemas of the Support API's OAuth tokens and clients. Errors use the Support API's
  * `{"error", "description"}` (the error mapper picks it for `/api/v2/`); the schemas say so,
  * for the OpenAPI document and so that the serialiser keeps those fields.
  */
-const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, supportErrorSchema]));
+// Admin basic auth on every route here: 401, 429 (failed authentications) and 503 apply to all.
+const errors = (...statuses: number[]) => supportErrorResponses(...statuses, 401, 429, 503);
 
 const admin: { [scheme: string]: string[] }[] = [{ adminBasicAuth: [] }];
 const tags = ['Support API: OAuth'];
@@ -16,7 +17,7 @@ const token = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    url: { type: 'string' },
+    url: { type: 'string', examples: ['http://127.0.0.1:3000/api/v2/oauth/tokens/2.json'] },
     client_id: { type: 'integer', description: "The OAuth client's id: zendesk_oauth_client.id of the integration." },
     token: {
       type: ['string', 'null'],
@@ -24,11 +25,10 @@ const token = {
     },
     full_token: { type: 'string', description: 'The whole token: only in the answer that creates it.' },
     scopes: { type: 'array', items: { type: 'string', enum: [...tokenScopes] } },
-    created_at: { type: 'string', format: 'date-time' },
+    created_at: timestamp,
     expires_at: { type: 'null', description: 'Tokens do not expire.' },
     used_at: {
-      type: ['string', 'null'],
-      format: 'date-time',
+      ...nullableTimestamp,
       description: 'When the token was last used, to within an hour; null if never.',
     },
   },
@@ -64,7 +64,10 @@ export const createTokenSchema = {
       },
     },
   },
-  response: { 201: { type: 'object', properties: { token } }, ...errors(400, 401, 403, 404, 413, 422) },
+  response: {
+    201: { description: 'Created; full_token is shown only here.', type: 'object', properties: { token } },
+    ...errors(400, 401, 403, 404, 413, 422),
+  },
 };
 
 export const listTokensSchema = {
@@ -81,6 +84,7 @@ export const listTokensSchema = {
   },
   response: {
     200: {
+      description: 'A page of tokens.',
       type: 'object',
       properties: {
         tokens: { type: 'array', items: token },
@@ -100,7 +104,10 @@ export const showTokenSchema = {
   tags,
   security: admin,
   params: idParams,
-  response: { 200: { type: 'object', properties: { token } }, ...errors(401, 403, 404) },
+  response: {
+    200: { description: 'The token (its first 10 characters).', type: 'object', properties: { token } },
+    ...errors(401, 403, 404),
+  },
 };
 
 export const revokeTokenSchema = {
@@ -122,6 +129,7 @@ export const generateSecretSchema = {
   params: idParams,
   response: {
     200: {
+      description: 'The client with its new secret, shown only here.',
       type: 'object',
       properties: {
         client: {
@@ -131,7 +139,7 @@ export const generateSecretSchema = {
             name: { type: 'string' },
             identifier: { type: 'string' },
             secret: { type: 'string' },
-            created_at: { type: 'string', format: 'date-time' },
+            created_at: timestamp,
           },
         },
       },

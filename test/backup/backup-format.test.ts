@@ -131,15 +131,15 @@ describe('the backup line format', () => {
     );
   });
 
-  it.each([1, 2, 3])('reads back its header and end line in format %i', (format) => {
+  it.each([1, 2, 3, 4])('reads back its header and end line in format %i', (format) => {
     const header = { format, schemaVersion: 3, exportedAt: '2024-01-01T00:00:00Z', source: 'postgres' as const };
     expect(parseHeader(headerLine(header))).toEqual(header);
     const counts = { ...zeroCounts(), config: 7, ...(format >= 2 ? { resource: 4 } : {}) };
     expect(parseLine(endLine(counts, format), 9, format)).toEqual({ type: 'end', counts });
   });
 
-  it('writes format 3, and reads access tokens of formats 1 and 2 as read and write, without prefix or use', () => {
-    expect(backupFormat).toBe(3);
+  it('writes format 4, and reads access tokens of formats 1 and 2 as read and write, without prefix or use', () => {
+    expect(backupFormat).toBe(4);
     const format3 = recordLine(records[3]!);
     expect(format3).toBe(
       `{"type":"access_token","id":4,"account_id":1,"integration":"sync","token_hash":"${hash}","created_at":4,` +

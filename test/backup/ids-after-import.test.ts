@@ -13,6 +13,7 @@ import {
   pullInto,
   recordsOf,
 } from './backup-fixture.js';
+import { testActor, deletion } from '../helpers/actors.js';
 
 const dir = tempDir();
 const file = join(dir.path, 'backup.jsonl');
@@ -39,11 +40,16 @@ beforeAll(async () => {
     const key = { accountId: tenant.accountId, integration: 'sync' };
     await Promise.all(
       Array.from({ length: 2500 }, (_, i) =>
-        source.store.createConfig(key, { scope: `s${i}`, configJson: `{"i":${i}}`, nowSeconds: 1_700_000_000 + i }),
+        source.store.createConfig(key, {
+          scope: `s${i}`,
+          configJson: `{"i":${i}}`,
+          nowSeconds: 1_700_000_000 + i,
+          actor: testActor,
+        }),
       ),
     );
-    await source.store.deleteConfig(key, 's1000');
-    await source.store.deleteConfig(key, 's2499');
+    await source.store.deleteConfig(key, 's1000', undefined, deletion);
+    await source.store.deleteConfig(key, 's2499', undefined, deletion);
 
     tenantAccountId = tenant.accountId;
     const channels = source.store.channels;

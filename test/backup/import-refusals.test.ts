@@ -12,13 +12,15 @@ import {
   pullInto,
   recordsOf,
 } from './backup-fixture.js';
+import { testActor } from '../helpers/actors.js';
 
 const dir = tempDir();
 const good = join(dir.path, 'good.jsonl');
 let lines: string[];
 
 // A backup of 1 account, its admin token, 1 integration, 1 access token, 3 configs, 1 channel
-// integration, 2 instances, each pulled once (1 thread and 1 resource each):
+// integration, 2 instances, each pulled once (1 thread and 1 resource each), the configs'
+// 3 revisions and the account's revision counter:
 const layout = [
   'switchboard-backup', // 1
   'account', // 2
@@ -31,8 +33,10 @@ const layout = [
   ...['pull', 'pull'], // 12–13
   ...['thread', 'thread'], // 14–15
   ...['resource', 'resource'], // 16–17
-  ...Array<string>(10).fill('sequence'), // 18–27
-  'end', // 28
+  ...['config_revision', 'config_revision', 'config_revision'], // 18–20
+  'revision_counter', // 21
+  ...Array<string>(11).fill('sequence'), // 22–32
+  'end', // 33
 ];
 beforeAll(async () => {
   const source = await openTempSqlite();
@@ -40,7 +44,12 @@ beforeAll(async () => {
     const tenant = await createTenant(source.store, 'acme', ['sync']);
     const key = { accountId: tenant.accountId, integration: 'sync' };
     for (const scope of ['one', 'two', 'three']) {
-      await source.store.createConfig(key, { scope, configJson: `{"scope":"${scope}"}`, nowSeconds: 1_700_000_000 });
+      await source.store.createConfig(key, {
+        scope,
+        configJson: `{"scope":"${scope}"}`,
+        nowSeconds: 1_700_000_000,
+        actor: testActor,
+      });
     }
     const now = Date.UTC(2024, 0, 1);
     const channels = source.store.channels;
@@ -73,13 +82,13 @@ const editedLine = (number: number, edit: (line: any) => void) => {
 const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a file without its end line',
-    backup: () => withLine(28, undefined),
-    message: /the backup stops after line 27 without its end line: it is truncated$/,
+    backup: () => withLine(33, undefined),
+    message: /the backup stops after line 32 without its end line: it is truncated$/,
   },
   {
     name: 'a file cut off inside a line',
     backup: () => lines.join('\n').slice(0, -20),
-    message: /line 28: not valid JSON/,
+    message: /line 33: not valid JSON/,
   },
   {
     name: 'a corrupt line',
@@ -104,7 +113,7 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a missing record (counts do not match the end line)',
     backup: () => withLine(7, undefined),
-    message: /line 27: the end line counts 3 config records, but the backup has 2/,
+    message: /line 32: the end line counts 3 config records, but the backup has 2/,
   },
   {
     name: 'records out of order',
@@ -113,8 +122,8 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   },
   {
     name: 'an unknown format',
-    backup: () => editedLine(1, (line) => (line.format = 4)),
-    message: /line 1: backup format 4 is unknown; this Switchboard reads formats 1, 2 and 3$/,
+    backup: () => editedLine(1, (line) => (line.format = 5)),
+    message: /line 1: backup format 5 is unknown; this Switchboard reads formats 1, 2, 3 and 4$/,
   },
   {
     name: 'channel records in a format-1 backup',

@@ -126,7 +126,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(body(last!)).toBe(body(first!));
     expect(header(first!)).toEqual({
       type: 'switchboard-backup',
-      format: 3,
+      format: 4,
       schema_version: expect.any(Number),
       exported_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       source: 'sqlite',

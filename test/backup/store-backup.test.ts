@@ -4,6 +4,7 @@ import { execSql } from '../helpers/raw-sql.js';
 import { createTenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 import { createChannelIntegration, createInstance, recordsOf } from './backup-fixture.js';
+import { testActor } from '../helpers/actors.js';
 
 // The Store contract's two backup methods, in-process.
 describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => {
@@ -16,7 +17,7 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
     const tenant = await createTenant(source.store, 'acme', ['sync']);
     key = { accountId: tenant.accountId, integration: 'sync' };
     for (const scope of ['a', 'b', 'c']) {
-      await source.store.createConfig(key, { scope, configJson: '{}', nowSeconds: 1_700_000_000 });
+      await source.store.createConfig(key, { scope, configJson: '{}', nowSeconds: 1_700_000_000, actor: testActor });
     }
   });
   afterEach(async () => {
@@ -27,7 +28,12 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
   it('exports one snapshot: a write made during the export is not in it, and is not lost', async () => {
     const iterator = source.store.exportRecords()[Symbol.asyncIterator]();
     const records: BackupRecord[] = [(await iterator.next()).value];
-    const write = source.store.createConfig(key, { scope: 'during', configJson: '{}', nowSeconds: 1_700_000_001 });
+    const write = source.store.createConfig(key, {
+      scope: 'during',
+      configJson: '{}',
+      nowSeconds: 1_700_000_001,
+      actor: testActor,
+    });
     // PostgreSQL commits it now, beside the export; SQLite queues it until the export ends.
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) records.push(next.value);
@@ -58,7 +64,10 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       pull: 0,
       thread: 0,
       resource: 0,
-      sequence: 10,
+      config_revision: 3,
+      revision_counter: 1,
+      revision_watermark: 0,
+      sequence: 11,
     });
     expect(await recordsOf(target.store)).toEqual(records);
   });
@@ -71,7 +80,9 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       'The database has rows in future_feature, which backups do not cover yet; refusing to write an incomplete backup',
     );
     // The store is still usable: the export let go of it.
-    expect(await source.store.createConfig(key, { scope: 'after', configJson: '{}', nowSeconds: 1 })).toMatchObject({
+    expect(
+      await source.store.createConfig(key, { scope: 'after', configJson: '{}', nowSeconds: 1, actor: testActor }),
+    ).toMatchObject({
       id: 4,
     });
   });

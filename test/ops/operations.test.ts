@@ -53,10 +53,8 @@ describe('operations', () => {
         '/api/services/zis/registry/{integration}',
         '/api/services/zis/registry/integrations',
         '/oauth/tokens',
-        '/api/v2/oauth/tokens',
         '/api/v2/oauth/tokens.json',
         '/api/v2/oauth/tokens/{id}',
-        '/api/v2/oauth/clients/{id}/generate_secret',
         '/api/v2/oauth/clients/{id}/generate_secret.json',
       ]),
     );
@@ -78,9 +76,14 @@ describe('operations', () => {
       expect.arrayContaining(['id', 'url', 'client_id', 'token', 'full_token', 'scopes', 'expires_at', 'used_at']),
     );
     expect(doc.paths['/api/v2/oauth/tokens/{id}'].delete.responses).toHaveProperty('204');
-    const docs = await fetch(`${baseUrl}/docs/`);
-    expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain('/openapi.json');
+    // One spelling of each `/api/v2/` path: the vendor's `.json`.
+    expect(paths).not.toContain('/api/v2/oauth/tokens');
+    for (const page of ['/docs', '/docs/']) {
+      const docs = await fetch(`${baseUrl}${page}`);
+      expect(docs.status).toBe(200);
+      expect(await docs.text()).toContain('/docs/start.js');
+    }
+    expect(await (await fetch(`${baseUrl}/docs/start.js`)).text()).toContain("url: '/openapi.json'");
   });
 
   it("returns a request id, taking the caller's when given", async () => {

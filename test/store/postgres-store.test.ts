@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey } from '../../src/store/store.js';
 
 import { postgresAvailable, postgresTestUrl as url } from '../helpers/stores.js';
+import { testActor } from '../helpers/actors.js';
 
 const prefix = `sb_scratch_${randomBytes(4).toString('hex')}`;
 const schemas: string[] = [];
@@ -126,7 +127,12 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
         clientSecretHash: 's',
         nowSeconds: now,
       });
-      await store.createConfig(key, { scope: 'foo', configJson: '{"s":"foo","n":1}', nowSeconds: now });
+      await store.createConfig(key, {
+        scope: 'foo',
+        configJson: '{"s":"foo","n":1}',
+        nowSeconds: now,
+        actor: testActor,
+      });
       await victim.ping();
       await kill();
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -141,6 +147,8 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
         const write = victim.updateConfig(key, 'foo', {
           edit: { kind: 'replace', configJson: '{"lost":true}' },
           nowSeconds: now,
+          operation: 'merge',
+          actor: testActor,
         });
         const settled = write.catch((e: unknown) => e);
         await new Promise((resolve) => setTimeout(resolve, 200));

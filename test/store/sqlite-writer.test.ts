@@ -5,6 +5,7 @@ import { ConfigRefusedError } from '../../src/store/config-edit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey } from '../../src/store/store.js';
+import { testActor as actor } from '../helpers/actors.js';
 import { tempDir } from '../helpers/server.js';
 
 const now = 1_700_000_000;
@@ -55,9 +56,9 @@ describe('the SQLite writer thread', () => {
   it('keeps this event loop turning, and reads answering, while a write waits for the lock', async () => {
     const path = join(dir.path, 'responsive.db');
     const { store, key } = await openStore(path);
-    await store.createConfig(key, { scope: 'seen', configJson: '{"a":1}', nowSeconds: now });
+    await store.createConfig(key, { scope: 'seen', configJson: '{"a":1}', nowSeconds: now, actor });
     const released = holdWriteLock(path, 400);
-    const write = store.createConfig(key, { scope: 'waiting', configJson: '{}', nowSeconds: now });
+    const write = store.createConfig(key, { scope: 'waiting', configJson: '{}', nowSeconds: now, actor });
     // The write waits on the writer thread; reads on this thread go on meanwhile.
     let readsWhileWaiting = 0;
     let writeDone = false;
@@ -79,14 +80,14 @@ describe('the SQLite writer thread', () => {
     const released = holdWriteLock(path, 300);
     // The COMMIT's busy wait (5 s) runs on this thread: the lock holder's timer cannot fire
     // to release it, nor can ours tick, so the write fails with the lock still held.
-    const write = store.createConfig(key, { scope: 'x', configJson: '{}', nowSeconds: now });
+    const write = store.createConfig(key, { scope: 'x', configJson: '{}', nowSeconds: now, actor });
     const ticks = await ticksWhile(write.catch(() => {}));
     await expect(write).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     await released;
     const threaded = await openStore(join(dir.path, 'ticking.db'));
     const lockHeld = holdWriteLock(join(dir.path, 'ticking.db'), 300);
     const ticksThreaded = await ticksWhile(
-      threaded.store.createConfig(threaded.key, { scope: 'x', configJson: '{}', nowSeconds: now }),
+      threaded.store.createConfig(threaded.key, { scope: 'x', configJson: '{}', nowSeconds: now, actor }),
     );
     await lockHeld;
     expect(ticks).toBeLessThan(3);
@@ -100,7 +101,7 @@ describe('the SQLite writer thread', () => {
     const payload = JSON.stringify({ pad: 'x'.repeat(2000) });
     const writes = Promise.all(
       Array.from({ length: 3000 }, (_, i) =>
-        store.createConfig(key, { scope: `s${i}`, configJson: payload, nowSeconds: now }),
+        store.createConfig(key, { scope: `s${i}`, configJson: payload, nowSeconds: now, actor }),
       ),
     );
     const ticks = await ticksWhile(writes);
@@ -117,12 +118,14 @@ describe('the SQLite writer thread', () => {
     await expect(orphan).rejects.toBeInstanceOf(Database.SqliteError);
     await expect(orphan).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     // A unique violation is still answered as `exists`, as callers expect.
-    await store.createConfig(key, { scope: 'one', configJson: '{}', nowSeconds: now });
-    expect(await store.createConfig(key, { scope: 'one', configJson: '{}', nowSeconds: now })).toBe('exists');
+    await store.createConfig(key, { scope: 'one', configJson: '{}', nowSeconds: now, actor });
+    expect(await store.createConfig(key, { scope: 'one', configJson: '{}', nowSeconds: now, actor })).toBe('exists');
     // The store's own refusal, of its class, with its detail.
     const tooBig = store.updateConfig(key, 'one', {
       edit: { kind: 'merge', patch: { pad: 'x'.repeat(100) }, maxBytes: 20 },
       nowSeconds: now,
+      operation: 'merge',
+      actor,
     });
     await expect(tooBig).rejects.toBeInstanceOf(ConfigRefusedError);
     await expect(tooBig).rejects.toThrow('the limit is 20 bytes');
@@ -153,14 +156,14 @@ describe('the SQLite writer thread', () => {
   it('fails every waiting and later write, and readiness, when the thread is gone: none hangs', async () => {
     const { store, key } = await openStore(join(dir.path, 'dead.db'));
     const writer = (store as unknown as { writer: { terminateThread(): Promise<number> } }).writer;
-    const inFlight = store.createConfig(key, { scope: 'a', configJson: '{}', nowSeconds: now });
+    const inFlight = store.createConfig(key, { scope: 'a', configJson: '{}', nowSeconds: now, actor });
     await writer.terminateThread();
     const settled = await Promise.allSettled([inFlight]);
     // Either it committed before the thread ended, or it failed: it did not hang.
     if (settled[0].status === 'rejected') expect(settled[0].reason).toBeInstanceOf(StoreUnavailableError);
-    await expect(store.createConfig(key, { scope: 'b', configJson: '{}', nowSeconds: now })).rejects.toBeInstanceOf(
-      StoreUnavailableError,
-    );
+    await expect(
+      store.createConfig(key, { scope: 'b', configJson: '{}', nowSeconds: now, actor }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
     await store.close();
   });
@@ -169,12 +172,12 @@ describe('the SQLite writer thread', () => {
     const path = join(dir.path, 'drain.db');
     const { store, key } = await openStore(path);
     const writes = Array.from({ length: 500 }, (_, i) =>
-      store.createConfig(key, { scope: `d${i}`, configJson: `{"i":${i}}`, nowSeconds: now }),
+      store.createConfig(key, { scope: `d${i}`, configJson: `{"i":${i}}`, nowSeconds: now, actor }),
     );
     await store.close();
     const outcomes = await Promise.allSettled(writes);
     expect(outcomes.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
-    await expect(store.createConfig(key, { scope: 'late', configJson: '{}', nowSeconds: now })).rejects.toThrow(
+    await expect(store.createConfig(key, { scope: 'late', configJson: '{}', nowSeconds: now, actor })).rejects.toThrow(
       'unavailable',
     );
     const db = new Database(path, { readonly: true });

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey, Store } from '../../src/store/store.js';
 import { execSql } from '../helpers/raw-sql.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { testActor, deletion } from '../helpers/actors.js';
 
 const now = 1_700_000_000;
 
@@ -259,18 +260,21 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
           scope,
           configJson: `{"s":${JSON.stringify(scope)}}`,
           nowSeconds: now,
+          actor: testActor,
         });
         if (created === 'exists') throw new Error(`unexpected exists for ${scope}`);
         expect(created).toMatchObject({ ...key, scope, version: 1, createdAt: now, updatedAt: now });
         expect(typeof created.id).toBe('number');
         ids[scope] = created.id;
       }
-      expect(await store.createConfig(key, { scope: 'foo', configJson: '{}', nowSeconds: now })).toBe('exists');
+      expect(await store.createConfig(key, { scope: 'foo', configJson: '{}', nowSeconds: now, actor: testActor })).toBe(
+        'exists',
+      );
       // The same scope under another integration is another config.
       expect(
         await store.createConfig(
           { accountId: 1000, integration: 'other' },
-          { scope: 'foo', configJson: '{}', nowSeconds: now },
+          { scope: 'foo', configJson: '{}', nowSeconds: now, actor: testActor },
         ),
       ).not.toBe('exists');
     });
@@ -305,7 +309,7 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       expect(await list(['a\u0000b'])).toEqual([]);
       expect(await list(['', '\u0000'])).toEqual([]);
       expect(await store.getConfig(key, 'a\u0000')).toBeUndefined();
-      expect(await store.deleteConfig(key, 'a\u0000')).toEqual({ kind: 'not_found' });
+      expect(await store.deleteConfig(key, 'a\u0000', undefined, deletion)).toEqual({ kind: 'not_found' });
     });
 
     it('pages by ascending id after a cursor', async () => {
@@ -320,6 +324,8 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
         edit: { kind: 'merge', patch: { n: 1 }, maxBytes: 1000 },
         precondition: { ifMatch: `"${ids.foo}-1"` },
         nowSeconds: now + 10,
+        operation: 'merge',
+        actor: testActor,
       });
       expect(outcome).toEqual({
         kind: 'ok',
@@ -338,11 +344,19 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
     it('refuses an update on a failed precondition or a missing config', async () => {
       const edit = { kind: 'replace', configJson: '{"never":true}' } as const;
       expect(
-        await store.updateConfig(key, 'foo', { edit, precondition: { ifMatch: `"${ids.foo}-1"` }, nowSeconds: now }),
+        await store.updateConfig(key, 'foo', {
+          edit,
+          precondition: { ifMatch: `"${ids.foo}-1"` },
+          nowSeconds: now,
+          operation: 'merge',
+          actor: testActor,
+        }),
       ).toEqual({
         kind: 'precondition_failed',
       });
-      expect(await store.updateConfig(key, 'missing', { edit, nowSeconds: now })).toEqual({ kind: 'not_found' });
+      expect(
+        await store.updateConfig(key, 'missing', { edit, nowSeconds: now, operation: 'merge', actor: testActor }),
+      ).toEqual({ kind: 'not_found' });
       expect((await store.getConfig(key, 'foo'))?.version).toBe(2);
     });
 
@@ -350,6 +364,8 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       const big = store.updateConfig(key, 'foo', {
         edit: { kind: 'merge', patch: { pad: 'x'.repeat(100) }, maxBytes: 50 },
         nowSeconds: now,
+        operation: 'merge',
+        actor: testActor,
       });
       await expect(big).rejects.toThrow(ConfigRefusedError);
       await expect(big).rejects.toThrow(/bytes as JSON; the limit is 50 bytes/);
@@ -358,23 +374,32 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       const tooDeep = store.updateConfig(key, 'foo', {
         edit: { kind: 'merge', patch: deep, maxBytes: 1e6 },
         nowSeconds: now,
+        operation: 'merge',
+        actor: testActor,
       });
       await expect(tooDeep).rejects.toThrow(/nested more than 64 levels/);
       expect(await store.getConfig(key, 'foo')).toMatchObject({ version: 2, configJson: '{"s":"foo","n":1}' });
     });
 
     it('deletes, checking the precondition', async () => {
-      expect(await store.deleteConfig(key, 'axb', { ifMatch: '"1-99"' })).toEqual({ kind: 'precondition_failed' });
-      expect(await store.deleteConfig(key, 'axb', { ifMatch: `"7-7", "${ids.axb}-1"` })).toEqual({
+      expect(await store.deleteConfig(key, 'axb', { ifMatch: '"1-99"' }, deletion)).toEqual({
+        kind: 'precondition_failed',
+      });
+      expect(await store.deleteConfig(key, 'axb', { ifMatch: `"7-7", "${ids.axb}-1"` }, deletion)).toEqual({
         kind: 'ok',
         config: undefined,
       });
       expect(await store.getConfig(key, 'axb')).toBeUndefined();
-      expect(await store.deleteConfig(key, 'axb')).toEqual({ kind: 'not_found' });
+      expect(await store.deleteConfig(key, 'axb', undefined, deletion)).toEqual({ kind: 'not_found' });
     });
 
     it('never reuses a deleted config id', async () => {
-      const again = await store.createConfig(key, { scope: 'axb', configJson: '{}', nowSeconds: now });
+      const again = await store.createConfig(key, {
+        scope: 'axb',
+        configJson: '{}',
+        nowSeconds: now,
+        actor: testActor,
+      });
       expect(again).not.toBe('exists');
       expect((again as { id: number }).id).toBeGreaterThan(Math.max(...Object.values(ids)));
     });
@@ -384,12 +409,14 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       const other = await openStore(opened.url);
       await other.migrate();
       seconds.push(other);
-      await store.createConfig(key, { scope: 'race', configJson: '{}', nowSeconds: now });
+      await store.createConfig(key, { scope: 'race', configJson: '{}', nowSeconds: now, actor: testActor });
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           (i % 2 ? store : other).updateConfig(key, 'race', {
             edit: { kind: 'merge', patch: { [`k${i}`]: i }, maxBytes: 10_000 },
             nowSeconds: now,
+            operation: 'merge',
+            actor: testActor,
           }),
         ),
       );

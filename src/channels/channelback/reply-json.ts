@@ -1,5 +1,6 @@
 import type { ReplyRecord } from '../../store/reply-store.js';
 import { isoTime } from '../instances/instance-json.js';
+import { nullableTimestamp, timestamp } from '../../http/response-schemas.js';
 
 /** A reply as the API and the CLI show it. */
 export function replyJson(reply: ReplyRecord) {
@@ -20,3 +21,24 @@ export function replyJson(reply: ReplyRecord) {
     sent_at: isoTime(reply.sentAt),
   };
 }
+
+/** `replyJson`'s shape, for route schemas (serialisation and the OpenAPI document). */
+export const replySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    instance_id: { type: 'integer' },
+    thread_id: { type: 'integer' },
+    status: { type: 'string', enum: ['pending', 'sent', 'failed'] },
+    message: { type: 'string' },
+    file_urls: { type: 'array', items: { type: 'string' } },
+    parent_id: { type: 'string' },
+    recipient_id: { type: 'string' },
+    request_unique_identifier: { type: 'string' },
+    external_id: { type: ['string', 'null'], description: "The channelback's answer; null until sent." },
+    attempts: { type: 'integer' },
+    last_error: { type: ['string', 'null'] },
+    created_at: timestamp,
+    sent_at: nullableTimestamp,
+  },
+} as const;

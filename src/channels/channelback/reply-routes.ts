@@ -3,7 +3,8 @@ import { NotFound } from '../../http/errors.js';
 import { requireAdmin } from '../channel-context.js';
 import type { ChannelbackContext } from './channelback-context.js';
 import { createReply } from './create-reply.js';
-import { replyJson } from './reply-json.js';
+import { replyJson, replySchema } from './reply-json.js';
+import { adminErrors } from '../../http/response-schemas.js';
 import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances/:id';
@@ -15,6 +16,7 @@ const threadParams = {
   required: ['id', 'threadId'],
   properties: { id: positive, threadId: positive },
 } as const;
+const oneReply = { type: 'object', properties: { reply: replySchema } } as const;
 
 /** Agents' replies: created here (202, sent by the reply sender) and read back. */
 export async function replyRoutes(app: FastifyInstance, context: ChannelbackContext): Promise<void> {
@@ -32,6 +34,10 @@ export async function replyRoutes(app: FastifyInstance, context: ChannelbackCont
           type: 'object',
           description:
             'message (1–65535 characters), file_urls (≤ 10 https URLs; needs channelback_files), parent_external_id',
+        },
+        response: {
+          202: { ...oneReply, description: 'Stored as pending; the reply sender sends it.' },
+          ...adminErrors(400, 404, 422),
         },
       },
     },
@@ -55,7 +61,22 @@ export async function replyRoutes(app: FastifyInstance, context: ChannelbackCont
 
   app.get<{ Params: { id: number; threadId: number } }>(
     `${base}/threads/:threadId/replies`,
-    { schema: { tags, security, summary: 'Replies of a thread, oldest first', params: threadParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Replies of a thread, oldest first',
+        params: threadParams,
+        response: {
+          200: {
+            description: 'Replies, oldest first.',
+            type: 'object',
+            properties: { replies: { type: 'array', items: replySchema } },
+          },
+          ...adminErrors(400, 404),
+        },
+      },
+    },
     async function listThreadReplies(request) {
       const account = requireAdmin(context, request);
       const { id, threadId } = request.params;
@@ -73,6 +94,7 @@ export async function replyRoutes(app: FastifyInstance, context: ChannelbackCont
         security,
         summary: 'Show a reply: pending, sent or failed',
         params: { type: 'object', required: ['id', 'replyId'], properties: { id: positive, replyId: positive } },
+        response: { 200: { ...oneReply, description: 'The reply.' }, ...adminErrors(400, 404) },
       },
     },
     async function showReply(request) {

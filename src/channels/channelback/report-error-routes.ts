@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
-import { supportErrorSchema } from '../../http/support-envelope.js';
+import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js';
 import { characterCount, REPORT_ERROR_DESCRIPTION_MAX, REQUEST_ID_MAX } from '../protocol/limits.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
 import { authenticatePushRequest } from '../push/push-auth.js';
@@ -35,16 +35,13 @@ export async function reportErrorRoutes(
         schema: {
           tags: ['Channelback'],
           summary: 'Report that a channelback failed (push token as bearer)',
-          hide: url.endsWith('.json'),
           body: {
             type: 'object',
             description: 'instance_push_id, external_id, request_id (≤ 64), description (≤ 511)',
           },
           response: {
-            401: supportErrorSchema,
-            404: supportErrorSchema,
-            422: supportErrorSchema,
-            429: supportErrorSchema,
+            200: emptyBody('The reply is failed now, with the description as last_error.'),
+            ...supportErrorResponses(401, 404, 422, 429, 503),
           },
         },
       },

@@ -5,6 +5,7 @@ import type { ChannelbackContext } from '../channelback/channelback-context.js';
 import { manifestUrl } from '../integrations/stored-manifest.js';
 import { clickthroughUrl } from './clickthrough-url.js';
 import { positiveId } from '../../http/id-schemas.js';
+import { adminErrors, emptyBody } from '../../http/response-schemas.js';
 
 const positive = positiveId;
 
@@ -18,6 +19,13 @@ export async function clickthroughRoutes(app: FastifyInstance, context: Channelb
         security: [{ adminBasicAuth: [] }],
         summary: "Redirect (302) to the resource on the origin service: the manifest's clickthrough_url",
         params: { type: 'object', required: ['id', 'resourceId'], properties: { id: positive, resourceId: positive } },
+        response: {
+          302: {
+            ...emptyBody("To the manifest's clickthrough_url with ?external_id=…"),
+            headers: { location: { type: 'string', description: 'The resource on the origin service.' } },
+          },
+          ...adminErrors(400, 404),
+        },
       },
     },
     async function clickthrough(request, reply) {

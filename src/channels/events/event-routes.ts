@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound } from '../../http/errors.js';
 import type { EventRecord } from '../../store/event-outbox-store.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
+import { adminErrors } from '../../http/response-schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -22,6 +23,27 @@ export function eventRecordJson(event: EventRecord) {
   };
 }
 
+/** Event times carry milliseconds, as the events sent to integrations do. */
+const eventTime = { type: 'string', format: 'date-time', examples: ['2024-01-01T00:00:00.000Z'] } as const;
+const nullableEventTime = { ...eventTime, type: ['string', 'null'] } as const;
+
+/** `eventRecordJson`'s shape, for the route schema (serialisation and the OpenAPI document). */
+const eventRecordSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type_id: { type: 'string', examples: ['create_integration_instance'] },
+    instance_id: { type: ['integer', 'null'] },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    last_error: { type: ['string', 'null'] },
+    data: { type: 'object', additionalProperties: true, description: 'Never holds metadata.' },
+    created_at: eventTime,
+    last_attempt_at: nullableEventTime,
+    delivered_at: nullableEventTime,
+  },
+} as const;
+
 /** The event-callback deliveries of an integration. */
 export async function eventRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
   app.get<{ Params: { id: number }; Querystring: { limit?: number } }>(
@@ -38,6 +60,14 @@ export async function eventRoutes(app: FastifyInstance, context: ChannelContext)
         querystring: {
           type: 'object',
           properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        },
+        response: {
+          200: {
+            description: 'Events, newest first.',
+            type: 'object',
+            properties: { events: { type: 'array', items: eventRecordSchema } },
+          },
+          ...adminErrors(400, 404),
         },
       },
     },

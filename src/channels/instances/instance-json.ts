@@ -1,5 +1,6 @@
 import type { Instance } from '../../store/channel-store.js';
 import { characterCount } from '../protocol/limits.js';
+import { nullableTimestamp, timestamp } from '../../http/response-schemas.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
@@ -29,3 +30,26 @@ export function instanceJson(instance: Instance, options: { includeMetadata: boo
 }
 
 export { iso as isoTime };
+
+/** `instanceJson`'s shape, for route schemas (serialisation and the OpenAPI document). */
+export const instanceSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    integration_id: { type: 'integer' },
+    name: { type: 'string' },
+    metadata: { type: ['string', 'null'], description: 'Null (redacted) unless asked for with include=metadata.' },
+    metadata_redacted: { type: 'boolean' },
+    metadata_length: { type: 'integer', description: 'In Unicode code points, at most 5000.' },
+    state: { type: 'string' },
+    instance_push_id: { type: 'string', description: 'Names the instance in the push API.' },
+    active: { type: 'boolean' },
+    deactivated_reason: { type: ['string', 'null'], examples: ['deactivated through the API'] },
+    metadata_needs_update: { type: 'boolean' },
+    consecutive_failures: { type: 'integer' },
+    next_pull_at: { ...nullableTimestamp, description: 'Null while deactivated.' },
+    last_pull_at: nullableTimestamp,
+    created_at: timestamp,
+    updated_at: timestamp,
+  },
+} as const;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
 import { instanceFields } from './instance-input.js';
-import { instanceJson } from './instance-json.js';
+import { instanceJson, instanceSchema } from './instance-json.js';
+import { adminErrors, emptyBody } from '../../http/response-schemas.js';
 import { newPushCredentials } from './push-credentials.js';
 import { positiveId } from '../../http/id-schemas.js';
 
@@ -19,6 +20,8 @@ const instanceBody = {
     state: { type: 'string', description: 'Opaque, at most 5000 characters' },
   },
 } as const;
+
+const oneInstance = { type: 'object', properties: { instance: instanceSchema } } as const;
 
 /**
  * Instances for automation: list, show (metadata redacted unless `?include=metadata`),
@@ -40,6 +43,14 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         security,
         summary: 'List instances (metadata redacted)',
         querystring: { type: 'object', properties: { integration_id: positiveId } },
+        response: {
+          200: {
+            description: 'Instances, metadata redacted.',
+            type: 'object',
+            properties: { instances: { type: 'array', items: instanceSchema } },
+          },
+          ...adminErrors(400),
+        },
       },
     },
     async function listInstances(request) {
@@ -58,6 +69,7 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         summary: 'Show an instance',
         params: idParams,
         querystring: { type: 'object', properties: { include: { type: 'string', enum: ['metadata'] } } },
+        response: { 200: { ...oneInstance, description: 'The instance.' }, ...adminErrors(400, 404) },
       },
     },
     async function showInstance(request) {
@@ -75,6 +87,20 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         security,
         summary: 'Create an instance',
         body: { ...instanceBody, required: ['integration_id', 'name'] },
+        response: {
+          201: {
+            description: 'Created, with its metadata.',
+            type: 'object',
+            properties: {
+              instance: instanceSchema,
+              zendesk_access_token: {
+                type: 'string',
+                description: 'The push token, for the push API; shown only here.',
+              },
+            },
+          },
+          ...adminErrors(422),
+        },
       },
     },
     async function createInstanceRoute(request, reply) {
@@ -105,7 +131,19 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
 
   app.patch<{ Params: { id: number }; Body: Record<string, unknown> }>(
     `${base}/:id`,
-    { schema: { tags, security, summary: 'Update name, metadata or state', params: idParams, body: instanceBody } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Update name, metadata or state',
+        params: idParams,
+        body: instanceBody,
+        response: {
+          200: { ...oneInstance, description: 'Updated, with its metadata.' },
+          ...adminErrors(400, 404, 422),
+        },
+      },
+    },
     async function updateInstance(request) {
       const account = requireAdmin(context, request);
       if (request.body.integration_id !== undefined) {
@@ -133,6 +171,10 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
           security,
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} an instance`,
           params: idParams,
+          response: {
+            200: { ...oneInstance, description: `${action}d, metadata redacted.` },
+            ...adminErrors(400, 404),
+          },
         },
       },
       async function setInstanceActive(request) {
@@ -150,7 +192,15 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
 
   app.delete<{ Params: { id: number } }>(
     `${base}/:id`,
-    { schema: { tags, security, summary: 'Remove an instance', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Remove an instance',
+        params: idParams,
+        response: { 204: emptyBody('Removed.'), ...adminErrors(400, 404) },
+      },
+    },
     async function removeInstance(request, reply) {
       const account = requireAdmin(context, request);
       if (!(await channels.deleteInstance(account.id, request.params.id, context.nowMs())))

@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
 import { fetchManifest } from './fetch-manifest.js';
-import { integrationJson } from './integration-json.js';
+import { integrationJson, integrationSchema } from './integration-json.js';
+import { adminErrors, emptyBody } from '../../http/response-schemas.js';
 
 const base = '/api/switchboard/v1/channel_integrations';
 const tags = ['Channel integrations'];
 const security = [{ adminBasicAuth: [] }];
+const oneIntegration = { type: 'object', properties: { integration: integrationSchema } } as const;
 
 /** Register a channel integration by manifest URL; list, show, re-read, remove. */
 export async function integrationRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
@@ -24,6 +26,20 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
           type: 'object',
           required: ['manifest_url'],
           properties: { manifest_url: { type: 'string', maxLength: 2048 } },
+        },
+        response: {
+          201: {
+            description: 'Registered.',
+            type: 'object',
+            properties: {
+              integration: integrationSchema,
+              signing_secret: {
+                type: 'string',
+                description: 'Verifies X-Switchboard-Signature on every call to the integration; shown only here.',
+              },
+            },
+          },
+          ...adminErrors(422),
         },
       },
     },
@@ -50,7 +66,21 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
 
   app.get(
     base,
-    { schema: { tags, security, summary: 'List channel integrations' } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List channel integrations',
+        response: {
+          200: {
+            description: "The account's channel integrations.",
+            type: 'object',
+            properties: { integrations: { type: 'array', items: integrationSchema } },
+          },
+          ...adminErrors(),
+        },
+      },
+    },
     async function listChannelIntegrations(request) {
       const account = requireAdmin(context, request);
       return { integrations: (await channels.listIntegrations(account.id)).map(integrationJson) };
@@ -59,7 +89,15 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
 
   app.get<{ Params: { id: number } }>(
     `${base}/:id`,
-    { schema: { tags, security, summary: 'Show a channel integration', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Show a channel integration',
+        params: idParams,
+        response: { 200: { ...oneIntegration, description: 'The integration.' }, ...adminErrors(400, 404) },
+      },
+    },
     async function showChannelIntegration(request) {
       const account = requireAdmin(context, request);
       const integration = await channels.getIntegration(account.id, request.params.id);
@@ -70,7 +108,19 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
 
   app.post<{ Params: { id: number } }>(
     `${base}/:id/refresh`,
-    { schema: { tags, security, summary: 'Re-read the manifest', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Re-read the manifest',
+        description: '422 when the manifest cannot be fetched, is invalid, or its id changed.',
+        params: idParams,
+        response: {
+          200: { ...oneIntegration, description: 'The integration with the manifest read again.' },
+          ...adminErrors(400, 404, 422),
+        },
+      },
+    },
     async function refreshChannelIntegration(request) {
       const account = requireAdmin(context, request);
       const integration = await channels.getIntegration(account.id, request.params.id);
@@ -93,7 +143,15 @@ export async function integrationRoutes(app: FastifyInstance, context: ChannelCo
 
   app.delete<{ Params: { id: number } }>(
     `${base}/:id`,
-    { schema: { tags, security, summary: 'Remove a channel integration and its instances', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Remove a channel integration and its instances',
+        params: idParams,
+        response: { 204: emptyBody('Removed, with its instances.'), ...adminErrors(400, 404) },
+      },
+    },
     async function removeChannelIntegration(request, reply) {
       const account = requireAdmin(context, request);
       if (!(await channels.deleteIntegration(account.id, request.params.id, context.nowMs()))) {

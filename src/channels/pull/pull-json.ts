@@ -1,6 +1,7 @@
 import type { PullRecord, ResourceRecord, ThreadRecord } from '../../store/channel-store.js';
 import { clickthroughUrl } from '../clickthrough/clickthrough-url.js';
 import { isoTime } from '../instances/instance-json.js';
+import { timestamp } from '../../http/response-schemas.js';
 
 /** A pull log entry as the API and the CLI show it. */
 export function pullJson(pull: PullRecord) {
@@ -42,3 +43,43 @@ export function resourceJson(resource: ResourceRecord, clickthroughBase: string 
     resource: JSON.parse(resource.payloadJson) as unknown,
   };
 }
+
+// The shapes above, for route schemas (serialisation and the OpenAPI document).
+
+export const pullSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    started_at: timestamp,
+    duration_ms: { type: 'number' },
+    outcome: { type: 'string', enum: ['ok', 'failed'] },
+    http_status: { type: ['integer', 'null'], description: "The integration's answer; null when none came." },
+    resources_stored: { type: 'integer' },
+    duplicates: { type: 'integer' },
+    state_conflict: { type: 'boolean', description: 'state was not stored: it changed during the pull.' },
+    error: { type: ['string', 'null'], description: 'Why the pull failed; never quotes metadata or state.' },
+    deactivated: { type: 'boolean', description: 'This failure deactivated the instance.' },
+  },
+} as const;
+
+export const threadSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    thread_key: { type: 'string', description: "The integration's thread_id, or its first resource's external_id." },
+    resource_count: { type: 'integer' },
+    created_at: timestamp,
+  },
+} as const;
+
+export const resourceSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    thread_id: { type: 'integer' },
+    external_id: { type: 'string' },
+    clickthrough_url: { type: ['string', 'null'] },
+    stored_at: timestamp,
+    resource: { type: 'object', additionalProperties: true, description: 'As the integration sent it.' },
+  },
+} as const;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Conflict, NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
 import { manifestUrl } from '../integrations/stored-manifest.js';
-import { pullJson, resourceJson, threadJson } from './pull-json.js';
+import { pullJson, pullSchema, resourceJson, resourceSchema, threadJson, threadSchema } from './pull-json.js';
+import { adminErrors } from '../../http/response-schemas.js';
 import { pullNow } from './pull-now.js';
 import { positiveId } from '../../http/id-schemas.js';
 
@@ -19,7 +20,21 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
 
   app.post<{ Params: { id: number } }>(
     `${base}/pull`,
-    { schema: { tags, security, summary: 'Pull now; answers with the outcome', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Pull now; answers with the outcome',
+        description:
+          'A failed pull is still a 200: its outcome is "failed" with the error. 409 while another pull of the ' +
+          'instance runs; 422 when the instance is deactivated or its manifest has no pull_url.',
+        params: idParams,
+        response: {
+          200: { description: 'The pull log entry of this pull.', type: 'object', properties: { pull: pullSchema } },
+          ...adminErrors(400, 404, 409, 422),
+        },
+      },
+    },
     async function pullInstanceNow(request) {
       const account = requireAdmin(context, request);
       const pulled = await pullNow(context.pull, {
@@ -47,6 +62,14 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
           type: 'object',
           properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
         },
+        response: {
+          200: {
+            description: 'Pull log entries, newest first.',
+            type: 'object',
+            properties: { pulls: { type: 'array', items: pullSchema } },
+          },
+          ...adminErrors(400, 404),
+        },
       },
     },
     async function listPulls(request) {
@@ -59,7 +82,22 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
 
   app.get<{ Params: { id: number } }>(
     `${base}/threads`,
-    { schema: { tags, security, summary: 'Threads of an instance', params: idParams } },
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Threads of an instance',
+        params: idParams,
+        response: {
+          200: {
+            description: 'Threads, oldest first.',
+            type: 'object',
+            properties: { threads: { type: 'array', items: threadSchema } },
+          },
+          ...adminErrors(400, 404),
+        },
+      },
+    },
     async function listThreads(request) {
       const account = requireAdmin(context, request);
       await instanceOf(account.id, request.params.id);
@@ -78,6 +116,14 @@ export async function pullRoutes(app: FastifyInstance, context: ChannelContext):
           type: 'object',
           required: ['id', 'threadId'],
           properties: { id: positiveId, threadId: positiveId },
+        },
+        response: {
+          200: {
+            description: 'Resources, in order.',
+            type: 'object',
+            properties: { resources: { type: 'array', items: resourceSchema } },
+          },
+          ...adminErrors(400, 404),
         },
       },
     },

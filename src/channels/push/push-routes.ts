@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequest, BodyTooLarge, Forbidden, NotFound } from '../../http/errors.js';
-import { supportErrorSchema } from '../../http/support-envelope.js';
+import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js';
 import type { ChannelContext } from '../channel-context.js';
 import { validatePushRequest } from '../protocol/push-request.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
@@ -57,7 +57,10 @@ export async function pushRoutes(
           description:
             'Bearer zendesk_access_token. Body {instance_push_id, request_id?, external_resources (≤ 256)}; ' +
             'one result per resource, in order. A repeated request_id answers the first results again.',
-          response: { 200: pushResponseSchema, '4xx': supportErrorSchema },
+          response: {
+            200: { ...pushResponseSchema, description: 'One result per resource, in order.' },
+            ...supportErrorResponses(400, 401, 403, 404, 413, 429, 503),
+          },
         },
       },
       async function pushResources(request) {
@@ -93,7 +96,10 @@ export async function pushRoutes(
         schema: {
           tags,
           summary: 'Check a push token: 200 with an empty body when it is valid for instance_push_id',
-          response: { '4xx': supportErrorSchema },
+          response: {
+            200: emptyBody('The token is valid for instance_push_id.'),
+            ...supportErrorResponses(401, 429, 503),
+          },
         },
       },
       async function validateToken(request, reply) {

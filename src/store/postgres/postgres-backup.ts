@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   dataRecordTypes,
+  sequencedRecordTypes,
   recordChars,
   zeroCounts,
   type BackupRecord,
@@ -32,6 +33,9 @@ const selects: Record<DataRecordType, string> = {
   pull: sql.exportPulls,
   thread: sql.exportThreads,
   resource: sql.exportResources,
+  config_revision: sql.exportConfigRevisions,
+  revision_counter: sql.exportRevisionCounters,
+  revision_watermark: sql.exportRevisionWatermarks,
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
@@ -52,7 +56,7 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
       }
       highest.set(type, lastId);
     }
-    for (const type of dataRecordTypes) {
+    for (const type of sequencedRecordTypes) {
       const { rows } = await client.query<{ lastId: number }>(sql.sequenceOf, [backupTables[type].name]);
       yield { type: 'sequence', recordType: type, lastId: Math.max(rows[0]!.lastId, highest.get(type)!) };
     }
@@ -109,11 +113,14 @@ export async function importPostgres(
     }
     if (batch.length > 0 && batch[0]!.type !== record.type) await flush();
     batch.push(record);
-    lastIds.set(record.type, Math.max(lastIds.get(record.type)!, record.id));
+    if ('id' in record) lastIds.set(record.type, Math.max(lastIds.get(record.type)!, record.id));
     chars += recordChars(record);
     if (batch.length >= batchSize || chars >= batchChars) await flush();
   }
   await flush();
-  for (const type of dataRecordTypes) await client.query(sql.setSequence, [backupTables[type].name, lastIds.get(type)]);
+  for (const type of sequencedRecordTypes) {
+    await client.query(sql.setSequence, [backupTables[type].name, lastIds.get(type)]);
+  }
+  await client.query(sql.raiseRevisionCounters);
   return counts;
 }

@@ -24,9 +24,22 @@ import type {
   NewConfig,
   NewIntegration,
   Precondition,
+  RevisionAuthor,
+  ScopePattern,
   Store,
   WriteOutcome,
 } from '../store.js';
+import {
+  ChangeListeners,
+  revisionFactsOf,
+  type CompactionReport,
+  type ConfigRevision,
+  type RetentionPolicy,
+  type RevisionBounds,
+  type RevisionFacts,
+} from '../config-revisions.js';
+import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
+import { PostgresChangeListener } from './postgres-change-listener.js';
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import { channelStoreNulRules } from '../channel-rules.js';
@@ -69,6 +82,8 @@ export interface PostgresOptions {
   clock?: Clock;
   /** Encrypts instances' metadata and state; none (plaintext) by default. */
   cipher?: ValueCipher;
+  /** Config writes record revisions (default); false only to measure what history costs. */
+  configHistory?: boolean;
 }
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
@@ -147,10 +162,17 @@ export class PostgresStore implements Store {
   /** Operations under way, so `close()` can wait for them before ending the pool. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed: Promise<void> | undefined;
+  private readonly recordsHistory: boolean;
+  private readonly revisions: PostgresRevisions;
+  private readonly changeListeners = new ChangeListeners();
+  private readonly changeListener: PostgresChangeListener;
 
   constructor(url: string, options: PostgresOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
+    this.recordsHistory = options.configHistory ?? true;
+    this.revisions = new PostgresRevisions(this.access);
+    this.changeListener = new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema });
     // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
     // store's outbox, so this node's deliverer hears of a sent reply's events at once.
     const channels = new PostgresChannelStore(this.access);
@@ -216,6 +238,7 @@ export class PostgresStore implements Store {
     this.closed ??= (async () => {
       // pg-pool never serves requests still queued for a connection once end() is called.
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      await this.changeListener.stop();
       await this.pool.end();
     })();
     return this.closed;
@@ -400,20 +423,26 @@ export class PostgresStore implements Store {
     return row && toConfig(row);
   }
 
-  async createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
-    const [row] = await this.rows<ConfigRow>(sql.insertConfig, [
-      key.accountId,
-      key.integration,
-      input.scope,
-      input.configJson,
-      input.nowSeconds,
-      input.nowSeconds,
-    ]);
-    return row ? toConfig(row) : 'exists';
+  createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
+    return this.configWrite(key.accountId, async (client) => {
+      const { rows } = await client.query<ConfigRow>(sql.insertConfig, [
+        key.accountId,
+        key.integration,
+        input.scope,
+        input.configJson,
+        input.version ?? 1,
+        input.nowSeconds,
+        input.nowSeconds,
+      ]);
+      if (!rows[0]) return 'exists' as const;
+      const config = toConfig(rows[0]);
+      await this.recordRevision(client, revisionFactsOf(config, input.operation ?? 'create', input.actor));
+      return config;
+    });
   }
 
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
-    return this.transaction(async (client): Promise<WriteOutcome> => {
+    return this.configWrite(key.accountId, async (client): Promise<WriteOutcome> => {
       const current = await this.lockConfig(client, key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
       const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
@@ -422,17 +451,75 @@ export class PostgresStore implements Store {
         change.nowSeconds,
         current.config.id,
       ]);
-      return { kind: 'ok', config: toConfig(rows[0]!) };
+      const config = toConfig(rows[0]!);
+      await this.recordRevision(client, revisionFactsOf(config, change.operation, change.actor));
+      return { kind: 'ok', config };
     });
   }
 
-  deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome> {
-    return this.transaction(async (client): Promise<WriteOutcome> => {
+  deleteConfig(
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+    author: RevisionAuthor,
+  ): Promise<WriteOutcome> {
+    return this.configWrite(key.accountId, async (client): Promise<WriteOutcome> => {
       const current = await this.lockConfig(client, key, scope, precondition);
       if (current.kind !== 'ok') return current;
       await client.query(sql.deleteConfig, [current.config.id]);
+      const { id: configId, version } = current.config;
+      const facts = { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author } as const;
+      await this.recordRevision(client, facts);
       return { kind: 'ok', config: undefined };
     });
+  }
+
+  listConfigRevisions(
+    key: IntegrationKey,
+    scope: string,
+    page: { beforeRevision?: number; limit: number },
+  ): Promise<ConfigRevision[]> {
+    return this.revisions.list(key, scope, page);
+  }
+
+  getConfigRevision(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined> {
+    return this.revisions.get(key, scope, revision);
+  }
+
+  listConfigChanges(
+    key: IntegrationKey,
+    query: { pattern: ScopePattern; sinceRevision: number; limit: number },
+  ): Promise<ConfigRevision[]> {
+    return this.revisions.changes(key, query);
+  }
+
+  revisionBounds(accountId: number): Promise<RevisionBounds> {
+    return this.revisions.bounds(accountId);
+  }
+
+  onConfigChanged(listener: (accountId: number) => void): () => void {
+    this.changeListener.start();
+    return this.changeListeners.add(listener);
+  }
+
+  compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport> {
+    return this.revisions.compact(policy);
+  }
+
+  /** Inside a config write: its revision (unless history is off) and the NOTIFY sent at commit. */
+  private async recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
+    if (this.recordsHistory) await recordRevision(client, facts);
+    else await notifyChange(client, facts.key.accountId);
+  }
+
+  /**
+   * A config write in a transaction. Other nodes hear of it through NOTIFY, and so does this
+   * one while its LISTEN connection is up; while it is down, this node's listeners are told here.
+   */
+  private async configWrite<T>(accountId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const result = await this.transaction(work);
+    if (!this.changeListener.listening && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    return result;
   }
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {

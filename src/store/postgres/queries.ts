@@ -85,7 +85,7 @@ export const sql = {
     SELECT * FROM configs WHERE account_id = $1 AND integration = $2 AND scope = $3 FOR UPDATE`,
   insertConfig: `
     INSERT INTO configs (account_id, integration, scope, config, version, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, 1, $5, $6)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (account_id, integration, scope) DO NOTHING
     RETURNING *`,
   updateConfig: `UPDATE configs SET config = $1, version = version + 1, updated_at = $2 WHERE id = $3 RETURNING *`,
@@ -98,7 +98,8 @@ export const sql = {
   /** Before checking that the store is empty: no other writer can slip in until commit. Reads go on. */
   lockForImport: `
     LOCK TABLE accounts, admin_tokens, integrations, access_tokens, configs,
-      channel_integrations, instances, pulls, threads, resources
+      channel_integrations, instances, pulls, threads, resources,
+      config_revisions, config_revision_counters, config_revision_watermarks
     IN SHARE ROW EXCLUSIVE MODE`,
   anyRecord: `SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM configs) AS taken`,
   tableNames: `
@@ -129,6 +130,23 @@ export const sql = {
   exportPulls: `SELECT * FROM pulls WHERE id > $1 ORDER BY id LIMIT $2`,
   exportThreads: `SELECT * FROM threads WHERE id > $1 ORDER BY id LIMIT $2`,
   exportResources: `SELECT * FROM resources WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportConfigRevisions: `
+    SELECT id, account_id AS "accountId", revision, integration, scope, operation, config AS "configJson",
+      config_id AS "configId", version, changed_at AS "changedAt", actor_type AS "actorType",
+      actor_id AS "actorId", request_id AS "requestId"
+    FROM config_revisions WHERE id > $1 ORDER BY id LIMIT $2`,
+  exportRevisionCounters: `
+    SELECT account_id AS id, account_id AS "accountId", last_revision AS "lastRevision"
+    FROM config_revision_counters WHERE account_id > $1 ORDER BY account_id LIMIT $2`,
+  exportRevisionWatermarks: `
+    SELECT account_id AS id, account_id AS "accountId", compacted_through AS "compactedThrough"
+    FROM config_revision_watermarks WHERE account_id > $1 ORDER BY account_id LIMIT $2`,
+  /** After an import: no counter behind its account's highest revision, so numbers keep increasing. */
+  raiseRevisionCounters: `
+    INSERT INTO config_revision_counters (account_id, last_revision)
+    SELECT account_id, max(revision) FROM config_revisions GROUP BY account_id
+    ON CONFLICT (account_id) DO UPDATE
+    SET last_revision = greatest(config_revision_counters.last_revision, excluded.last_revision)`,
   /** The last id a table's identity sequence handed out, 0 if none (sequences are not transactional). */
   sequenceOf: `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass), 0) AS "lastId"`,
   /**

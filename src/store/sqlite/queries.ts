@@ -65,7 +65,7 @@ export const sql = {
   configByScope: `SELECT * FROM configs WHERE account_id = ? AND integration = ? AND scope = ?`,
   insertConfig: `
     INSERT INTO configs (account_id, integration, scope, config, version, created_at, updated_at)
-    VALUES (?, ?, ?, ?, 1, ?, ?) RETURNING *`,
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
   updateConfig: `UPDATE configs SET config = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *`,
   deleteConfig: `DELETE FROM configs WHERE id = ?`,
 
@@ -98,6 +98,23 @@ export const sql = {
   exportPulls: `SELECT * FROM pulls WHERE id > ? ORDER BY id LIMIT ?`,
   exportThreads: `SELECT * FROM threads WHERE id > ? ORDER BY id LIMIT ?`,
   exportResources: `SELECT * FROM resources WHERE id > ? ORDER BY id LIMIT ?`,
+  exportConfigRevisions: `
+    SELECT id, account_id AS "accountId", revision, integration, scope, operation, config AS "configJson",
+      config_id AS "configId", version, changed_at AS "changedAt", actor_type AS "actorType",
+      actor_id AS "actorId", request_id AS "requestId"
+    FROM config_revisions WHERE id > ? ORDER BY id LIMIT ?`,
+  exportRevisionCounters: `
+    SELECT account_id AS id, account_id AS "accountId", last_revision AS "lastRevision"
+    FROM config_revision_counters WHERE account_id > ? ORDER BY account_id LIMIT ?`,
+  exportRevisionWatermarks: `
+    SELECT account_id AS id, account_id AS "accountId", compacted_through AS "compactedThrough"
+    FROM config_revision_watermarks WHERE account_id > ? ORDER BY account_id LIMIT ?`,
+  /** After an import: no counter behind its account's highest revision, so numbers keep increasing. */
+  raiseRevisionCounters: `
+    INSERT INTO config_revision_counters (account_id, last_revision)
+    SELECT account_id, max(revision) FROM config_revisions GROUP BY account_id
+    ON CONFLICT (account_id) DO UPDATE
+    SET last_revision = max(config_revision_counters.last_revision, excluded.last_revision)`,
   /** AUTOINCREMENT's high-water mark for a table: the largest id it ever handed out. */
   sequenceOf: `SELECT seq FROM sqlite_sequence WHERE name = ?`,
   // sqlite_sequence has no key on name, hence update-or-insert. An insert with an explicit

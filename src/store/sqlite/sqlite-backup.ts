@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import {
   dataRecordTypes,
+  perAccountRecordTypes,
+  sequencedRecordTypes,
   zeroCounts,
   type BackupRecord,
   type DataRecordType,
@@ -28,6 +30,9 @@ const selects: Record<DataRecordType, string> = {
   pull: sql.exportPulls,
   thread: sql.exportThreads,
   resource: sql.exportResources,
+  config_revision: sql.exportConfigRevisions,
+  revision_counter: sql.exportRevisionCounters,
+  revision_watermark: sql.exportRevisionWatermarks,
 };
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */
@@ -50,7 +55,7 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
       highest.set(type, lastId);
     }
     const sequence = db.prepare(sql.sequenceOf).pluck();
-    for (const type of dataRecordTypes) {
+    for (const type of sequencedRecordTypes) {
       const seq = (sequence.get(backupTables[type].name) as number | undefined) ?? 0;
       yield { type: 'sequence', recordType: type, lastId: Math.max(seq, highest.get(type)!) };
     }
@@ -98,11 +103,12 @@ export async function importSqlite(
       counts[record.type] += 1;
       if (record.type !== 'sequence') {
         inserts.get(record.type)!.run(...rowValues(record).map(bindable));
-      } else if (record.lastId > 0) {
+      } else if (record.lastId > 0 && !perAccountRecordTypes.has(record.recordType)) {
         const name = backupTables[record.recordType].name;
         if (raiseSequence.run(record.lastId, name).changes === 0) insertSequence.run(name, record.lastId);
       }
     }
+    db.prepare(sql.raiseRevisionCounters).run();
     db.exec('COMMIT');
     return counts;
   } catch (error) {

@@ -25,9 +25,21 @@ import type {
   NewConfig,
   NewIntegration,
   Precondition,
+  RevisionAuthor,
+  ScopePattern,
   Store,
   WriteOutcome,
 } from '../store.js';
+import {
+  ChangeListeners,
+  type CompactionReport,
+  type ConfigRevision,
+  type RetentionPolicy,
+  type RevisionBounds,
+  type RevisionFacts,
+  revisionFactsOf,
+} from '../config-revisions.js';
+import { SqliteRevisions } from './sqlite-revisions.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import {
   scopesText,
@@ -74,6 +86,8 @@ export interface SqliteOptions {
    * "before".
    */
   writer?: 'thread' | 'in-thread';
+  /** Config writes record revisions (default); false only to measure what history costs. */
+  configHistory?: boolean;
 }
 
 /** The methods that write: on a file, the main thread forwards them to the writer thread. */
@@ -90,6 +104,7 @@ const storeWriteMethods = [
   'updateConfig',
   'deleteConfig',
   'rewriteInstanceValues',
+  'compactConfigRevisions',
 ] as const satisfies readonly (keyof SqliteStore)[];
 
 const isUniqueViolation = (error: unknown) =>
@@ -116,6 +131,9 @@ export class SqliteStore implements Store {
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   private statements: ReturnType<typeof prepareStatements> | undefined;
+  private history: SqliteRevisions | undefined;
+  private readonly recordsHistory: boolean;
+  private readonly changeListeners = new ChangeListeners();
 
   constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -126,11 +144,13 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     const threaded = path !== ':memory:' && (options.writer ?? 'thread') === 'thread';
-    this.writer = threaded ? new SqliteWriter({ path, synchronous }) : undefined;
+    const configHistory = options.configHistory ?? true;
+    this.writer = threaded ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
     this.groupCommit = threaded ? undefined : new GroupCommit(this.db);
     this.writes = this.groupCommit ?? writesBelongToTheWriterThread;
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
+    this.recordsHistory = configHistory;
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     const channels = new SqliteChannelStore(this.db, this.writes);
@@ -142,6 +162,7 @@ export class SqliteStore implements Store {
       this.forwardWrites(channels, 'channels', channelWriteMethods);
       this.forwardWrites(replies, 'replies', replyWriteMethods);
       this.writer.onEventsCommitted(() => channels.outbox.announceCommitted());
+      this.writer.onConfigChanged((accountId) => this.changeListeners.fire(accountId));
     }
     // The NUL guard sees plaintext; the stores (and the writer thread) see only ciphertext.
     this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
@@ -160,6 +181,23 @@ export class SqliteStore implements Store {
     return this.statements;
   }
 
+  private get revisions(): SqliteRevisions {
+    if (!this.history) throw new Error('SqliteStore: call migrate() before use');
+    return this.history;
+  }
+
+  /** Inside a config write: its revision, unless history is off. */
+  private recordRevision(facts: RevisionFacts): void {
+    if (this.recordsHistory) this.revisions.record(facts);
+  }
+
+  /** A config write through group commit; once it has committed a change, listeners hear of it. */
+  private async configWrite<T>(accountId: number, write: () => T, changed: (result: T) => boolean): Promise<T> {
+    const result = await this.writes.enqueue(write);
+    if (changed(result) && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    return result;
+  }
+
   migrate(): Promise<MigrationReport> {
     return this.migrateAt(epochSeconds(this.clock));
   }
@@ -169,6 +207,7 @@ export class SqliteStore implements Store {
     if (this.writer) {
       const report = (await this.writer.call('store', 'migrateAt', [nowSeconds])) as MigrationReport;
       this.statements = prepareStatements(this.db);
+      this.history = new SqliteRevisions(this.db, this.writes);
       return report;
     }
     const migrations = readMigrations(migrationsFolder);
@@ -187,6 +226,7 @@ export class SqliteStore implements Store {
       })
       .immediate();
     this.statements = prepareStatements(this.db);
+    this.history = new SqliteRevisions(this.db, this.writes);
     return report;
   }
 
@@ -397,41 +437,87 @@ export class SqliteStore implements Store {
   }
 
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
-    return this.writes.enqueue(() => {
+    const write = () => {
       try {
         const row = this.q.insertConfig.get(
           key.accountId,
           key.integration,
           input.scope,
           input.configJson,
+          input.version ?? 1,
           input.nowSeconds,
           input.nowSeconds,
         ) as ConfigRow;
-        return toConfig(row);
+        const config = toConfig(row);
+        this.recordRevision(revisionFactsOf(config, input.operation ?? 'create', input.actor));
+        return config;
       } catch (error) {
         if (isUniqueViolation(error)) return 'exists' as const;
         throw error;
       }
-    });
+    };
+    return this.configWrite(key.accountId, write, (result) => result !== 'exists');
   }
 
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
-    return this.writes.enqueue((): WriteOutcome => {
+    const write = (): WriteOutcome => {
       const current = this.currentConfig(key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
       const configJson = editedConfigJson(change.edit, current.config.configJson);
       const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow;
-      return { kind: 'ok', config: toConfig(row) };
-    });
+      const config = toConfig(row);
+      this.recordRevision(revisionFactsOf(config, change.operation, change.actor));
+      return { kind: 'ok', config };
+    };
+    return this.configWrite(key.accountId, write, (outcome) => outcome.kind === 'ok');
   }
 
-  deleteConfig(key: IntegrationKey, scope: string, precondition?: Precondition): Promise<WriteOutcome> {
-    return this.writes.enqueue((): WriteOutcome => {
+  deleteConfig(
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+    author: RevisionAuthor,
+  ): Promise<WriteOutcome> {
+    const write = (): WriteOutcome => {
       const current = this.currentConfig(key, scope, precondition);
       if (current.kind !== 'ok') return current;
       this.q.deleteConfig.run(current.config.id);
+      const { id: configId, version } = current.config;
+      this.recordRevision({ key, scope, operation: 'delete', configJson: undefined, configId, version, ...author });
       return { kind: 'ok', config: undefined };
-    });
+    };
+    return this.configWrite(key.accountId, write, (outcome) => outcome.kind === 'ok');
+  }
+
+  async listConfigRevisions(
+    key: IntegrationKey,
+    scope: string,
+    page: { beforeRevision?: number; limit: number },
+  ): Promise<ConfigRevision[]> {
+    return this.revisions.list(key, scope, page);
+  }
+
+  async getConfigRevision(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined> {
+    return this.revisions.get(key, scope, revision);
+  }
+
+  async listConfigChanges(
+    key: IntegrationKey,
+    query: { pattern: ScopePattern; sinceRevision: number; limit: number },
+  ): Promise<ConfigRevision[]> {
+    return this.revisions.changes(key, query);
+  }
+
+  async revisionBounds(accountId: number): Promise<RevisionBounds> {
+    return this.revisions.bounds(accountId);
+  }
+
+  onConfigChanged(listener: (accountId: number) => void): () => void {
+    return this.changeListeners.add(listener);
+  }
+
+  compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport> {
+    return this.revisions.compact(policy);
   }
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {

@@ -28,6 +28,7 @@ class WriterThread {
   /** Set once the thread is gone: later calls reject with it. */
   stopped: Error | undefined;
   readonly eventListeners = new Map<number, () => void>();
+  readonly configListeners = new Map<number, (accountId: number) => void>();
 
   static shared(): WriterThread {
     if (!WriterThread.current || WriterThread.current.stopped) WriterThread.current = new WriterThread();
@@ -77,6 +78,10 @@ class WriterThread {
   private receive(message: FromWriter): void {
     if (message.kind === 'events') {
       this.eventListeners.get(message.handle)?.();
+      return;
+    }
+    if (message.kind === 'configChanged') {
+      this.configListeners.get(message.handle)?.(message.accountId);
       return;
     }
     const pending = this.pending.get(message.id);
@@ -145,6 +150,11 @@ export class SqliteWriter {
     this.thread.eventListeners.set(this.handle, listener);
   }
 
+  /** Listens for config changes committed by the writer thread. */
+  onConfigChanged(listener: (accountId: number) => void): void {
+    this.thread.configListeners.set(this.handle, listener);
+  }
+
   /** Throws `StoreUnavailableError` if the store is closed or the thread is gone. */
   check(): void {
     const stopped = this.closed ?? this.thread.stopped;
@@ -155,6 +165,7 @@ export class SqliteWriter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.thread.eventListeners.delete(this.handle);
+      this.thread.configListeners.delete(this.handle);
       if (this.thread.stopped) return;
       this.closed = new StoreUnavailableError(new Error('the store is closed'));
       await this.thread.send((id) => ({ kind: 'close', id, handle: this.handle }));

@@ -13,6 +13,7 @@ export type WriteTarget = 'store' | 'channels' | 'replies';
 export interface WriterSetup {
   path: string;
   synchronous: 'FULL' | 'NORMAL' | 'OFF';
+  configHistory: boolean;
 }
 
 // One writer thread serves every SQLite store of the process (one in production; many in
@@ -31,7 +32,9 @@ export type FromWriter =
   | { kind: 'result'; id: number; ok: true; value: unknown }
   | { kind: 'result'; id: number; ok: false; error: WireError }
   /** Events committed: this thread's deliverer should look (see `SqliteEventOutbox`). */
-  | { kind: 'events'; handle: number };
+  | { kind: 'events'; handle: number }
+  /** A config change committed: this thread's change listeners (the change feed) should hear of it. */
+  | { kind: 'configChanged'; handle: number; accountId: number };
 
 /** An error as it crosses: its class by name, its message, stack and own fields (`code`, …). */
 export interface WireError {

@@ -18,10 +18,13 @@ const hosted = new Map<number, Hosted>();
 const post = (message: FromWriter) => port.postMessage(message);
 
 function open(handle: number, setup: WriterSetup): void {
-  const store = new SqliteStore(setup.path, { synchronous: setup.synchronous, writer: 'in-thread' });
+  const { path, synchronous, configHistory } = setup;
+  const store = new SqliteStore(path, { synchronous, configHistory, writer: 'in-thread' });
   const { channels, replies } = store.writeSide;
   hosted.set(handle, { store, targets: { store, channels, replies }, release: undefined });
   channels.onEventsCommitted(() => post({ kind: 'events', handle }));
+  // Posted before the write's own answer, so listeners hear of it first, as on one thread.
+  store.onConfigChanged((accountId) => post({ kind: 'configChanged', handle, accountId }));
 }
 
 function answer(id: number, work: () => Promise<unknown>): void {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { epochSeconds, type Clock } from '../../clock.js';
+import { actorOf } from '../../http/actor.js';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
 import type { IntegrationKey, Store, WriteOutcome } from '../../store/store.js';
@@ -55,6 +56,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
     checkIntegrationAccess(principal, request.params.integration);
     return { accountId: accountIdOf(principal), integration: request.params.integration };
   };
+
+  const actor = (request: FastifyRequest) => actorOf(options.principalOf(request), request);
 
   const pathScope = (scope: string): string => {
     const problem = scopeProblem(scope);
@@ -127,6 +130,7 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         scope: body.scope,
         configJson: serialiseConfig(config, maxConfigBytes),
         nowSeconds: epochSeconds(clock),
+        actor: actor(request),
       });
       if (created === 'exists') {
         throw UnprocessableEntity(
@@ -159,6 +163,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         edit: { kind: 'replace', configJson },
         precondition: ifMatch(request),
         nowSeconds: epochSeconds(clock),
+        operation: 'replace',
+        actor: actor(request),
       });
       const updated = written(outcome, scope)!;
       reply.header('etag', etagOf(updated));
@@ -180,6 +186,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         edit: { kind: 'merge', patch, maxBytes: maxConfigBytes },
         precondition: ifMatch(request),
         nowSeconds: epochSeconds(clock),
+        operation: 'merge',
+        actor: actor(request),
       });
       const updated = written(outcome, scope)!;
       reply.header('etag', etagOf(updated));
@@ -193,7 +201,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
     async function deleteConfig(request, reply) {
       const key = keyOf(request);
       const scope = pathScope(request.params.scope);
-      written(await store.deleteConfig(key, scope, ifMatch(request)), scope);
+      const author = { actor: actor(request), nowSeconds: epochSeconds(clock) };
+      written(await store.deleteConfig(key, scope, ifMatch(request), author), scope);
       return reply.code(204).send();
     },
   );

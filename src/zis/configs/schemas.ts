@@ -1,38 +1,32 @@
 import { integrationNamePattern, maxScopeLength } from '../names.js';
 import { cursorId } from '../../http/id-schemas.js';
+import { errorEnvelope, errorResponses, timestamp } from '../../http/response-schemas.js';
 
 /**
  * Route schemas: fastify validates params, query strings and body shapes with them, and the
  * OpenAPI document at `/openapi.json` is generated from them. Rules that need a sentence to
  * explain (scope characters, `config` vs `Config`, sizes) are checked in the handlers.
  */
-const errorEnvelope = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { code: { type: 'string' }, detail: { type: 'string' }, status: { type: 'string' } },
-      },
-    },
-  },
-} as const;
-
 const config = {
   type: 'object',
   properties: {
-    config: { type: 'object', additionalProperties: true, description: 'The config JSON object' },
-    created_at: { type: 'string', format: 'date-time' },
+    config: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The config JSON object',
+      examples: [{ enable_comment_sync: true }],
+    },
+    created_at: timestamp,
     id: { type: 'integer' },
     integration: { type: 'string' },
     scope: { type: 'string' },
-    updated_at: { type: 'string', format: 'date-time' },
+    updated_at: timestamp,
     zendesk_account_id: { type: 'integer' },
   },
 } as const;
 
-const singleConfig = { type: 'object', properties: { config } } as const;
+const etag = { etag: { type: 'string', description: 'Strong ETag "{id}-{version}", for If-Match and If-None-Match.' } };
+const singleConfig = { type: 'object', properties: { config }, headers: etag } as const;
 
 const integrationParam = {
   type: 'string',
@@ -71,8 +65,8 @@ const configBody = (description: string) =>
   }) as const;
 
 const bearer: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...errorEnvelope }]));
+// Every route here takes credentials: 401, 429 (failed authentications) and 503 apply to all.
+const errors = (...statuses: number[]) => errorResponses(...statuses, 401, 429, 503);
 
 export const listConfigsSchema = {
   summary: 'Show Configuration',
@@ -93,6 +87,7 @@ export const listConfigsSchema = {
   },
   response: {
     200: {
+      description: 'A page of configs.',
       type: 'object',
       properties: {
         configs: { type: 'array', items: config },
@@ -116,7 +111,11 @@ export const getConfigSchema = {
   tags: ['ZIS Configurations'],
   security: bearer,
   params: scopeParams,
-  response: { 200: singleConfig, ...errors(400, 401, 403, 404) },
+  response: {
+    200: { ...singleConfig, description: 'The config, with its ETag.' },
+    304: { type: 'null', description: 'If-None-Match named the current ETag: not modified, no body.' },
+    ...errors(400, 401, 403, 404),
+  },
 };
 
 export const createConfigSchema = {
@@ -125,7 +124,7 @@ export const createConfigSchema = {
   security: bearer,
   params: integrationParams,
   body: configBody('{"config": {...}, "scope": "..."}'),
-  response: { 201: singleConfig, ...errors(400, 401, 403, 413, 422) },
+  response: { 201: { ...singleConfig, description: 'Created, with its ETag.' }, ...errors(400, 401, 403, 413, 422) },
 };
 
 export const replaceConfigSchema = {
@@ -135,7 +134,10 @@ export const replaceConfigSchema = {
   security: bearer,
   params: scopeParams,
   body: configBody('{"config": {...}}'),
-  response: { 200: singleConfig, ...errors(400, 401, 403, 404, 412, 413, 422) },
+  response: {
+    200: { ...singleConfig, description: 'The stored config, with its new ETag.' },
+    ...errors(400, 401, 403, 404, 412, 413, 422),
+  },
 };
 
 export const mergeConfigSchema = {
@@ -145,7 +147,10 @@ export const mergeConfigSchema = {
   security: bearer,
   params: scopeParams,
   body: configBody('{"config": {...}}'),
-  response: { 200: singleConfig, ...errors(400, 401, 403, 404, 412, 413, 422) },
+  response: {
+    200: { ...singleConfig, description: 'The stored config, with its new ETag.' },
+    ...errors(400, 401, 403, 404, 412, 413, 422),
+  },
 };
 
 export const deleteConfigSchema = {

@@ -7,6 +7,7 @@ import { checkingFailures } from '../../http/failure-limits.js';
 import { secretMatchesHash } from '../../security/secrets.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
 import type { Store } from '../../store/store.js';
+import { errorResponses } from '../../http/response-schemas.js';
 
 interface TokenRequest {
   grant_type?: unknown;
@@ -47,6 +48,7 @@ export async function oauthTokenRoutes(
         summary: 'Issue a ZIS access token',
         description: "OAuth 2.0 client_credentials grant for an integration's zendesk_oauth_client.",
         tags: ['ZIS Registry'],
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: {
           type: 'object',
           properties: {
@@ -55,6 +57,18 @@ export async function oauthTokenRoutes(
             client_secret: { type: 'string' },
             scope: { type: 'string' },
           },
+        },
+        response: {
+          200: {
+            description: 'A bearer token for the ZIS Configurations API, bound to the account and integration.',
+            type: 'object',
+            properties: {
+              access_token: { type: 'string' },
+              token_type: { type: 'string', enum: ['bearer'] },
+              scope: { type: 'string', examples: ['read write'] },
+            },
+          },
+          ...errorResponses(400, 401, 429, 503),
         },
       },
     },

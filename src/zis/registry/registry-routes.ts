@@ -5,6 +5,7 @@ import { requireAdmin, type Principal } from '../../http/authenticate.js';
 import { AuthenticationFailed, UnprocessableEntity } from '../../http/errors.js';
 import type { Store } from '../../store/store.js';
 import { integrationNamePattern } from '../names.js';
+import { adminErrors } from '../../http/response-schemas.js';
 
 export interface RegistryRoutesOptions {
   store: Store;
@@ -21,6 +22,7 @@ const listIntegrationsSchema = {
   security: [{ adminBasicAuth: [] }],
   response: {
     200: {
+      description: "The account's integrations.",
       type: 'object',
       properties: {
         integrations: {
@@ -39,6 +41,7 @@ const listIntegrationsSchema = {
         },
       },
     },
+    ...adminErrors(403),
   },
 };
 
@@ -76,6 +79,24 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
           type: 'object',
           required: ['integration'],
           properties: { integration: { type: 'string', pattern: integrationNamePattern } },
+        },
+        response: {
+          201: {
+            description: "Registered: the integration's OAuth client, its secret shown only here.",
+            type: 'object',
+            properties: {
+              description: { type: 'string' },
+              zendesk_oauth_client: {
+                type: 'object',
+                properties: {
+                  id: { type: 'integer', description: 'The client_id for POST /api/v2/oauth/tokens.json.' },
+                  identifier: { type: 'string', examples: ['zis_my_zis_app_1'] },
+                  secret: { type: 'string', description: 'For the client_credentials grant; shown only here.' },
+                },
+              },
+            },
+          },
+          ...adminErrors(400, 422),
         },
       },
     },

@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
+import { BadRequest, Gone } from '../../http/errors.js';
+import { releaseClientSlot } from '../../http/per-client-limit.js';
+import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
+import { parseScopeFilter } from '../configs/scope-filter.js';
+import { ChangeFollower, changeBatchSize, FeedCompactedError } from './change-follower.js';
+import type { ChangeHub } from './change-hub.js';
+import { changeJson, changeListBody } from './change-json.js';
+import { changesSchema } from './change-schemas.js';
+import { feedStart } from './feed-start.js';
+import { SseStream } from './sse-stream.js';
+import { StreamLimit } from './stream-limit.js';
+
+export interface ChangeRoutesOptions {
+  store: Store;
+  /** This node's change hub: built (and closed) by the composition root, which exposes it. */
+  hub: ChangeHub;
+  /** Resolves the request's principal (authentication, Host check). */
+  principalOf: (request: FastifyRequest) => Principal;
+  heartbeatMs: number;
+  maxStreamsPerClient: number;
+  /** Checks a request's credential again (it may have been revoked since the stream began). */
+  stillAuthenticated: (request: FastifyRequest) => Promise<boolean>;
+  /** Registers a listener called when any credential is revoked, through any node or the CLI. */
+  onCredentialsRevoked: (listener: () => void) => void;
+}
+
+interface ChangesRequest {
+  Params: { integration: string };
+  Querystring: { 'filter[scope]': string; since?: number; wait: number };
+}
+
+/** `GET /api/switchboard/v1/integrations/{integration}/changes`: SSE or JSON long-poll. */
+export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOptions): Promise<void> {
+  const { store, hub } = options;
+  const streams = new StreamLimit(options.maxStreamsPerClient);
+  // Open streams and waiting long-polls, ended first on shutdown so that close does not wait for them.
+  const open = new Set<() => void>();
+  // Open streams by their request: a revocation makes each check its credential again.
+  const streaming = new Map<() => void, FastifyRequest>();
+  options.onCredentialsRevoked(() => {
+    for (const [end, request] of streaming) {
+      void options.stillAuthenticated(request).then((valid) => valid || end());
+    }
+  });
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+
+  app.get<ChangesRequest>(
+    '/api/switchboard/v1/integrations/:integration/changes',
+    { schema: changesSchema },
+    async function watchChanges(request, reply) {
+      const principal = options.principalOf(request);
+      checkTokenScope(principal, request.method);
+      checkIntegrationAccess(principal, request.params.integration);
+      const key: IntegrationKey = { accountId: accountIdOf(principal), integration: request.params.integration };
+      const parsed = parseScopeFilter(request.query['filter[scope]']);
+      if ('problem' in parsed) throw BadRequest(parsed.problem);
+      const lastEventId = request.headers['last-event-id'];
+      const cursor = feedStart(
+        { since: request.query.since, lastEventId: Array.isArray(lastEventId) ? lastEventId[0] : lastEventId },
+        await store.revisionBounds(key.accountId),
+      );
+      if (acceptsEventStream(request)) return streamChanges(request, reply, key, parsed.pattern, cursor);
+      const { changes, nextSince } = await longPoll(reply, key, parsed.pattern, cursor, request.query.wait * 1000);
+      return reply.type('application/json').send(changeListBody(changes, nextSince));
+    },
+  );
+
+  function streamChanges(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    key: IntegrationKey,
+    pattern: ScopePattern,
+    cursor: number,
+  ): FastifyReply {
+    const releaseStream = streams.take(request.ip);
+    reply.hijack();
+    // The stream holds a connection, not a worker: it leaves the per-client request cap.
+    releaseClientSlot(request.raw);
+    const stream: SseStream = new SseStream(reply.raw, {
+      heartbeatMs: options.heartbeatMs,
+      headers: { 'x-request-id': String(request.id) },
+      // A quiet filter's client still moves on: reconnecting from here loses nothing.
+      progress: (): number => follower.covered,
+    });
+    const follower: ChangeFollower = new ChangeFollower({
+      hub,
+      key,
+      pattern,
+      cursor,
+      deliver: (changes): Promise<void> =>
+        stream.send(changes.map((change) => ({ id: change.revision, data: changeJson(change) }))),
+      onError: (error) => {
+        // The client reconnects with Last-Event-ID: it resumes where it was, or learns (410) that it cannot.
+        if (!(error instanceof FeedCompactedError)) request.log.error({ err: error }, 'change stream read failed');
+        stream.end();
+      },
+    });
+    const end = () => stream.end();
+    open.add(end);
+    streaming.set(end, request);
+    stream.onClose(() => {
+      follower.close();
+      releaseStream();
+      open.delete(end);
+      streaming.delete(end);
+    });
+    stream.open();
+    follower.start();
+    return reply;
+  }
+
+  /** The changes after `cursor` as soon as there are any, or none once `waitMs` has passed. */
+  function longPoll(
+    reply: FastifyReply,
+    key: IntegrationKey,
+    pattern: ScopePattern,
+    cursor: number,
+    waitMs: number,
+  ): Promise<{ changes: ConfigRevision[]; nextSince: number }> {
+    if (waitMs === 0) {
+      return hub.read(key, pattern, cursor, changeBatchSize).then(({ changes, latest }) => ({
+        changes,
+        // Not a full page: nothing else matched up to `latest`, so the next ask starts there.
+        nextSince: changes.length === changeBatchSize ? changes.at(-1)!.revision : Math.max(cursor, latest),
+      }));
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (changes: ConfigRevision[], covered?: number, error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        follower.close();
+        open.delete(answerNow);
+        reply.raw.off('close', answerNow);
+        if (error !== undefined) reject(error);
+        else resolve({ changes, nextSince: covered ?? follower.covered });
+      };
+      const answerNow = () => settle([]);
+      const follower = new ChangeFollower({
+        hub,
+        key,
+        pattern,
+        cursor,
+        deliver: (changes, covered) => settle(changes, covered),
+        onError: (error) =>
+          settle(
+            [],
+            undefined,
+            error instanceof FeedCompactedError
+              ? Gone(
+                  `Compaction removed changes this request had not read; the oldest revision still available is ${error.oldest}.`,
+                  { oldest_revision: error.oldest },
+                )
+              : error,
+          ),
+      });
+      const timer = setTimeout(answerNow, waitMs);
+      open.add(answerNow);
+      // A client that gave up: stop watching for it.
+      reply.raw.on('close', answerNow);
+      follower.start();
+    });
+  }
+}
+
+/** SSE when the client accepts `text/event-stream` (EventSource always sends it); JSON otherwise. */
+function acceptsEventStream(request: FastifyRequest): boolean {
+  return /\btext\/event-stream\b/i.test(request.headers.accept ?? '');
+}
