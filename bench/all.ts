@@ -1,5 +1,5 @@
 // `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
-// channelback and event-callback benchmarks, encryption at rest, the change feed and config history, with the same
+// channelback and event-callback benchmarks, encryption at rest, the change feed, config history, the SQLite writer thread and etcd as a peer, with the same
 // flags (`--quick`, `--only TEXT`, `--long`) passed to each. `--long` adds the rows that take minutes (10M configs,
 // five minutes of updates on PostgreSQL); the default run stays short. First it builds dist/ if it is not current,
 // so the servers measured run the compiled JavaScript, as `npm start` does.
@@ -18,6 +18,8 @@ const scripts = [
   'bench/encryption.ts',
   'bench/changes/feed-latency.ts',
   'bench/history/run-history.ts',
+  'bench/writer.ts',
+  'bench/peers/etcd.ts',
   // Only under --long: five minutes of updates on PostgreSQL.
   'bench/hot-updates.ts',
 ];

@@ -10,9 +10,12 @@ import { text } from 'node:stream/consumers';
 export interface LoadSpec {
   /** Origin of the server under test, e.g. http://127.0.0.1:40123. */
   origin: string;
-  method: 'GET' | 'PATCH';
+  method: 'GET' | 'PATCH' | 'POST';
   /** Request paths, taken in turn (see requestsFor). */
   paths: string[];
+  /** POST: one JSON body per path (a peer's API: etcd's range and put). */
+  bodies?: string[];
+  /** Bearer token; empty sends no Authorization header. */
   token: string;
   /** The whole Authorization header, when not `Bearer {token}` (admin basic auth). */
   authorization?: string;
@@ -45,8 +48,14 @@ export interface LoadResult {
  * so configs stay small); the server's write costs far more than building the request.
  */
 function requestsFor(spec: LoadSpec): Request[] {
-  const headers: Record<string, string> = { authorization: spec.authorization ?? `Bearer ${spec.token}` };
+  // No token: no Authorization header (a peer's API without authentication refuses an empty one).
+  const authorization = spec.authorization ?? (spec.token ? `Bearer ${spec.token}` : undefined);
+  const headers: Record<string, string> = authorization ? { authorization } : {};
   if (spec.method === 'GET') return spec.paths.map((path) => ({ method: 'GET', path, headers }));
+  if (spec.method === 'POST') {
+    headers['content-type'] = 'application/json';
+    return spec.paths.map((path, i) => ({ method: 'POST', path, headers, body: spec.bodies![i] }));
+  }
 
   headers['content-type'] = 'application/json';
   let sent = 0;

@@ -87,6 +87,8 @@ export interface Settings {
   outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** Where SQLite writes run: a writer thread (default), or this event loop (`in-thread`, for the benchmark's "before"). */
+  sqliteWriter: 'thread' | 'in-thread';
   /** Config history: revisions of every config write, and how long they are kept. */
   history: {
     /** Record revisions (default); off only to measure what they cost (no history, no feed). */
@@ -301,6 +303,7 @@ export function loadSettings(
       600_000,
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
+    sqliteWriter: sqliteWriter(env.SWITCHBOARD_SQLITE_WRITER),
     history: historySettings(env),
     authFailures: {
       perAddress: integerSetting(
@@ -404,6 +407,14 @@ function sqliteSynchronous(raw: string | undefined): Settings['sqliteSynchronous
   const value = (raw ?? 'FULL').toUpperCase();
   if (value !== 'FULL' && value !== 'NORMAL' && value !== 'OFF') {
     throw new Error(`SWITCHBOARD_SQLITE_SYNCHRONOUS must be FULL, NORMAL or OFF; got "${raw}"`);
+  }
+  return value;
+}
+
+function sqliteWriter(raw: string | undefined): Settings['sqliteWriter'] {
+  const value = raw ?? 'thread';
+  if (value !== 'thread' && value !== 'in-thread') {
+    throw new Error(`SWITCHBOARD_SQLITE_WRITER must be thread or in-thread; got "${raw}"`);
   }
   return value;
 }

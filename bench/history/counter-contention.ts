@@ -54,7 +54,7 @@ export async function measureContention(spec: ContentionSpec): Promise<Contentio
         while (performance.now() < deadline) {
           const t0 = performance.now();
           await store.updateConfig(keyOf(i), scopeOf(i), {
-            apply: () => `{"n":${++n}}`,
+            edit: { kind: 'replace', configJson: `{"n":${++n}}` },
             nowSeconds: 2,
             operation: 'merge',
             actor,

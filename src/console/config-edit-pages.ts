@@ -4,7 +4,7 @@ import { actorOf } from '../http/actor.js';
 import { ApiError, NotFound } from '../http/errors.js';
 import type { ConfigRecord, IntegrationKey } from '../store/store.js';
 import { serialiseConfig } from '../zis/configs/config-body.js';
-import { etagOf, ifMatchAllows } from '../zis/configs/etag.js';
+import { etagOf } from '../zis/configs/etag.js';
 import { scopeProblem } from '../zis/names.js';
 import { configPath, configsPath, integrationKeyOf, scopeOf } from './config-pages.js';
 import type { ConsoleContext } from './console-context.js';
@@ -195,9 +195,9 @@ export async function configEditPages(app: FastifyInstance, context: ConsoleCont
     try {
       const configJson = serialiseConfig(parsed.config, maxConfigBytes);
       outcome = await store.updateConfig(key, scope, {
-        apply: () => configJson,
+        edit: { kind: 'replace', configJson },
         // The version the editor was opened with, as the API's If-Match.
-        precondition: (current) => ifMatchAllows(etag, current),
+        precondition: { ifMatch: etag },
         nowSeconds: epochSeconds(clock),
         // Recorded in the config's history as the API's PUT is.
         operation: 'replace',
@@ -252,7 +252,7 @@ export async function configEditPages(app: FastifyInstance, context: ConsoleCont
     const key = integrationKeyOf(request);
     const scope = scopeOf(request.body);
     const etag = field(request.body, 'etag');
-    const outcome = await store.deleteConfig(key, scope, etag ? (current) => ifMatchAllows(etag, current) : undefined, {
+    const outcome = await store.deleteConfig(key, scope, etag ? { ifMatch: etag } : undefined, {
       actor: actorOf(principalOf(request), request),
       nowSeconds: epochSeconds(clock),
     });

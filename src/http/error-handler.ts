@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigRefusedError } from '../store/config-edit.js';
 import { NulCharacterError } from '../store/nul-guard.js';
 import { StoreUnavailableError } from '../store/store-errors.js';
 import { EncryptionError } from '../store/encryption/value-cipher.js';
@@ -52,6 +53,8 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof NulCharacterError) {
     return UnprocessableEntity(`${error.field} contains the NUL character (U+0000), which cannot be stored.`);
   }
+  // A merge patch whose result is too large or too deep: the detail says which limit.
+  if (error instanceof ConfigRefusedError) return UnprocessableEntity(error.message);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     // Well-formed but invalid bodies are 422; unreadable query strings and paths are 400.

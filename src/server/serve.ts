@@ -16,6 +16,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   const cipher = loadCipher(settings, { forServe: true });
   const store = await openStore(settings.databaseUrl, {
     synchronous: settings.sqliteSynchronous,
+    writer: settings.sqliteWriter,
     cipher,
     configHistory: settings.history.enabled,
     postgresPullBatch: settings.pull.postgresBatch,

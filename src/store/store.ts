@@ -120,9 +120,10 @@ export interface Store {
   /** Creates a config; `exists` (and no revision) when the scope is taken. Durable before it resolves. */
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'>;
   /**
-   * Replaces a config's JSON with `change.apply(current)`, atomically: no other write to the
-   * same config can happen between the read and the write. `apply` may throw to refuse the
-   * change, and nothing is written. Durable before it resolves.
+   * Replaces a config's JSON as `change.edit` says (see `config-edit.ts`), atomically: no
+   * other write to the same config can happen between the read and the write. A merge whose
+   * result is too large or too deep throws `ConfigRefusedError`, and nothing is written.
+   * Durable before it resolves.
    */
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome>;
   /** Deletes a config, atomically checking the precondition. Durable before it resolves. */
@@ -313,12 +314,21 @@ export interface NewConfig {
   version?: number;
 }
 
-/** Checked inside the write, against the current record. */
-export type Precondition = (current: ConfigRecord) => boolean;
+/** Checked inside the write, against the current record: `If-Match` as the client sent it. */
+export interface Precondition {
+  ifMatch: string;
+}
+
+/**
+ * How an update changes a config, as data (it crosses to the SQLite writer thread):
+ * replace it with checked JSON text, or merge a patch into it (RFC 7396), the result
+ * checked against `maxBytes` and the nesting limit.
+ */
+export type ConfigEdit = { kind: 'replace'; configJson: string } | { kind: 'merge'; patch: unknown; maxBytes: number };
 
 export interface ConfigChange {
-  /** New JSON text from the current JSON text; may throw to refuse. */
-  apply: (currentJson: string) => string;
+  /** The new JSON, from the current JSON: evaluated inside the write. */
+  edit: ConfigEdit;
   precondition?: Precondition;
   nowSeconds: number;
   /** What the revision calls this change. */

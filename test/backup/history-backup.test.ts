@@ -87,7 +87,7 @@ describe.each(storeKinds)('History backup from $name', (from) => {
         }
         for (let i = 1; i <= 4; i++) {
           await store.updateConfig(key, 'a', {
-            apply: () => `{"n":${i}}`,
+            edit: { kind: 'replace', configJson: `{"n":${i}}` },
             nowSeconds: 1000 + i,
             operation: 'replace',
             actor: { type: 'admin', id: 'a@acme.test', requestId: `req-${i}` },
@@ -105,7 +105,7 @@ describe.each(storeKinds)('History backup from $name', (from) => {
         expect(await historyOf(target.store)).toEqual(before);
         // The next revision comes after every imported one.
         await target.store.updateConfig(key, 'a', {
-          apply: () => '{"after":true}',
+          edit: { kind: 'replace', configJson: '{"after":true}' },
           nowSeconds: 3000,
           operation: 'merge',
           actor: testActor,

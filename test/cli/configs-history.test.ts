@@ -22,7 +22,7 @@ describe('switchboard configs history', { timeout: 60_000 }, () => {
     await store.createConfig(key, { scope: 'app/settings', configJson: '{"a":1}', nowSeconds: 1_704_067_200, actor });
     for (let i = 2; i <= 4; i++) {
       await store.updateConfig(key, 'app/settings', {
-        apply: () => `{"a":${i}}`,
+        edit: { kind: 'replace', configJson: `{"a":${i}}` },
         nowSeconds: 1_704_067_200 + i,
         operation: 'merge',
         actor: { type: 'admin', id: 'admin@acme.test' },

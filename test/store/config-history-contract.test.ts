@@ -42,9 +42,9 @@ describe.each(storeKinds)('Config history contract on $name', (kind) => {
 
   const create = (scope: string, json = '{"a":1}', k = key, actor = token) =>
     store.createConfig(k, { scope, configJson: json, nowSeconds: now, actor });
-  const merge = (scope: string, json: string, precondition?: () => boolean) =>
+  const merge = (scope: string, json: string, precondition?: { ifMatch: string }) =>
     store.updateConfig(key, scope, {
-      apply: () => json,
+      edit: { kind: 'replace', configJson: json },
       precondition,
       nowSeconds: now + 5,
       operation: 'merge',
@@ -56,7 +56,7 @@ describe.each(storeKinds)('Config history contract on $name', (kind) => {
     const created = await create('app/one');
     if (created === 'exists') throw new Error('exists');
     await store.updateConfig(key, 'app/one', {
-      apply: () => '{"b":2}',
+      edit: { kind: 'replace', configJson: '{"b":2}' },
       nowSeconds: now + 1,
       operation: 'replace',
       actor: token,
@@ -104,22 +104,20 @@ describe.each(storeKinds)('Config history contract on $name', (kind) => {
     await create('app/two');
     const before = (await store.revisionBounds(key.accountId)).latest;
     expect(await create('app/two')).toBe('exists');
-    expect(await merge('app/two', '{}', () => false)).toEqual({ kind: 'precondition_failed' });
+    expect(await merge('app/two', '{}', { ifMatch: '"1-99"' })).toEqual({ kind: 'precondition_failed' });
     await expect(
       store.updateConfig(key, 'app/two', {
-        apply: () => {
-          throw new Error('too big');
-        },
+        edit: { kind: 'merge', patch: { pad: 'x'.repeat(100) }, maxBytes: 10 },
         nowSeconds: now,
         operation: 'merge',
         actor: token,
       }),
-    ).rejects.toThrow('too big');
+    ).rejects.toThrow('the limit is 10 bytes');
     expect(await merge('app/missing', '{}')).toEqual({ kind: 'not_found' });
     expect(await store.deleteConfig(key, 'app/missing', undefined, { actor: token, nowSeconds: now })).toEqual({
       kind: 'not_found',
     });
-    expect(await store.deleteConfig(key, 'app/two', () => false, { actor: token, nowSeconds: now })).toEqual({
+    expect(await store.deleteConfig(key, 'app/two', { ifMatch: '"1-99"' }, { actor: token, nowSeconds: now })).toEqual({
       kind: 'precondition_failed',
     });
     expect((await store.revisionBounds(key.accountId)).latest).toBe(before);
@@ -183,7 +181,7 @@ describe.each(storeKinds)('Config history contract on $name', (kind) => {
     await merge('app/two', '{"heard":true}');
     expect(await heard).toBe(key.accountId);
     const silent = nextChange(store, 500);
-    await merge('app/two', '{}', () => false);
+    await merge('app/two', '{}', { ifMatch: '"1-99"' });
     expect(await silent).toBeUndefined();
   });
 
@@ -210,7 +208,7 @@ describe.each(storeKinds)('Config history contract on $name', (kind) => {
     const writes = Promise.all(
       Array.from({ length: 120 }, (_, i) =>
         (i % 2 ? store : other).updateConfig(key, scopes[i % scopes.length]!, {
-          apply: (json) => JSON.stringify({ ...JSON.parse(json), [`k${i}`]: i }),
+          edit: { kind: 'merge', patch: { [`k${i}`]: i }, maxBytes: 100_000 },
           nowSeconds: now,
           operation: 'merge',
           actor: token,
@@ -227,7 +225,12 @@ describe.each(storeKinds)('Config history contract on $name', (kind) => {
   it('compacts: moves the watermark to the newest revision past retention, keeps each scope’s last N', async () => {
     const k = { accountId: 9, integration: 'crm' };
     const write = (scope: string, at: number, i: number) =>
-      store.updateConfig(k, scope, { apply: () => `{"i":${i}}`, nowSeconds: at, operation: 'replace', actor: token });
+      store.updateConfig(k, scope, {
+        edit: { kind: 'replace', configJson: `{"i":${i}}` },
+        nowSeconds: at,
+        operation: 'replace',
+        actor: token,
+      });
     await store.createConfig(k, { scope: 'busy', configJson: '{}', nowSeconds: 1000, actor: token }); // 1
     await store.createConfig(k, { scope: 'quiet', configJson: '{}', nowSeconds: 1000, actor: token }); // 2
     for (let i = 0; i < 8; i++) await write('busy', 1000 + i, i); // 3..10

@@ -88,7 +88,7 @@ describe.runIf(postgresAvailable)('PostgreSQL hot updates', () => {
     const writes = 60;
     for (let n = 0; n < writes; n++) {
       const outcome = await store.updateConfig(key, ['a', 'b', 'c'][n % 3]!, {
-        apply: () => JSON.stringify({ n, padding: 'x'.repeat(200) }),
+        edit: { kind: 'replace', configJson: JSON.stringify({ n, padding: 'x'.repeat(200) }) },
         nowSeconds: 2 + n,
         operation: 'merge',
         actor,

@@ -145,7 +145,7 @@ describe.runIf(postgresAvailable)('PostgreSQL store specifics', () => {
         await locker.query('BEGIN');
         await locker.query(`SELECT * FROM "${schema}".configs WHERE scope = 'foo' FOR UPDATE`);
         const write = victim.updateConfig(key, 'foo', {
-          apply: () => '{"lost":true}',
+          edit: { kind: 'replace', configJson: '{"lost":true}' },
           nowSeconds: now,
           operation: 'merge',
           actor: testActor,

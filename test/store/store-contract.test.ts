@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError } from '../../src/store/migration-files.js';
 import { openStore } from '../../src/store/open-store.js';
+import { ConfigRefusedError } from '../../src/store/config-edit.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey, Store } from '../../src/store/store.js';
 import { execSql } from '../helpers/raw-sql.js';
@@ -318,10 +319,10 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       expect(await list(['foo', ''], ids.foo!, 1)).toEqual(['foo:1']);
     });
 
-    it('updates with apply, bumping version and updatedAt', async () => {
+    it('updates with a merge patch, bumping version and updatedAt', async () => {
       const outcome = await store.updateConfig(key, 'foo', {
-        apply: (json) => JSON.stringify({ ...JSON.parse(json), n: 1 }),
-        precondition: (current) => current.version === 1,
+        edit: { kind: 'merge', patch: { n: 1 }, maxBytes: 1000 },
+        precondition: { ifMatch: `"${ids.foo}-1"` },
         nowSeconds: now + 10,
         operation: 'merge',
         actor: testActor,
@@ -341,11 +342,11 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
     });
 
     it('refuses an update on a failed precondition or a missing config', async () => {
-      const apply = () => '{"never":true}';
+      const edit = { kind: 'replace', configJson: '{"never":true}' } as const;
       expect(
         await store.updateConfig(key, 'foo', {
-          apply,
-          precondition: (c) => c.version === 1,
+          edit,
+          precondition: { ifMatch: `"${ids.foo}-1"` },
           nowSeconds: now,
           operation: 'merge',
           actor: testActor,
@@ -354,29 +355,37 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
         kind: 'precondition_failed',
       });
       expect(
-        await store.updateConfig(key, 'missing', { apply, nowSeconds: now, operation: 'merge', actor: testActor }),
+        await store.updateConfig(key, 'missing', { edit, nowSeconds: now, operation: 'merge', actor: testActor }),
       ).toEqual({ kind: 'not_found' });
       expect((await store.getConfig(key, 'foo'))?.version).toBe(2);
     });
 
-    it('rethrows the very error apply throws, and writes nothing', async () => {
-      const refusal = Object.assign(new Error('refused'), { code: 'ECONNRESET' });
-      await expect(
-        store.updateConfig(key, 'foo', {
-          apply: () => {
-            throw refusal;
-          },
-          nowSeconds: now,
-          operation: 'merge',
-          actor: testActor,
-        }),
-      ).rejects.toBe(refusal);
+    it('refuses a merge whose result is too large or too deep, and writes nothing', async () => {
+      const big = store.updateConfig(key, 'foo', {
+        edit: { kind: 'merge', patch: { pad: 'x'.repeat(100) }, maxBytes: 50 },
+        nowSeconds: now,
+        operation: 'merge',
+        actor: testActor,
+      });
+      await expect(big).rejects.toThrow(ConfigRefusedError);
+      await expect(big).rejects.toThrow(/bytes as JSON; the limit is 50 bytes/);
+      let deep: Record<string, unknown> = {};
+      for (let i = 0; i < 70; i++) deep = { d: deep };
+      const tooDeep = store.updateConfig(key, 'foo', {
+        edit: { kind: 'merge', patch: deep, maxBytes: 1e6 },
+        nowSeconds: now,
+        operation: 'merge',
+        actor: testActor,
+      });
+      await expect(tooDeep).rejects.toThrow(/nested more than 64 levels/);
       expect(await store.getConfig(key, 'foo')).toMatchObject({ version: 2, configJson: '{"s":"foo","n":1}' });
     });
 
     it('deletes, checking the precondition', async () => {
-      expect(await store.deleteConfig(key, 'axb', () => false, deletion)).toEqual({ kind: 'precondition_failed' });
-      expect(await store.deleteConfig(key, 'axb', (c) => c.version === 1, deletion)).toEqual({
+      expect(await store.deleteConfig(key, 'axb', { ifMatch: '"1-99"' }, deletion)).toEqual({
+        kind: 'precondition_failed',
+      });
+      expect(await store.deleteConfig(key, 'axb', { ifMatch: `"7-7", "${ids.axb}-1"` }, deletion)).toEqual({
         kind: 'ok',
         config: undefined,
       });
@@ -404,7 +413,7 @@ describe.each(storeKinds)('Store contract on $name', (kind) => {
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           (i % 2 ? store : other).updateConfig(key, 'race', {
-            apply: (json) => JSON.stringify({ ...JSON.parse(json), [`k${i}`]: i }),
+            edit: { kind: 'merge', patch: { [`k${i}`]: i }, maxBytes: 10_000 },
             nowSeconds: now,
             operation: 'merge',
             actor: testActor,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergePatch } from '../../src/zis/configs/merge-patch.js';
+import { mergePatch } from '../../src/store/merge-patch.js';
 
 describe('mergePatch (RFC 7396)', () => {
   // The test cases of RFC 7396, Appendix A.

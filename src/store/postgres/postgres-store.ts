@@ -69,6 +69,7 @@ import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encr
 import type { RotationBatch } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptPostgresInstances } from './postgres-key-rotation.js';
+import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -101,7 +102,7 @@ const hasNul = (text: string) => text.includes('\u0000');
 
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** An error thrown by caller code (`apply`, a precondition): rethrown exactly as it was. */
+/** An error thrown by caller code (a config edit, backup records): rethrown exactly as it was. */
 class CallerError {
   constructor(readonly error: unknown) {}
 }
@@ -446,7 +447,7 @@ export class PostgresStore implements Store {
     return this.configWrite(key.accountId, async (client): Promise<WriteOutcome> => {
       const current = await this.lockConfig(client, key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
-      const configJson = callerCode(() => change.apply(current.config.configJson));
+      const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
       const { rows } = await client.query<ConfigRow>(sql.updateConfig, [
         configJson,
         change.nowSeconds,
@@ -557,7 +558,7 @@ export class PostgresStore implements Store {
     const { rows } = await client.query<ConfigRow>(sql.configByScopeForUpdate, [key.accountId, key.integration, scope]);
     if (!rows[0]) return { kind: 'not_found' };
     const config = toConfig(rows[0]);
-    if (precondition && !callerCode(() => precondition(config))) return { kind: 'precondition_failed' };
+    if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
     return { kind: 'ok', config };
   }
 

@@ -1,5 +1,21 @@
 import type { Database } from 'better-sqlite3';
 
+/** What the write-side classes need: run a write inside the next batch's transaction. */
+export interface WriteQueue {
+  enqueue<T>(write: () => T): Promise<T>;
+}
+
+/**
+ * The main thread's queue when a writer thread owns the writes: every write method is
+ * forwarded there, so a write reaching this queue is a method missing from a forward list.
+ */
+export const writesBelongToTheWriterThread: WriteQueue = {
+  enqueue: () =>
+    Promise.reject(
+      new Error('SqliteStore: a write ran on the main thread; list its method among the forwarded writes'),
+    ),
+};
+
 interface PendingWrite {
   run: () => unknown;
   resolve: (value: unknown) => void;
@@ -12,7 +28,7 @@ interface PendingWrite {
  * A promise resolves only after COMMIT returns, that is after the WAL is on disk
  * (`synchronous=FULL`), so no request is answered before its write is durable.
  */
-export class GroupCommit {
+export class GroupCommit implements WriteQueue {
   private queue: PendingWrite[] = [];
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];

@@ -33,7 +33,7 @@ import {
 } from '../channel-rows.js';
 import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
 import { channelSql } from './channel-queries.js';
-import type { GroupCommit } from './group-commit.js';
+import type { WriteQueue } from './group-commit.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp } from '../push-rules.js';
 import { SqlitePushRequests } from './sqlite-push-requests.js';
@@ -41,6 +41,24 @@ import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-out
 import { SqliteEventOutbox } from './sqlite-event-outbox.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
+
+/** The methods that write: on a file, the main thread forwards them to the writer thread. */
+export const channelWriteMethods = [
+  'createIntegration',
+  'updateIntegrationManifest',
+  'deleteIntegration',
+  'createInstance',
+  'updateInstance',
+  'deleteInstance',
+  'claimDueInstances',
+  'claimInstance',
+  'completePull',
+  'completePush',
+  'createHandoff',
+  'consumeHandoff',
+  'claimEventBatches',
+  'completeEventBatch',
+] as const satisfies readonly (keyof SqliteChannelStore)[];
 
 /**
  * Channel hosting on the embedded SQLite store. Reads run directly; every write goes
@@ -56,7 +74,7 @@ export class SqliteChannelStore implements ChannelStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly writes: GroupCommit,
+    private readonly writes: WriteQueue,
   ) {
     this.pushRequests = new SqlitePushRequests(db);
     this.outbox = new SqliteEventOutbox(db, writes);

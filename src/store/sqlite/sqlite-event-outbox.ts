@@ -21,7 +21,7 @@ import {
   type StoredResourceIds,
 } from '../event-rules.js';
 import { eventSql } from './event-queries.js';
-import type { GroupCommit } from './group-commit.js';
+import type { WriteQueue } from './group-commit.js';
 
 /**
  * The event outbox on SQLite. Its writes run in the store's group commit, like every other
@@ -34,7 +34,7 @@ export class SqliteEventOutbox implements EventOutboxStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly writes: GroupCommit,
+    private readonly writes: WriteQueue,
   ) {}
 
   /** Prepared on first use: the tables exist only once the store is migrated. */
@@ -60,10 +60,15 @@ export class SqliteEventOutbox implements EventOutboxStore {
       // The group commit runs BEGIN … COMMIT in one synchronous stretch: this runs after it.
       setImmediate(() => {
         this.notifyScheduled = false;
-        for (const listener of this.listeners) listener();
+        this.announceCommitted();
       });
     }
     return events.length;
+  }
+
+  /** Tells the listeners that events committed (here, or on the writer thread: see `sqlite-writer.ts`). */
+  announceCommitted(): void {
+    for (const listener of this.listeners) listener();
   }
 
   onEventsCommitted(listener: () => void): () => void {

@@ -12,9 +12,18 @@ import {
 import { channelbackEvents } from '../event-rules.js';
 import { statusAfter, toReply, type ReplyRow } from '../reply-rows.js';
 import type { NewReply, ReplyCompletion, ReplyRecord, ReplyStore, ReplyTarget } from '../reply-store.js';
-import type { GroupCommit } from './group-commit.js';
+import type { WriteQueue } from './group-commit.js';
 import type { SqliteEventOutbox } from './sqlite-event-outbox.js';
 import { replySql } from './reply-queries.js';
+
+/** The methods that write: on a file, the main thread forwards them to the writer thread. */
+export const replyWriteMethods = [
+  'createReply',
+  'claimDueReplies',
+  'renewReplyLeases',
+  'completeReply',
+  'reportReplyError',
+] as const satisfies readonly (keyof SqliteReplyStore)[];
 
 const flagOrNull = (value: boolean | undefined) => (value === undefined ? null : value ? 1 : 0);
 
@@ -29,7 +38,7 @@ export class SqliteReplyStore implements ReplyStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly writes: GroupCommit,
+    private readonly writes: WriteQueue,
     /** The channel store's outbox: a sent reply's events commit with it. */
     private readonly outbox: SqliteEventOutbox,
   ) {}

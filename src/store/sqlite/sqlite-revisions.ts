@@ -9,7 +9,7 @@ import {
   type RevisionFacts,
 } from '../config-revisions.js';
 import type { IntegrationKey, ScopePattern } from '../store.js';
-import type { GroupCommit } from './group-commit.js';
+import type { WriteQueue } from './group-commit.js';
 import { revisionSql } from './revision-queries.js';
 import { scopeGlob } from './scope-glob.js';
 
@@ -22,7 +22,7 @@ export class SqliteRevisions {
 
   constructor(
     db: Database.Database,
-    private readonly writes: GroupCommit,
+    private readonly writes: WriteQueue,
   ) {
     this.q = Object.fromEntries(Object.entries(revisionSql).map(([name, text]) => [name, db.prepare(text)])) as {
       [K in keyof typeof revisionSql]: Database.Statement;

@@ -48,24 +48,27 @@ import {
   type AccessTokenDetailsRow,
   type AccessTokenRow,
 } from '../token-rows.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, writesBelongToTheWriterThread, type WriteQueue } from './group-commit.js';
+import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { channelStoreNulRules } from '../channel-rules.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 import type { ChannelStore } from '../channel-store.js';
 import { refusingNul } from '../nul-guard.js';
-import { SqliteChannelStore } from './sqlite-channel-store.js';
+import { channelWriteMethods, SqliteChannelStore } from './sqlite-channel-store.js';
 import { replyStoreNulRules } from '../reply-rows.js';
 import type { ReplyStore } from '../reply-store.js';
-import { SqliteReplyStore } from './sqlite-reply-store.js';
+import { replyWriteMethods, SqliteReplyStore } from './sqlite-reply-store.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
-import type { RotationBatch } from '../encryption/key-rotation.js';
+import type { RotationBatch, ValueRewrite } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
-import { reencryptSqliteInstances } from './sqlite-key-rotation.js';
+import { reencryptSqliteInstances, rewriteSqliteValues } from './sqlite-key-rotation.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import type { WriteTarget } from './writer-messages.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -76,22 +79,53 @@ export interface SqliteOptions {
   clock?: Clock;
   /** Encrypts instances' metadata and state; none (plaintext) by default. */
   cipher?: ValueCipher;
+  /**
+   * Where writes run. `thread` (the default for a file): a writer thread with its own
+   * connection, so COMMIT and fsync never stall this event loop. `in-thread`: group commit
+   * on this thread, the only choice for `:memory:` (one connection) and the benchmark's
+   * "before".
+   */
+  writer?: 'thread' | 'in-thread';
   /** Config writes record revisions (default); false only to measure what history costs. */
   configHistory?: boolean;
 }
+
+/** The methods that write: on a file, the main thread forwards them to the writer thread. */
+const storeWriteMethods = [
+  'createAccount',
+  'createAdminToken',
+  'createIntegration',
+  'createAccessToken',
+  'rotateClientSecret',
+  'deleteAccessToken',
+  'deleteAdminToken',
+  'recordAccessTokenUse',
+  'createConfig',
+  'updateConfig',
+  'deleteConfig',
+  'rewriteInstanceValues',
+  'compactConfigRevisions',
+] as const satisfies readonly (keyof SqliteStore)[];
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
   (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
 
 /**
- * The embedded store: one SQLite file in WAL mode. Reads run directly; writes go through
- * group commit, one transaction and one fsync per event-loop turn.
+ * The embedded store: one SQLite file in WAL mode. Reads run directly on this thread's
+ * connection; writes go through group commit, one transaction and one fsync per batch,
+ * on the writer thread (`sqlite-writer.ts`), whose own SqliteStore runs the same methods.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
   private readonly db: Database.Database;
-  private readonly writes: GroupCommit;
+  private readonly writes: WriteQueue;
+  /** This thread's group commit, when writes run here (`in-thread`). */
+  private readonly groupCommit: GroupCommit | undefined;
+  /** The writer thread, when writes run there. */
+  private readonly writer: SqliteWriter | undefined;
+  /** The unwrapped channel and reply stores: what the writer thread forwards calls to. */
+  readonly writeSide: { channels: SqliteChannelStore; replies: SqliteReplyStore };
   private readonly clock: Clock;
   private readonly cipher: ValueCipher;
   readonly channels: ChannelStore;
@@ -103,23 +137,43 @@ export class SqliteStore implements Store {
 
   constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const synchronous = options.synchronous ?? 'FULL';
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    this.writes = new GroupCommit(this.db);
+    const threaded = path !== ':memory:' && (options.writer ?? 'thread') === 'thread';
+    const configHistory = options.configHistory ?? true;
+    this.writer = threaded ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
+    this.groupCommit = threaded ? undefined : new GroupCommit(this.db);
+    this.writes = this.groupCommit ?? writesBelongToTheWriterThread;
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
-    this.recordsHistory = options.configHistory ?? true;
-    // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
-    // store's outbox, so this node's deliverer hears of a sent reply's events at once.
+    this.recordsHistory = configHistory;
+    // Replies share the channel store's outbox, so this node's deliverer hears of a sent
+    // reply's events at once.
     const channels = new SqliteChannelStore(this.db, this.writes);
+    const replies = new SqliteReplyStore(this.db, this.writes, channels.outbox);
+    this.writeSide = { channels, replies };
+    if (this.writer) {
+      // Each write method now runs on the writer thread, in that thread's own SqliteStore.
+      this.forwardWrites(this, 'store', storeWriteMethods);
+      this.forwardWrites(channels, 'channels', channelWriteMethods);
+      this.forwardWrites(replies, 'replies', replyWriteMethods);
+      this.writer.onEventsCommitted(() => channels.outbox.announceCommitted());
+      this.writer.onConfigChanged((accountId) => this.changeListeners.fire(accountId));
+    }
+    // The NUL guard sees plaintext; the stores (and the writer thread) see only ciphertext.
     this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
-    this.replies = refusingNul(
-      encryptingReplyStore(new SqliteReplyStore(this.db, this.writes, channels.outbox), this.cipher),
-      replyStoreNulRules,
-    );
+    this.replies = refusingNul(encryptingReplyStore(replies, this.cipher), replyStoreNulRules);
+  }
+
+  /** Replaces `methods` of `object` with ones that run them on the writer thread. */
+  private forwardWrites<T extends object>(object: T, target: WriteTarget, methods: readonly (keyof T & string)[]) {
+    for (const method of methods) {
+      Object.defineProperty(object, method, { value: this.writer!.forwarder(target, method), writable: true });
+    }
   }
 
   private get q() {
@@ -144,7 +198,18 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  async migrate(): Promise<MigrationReport> {
+  migrate(): Promise<MigrationReport> {
+    return this.migrateAt(epochSeconds(this.clock));
+  }
+
+  /** Migrates (on the writer thread, if there is one), dating the migrations `nowSeconds`. */
+  async migrateAt(nowSeconds: number): Promise<MigrationReport> {
+    if (this.writer) {
+      const report = (await this.writer.call('store', 'migrateAt', [nowSeconds])) as MigrationReport;
+      this.statements = prepareStatements(this.db);
+      this.history = new SqliteRevisions(this.db, this.writes);
+      return report;
+    }
     const migrations = readMigrations(migrationsFolder);
     const known = migrations.at(-1)?.version ?? 0;
     this.db.exec(sql.createMigrationsTable);
@@ -154,7 +219,7 @@ export class SqliteStore implements Store {
         const from = (this.db.prepare(sql.currentSchemaVersion).pluck().get() as number | null) ?? 0;
         if (from > known) throw new DatabaseTooNewError(from, known);
         for (const migration of migrations.filter((m) => m.version > from)) {
-          this.db.prepare(sql.recordMigration).run(migration.version, migration.name, epochSeconds(this.clock));
+          this.db.prepare(sql.recordMigration).run(migration.version, migration.name, nowSeconds);
           this.db.exec(migration.sql);
         }
         return { from, to: known };
@@ -166,12 +231,22 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
+    this.writer?.check();
     this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {
-    await this.writes.drained();
+    await this.writer?.close();
+    await this.groupCommit?.drained();
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Waits for the queued writes to commit, then starts no batch until the returned
+   * function is called: backup export and import have the database to themselves.
+   */
+  holdWrites(): Promise<() => void> {
+    return this.writer ? this.writer.hold() : this.groupCommit!.hold();
   }
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
@@ -179,7 +254,12 @@ export class SqliteStore implements Store {
   }
 
   reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch> {
-    return reencryptSqliteInstances(this.db, this.writes, this.cipher, batch);
+    return reencryptSqliteInstances(this.db, (rewrites) => this.rewriteInstanceValues(rewrites), this.cipher, batch);
+  }
+
+  /** Key rotation's write: each row rewritten only if unchanged since it was read. */
+  rewriteInstanceValues(rewrites: ValueRewrite[]): Promise<number> {
+    return this.writes.enqueue(() => rewriteSqliteValues(this.db, rewrites));
   }
 
   async isEmpty(): Promise<boolean> {
@@ -383,7 +463,7 @@ export class SqliteStore implements Store {
     const write = (): WriteOutcome => {
       const current = this.currentConfig(key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
-      const configJson = change.apply(current.config.configJson);
+      const configJson = editedConfigJson(change.edit, current.config.configJson);
       const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow;
       const config = toConfig(row);
       this.recordRevision(revisionFactsOf(config, change.operation, change.actor));
@@ -442,7 +522,7 @@ export class SqliteStore implements Store {
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {
     void this.q; // migrated, or a clear error
-    const release = await this.writes.hold();
+    const release = await this.holdWrites();
     try {
       yield* exportSqlite(this.db);
     } finally {
@@ -452,7 +532,7 @@ export class SqliteStore implements Store {
 
   async importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'> {
     void this.q;
-    const release = await this.writes.hold();
+    const release = await this.holdWrites();
     try {
       return await importSqlite(this.db, records);
     } finally {
@@ -469,7 +549,7 @@ export class SqliteStore implements Store {
     const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
     if (!row) return { kind: 'not_found' };
     const config = toConfig(row);
-    if (precondition && !precondition(config)) return { kind: 'precondition_failed' };
+    if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
     return { kind: 'ok', config };
   }
 }

@@ -1,4 +1,5 @@
 import { BadRequest, UnprocessableEntity } from '../../http/errors.js';
+import { checkedConfigJson, ConfigRefusedError } from '../../store/config-edit.js';
 
 /** A create/update body after fastify's shape check: `config` or `Config`, maybe `scope`. */
 export interface ConfigBody {
@@ -23,25 +24,11 @@ export function configOf(body: ConfigBody | undefined): Record<string, unknown> 
   return config;
 }
 
-/** The config as stored JSON text, refused when it is bigger than the limit or nested too deep. */
+/** The config as stored JSON text, refused (422) when it is bigger than the limit or nested too deep. */
 export function serialiseConfig(config: unknown, maxBytes: number): string {
-  if (depthOf(config) > maxDepth) {
-    throw UnprocessableEntity(`config is nested more than ${maxDepth} levels deep; flatten it.`);
+  try {
+    return checkedConfigJson(config, maxBytes);
+  } catch (error) {
+    throw error instanceof ConfigRefusedError ? UnprocessableEntity(error.message) : error;
   }
-  const json = JSON.stringify(config);
-  const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > maxBytes) {
-    throw UnprocessableEntity(`config is ${bytes} bytes as JSON; the limit is ${maxBytes} bytes.`);
-  }
-  return json;
-}
-
-const maxDepth = 64;
-
-function depthOf(value: unknown, depth = 0): number {
-  // Stop early: a pathological body must not cost more than the limit it breaks.
-  if (depth > maxDepth || typeof value !== 'object' || value === null) return depth;
-  let deepest = depth + 1;
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1));
-  return deepest;
 }

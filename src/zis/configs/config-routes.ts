@@ -7,9 +7,8 @@ import type { IntegrationKey, Store, WriteOutcome } from '../../store/store.js';
 import { scopeProblem } from '../names.js';
 import { configOf, serialiseConfig, type ConfigBody } from './config-body.js';
 import { configListBody, singleConfigBody } from './config-json.js';
-import { etagOf, ifMatchAllows, ifNoneMatchHits } from './etag.js';
+import { etagOf, ifNoneMatchHits } from './etag.js';
 import { readEveryBodyAsJson } from './json-whatever-content-type.js';
-import { mergePatch } from './merge-patch.js';
 import { parseScopeFilter } from './scope-filter.js';
 import {
   createConfigSchema,
@@ -66,9 +65,10 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
     return scope;
   };
 
+  // Checked by the store inside the write, against the current config.
   const ifMatch = (request: FastifyRequest) => {
     const header = request.headers['if-match'];
-    return header === undefined ? undefined : (config: Parameters<typeof etagOf>[0]) => ifMatchAllows(header, config);
+    return header === undefined ? undefined : { ifMatch: header };
   };
 
   const written = (outcome: WriteOutcome, scope: string) => {
@@ -160,7 +160,7 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       rejectRename(request.body, scope);
       const configJson = serialiseConfig(config, maxConfigBytes);
       const outcome = await store.updateConfig(key, scope, {
-        apply: () => configJson,
+        edit: { kind: 'replace', configJson },
         precondition: ifMatch(request),
         nowSeconds: epochSeconds(clock),
         operation: 'replace',
@@ -181,8 +181,9 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       const patch = configOf(request.body);
       rejectRename(request.body, scope);
       const outcome = await store.updateConfig(key, scope, {
-        // Runs inside the write, against the current config: concurrent merges never lose a key.
-        apply: (currentJson) => serialiseConfig(mergePatch(JSON.parse(currentJson), patch), maxConfigBytes),
+        // Applied inside the write, against the current config: concurrent merges never lose a key.
+        // A result too large or too deep is refused (ConfigRefusedError, answered 422).
+        edit: { kind: 'merge', patch, maxBytes: maxConfigBytes },
         precondition: ifMatch(request),
         nowSeconds: epochSeconds(clock),
         operation: 'merge',

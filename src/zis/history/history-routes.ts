@@ -5,7 +5,7 @@ import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } 
 import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
 import type { IntegrationKey, Store } from '../../store/store.js';
 import { singleConfigBody } from '../configs/config-json.js';
-import { etagOf, ifMatchAllows } from '../configs/etag.js';
+import { etagOf } from '../configs/etag.js';
 import { scopeProblem } from '../names.js';
 import { getRevisionSchema, listRevisionsSchema, restoreSchema } from './history-schemas.js';
 import { restoreRevision } from './restore-revision.js';
@@ -101,7 +101,7 @@ export async function historyRoutes(app: FastifyInstance, options: HistoryRoutes
         key,
         scope,
         revision: number,
-        precondition: header === undefined ? undefined : (config) => ifMatchAllows(header, config),
+        precondition: header === undefined ? undefined : { ifMatch: header },
         actor: actorOf(options.principalOf(request), request),
         nowSeconds: epochSeconds(clock),
       });

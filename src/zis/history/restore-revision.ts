@@ -33,7 +33,7 @@ export async function restoreRevision(store: Store, request: RestoreRequest): Pr
   if (configJson === undefined) return { kind: 'is_delete' };
   for (let attempt = 0; attempt < attempts; attempt++) {
     const outcome = await store.updateConfig(key, scope, {
-      apply: () => configJson,
+      edit: { kind: 'replace', configJson },
       precondition,
       nowSeconds,
       operation: 'restore',

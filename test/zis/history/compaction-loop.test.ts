@@ -28,7 +28,12 @@ describe.each(storeKinds)('History retention on $name', (kind) => {
   afterAll(async () => opened.cleanup());
 
   const write = (scope: string, at: number, i: number) =>
-    store.updateConfig(key, scope, { apply: () => `{"i":${i}}`, nowSeconds: at, operation: 'merge', actor: testActor });
+    store.updateConfig(key, scope, {
+      edit: { kind: 'replace', configJson: `{"i":${i}}` },
+      nowSeconds: at,
+      operation: 'merge',
+      actor: testActor,
+    });
 
   it('compacts in the background: revisions past retention go, the last N per scope stay', async () => {
     await store.createConfig(key, { scope: 'a', configJson: '{}', nowSeconds: start, actor: testActor });
@@ -77,7 +82,7 @@ describe.each(storeKinds)('History retention on $name', (kind) => {
       const outcomes = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           store.updateConfig(k, i % 2 ? 'x' : 'y', {
-            apply: (json) => JSON.stringify({ ...JSON.parse(json), [`k${i}`]: i }),
+            edit: { kind: 'merge', patch: { [`k${i}`]: i }, maxBytes: 100_000 },
             nowSeconds: start + i,
             operation: 'merge',
             actor: testActor,

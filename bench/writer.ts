@@ -1,0 +1,137 @@
+/**
+ * `npm run bench` (also alone: `node --import tsx bench/writer.ts [--quick]`): SQLite writes
+ * off the event loop. On one 10k-config SQLite database, Switchboard pinned to core 0 and
+ * the load generators to core 1, it measures, before (writes on the event loop:
+ * SWITCHBOARD_SQLITE_WRITER=in-thread) and after (the writer thread, the default):
+ *   - config read p99 alone, and while a durable PATCH load runs beside it (goal: ≤ 2×);
+ *   - durable PATCH req/s against synchronous=OFF (goal: ≥ 0.8×).
+ * Prints a markdown table; writes the figures to bench/results/writer.json.
+ *
+ * Environment: BENCH_DURATION (default 5 s; 2 with --quick), BENCH_WARMUP (2 s; 1),
+ * BENCH_READ_CONNECTIONS (10), BENCH_PATCH_CONNECTIONS (10).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { patchPaths, readPaths } from './dataset.js';
+import type { LoadSpec } from './load.js';
+import { describeMachine, numberFromEnv } from './machine.js';
+import { failed, loadSummary, measureLoads, type LoadsMeasurement } from './measure-loads.js';
+import { killStartedProcesses, startSwitchboard } from './processes.js';
+import { seedSqlite } from './seed.js';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && !'sqlite writer thread'.includes(only)) process.exit(0);
+
+const configs = 10_000;
+const durationSeconds = numberFromEnv('BENCH_DURATION', quick ? 2 : 5);
+const warmupSeconds = numberFromEnv('BENCH_WARMUP', quick ? 1 : 2);
+const readConnections = numberFromEnv('BENCH_READ_CONNECTIONS', 10);
+const patchConnections = numberFromEnv('BENCH_PATCH_CONNECTIONS', 10);
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+const workDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-writer-'));
+process.once('SIGINT', () => {
+  killStartedProcesses();
+  rmSync(workDir, { recursive: true, force: true });
+  process.exit(130);
+});
+
+const path = join(workDir, 'writer.db');
+log(`seeding ${configs} configs…`);
+const { token } = await seedSqlite(path, configs);
+const common = { token, warmupSeconds, durationSeconds };
+const reads: Omit<LoadSpec, 'origin'> = {
+  ...common,
+  method: 'GET',
+  paths: readPaths(configs),
+  connections: readConnections,
+};
+const patches: Omit<LoadSpec, 'origin'> = {
+  ...common,
+  method: 'PATCH',
+  paths: patchPaths(configs),
+  connections: patchConnections,
+};
+
+type Writer = 'in-thread' | 'thread';
+type Synchronous = 'FULL' | 'OFF';
+
+/** Starts Switchboard on the database with this writer and durability, and runs `loads` at once. */
+async function run(writer: Writer, synchronous: Synchronous, loads: Omit<LoadSpec, 'origin'>[]) {
+  const server = await startSwitchboard(`sqlite:${path}`, {
+    SWITCHBOARD_SQLITE_WRITER: writer,
+    SWITCHBOARD_SQLITE_SYNCHRONOUS: synchronous,
+  });
+  try {
+    return await measureLoads(server, loads);
+  } finally {
+    await server.stop();
+  }
+}
+
+interface Side {
+  readAlone: LoadsMeasurement;
+  readBesidePatch: LoadsMeasurement;
+  patchAlone: LoadsMeasurement;
+}
+
+const sides: Partial<Record<Writer, Side>> = {};
+let patchOff: LoadsMeasurement | undefined;
+try {
+  for (const writer of ['in-thread', 'thread'] as const) {
+    log(`\nwriter: ${writer}`);
+    const readAlone = await run(writer, 'FULL', [reads]);
+    log(
+      `  reads alone:         ${loadSummary(readAlone.loads[0]!)}, ${readAlone.serverCpuMicrosPerRequest} µs CPU/req`,
+    );
+    const readBesidePatch = await run(writer, 'FULL', [reads, patches]);
+    log(`  reads beside PATCH:  ${loadSummary(readBesidePatch.loads[0]!)}`);
+    log(`  PATCH beside reads:  ${loadSummary(readBesidePatch.loads[1]!)}`);
+    const patchAlone = await run(writer, 'FULL', [patches]);
+    log(
+      `  durable PATCH alone: ${loadSummary(patchAlone.loads[0]!)}, ${patchAlone.serverCpuMicrosPerRequest} µs CPU/req`,
+    );
+    sides[writer] = { readAlone, readBesidePatch, patchAlone };
+  }
+  patchOff = await run('in-thread', 'OFF', [patches]);
+  log(`\nPATCH, synchronous=OFF: ${loadSummary(patchOff.loads[0]!)}`);
+} finally {
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+const before = sides['in-thread']!;
+const after = sides.thread!;
+const p99 = (m: LoadsMeasurement, i = 0) => m.loads[i]!.latency.p99;
+const rps = (m: LoadsMeasurement, i = 0) => m.loads[i]!.requestsPerSecond;
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+const cell = (m: LoadsMeasurement, i = 0) =>
+  `${Math.round(rps(m, i))} req/s, p99 ${p99(m, i).toFixed(2)} ms, ${m.serverCpuMicrosPerRequest} µs CPU/req, ${m.serverRssMegabytes} MB${failed(m.loads[i]!)}`;
+
+const rows = [
+  `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${cell(before.readBesidePatch)} vs ${cell(before.readAlone)}: **${ratio(p99(before.readBesidePatch), p99(before.readAlone))}×** | ${cell(after.readBesidePatch)} vs ${cell(after.readAlone)}: **${ratio(p99(after.readBesidePatch), p99(after.readAlone))}×** |`,
+  `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
+  `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${cell(before.patchAlone)} vs ${cell(patchOff)}: **${ratio(rps(before.patchAlone), rps(patchOff))}×** | ${cell(after.patchAlone)} vs ${cell(patchOff)}: **${ratio(rps(after.patchAlone), rps(patchOff))}×** |`,
+];
+const table = [
+  `SQLite writer (${configs} configs; reads ${readConnections} connections, PATCH ${patchConnections}; ${durationSeconds} s measured). Server CPU and RSS are the server process's (both loads together in the "beside" runs).`,
+  '',
+  '| figure | before: writes on the event loop | after: writer thread |',
+  '| --- | --- | --- |',
+  ...rows,
+].join('\n');
+process.stdout.write(`\n${table}\n`);
+
+const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(
+  join(resultsDir, 'writer.json'),
+  JSON.stringify(
+    { finishedAt: new Date().toISOString(), machine: describeMachine(), quick, sides, patchOff, table },
+    null,
+    2,
+  ) + '\n',
+);
+log('raw results: bench/results/writer.json');

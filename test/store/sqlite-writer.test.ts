@@ -1,0 +1,226 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigRefusedError } from '../../src/store/config-edit.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { StoreUnavailableError } from '../../src/store/store-errors.js';
+import type { IntegrationKey } from '../../src/store/store.js';
+import { testActor as actor } from '../helpers/actors.js';
+import { tempDir } from '../helpers/server.js';
+
+const now = 1_700_000_000;
+
+async function openStore(path: string, writer?: 'thread' | 'in-thread') {
+  const store = new SqliteStore(path, { writer });
+  await store.migrate();
+  const account = await store.createAccount({
+    subdomain: 'acme',
+    adminEmail: 'admin@acme.test',
+    adminTokenHash: `hash-${Math.random()}`,
+    nowSeconds: now,
+  });
+  if (account === 'exists') throw new Error('account exists');
+  const key: IntegrationKey = { accountId: account.id, integration: 'shop' };
+  return { store, key, accountId: account.id };
+}
+
+/** Counts setInterval ticks until `promise` settles: each one is a turn of this thread's event loop. */
+async function ticksWhile(promise: Promise<unknown>): Promise<number> {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  try {
+    await promise;
+  } finally {
+    clearInterval(timer);
+  }
+  return ticks;
+}
+
+/** Another connection holds the write lock for `ms`, so the next COMMIT waits in SQLite's busy handler. */
+function holdWriteLock(path: string, ms: number): Promise<void> {
+  const locker = new Database(path);
+  locker.exec('BEGIN IMMEDIATE');
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      locker.exec('ROLLBACK');
+      locker.close();
+      resolve();
+    }, ms),
+  );
+}
+
+describe('the SQLite writer thread', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('keeps this event loop turning, and reads answering, while a write waits for the lock', async () => {
+    const path = join(dir.path, 'responsive.db');
+    const { store, key } = await openStore(path);
+    await store.createConfig(key, { scope: 'seen', configJson: '{"a":1}', nowSeconds: now, actor });
+    const released = holdWriteLock(path, 400);
+    const write = store.createConfig(key, { scope: 'waiting', configJson: '{}', nowSeconds: now, actor });
+    // The write waits on the writer thread; reads on this thread go on meanwhile.
+    let readsWhileWaiting = 0;
+    let writeDone = false;
+    void write.then(() => (writeDone = true));
+    while (!writeDone) {
+      expect((await store.getConfig(key, 'seen'))?.configJson).toBe('{"a":1}');
+      readsWhileWaiting++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await released;
+    expect(readsWhileWaiting).toBeGreaterThan(10);
+    expect(await store.getConfig(key, 'waiting')).toMatchObject({ scope: 'waiting', version: 1 });
+    await store.close();
+  });
+
+  it('(the old path, for contrast) stalls this event loop while a write waits for the lock', async () => {
+    const path = join(dir.path, 'stalled.db');
+    const { store, key } = await openStore(path, 'in-thread');
+    const released = holdWriteLock(path, 300);
+    // The COMMIT's busy wait (5 s) runs on this thread: the lock holder's timer cannot fire
+    // to release it, nor can ours tick, so the write fails with the lock still held.
+    const write = store.createConfig(key, { scope: 'x', configJson: '{}', nowSeconds: now, actor });
+    const ticks = await ticksWhile(write.catch(() => {}));
+    await expect(write).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await released;
+    const threaded = await openStore(join(dir.path, 'ticking.db'));
+    const lockHeld = holdWriteLock(join(dir.path, 'ticking.db'), 300);
+    const ticksThreaded = await ticksWhile(
+      threaded.store.createConfig(threaded.key, { scope: 'x', configJson: '{}', nowSeconds: now, actor }),
+    );
+    await lockHeld;
+    expect(ticks).toBeLessThan(3);
+    expect(ticksThreaded).toBeGreaterThan(10);
+    await store.close();
+    await threaded.store.close();
+  });
+
+  it('commits a large batch on the writer thread while this thread ticks', async () => {
+    const { store, key } = await openStore(join(dir.path, 'batch.db'));
+    const payload = JSON.stringify({ pad: 'x'.repeat(2000) });
+    const writes = Promise.all(
+      Array.from({ length: 3000 }, (_, i) =>
+        store.createConfig(key, { scope: `s${i}`, configJson: payload, nowSeconds: now, actor }),
+      ),
+    );
+    const ticks = await ticksWhile(writes);
+    expect((await writes).every((config) => config !== 'exists')).toBe(true);
+    expect(ticks).toBeGreaterThan(0);
+    expect(await store.listConfigs(key, { pattern: ['s', ''], afterId: 0, limit: 5000 })).toHaveLength(3000);
+    await store.close();
+  });
+
+  it('brings errors across with their class, code and message', async () => {
+    const { store, key, accountId } = await openStore(join(dir.path, 'errors.db'));
+    // A foreign key violation: better-sqlite3's SqliteError, with its code.
+    const orphan = store.createAdminToken({ accountId: 999, email: 'x@y.test', tokenHash: 'h', nowSeconds: now });
+    await expect(orphan).rejects.toBeInstanceOf(Database.SqliteError);
+    await expect(orphan).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    // A unique violation is still answered as `exists`, as callers expect.
+    await store.createConfig(key, { scope: 'one', configJson: '{}', nowSeconds: now, actor });
+    expect(await store.createConfig(key, { scope: 'one', configJson: '{}', nowSeconds: now, actor })).toBe('exists');
+    // The store's own refusal, of its class, with its detail.
+    const tooBig = store.updateConfig(key, 'one', {
+      edit: { kind: 'merge', patch: { pad: 'x'.repeat(100) }, maxBytes: 20 },
+      nowSeconds: now,
+      operation: 'merge',
+      actor,
+    });
+    await expect(tooBig).rejects.toBeInstanceOf(ConfigRefusedError);
+    await expect(tooBig).rejects.toThrow('the limit is 20 bytes');
+    // A channel-store error, message intact.
+    await expect(
+      store.channels.completePull({
+        instanceId: 424242,
+        startedAt: now,
+        durationMs: 1,
+        outcome: 'failed',
+        httpStatus: null,
+        error: 'boom',
+        stateVersionAtStart: 1,
+        resources: [],
+        nextPullAt: now * 1000,
+        deactivateAfter: 5,
+        nowMs: now * 1000,
+      }),
+    ).rejects.toThrow('completePull: instance 424242 no longer exists');
+    // An argument that cannot cross is refused at once, not left waiting.
+    await expect(
+      store.createConfig(key, { scope: 'f', configJson: '{}', nowSeconds: now, extra: () => 1 } as never),
+    ).rejects.toThrow(/could not be cloned/);
+    expect(await store.findAccountById(accountId)).toBeDefined();
+    await store.close();
+  });
+
+  it('fails every waiting and later write, and readiness, when the thread is gone: none hangs', async () => {
+    const { store, key } = await openStore(join(dir.path, 'dead.db'));
+    const writer = (store as unknown as { writer: { terminateThread(): Promise<number> } }).writer;
+    const inFlight = store.createConfig(key, { scope: 'a', configJson: '{}', nowSeconds: now, actor });
+    await writer.terminateThread();
+    const settled = await Promise.allSettled([inFlight]);
+    // Either it committed before the thread ended, or it failed: it did not hang.
+    if (settled[0].status === 'rejected') expect(settled[0].reason).toBeInstanceOf(StoreUnavailableError);
+    await expect(
+      store.createConfig(key, { scope: 'b', configJson: '{}', nowSeconds: now, actor }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await store.close();
+  });
+
+  it('drains on close: every write sent before close() is committed, and later ones are refused', async () => {
+    const path = join(dir.path, 'drain.db');
+    const { store, key } = await openStore(path);
+    const writes = Array.from({ length: 500 }, (_, i) =>
+      store.createConfig(key, { scope: `d${i}`, configJson: `{"i":${i}}`, nowSeconds: now, actor }),
+    );
+    await store.close();
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+    await expect(store.createConfig(key, { scope: 'late', configJson: '{}', nowSeconds: now, actor })).rejects.toThrow(
+      'unavailable',
+    );
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare("SELECT count(*) FROM configs WHERE scope LIKE 'd%'").pluck().get()).toBe(500);
+    db.close();
+  });
+
+  it('tells this thread when events commit on the writer thread', async () => {
+    const { store, accountId } = await openStore(join(dir.path, 'events.db'));
+    let heard = 0;
+    store.channels.onEventsCommitted(() => heard++);
+    const manifest = {
+      name: 'Echo',
+      id: 'echo',
+      author: 'x',
+      version: 'v1',
+      urls: { event_callback_url: 'https://x.test/e' },
+    };
+    await store.channels.createIntegration({
+      accountId,
+      remoteId: 'echo',
+      name: 'Echo',
+      manifestUrl: 'https://x.test/manifest',
+      manifestJson: JSON.stringify(manifest),
+      nowMs: now * 1000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard).toBe(1);
+    expect(await store.channels.listEvents(accountId, 1, 10)).toHaveLength(1);
+    await store.close();
+  });
+
+  it('keeps writes on this thread for :memory:, which one connection alone can see', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.migrate();
+    const account = await store.createAccount({
+      subdomain: 'm',
+      adminEmail: 'a@m.test',
+      adminTokenHash: 'h',
+      nowSeconds: now,
+    });
+    expect(account).toMatchObject({ subdomain: 'm' });
+    expect((store as unknown as { writer: unknown }).writer).toBeUndefined();
+    await store.close();
+  });
+});
