@@ -32,6 +32,8 @@ export function scopeOf(source: unknown): string {
 export const configsPath = (integration: string) => `/console/configs/${encodeURIComponent(integration)}`;
 export const configPath = (integration: string, scope: string) =>
   `${configsPath(integration)}/config?scope=${encodeURIComponent(scope)}`;
+export const historyPath = (integration: string, scope: string, before?: number) =>
+  `${configsPath(integration)}/history?scope=${encodeURIComponent(scope)}${before ? `&before=${before}` : ''}`;
 
 /** Configs: the integrations with their config counts, one integration's configs, one config. */
 export async function configPages(app: FastifyInstance, context: ConsoleContext): Promise<void> {
@@ -100,7 +102,26 @@ export async function configPages(app: FastifyInstance, context: ConsoleContext)
       const key = integrationKeyOf(request);
       const scope = scopeOf(request.query);
       const config = await store.getConfig(key, scope);
-      if (!config) throw NotFound(`There is no config with scope "${scope}" in ${key.integration}.`);
+      if (!config) {
+        // A deleted config keeps its history: the 404 page leads there.
+        if ((await store.listConfigRevisions(key, scope, { limit: 1 })).length === 0)
+          throw NotFound(`There is no config with scope "${scope}" in ${key.integration}.`);
+        return renderPage(
+          reply,
+          'configs/gone',
+          {
+            title: 'Not found',
+            section: 'configs',
+            viewer: viewerOf(request),
+            status: 404,
+            trail: [
+              ['Configs', '/console/configs'],
+              [key.integration, configsPath(key.integration)],
+            ],
+          },
+          { integration: key.integration, scope, historyHref: historyPath(key.integration, scope) },
+        );
+      }
       return renderPage(
         reply,
         'configs/show',
@@ -117,8 +138,7 @@ export async function configPages(app: FastifyInstance, context: ConsoleContext)
           integration: key.integration,
           config,
           etag: etagOf(config),
-          // Config history (another change) fills this slot with its page's address.
-          historyHref: undefined,
+          historyHref: historyPath(key.integration, scope),
         },
       );
     },

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { assetRoutes } from './asset-routes.js';
 import { channelPages } from './channel-pages.js';
 import { configEditPages } from './config-edit-pages.js';
+import { configHistoryPages } from './config-history-pages.js';
 import { configPages } from './config-pages.js';
 import { consoleNotFoundRoutes, installConsoleErrors } from './console-errors.js';
 import type { ConsoleContext } from './console-context.js';
@@ -61,6 +62,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
       await forms.register(overviewPage, context);
       await forms.register(configPages, context);
       await forms.register(configEditPages, context);
+      await forms.register(configHistoryPages, context);
       await forms.register(tokenPages, context);
       await forms.register(channelPages, context);
       await forms.register(instancePages, context);

@@ -7,8 +7,9 @@ import { call, createTenant, openTempSqlite, startServer, type Tenant, type Test
 
 /**
  * The console in Chromium against a real server on SQLite: configs (create, review and
- * save an edit, a stale edit, filter, delete), a channel integration from registration to
- * pulled threads, requests staying on the server's own origin, and the keyboard alone.
+ * save an edit, a stale edit, filter, delete, history and restore), a channel integration
+ * from registration to pulled threads, requests staying on the server's own origin, and the
+ * keyboard alone.
  */
 // Many pages per test: a busy 2-core machine needs more than the default 30 s.
 describe.runIf(browserAvailable)('the console in Chromium', { timeout: 120_000 }, () => {
@@ -154,6 +155,29 @@ describe.runIf(browserAvailable)('the console in Chromium', { timeout: 120_000 }
     await page.getByRole('button', { name: 'Delete config' }).click();
     await expect.poll(() => page.locator('.notice').textContent()).toBe('Deleted config "account:2".');
     expect(await storedConfig('account:2')).toBeUndefined();
+    await page.context().close();
+  });
+
+  it('shows a config’s history with each difference and restores a revision', async () => {
+    const page = await open();
+    await page.goto(`${server.baseUrl}/console/configs/zendesk/config?scope=account%3A1`);
+    await page.getByRole('link', { name: 'History' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('History of account:1');
+    // Newest first: the last save, and the create at the bottom, whole.
+    const headings = await page.locator('section.revision h2').allTextContents();
+    expect(headings[0]).toMatch(/^Revision \d+: replace$/);
+    expect(headings.at(-1)).toMatch(/^Revision \d+: create$/);
+    expect(await page.locator('section.revision').first().locator('.diff .added').allTextContents()).toContain(
+      'added:   "limit": 99',
+    );
+    await page
+      .locator('section.revision')
+      .last()
+      .getByRole('button', { name: /^Restore revision/ })
+      .click();
+    await expect.poll(() => page.locator('.notice').textContent()).toMatch(/^Restored revision \d+ of "account:1"/);
+    expect(await page.locator('section.revision h2').first().textContent()).toMatch(/: restore$/);
+    expect((await storedConfig('account:1')).config).toEqual({ enabled: true, limit: 5 });
     await page.context().close();
   });
 
