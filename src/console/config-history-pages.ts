@@ -3,7 +3,7 @@ import { epochSeconds } from '../clock.js';
 import { actorOf } from '../http/actor.js';
 import { NotFound, UnprocessableEntity } from '../http/errors.js';
 import type { ConfigRevision, IntegrationKey } from '../store/store.js';
-import { etagOf, ifMatchAllows } from '../zis/configs/etag.js';
+import { etagOf } from '../zis/configs/etag.js';
 import { restoreRevision } from '../zis/history/restore-revision.js';
 import { revisionEtag } from '../zis/history/revision-json.js';
 import { configPath, configsPath, historyPath, integrationKeyOf, scopeOf } from './config-pages.js';
@@ -122,7 +122,7 @@ export async function configHistoryPages(app: FastifyInstance, context: ConsoleC
       key,
       scope,
       revision: number,
-      precondition: etag ? (current) => ifMatchAllows(etag, current) : undefined,
+      precondition: etag ? { ifMatch: etag } : undefined,
       actor: actorOf(principalOf(request), request),
       nowSeconds: epochSeconds(clock),
     });
