@@ -117,6 +117,20 @@ describe('real answers against the OpenAPI document', () => {
     await check('DELETE', `${configs}/a`, { ...bearer, expect: 204 });
     await check('GET', `${configs}/a`, { ...bearer, expect: 404 });
     await check('GET', `${configs}/a`, { auth: 'Bearer nope', expect: 401 });
+    // Config history: the five writes above are revisions 1–5 (the PUT refused by If-Match is none).
+    const history = '/api/switchboard/v1/integrations/my_app/configs/a';
+    await check('GET', `${history}/revisions?page[size]=2`, { ...bearer, expect: 200 });
+    await check('GET', `${history}/revisions/1`, { ...bearer, expect: 200 });
+    await check('GET', `${history}/revisions/99`, { ...bearer, expect: 404 });
+    await check('POST', `${history}/restore`, { ...bearer, body: { revision: 4 }, expect: 422 });
+    await check('POST', `${history}/restore`, { ...bearer, body: { revision: 1 }, expect: 201 });
+    await check('POST', `${history}/restore`, { ...bearer, body: { revision: 2 }, expect: 200 });
+    await check('POST', `${history}/restore`, {
+      ...bearer,
+      body: { revision: 2 },
+      headers: { 'if-match': '"1-1"' },
+      expect: 412,
+    });
     await check('DELETE', `/api/v2/oauth/tokens/${created.token.id}.json`, { ...admin, expect: 204 });
     await check('DELETE', `/api/v2/oauth/tokens/${created.token.id}.json`, { ...admin, expect: 404 });
 

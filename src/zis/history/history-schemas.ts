@@ -1,24 +1,11 @@
 import { integrationNamePattern, maxScopeLength } from '../names.js';
 import { cursorId, positiveId } from '../../http/id-schemas.js';
+import { errorResponses, timestamp } from '../../http/response-schemas.js';
+
+const errors = errorResponses;
 
 // Route schemas of the config history API: fastify validates with them, and /openapi.json
 // documents every response from them.
-
-const errorEnvelope = {
-  type: 'object',
-  properties: {
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { code: { type: 'string' }, detail: { type: 'string' }, status: { type: 'string' } },
-      },
-    },
-  },
-} as const;
-
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, { description: 'Error', ...errorEnvelope }]));
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
 
@@ -38,7 +25,7 @@ const revision = {
       type: 'string',
       description: "The config's ETag after the change (for a delete, the deleted config's), quotes included.",
     },
-    changed_at: { type: 'string', format: 'date-time' },
+    changed_at: timestamp,
     actor: {
       type: 'object',
       properties: {
@@ -54,11 +41,11 @@ const config = {
   type: 'object',
   properties: {
     config: { type: 'object', additionalProperties: true },
-    created_at: { type: 'string', format: 'date-time' },
+    created_at: timestamp,
     id: { type: 'integer' },
     integration: { type: 'string' },
     scope: { type: 'string' },
-    updated_at: { type: 'string', format: 'date-time' },
+    updated_at: timestamp,
     zendesk_account_id: { type: 'integer' },
   },
 } as const;
@@ -93,6 +80,7 @@ export const listRevisionsSchema = {
   },
   response: {
     200: {
+      description: 'A page of revisions, newest first',
       type: 'object',
       properties: {
         revisions: { type: 'array', items: revision },
@@ -103,7 +91,7 @@ export const listRevisionsSchema = {
         meta: { type: 'object', properties: { has_more: { type: 'boolean' } } },
       },
     },
-    ...errors(400, 401, 403, 404),
+    ...errors(400, 401, 403, 404, 503),
   },
 };
 
@@ -116,7 +104,10 @@ export const getRevisionSchema = {
     required: ['integration', 'scope', 'revision'],
     properties: { ...scopeParams.properties, revision: { ...positiveId, description: 'The revision number.' } },
   },
-  response: { 200: { type: 'object', properties: { revision } }, ...errors(400, 401, 403, 404) },
+  response: {
+    200: { description: 'The revision', type: 'object', properties: { revision } },
+    ...errors(400, 401, 403, 404, 503),
+  },
 };
 
 export const restoreSchema = {
@@ -136,6 +127,6 @@ export const restoreSchema = {
   response: {
     200: { description: "The config, overwritten with the revision's", type: 'object', properties: { config } },
     201: { description: 'The config, recreated from the revision', type: 'object', properties: { config } },
-    ...errors(400, 401, 403, 404, 412, 422),
+    ...errors(400, 401, 403, 404, 412, 422, 503),
   },
 };
