@@ -134,7 +134,8 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(header(second!)).toEqual({ ...header(first!), exported_at: expect.any(String), source: middle.name });
     expect(first!.trimEnd().split('\n').at(-1)).toBe(
       '{"type":"end","counts":{"account":2,"admin_token":2,"integration":4,"access_token":5,"config":12,' +
-        '"channel_integration":2,"instance":13,"pull":4,"thread":4,"resource":6,"sequence":10}}',
+        '"channel_integration":2,"instance":13,"pull":4,"thread":4,"resource":6,' +
+        '"config_revision":20,"revision_counter":2,"revision_watermark":0,"sequence":11}}',
     );
   });
 
