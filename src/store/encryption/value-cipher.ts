@@ -60,7 +60,7 @@ export function parseKeyRing(text: string, source: string): EncryptionKey[] {
  * Encrypts stored values with AES-256-GCM under the first key of a ring and decrypts under
  * any key of it. A stored value is `enc:v1:{keyId}:{base64url(iv | ciphertext | tag)}`.
  * The additional data is the column's name, so a value cannot be read as another column's
- * (not the row: an instance's id is unknown before its insert; see docs/drafts/encryption.md).
+ * (not the row: an instance's id is unknown before its insert; see "Encryption at rest" in the README).
  * A value without the prefix was stored before encryption and is returned as it is.
  * With no key at all, values are stored as they are and ciphertext cannot be read.
  */

@@ -52,6 +52,7 @@ export const channelWriteMethods = [
   'deleteInstance',
   'claimDueInstances',
   'claimInstance',
+  'renewPullLeases',
   'completePull',
   'completePush',
   'createHandoff',
