@@ -70,6 +70,7 @@ import type { RotationBatch } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptPostgresInstances } from './postgres-key-rotation.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
+import { CallerError, callerCode, callerRecords } from './caller-errors.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -101,44 +102,6 @@ const int8AsNumber: pg.CustomTypesConfig = {
 const hasNul = (text: string) => text.includes('\u0000');
 
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/** An error thrown by caller code (a config edit, backup records): rethrown exactly as it was. */
-class CallerError {
-  constructor(readonly error: unknown) {}
-}
-
-function callerCode<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw new CallerError(error);
-  }
-}
-
-/**
- * The caller's records: whatever their iteration throws (a damaged backup, a broken input
- * stream) is the caller's error and is rethrown as it was, never taken for the database's.
- */
-async function* callerRecords<T>(records: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = records[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    while (!done) {
-      let next: IteratorResult<T>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        done = true;
-        throw new CallerError(error);
-      }
-      done = next.done === true;
-      if (!done) yield next.value;
-    }
-  } finally {
-    // Stopped early (the database refused a row): let the source close its input.
-    if (!done) await iterator.return?.();
-  }
-}
 
 /**
  * The PostgreSQL store, for running several Switchboard nodes against one database. Each
