@@ -1,26 +1,12 @@
 import { cursorId } from '../../http/id-schemas.js';
-import { errorEnvelope, errorResponses, errorResponseWithMeta, timestamp } from '../../http/response-schemas.js';
+import { errorEnvelope, errorResponses, errorResponseWithMeta } from '../../http/response-schemas.js';
 import { integrationNamePattern } from '../names.js';
+import { changeProperties } from '../history/history-schemas.js';
 
 /** Longest `wait` a long-poll may ask for, seconds: under common proxy idle timeouts. */
 export const maxWaitSeconds = 60;
 
-const change = {
-  type: 'object',
-  properties: {
-    revision: { type: 'integer', description: 'Per account, increasing, never reused.' },
-    integration: { type: 'string' },
-    scope: { type: 'string' },
-    operation: { type: 'string', enum: ['create', 'replace', 'merge', 'delete', 'restore'] },
-    config: {
-      type: ['object', 'null'],
-      additionalProperties: true,
-      description: 'The config after the change; null for a delete.',
-    },
-    etag: { type: 'string', description: 'The ETag a GET of the config answered after this change.' },
-    changed_at: timestamp,
-  },
-} as const;
+const change = { type: 'object', properties: changeProperties } as const;
 
 const bearer: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
 

@@ -10,23 +10,28 @@ const errors = (...statuses: number[]) => errorResponses(...statuses, 401, 429, 
 
 const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { adminBasicAuth: [] }];
 
+/** A change as the history and the change feed both show it (the feed leaves out the actor). */
+export const changeProperties = {
+  revision: { type: 'integer', description: 'Per account: increasing, never reused.' },
+  integration: { type: 'string' },
+  scope: { type: 'string' },
+  operation: { type: 'string', enum: ['create', 'replace', 'merge', 'delete', 'restore'] },
+  config: {
+    type: ['object', 'null'],
+    additionalProperties: true,
+    description: 'The config after the change; null for a delete.',
+  },
+  etag: {
+    type: 'string',
+    description: "The config's ETag after the change (for a delete, the deleted config's), quotes included.",
+  },
+  changed_at: timestamp,
+} as const;
+
 const revision = {
   type: 'object',
   properties: {
-    revision: { type: 'integer', description: 'Per account: increasing, never reused.' },
-    integration: { type: 'string' },
-    scope: { type: 'string' },
-    operation: { type: 'string', enum: ['create', 'replace', 'merge', 'delete', 'restore'] },
-    config: {
-      type: ['object', 'null'],
-      additionalProperties: true,
-      description: 'The config after the change; null for a delete.',
-    },
-    etag: {
-      type: 'string',
-      description: "The config's ETag after the change (for a delete, the deleted config's), quotes included.",
-    },
-    changed_at: timestamp,
+    ...changeProperties,
     actor: {
       type: 'object',
       properties: {
