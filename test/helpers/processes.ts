@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
+
+/**
+ * The data folder (secret key, encryption keys) of every process a test file starts, unless
+ * the test names its own: one per test process, never the checkout's `./data`, which
+ * `npm start` fills with development keys that would change what the CLI prints.
+ */
+const testDataDir = mkdtempSync(join(tmpdir(), 'switchboard-test-data-'));
 
 /** Runs `switchboard ARGS` to completion. */
 export function runCli(
@@ -10,7 +20,7 @@ export function runCli(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, SWITCHBOARD_DATA_DIR: testDataDir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -45,7 +55,7 @@ export function startServeProcess(
 ): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--database', databaseUrl], {
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      env: { ...process.env, SWITCHBOARD_DATA_DIR: testDataDir, LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
