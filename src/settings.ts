@@ -23,6 +23,8 @@ export interface Settings {
   trustProxy: boolean;
   /** How long a checked Authorization header is trusted without a lookup, ms (0: never). */
   authCacheMs: number;
+  /** SQLite: rendered config reads kept until any write (0: none). */
+  readCacheEntries: number;
   /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
   shutdownGraceMs: number;
   /** The pull loop: interval, concurrency, limits. */
@@ -295,6 +297,13 @@ export function loadSettings(
       .map((s) => s.trim())
       .filter(Boolean),
     authCacheMs: integerSetting('SWITCHBOARD_AUTH_CACHE_MS', env.SWITCHBOARD_AUTH_CACHE_MS, 10_000, 0, 3_600_000),
+    readCacheEntries: integerSetting(
+      'SWITCHBOARD_READ_CACHE_ENTRIES',
+      env.SWITCHBOARD_READ_CACHE_ENTRIES,
+      10_000,
+      0,
+      1_000_000,
+    ),
     shutdownGraceMs: integerSetting(
       'SWITCHBOARD_SHUTDOWN_GRACE_MS',
       env.SWITCHBOARD_SHUTDOWN_GRACE_MS,

@@ -27,9 +27,14 @@ export function releaseClientSlot(request: FastifyRequest): void {
  * Cheap on every request: the counted address sits on the request itself (declared up
  * front, so every request object keeps one shape), and `request.ip`, which walks
  * X-Forwarded-For behind a proxy, is worked out once.
+ *
+ * `someClientAtLimit` tells a handler that answers outside fastify (the config-read fast
+ * lane) when it must step aside so that the count, and its 429, apply.
  */
-export function limitRequestsPerClient(app: FastifyInstance, max: number): void {
+export function limitRequestsPerClient(app: FastifyInstance, max: number): { someClientAtLimit: () => boolean } {
   const inFlight = new Map<string, number>();
+  // Clients with `max` requests in flight: while there is one, every request must be counted.
+  let clientsAtLimit = 0;
   app.decorateRequest('countedAddress', null);
   app.decorateRequest('releaseSlot', null);
   // Once per request: an aborted request may still get its onResponse, a stream frees its
@@ -39,7 +44,9 @@ export function limitRequestsPerClient(app: FastifyInstance, max: number): void 
     if (ip === null) return;
     request.countedAddress = null;
     request.releaseSlot = null;
-    const left = (inFlight.get(ip) ?? 1) - 1;
+    const current = inFlight.get(ip) ?? 0;
+    if (current === max) clientsAtLimit--;
+    const left = current - 1;
     if (left <= 0) inFlight.delete(ip);
     else inFlight.set(ip, left);
   };
@@ -51,6 +58,7 @@ export function limitRequestsPerClient(app: FastifyInstance, max: number): void 
       return;
     }
     inFlight.set(ip, count);
+    if (count === max) clientsAtLimit++;
     request.countedAddress = ip;
     request.releaseSlot = done;
     next();
@@ -63,4 +71,5 @@ export function limitRequestsPerClient(app: FastifyInstance, max: number): void 
     done(request);
     next();
   });
+  return { someClientAtLimit: () => clientsAtLimit > 0 };
 }

@@ -13,6 +13,7 @@ import { ChangeHub } from '../zis/changes/change-hub.js';
 import { changeRoutes } from '../zis/changes/change-routes.js';
 import { consoleRoutes } from '../console/console-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
+import { installConfigReadFastLane } from './config-read-install.js';
 import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
@@ -52,6 +53,7 @@ export interface AppOptions {
     | 'handoffTtlMs'
     | 'outboundAllow'
     | 'authCacheMs'
+    | 'readCacheEntries'
     | 'connections'
     | 'changes'
     | 'authFailures'
@@ -124,7 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.server.maxConnections = settings.connections.maxConnections;
   app.server.on('connect', answerConnect);
-  limitRequestsPerClient(app, settings.connections.maxRequestsPerClient);
+  const perClient = limitRequestsPerClient(app, settings.connections.maxRequestsPerClient);
   installErrorHandling(app);
   installJsonBodyParser(app);
   installValidators(app);
@@ -165,8 +167,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(oauthTokenRoutes, { store, clock, failures });
   await channelHost.registerPublic(app, failures);
   // The system clock as Date.now: no Date allocated per request on the hot path.
-  const nowMs = options.clock ? () => clock().getTime() : Date.now;
+  const nowMs = clock === systemClock ? Date.now : () => clock().getTime();
   const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
+  if (store.getConfigAtOnce && store.configReadEpoch) {
+    installConfigReadFastLane(app, {
+      readConfig: store.getConfigAtOnce,
+      readEpoch: store.configReadEpoch,
+      cacheEntries: settings.readCacheEntries,
+      principals,
+      someClientAtLimit: perClient.someClientAtLimit,
+      baseDomain: settings.baseDomain,
+    });
+  }
   // Open change streams were authenticated once, when they began: a revocation anywhere
   // makes each check its credential again (so the watch runs even without a cache).
   const revocationListeners: (() => void)[] = [];

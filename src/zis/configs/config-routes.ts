@@ -110,8 +110,9 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       const scope = pathScope(request.params.scope);
       const config = await store.getConfig(key, scope);
       if (!config) throw NotFound(`No config with scope "${scope}" for this integration.`);
-      reply.header('etag', etagOf(config));
-      if (ifNoneMatchHits(request.headers['if-none-match'], config)) return reply.code(304).send();
+      const etag = etagOf(config);
+      reply.header('etag', etag);
+      if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
       return reply.type('application/json').send(singleConfigBody(config));
     },
   );

@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal } from '../../http/authenticate.js';
+import type { ConfigRecord, IntegrationKey } from '../../store/store.js';
+import { isIntegrationName, scopeProblem } from '../names.js';
+import { singleConfigBody } from './config-json.js';
+import { etagOf, ifNoneMatchHits } from './etag.js';
+import { RenderedConfigs, type RenderedConfig } from './rendered-configs.js';
+
+/** What the fast lane needs from the app; every part is the same one the fastify route uses. */
+export interface FastLaneParts {
+  /** The store's synchronous read (SQLite's read connection): the same answer as `getConfig`. */
+  readConfig: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
+  /** The store's read epoch: answers rendered at one value are reused while it holds. */
+  readEpoch: () => number;
+  /** How many rendered answers to keep (0: render every time). */
+  cacheEntries: number;
+  /** The principal the app already checked this exact `Authorization` header for, if it remembers one. */
+  cachedPrincipal: (authorization: string) => Principal | undefined;
+  /** True while the app must look at every request itself: closing, or some client at its in-flight limit. */
+  stepAside: () => boolean;
+  /** A Host that might name an account (`{subdomain}.{baseDomain}`) must be checked by the app. */
+  mayNameAccount: (request: IncomingMessage) => boolean;
+  /** The request id, as the app makes it: the client's `x-request-id`, or a new one. */
+  requestIdOf: (request: IncomingMessage) => string;
+  /** Writes the app's one log line for a request, when info lines are on. */
+  logRequest: (id: string, method: string, url: string, status: number, ms: number) => void;
+}
+
+const prefix = '/api/services/zis/integrations/';
+const configsSegment = '/configs/';
+
+/**
+ * The hottest request, `GET …/integrations/{integration}/configs/{scope}` with a remembered
+ * credential, answered straight from node:http: no routing, hooks, promises or per-request
+ * logger. Everything else — an unknown credential, a refusal, a missing config, any
+ * percent-encoding, a query string, a body — returns false and goes to fastify, so every
+ * error still comes from the one catalogue. The answer is byte for byte the route's
+ * (`config-routes.ts`), which `test/zis/config-read-fast-lane.test.ts` holds it to.
+ *
+ * The rendered answer (ETag and body bytes) is kept until the store's read epoch moves: a
+ * repeated read costs one `data_version` check instead of a lookup and a render.
+ *
+ * Synchronous from start to end, so the request never holds a per-client slot or a timer.
+ */
+export function configReadFastLane(
+  parts: FastLaneParts,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  const cache = new RenderedConfigs(parts.cacheEntries);
+
+  /** The config the path names, rendered and kept; undefined for a path the router must judge, or no config. */
+  const readAndRender = (accountId: number, url: string, epoch: number): RenderedConfig | undefined => {
+    const split = url.indexOf(configsSegment, prefix.length);
+    if (split < 0) return undefined;
+    const integration = url.slice(prefix.length, split);
+    const scope = url.slice(split + configsSegment.length);
+    // Encoded or odd paths take the router's decoding; a query string its parsing.
+    if (/[%?/#]/.test(scope) || !isIntegrationName(integration) || scopeProblem(scope) !== undefined) return undefined;
+    const config = parts.readConfig({ accountId, integration }, scope);
+    if (config === undefined) return undefined;
+    const body = singleConfigBody(config);
+    const rendered = { integration, etag: etagOf(config), body, bytes: Buffer.byteLength(body) };
+    cache.set(accountId, url, epoch, rendered);
+    return rendered;
+  };
+
+  return function answerConfigRead(request, response) {
+    if (request.method !== 'GET') return false;
+    const url = request.url!;
+    if (!url.startsWith(prefix)) return false;
+    const headers = request.headers;
+    const authorization = headers.authorization;
+    if (authorization === undefined) return false;
+    // A GET with a body is left to fastify, which reads and refuses it as the route says.
+    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    const principal = parts.cachedPrincipal(authorization);
+    if (principal === undefined || parts.stepAside() || parts.mayNameAccount(request)) return false;
+    // Refusals (403) are the route's to word.
+    if (principal.kind === 'token' && !principal.scopes.includes('read')) return false;
+    const started = performance.now();
+    const accountId = principal.kind === 'admin' ? principal.account.id : principal.accountId;
+    let rendered: RenderedConfig | undefined;
+    try {
+      const epoch = parts.readEpoch();
+      // A path in the cache was checked when it was read: it is a valid integration and scope.
+      rendered = cache.get(accountId, url, epoch) ?? readAndRender(accountId, url, epoch);
+    } catch {
+      // The route reads again and answers whatever went wrong in the catalogue's words.
+      return false;
+    }
+    if (rendered === undefined) return false;
+    if (principal.kind === 'token' && principal.integration !== rendered.integration) return false;
+    const id = parts.requestIdOf(request);
+    const etag = rendered.etag;
+    if (ifNoneMatchHits(headers['if-none-match'], etag)) {
+      response.writeHead(304, { etag, 'x-request-id': id });
+      response.end();
+    } else {
+      response.writeHead(200, {
+        etag,
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': id,
+        'content-length': rendered.bytes,
+      });
+      response.end(rendered.body);
+    }
+    parts.logRequest(id, 'GET', url, response.statusCode, performance.now() - started);
+    return true;
+  };
+}
