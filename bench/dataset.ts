@@ -43,6 +43,14 @@ export function readPaths(total: number): string[] {
   return scatteredIndices(1000, total).map((i) => `${configsPath}/${scopeAt(i)}`);
 }
 
+/**
+ * The vendor's own read, as real ZIS clients make it: the list filtered on one exact scope
+ * (no wildcard), the same 1000 scopes as readPaths.
+ */
+export function exactListPaths(total: number): string[] {
+  return scatteredIndices(1000, total).map((i) => `${configsPath}?filter%5Bscope%5D=${encodeURIComponent(scopeAt(i))}`);
+}
+
 /** List with a prefix wildcard: 1000 different tenants, each answering a page of ten. */
 export function listPaths(total: number): string[] {
   const tenants = Math.ceil(total / settingsPerTenant);

@@ -20,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listPaths, patchPaths, readPaths } from './dataset.js';
+import { exactListPaths, listPaths, patchPaths, readPaths } from './dataset.js';
 import type { LoadSpec } from './load.js';
 import { coreBusySeconds, describeMachine, numberFromEnv, waitForQuietMachine } from './machine.js';
 import {
@@ -116,6 +116,7 @@ function dataset(spec: DatasetSpec): Promise<Dataset> {
 function pathsFor(request: Workload['request'], configs: number): string[] {
   if (request === 'read') return readPaths(configs);
   if (request === 'list') return listPaths(configs);
+  if (request === 'exact') return exactListPaths(configs);
   return patchPaths(configs);
 }
 
@@ -170,7 +171,7 @@ interface Measured {
 async function measureSwitchboard(workload: Workload, side: SwitchboardSide): Promise<Measured> {
   const data = await dataset(side.dataset);
   const { databaseUrl, env } = data.server(side.durable);
-  const server = await startSwitchboard(databaseUrl, env);
+  const server = await startSwitchboard(databaseUrl, { ...env, ...side.env });
   try {
     const spec: Omit<LoadSpec, 'origin'> = {
       method: workload.request === 'patch' ? 'PATCH' : 'GET',

@@ -18,6 +18,8 @@ export interface SwitchboardSide {
   dataset: DatasetSpec;
   /** true: fsync on commit (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on). */
   durable: boolean;
+  /** Settings for this side only, e.g. SWITCHBOARD_READ_CACHE_ENTRIES=0. */
+  env?: Record<string, string>;
 }
 
 /** The raw node:http server answering the bytes the subject answered to the first request. */
@@ -38,8 +40,11 @@ export type Target =
 
 export interface Workload {
   name: string;
-  /** read: GET one config; list: GET with a prefix wildcard; patch: PATCH merge one key. */
-  request: 'read' | 'list' | 'patch';
+  /**
+   * read: GET one config; exact: the list filtered on one exact scope (how the vendor's
+   * clients read); list: GET with a prefix wildcard; patch: PATCH merge one key.
+   */
+  request: 'read' | 'exact' | 'list' | 'patch';
   subject: SwitchboardSide;
   baseline: SwitchboardSide | RawSide;
   target: Target;
@@ -73,6 +78,20 @@ function engineWorkloads(engine: Engine, small: number, large: number, withTarge
       subject: { kind: 'switchboard', dataset: readSmall, durable: true },
       baseline: raw,
       target: withTargets ? { kind: 'throughput', atLeast: 0.6, p99AtMostMs: 10, cpuAtMost: 1.5 } : report,
+    },
+    {
+      name: `config read, ${label} ${countLabel(small)}, rendered-answer cache off, vs raw node:http`,
+      request: 'read',
+      subject: { kind: 'switchboard', dataset: readSmall, durable: true, env: { SWITCHBOARD_READ_CACHE_ENTRIES: '0' } },
+      baseline: raw,
+      target: report,
+    },
+    {
+      name: `list on one exact scope (the vendor's read), ${label} ${countLabel(small)} vs raw node:http`,
+      request: 'exact',
+      subject: { kind: 'switchboard', dataset: readSmall, durable: true },
+      baseline: raw,
+      target: report,
     },
     {
       name: `list prefix wildcard (page of 10), ${label} ${countLabel(small)} vs raw node:http`,

@@ -26,7 +26,7 @@ const parts: [string, RegExp][] = [
   ['Response validation', /channels\/protocol\//],
   ['Signing (secret derivation, HMAC)', /signing-secret|outbound\/signature/],
   ['Outbound HTTP (undici, outbound client, sockets)', /undici|outbound-client|guarded-lookup|ssrf-guard|ip-address/],
-  ['Metrics', /prom-client|ops\/metrics/],
+  ['Metrics', /ops\/(metrics|prometheus-text|process-metrics)/],
   [
     'Pull logic and scheduler (incl. JSON.parse)',
     /pull-instance|pull-scheduler|channel-rules|channel-rows|channel-host/,

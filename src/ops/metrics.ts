@@ -1,48 +1,52 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { PullRecord } from '../store/channel-store.js';
+import { processMetrics } from './process-metrics.js';
+import { Counter, exposition, Histogram, prometheusContentType, type Metric } from './prometheus-text.js';
 
 /** Prometheus metrics of one process, served at `/metrics`. */
 export class Metrics {
-  readonly registry = new Registry();
-  private readonly pulls = new Counter({
-    name: 'switchboard_pulls_total',
-    help: 'Pulls finished, by outcome (ok, failed).',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly pullDuration = new Histogram({
-    name: 'switchboard_pull_duration_seconds',
-    help: 'Time from claiming an instance to recording its pull.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-  private readonly resourcesStored = new Counter({
-    name: 'switchboard_pull_resources_stored_total',
-    help: 'External resources stored from pulls.',
-    registers: [this.registry],
-  });
-  private readonly duplicates = new Counter({
-    name: 'switchboard_pull_duplicate_resources_total',
-    help: 'External resources pulled again and not stored twice.',
-    registers: [this.registry],
-  });
-  private readonly deactivations = new Counter({
-    name: 'switchboard_instance_deactivations_total',
-    help: 'Instances deactivated after failing pulls.',
-    registers: [this.registry],
-  });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
-  }
+  private readonly pulls = new Counter(
+    'switchboard_pulls_total',
+    'Pulls finished, by outcome (ok, failed).',
+    'outcome',
+  );
+  private readonly pullDuration = new Histogram(
+    'switchboard_pull_duration_seconds',
+    'Time from claiming an instance to recording its pull.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+  private readonly resourcesStored = new Counter(
+    'switchboard_pull_resources_stored_total',
+    'External resources stored from pulls.',
+  );
+  private readonly duplicates = new Counter(
+    'switchboard_pull_duplicate_resources_total',
+    'External resources pulled again and not stored twice.',
+  );
+  private readonly deactivations = new Counter(
+    'switchboard_instance_deactivations_total',
+    'Instances deactivated after failing pulls.',
+  );
+  private readonly all: Metric[] = [
+    this.pulls,
+    this.pullDuration,
+    this.resourcesStored,
+    this.duplicates,
+    this.deactivations,
+    ...processMetrics('switchboard_'),
+  ];
 
   observePull(pull: PullRecord): void {
-    this.pulls.inc({ outcome: pull.outcome });
+    this.pulls.inc(1, pull.outcome);
     this.pullDuration.observe(pull.durationMs / 1000);
     this.resourcesStored.inc(pull.resourcesStored);
     this.duplicates.inc(pull.duplicates);
     if (pull.deactivated) this.deactivations.inc();
+  }
+
+  /** The Prometheus text of every metric. */
+  text(): string {
+    return exposition(this.all);
   }
 }
 
@@ -65,7 +69,7 @@ export async function metricsRoutes(app: FastifyInstance, options: { metrics: Me
       },
     },
     async function metricsText(_request, reply) {
-      return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+      return reply.type(prometheusContentType).send(options.metrics.text());
     },
   );
 }

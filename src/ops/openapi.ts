@@ -1,6 +1,7 @@
-import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { lazySchemaCompilers } from '../http/validators.js';
 import { apiReferenceRoutes } from './api-reference.js';
+import type { RegisteredRoute } from './route-list.js';
 import { whyUndocumented } from './undocumented-routes.js';
 
 const description = `Integration configs, wire-compatible with the Zendesk ZIS Configurations API, and channel integration hosting.
@@ -32,6 +33,10 @@ const tags = [
  * `/openapi.json`, generated from the route schemas, and a browsable reference at `/docs`
  * (served from the installed package: no network needed). Routes that are not API
  * (`undocumented-routes.ts`) and the bare twins of `/api/v2/….json` paths are left out.
+ *
+ * The document is built on its first request, not at start-up: `@fastify/swagger` (and the
+ * YAML library it loads) then reads the routes the app recorded, registered again on a
+ * throwaway fastify instance that never listens.
  */
 export async function registerOpenApi(
   app: FastifyInstance,
@@ -39,7 +44,37 @@ export async function registerOpenApi(
   /** The `servers` entry: where this request's client reaches the API (see `http/public-url.ts`). */
   publicUrlOf: (request: FastifyRequest) => Promise<string>,
 ): Promise<void> {
-  await app.register(swagger, {
+  let built: Promise<object> | undefined;
+  await app.register(apiReferenceRoutes, { publicUrlOf });
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: ['Operations'],
+        summary: 'This OpenAPI 3.1 document',
+        description: 'servers names the base URL this request reached (SWITCHBOARD_PUBLIC_URL behind a proxy).',
+        response: { 200: { description: 'The document.', type: 'object', additionalProperties: true } },
+      },
+    },
+    async function openApiDocument(request) {
+      // A failed build is not kept: the next request tries again.
+      built ??= buildDocument(app.registeredRoutes, version).catch((error: unknown) => {
+        built = undefined;
+        throw error;
+      });
+      return { ...(await built), servers: [{ url: await publicUrlOf(request) }] };
+    },
+  );
+}
+
+/** The OpenAPI document of `routes`, as `@fastify/swagger` makes it. */
+async function buildDocument(routes: readonly RegisteredRoute[], version: string): Promise<object> {
+  const [{ default: swagger }, { default: Fastify }] = await Promise.all([
+    import('@fastify/swagger'),
+    import('fastify'),
+  ]);
+  const doc = Fastify({ logger: false, exposeHeadRoutes: false, schemaController: lazySchemaCompilers });
+  await doc.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Switchboard', version, description },
@@ -53,25 +88,21 @@ export async function registerOpenApi(
     },
     transform: ({ schema, url, route }) => {
       const method = [route.method].flat()[0];
-      const jsonTwin =
-        url.startsWith('/api/v2/') && app.registeredRoutes.some((r) => r.method === method && r.url === `${url}.json`);
+      const jsonTwin = url.startsWith('/api/v2/') && routes.some((r) => r.method === method && r.url === `${url}.json`);
       const hide = whyUndocumented(url) !== undefined || jsonTwin;
       return { schema: hide ? { ...schema, hide: true } : schema, url };
     },
   });
-  await app.register(apiReferenceRoutes, { publicUrlOf });
-  app.get(
-    '/openapi.json',
-    {
-      schema: {
-        tags: ['Operations'],
-        summary: 'This OpenAPI 3.1 document',
-        description: 'servers names the base URL this request reached (SWITCHBOARD_PUBLIC_URL behind a proxy).',
-        response: { 200: { description: 'The document.', type: 'object', additionalProperties: true } },
-      },
-    },
-    async function openApiDocument(request) {
-      return { ...app.swagger(), servers: [{ url: await publicUrlOf(request) }] };
-    },
-  );
+  // HEAD twins are left out of the document, as the plugin leaves them out of the app's.
+  const notCalled = async () => undefined;
+  for (const route of routes) {
+    if (route.method !== 'HEAD')
+      doc.route({ method: route.method, url: route.url, schema: route.schema, handler: notCalled });
+  }
+  await doc.ready();
+  try {
+    return doc.swagger();
+  } finally {
+    await doc.close();
+  }
 }

@@ -1,14 +1,15 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 
-/** One registered route: its method and its path as registered (`/api/…/:id`). */
+/** One registered route: its method, its path as registered (`/api/…/:id`) and its schema. */
 export interface RegisteredRoute {
   method: string;
   url: string;
+  schema?: FastifySchema;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Every route registered so far, HEAD twins included: for the OpenAPI document and its coverage test. */
+    /** Every route registered so far, HEAD twins included: the OpenAPI document is built from them. */
     registeredRoutes: RegisteredRoute[];
   }
 }
@@ -21,6 +22,6 @@ export function recordRoutes(app: FastifyInstance): void {
   const routes: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema: route.schema });
   });
 }

@@ -25,7 +25,7 @@ import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
 import { publicBaseUrl, subdomainOfHost } from '../http/public-url.js';
-import { installValidators } from '../http/validators.js';
+import { lazySchemaCompilers } from '../http/validators.js';
 import { watchRevocations } from '../http/revocation-watch.js';
 import { adminTokenRoutes } from '../support/admin-token-routes.js';
 import { supportOAuthRoutes } from '../support/oauth-routes.js';
@@ -91,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ? { loggerInstance: options.loggerInstance }
       : { logger: options.logger ?? { level: settings.logLevel } }),
     bodyLimit: settings.bodyLimit,
+    schemaController: lazySchemaCompilers,
     trustProxy: settings.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -129,7 +130,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const perClient = limitRequestsPerClient(app, settings.connections.maxRequestsPerClient);
   installErrorHandling(app);
   installJsonBodyParser(app);
-  installValidators(app);
   app.decorateRequest('hostNamedAccount', false);
   const publicUrlOf = (request: FastifyRequest) => publicBaseUrl(request, settings, request.hostNamedAccount);
   // No principal here: a Host naming any existing account is kept.
