@@ -13,6 +13,7 @@ import { call, createTenant, tempDir, type Tenant, type TestServer } from '../he
 
 const base = '/api/services/zis/integrations';
 const configPath = (scope: string, integration = 'app') => `${base}/${integration}/configs/${scope}`;
+const listPath = (filter: string, integration = 'app') => `${base}/${integration}/configs?filter[scope]=${filter}`;
 
 // The lane answers `GET …/configs/{scope}` outside fastify; whatever it answers must be
 // what the fastify route answers (app.inject always takes the route).
@@ -84,6 +85,24 @@ describe.each(['thread', 'in-thread'] as const)('config-read fast lane, SQLite w
     expect(again.http).toEqual(again.route);
   });
 
+  it("answers the vendor's read, the list on one exact scope, without fastify and as the route does", async () => {
+    const headers = { authorization: `Bearer ${token}`, 'x-request-id': 'req-fixed-4' };
+    for (const url of [listPath('two'), `${base}/app/configs?filter%5Bscope%5D=two`]) {
+      await call(server.baseUrl, 'GET', url, { token });
+      const before = reachedFastify;
+      const answer = await both(url, headers);
+      expect(reachedFastify - before).toBe(1); // only the inject
+      expect(answer.http).toEqual(answer.route);
+      expect(answer.http.status).toBe(200);
+      expect(JSON.parse(answer.http.body).configs.map((c: { scope: string }) => c.scope)).toEqual(['two']);
+      // If-None-Match means nothing to the list.
+      const etag = (await call(server.baseUrl, 'GET', configPath('two'), { token })).headers.get('etag')!;
+      const listed = await both(url, { ...headers, 'if-none-match': etag });
+      expect(listed.http).toEqual(listed.route);
+      expect(listed.http.status).toBe(200);
+    }
+  });
+
   it('gives every request an id of its own when the client sends none', async () => {
     const a = await call(server.baseUrl, 'GET', configPath('one'), { token });
     const b = await call(server.baseUrl, 'GET', configPath('one'), { token });
@@ -117,6 +136,14 @@ describe.each(['thread', 'in-thread'] as const)('config-read fast lane, SQLite w
       [configPath('one'), { authorization: 'Bearer not-a-token' }],
       [configPath('one'), {}],
       [configPath('one'), { authorization: tenant.adminAuth }],
+      [listPath('one'), { authorization: tenant.adminAuth }],
+      [listPath('missing'), { authorization: `Bearer ${token}` }],
+      [listPath('t*'), { authorization: `Bearer ${token}` }],
+      [listPath('foo%2Fbar'), { authorization: `Bearer ${token}` }],
+      [`${listPath('one')}&page[size]=1`, { authorization: `Bearer ${token}` }],
+      [listPath(''), { authorization: `Bearer ${token}` }],
+      [listPath('one', 'other'), { authorization: `Bearer ${token}` }],
+      [listPath('one'), { authorization: `Bearer ${readless.token}` }],
     ];
     for (const [url, headers] of cases) {
       // Twice: the second time the credential (if good) is remembered.
@@ -152,8 +179,11 @@ describe.each(['thread', 'in-thread'] as const)('config-read fast lane, SQLite w
     }
     expect((await read()).json.config.config).toEqual({ n: 3 });
 
+    const listed = () => call(server.baseUrl, 'GET', listPath('one'), { token });
+    expect((await listed()).json.configs[0].config).toEqual({ n: 3 });
     await call(server.baseUrl, 'DELETE', configPath('one'), { token });
     expect((await read()).status).toBe(404);
+    expect((await listed()).status).toBe(404);
   });
 
   it('stops answering a revoked token at once', async () => {

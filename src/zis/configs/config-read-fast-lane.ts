@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../../http/authenticate.js';
 import type { ConfigRecord, IntegrationKey } from '../../store/store.js';
 import { isIntegrationName, scopeProblem } from '../names.js';
-import { singleConfigBody } from './config-json.js';
+import { configListBody, singleConfigBody } from './config-json.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
 import { RenderedConfigs, type RenderedConfig } from './rendered-configs.js';
 
@@ -27,13 +27,35 @@ export interface FastLaneParts {
 }
 
 const prefix = '/api/services/zis/integrations/';
-const configsSegment = '/configs/';
+const oneConfig = '/configs/';
+// The vendor's own read: the list filtered on one exact scope, the only query parameter.
+const exactList = /^\/configs\?filter(?:\[|%5B)scope(?:\]|%5D)=([A-Za-z0-9._~-]+)$/;
+
+/** Which config a path names, and how to answer it; undefined for one the router must judge. */
+function requestedConfig(url: string): { integration: string; scope: string; asList: boolean } | undefined {
+  const end = url.indexOf('/', prefix.length);
+  if (end < 0) return undefined;
+  const integration = url.slice(prefix.length, end);
+  if (!isIntegrationName(integration)) return undefined;
+  if (url.startsWith(oneConfig, end)) {
+    const scope = url.slice(end + oneConfig.length);
+    // Encoded or odd paths take the router's decoding; a query string its parsing.
+    if (/[%?/#]/.test(scope) || scopeProblem(scope) !== undefined) return undefined;
+    return { integration, scope, asList: false };
+  }
+  // Unreserved characters only: nothing to decode, no wildcard, no other parameter.
+  const scope = exactList.exec(url.slice(end))?.[1];
+  if (scope === undefined || scopeProblem(scope) !== undefined) return undefined;
+  return { integration, scope, asList: true };
+}
 
 /**
- * The hottest request, `GET …/integrations/{integration}/configs/{scope}` with a remembered
- * credential, answered straight from node:http: no routing, hooks, promises or per-request
- * logger. Everything else — an unknown credential, a refusal, a missing config, any
- * percent-encoding, a query string, a body — returns false and goes to fastify, so every
+ * The hottest requests — one config read, `GET …/integrations/{integration}/configs/{scope}`,
+ * or the vendor's own read of one, `GET …/configs?filter[scope]={scope}` with an exact scope —
+ * with a remembered credential, answered straight from node:http: no routing, hooks,
+ * promises or per-request logger. Everything else — an unknown credential, a refusal, a
+ * missing config, a wildcard, any percent-encoding, another query parameter, a body —
+ * returns false and goes to fastify, so every
  * error still comes from the one catalogue. The answer is byte for byte the route's
  * (`config-routes.ts`), which `test/zis/config-read-fast-lane.test.ts` holds it to.
  *
@@ -49,16 +71,14 @@ export function configReadFastLane(
 
   /** The config the path names, rendered and kept; undefined for a path the router must judge, or no config. */
   const readAndRender = (accountId: number, url: string, epoch: number): RenderedConfig | undefined => {
-    const split = url.indexOf(configsSegment, prefix.length);
-    if (split < 0) return undefined;
-    const integration = url.slice(prefix.length, split);
-    const scope = url.slice(split + configsSegment.length);
-    // Encoded or odd paths take the router's decoding; a query string its parsing.
-    if (/[%?/#]/.test(scope) || !isIntegrationName(integration) || scopeProblem(scope) !== undefined) return undefined;
+    const requested = requestedConfig(url);
+    if (requested === undefined) return undefined;
+    const { integration, scope, asList } = requested;
     const config = parts.readConfig({ accountId, integration }, scope);
+    // No config: the route's 404 (for the list too, as the vendor answers).
     if (config === undefined) return undefined;
-    const body = singleConfigBody(config);
-    const rendered = { integration, etag: etagOf(config), body, bytes: Buffer.byteLength(body) };
+    const body = asList ? configListBody([config], undefined) : singleConfigBody(config);
+    const rendered = { integration, etag: asList ? undefined : etagOf(config), body, bytes: Buffer.byteLength(body) };
     cache.set(accountId, url, epoch, rendered);
     return rendered;
   };
@@ -91,7 +111,15 @@ export function configReadFastLane(
     if (principal.kind === 'token' && principal.integration !== rendered.integration) return false;
     const id = parts.requestIdOf(request);
     const etag = rendered.etag;
-    if (ifNoneMatchHits(headers['if-none-match'], etag)) {
+    if (etag === undefined) {
+      // The list: no ETag, and If-None-Match is not asked.
+      response.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': id,
+        'content-length': rendered.bytes,
+      });
+      response.end(rendered.body);
+    } else if (ifNoneMatchHits(headers['if-none-match'], etag)) {
       response.writeHead(304, { etag, 'x-request-id': id });
       response.end();
     } else {

@@ -2,7 +2,8 @@
 export interface RenderedConfig {
   /** The integration the config belongs to: a token for another may not have it. */
   integration: string;
-  etag: string;
+  /** Its ETag; none for a list's answer. */
+  etag: string | undefined;
   body: string;
   /** The body's length in bytes, for Content-Length. */
   bytes: number;
