@@ -132,29 +132,40 @@ export const channelSql = {
     FROM threads t JOIN unnest($3::bigint[], $4::text[]) AS k (instance_id, thread_key)
       ON t.instance_id = k.instance_id AND t.thread_key = k.thread_key`,
   /**
-   * Ids to assign, in order ($1 threads, $2 resources): identity values taken up front, so
-   * ids follow the pulls' order. One round trip for both tables.
-   */
-  nextIds: `
-    SELECT 'threads' AS tbl, nextval(pg_get_serial_sequence('threads', 'id')) AS id FROM generate_series(1, $1::integer)
-    UNION ALL
-    SELECT 'resources', nextval(pg_get_serial_sequence('resources', 'id')) FROM generate_series(1, $2::integer)`,
-  /**
    * New threads (with the resources they receive counted in), new resources, and the counts
-   * added to existing threads, in one statement. The foreign keys of the resources are
-   * checked at its end, when the new threads are there; the UPDATE sees only threads that
-   * existed before it, which is why new threads come with their count.
+   * added to existing threads, in one statement. Ids are taken from the sequences here and
+   * handed out in ascending order along the arrays, so ids follow the pulls' order. A new
+   * resource names its thread by id ($6, existing) or by its place among the new threads
+   * ($7, from 1). The resources' foreign keys are checked at the statement's end, when the new
+   * threads are there; the UPDATE sees only threads that existed before it, which is why new
+   * threads come with their count.
    */
   storeThreadsAndResources: `
-    WITH new_threads AS (
+    WITH thread_ids AS (
+      SELECT row_number() OVER (ORDER BY id) AS n, id
+      FROM (SELECT nextval(pg_get_serial_sequence('threads', 'id')) AS id
+            FROM generate_series(1, cardinality($1::bigint[]))) AS taken
+    ), new_threads AS (
       INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
-      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::integer[], $5::bigint[])
+      SELECT thread_ids.id, t.instance_id, t.thread_key, t.resource_count, t.created_at
+      FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) WITH ORDINALITY
+        AS t (instance_id, thread_key, resource_count, created_at, n)
+      JOIN thread_ids USING (n)
+    ), resource_ids AS (
+      SELECT row_number() OVER (ORDER BY id) AS n, id
+      FROM (SELECT nextval(pg_get_serial_sequence('resources', 'id')) AS id
+            FROM generate_series(1, cardinality($5::bigint[]))) AS taken
     ), new_resources AS (
       INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
-      SELECT * FROM unnest($6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::bigint[])
+      SELECT resource_ids.id, r.instance_id, COALESCE(r.thread_id, thread_ids.id), r.external_id, r.payload,
+        r.stored_at
+      FROM unnest($5::bigint[], $6::bigint[], $7::integer[], $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY
+        AS r (instance_id, thread_id, new_thread, external_id, payload, stored_at, n)
+      JOIN resource_ids USING (n)
+      LEFT JOIN thread_ids ON thread_ids.n = r.new_thread
     )
     UPDATE threads SET resource_count = resource_count + added.count
-    FROM unnest($12::bigint[], $13::integer[]) AS added (id, count)
+    FROM unnest($11::bigint[], $12::integer[]) AS added (id, count)
     WHERE threads.id = added.id`,
   listPulls: `
     SELECT pulls.* FROM pulls JOIN instances ON instances.id = pulls.instance_id

@@ -43,9 +43,8 @@ function candidateThreadKeys(resources: readonly PulledResource[]): string[] {
 
 /**
  * Stores the resources of several instances in order, threading them (`planResources`);
- * duplicates are counted. Three statements whatever the number of instances and resources:
- * what is stored (resources, and threads by every key that may be needed), ids for the new
- * rows, and the writes. Runs under the instances' row locks, which every writer of an
+ * duplicates are counted. Two statements whatever the number of instances and resources:
+ * what is stored (resources, and threads by every key that may be needed), then the writes. Runs under the instances' row locks, which every writer of an
  * instance's threads and resources takes first, so what it reads stays true until commit.
  * Answers the counts in the order of `items`.
  */
@@ -72,50 +71,38 @@ export async function storeResourcesOfMany(
   }
   const plans = items.map((item) => planResources(item.resources, storedOf.get(item.instanceId)!));
 
-  // Threads by key: found, or created with ids taken in order.
+  // Threads by key: found, or created (numbered from 1 here; the statement gives them ids).
   const keyed = items.flatMap((item, i) => plans[i]!.threadKeys.map((key) => ({ item, key })));
   const newThreads = keyed.filter(({ item, key }) => !threadIds.get(item.instanceId)!.has(key));
-  const resourceCount = plans.reduce((sum, plan) => sum + plan.store.length, 0);
-  if (resourceCount === 0 && newThreads.length === 0) {
-    return plans.map((plan) => ({ resourcesStored: 0, duplicates: plan.duplicates }));
-  }
-  const ids = await client.query<{ tbl: 'threads' | 'resources'; id: number }>(sql.nextIds, [
-    newThreads.length,
-    resourceCount,
-  ]);
-  const idsOf = (table: 'threads' | 'resources') =>
-    ids.rows
-      .filter((row) => row.tbl === table)
-      .map((row) => Number(row.id))
-      .sort((a, b) => a - b);
-  const threadIdsInOrder = idsOf('threads');
-  newThreads.forEach(({ item, key }, n) => threadIds.get(item.instanceId)!.set(key, threadIdsInOrder[n]!));
-
+  const newThreadOf = new Map(newThreads.map(({ item, key }, n) => [`${item.instanceId}\u0000${key}`, n + 1]));
   const rows = items.flatMap((item, i) =>
-    plans[i]!.store.map(({ resource, thread }) => ({
-      item,
-      resource,
-      threadId: 'id' in thread ? thread.id : threadIds.get(item.instanceId)!.get(thread.key)!,
-    })),
+    plans[i]!.store.map(({ resource, thread }) => {
+      if ('id' in thread) return { item, resource, threadId: thread.id, newThread: null };
+      const found = threadIds.get(item.instanceId)!.get(thread.key);
+      if (found !== undefined) return { item, resource, threadId: found, newThread: null };
+      return { item, resource, threadId: null, newThread: newThreadOf.get(`${item.instanceId}\u0000${thread.key}`)! };
+    }),
   );
-  const added = new Map<number, number>();
-  for (const { threadId } of rows) added.set(threadId, (added.get(threadId) ?? 0) + 1);
-  const isNew = new Set(threadIdsInOrder);
-  const existing = [...added.keys()].filter((id) => !isNew.has(id));
+  if (rows.length === 0) return plans.map((plan) => ({ resourcesStored: 0, duplicates: plan.duplicates }));
+  const addedToNew = newThreads.map(() => 0);
+  const addedToExisting = new Map<number, number>();
+  for (const { threadId, newThread } of rows) {
+    if (newThread !== null) addedToNew[newThread - 1]!++;
+    else addedToExisting.set(threadId!, (addedToExisting.get(threadId!) ?? 0) + 1);
+  }
   await client.query(sql.storeThreadsAndResources, [
-    threadIdsInOrder,
     newThreads.map(({ item }) => item.instanceId),
     newThreads.map(({ key }) => key),
-    threadIdsInOrder.map((id) => added.get(id) ?? 0),
+    addedToNew,
     newThreads.map(({ item }) => item.nowMs),
-    idsOf('resources'),
     rows.map(({ item }) => item.instanceId),
     rows.map(({ threadId }) => threadId),
+    rows.map(({ newThread }) => newThread),
     rows.map(({ resource }) => resource.externalId),
     rows.map(({ resource }) => resource.payloadJson),
     rows.map(({ item }) => item.nowMs),
-    existing,
-    existing.map((id) => added.get(id)!),
+    [...addedToExisting.keys()],
+    [...addedToExisting.values()],
   ]);
   return plans.map((plan) => ({ resourcesStored: plan.store.length, duplicates: plan.duplicates }));
 }
