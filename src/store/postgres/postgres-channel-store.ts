@@ -106,7 +106,8 @@ export class PostgresChannelStore implements ChannelStore {
     this.outbox = new PostgresEventOutbox(db);
     this.pullCompletions = new PullCompletionQueue(
       (completions) => this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
-      { maxBatch: options.pullBatch ?? 64, maxRunning: 1 },
+      // Batching off (one pull per transaction): several at once, as before batching.
+      { maxBatch: options.pullBatch ?? 64, maxRunning: options.pullBatch === 1 ? 4 : 1 },
     );
   }
 
