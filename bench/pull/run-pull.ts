@@ -32,7 +32,9 @@
  *                           its baseline; the median by pulls/s is reported (default 3; quick 1)
  *   BENCH_QUIET_WAIT        before each measured run, wait up to this many seconds for both
  *                           cores to go idle (default 30; quick 5; 0 turns it off)
- *   BENCH_PULL_ONLY         "throughput" or "lateness": run only those rows
+ *   BENCH_PULL_ONLY         "throughput" or "lateness": run only those rows; "postgres": only
+ *                           one PostgreSQL node, batched, BENCH_PULL_ROUNDS times, each
+ *                           beside the raw baseline (for comparing two builds run by turns)
  *   BENCH_PULL_PROFILE      set to a directory: the throughput nodes run with --cpu-prof and
  *                           write their profiles there (bench/pull/profile-summary.ts reads them)
  */
@@ -95,8 +97,8 @@ const postgresUrl =
     : process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const profileDir = process.env.BENCH_PULL_PROFILE || undefined;
 const only = process.env.BENCH_PULL_ONLY || undefined;
-if (only !== undefined && only !== 'throughput' && only !== 'lateness') {
-  throw new Error(`BENCH_PULL_ONLY must be "throughput" or "lateness"; got "${only}"`);
+if (only !== undefined && only !== 'throughput' && only !== 'lateness' && only !== 'postgres') {
+  throw new Error(`BENCH_PULL_ONLY must be "throughput", "lateness" or "postgres"; got "${only}"`);
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -496,7 +498,18 @@ const throughput: ThroughputResult[] = [];
 const lateness: LatenessResult[] = [];
 let chosen: ThroughputResult | undefined;
 try {
-  for (const concurrency of only === 'lateness' ? [] : options.concurrencies) {
+  if (only === 'postgres') {
+    if (postgresSkipped) throw new Error(`BENCH_PULL_ONLY=postgres, but ${postgresSkipped}`);
+    const concurrency = options.concurrencies[0]!;
+    const rounds: ThroughputResult[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const result = await measureThroughput('postgres', 1, concurrency, integration);
+      result.baseline = await measureBaseline(concurrency, integration);
+      rounds.push(result);
+    }
+    throughput.push(median(rounds));
+  }
+  for (const concurrency of only === 'lateness' || only === 'postgres' ? [] : options.concurrencies) {
     const rounds: ThroughputResult[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const result = await measureThroughput('sqlite', 1, concurrency, integration);
@@ -511,7 +524,7 @@ try {
     undefined,
   );
   const concurrency = chosen?.concurrency ?? options.concurrencies[0]!;
-  if (!postgresSkipped && only !== 'lateness') {
+  if (!postgresSkipped && only !== 'lateness' && only !== 'postgres') {
     // Batching off first (one transaction per finished pull, as before), then as configured.
     const unbatched = await measureThroughput('postgres', 1, concurrency, integration, undefined, 0, 1);
     unbatched.baseline = chosen?.baseline;
@@ -521,12 +534,12 @@ try {
     throughput.push(one);
     throughput.push(await measureThroughput('postgres', 2, concurrency, integration));
   }
-  if (only !== 'throughput') {
+  if (only !== 'throughput' && only !== 'postgres') {
     lateness.push(await measureLateness('sqlite', 1, concurrency, integration));
     // Two nodes sharing a steady schedule: the leases must keep every pull single.
     if (!postgresSkipped) lateness.push(await measureLateness('postgres', 2, concurrency, integration));
   }
-  if (only !== 'lateness') {
+  if (only !== 'lateness' && only !== 'postgres') {
     // An integration that takes a realistic time to answer: the concurrency setting, not the
     // core, should bound the rate (concurrency ÷ answer time).
     const slowIntegration = await startIntegration(options.slowIntegrationDelayMs);

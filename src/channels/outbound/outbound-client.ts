@@ -176,10 +176,15 @@ export class OutboundClient {
   async #withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, callerSignal?: AbortSignal): Promise<T> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new DeadlineError('deadline passed')), this.#timeoutMs);
+    // The caller's abort is passed on by a listener: AbortSignal.any costs more on every call.
+    const passOn = () => controller.abort(callerSignal!.reason);
+    if (callerSignal?.aborted) passOn();
+    else callerSignal?.addEventListener('abort', passOn, { once: true });
     try {
-      return await work(callerSignal ? AbortSignal.any([controller.signal, callerSignal]) : controller.signal);
+      return await work(controller.signal);
     } finally {
       clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', passOn);
     }
   }
 

@@ -88,57 +88,84 @@ export const channelSql = {
     ORDER BY instances.id
     FOR UPDATE OF instances`,
   /**
-   * What finished pulls change, one row per instance. A NULL metadata or state keeps the
-   * stored text (it did not change: no need to send or rewrite it); the lease is released
-   * only where its owner finished.
+   * What finished pulls change, one row per instance, and their log entries, in one
+   * statement. A NULL metadata or state keeps the stored text (it did not change: no need to
+   * send or rewrite it); the lease is released only where its owner finished.
    */
-  settleInstances: `
-    UPDATE instances SET metadata = COALESCE(u.metadata, instances.metadata), state = COALESCE(u.state, instances.state),
-      state_version = u.state_version, active = u.active, deactivated_reason = u.deactivated_reason,
-      metadata_needs_update = u.metadata_needs_update, consecutive_failures = u.consecutive_failures,
-      next_pull_at = u.next_pull_at, last_pull_at = u.last_pull_at, updated_at = u.updated_at,
-      lease_owner = CASE WHEN u.release_lease THEN NULL ELSE instances.lease_owner END,
-      lease_expires_at = CASE WHEN u.release_lease THEN NULL ELSE instances.lease_expires_at END
-    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::boolean[], $6::text[], $7::boolean[],
-      $8::integer[], $9::bigint[], $10::bigint[], $11::bigint[], $12::boolean[])
-      AS u (id, metadata, state, state_version, active, deactivated_reason, metadata_needs_update,
-        consecutive_failures, next_pull_at, last_pull_at, updated_at, release_lease)
-    WHERE instances.id = u.id`,
-  insertPulls: `
+  settleAndLogPulls: `
+    WITH settled AS (
+      UPDATE instances SET metadata = COALESCE(u.metadata, instances.metadata),
+        state = COALESCE(u.state, instances.state), state_version = u.state_version, active = u.active,
+        deactivated_reason = u.deactivated_reason, metadata_needs_update = u.metadata_needs_update,
+        consecutive_failures = u.consecutive_failures, next_pull_at = u.next_pull_at, last_pull_at = u.last_pull_at,
+        updated_at = u.updated_at,
+        lease_owner = CASE WHEN u.release_lease THEN NULL ELSE instances.lease_owner END,
+        lease_expires_at = CASE WHEN u.release_lease THEN NULL ELSE instances.lease_expires_at END
+      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::boolean[], $6::text[], $7::boolean[],
+        $8::integer[], $9::bigint[], $10::bigint[], $11::bigint[], $12::boolean[])
+        AS u (id, metadata, state, state_version, active, deactivated_reason, metadata_needs_update,
+          consecutive_failures, next_pull_at, last_pull_at, updated_at, release_lease)
+      WHERE instances.id = u.id
+    )
     INSERT INTO pulls
       (instance_id, started_at, duration_ms, outcome, http_status, resources_stored, duplicates, state_conflict,
        error, deactivated)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::integer[], $6::integer[],
-      $7::integer[], $8::boolean[], $9::text[], $10::boolean[])
+    SELECT * FROM unnest($13::bigint[], $14::bigint[], $15::bigint[], $16::text[], $17::integer[], $18::integer[],
+      $19::integer[], $20::boolean[], $21::text[], $22::boolean[])
     RETURNING *`,
   /** The stored thread of each (instance, external id) pair that is stored. */
   storedResources: `
     SELECT r.instance_id, r.external_id, r.thread_id
     FROM resources r JOIN unnest($1::bigint[], $2::text[]) AS k (instance_id, external_id)
       ON r.instance_id = k.instance_id AND r.external_id = k.external_id`,
-  /** The stored thread of each (instance, key) pair that is stored. */
-  threadsByKey: `
-    SELECT t.id, t.instance_id, t.thread_key
-    FROM threads t JOIN unnest($1::bigint[], $2::text[]) AS k (instance_id, thread_key)
+  /**
+   * In one round trip, what storing resources needs to know: the stored thread of each
+   * (instance, external id) pair that is stored ($1, $2; kind 'resource'), and the id of
+   * each (instance, thread key) thread that exists ($3, $4; kind 'thread').
+   */
+  storedResourcesAndThreads: `
+    SELECT 'resource' AS kind, r.instance_id, r.external_id AS key, r.thread_id AS id
+    FROM resources r JOIN unnest($1::bigint[], $2::text[]) AS k (instance_id, external_id)
+      ON r.instance_id = k.instance_id AND r.external_id = k.external_id
+    UNION ALL
+    SELECT 'thread', t.instance_id, t.thread_key, t.id
+    FROM threads t JOIN unnest($3::bigint[], $4::text[]) AS k (instance_id, thread_key)
       ON t.instance_id = k.instance_id AND t.thread_key = k.thread_key`,
   /**
-   * Ids to assign, in order ($1 threads, $2 resources): identity values taken up front, so
-   * ids follow the pulls' order. One round trip for both tables.
+   * New threads (with the resources they receive counted in), new resources, and the counts
+   * added to existing threads, in one statement. Ids are taken from the sequences here and
+   * handed out in ascending order along the arrays, so ids follow the pulls' order. A new
+   * resource names its thread by id ($6, existing) or by its place among the new threads
+   * ($7, from 1). The resources' foreign keys are checked at the statement's end, when the new
+   * threads are there; the UPDATE sees only threads that existed before it, which is why new
+   * threads come with their count.
    */
-  nextIds: `
-    SELECT 'threads' AS tbl, nextval(pg_get_serial_sequence('threads', 'id')) AS id FROM generate_series(1, $1::integer)
-    UNION ALL
-    SELECT 'resources', nextval(pg_get_serial_sequence('resources', 'id')) FROM generate_series(1, $2::integer)`,
-  insertThreads: `
-    INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
-    SELECT id, instance_id, thread_key, 0, created_at
-    FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) AS t (id, instance_id, thread_key, created_at)`,
-  insertResources: `
-    INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])`,
-  countIntoThreads: `
+  storeThreadsAndResources: `
+    WITH thread_ids AS (
+      SELECT row_number() OVER (ORDER BY id) AS n, id
+      FROM (SELECT nextval(pg_get_serial_sequence('threads', 'id')) AS id
+            FROM generate_series(1, cardinality($1::bigint[]))) AS taken
+    ), new_threads AS (
+      INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
+      SELECT thread_ids.id, t.instance_id, t.thread_key, t.resource_count, t.created_at
+      FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::bigint[]) WITH ORDINALITY
+        AS t (instance_id, thread_key, resource_count, created_at, n)
+      JOIN thread_ids USING (n)
+    ), resource_ids AS (
+      SELECT row_number() OVER (ORDER BY id) AS n, id
+      FROM (SELECT nextval(pg_get_serial_sequence('resources', 'id')) AS id
+            FROM generate_series(1, cardinality($5::bigint[]))) AS taken
+    ), new_resources AS (
+      INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
+      SELECT resource_ids.id, r.instance_id, COALESCE(r.thread_id, thread_ids.id), r.external_id, r.payload,
+        r.stored_at
+      FROM unnest($5::bigint[], $6::bigint[], $7::integer[], $8::text[], $9::text[], $10::bigint[]) WITH ORDINALITY
+        AS r (instance_id, thread_id, new_thread, external_id, payload, stored_at, n)
+      JOIN resource_ids USING (n)
+      LEFT JOIN thread_ids ON thread_ids.n = r.new_thread
+    )
     UPDATE threads SET resource_count = resource_count + added.count
-    FROM unnest($1::bigint[], $2::integer[]) AS added (id, count)
+    FROM unnest($11::bigint[], $12::integer[]) AS added (id, count)
     WHERE threads.id = added.id`,
   listPulls: `
     SELECT pulls.* FROM pulls JOIN instances ON instances.id = pulls.instance_id

@@ -92,7 +92,11 @@ export class PostgresChannelStore implements ChannelStore {
   /** Events are enqueued inside the transaction that causes them (see `PostgresEventOutbox.enqueue`). */
   readonly outbox: PostgresEventOutbox;
 
-  /** Finished pulls that arrive together are recorded in one transaction. */
+  /**
+   * Finished pulls that arrive together are recorded in one transaction, one batch at a
+   * time: the next gathers while one runs (like a group commit). Measured against four at
+   * once, batches grow and both this node's and PostgreSQL's CPU per pull drop.
+   */
   private readonly pullCompletions: PullCompletionQueue;
 
   constructor(
@@ -102,7 +106,8 @@ export class PostgresChannelStore implements ChannelStore {
     this.outbox = new PostgresEventOutbox(db);
     this.pullCompletions = new PullCompletionQueue(
       (completions) => this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
-      { maxBatch: options.pullBatch ?? 64, maxRunning: 4 },
+      // Batching off (one pull per transaction): several at once, as before batching.
+      { maxBatch: options.pullBatch ?? 64, maxRunning: options.pullBatch === 1 ? 4 : 1 },
     );
   }
 

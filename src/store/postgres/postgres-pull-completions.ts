@@ -11,11 +11,11 @@ import { storeResourcesOfMany } from './postgres-resources.js';
 export type CompletionResult = PullRecord | Error;
 
 /**
- * Records finished pulls of distinct instances inside one transaction (`client`), in a
- * dozen statements whatever their number: each instance row-locked, its resources stored,
- * its state replaced only if `stateVersion` is still what its pull began with (the
- * compare-and-swap, decided per instance under its lock), its log entry, next due time
- * and lease. Answers in the order of `completions`; an instance deleted meanwhile answers
+ * Records finished pulls of distinct instances inside one transaction (`client`), in at
+ * most five statements whatever their number: the instances row-locked, their resources
+ * stored (three), then each instance settled and its pull logged (one): its state replaced
+ * only if `stateVersion` is still what its pull began with (the compare-and-swap, decided
+ * per instance under its lock), its log entry, next due time and lease. Answers in the order of `completions`; an instance deleted meanwhile answers
  * an Error and the others go ahead. `events.count` counts the events enqueued.
  */
 export async function completePulls(
@@ -58,8 +58,8 @@ export async function completePulls(
   const countOf = new Map(withResources.map(({ row }, n) => [row.id, counts[n]!]));
 
   const settled = found.map(({ completion, row }) => settledInstance(toInstance(row), completion, row.lease_owner));
-  await client.query(sql.settleInstances, settleColumns(found, settled));
-  const pulls = await client.query<PullRow>(sql.insertPulls, [
+  const pulls = await client.query<PullRow>(sql.settleAndLogPulls, [
+    ...settleColumns(found, settled),
     found.map(({ row }) => row.id),
     found.map(({ completion }) => completion.startedAt),
     found.map(({ completion }) => completion.durationMs),
@@ -86,7 +86,7 @@ export async function completePulls(
   return results;
 }
 
-/** The `settleInstances` arrays: metadata and state only where they changed (NULL keeps them). */
+/** The instance arrays of `settleAndLogPulls`: metadata and state only where they changed (NULL keeps them). */
 function settleColumns(found: { row: InstanceRow }[], settled: SettledPull[]): unknown[] {
   const instances = settled.map((s) => s.instance);
   return [

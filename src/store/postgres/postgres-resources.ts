@@ -29,79 +29,80 @@ export async function storedThreads(
 }
 
 /**
+ * The thread keys {@link planResources} may use for these resources, a superset: each one's
+ * `threadId`, and its own external id (the key of a thread it starts).
+ */
+function candidateThreadKeys(resources: readonly PulledResource[]): string[] {
+  const keys = new Set<string>();
+  for (const resource of resources) {
+    if (resource.threadId !== null) keys.add(resource.threadId);
+    keys.add(resource.externalId);
+  }
+  return [...keys];
+}
+
+/**
  * Stores the resources of several instances in order, threading them (`planResources`);
- * duplicates are counted. Seven statements whatever the number of instances and resources.
- * Runs under the instances' row locks, which every writer of an instance's threads and
- * resources takes first, so what it reads stays true until commit. Answers the counts in
- * the order of `items`.
+ * duplicates are counted. Two statements whatever the number of instances and resources:
+ * what is stored (resources, and threads by every key that may be needed), then the writes. Runs under the instances' row locks, which every writer of an
+ * instance's threads and resources takes first, so what it reads stays true until commit.
+ * Answers the counts in the order of `items`.
  */
 export async function storeResourcesOfMany(
   client: pg.PoolClient,
   items: readonly ResourcesOfInstance[],
 ): Promise<StoredCounts[]> {
+  if (items.length === 0) return [];
   const lookUp = items.map((item) => idsToLookUp(item.resources));
-  const found = await client.query<{ instance_id: number; external_id: string; thread_id: number }>(
-    sql.storedResources,
-    [items.flatMap((item, i) => lookUp[i]!.map(() => item.instanceId)), lookUp.flat()],
+  const keys = items.map((item) => candidateThreadKeys(item.resources));
+  const found = await client.query<{ kind: 'resource' | 'thread'; instance_id: number; key: string; id: number }>(
+    sql.storedResourcesAndThreads,
+    [
+      items.flatMap((item, i) => lookUp[i]!.map(() => item.instanceId)),
+      lookUp.flat(),
+      items.flatMap((item, i) => keys[i]!.map(() => item.instanceId)),
+      keys.flat(),
+    ],
   );
   const storedOf = new Map<number, Map<string, number>>(items.map((item) => [item.instanceId, new Map()]));
-  for (const row of found.rows) storedOf.get(row.instance_id)!.set(row.external_id, row.thread_id);
+  const threadIds = new Map<number, Map<string, number>>(items.map((item) => [item.instanceId, new Map()]));
+  for (const row of found.rows) {
+    (row.kind === 'resource' ? storedOf : threadIds).get(row.instance_id)!.set(row.key, Number(row.id));
+  }
   const plans = items.map((item) => planResources(item.resources, storedOf.get(item.instanceId)!));
 
-  // Threads by key: found, or created with ids taken in order.
+  // Threads by key: found, or created (numbered from 1 here; the statement gives them ids).
   const keyed = items.flatMap((item, i) => plans[i]!.threadKeys.map((key) => ({ item, key })));
-  const threadIds = new Map<number, Map<string, number>>(items.map((item) => [item.instanceId, new Map()]));
-  if (keyed.length > 0) {
-    const existing = await client.query<{ id: number; instance_id: number; thread_key: string }>(sql.threadsByKey, [
-      keyed.map(({ item }) => item.instanceId),
-      keyed.map(({ key }) => key),
-    ]);
-    for (const row of existing.rows) threadIds.get(row.instance_id)!.set(row.thread_key, row.id);
-  }
   const newThreads = keyed.filter(({ item, key }) => !threadIds.get(item.instanceId)!.has(key));
-  const resourceCount = plans.reduce((sum, plan) => sum + plan.store.length, 0);
-  if (resourceCount === 0 && newThreads.length === 0) {
-    return plans.map((plan) => ({ resourcesStored: 0, duplicates: plan.duplicates }));
-  }
-  const ids = await client.query<{ tbl: 'threads' | 'resources'; id: number }>(sql.nextIds, [
-    newThreads.length,
-    resourceCount,
-  ]);
-  const idsOf = (table: 'threads' | 'resources') =>
-    ids.rows
-      .filter((row) => row.tbl === table)
-      .map((row) => Number(row.id))
-      .sort((a, b) => a - b);
-  const threadIdsInOrder = idsOf('threads');
-  newThreads.forEach(({ item, key }, n) => threadIds.get(item.instanceId)!.set(key, threadIdsInOrder[n]!));
-  if (newThreads.length > 0) {
-    await client.query(sql.insertThreads, [
-      threadIdsInOrder,
-      newThreads.map(({ item }) => item.instanceId),
-      newThreads.map(({ key }) => key),
-      newThreads.map(({ item }) => item.nowMs),
-    ]);
-  }
-
+  const newThreadOf = new Map(newThreads.map(({ item, key }, n) => [`${item.instanceId}\u0000${key}`, n + 1]));
   const rows = items.flatMap((item, i) =>
-    plans[i]!.store.map(({ resource, thread }) => ({
-      item,
-      resource,
-      threadId: 'id' in thread ? thread.id : threadIds.get(item.instanceId)!.get(thread.key)!,
-    })),
+    plans[i]!.store.map(({ resource, thread }) => {
+      if ('id' in thread) return { item, resource, threadId: thread.id, newThread: null };
+      const found = threadIds.get(item.instanceId)!.get(thread.key);
+      if (found !== undefined) return { item, resource, threadId: found, newThread: null };
+      return { item, resource, threadId: null, newThread: newThreadOf.get(`${item.instanceId}\u0000${thread.key}`)! };
+    }),
   );
-  if (rows.length > 0) {
-    await client.query(sql.insertResources, [
-      idsOf('resources'),
-      rows.map(({ item }) => item.instanceId),
-      rows.map(({ threadId }) => threadId),
-      rows.map(({ resource }) => resource.externalId),
-      rows.map(({ resource }) => resource.payloadJson),
-      rows.map(({ item }) => item.nowMs),
-    ]);
-    const added = new Map<number, number>();
-    for (const { threadId } of rows) added.set(threadId, (added.get(threadId) ?? 0) + 1);
-    await client.query(sql.countIntoThreads, [[...added.keys()], [...added.values()]]);
+  if (rows.length === 0) return plans.map((plan) => ({ resourcesStored: 0, duplicates: plan.duplicates }));
+  const addedToNew = newThreads.map(() => 0);
+  const addedToExisting = new Map<number, number>();
+  for (const { threadId, newThread } of rows) {
+    if (newThread !== null) addedToNew[newThread - 1]!++;
+    else addedToExisting.set(threadId!, (addedToExisting.get(threadId!) ?? 0) + 1);
   }
+  await client.query(sql.storeThreadsAndResources, [
+    newThreads.map(({ item }) => item.instanceId),
+    newThreads.map(({ key }) => key),
+    addedToNew,
+    newThreads.map(({ item }) => item.nowMs),
+    rows.map(({ item }) => item.instanceId),
+    rows.map(({ threadId }) => threadId),
+    rows.map(({ newThread }) => newThread),
+    rows.map(({ resource }) => resource.externalId),
+    rows.map(({ resource }) => resource.payloadJson),
+    rows.map(({ item }) => item.nowMs),
+    [...addedToExisting.keys()],
+    [...addedToExisting.values()],
+  ]);
   return plans.map((plan) => ({ resourcesStored: plan.store.length, duplicates: plan.duplicates }));
 }
