@@ -61,6 +61,19 @@ const settledYet = (promise: Promise<unknown>) => {
   return () => settled;
 };
 
+/** Another connection holds the write lock for `ms`. */
+function holdWriteLock(path: string, ms: number): Promise<void> {
+  const locker = new Database(path);
+  locker.exec('BEGIN IMMEDIATE');
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      locker.exec('ROLLBACK');
+      locker.close();
+      resolve();
+    }, ms),
+  );
+}
+
 const turns = (count: number) => new Promise((resolve) => setTimeout(resolve, count));
 
 describe('pipelined SQLite writes (fdatasync of the WAL in the libuv pool)', () => {
@@ -113,6 +126,25 @@ describe('pipelined SQLite writes (fdatasync of the WAL in the libuv pool)', () 
     // Only one more sync, begun after all three later commits, made them durable.
     expect(gate.started.length).toBe(before + 2);
     expect(gate.started.at(-1)).toEqual(['a', 'b', 'c', 'd']);
+    await store.close();
+  });
+
+  it('waits for the write lock of another connection on timers: reads answer meanwhile, and the write commits after', async () => {
+    const path = join(dir.path, 'locked.db');
+    const { store, key } = await openStore(path);
+    await store.createConfig(key, { scope: 'seen', configJson: '{"a":1}', nowSeconds: now, actor });
+    const released = holdWriteLock(path, 300);
+    const write = store.createConfig(key, { scope: 'waiting', configJson: '{}', nowSeconds: now, actor });
+    const answered = settledYet(write);
+    let reads = 0;
+    while (!answered()) {
+      expect((await store.getConfig(key, 'seen'))?.configJson).toBe('{"a":1}');
+      reads++;
+      await turns(5);
+    }
+    await released;
+    expect(reads).toBeGreaterThan(10);
+    expect(await write).toMatchObject({ scope: 'waiting', version: 1 });
     await store.close();
   });
 

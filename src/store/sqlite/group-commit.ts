@@ -16,7 +16,14 @@ export interface GroupCommitOptions {
   durable?: () => Promise<void>;
   /** Called after each COMMIT (the checkpointer counts them). */
   committed?: () => void;
+  /**
+   * When another connection holds the write lock, wait for it on timers (up to this many
+   * ms) rather than in SQLite's busy handler, which sleeps on the event loop.
+   */
+  lockWaitMs?: number;
 }
+
+const isBusy = (error: unknown) => (error as { code?: string } | undefined)?.code?.startsWith('SQLITE_BUSY') === true;
 
 /**
  * The main thread's queue when a writer thread owns the writes: every write method is
@@ -57,6 +64,9 @@ export class GroupCommit implements WriteQueue {
   broken: Error | undefined;
   /** Transactions committed so far: fewer than writes when batching works. */
   committedBatches = 0;
+  /** With `lockWaitMs`: when BEGIN first found the lock taken, and how long to wait next. */
+  private busySince: number | undefined;
+  private busyDelayMs = 1;
 
   constructor(
     private readonly db: Database,
@@ -128,9 +138,9 @@ export class GroupCommit implements WriteQueue {
       this.notifyIdle();
       return;
     }
+    if (!this.begin(batch)) return;
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
       for (const write of batch) {
         this.db.exec('SAVEPOINT write');
         try {
@@ -185,6 +195,48 @@ export class GroupCommit implements WriteQueue {
   /** No batch scheduled or awaiting its sync, and nothing queued (but for what waits for a holder). */
   private idle(): boolean {
     return !this.scheduled && this.syncing === 0 && (this.queue.length === 0 || this.held);
+  }
+
+  /**
+   * BEGIN IMMEDIATE. With `lockWaitMs`, a taken lock puts the batch back and tries again on
+   * a timer (1, 2, 4 … 16 ms apart), so reads go on meanwhile; past the wait the batch fails
+   * as it would in SQLite's busy handler. False when the batch is not to run now.
+   */
+  private begin(batch: PendingWrite[]): boolean {
+    const waitMs = this.options.lockWaitMs;
+    if (waitMs === undefined) {
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        return true;
+      } catch (error) {
+        for (const write of batch) write.reject(error);
+        this.notifyIdle();
+        return false;
+      }
+    }
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.busySince = undefined;
+      this.busyDelayMs = 1;
+      return true;
+    } catch (error) {
+      this.busySince ??= Date.now();
+      if (!isBusy(error) || Date.now() - this.busySince >= waitMs) {
+        this.busySince = undefined;
+        this.busyDelayMs = 1;
+        for (const write of batch) write.reject(error);
+        this.notifyIdle();
+        return false;
+      }
+      this.queue = batch.concat(this.queue);
+      this.scheduled = true;
+      setTimeout(() => this.flush(), this.busyDelayMs);
+      this.busyDelayMs = Math.min(this.busyDelayMs * 2, 16);
+      return false;
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${waitMs}`);
+    }
   }
 
   private notifyIdle(): void {

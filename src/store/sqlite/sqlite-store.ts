@@ -121,6 +121,9 @@ const storeWriteMethods = [
   'compactConfigRevisions',
 ] as const satisfies readonly (keyof SqliteStore)[];
 
+/** How long a write waits for another connection's write lock before it fails. */
+const busyTimeoutMs = 5000;
+
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
   (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
@@ -162,7 +165,7 @@ export class SqliteStore implements Store {
     // Pipelined, COMMIT only writes the WAL; `WalSync` makes it durable off the event loop.
     const connectionSync = mode === 'pipelined' && synchronous === 'FULL' ? 'NORMAL' : synchronous;
     this.db.pragma(`synchronous = ${connectionSync}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.db.pragma('foreign_keys = ON');
     const configHistory = options.configHistory ?? true;
     this.writer = mode === 'thread' ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
@@ -179,6 +182,8 @@ export class SqliteStore implements Store {
         : new GroupCommit(this.db, {
             durable: walSync && (() => walSync.durable()),
             committed: checkpointer && (() => checkpointer.committed()),
+            // Pipelined, nothing on this event loop waits: not for an fsync, nor for the lock.
+            lockWaitMs: mode === 'pipelined' ? busyTimeoutMs : undefined,
           });
     this.writes = this.groupCommit ?? writesBelongToTheWriterThread;
     this.clock = options.clock ?? systemClock;
