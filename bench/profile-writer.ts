@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/profile-writer.ts [thread|in-thread] [seconds]`: where a durable
+ * `node --import tsx bench/profile-writer.ts [pipelined|thread|in-thread] [seconds]`: where a durable
  * PATCH's server CPU goes. Seeds 10k configs, starts `serve` under `--cpu-prof` on core 0
  * (one profile per thread: the main thread and, with `thread`, the writer thread), drives
  * the PATCH workload from core 1, stops the server and prints each profile's top self time.
@@ -12,7 +12,7 @@ import { topSelfTime } from './profile-summary.js';
 import { runLoad, startSwitchboard } from './processes.js';
 import { seedSqlite } from './seed.js';
 
-const writer = process.argv[2] === 'in-thread' ? 'in-thread' : 'thread';
+const writer = process.argv[2] ?? 'pipelined';
 const seconds = Number(process.argv[3] ?? 10);
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-profile-writer-'));
 const configs = 10_000;

@@ -5,7 +5,8 @@
  * loop: SWITCHBOARD_SQLITE_WRITER=in-thread), with the writer thread (`thread`), and after
  * (`pipelined`, the default: the WAL's fdatasync in the libuv pool):
  *   - config read p99 alone, and while a durable PATCH load runs beside it (goal: ≤ 2×);
- *   - durable PATCH req/s against synchronous=OFF (goal: ≥ 0.8×).
+ *   - durable PATCH req/s against synchronous=OFF (goal: ≥ 0.8×);
+ *   - a durable PATCH's latency on one connection.
  * Prints a markdown table; writes the figures to bench/results/writer.json.
  *
  * Environment: BENCH_DURATION (default 5 s; 2 with --quick), BENCH_WARMUP (2 s; 1),
@@ -77,6 +78,8 @@ interface Side {
   readAlone: LoadsMeasurement;
   readBesidePatch: LoadsMeasurement;
   patchAlone: LoadsMeasurement;
+  /** One connection: a durable PATCH's latency, with no batching to hide behind. */
+  patchSingle: LoadsMeasurement;
 }
 
 const sides: Partial<Record<Writer, Side>> = {};
@@ -95,7 +98,11 @@ try {
     log(
       `  durable PATCH alone: ${loadSummary(patchAlone.loads[0]!)}, ${patchAlone.serverCpuMicrosPerRequest} µs CPU/req`,
     );
-    sides[writer] = { readAlone, readBesidePatch, patchAlone };
+    const patchSingle = await run(writer, 'FULL', [{ ...patches, connections: 1 }]);
+    log(
+      `  PATCH, 1 connection: ${loadSummary(patchSingle.loads[0]!)}, ${patchSingle.serverCpuMicrosPerRequest} µs CPU/req`,
+    );
+    sides[writer] = { readAlone, readBesidePatch, patchAlone, patchSingle };
   }
   patchOff = await run('in-thread', 'OFF', [patches]);
   log(`\nPATCH, synchronous=OFF: ${loadSummary(patchOff.loads[0]!)}`);
@@ -116,10 +123,15 @@ const readRatio = (side: Side) =>
   `${cell(side.readBesidePatch)} vs ${cell(side.readAlone)}: **${ratio(p99(side.readBesidePatch), p99(side.readAlone))}×**`;
 const patchRatio = (side: Side) =>
   `${cell(side.patchAlone)} vs ${cell(patchOff!)}: **${ratio(rps(side.patchAlone), rps(patchOff!))}×**`;
+const single = (side: Side) => {
+  const load = side.patchSingle.loads[0]!;
+  return `${load.latency.p50.toFixed(2)} / ${load.latency.p99.toFixed(2)} ms, ${Math.round(load.requestsPerSecond)} req/s, ${side.patchSingle.serverCpuMicrosPerRequest} µs CPU/req${failed(load)}`;
+};
 const rows = [
   `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${readRatio(before)} | ${readRatio(thread)} | ${readRatio(after)} |`,
   `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(thread.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
   `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${patchRatio(before)} | ${patchRatio(thread)} | ${patchRatio(after)} |`,
+  `| durable PATCH, 1 connection (p50 / p99) | ${single(before)} | ${single(thread)} | ${single(after)} |`,
 ];
 const table = [
   `SQLite writer (${configs} configs; reads ${readConnections} connections, PATCH ${patchConnections}; ${durationSeconds} s measured). Server CPU and RSS are the server process's (both loads together in the "beside" runs).`,
