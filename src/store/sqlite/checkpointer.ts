@@ -46,7 +46,6 @@ export class Checkpointer {
     private readonly holdWrites: () => Promise<() => void>,
   ) {
     this.worker = startThread('checkpoint-thread', setup);
-    this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.once('exit', () => this.answer?.({ ok: false, message: 'the checkpoint thread ended' }));
     this.worker.on('message', (result: CheckpointResult) => this.answer?.(result));
@@ -54,6 +53,8 @@ export class Checkpointer {
       this.lastError = String(error);
       this.answer?.({ ok: false, message: String(error) });
     });
+    // After the listeners: adding a 'message' listener refs the thread's port again.
+    this.worker.unref();
   }
 
   /** Called after each COMMIT of the main connection. */
@@ -94,9 +95,12 @@ export class Checkpointer {
 
   private ask(request: CheckpointRequest): Promise<CheckpointResult> {
     if (this.closed) return Promise.resolve({ ok: false, message: 'the checkpointer is closed' });
+    // Referenced while it works: writes held for step 2 must not let the process end.
+    this.worker.ref();
     return new Promise((resolve) => {
       this.answer = (result) => {
         this.answer = undefined;
+        if (!this.closed) this.worker.unref();
         if (!result.ok) this.lastError = result.message;
         resolve(result);
       };
