@@ -130,8 +130,11 @@ const isUniqueViolation = (error: unknown) =>
 
 /**
  * The embedded store: one SQLite file in WAL mode. Reads run directly on this thread's
- * connection; writes go through group commit, one transaction and one fsync per batch,
- * on the writer thread (`sqlite-writer.ts`), whose own SqliteStore runs the same methods.
+ * connection; writes go through group commit, one transaction per batch. By default
+ * (`pipelined`) the batch commits on this connection without an fsync and is answered
+ * after an fdatasync of the WAL in the libuv pool (`wal-sync.ts`), checkpoints running on
+ * their own thread (`checkpointer.ts`); with `thread`, the writer thread
+ * (`sqlite-writer.ts`), whose own SqliteStore runs the same methods, commits and fsyncs.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
