@@ -1,10 +1,12 @@
 /**
  * `npm run bench` (also alone: `node --import tsx bench/writer.ts [--quick]`): SQLite writes
  * off the event loop. On one 10k-config SQLite database, Switchboard pinned to core 0 and
- * the load generators to core 1, it measures, before (writes on the event loop:
- * SWITCHBOARD_SQLITE_WRITER=in-thread) and after (the writer thread, the default):
+ * the load generators to core 1, it measures, before (writes and their fsync on the event
+ * loop: SWITCHBOARD_SQLITE_WRITER=in-thread), with the writer thread (`thread`), and after
+ * (`pipelined`, the default: the WAL's fdatasync in the libuv pool):
  *   - config read p99 alone, and while a durable PATCH load runs beside it (goal: ≤ 2×);
- *   - durable PATCH req/s against synchronous=OFF (goal: ≥ 0.8×).
+ *   - durable PATCH req/s against synchronous=OFF (goal: ≥ 0.8×);
+ *   - a durable PATCH's latency on one connection.
  * Prints a markdown table; writes the figures to bench/results/writer.json.
  *
  * Environment: BENCH_DURATION (default 5 s; 2 with --quick), BENCH_WARMUP (2 s; 1),
@@ -56,7 +58,7 @@ const patches: Omit<LoadSpec, 'origin'> = {
   connections: patchConnections,
 };
 
-type Writer = 'in-thread' | 'thread';
+type Writer = 'in-thread' | 'thread' | 'pipelined';
 type Synchronous = 'FULL' | 'OFF';
 
 /** Starts Switchboard on the database with this writer and durability, and runs `loads` at once. */
@@ -76,12 +78,14 @@ interface Side {
   readAlone: LoadsMeasurement;
   readBesidePatch: LoadsMeasurement;
   patchAlone: LoadsMeasurement;
+  /** One connection: a durable PATCH's latency, with no batching to hide behind. */
+  patchSingle: LoadsMeasurement;
 }
 
 const sides: Partial<Record<Writer, Side>> = {};
 let patchOff: LoadsMeasurement | undefined;
 try {
-  for (const writer of ['in-thread', 'thread'] as const) {
+  for (const writer of ['in-thread', 'thread', 'pipelined'] as const) {
     log(`\nwriter: ${writer}`);
     const readAlone = await run(writer, 'FULL', [reads]);
     log(
@@ -94,7 +98,11 @@ try {
     log(
       `  durable PATCH alone: ${loadSummary(patchAlone.loads[0]!)}, ${patchAlone.serverCpuMicrosPerRequest} µs CPU/req`,
     );
-    sides[writer] = { readAlone, readBesidePatch, patchAlone };
+    const patchSingle = await run(writer, 'FULL', [{ ...patches, connections: 1 }]);
+    log(
+      `  PATCH, 1 connection: ${loadSummary(patchSingle.loads[0]!)}, ${patchSingle.serverCpuMicrosPerRequest} µs CPU/req`,
+    );
+    sides[writer] = { readAlone, readBesidePatch, patchAlone, patchSingle };
   }
   patchOff = await run('in-thread', 'OFF', [patches]);
   log(`\nPATCH, synchronous=OFF: ${loadSummary(patchOff.loads[0]!)}`);
@@ -103,23 +111,33 @@ try {
 }
 
 const before = sides['in-thread']!;
-const after = sides.thread!;
+const thread = sides.thread!;
+const after = sides.pipelined!;
 const p99 = (m: LoadsMeasurement, i = 0) => m.loads[i]!.latency.p99;
 const rps = (m: LoadsMeasurement, i = 0) => m.loads[i]!.requestsPerSecond;
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const cell = (m: LoadsMeasurement, i = 0) =>
   `${Math.round(rps(m, i))} req/s, p99 ${p99(m, i).toFixed(2)} ms, ${m.serverCpuMicrosPerRequest} µs CPU/req, ${m.serverRssMegabytes} MB${failed(m.loads[i]!)}`;
 
+const readRatio = (side: Side) =>
+  `${cell(side.readBesidePatch)} vs ${cell(side.readAlone)}: **${ratio(p99(side.readBesidePatch), p99(side.readAlone))}×**`;
+const patchRatio = (side: Side) =>
+  `${cell(side.patchAlone)} vs ${cell(patchOff!)}: **${ratio(rps(side.patchAlone), rps(patchOff!))}×**`;
+const single = (side: Side) => {
+  const load = side.patchSingle.loads[0]!;
+  return `${load.latency.p50.toFixed(2)} / ${load.latency.p99.toFixed(2)} ms, ${Math.round(load.requestsPerSecond)} req/s, ${side.patchSingle.serverCpuMicrosPerRequest} µs CPU/req${failed(load)}`;
+};
 const rows = [
-  `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${cell(before.readBesidePatch)} vs ${cell(before.readAlone)}: **${ratio(p99(before.readBesidePatch), p99(before.readAlone))}×** | ${cell(after.readBesidePatch)} vs ${cell(after.readAlone)}: **${ratio(p99(after.readBesidePatch), p99(after.readAlone))}×** |`,
-  `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
-  `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${cell(before.patchAlone)} vs ${cell(patchOff)}: **${ratio(rps(before.patchAlone), rps(patchOff))}×** | ${cell(after.patchAlone)} vs ${cell(patchOff)}: **${ratio(rps(after.patchAlone), rps(patchOff))}×** |`,
+  `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${readRatio(before)} | ${readRatio(thread)} | ${readRatio(after)} |`,
+  `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(thread.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
+  `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${patchRatio(before)} | ${patchRatio(thread)} | ${patchRatio(after)} |`,
+  `| durable PATCH, 1 connection (p50 / p99) | ${single(before)} | ${single(thread)} | ${single(after)} |`,
 ];
 const table = [
   `SQLite writer (${configs} configs; reads ${readConnections} connections, PATCH ${patchConnections}; ${durationSeconds} s measured). Server CPU and RSS are the server process's (both loads together in the "beside" runs).`,
   '',
-  '| figure | before: writes on the event loop | after: writer thread |',
-  '| --- | --- | --- |',
+  '| figure | before: writes and fsync on the event loop (`in-thread`) | writer thread (`thread`) | after: fsync in the libuv pool, commits pipelined (`pipelined`) |',
+  '| --- | --- | --- | --- |',
   ...rows,
 ].join('\n');
 process.stdout.write(`\n${table}\n`);

@@ -89,8 +89,12 @@ export interface Settings {
   outboundAllow: string[];
   /** SQLite durability: FULL (default) survives power loss; OFF exists for benchmarks. */
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
-  /** Where SQLite writes run: a writer thread (default), or this event loop (`in-thread`, for the benchmark's "before"). */
-  sqliteWriter: 'thread' | 'in-thread';
+  /**
+   * Where SQLite writes run: `pipelined` (default: SQL on this event loop, the WAL's fsync in
+   * the libuv pool, checkpoints on a thread), `thread` (a writer thread runs SQL and fsync),
+   * or `in-thread` (SQL and fsync on this event loop, the benchmark's "before").
+   */
+  sqliteWriter: 'pipelined' | 'thread' | 'in-thread';
   /** Config history: revisions of every config write, and how long they are kept. */
   history: {
     /** Record revisions (default); off only to measure what they cost (no history, no feed). */
@@ -421,9 +425,9 @@ function sqliteSynchronous(raw: string | undefined): Settings['sqliteSynchronous
 }
 
 function sqliteWriter(raw: string | undefined): Settings['sqliteWriter'] {
-  const value = raw ?? 'thread';
-  if (value !== 'thread' && value !== 'in-thread') {
-    throw new Error(`SWITCHBOARD_SQLITE_WRITER must be thread or in-thread; got "${raw}"`);
+  const value = raw ?? 'pipelined';
+  if (value !== 'pipelined' && value !== 'thread' && value !== 'in-thread') {
+    throw new Error(`SWITCHBOARD_SQLITE_WRITER must be pipelined, thread or in-thread; got "${raw}"`);
   }
   return value;
 }

@@ -75,13 +75,23 @@ describe('SQLite store specifics', () => {
     expect(scopeGlob(['', 'x', ''])).toBe('*x*');
   });
 
-  it('uses WAL and synchronous=FULL by default', async () => {
+  it('uses WAL, commits with synchronous=NORMAL and leaves checkpoints to their thread by default (the fsync is WalSync)', async () => {
     const path = join(dir.path, 'pragmas.db');
     const store = new SqliteStore(path);
     await store.migrate();
     const db = (store as unknown as { db: Database.Database }).db;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    await store.close();
+  });
+
+  it('keeps synchronous=FULL, where COMMIT itself fsyncs, when writes run in-thread', async () => {
+    const store = new SqliteStore(join(dir.path, 'pragmas-in-thread.db'), { writer: 'in-thread' });
+    await store.migrate();
+    const db = (store as unknown as { db: Database.Database }).db;
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await store.close();
   });
 });

@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/server.js';
 
 const now = 1_700_000_000;
 
-async function openStore(path: string, writer?: 'thread' | 'in-thread') {
+async function openStore(path: string, writer: 'thread' | 'in-thread' = 'thread') {
   const store = new SqliteStore(path, { writer });
   await store.migrate();
   const account = await store.createAccount({

@@ -60,7 +60,13 @@ export class SqliteEventOutbox implements EventOutboxStore {
       // The group commit runs BEGIN … COMMIT in one synchronous stretch: this runs after it.
       setImmediate(() => {
         this.notifyScheduled = false;
-        this.announceCommitted();
+        // Pipelined, the COMMIT is not on disk yet: no deliverer may send what a crash could undo.
+        const durable = this.writes.durable?.();
+        if (!durable) return this.announceCommitted();
+        durable.then(
+          () => this.announceCommitted(),
+          () => {}, // the store is broken (see `WalSync`): nothing to announce
+        );
       });
     }
     return events.length;

@@ -68,24 +68,38 @@ import type { RotationBatch, ValueRewrite } from '../encryption/key-rotation.js'
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptSqliteInstances, rewriteSqliteValues } from './sqlite-key-rotation.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { Checkpointer } from './checkpointer.js';
+import { WalSync, type SyncFile } from './wal-sync.js';
 import type { WriteTarget } from './writer-messages.js';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 
+/** Where SQLite writes run, and where their fsync does (see `SqliteOptions.writer`). */
+export type SqliteWriterMode = 'pipelined' | 'thread' | 'in-thread';
+
 export interface SqliteOptions {
-  /** `FULL` (default): an acknowledged write survives power loss. `OFF` exists for benchmarks. */
+  /**
+   * `FULL` (default): an acknowledged write survives power loss (with `pipelined`, by an
+   * fdatasync of the WAL before the answer). `NORMAL`: it survives a crash of the process,
+   * not of the machine. `OFF` exists for benchmarks.
+   */
   synchronous?: 'FULL' | 'NORMAL' | 'OFF';
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
   /** Encrypts instances' metadata and state; none (plaintext) by default. */
   cipher?: ValueCipher;
   /**
-   * Where writes run. `thread` (the default for a file): a writer thread with its own
-   * connection, so COMMIT and fsync never stall this event loop. `in-thread`: group commit
-   * on this thread, the only choice for `:memory:` (one connection) and the benchmark's
-   * "before".
+   * Where writes run. `pipelined` (the default for a file): group commit on this thread
+   * with `synchronous=NORMAL`, each batch made durable by an fdatasync of the WAL in the
+   * libuv pool before its writes are answered, later batches committing meanwhile;
+   * checkpoints on a thread of their own. So no fsync ever runs on this event loop.
+   * `thread`: a writer thread with its own connection runs the writes, COMMIT and fsync.
+   * `in-thread`: group commit with COMMIT's fsync on this thread (the benchmark's
+   * "before"), the only choice for `:memory:` (one connection).
    */
-  writer?: 'thread' | 'in-thread';
+  writer?: SqliteWriterMode;
+  /** `pipelined` only: how the WAL is flushed (tests wrap the real fdatasync to hold it). */
+  syncFile?: SyncFile;
   /** Config writes record revisions (default); false only to measure what history costs. */
   configHistory?: boolean;
 }
@@ -107,14 +121,20 @@ const storeWriteMethods = [
   'compactConfigRevisions',
 ] as const satisfies readonly (keyof SqliteStore)[];
 
+/** How long a write waits for another connection's write lock before it fails. */
+const busyTimeoutMs = 5000;
+
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
   (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
 
 /**
  * The embedded store: one SQLite file in WAL mode. Reads run directly on this thread's
- * connection; writes go through group commit, one transaction and one fsync per batch,
- * on the writer thread (`sqlite-writer.ts`), whose own SqliteStore runs the same methods.
+ * connection; writes go through group commit, one transaction per batch. By default
+ * (`pipelined`) the batch commits on this connection without an fsync and is answered
+ * after an fdatasync of the WAL in the libuv pool (`wal-sync.ts`), checkpoints running on
+ * their own thread (`checkpointer.ts`); with `thread`, the writer thread
+ * (`sqlite-writer.ts`), whose own SqliteStore runs the same methods, commits and fsyncs.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite';
@@ -124,6 +144,10 @@ export class SqliteStore implements Store {
   private readonly groupCommit: GroupCommit | undefined;
   /** The writer thread, when writes run there. */
   private readonly writer: SqliteWriter | undefined;
+  /** `pipelined`: the WAL's fdatasync off the event loop (none unless `synchronous=FULL`). */
+  private readonly walSync: WalSync | undefined;
+  /** `pipelined`: checkpoints on their own thread. */
+  private readonly checkpointer: Checkpointer | undefined;
   /** The unwrapped channel and reply stores: what the writer thread forwards calls to. */
   readonly writeSide: { channels: SqliteChannelStore; replies: SqliteReplyStore };
   private readonly clock: Clock;
@@ -138,15 +162,32 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const synchronous = options.synchronous ?? 'FULL';
+    const mode = path === ':memory:' ? 'in-thread' : (options.writer ?? 'pipelined');
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${synchronous}`);
-    this.db.pragma('busy_timeout = 5000');
+    // Pipelined, COMMIT only writes the WAL; `WalSync` makes it durable off the event loop.
+    const connectionSync = mode === 'pipelined' && synchronous === 'FULL' ? 'NORMAL' : synchronous;
+    this.db.pragma(`synchronous = ${connectionSync}`);
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     this.db.pragma('foreign_keys = ON');
-    const threaded = path !== ':memory:' && (options.writer ?? 'thread') === 'thread';
     const configHistory = options.configHistory ?? true;
-    this.writer = threaded ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
-    this.groupCommit = threaded ? undefined : new GroupCommit(this.db);
+    this.writer = mode === 'thread' ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
+    if (mode === 'pipelined') {
+      // A checkpoint fsyncs: none may run inside this connection's COMMITs.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Checkpointer({ path, synchronous }, () => this.groupCommit!.hold());
+      if (synchronous === 'FULL') this.walSync = new WalSync(`${path}-wal`, options.syncFile);
+    }
+    const { walSync, checkpointer } = this;
+    this.groupCommit =
+      mode === 'thread'
+        ? undefined
+        : new GroupCommit(this.db, {
+            durable: walSync && (() => walSync.durable()),
+            committed: checkpointer && (() => checkpointer.committed()),
+            // Pipelined, nothing on this event loop waits: not for an fsync, nor for the lock.
+            lockWaitMs: mode === 'pipelined' ? busyTimeoutMs : undefined,
+          });
     this.writes = this.groupCommit ?? writesBelongToTheWriterThread;
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
@@ -225,6 +266,7 @@ export class SqliteStore implements Store {
         return { from, to: known };
       })
       .immediate();
+    await this.groupCommit?.durable();
     this.statements = prepareStatements(this.db);
     this.history = new SqliteRevisions(this.db, this.writes);
     return report;
@@ -232,12 +274,15 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     this.writer?.check();
+    if (this.groupCommit?.broken) throw this.groupCommit.broken;
     this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {
     await this.writer?.close();
     await this.groupCommit?.drained();
+    await this.checkpointer?.close();
+    await this.walSync?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -554,7 +599,10 @@ export class SqliteStore implements Store {
     void this.q;
     const release = await this.holdWrites();
     try {
-      return await importSqlite(this.db, records);
+      const counts = await importSqlite(this.db, records);
+      // Its COMMIT wrote the WAL; pipelined, the fsync is this.
+      await this.groupCommit?.durable();
+      return counts;
     } finally {
       release();
     }

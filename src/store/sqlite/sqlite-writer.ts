@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from './start-thread.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import {
   fromWireError,
@@ -36,7 +37,7 @@ class WriterThread {
   }
 
   private constructor() {
-    this.worker = startWriterThread();
+    this.worker = startThread('writer-thread');
     this.worker.unref(); // referenced only while a call waits (see `send`)
     this.worker.on('message', (message: FromWriter) => this.receive(message));
     this.worker.on('error', (error) => this.stop(new StoreUnavailableError(error)));
@@ -177,17 +178,4 @@ export class SqliteWriter {
   terminateThread(): Promise<number> {
     return this.thread.terminate();
   }
-}
-
-/**
- * Starts `writer-thread`: the compiled `.js` beside this file, or, when this runs from
- * TypeScript source (a TypeScript loader, the tests), the `.ts` one through the same loader.
- */
-function startWriterThread(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./writer-thread.js', here));
-  const entry = JSON.stringify(new URL('./writer-thread.ts', here).href);
-  const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const boot = `import(${loader}).then(({ register }) => { register(); return import(${entry}); })`;
-  return new Worker(boot, { eval: true });
 }
