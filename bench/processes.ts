@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoadResult, LoadSpec } from './load.js';
 import { processCpuSeconds, processMemory, type ProcessMemory } from './machine.js';
 import type { CapturedResponse } from './raw-server.js';
+import { isBuildCurrent } from '../scripts/build-state.js';
 
 /** The repository root: servers run from there, as `npm start` does. */
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -99,12 +100,28 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
 
 const benchKey = `bench:${randomBytes(32).toString('base64')}`;
 
+let warnedStale = false;
+
+/**
+ * `bin/switchboard.js` runs the TypeScript sources through tsx when dist/ is older than
+ * src/: slower and larger than what `npm start` runs. A script run alone (not through
+ * `npm run bench`, which builds first) says so rather than measure the wrong thing quietly.
+ */
+function warnIfStale(): void {
+  if (warnedStale || isBuildCurrent()) return;
+  warnedStale = true;
+  process.stderr.write(
+    'WARNING: dist/ is older than src/, so the servers run the sources through tsx: run `npm run build` first.\n',
+  );
+}
+
 /** `switchboard serve` on a free port, with no first-run credentials and no per-request logs. */
 export function startSwitchboard(
   databaseUrl: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<RunningServer> {
+  warnIfStale();
   return startServer(
     [...nodeArgs, 'bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
     // Production mode refuses to start without encryption keys: one fresh key per run.

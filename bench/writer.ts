@@ -84,6 +84,8 @@ interface Side {
 
 const sides: Partial<Record<Writer, Side>> = {};
 let patchOff: LoadsMeasurement | undefined;
+/** The floor: reads alone and beside the PATCH load with no fsync at all (synchronous=OFF). */
+let offReads: { alone: LoadsMeasurement; beside: LoadsMeasurement } | undefined;
 try {
   for (const writer of ['in-thread', 'thread', 'pipelined'] as const) {
     log(`\nwriter: ${writer}`);
@@ -106,6 +108,10 @@ try {
   }
   patchOff = await run('in-thread', 'OFF', [patches]);
   log(`\nPATCH, synchronous=OFF: ${loadSummary(patchOff.loads[0]!)}`);
+  offReads = { alone: await run('in-thread', 'OFF', [reads]), beside: await run('in-thread', 'OFF', [reads, patches]) };
+  log(
+    `reads with synchronous=OFF, alone: ${loadSummary(offReads.alone.loads[0]!)}; beside PATCH: ${loadSummary(offReads.beside.loads[0]!)}`,
+  );
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }
@@ -132,6 +138,7 @@ const rows = [
   `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(thread.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
   `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${patchRatio(before)} | ${patchRatio(thread)} | ${patchRatio(after)} |`,
   `| durable PATCH, 1 connection (p50 / p99) | ${single(before)} | ${single(thread)} | ${single(after)} |`,
+  `| the floor: read p99 beside PATCH ÷ alone with no fsync at all (in-thread, synchronous=OFF) | ${readRatio({ readAlone: offReads!.alone, readBesidePatch: offReads!.beside } as Side)} | | |`,
 ];
 const table = [
   `SQLite writer (${configs} configs; reads ${readConnections} connections, PATCH ${patchConnections}; ${durationSeconds} s measured). Server CPU and RSS are the server process's (both loads together in the "beside" runs).`,
@@ -147,7 +154,7 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(
   join(resultsDir, 'writer.json'),
   JSON.stringify(
-    { finishedAt: new Date().toISOString(), machine: describeMachine(), quick, sides, patchOff, table },
+    { finishedAt: new Date().toISOString(), machine: describeMachine(), quick, sides, patchOff, offReads, table },
     null,
     2,
   ) + '\n',

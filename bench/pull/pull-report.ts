@@ -33,6 +33,8 @@ export interface ThroughputResult {
   steadyPullsPerSecond: number;
   /** Server CPU per pull, µs (all nodes together), measured from "listening" to the last pull. */
   serverCpuMicrosPerPull: number;
+  /** The largest peak RSS (VmHWM) among the nodes, MB. */
+  serverPeakRssMb?: number;
   /** Cores the server nodes used over the run. */
   serverCores: number;
   /** How much of core 0 went to anything but the nodes meanwhile (other processes, the hypervisor). */
@@ -109,7 +111,8 @@ export function throughputRow(result: ThroughputResult, withBaseline: boolean, t
       (slow ? `, integration answering in ${result.integrationDelayMs} ms` : '') +
       (result.postgresBatch === 1 ? ', one transaction per pull (batching off)' : ''),
     figure:
-      `${result.pullsPerSecond.toLocaleString('en-US')} pulls/s (${result.serverCpuMicrosPerPull} µs CPU/pull)` +
+      `${result.pullsPerSecond.toLocaleString('en-US')} pulls/s (${result.serverCpuMicrosPerPull} µs CPU/pull` +
+      (result.serverPeakRssMb !== undefined ? `, peak RSS ${result.serverPeakRssMb} MB)` : ')') +
       (result.nodes > 1 ? `, ${result.doublePulls} double pulls` : ''),
     baseline:
       withBaseline && result.baseline

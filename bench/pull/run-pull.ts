@@ -43,7 +43,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { coreBusySeconds, describeMachine, numberFromEnv, processCpuSeconds, waitForQuietMachine } from '../machine.js';
+import {
+  coreBusySeconds,
+  describeMachine,
+  numberFromEnv,
+  processCpuSeconds,
+  processMemory,
+  waitForQuietMachine,
+} from '../machine.js';
 import { metadataOf, postgresDatabase, sqliteDatabase, type BenchDatabase, type PullRow } from './databases.js';
 import {
   killStartedProcesses,
@@ -265,6 +272,7 @@ async function measureThroughput(
     let cpuSeconds: number;
     let integrationCpu: number;
     let postgresCpu: number;
+    let peakRssMb: number;
     try {
       done = await waitForPulls(db, count, Math.max(60_000, count * 20));
       cpuSeconds = nodes.reduce((sum, node, i) => sum + node.cpuSeconds() - cpuBefore[i]!, 0);
@@ -272,6 +280,7 @@ async function measureThroughput(
       otherLoad = Math.max(0, coreBusySeconds(serverCpu) - coreBefore - cpuSeconds) / wall;
       integrationCpu = integration.cpuSeconds() - integrationCpuBefore;
       postgresCpu = postgresCpuSeconds() - postgresCpuBefore;
+      peakRssMb = Math.max(...nodes.map((node) => processMemory(node.pid).peakRssMb));
     } finally {
       await Promise.all(nodes.map((node) => node.stop()));
     }
@@ -298,6 +307,7 @@ async function measureThroughput(
       pullsPerSecond: round(perSecond),
       steadyPullsPerSecond: round(steadyPerSecond),
       serverCpuMicrosPerPull: round((cpuSeconds * 1e6) / rows.length),
+      serverPeakRssMb: peakRssMb,
       serverCores: round(cpuSeconds / seconds, 2),
       otherLoadOnServerCore: round(otherLoad, 2),
       integrationCpuMicrosPerPull: round((integrationCpu * 1e6) / rows.length),

@@ -30,6 +30,8 @@ const prefix = '/api/services/zis/integrations/';
 const oneConfig = '/configs/';
 // The vendor's own read: the list filtered on one exact scope, the only query parameter.
 const exactList = /^\/configs\?filter(?:\[|%5B)scope(?:\]|%5D)=([A-Za-z0-9._~-]+)$/;
+// The only query string the lane takes, checked before anything else is looked up.
+const exactQuery = /^\?filter(?:\[|%5B)scope(?:\]|%5D)=[A-Za-z0-9._~-]+$/;
 
 /** Which config a path names, and how to answer it; undefined for one the router must judge. */
 function requestedConfig(url: string): { integration: string; scope: string; asList: boolean } | undefined {
@@ -92,6 +94,9 @@ export function configReadFastLane(
     if (authorization === undefined) return false;
     // A GET with a body is left to fastify, which reads and refuses it as the route says.
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    // Wildcards, pages and other lists are the route's: no epoch check or lookup for them.
+    const query = url.indexOf('?');
+    if (query >= 0 && !exactQuery.test(url.slice(query))) return false;
     const principal = parts.cachedPrincipal(authorization);
     if (principal === undefined || parts.stepAside() || parts.mayNameAccount(request)) return false;
     // Refusals (403) are the route's to word.
