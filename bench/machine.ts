@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 
 /** Linux reports CPU times in ticks of 1/100 s (USER_HZ). */
@@ -71,4 +71,20 @@ export function numberFromEnv(name: string, fallback: number): number {
   const value = Number(raw);
   if (!(value > 0)) throw new Error(`${name} must be a positive number; got "${raw}"`);
   return value;
+}
+
+/** CPU time of every process named `postgres` (the server and its backends), seconds. */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      total += processCpuSeconds(Number(entry));
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  return total;
 }

@@ -38,7 +38,7 @@
  *   BENCH_PULL_PROFILE      set to a directory: the throughput nodes run with --cpu-prof and
  *                           write their profiles there (bench/pull/profile-summary.ts reads them)
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,8 +47,8 @@ import {
   coreBusySeconds,
   describeMachine,
   numberFromEnv,
-  processCpuSeconds,
   processMemory,
+  postgresCpuSeconds,
   waitForQuietMachine,
 } from '../machine.js';
 import { metadataOf, postgresDatabase, sqliteDatabase, type BenchDatabase, type PullRow } from './databases.js';
@@ -175,22 +175,6 @@ const schedulerEnv = (concurrency: number, intervalMs: number) => ({
 });
 
 // --- Throughput -----------------------------------------------------------------------------
-
-/** CPU time of every process named `postgres` (the server and its backends), seconds. */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      total += processCpuSeconds(Number(entry));
-    } catch {
-      // It exited meanwhile.
-    }
-  }
-  return total;
-}
 
 /** Waits until `db` holds `expected` pulls; false on timeout or when they stop coming for 15 s. */
 async function waitForPulls(db: BenchDatabase, expected: number, timeoutMs: number): Promise<boolean> {

@@ -2,8 +2,7 @@ import Database from 'better-sqlite3';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
+import { applyMigrations } from './sqlite-migrations.js';
 import type { BackupRecord } from '../backup-records.js';
 import type {
   AccessToken,
@@ -48,7 +47,7 @@ import {
   type AccessTokenDetailsRow,
   type AccessTokenRow,
 } from '../token-rows.js';
-import { GroupCommit, writesBelongToTheWriterThread, type WriteQueue } from './group-commit.js';
+import type { GroupCommit, WriteQueue } from './group-commit.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { channelStoreNulRules } from '../channel-rules.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
@@ -60,22 +59,19 @@ import type { ReplyStore } from '../reply-store.js';
 import { replyWriteMethods, SqliteReplyStore } from './sqlite-reply-store.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
-import { sql } from './queries.js';
-import { revocationSql } from './revocation-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
 import type { RotationBatch, ValueRewrite } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptSqliteInstances, rewriteSqliteValues } from './sqlite-key-rotation.js';
-import { SqliteWriter } from './sqlite-writer.js';
-import { Checkpointer } from './checkpointer.js';
-import { WalSync, type SyncFile } from './wal-sync.js';
+import { prepareStoreStatements } from './sqlite-store-statements.js';
+import { openWritePath, type SqliteWriterMode } from './sqlite-write-path.js';
+import type { SqliteWriter } from './sqlite-writer.js';
+import type { Checkpointer } from './checkpointer.js';
+import type { SyncFile, WalSync } from './wal-sync.js';
 import type { WriteTarget } from './writer-messages.js';
 
-const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
-
-/** Where SQLite writes run, and where their fsync does (see `SqliteOptions.writer`). */
-export type SqliteWriterMode = 'pipelined' | 'thread' | 'in-thread';
+export type { SqliteWriterMode } from './sqlite-write-path.js';
 
 export interface SqliteOptions {
   /**
@@ -121,9 +117,6 @@ const storeWriteMethods = [
   'compactConfigRevisions',
 ] as const satisfies readonly (keyof SqliteStore)[];
 
-/** How long a write waits for another connection's write lock before it fails. */
-const busyTimeoutMs = 5000;
-
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
   (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
@@ -154,7 +147,7 @@ export class SqliteStore implements Store {
   private readonly cipher: ValueCipher;
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
-  private statements: ReturnType<typeof prepareStatements> | undefined;
+  private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private history: SqliteRevisions | undefined;
   private readonly recordsHistory: boolean;
   private readonly changeListeners = new ChangeListeners();
@@ -164,31 +157,13 @@ export class SqliteStore implements Store {
     const synchronous = options.synchronous ?? 'FULL';
     const mode = path === ':memory:' ? 'in-thread' : (options.writer ?? 'pipelined');
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // Pipelined, COMMIT only writes the WAL; `WalSync` makes it durable off the event loop.
-    const connectionSync = mode === 'pipelined' && synchronous === 'FULL' ? 'NORMAL' : synchronous;
-    this.db.pragma(`synchronous = ${connectionSync}`);
-    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    this.db.pragma('foreign_keys = ON');
     const configHistory = options.configHistory ?? true;
-    this.writer = mode === 'thread' ? new SqliteWriter({ path, synchronous, configHistory }) : undefined;
-    if (mode === 'pipelined') {
-      // A checkpoint fsyncs: none may run inside this connection's COMMITs.
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new Checkpointer({ path, synchronous }, () => this.groupCommit!.hold());
-      if (synchronous === 'FULL') this.walSync = new WalSync(`${path}-wal`, options.syncFile);
-    }
-    const { walSync, checkpointer } = this;
-    this.groupCommit =
-      mode === 'thread'
-        ? undefined
-        : new GroupCommit(this.db, {
-            durable: walSync && (() => walSync.durable()),
-            committed: checkpointer && (() => checkpointer.committed()),
-            // Pipelined, nothing on this event loop waits: not for an fsync, nor for the lock.
-            lockWaitMs: mode === 'pipelined' ? busyTimeoutMs : undefined,
-          });
-    this.writes = this.groupCommit ?? writesBelongToTheWriterThread;
+    const writePath = openWritePath(this.db, path, { mode, synchronous, configHistory, syncFile: options.syncFile });
+    this.writer = writePath.writer;
+    this.walSync = writePath.walSync;
+    this.checkpointer = writePath.checkpointer;
+    this.groupCommit = writePath.groupCommit;
+    this.writes = writePath.writes;
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = configHistory;
@@ -247,27 +222,13 @@ export class SqliteStore implements Store {
   async migrateAt(nowSeconds: number): Promise<MigrationReport> {
     if (this.writer) {
       const report = (await this.writer.call('store', 'migrateAt', [nowSeconds])) as MigrationReport;
-      this.statements = prepareStatements(this.db);
+      this.statements = prepareStoreStatements(this.db);
       this.history = new SqliteRevisions(this.db, this.writes);
       return report;
     }
-    const migrations = readMigrations(migrationsFolder);
-    const known = migrations.at(-1)?.version ?? 0;
-    this.db.exec(sql.createMigrationsTable);
-    // IMMEDIATE takes the write lock first, so two processes starting at once migrate once.
-    const report = this.db
-      .transaction((): MigrationReport => {
-        const from = (this.db.prepare(sql.currentSchemaVersion).pluck().get() as number | null) ?? 0;
-        if (from > known) throw new DatabaseTooNewError(from, known);
-        for (const migration of migrations.filter((m) => m.version > from)) {
-          this.db.prepare(sql.recordMigration).run(migration.version, migration.name, nowSeconds);
-          this.db.exec(migration.sql);
-        }
-        return { from, to: known };
-      })
-      .immediate();
+    const report = applyMigrations(this.db, nowSeconds);
     await this.groupCommit?.durable();
-    this.statements = prepareStatements(this.db);
+    this.statements = prepareStoreStatements(this.db);
     this.history = new SqliteRevisions(this.db, this.writes);
     return report;
   }
@@ -620,43 +581,4 @@ export class SqliteStore implements Store {
     if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
     return { kind: 'ok', config };
   }
-}
-
-function prepareStatements(db: Database.Database) {
-  const p = (text: string) => db.prepare(text);
-  return {
-    anyAccount: p(sql.anyAccount),
-    insertAccount: p(sql.insertAccount),
-    accountById: p(sql.accountById),
-    accountBySubdomain: p(sql.accountBySubdomain),
-    insertAdminToken: p(sql.insertAdminToken),
-    adminByTokenHash: p(sql.adminByTokenHash),
-    insertIntegration: p(sql.insertIntegration),
-    integrationByName: p(sql.integrationByName),
-    integrationByClient: p(sql.integrationByClient),
-    insertAccessToken: p(sql.insertAccessToken),
-    accessToken: p(sql.accessToken),
-    integrationsOfAccount: p(sql.integrationsOfAccount),
-    integrationById: p(sql.integrationById),
-    rotateClientSecret: p(sql.rotateClientSecret),
-    accessTokensOfAccount: p(sql.accessTokensOfAccount),
-    accessTokenById: p(sql.accessTokenById),
-    deleteAccessToken: p(sql.deleteAccessToken),
-    recordAccessTokenUse: p(sql.recordAccessTokenUse),
-    listConfigsExact: p(sql.listConfigsExact),
-    listConfigsPrefix: p(sql.listConfigsPrefix),
-    listConfigsGlob: p(sql.listConfigsGlob),
-    configByScope: p(sql.configByScope),
-    dataVersion: db.prepare(sql.dataVersion).pluck(),
-    totalChanges: db.prepare(sql.totalChanges).pluck(),
-    insertConfig: p(sql.insertConfig),
-    updateConfig: p(sql.updateConfig),
-    deleteConfig: p(sql.deleteConfig),
-    adminTokensOfAccount: p(revocationSql.adminTokensOfAccount),
-    countAdminTokensOfAccount: p(revocationSql.countAdminTokensOfAccount),
-    adminTokenOfAccount: p(revocationSql.adminTokenOfAccount),
-    deleteAdminToken: p(revocationSql.deleteAdminToken),
-    bumpRevocationVersion: p(revocationSql.bumpRevocationVersion),
-    revocationVersion: p(revocationSql.revocationVersion),
-  };
 }
