@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { SyncFile } from '../../src/store/sqlite/wal-sync.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
-import type { IntegrationKey } from '../../src/store/store.js';
 import { testActor as actor } from '../helpers/actors.js';
 import { tempDir } from '../helpers/server.js';
+import { holdWriteLock, openStoreWithAccount } from '../helpers/sqlite-files.js';
 
 const now = 1_700_000_000;
 
@@ -38,19 +38,7 @@ function gatedSync(path: string) {
   };
 }
 
-async function openStore(path: string, syncFile?: SyncFile) {
-  const store = new SqliteStore(path, { writer: 'pipelined', syncFile });
-  await store.migrate();
-  const account = await store.createAccount({
-    subdomain: 'acme',
-    adminEmail: 'admin@acme.test',
-    adminTokenHash: `hash-${Math.random()}`,
-    nowSeconds: now,
-  });
-  if (account === 'exists') throw new Error('account exists');
-  const key: IntegrationKey = { accountId: account.id, integration: 'shop' };
-  return { store, key };
-}
+const openStore = (path: string, syncFile?: SyncFile) => openStoreWithAccount(path, { writer: 'pipelined', syncFile });
 
 const settledYet = (promise: Promise<unknown>) => {
   let settled = false;
@@ -60,19 +48,6 @@ const settledYet = (promise: Promise<unknown>) => {
   );
   return () => settled;
 };
-
-/** Another connection holds the write lock for `ms`. */
-function holdWriteLock(path: string, ms: number): Promise<void> {
-  const locker = new Database(path);
-  locker.exec('BEGIN IMMEDIATE');
-  return new Promise((resolve) =>
-    setTimeout(() => {
-      locker.exec('ROLLBACK');
-      locker.close();
-      resolve();
-    }, ms),
-  );
-}
 
 const turns = (count: number) => new Promise((resolve) => setTimeout(resolve, count));
 

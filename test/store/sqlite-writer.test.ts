@@ -4,25 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigRefusedError } from '../../src/store/config-edit.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
-import type { IntegrationKey } from '../../src/store/store.js';
 import { testActor as actor } from '../helpers/actors.js';
 import { tempDir } from '../helpers/server.js';
+import { holdWriteLock, openStoreWithAccount } from '../helpers/sqlite-files.js';
 
 const now = 1_700_000_000;
 
-async function openStore(path: string, writer: 'thread' | 'in-thread' = 'thread') {
-  const store = new SqliteStore(path, { writer });
-  await store.migrate();
-  const account = await store.createAccount({
-    subdomain: 'acme',
-    adminEmail: 'admin@acme.test',
-    adminTokenHash: `hash-${Math.random()}`,
-    nowSeconds: now,
-  });
-  if (account === 'exists') throw new Error('account exists');
-  const key: IntegrationKey = { accountId: account.id, integration: 'shop' };
-  return { store, key, accountId: account.id };
-}
+const openStore = (path: string, writer: 'thread' | 'in-thread' = 'thread') => openStoreWithAccount(path, { writer });
 
 /** Counts setInterval ticks until `promise` settles: each one is a turn of this thread's event loop. */
 async function ticksWhile(promise: Promise<unknown>): Promise<number> {
@@ -34,19 +22,6 @@ async function ticksWhile(promise: Promise<unknown>): Promise<number> {
     clearInterval(timer);
   }
   return ticks;
-}
-
-/** Another connection holds the write lock for `ms`, so the next COMMIT waits in SQLite's busy handler. */
-function holdWriteLock(path: string, ms: number): Promise<void> {
-  const locker = new Database(path);
-  locker.exec('BEGIN IMMEDIATE');
-  return new Promise((resolve) =>
-    setTimeout(() => {
-      locker.exec('ROLLBACK');
-      locker.close();
-      resolve();
-    }, ms),
-  );
 }
 
 describe('the SQLite writer thread', () => {
