@@ -7,20 +7,8 @@
  * With `--from-first-request`, only samples from SKIP_MS after the first HTTP request on
  * count, so start-up and warm-up do not blur a profile of serving.
  */
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { readCpuProfile, type ProfileNode } from './cpu-profile.js';
 
 /** Where code lives: a package, Node's internals, the project, or V8 itself. */
 function areaOf(url: string, functionName: string): string {
@@ -46,15 +34,7 @@ const share = (hits: number, total: number) => `${((hits * 100) / total).toFixed
  * as shares of the busy samples (idle left out, so a busy and a quiet run compare).
  */
 export function topSelfTime(profilePath: string, count = 30, fromFirstRequestSkipMs?: number): string[] {
-  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as Profile;
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
-  const stackOf = (id: number) => {
-    const stack: ProfileNode[] = [];
-    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) stack.push(byId.get(at)!);
-    return stack;
-  };
+  const { profile, stackOf } = readCpuProfile(profilePath);
 
   let time = 0;
   let from = fromFirstRequestSkipMs === undefined ? 0 : Infinity;

@@ -6,18 +6,7 @@
  *
  * Run: `node --import tsx bench/pull/profile-summary.ts FILE.cpuprofile`
  */
-import { readFileSync } from 'node:fs';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { readCpuProfile } from '../cpu-profile.js';
 
 /** Parts of the pull path, by the source file a frame belongs to; the first match wins. */
 const parts: [string, RegExp][] = [
@@ -35,28 +24,21 @@ const parts: [string, RegExp][] = [
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: profile-summary.ts FILE.cpuprofile');
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-const parent = new Map<number, number>();
-for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-
-function* stack(id: number): Generator<ProfileNode> {
-  for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
-    yield nodes.get(current)!;
-  }
-}
-const inPull = (id: number) => [...stack(id)].some((node) => node.callFrame.functionName === 'pullInstance');
+const { profile, stackOf } = readCpuProfile(file);
+const inPull = (id: number) => stackOf(id).some((node) => node.callFrame.functionName === 'pullInstance');
 
 function partOf(id: number): string {
-  const leaf = nodes.get(id)!.callFrame.functionName;
+  const stack = stackOf(id);
+  const leaf = stack[0]!.callFrame.functionName;
   if (leaf === '(garbage collector)' || leaf === '(idle)' || leaf === '(program)') return leaf;
-  for (const node of stack(id)) {
+  for (const node of stack) {
     for (const [name, pattern] of parts) if (pattern.test(node.callFrame.url)) return name;
   }
   return 'Node internals: event loop, promises, timers';
 }
 
 const first = profile.samples.findIndex(inPull);
+if (first < 0) throw new Error(`${file}: no sample inside pullInstance (not a pulling node's profile?)`);
 let last = profile.samples.length - 1;
 while (last > first && !inPull(profile.samples[last]!)) last--;
 const totals = new Map<string, number>();
