@@ -100,19 +100,21 @@ function startServer(args: string[], env: Record<string, string>, stdin: string)
 
 const benchKey = `bench:${randomBytes(32).toString('base64')}`;
 
-let warnedStale = false;
+let staleChecked = false;
 
 /**
  * `bin/switchboard.js` runs the TypeScript sources through tsx when dist/ is older than
  * src/: slower and larger than what `npm start` runs. A script run alone (not through
- * `npm run bench`, which builds first) says so rather than measure the wrong thing quietly.
+ * `npm run bench`, which builds first) says so, once, rather than measure the wrong thing quietly.
  */
 function warnIfStale(): void {
-  if (warnedStale || isBuildCurrent()) return;
-  warnedStale = true;
-  process.stderr.write(
-    'WARNING: dist/ is older than src/, so the servers run the sources through tsx: run `npm run build` first.\n',
-  );
+  if (staleChecked) return;
+  staleChecked = true;
+  if (!isBuildCurrent()) {
+    process.stderr.write(
+      'WARNING: dist/ is older than src/, so the servers run the sources through tsx: run `npm run build` first.\n',
+    );
+  }
 }
 
 /** `switchboard serve` on a free port, with no first-run credentials and no per-request logs. */

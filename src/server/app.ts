@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
 import { createChannelHost } from '../channels/channel-host.js';
@@ -24,6 +24,7 @@ import { checkingFailures } from '../http/failure-limits.js';
 import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { PrincipalCache } from '../http/principal-cache.js';
+import { logRequestLine, requestIdHeader, requestIdOf } from '../http/request-log.js';
 import { publicBaseUrl, subdomainOfHost } from '../http/public-url.js';
 import { lazySchemaCompilers } from '../http/validators.js';
 import { watchRevocations } from '../http/revocation-watch.js';
@@ -93,8 +94,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimit,
     schemaController: lazySchemaCompilers,
     trustProxy: settings.trustProxy,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // The lane before fastify (config-read-install.ts) makes ids by the same rule.
+    requestIdHeader,
+    genReqId: requestIdOf,
     // Scopes may be 255 characters, three times that URL-encoded.
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
@@ -113,16 +115,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // First: the OpenAPI document and its coverage test see every route registered below.
   recordRoutes(app);
   app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('x-request-id', request.id);
+    reply.header(requestIdHeader, request.id);
     done(null, payload);
   });
-  // Method, path, status and time only: bodies (configs, metadata) are never logged.
   app.addHook('onResponse', (request, reply, done) => {
-    // Skip building the entry when info lines are off (benchmarks, quiet production).
-    if (request.log.level === 'info' || request.log.level === 'debug' || request.log.level === 'trace') {
-      const ms = Math.round(reply.elapsedTime * 10) / 10;
-      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms }, 'request');
-    }
+    const { method, url } = request;
+    logRequestLine(request.log, { method, url, status: reply.statusCode, ms: reply.elapsedTime });
     done();
   });
   app.server.maxConnections = settings.connections.maxConnections;

@@ -1,22 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Principal } from '../http/authenticate.js';
 import type { PrincipalCache } from '../http/principal-cache.js';
-import type { ConfigRecord, IntegrationKey } from '../store/store.js';
-import { configReadFastLane } from '../zis/configs/config-read-fast-lane.js';
+import { logRequestLine, requestIdOf } from '../http/request-log.js';
+import { configReadFastLane, type FastLaneParts } from '../zis/configs/config-read-fast-lane.js';
 
-export interface FastLaneInstall {
-  readConfig: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
-  readEpoch: () => number;
-  cacheEntries: number;
+/** What the app gives the lane; the rest (ids, log line, closing, Host) is worked out here. */
+export interface FastLaneInstall extends Pick<FastLaneParts, 'readConfig' | 'readEpoch' | 'cacheEntries'> {
   /** The cache the authenticated API's `onRequest` fills: the lane only answers credentials found there. */
   principals: PrincipalCache<Principal>;
   someClientAtLimit: () => boolean;
   baseDomain: string | undefined;
 }
-
-const infoLevels = new Set(['info', 'debug', 'trace']);
 
 /**
  * Puts the config-read fast lane in front of fastify's request handler on `app.server`:
@@ -31,10 +26,11 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
     done();
   });
   const suffix = parts.baseDomain ? `.${parts.baseDomain.toLowerCase()}` : undefined;
+  const { readConfig, readEpoch, cacheEntries } = parts;
   const lane = configReadFastLane({
-    readConfig: parts.readConfig,
-    readEpoch: parts.readEpoch,
-    cacheEntries: parts.cacheEntries,
+    readConfig,
+    readEpoch,
+    cacheEntries,
     cachedPrincipal: (authorization) => parts.principals.get(authorization),
     stepAside: () => closing || parts.someClientAtLimit(),
     // Behind a proxy the Host may come from X-Forwarded-Host: the app works that out.
@@ -42,15 +38,8 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
       suffix !== undefined &&
       (request.headers['x-forwarded-host'] !== undefined ||
         (request.headers.host ?? '').split(':')[0]!.toLowerCase().endsWith(suffix)),
-    requestIdOf: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && given !== '' ? given : randomUUID();
-    },
-    logRequest: (reqId, method, url, status, ms) => {
-      if (infoLevels.has(app.log.level)) {
-        app.log.info({ reqId, method, url, status, ms: Math.round(ms * 10) / 10 }, 'request');
-      }
-    },
+    requestIdOf,
+    logRequest: (reqId, method, url, status, ms) => logRequestLine(app.log, { reqId, method, url, status, ms }),
   });
   const server: Server = app.server;
   const [fastifyHandler] = server.listeners('request') as ((...args: unknown[]) => void)[];

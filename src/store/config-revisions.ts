@@ -1,5 +1,7 @@
 // Config history (issue 10): what a revision is, as both stores write and return it.
 
+import type { ConfigRecord } from './records.js';
+
 /**
  * Who made a change: a bearer token (its id), an admin credential (its email), a console
  * user (email), or the command line. `requestId` is the HTTP request's id, when there was one.
@@ -71,15 +73,7 @@ export interface RevisionFacts {
 
 /** The facts of a create, replace, merge or restore, from the config as written. */
 export function revisionFactsOf(
-  config: {
-    id: number;
-    accountId: number;
-    integration: string;
-    scope: string;
-    configJson: string;
-    version: number;
-    updatedAt: number;
-  },
+  config: Omit<ConfigRecord, 'createdAt'>,
   operation: RevisionOperation,
   actor: Actor,
 ): RevisionFacts {

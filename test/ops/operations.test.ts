@@ -112,6 +112,36 @@ describe('operations', () => {
     expect(all).not.toContain(token);
   });
 
+  it('logs the same line for a read the fast lane answers as for one the route answers', async () => {
+    const configs = '/api/services/zis/integrations/my_integration/configs';
+    await call(baseUrl, 'POST', configs, {
+      token,
+      body: { scope: 'read-logged', config: { secret_value: 'do-not-log-me' } },
+    });
+    const url = `${configs}/read-logged`;
+    await call(baseUrl, 'GET', url, { token }); // the token is now remembered
+    // Over HTTP with a remembered token: the lane before fastify. Through inject: the route.
+    expect((await call(baseUrl, 'GET', url, { token, headers: { 'x-request-id': 'lane-log' } })).status).toBe(200);
+    const routed = await app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'route-log' },
+    });
+    expect(routed.statusCode).toBe(200);
+    const lines = logLines.map((line) => JSON.parse(line));
+    const lane = lines.find((line) => line.reqId === 'lane-log' && line.msg === 'request');
+    const route = lines.find((line) => line.reqId === 'route-log' && line.msg === 'request');
+    expect(Object.keys(lane)).toEqual(Object.keys(route));
+    // Everything but the id, the time and the duration is the same.
+    const steady = (line: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(line).filter(([key]) => !['reqId', 'time', 'ms'].includes(key)));
+    const laneRest = steady(lane);
+    expect(laneRest).toEqual(steady(route));
+    expect(laneRest).toMatchObject({ method: 'GET', url, status: 200 });
+    expect([typeof lane.ms, typeof route.ms]).toEqual(['number', 'number']);
+    expect(logLines.join('\n')).not.toContain('do-not-log-me');
+  });
+
   it('has a unique name and a vendor code for every catalogued error', () => {
     const names = errorCatalogue.map((e) => e.errorName);
     expect(new Set(names).size).toBe(names.length);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../../http/authenticate.js';
+import { requestIdHeader } from '../../http/request-log.js';
 import type { ConfigRecord, IntegrationKey } from '../../store/store.js';
 import { isIntegrationName, scopeProblem } from '../names.js';
 import { configListBody, singleConfigBody } from './config-json.js';
@@ -120,18 +121,18 @@ export function configReadFastLane(
       // The list: no ETag, and If-None-Match is not asked.
       response.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
-        'x-request-id': id,
+        [requestIdHeader]: id,
         'content-length': rendered.bytes,
       });
       response.end(rendered.body);
     } else if (ifNoneMatchHits(headers['if-none-match'], etag)) {
-      response.writeHead(304, { etag, 'x-request-id': id });
+      response.writeHead(304, { etag, [requestIdHeader]: id });
       response.end();
     } else {
       response.writeHead(200, {
         etag,
         'content-type': 'application/json; charset=utf-8',
-        'x-request-id': id,
+        [requestIdHeader]: id,
         'content-length': rendered.bytes,
       });
       response.end(rendered.body);

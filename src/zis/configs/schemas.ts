@@ -7,7 +7,8 @@ import { errorEnvelope, errorResponses, timestamp } from '../../http/response-sc
  * OpenAPI document at `/openapi.json` is generated from them. Rules that need a sentence to
  * explain (scope characters, `config` vs `Config`, sizes) are checked in the handlers.
  */
-const config = {
+/** A config as the vendor's JSON shows it; the history's restore answers the same shape. */
+export const config = {
   type: 'object',
   properties: {
     config: {

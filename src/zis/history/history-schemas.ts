@@ -1,6 +1,7 @@
 import { integrationNamePattern, maxScopeLength } from '../names.js';
 import { cursorId, positiveId } from '../../http/id-schemas.js';
 import { errorResponses, timestamp } from '../../http/response-schemas.js';
+import { config } from '../configs/schemas.js';
 
 // Route schemas of the config history API: fastify validates with them, and /openapi.json
 // documents every response from them.
@@ -40,19 +41,6 @@ const revision = {
         request_id: { type: ['string', 'null'], description: 'The id of the request that made the change.' },
       },
     },
-  },
-} as const;
-
-const config = {
-  type: 'object',
-  properties: {
-    config: { type: 'object', additionalProperties: true },
-    created_at: timestamp,
-    id: { type: 'integer' },
-    integration: { type: 'string' },
-    scope: { type: 'string' },
-    updated_at: timestamp,
-    zendesk_account_id: { type: 'integer' },
   },
 } as const;
 
