@@ -119,8 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
-    const { method, url } = request;
-    logRequestLine(request.log, { method, url, status: reply.statusCode, ms: reply.elapsedTime });
+    logRequestLine(request.log, request.method, request.url, reply.statusCode, reply.elapsedTime);
     done();
   });
   app.server.maxConnections = settings.connections.maxConnections;

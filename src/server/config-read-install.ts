@@ -39,7 +39,7 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
       (request.headers['x-forwarded-host'] !== undefined ||
         (request.headers.host ?? '').split(':')[0]!.toLowerCase().endsWith(suffix)),
     requestIdOf,
-    logRequest: (reqId, method, url, status, ms) => logRequestLine(app.log, { reqId, method, url, status, ms }),
+    logRequest: (reqId, method, url, status, ms) => logRequestLine(app.log, method, url, status, ms, reqId),
   });
   const server: Server = app.server;
   const [fastifyHandler] = server.listeners('request') as ((...args: unknown[]) => void)[];
