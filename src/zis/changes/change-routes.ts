@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
-import { BadRequest, Gone } from '../../http/errors.js';
+import { AuthenticationFailed, BadRequest, Gone } from '../../http/errors.js';
 import { releaseClientSlot } from '../../http/per-client-limit.js';
 import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
 import { parseScopeFilter } from '../configs/scope-filter.js';
@@ -39,11 +39,24 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
   const open = new Set<() => void>();
   // Open streams by their request: a revocation makes each check its credential again.
   const streaming = new Map<() => void, FastifyRequest>();
+  // Waiting long-polls by their request: a revoked one answers 401 at once.
+  const polling = new Map<(error: unknown) => void, FastifyRequest>();
   options.onCredentialsRevoked(() => {
     for (const [end, request] of streaming) {
       void options.stillAuthenticated(request).then((valid) => valid || end());
     }
+    for (const [refuse, request] of polling) {
+      void options.stillAuthenticated(request).then((valid) => valid || refuse(revoked()));
+    }
   });
+  /**
+   * Changes go out only after the credential is read again from the store: a change read
+   * before a revocation committed was written before it too, and one read after it finds
+   * the credential gone. The revocation watch (and a cached authentication) may lag; this does not.
+   */
+  async function stillAllowed(request: FastifyRequest, changes: ConfigRevision[]): Promise<void> {
+    if (changes.length > 0 && !(await options.stillAuthenticated(request))) throw revoked();
+  }
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
   });
@@ -64,7 +77,15 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         await store.revisionBounds(key.accountId),
       );
       if (acceptsEventStream(request)) return streamChanges(request, reply, key, parsed.pattern, cursor);
-      const { changes, nextSince } = await longPoll(reply, key, parsed.pattern, cursor, request.query.wait * 1000);
+      const { changes, nextSince } = await longPoll(
+        request,
+        reply,
+        key,
+        parsed.pattern,
+        cursor,
+        request.query.wait * 1000,
+      );
+      await stillAllowed(request, changes);
       return reply.type('application/json').send(changeListBody(changes, nextSince));
     },
   );
@@ -115,6 +136,7 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
 
   /** The changes after `cursor` as soon as there are any, or none once `waitMs` has passed. */
   function longPoll(
+    request: FastifyRequest,
     reply: FastifyReply,
     key: IntegrationKey,
     pattern: ScopePattern,
@@ -136,11 +158,13 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         clearTimeout(timer);
         follower.close();
         open.delete(answerNow);
+        polling.delete(refuse);
         reply.raw.off('close', answerNow);
         if (error !== undefined) reject(error);
         else resolve({ changes, nextSince: covered ?? follower.covered });
       };
       const answerNow = () => settle([]);
+      const refuse = (error: unknown) => settle([], undefined, error);
       const follower = new ChangeFollower({
         hub,
         key,
@@ -161,11 +185,19 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
       });
       const timer = setTimeout(answerNow, waitMs);
       open.add(answerNow);
+      polling.set(refuse, request);
       // A client that gave up: stop watching for it.
       reply.raw.on('close', answerNow);
       follower.start();
     });
   }
+}
+
+/** The answer to a long-poll whose credential was revoked while it waited. */
+function revoked(): Error {
+  return AuthenticationFailed(
+    'Authentication failed: this credential was revoked while the request waited. Authenticate again with a valid one.',
+  );
 }
 
 /** SSE when the client accepts `text/event-stream` (EventSource always sends it); JSON otherwise. */
