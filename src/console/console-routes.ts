@@ -58,7 +58,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
     };
     await scope.register(async function pages(forms) {
       await forms.register(formbody);
-      await forms.register(logoutRoutes);
+      await forms.register(logoutRoutes, { store });
       await forms.register(overviewPage, context);
       await forms.register(configPages, context);
       await forms.register(configEditPages, context);

@@ -18,12 +18,38 @@ export function csrfTokenMatches(keys: ConsoleKeys, session: Session, presented:
 }
 
 /**
- * The sign-in form has no session yet: a double-submit pair. The page sets a random cookie
- * and puts the same value in the form; a post from another site carries the cookie but
- * cannot know the value.
+ * The sign-in form has no session yet: a signed double-submit pair (OWASP). The page sets a
+ * cookie `{random}.{expires}.{hmac}` and puts a token derived from that random value in the
+ * form; a post must carry both, and the token must be the one of that cookie. Signed, so a
+ * cookie planted by someone else (a sibling subdomain can set cookies) is refused unless
+ * this server made it; bound, so a form token fits only its own cookie; expiring with it.
  */
 export const loginCsrfCookie = 'switchboard_console_login';
 
-export function newLoginCsrf(): string {
-  return randomBytes(16).toString('base64url');
+/** How long a login form stays valid. */
+export const loginCsrfSeconds = 3600;
+
+const loginMac = (keys: ConsoleKeys, purpose: string, text: string) =>
+  createHmac('sha256', keys.csrf).update(`login-${purpose}:${text}`).digest('base64url');
+
+/** A new pair: the cookie's value and the form's token. */
+export function newLoginCsrf(keys: ConsoleKeys, nowSeconds: number): { cookie: string; token: string } {
+  const random = randomBytes(16).toString('base64url');
+  const signed = `${random}.${nowSeconds + loginCsrfSeconds}`;
+  return { cookie: `${signed}.${loginMac(keys, 'cookie', signed)}`, token: loginMac(keys, 'form', random) };
+}
+
+/** True when the cookie is this server's, unexpired, and `presented` is its form token. */
+export function loginCsrfMatches(
+  keys: ConsoleKeys,
+  cookie: string | undefined,
+  presented: unknown,
+  nowSeconds: number,
+): boolean {
+  const parts = cookie?.split('.');
+  if (!parts || parts.length !== 3 || typeof presented !== 'string') return false;
+  const [random, expires, mac] = parts as [string, string, string];
+  if (!sameText(mac, loginMac(keys, 'cookie', `${random}.${expires}`))) return false;
+  if (!(Number(expires) > nowSeconds)) return false;
+  return sameText(presented, loginMac(keys, 'form', random));
 }

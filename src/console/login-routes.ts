@@ -7,11 +7,17 @@ import { hashSecret } from '../security/secrets.js';
 import type { FailureLimiter } from '../store/failure-limiter.js';
 import type { Store } from '../store/store.js';
 import { cookieHeader, readCookie } from './cookies.js';
-import { loginCsrfCookie, newLoginCsrf } from './csrf.js';
+import { loginCsrfCookie, loginCsrfMatches, loginCsrfSeconds, newLoginCsrf } from './csrf.js';
 import { renderPage } from './render.js';
-import { encodeSession, newSession, sessionCookie, sessionSeconds, type ConsoleKeys } from './session.js';
+import {
+  encodeSession,
+  newSession,
+  sessionCookie,
+  sessionIdHash,
+  sessionSeconds,
+  type ConsoleKeys,
+} from './session.js';
 import { adminOf, safeNext } from './signed-in.js';
-import { sameText } from './session.js';
 
 export interface LoginOptions {
   store: Store;
@@ -39,16 +45,20 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     reply: FastifyReply,
     fields: { email: string; next: string; error?: string; status?: number },
   ) => {
-    const token = newLoginCsrf();
+    const pair = newLoginCsrf(keys, epochSeconds(clock));
     reply.header(
       'set-cookie',
-      cookieHeader(loginCsrfCookie, token, { path: '/console/login', maxAgeSeconds: 3600, secure: secure(request) }),
+      cookieHeader(loginCsrfCookie, pair.cookie, {
+        path: '/console/login',
+        maxAgeSeconds: loginCsrfSeconds,
+        secure: secure(request),
+      }),
     );
     return renderPage(
       reply,
       'login',
       { title: 'Sign in', section: 'login', viewer: undefined, status: fields.status },
-      { ...fields, loginCsrf: token },
+      { ...fields, loginCsrf: pair.token },
     );
   };
 
@@ -62,7 +72,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
     const token = typeof form.api_token === 'string' ? form.api_token.trim() : '';
     const next = safeNext(form.next);
     const cookie = readCookie(request.headers.cookie, loginCsrfCookie);
-    if (!cookie || typeof form._csrf !== 'string' || !sameText(cookie, form._csrf)) {
+    if (!loginCsrfMatches(keys, cookie, form._csrf, epochSeconds(clock))) {
       return loginPage(request, reply, {
         email,
         next,
@@ -87,10 +97,18 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return loginPage(request, reply, { email, next, status: error.statusCode, error: error.detail });
     }
+    const nowSeconds = epochSeconds(clock);
     const session = newSession(
       { accountId: identity.account.id, email: identity.email, tokenHash: hashSecret(token) },
-      epochSeconds(clock),
+      nowSeconds,
     );
+    // Stored before the cookie is sent: a session exists only while its row does.
+    await store.createConsoleSession({
+      idHash: sessionIdHash(session),
+      accountId: session.accountId,
+      nowSeconds,
+      expiresAt: session.expiresAt,
+    });
     reply.header('set-cookie', [
       cookieHeader(sessionCookie, encodeSession(keys, session), {
         path: '/console',
@@ -103,10 +121,14 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
   });
 }
 
-/** Sign out: inside the signed-in scope, so it takes the session's CSRF token like any form. */
-export async function logoutRoutes(app: FastifyInstance): Promise<void> {
+/**
+ * Sign out: inside the signed-in scope, so it takes the session's CSRF token like any form.
+ * The session's row is deleted: the cookie stops working on every node, even if kept.
+ */
+export async function logoutRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
   app.post('/console/logout', async function consoleLogout(request, reply) {
-    adminOf(request);
+    const { session } = adminOf(request);
+    if (session) await options.store.deleteConsoleSession(sessionIdHash(session));
     reply.header(
       'set-cookie',
       cookieHeader(sessionCookie, '', { path: '/console', maxAgeSeconds: 0, secure: secure(request) }),

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashSecret } from '../security/secrets.js';
 
 /** How long a console session lasts from sign-in. */
 export const sessionSeconds = 12 * 60 * 60;
@@ -12,7 +13,7 @@ export interface Session {
   email: string;
   /** The SHA-256 of the admin's API token, as stored: every request looks it up again, so revoking the token ends the session. */
   tokenHash: string;
-  /** Random per sign-in: the CSRF token is derived from it. */
+  /** Random per sign-in: the session's id (its hash is stored until sign-out), and the CSRF token derives from it. */
   nonce: string;
   /** Epoch seconds. */
   expiresAt: number;
@@ -20,8 +21,7 @@ export interface Session {
 
 /**
  * The keys the console signs with, derived from the server's secret key (as integration
- * signing secrets are), so that nothing new is stored and every node sharing the key
- * accepts the others' sessions.
+ * signing secrets are), so that every node sharing the key accepts the others' sessions.
  */
 export interface ConsoleKeys {
   session: Buffer;
@@ -48,6 +48,11 @@ export function newSession(
   nowSeconds: number,
 ): Session {
   return { ...identity, nonce: randomBytes(16).toString('base64url'), expiresAt: nowSeconds + sessionSeconds };
+}
+
+/** What the store keeps of a session: the SHA-256 of its random id, never the id. */
+export function sessionIdHash(session: Pick<Session, 'nonce'>): string {
+  return hashSecret(session.nonce);
 }
 
 /** `{payload}.{hmac}`, both base64url: readable by nothing but this server's check. */

@@ -3,12 +3,13 @@ import { epochSeconds, type Clock } from '../clock.js';
 import { authenticate, checkHostAccount, credentialKeyOf, type Principal } from '../http/authenticate.js';
 import { Forbidden } from '../http/errors.js';
 import { checkingFailures } from '../http/failure-limits.js';
+import { checkSameOrigin } from '../http/same-origin.js';
 import type { FailureLimiter } from '../store/failure-limiter.js';
 import type { Account, Store } from '../store/store.js';
 import { readCookie } from './cookies.js';
 import { csrfField, csrfHeader, csrfTokenMatches, csrfTokenOf } from './csrf.js';
 import type { Viewer } from './render.js';
-import { decodeSession, sessionCookie, type ConsoleKeys, type Session } from './session.js';
+import { decodeSession, sessionCookie, sessionIdHash, type ConsoleKeys, type Session } from './session.js';
 
 /** The admin a console request acts for, and how they signed in. */
 export interface ConsoleAdmin {
@@ -56,18 +57,11 @@ export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/console(?:[/?]|$)/.test(next) && !next.includes('\\') ? next : '/console';
 }
 
-/** Browsers send basic-auth credentials with any form post: refuse other origins. */
-function checkSameOrigin(request: FastifyRequest): void {
-  const origin = request.headers.origin;
-  if (origin && origin !== 'null' && new URL(origin).host !== request.host) {
-    throw Forbidden('Cross-origin form posts to the console are refused.');
-  }
-}
-
 /**
  * Every console page takes the account admin: a session cookie from the login page, or
- * basic auth `{email}/token:{api_token}` as scripts send it to the API. The session's token
- * is looked up again on every request, so revoking it signs the session out. Without
+ * basic auth `{email}/token:{api_token}` as scripts send it to the API. The session (in the
+ * store since sign-in) and its token are looked up again on every request, so signing out
+ * or revoking the token ends it on every node. Without
  * either, a page redirects to the login page. Every POST in a session must carry the
  * session's CSRF token (form field `_csrf` or header `X-CSRF-Token`).
  */
@@ -89,9 +83,16 @@ export function installSignIn(scope: FastifyInstance, options: SignInOptions): v
       request.consoleAdmin = { account: principal.account, email: principal.email };
       return;
     }
-    const session = decodeSession(keys, readCookie(request.headers.cookie, sessionCookie), epochSeconds(clock));
-    const admin = session && (await store.findAdminByTokenHash(session.tokenHash));
-    if (!session || !admin || admin.account.id !== session.accountId || admin.email !== session.email) {
+    const nowSeconds = epochSeconds(clock);
+    const session = decodeSession(keys, readCookie(request.headers.cookie, sessionCookie), nowSeconds);
+    // Both looked up on every request, on every node: signing out or revoking the token ends it at once.
+    const [admin, active] = session
+      ? await Promise.all([
+          store.findAdminByTokenHash(session.tokenHash),
+          store.consoleSessionActive(sessionIdHash(session), nowSeconds),
+        ])
+      : [undefined, false];
+    if (!session || !active || !admin || admin.account.id !== session.accountId || admin.email !== session.email) {
       const next = request.method === 'GET' ? safeNext(request.url) : '/console';
       return reply.redirect(`/console/login?next=${encodeURIComponent(next)}`, 303);
     }

@@ -253,4 +253,6 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   'event_delivery_keys',
   // A counter nodes poll to drop cached authentications; a restored store starts its own.
   'credential_revocations',
+  // Console sign-ins (at most 12 hours): after a restore admins sign in again.
+  'console_sessions',
 ]);

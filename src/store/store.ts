@@ -75,6 +75,16 @@ export interface Store {
    */
   credentialRevocationVersion(): Promise<number>;
 
+  // --- Console sessions (migration 0013) -------------------------------------------------
+  /** Records a console sign-in by the hash of its session id, valid until `expiresAt` (epoch seconds). */
+  createConsoleSession(input: NewConsoleSession): Promise<void>;
+  /** True while the session is neither signed out nor expired: every console request asks. */
+  consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean>;
+  /** Signs a session out on every node; false when there was none. Durable before it resolves. */
+  deleteConsoleSession(idHash: string): Promise<boolean>;
+  /** Deletes at most `limit` sessions expired at `nowSeconds`; resolves with how many (the pruner's batch). */
+  pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number>;
+
   // --- Integrations and their OAuth clients -----------------------------------------------
   /** Registers an integration with its OAuth client; `exists` when already registered. */
   createIntegration(input: NewIntegration): Promise<Integration | 'exists'>;
@@ -233,6 +243,14 @@ export interface NewAdminToken {
   email: string;
   tokenHash: string;
   nowSeconds: number;
+}
+
+/** A console sign-in: the SHA-256 of its random session id (the cookie carries the id, signed). */
+export interface NewConsoleSession {
+  idHash: string;
+  accountId: number;
+  nowSeconds: number;
+  expiresAt: number;
 }
 
 export interface AdminIdentity {

@@ -1,22 +1,14 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Forbidden, NotFound } from '../../http/errors.js';
+import { NotFound } from '../../http/errors.js';
 import { generateSecret, hashSecret } from '../../security/secrets.js';
 import type { ChannelIntegration, Instance } from '../../store/channel-store.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
 import { newPushCredentials } from '../instances/push-credentials.js';
 import { validateAdminUiReturn } from '../protocol/admin-ui-return.js';
-import { escapeHtml, page } from './html.js';
+import { escapeHtml, framedBySelfOnly, page } from './html.js';
 
 const tags = ['Admin UI hand-off'];
-
-/** Browsers send basic-auth credentials with any form post: refuse other origins. */
-function checkSameOrigin(request: FastifyRequest): void {
-  const origin = request.headers.origin;
-  if (origin && origin !== 'null' && new URL(origin).host !== request.host) {
-    throw Forbidden('Cross-origin form posts to the console are refused.');
-  }
-}
 
 const hiddenInputs = (fields: Record<string, string>) =>
   Object.entries(fields)
@@ -27,7 +19,8 @@ const hiddenInputs = (fields: Record<string, string>) =>
  * The console side of the admin UI hand-off: the console's "Add instance" and "Edit" buttons
  * post here; the page answered makes the browser POST the documented fields to the
  * integration's `admin_ui` inside an iframe, with a single-use, expiring `return_url`.
- * Registered inside the console's signed-in scope (session with CSRF token, or basic auth).
+ * Registered inside the console's signed-in scope (session with CSRF token, or basic auth
+ * from this server's origin: the scope checks both before these routes run).
  */
 export async function adminUiConsoleRoutes(app: FastifyInstance, context: ChannelContext): Promise<void> {
   const { channels } = context;
@@ -73,6 +66,7 @@ export async function adminUiConsoleRoutes(app: FastifyInstance, context: Channe
     const title = instance ? `Edit ${instance.name}` : `Add instance: ${integration.name}`;
     // Metadata is in this page (the protocol sends it to admin_ui): never cache it.
     reply.header('cache-control', 'no-store');
+    framedBySelfOnly(reply);
     return reply.type('text/html; charset=utf-8').send(
       page(
         title,
@@ -92,7 +86,6 @@ ${hiddenInputs(fields)}
     '/console/channel_integrations/:id/admin_ui',
     { schema: { tags, summary: 'Console: start "add instance" in the admin UI', params: idParams } },
     async function addInstanceHandoff(request, reply) {
-      checkSameOrigin(request);
       const account = requireAdmin(context, request);
       const integration = await channels.getIntegration(account.id, request.params.id);
       if (!integration) throw NotFound(`No channel integration ${request.params.id}.`);
@@ -104,7 +97,6 @@ ${hiddenInputs(fields)}
     '/console/instances/:id/admin_ui',
     { schema: { tags, summary: 'Console: start "edit instance" in the admin UI', params: idParams } },
     async function editInstanceHandoff(request, reply) {
-      checkSameOrigin(request);
       const account = requireAdmin(context, request);
       const instance = await channels.getInstance(account.id, request.params.id);
       if (!instance) throw NotFound(`No instance ${request.params.id}.`);
@@ -132,7 +124,7 @@ export async function adminUiReturnRoutes(
     { schema: { tags, summary: "The admin UI's return_url (form post)" } },
     async function adminUiReturn(request, reply) {
       const html = (status: number, title: string, body: string) =>
-        reply
+        framedBySelfOnly(reply)
           .code(status)
           .type('text/html; charset=utf-8')
           .send(page(title, `<h1>${escapeHtml(title)}</h1>${body}`));

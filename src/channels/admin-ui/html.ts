@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+
 /** Escapes text for HTML element content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -14,4 +16,13 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 button{font:inherit;padding:.3rem .8rem;cursor:pointer}iframe{width:100%;height:32rem;border:1px solid #ccc}
 .muted{color:#666}
 </style></head><body>${body}</body></html>`;
+}
+
+/**
+ * The hand-off pages may be framed by this server's own pages only (the return page opens
+ * inside the hand-off page's iframe), never by another site: clickjacking. Both headers,
+ * for browsers that know only the older one.
+ */
+export function framedBySelfOnly(reply: FastifyReply): FastifyReply {
+  return reply.header('content-security-policy', "frame-ancestors 'self'").header('x-frame-options', 'SAMEORIGIN');
 }

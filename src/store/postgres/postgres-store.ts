@@ -21,6 +21,7 @@ import type {
   NewAccessToken,
   NewAccount,
   NewAdminToken,
+  NewConsoleSession,
   NewConfig,
   NewIntegration,
   Precondition,
@@ -54,6 +55,7 @@ import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
+import { sessionSql } from './session-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { scopeLike } from './scope-like.js';
@@ -362,6 +364,27 @@ export class PostgresStore implements Store {
     return row?.version ?? 0;
   }
 
+  async createConsoleSession(input: NewConsoleSession): Promise<void> {
+    await this.rows(sessionSql.insertConsoleSession, [
+      input.idHash,
+      input.accountId,
+      input.nowSeconds,
+      input.expiresAt,
+    ]);
+  }
+
+  async consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean> {
+    return (await this.rows(sessionSql.consoleSessionActive, [idHash, nowSeconds])).length > 0;
+  }
+
+  async deleteConsoleSession(idHash: string): Promise<boolean> {
+    return (await this.result(sessionSql.deleteConsoleSession, [idHash])) > 0;
+  }
+
+  async pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number> {
+    return this.result(sessionSql.pruneConsoleSessions, [nowSeconds, limit]);
+  }
+
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
     await this.rows(sql.recordAccessTokenUse, [usedAt, id]);
   }
@@ -528,6 +551,11 @@ export class PostgresStore implements Store {
   /** One statement on any pooled connection (autocommit). */
   private rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
     return this.run(async () => (await this.pool.query<R>(text, values)).rows);
+  }
+
+  /** One statement on any pooled connection (autocommit); resolves with how many rows it changed. */
+  private result(text: string, values: unknown[] = []): Promise<number> {
+    return this.run(async () => (await this.pool.query(text, values)).rowCount ?? 0);
   }
 
   /** `work` in a transaction on one connection: committed if it resolves, rolled back if it throws. */

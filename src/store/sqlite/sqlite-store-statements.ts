@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
+import { sessionSql } from './session-queries.js';
 
 /** The store's own statements, prepared once the schema exists (after migrating). */
 export function prepareStoreStatements(db: Database.Database) {
@@ -39,5 +40,9 @@ export function prepareStoreStatements(db: Database.Database) {
     deleteAdminToken: p(revocationSql.deleteAdminToken),
     bumpRevocationVersion: p(revocationSql.bumpRevocationVersion),
     revocationVersion: p(revocationSql.revocationVersion),
+    insertConsoleSession: p(sessionSql.insertConsoleSession),
+    consoleSessionActive: p(sessionSql.consoleSessionActive),
+    deleteConsoleSession: p(sessionSql.deleteConsoleSession),
+    pruneConsoleSessions: p(sessionSql.pruneConsoleSessions),
   };
 }

@@ -21,6 +21,7 @@ import type {
   NewAccessToken,
   NewAccount,
   NewAdminToken,
+  NewConsoleSession,
   NewConfig,
   NewIntegration,
   Precondition,
@@ -110,6 +111,9 @@ const storeWriteMethods = [
   'deleteAccessToken',
   'deleteAdminToken',
   'recordAccessTokenUse',
+  'createConsoleSession',
+  'deleteConsoleSession',
+  'pruneConsoleSessions',
   'createConfig',
   'updateConfig',
   'deleteConfig',
@@ -412,6 +416,24 @@ export class SqliteStore implements Store {
 
   async credentialRevocationVersion(): Promise<number> {
     return (this.q.revocationVersion.pluck().get() as number | undefined) ?? 0;
+  }
+
+  async createConsoleSession(input: NewConsoleSession): Promise<void> {
+    await this.writes.enqueue(() =>
+      this.q.insertConsoleSession.run(input.idHash, input.accountId, input.nowSeconds, input.expiresAt),
+    );
+  }
+
+  async consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean> {
+    return this.q.consoleSessionActive.get(idHash, nowSeconds) !== undefined;
+  }
+
+  deleteConsoleSession(idHash: string): Promise<boolean> {
+    return this.writes.enqueue(() => this.q.deleteConsoleSession.run(idHash).changes > 0);
+  }
+
+  pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number> {
+    return this.writes.enqueue(() => this.q.pruneConsoleSessions.run(nowSeconds, limit).changes);
   }
 
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
