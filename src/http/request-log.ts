@@ -5,9 +5,18 @@ import type { IncomingMessage } from 'node:http';
 /** The header a request's id comes in on (a proxy's) and goes back out on. */
 export const requestIdHeader = 'x-request-id';
 
-/** The request's id: the one the client or proxy sent, or a new one (fastify's rule). */
+/** A client's id is kept only when short and plain: 1–128 visible ASCII characters, no spaces. */
+const safeRequestId = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The request's id: the one the client or proxy sent when it is safe to keep (it goes into
+ * logs, the response and config history's `actor.request_id`), or else a new one. A long
+ * or odd value is replaced, never trimmed: an id is either the caller's or the server's.
+ * The one rule for fastify (`genReqId`) and the config-read fast lane.
+ */
 export function requestIdOf(request: IncomingMessage): string {
-  return (request.headers[requestIdHeader] as string | undefined) || randomUUID();
+  const sent = request.headers[requestIdHeader];
+  return typeof sent === 'string' && safeRequestId.test(sent) ? sent : randomUUID();
 }
 
 const lineLevels = new Set(['info', 'debug', 'trace']);

@@ -94,8 +94,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: settings.bodyLimit,
     schemaController: lazySchemaCompilers,
     trustProxy: settings.trustProxy,
-    // The lane before fastify (config-read-install.ts) makes ids by the same rule.
-    requestIdHeader,
+    // Not fastify's header rule (it keeps any value the client sends): ours, which the lane
+    // before fastify (config-read-install.ts) uses too.
+    requestIdHeader: false,
     genReqId: requestIdOf,
     // Scopes may be 255 characters, three times that URL-encoded.
     routerOptions: { maxParamLength: 2048 },
