@@ -110,6 +110,23 @@ export interface Settings {
     /** Revisions deleted per transaction. */
     compactionBatchSize: number;
   };
+  /** How long growing tables keep finished rows, and the background pruner that enforces it. */
+  retention: {
+    /** Run the pruner in this process. */
+    pruner: boolean;
+    /** Delivered and failed events, seconds after their last attempt. */
+    eventsSeconds: number;
+    /** Push request records, seconds: at least the 24 h idempotency window. */
+    pushRequestsSeconds: number;
+    /** Sent and failed replies, seconds after they finished. */
+    repliesSeconds: number;
+    /** Pull log entries kept per instance (the newest). */
+    pullsPerInstance: number;
+    /** How often the pruner runs, ms. */
+    intervalMs: number;
+    /** Rows deleted per statement. */
+    batchSize: number;
+  };
   /** Failed authentications allowed per window before they are answered 429 (correct credentials never are). */
   authFailures: { perAddress: number; perCredential: number; windowSeconds: number };
   /** The change feed (`GET …/integrations/{integration}/changes`). */
@@ -318,6 +335,7 @@ export function loadSettings(
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
     sqliteWriter: sqliteWriter(env.SWITCHBOARD_SQLITE_WRITER),
     history: historySettings(env),
+    retention: retentionSettings(env),
     authFailures: {
       perAddress: integerSetting(
         'SWITCHBOARD_AUTH_FAILURES_PER_ADDRESS',
@@ -413,6 +431,26 @@ function historySettings(env: Env): Settings['history'] {
     keepPerScope: number('SWITCHBOARD_HISTORY_KEEP_PER_SCOPE', 10, 1, 1_000_000),
     compactionIntervalMs: number('SWITCHBOARD_HISTORY_COMPACTION_INTERVAL_MS', 600_000, 100, 86_400_000),
     compactionBatchSize: number('SWITCHBOARD_HISTORY_COMPACTION_BATCH', 500, 1, 100_000),
+  };
+}
+
+function retentionSettings(env: Env): Settings['retention'] {
+  const number = (name: string, fallback: number, min: number, max: number) =>
+    integerSetting(name, env[name], fallback, min, max);
+  const pruner = env.SWITCHBOARD_RETENTION_PRUNER ?? 'on';
+  if (pruner !== 'on' && pruner !== 'off') {
+    throw new Error(`SWITCHBOARD_RETENTION_PRUNER must be "on" or "off"; got "${pruner}"`);
+  }
+  const day = 86_400;
+  return {
+    pruner: pruner === 'on',
+    eventsSeconds: number('SWITCHBOARD_EVENTS_RETENTION_S', 7 * day, 60, 100 * 365 * day),
+    // Never under a day: a push repeated within 24 h must find its first answer.
+    pushRequestsSeconds: number('SWITCHBOARD_PUSH_REQUESTS_RETENTION_S', day, day, 365 * day),
+    repliesSeconds: number('SWITCHBOARD_REPLIES_RETENTION_S', 30 * day, 60, 100 * 365 * day),
+    pullsPerInstance: number('SWITCHBOARD_PULLS_KEEP_PER_INSTANCE', 100, 1, 1_000_000),
+    intervalMs: number('SWITCHBOARD_RETENTION_INTERVAL_MS', 60_000, 100, 86_400_000),
+    batchSize: number('SWITCHBOARD_RETENTION_BATCH', 500, 1, 100_000),
   };
 }
 

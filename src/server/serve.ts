@@ -5,6 +5,7 @@ import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { startCompaction } from '../zis/history/compaction-loop.js';
+import { startRetentionPruner } from '../ops/retention-pruner.js';
 import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';
 
 /**
@@ -26,6 +27,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   const app = await buildApp({ store, settings, clock, secretKey });
 
   let compaction: ReturnType<typeof startCompaction> | undefined;
+  let pruner: ReturnType<typeof startRetentionPruner> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -41,6 +43,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
       clearInterval(sweep);
       clearTimeout(deadline);
       await compaction?.stop();
+      await pruner?.stop();
       await store.close();
       process.exitCode = 0;
     } catch (error) {
@@ -71,6 +74,20 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
       },
       onError: (error) =>
         app.log.warn({ err: error }, 'config history compaction failed; retrying at the next interval'),
+    });
+  }
+  if (settings.retention.pruner) {
+    const { intervalMs, batchSize } = settings.retention;
+    pruner = startRetentionPruner({
+      store,
+      clock,
+      bounds: settings.retention,
+      batchSize,
+      intervalMs,
+      onPruned: (report) => {
+        if (Object.values(report).some((deleted) => deleted > 0)) app.log.info(report, 'retention: rows pruned');
+      },
+      onError: (error) => app.log.warn({ err: error }, 'retention pruning failed; retrying at the next interval'),
     });
   }
   const address = app.server.address();

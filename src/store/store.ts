@@ -85,6 +85,13 @@ export interface Store {
   /** Deletes at most `limit` sessions expired at `nowSeconds`; resolves with how many (the pruner's batch). */
   pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number>;
 
+  // --- Retention (migration 0014) ----------------------------------------------------------
+  /**
+   * One batch of the retention pruner: deletes at most `limit` rows past the rule's bound,
+   * oldest first, and resolves with how many. Never a pending event or reply.
+   */
+  pruneRetained(rule: RetentionRule, limit: number): Promise<number>;
+
   // --- Integrations and their OAuth clients -----------------------------------------------
   /** Registers an integration with its OAuth client; `exists` when already registered. */
   createIntegration(input: NewIntegration): Promise<Integration | 'exists'>;
@@ -244,6 +251,14 @@ export interface NewAdminToken {
   tokenHash: string;
   nowSeconds: number;
 }
+
+/**
+ * What the retention pruner deletes: delivered and failed events, push request records and
+ * sent and failed replies finished before `beforeMs` (epoch ms); each instance's pulls
+ * beyond its newest `keep`.
+ */
+export type RetentionRule =
+  { table: 'event_outbox' | 'push_requests' | 'replies'; beforeMs: number } | { table: 'pulls'; keep: number };
 
 /** A console sign-in: the SHA-256 of its random session id (the cookie carries the id, signed). */
 export interface NewConsoleSession {

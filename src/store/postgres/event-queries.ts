@@ -14,14 +14,20 @@ export const eventSql = {
   /**
    * Leases integrations with pending events that are due and not leased (or whose lease
    * ran out), longest waiting first ($1 now, $2 limit, $3 owner, $4 lease ms), in one
-   * statement. SKIP LOCKED passes over keys another node is leasing right now; a key
+   * statement. `pending` walks the pending events' index one integration at a time (a skip
+   * scan), so the claim reads only integrations with pending events, not every key. SKIP LOCKED passes over keys another node is leasing right now; a key
    * leased by a transaction that committed meanwhile is re-checked and no longer qualifies.
    */
   claimKeys: `
-    WITH due AS (
-      SELECT k.integration_id FROM event_delivery_keys k
+    WITH RECURSIVE pending (integration_id) AS (
+      SELECT min(integration_id) FROM event_outbox WHERE status = 'pending'
+      UNION ALL
+      SELECT (SELECT min(e.integration_id) FROM event_outbox e
+              WHERE e.status = 'pending' AND e.integration_id > pending.integration_id)
+      FROM pending WHERE pending.integration_id IS NOT NULL
+    ), due AS (
+      SELECT k.integration_id FROM pending JOIN event_delivery_keys k ON k.integration_id = pending.integration_id
       WHERE k.next_attempt_at <= $1::bigint AND (k.lease_expires_at IS NULL OR k.lease_expires_at <= $1::bigint)
-        AND EXISTS (SELECT 1 FROM event_outbox e WHERE e.integration_id = k.integration_id AND e.status = 'pending')
       ORDER BY k.next_attempt_at, k.integration_id
       LIMIT $2
       FOR UPDATE OF k SKIP LOCKED

@@ -22,6 +22,7 @@ import type {
   NewAccount,
   NewAdminToken,
   NewConsoleSession,
+  RetentionRule,
   NewConfig,
   NewIntegration,
   Precondition,
@@ -55,6 +56,7 @@ import { PostgresReplyStore } from './postgres-reply-store.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
+import { retentionSql } from './retention-queries.js';
 import { sessionSql } from './session-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
@@ -383,6 +385,11 @@ export class PostgresStore implements Store {
 
   async pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number> {
     return this.result(sessionSql.pruneConsoleSessions, [nowSeconds, limit]);
+  }
+
+  async pruneRetained(rule: RetentionRule, limit: number): Promise<number> {
+    const bound = rule.table === 'pulls' ? rule.keep : rule.beforeMs;
+    return this.result(retentionSql[rule.table], [bound, limit]);
   }
 
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {

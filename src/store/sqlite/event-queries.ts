@@ -12,11 +12,21 @@ export const eventSql = {
   insertKey: `
     INSERT INTO event_delivery_keys (integration_id, next_attempt_at) VALUES (?, ?)
     ON CONFLICT (integration_id) DO NOTHING`,
-  /** Integrations with pending events, due, not leased (or the lease ran out), longest waiting first. */
+  /**
+   * Integrations with pending events, due, not leased (or the lease ran out), longest waiting
+   * first. Starts from the pending events' index, one entry per integration (a skip scan), so
+   * the poll reads only integrations with pending events, not every key ever made.
+   */
   dueKeys: `
-    SELECT k.integration_id FROM event_delivery_keys k
+    WITH RECURSIVE pending (integration_id) AS (
+      SELECT min(integration_id) FROM event_outbox WHERE status = 'pending'
+      UNION ALL
+      SELECT (SELECT min(e.integration_id) FROM event_outbox e
+              WHERE e.status = 'pending' AND e.integration_id > pending.integration_id)
+      FROM pending WHERE pending.integration_id IS NOT NULL
+    )
+    SELECT k.integration_id FROM pending JOIN event_delivery_keys k ON k.integration_id = pending.integration_id
     WHERE k.next_attempt_at <= @nowMs AND (k.lease_expires_at IS NULL OR k.lease_expires_at <= @nowMs)
-      AND EXISTS (SELECT 1 FROM event_outbox e WHERE e.integration_id = k.integration_id AND e.status = 'pending')
     ORDER BY k.next_attempt_at, k.integration_id
     LIMIT @limit`,
   leaseKey: `UPDATE event_delivery_keys SET lease_owner = ?, lease_expires_at = ? WHERE integration_id = ?`,

@@ -22,6 +22,7 @@ import type {
   NewAccount,
   NewAdminToken,
   NewConsoleSession,
+  RetentionRule,
   NewConfig,
   NewIntegration,
   Precondition,
@@ -65,6 +66,7 @@ import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encr
 import type { RotationBatch, ValueRewrite } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptSqliteInstances, rewriteSqliteValues } from './sqlite-key-rotation.js';
+import { retentionSql } from './retention-queries.js';
 import { prepareStoreStatements } from './sqlite-store-statements.js';
 import { openWritePath, type SqliteWriterMode } from './sqlite-write-path.js';
 import type { SqliteWriter } from './sqlite-writer.js';
@@ -114,6 +116,7 @@ const storeWriteMethods = [
   'createConsoleSession',
   'deleteConsoleSession',
   'pruneConsoleSessions',
+  'pruneRetained',
   'createConfig',
   'updateConfig',
   'deleteConfig',
@@ -152,6 +155,7 @@ export class SqliteStore implements Store {
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
+  private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
   private history: SqliteRevisions | undefined;
   private readonly recordsHistory: boolean;
   private readonly changeListeners = new ChangeListeners();
@@ -194,6 +198,17 @@ export class SqliteStore implements Store {
     for (const method of methods) {
       Object.defineProperty(object, method, { value: this.writer!.forwarder(target, method), writable: true });
     }
+  }
+
+  /** Prepared on first use (after migrating), on whichever thread runs the writes. */
+  private get retentionStatements(): Record<RetentionRule['table'], Database.Statement> {
+    this.retention ??= {
+      event_outbox: this.db.prepare(retentionSql.event_outbox),
+      push_requests: this.db.prepare(retentionSql.push_requests),
+      replies: this.db.prepare(retentionSql.replies),
+      pulls: this.db.prepare(retentionSql.pulls),
+    };
+    return this.retention;
   }
 
   private get q() {
@@ -434,6 +449,14 @@ export class SqliteStore implements Store {
 
   pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number> {
     return this.writes.enqueue(() => this.q.pruneConsoleSessions.run(nowSeconds, limit).changes);
+  }
+
+  pruneRetained(rule: RetentionRule, limit: number): Promise<number> {
+    return this.writes.enqueue(() => {
+      const statement = this.retentionStatements[rule.table];
+      const bound = rule.table === 'pulls' ? { keep: rule.keep } : { beforeMs: rule.beforeMs };
+      return statement.run({ ...bound, limit }).changes;
+    });
   }
 
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
