@@ -18,10 +18,16 @@ export const retentionSql = {
     DELETE FROM replies WHERE id IN (
       SELECT id FROM replies WHERE status <> 'pending' AND updated_at < $1
       ORDER BY updated_at LIMIT $2)`,
-  /** Each instance's pull log beyond its newest $1 entries. */
+  /**
+   * Each instance's pull log beyond its newest $1 entries: per instance, one index seek
+   * finds its newest entry to delete, and only entries up to it are read (never the whole log).
+   */
   pulls: `
     DELETE FROM pulls WHERE id IN (
-      SELECT id FROM (
-        SELECT id, row_number() OVER (PARTITION BY instance_id ORDER BY id DESC) AS newer FROM pulls
-      ) ranked WHERE newer > $1 ORDER BY id LIMIT $2)`,
+      SELECT p.id FROM instances i
+      CROSS JOIN LATERAL (
+        SELECT q.id FROM pulls q WHERE q.instance_id = i.id ORDER BY q.id DESC OFFSET $1 LIMIT 1
+      ) edge
+      JOIN pulls p ON p.instance_id = i.id AND p.id <= edge.id
+      LIMIT $2)`,
 } as const;

@@ -17,10 +17,14 @@ export const retentionSql = {
     DELETE FROM replies WHERE id IN (
       SELECT id FROM replies WHERE status <> 'pending' AND updated_at < @beforeMs
       ORDER BY updated_at LIMIT @limit)`,
-  /** Each instance's pull log beyond its newest @keep entries. */
+  /**
+   * Each instance's pull log beyond its newest @keep entries: per instance, one index seek
+   * finds its oldest kept entry, and only older entries are read (never the whole log).
+   */
   pulls: `
     DELETE FROM pulls WHERE id IN (
-      SELECT id FROM (
-        SELECT id, row_number() OVER (PARTITION BY instance_id ORDER BY id DESC) AS newer FROM pulls
-      ) WHERE newer > @keep ORDER BY id LIMIT @limit)`,
+      SELECT p.id FROM instances i
+      JOIN pulls p ON p.instance_id = i.id AND p.id <= (
+        SELECT q.id FROM pulls q WHERE q.instance_id = i.id ORDER BY q.id DESC LIMIT 1 OFFSET @keep)
+      LIMIT @limit)`,
 } as const;
