@@ -96,11 +96,17 @@ export class ReplySender {
    */
   async sendDue(): Promise<number> {
     let sent = 0;
-    for (;;) {
-      const claimed = await this.claim();
-      if (claimed === 0) break;
-      sent += claimed;
-      await Promise.allSettled([...this.inFlight]);
+    // The sends' leases are renewed meanwhile, as on a running sender.
+    this.leases.start();
+    try {
+      for (;;) {
+        const claimed = await this.claim();
+        if (claimed === 0) break;
+        sent += claimed;
+        await Promise.allSettled([...this.inFlight]);
+      }
+    } finally {
+      if (this.stopped) this.leases.stop();
     }
     return sent;
   }
