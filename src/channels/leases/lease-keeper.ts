@@ -74,11 +74,6 @@ export class LeaseKeeper {
     this.renewer = undefined;
   }
 
-  /** How many leases are held now. */
-  get size(): number {
-    return this.held.size;
-  }
-
   /** Holds the lease on `id` claimed at `leasedAt`, until `release()`. */
   hold(id: number, leasedAt: number): HeldLease {
     const entry: Entry = {
