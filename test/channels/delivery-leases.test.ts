@@ -8,7 +8,8 @@ import type { Store } from '../../src/store/store.js';
 import { createTenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 
-const leaseMs = 900;
+/** Short, yet long enough that a renewal delayed on a loaded machine keeps it. */
+const leaseMs = 3000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
@@ -124,14 +125,14 @@ describe.each(storeKinds)('delivery and reply leases on $name', (kind) => {
     return call;
   };
 
-  it("keeps a slow batch's lease past several lease lengths, then records its delivery", async () => {
+  it("keeps a slow batch's lease past two lease lengths, then records its delivery", async () => {
     const made = await integration();
     const before = integrationSide.calls.length;
     const events = deliverer();
     events.start();
     try {
       const call = await newCall('/events', before);
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 5; i++) {
         await sleep(leaseMs / 2);
         // Another node finds nothing to claim: the lease is renewed while the call runs.
         expect(await otherNodeClaimsEvents()).toEqual([]);
@@ -157,14 +158,14 @@ describe.each(storeKinds)('delivery and reply leases on $name', (kind) => {
     try {
       const call = await newCall('/events', before);
       // The lease ran out (as if renewals failed) and another node claimed the batch.
-      const [takenOver] = await store.channels.claimEventBatches({
+      const takenOver = await store.channels.claimEventBatches({
         nowMs: Date.now() + leaseMs,
         keys: 10,
         batchSize: 10,
         leaseMs: 60_000,
         owner: 'other-node',
       });
-      expect(takenOver!.integrationId).toBe(made.id);
+      expect(takenOver.map((batch) => batch.integrationId)).toContain(made.id);
       // The next renewal (a third of a lease) finds the lease gone and cuts the call off.
       await until(() => call.cutOff, leaseMs, 'the call cut off');
       await sleep(100);
@@ -234,11 +235,11 @@ describe.each(storeKinds)('delivery and reply leases on $name', (kind) => {
       store.replies.claimDueReplies({ nowMs, limit: 10, leaseMs: lease, owner: 'other-node' });
     sender.start();
     try {
-      // Live: a slow send keeps its lease past several lease lengths and its answer is recorded.
+      // Live: a slow send keeps its lease past two lease lengths and its answer is recorded.
       let before = integrationSide.calls.length;
       const slow = (await newReply('slow'))!;
       const slowCall = await newCall('/channelback', before);
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 5; i++) {
         await sleep(leaseMs / 2);
         expect(await otherNodeClaimsReplies()).toEqual([]);
       }
