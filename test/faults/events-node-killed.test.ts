@@ -81,6 +81,8 @@ describe.each(kinds)('event delivery when its node is killed, on $name', (kind) 
     // Changes go on meanwhile: each toggles an instance, one event each, through the live nodes.
     let changes = 0;
     let paused = false;
+    /** The driver's request under way, if any. */
+    let inFlight: ReturnType<typeof admin> | undefined;
     let stopped = false;
     const active = instanceIds.map(() => true);
     const drive = (async () => {
@@ -88,7 +90,8 @@ describe.each(kinds)('event delivery when its node is killed, on $name', (kind) 
         if (!paused) {
           const i = changes % instances;
           const action = active[i] ? 'deactivate' : 'activate';
-          const changed = await admin('POST', `/instances/${instanceIds[i]}/${action}`);
+          inFlight = admin('POST', `/instances/${instanceIds[i]}/${action}`);
+          const changed = await inFlight;
           expect(changed.status).toBe(200);
           active[i] = !active[i];
           changes++;
@@ -113,7 +116,7 @@ describe.each(kinds)('event delivery when its node is killed, on $name', (kind) 
       expect(victim).toBeDefined();
       // No change is in flight to the victim when it dies: every change answered is committed.
       paused = true;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await inFlight;
       await victim.stop('SIGKILL');
       const killedAt = Date.now();
       paused = false;

@@ -95,13 +95,16 @@ describe.each(kinds)('reply sending when its node is killed, on $name', (kind) =
     // Replies are written meanwhile, through the live nodes.
     const written: { id: number; rui: string }[] = [];
     let paused = false;
+    /** The driver's request under way, if any. */
+    let inFlight: ReturnType<typeof admin> | undefined;
     let stopped = false;
     const drive = (async () => {
       while (!stopped) {
         if (!paused) {
-          const created = await admin('POST', `/instances/${instanceId}/threads/${threadId}/replies`, {
+          inFlight = admin('POST', `/instances/${instanceId}/threads/${threadId}/replies`, {
             message: `reply ${written.length}`,
           });
+          const created = await inFlight;
           expect(created.status).toBe(202);
           written.push({ id: created.json.reply.id, rui: created.json.reply.request_unique_identifier });
         }
@@ -117,7 +120,7 @@ describe.each(kinds)('reply sending when its node is killed, on $name', (kind) =
       expect(victim).toBeDefined();
       // No reply is being written on the victim when it dies: every reply answered 202 is stored.
       paused = true;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await inFlight;
       await victim.stop('SIGKILL');
       const killedAt = Date.now();
       paused = false;
