@@ -264,12 +264,12 @@ export function loadSettings(
         10,
         86_400_000,
       ),
-      // Longer than a send can take (the outbound timeout), or a slow send could be taken over.
+      // Short, as pulls': renewed every third while a send runs, so a dead node's replies are sent within about this long.
       leaseMs: integerSetting(
         'SWITCHBOARD_CHANNELBACK_LEASE_MS',
         env.SWITCHBOARD_CHANNELBACK_LEASE_MS,
-        pullTimeoutMs * 2 + 5000,
-        100,
+        10_000,
+        300,
         86_400_000,
       ),
       concurrency: integerSetting(
@@ -300,8 +300,8 @@ export function loadSettings(
         1,
         86_400_000,
       ),
-      // Twice the outbound timeout and some: a call under way never outlives its lease.
-      leaseMs: integerSetting('SWITCHBOARD_EVENTS_LEASE_MS', env.SWITCHBOARD_EVENTS_LEASE_MS, 65_000, 100, 3_600_000),
+      // Short, as pulls': renewed every third while a batch is delivered, so a dead node's events go out within about this long.
+      leaseMs: integerSetting('SWITCHBOARD_EVENTS_LEASE_MS', env.SWITCHBOARD_EVENTS_LEASE_MS, 10_000, 300, 3_600_000),
     },
     secretKey: env.SWITCHBOARD_SECRET_KEY || undefined,
     encryptionKeys: env.SWITCHBOARD_ENCRYPTION_KEYS || undefined,

@@ -22,6 +22,18 @@ export interface EventOutboxStore {
     owner: string;
   }): Promise<EventBatch[]>;
   /**
+   * Extends `owner`'s delivery leases on these integrations to `nowMs + leaseMs`, so a live
+   * node keeps the batches it is delivering however slow the integration, while a dead
+   * node's leases run out soon. Answers the integration ids it extended: an id missing is
+   * no longer `owner`'s (its lease ran out and another caller took it, or it was released).
+   */
+  renewEventLeases(renewal: {
+    owner: string;
+    integrationIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number[]>;
+  /**
    * Records one delivery attempt of a claimed batch and releases the lease. Delivered: the
    * events are done. Failed: each counts an attempt and becomes `failed` at `maxAttempts`;
    * the rest of the integration's events wait until `retryAt`. Does nothing and answers

@@ -33,9 +33,10 @@ export interface ReplyStore {
   /**
    * Extends `owner`'s leases on these pending replies to `nowMs + leaseMs`: a live node
    * keeps the replies it is sending, however slow the integration, and only a dead node's
-   * leases run out. Returns how many it extended.
+   * leases run out. Answers the ids it extended: an id missing is no longer `owner`'s (its
+   * lease ran out and another caller took it over, or the reply is no longer pending).
    */
-  renewReplyLeases(renewal: { owner: string; replyIds: number[]; nowMs: number; leaseMs: number }): Promise<number>;
+  renewReplyLeases(renewal: { owner: string; replyIds: number[]; nowMs: number; leaseMs: number }): Promise<number[]>;
   /**
    * Records the end of one send, in one transaction, if `owner` still holds the lease of
    * the pending reply (else nothing changes and the result is undefined: the lease ran out

@@ -7,6 +7,8 @@ export interface EventDelivery {
   headers: IncomingMessage['headers'];
   /** Arrival, epoch ms. */
   at: number;
+  /** The sender's port: which process sent it. */
+  remotePort: number;
 }
 
 export type EventAnswer = { status: number } | { hold: Promise<number> };
@@ -51,7 +53,13 @@ export async function startEventIntegration(options: { events?: boolean; channel
       return;
     }
     if (path === '/events' && request.method === 'POST') {
-      const delivery: EventDelivery = { raw, events: JSON.parse(raw).events, headers: request.headers, at: Date.now() };
+      const delivery: EventDelivery = {
+        raw,
+        events: JSON.parse(raw).events,
+        headers: request.headers,
+        at: Date.now(),
+        remotePort: request.socket.remotePort!,
+      };
       deliveries.push(delivery);
       for (const wake of waiters.splice(0)) wake();
       const answer = onEvents(delivery);

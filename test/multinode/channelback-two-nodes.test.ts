@@ -7,7 +7,11 @@ import { call, tempDir } from '../helpers/server.js';
 import { createPostgresSchema, postgresAvailable } from '../helpers/stores.js';
 
 const api = '/api/switchboard/v1';
-const leaseMs = 1500;
+/**
+ * Short, for a quick handover, yet long enough that a renewal delayed on a loaded machine
+ * keeps it: a node that cannot renew within about half a lease cuts its sends off.
+ */
+const leaseMs = 5000;
 
 /** The pid of the process whose socket has this local port (the node that made a request). */
 function pidOfClientPort(port: number): number {

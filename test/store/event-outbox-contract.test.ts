@@ -141,6 +141,38 @@ describe.each(storeKinds)('the event outbox on $name', (kind) => {
     expect(await delivered(channels, takenOver!, 'node-b', T0 + 10_300)).toBe(true);
   });
 
+  it("renews only the holder's delivery leases, answers which, and a renewed lease keeps others out", async () => {
+    await drain();
+    const [mine, theirs, done] = [await integration(), await integration(), await integration()];
+    const held = await claim(channels, 'me', T0 + 100);
+    expect(held.map((batch) => batch.integrationId)).toEqual([mine.id, theirs.id, done.id]);
+    const renew = (owner: string, ids: number[], nowMs: number) =>
+      channels.renewEventLeases({ owner, integrationIds: ids, nowMs, leaseMs: 10_000 });
+    // done: delivered and released; theirs: its lease ran out and another node took it.
+    expect(await delivered(channels, held[2]!, 'me', T0 + 200)).toBe(true);
+    // A lapsed lease nobody took is still the holder's to renew.
+    expect(await renew('me', [mine.id], T0 + 10_500)).toEqual([mine.id]);
+    const takenOver = await channels.claimEventBatches({
+      nowMs: T0 + 10_500,
+      keys: 10,
+      batchSize: 100,
+      leaseMs: 60_000,
+      owner: 'them',
+    });
+    expect(takenOver.map((batch) => batch.integrationId)).toEqual([theirs.id]);
+    expect((await renew('me', [mine.id, theirs.id, done.id, 987_654], T0 + 11_000)).sort()).toEqual([mine.id]);
+    expect(await renew('them', [], T0 + 11_000)).toEqual([]);
+    // Renewed until T0 + 21 s: not claimable before, claimable from then; the old holder then loses it.
+    await instance(mine);
+    expect(await claim(channels, 'other', T0 + 20_999)).toEqual([]);
+    const [again] = await claim(channels, 'other', T0 + 21_000);
+    expect(again!.integrationId).toBe(mine.id);
+    expect(await renew('me', [mine.id], T0 + 21_001)).toEqual([]);
+    expect(await delivered(channels, held[0]!, 'me', T0 + 21_002)).toBe(false);
+    expect(await delivered(channels, again!, 'other', T0 + 21_003)).toBe(true);
+    expect(await delivered(channels, takenOver[0]!, 'them', T0 + 21_004)).toBe(true);
+  });
+
   it('retries a failed batch after retryAt and gives up at maxAttempts, keeping the reason', async () => {
     await drain();
     const flaky = await integration();

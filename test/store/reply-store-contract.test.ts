@@ -148,14 +148,14 @@ describe.each(storeKinds)('ReplyStore contract on $name', (kind) => {
 
     expect(await replies.claimDueReplies({ nowMs: now + 4999, limit: 10, leaseMs: 5000, owner: 'c' })).toEqual([]);
     // Only the holder renews, only its pending replies; a renewal keeps the reply from others.
-    expect(await replies.renewReplyLeases({ owner: 'someone', replyIds: [created.id], nowMs: now, leaseMs: 1 })).toBe(
-      0,
-    );
+    expect(
+      await replies.renewReplyLeases({ owner: 'someone', replyIds: [created.id], nowMs: now, leaseMs: 1 }),
+    ).toEqual([]);
     expect(
       await replies.renewReplyLeases({ owner: holder, replyIds: [created.id], nowMs: now + 1000, leaseMs: 5000 }),
-    ).toBe(1);
+    ).toEqual([created.id]);
     expect(await replies.claimDueReplies({ nowMs: now + 5999, limit: 10, leaseMs: 5000, owner: 'c' })).toEqual([]);
-    expect(await replies.renewReplyLeases({ owner: holder, replyIds: [], nowMs: now, leaseMs: 1 })).toBe(0);
+    expect(await replies.renewReplyLeases({ owner: holder, replyIds: [], nowMs: now, leaseMs: 1 })).toEqual([]);
     const takenOver = await replies.claimDueReplies({ nowMs: now + 6000, limit: 10, leaseMs: 5000, owner: 'c' });
     expect(takenOver.map((t) => [t.reply.id, t.reply.attempts])).toEqual([[created.id, 2]]);
 
@@ -185,6 +185,46 @@ describe.each(storeKinds)('ReplyStore contract on $name', (kind) => {
     });
     expect(failed).toMatchObject({ status: 'failed', lastError: 'gave up', attempts: 3 });
     expect(await replies.claimDueReplies({ nowMs: now + 10_000_000, limit: 10, leaseMs: 1, owner: 'e' })).toEqual([]);
+  });
+
+  it("renews only the owner's pending replies, answers which, and a renewed lease keeps others out", async () => {
+    const now = T0 + 20_000_000;
+    for (const t of await replies.claimDueReplies({ nowMs: now, limit: 100, leaseMs: 1000, owner: 'sweep' })) {
+      await replies.completeReply({ replyId: t.reply.id, owner: 'sweep', outcome: 'failed', error: 'x', nowMs: now });
+    }
+    const [mine, theirs, done, free] = [
+      (await replies.createReply(newReply({ nowMs: now })))!,
+      (await replies.createReply(newReply({ nowMs: now })))!,
+      (await replies.createReply(newReply({ nowMs: now })))!,
+      (await replies.createReply(newReply({ nowMs: now + 1 })))!,
+    ];
+    const claimed = await replies.claimDueReplies({ nowMs: now, limit: 3, leaseMs: 10_000, owner: 'me' });
+    expect(claimed.map((t) => t.reply.id)).toEqual([mine.id, theirs.id, done.id]);
+    // done: settled meanwhile (no longer pending); theirs: taken over below once its lease ran out.
+    await replies.completeReply({ replyId: done.id, owner: 'me', outcome: 'failed', error: 'x', nowMs: now + 1 });
+    const renew = (owner: string, ids: number[], at: number) =>
+      replies.renewReplyLeases({ owner, replyIds: ids, nowMs: at, leaseMs: 10_000 });
+    // A lapsed lease nobody took is still the owner's to renew.
+    expect(await renew('me', [mine.id], now + 10_500)).toEqual([mine.id]);
+    const takenOver = await replies.claimDueReplies({ nowMs: now + 10_500, limit: 10, leaseMs: 60_000, owner: 'them' });
+    expect(takenOver.map((t) => t.reply.id)).toEqual([theirs.id, free.id]);
+    const renewed = await renew('me', [mine.id, theirs.id, done.id, free.id, 987_654], now + 11_000);
+    expect(renewed).toEqual([mine.id]);
+    // Renewed until now + 21 s: busy just before, claimable from then.
+    expect(await replies.claimDueReplies({ nowMs: now + 20_999, limit: 10, leaseMs: 1000, owner: 'x' })).toEqual([]);
+    const after = await replies.claimDueReplies({ nowMs: now + 21_000, limit: 10, leaseMs: 1000, owner: 'x' });
+    expect(after.map((t) => t.reply.id)).toContain(mine.id);
+    // The old owner's renewal no longer finds it, nor can it complete it.
+    expect(await renew('me', [mine.id], now + 21_001)).toEqual([]);
+    expect(
+      await replies.completeReply({ replyId: mine.id, owner: 'me', outcome: 'failed', error: 'late', nowMs: now }),
+    ).toBeUndefined();
+    for (const t of after) {
+      await replies.completeReply({ replyId: t.reply.id, owner: 'x', outcome: 'failed', error: 'x', nowMs: now });
+    }
+    for (const t of takenOver) {
+      await replies.completeReply({ replyId: t.reply.id, owner: 'them', outcome: 'failed', error: 'x', nowMs: now });
+    }
   });
 
   it('a sent reply stores its external id as a resource of the thread, once, and applies the answer', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ReplyStore } from '../../store/reply-store.js';
+import { LeaseKeeper } from '../leases/lease-keeper.js';
 import { sendReply, type SendDependencies } from './send-reply.js';
 
 export interface ReplySenderOptions {
@@ -11,22 +12,34 @@ export interface ReplySenderOptions {
   onError?: (error: unknown) => void;
 }
 
+/** A send stopped because its node could not keep the reply's lease: nothing of it is recorded. */
+export class ReplyLeaseLostError extends Error {
+  override readonly name = 'ReplyLeaseLostError';
+  constructor(
+    readonly replyId: number,
+    reason: string,
+  ) {
+    super(`The send of reply ${replyId} stopped: ${reason}.`);
+  }
+}
+
 /**
- * The channelback worker of one node: claims due pending replies (leases, so several
+ * The channelback worker of one node: claims due pending replies (short leases, so several
  * nodes share the work without sending one reply at once) and sends them with a
- * concurrency limit, renewing the leases of the replies it is sending, so a live node
- * keeps them however slow the integration. Delivery is at least once: only a reply in flight on a node that dies
- * is sent again, by another node once the lease runs out, with the same
- * `request_unique_identifier`.
+ * concurrency limit, renewing the leases of the replies it is sending every third of a
+ * lease (`LeaseKeeper`), so a live node keeps them however slow the integration while a
+ * dead node's run out within one lease. A send whose lease is lost is aborted, and nothing
+ * of it is recorded. Delivery is at least once: a reply in flight on a node that dies (or
+ * whose lease is lost mid-call) is sent again, by another node once the lease runs out, with
+ * the same `request_unique_identifier`.
  */
 export class ReplySender {
   /** Identifies this node's leases. */
   readonly owner = `node-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
-  private renewer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<unknown>>();
-  /** Replies being sent, by id: their leases are renewed while they are. */
-  private sending = new Set<number>();
+  /** The leases of the replies being sent, by id: renewed while they are. */
+  private readonly leases: LeaseKeeper;
   private ticking = false;
   private again = false;
   private stopped = true;
@@ -37,7 +50,15 @@ export class ReplySender {
     private readonly store: ReplyStore,
     private readonly deps: SendDependencies,
     private readonly options: ReplySenderOptions,
-  ) {}
+  ) {
+    this.leases = new LeaseKeeper(({ ids, ...renewal }) => store.renewReplyLeases({ ...renewal, replyIds: ids }), {
+      owner: this.owner,
+      leaseMs: deps.leaseMs,
+      nowMs: deps.nowMs,
+      lost: (replyId, reason) => new ReplyLeaseLostError(replyId, reason),
+      onError: options.onError,
+    });
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -45,8 +66,7 @@ export class ReplySender {
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
     // Renew well before a lease runs out: a live node keeps what it sends, however slow.
-    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.deps.leaseMs / 3)));
-    this.renewer.unref();
+    this.leases.start();
     void this.tick();
   }
 
@@ -62,23 +82,12 @@ export class ReplySender {
     // A claim under way hands out replies: wait for it, then for every send it started.
     await this.running;
     await Promise.allSettled([...this.inFlight]);
-    clearInterval(this.renewer);
+    this.leases.stop();
   }
 
-  /** Extends the leases of the replies this node is sending. */
-  async renew(): Promise<number> {
-    if (this.sending.size === 0) return 0;
-    try {
-      return await this.store.renewReplyLeases({
-        owner: this.owner,
-        replyIds: [...this.sending],
-        nowMs: this.deps.nowMs(),
-        leaseMs: this.deps.leaseMs,
-      });
-    } catch (error) {
-      this.options.onError?.(error);
-      return 0;
-    }
+  /** Extends the leases of the replies this node is sending; aborts the sends whose leases are lost. */
+  renew(): Promise<void> {
+    return this.leases.renew();
   }
 
   /**
@@ -87,11 +96,17 @@ export class ReplySender {
    */
   async sendDue(): Promise<number> {
     let sent = 0;
-    for (;;) {
-      const claimed = await this.claim();
-      if (claimed === 0) break;
-      sent += claimed;
-      await Promise.allSettled([...this.inFlight]);
+    // The sends' leases are renewed meanwhile, as on a running sender.
+    this.leases.start();
+    try {
+      for (;;) {
+        const claimed = await this.claim();
+        if (claimed === 0) break;
+        sent += claimed;
+        await Promise.allSettled([...this.inFlight]);
+      }
+    } finally {
+      if (this.stopped) this.leases.stop();
     }
     return sent;
   }
@@ -138,11 +153,11 @@ export class ReplySender {
         owner: this.owner,
       });
       for (const target of targets) {
-        this.sending.add(target.reply.id);
-        const send = sendReply(target, this.owner, this.deps)
+        const lease = this.leases.hold(target.reply.id, target.leasedAt);
+        const send = sendReply(target, this.owner, this.deps, lease.signal)
           .catch((error: unknown) => this.options.onError?.(error))
           .finally(() => {
-            this.sending.delete(target.reply.id);
+            lease.release();
             this.inFlight.delete(send);
             // Claim again once half the room is free: a claim per finished send would cost a
             // durable write (an fsync on SQLite) for every single reply.

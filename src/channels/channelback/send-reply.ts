@@ -70,16 +70,23 @@ export function channelbackForm(
  * and `metadata` and `metadata_needs_update` apply to the instance. A failure is tried
  * again after a backoff, with the same `request_unique_identifier`, until the last try.
  * Resolves undefined when this node's lease ran out meanwhile (another node took over).
+ *
+ * `lease` aborts when this node can no longer keep the reply's lease: a send not yet begun
+ * is not begun, a call under way is cut off and nothing is recorded (another node sends
+ * the reply again once the lease ends). An answer that did arrive is recorded if the lease
+ * is still this node's (the store checks), so a reply answered is not sent again needlessly.
  */
-export async function sendReply(target: ReplyTarget, owner: string, deps: SendDependencies) {
+export async function sendReply(target: ReplyTarget, owner: string, deps: SendDependencies, lease?: AbortSignal) {
   const { reply, instance, integration } = target;
   let completion: Omit<ReplyCompletion, 'nowMs'>;
+  if (lease?.aborted) return undefined;
   try {
     const url = manifestUrl(integration, 'channelback_url');
     if (url === null) throw new SendFailure("the integration's manifest no longer has a channelback_url", true);
     const withFiles = storedManifest(integration).channelback_files === true;
     const response = await deps.client.postForm(url, channelbackForm(reply, instance.metadata, withFiles), {
       signingSecret: deps.signingSecretFor(integration),
+      signal: lease,
     });
     if (response.status < 200 || response.status > 299) {
       throw new SendFailure(`channelback_url answered HTTP ${response.status}; expected 200 with JSON`);
@@ -118,6 +125,8 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
       metadataNeedsUpdate: answer.metadata_needs_update,
     };
   } catch (error) {
+    // Cut off because the lease was lost: no answer to record, and the lease is not ours to release.
+    if (lease?.aborted) return undefined;
     const known = error instanceof SendFailure || error instanceof OutboundError;
     const message = known ? error.message : 'the channelback failed unexpectedly';
     const last = (error instanceof SendFailure && error.final) || reply.attempts >= deps.attempts;

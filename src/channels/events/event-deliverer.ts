@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventOutboxStore } from '../../store/event-outbox-store.js';
 import type { OutboundClient } from '../outbound/outbound-client.js';
+import { LeaseKeeper } from '../leases/lease-keeper.js';
 import { deliverBatch, type DeliveryDependencies } from './deliver-batch.js';
 
 export interface EventDelivererOptions {
@@ -17,16 +18,32 @@ export interface EventDelivererOptions {
   maxAttempts: number;
   retryBaseMs: number;
   maxBackoffMs: number;
+  /** How long a claim on an integration's events lasts without renewal, ms; renewed every third while delivering. */
   leaseMs: number;
   /** Logs a failed tick or delivery (a database outage, say); never metadata. */
   onError?: (error: unknown) => void;
 }
 
+/** A delivery stopped because its node could not keep the integration's lease: nothing of it is recorded. */
+export class EventLeaseLostError extends Error {
+  override readonly name = 'EventLeaseLostError';
+  constructor(
+    readonly integrationId: number,
+    reason: string,
+  ) {
+    super(`The event delivery of integration ${integrationId} stopped: ${reason}.`);
+  }
+}
+
 /**
- * The event-callback deliverer of one node: claims batches from the outbox (a lease per
- * integration, so nodes share the work and an integration's events go out in order, never
- * from two nodes at once) and delivers them. It runs at once when this node commits events,
- * and polls every `pollMs` for the rest (other nodes' events, retries coming due).
+ * The event-callback deliverer of one node: claims batches from the outbox (a short lease
+ * per integration, so nodes share the work and an integration's events go out in order,
+ * never from two nodes at once) and delivers them. The leases of batches under way are
+ * renewed every third of a lease (`LeaseKeeper`), so a slow integration stays this node's,
+ * while a dead node's integrations are delivered by another node within about one lease; a
+ * delivery whose lease is lost is cut off and records nothing. It runs at once when this node
+ * commits events, and polls every `pollMs` for the rest (other nodes' events, retries
+ * coming due).
  */
 export class EventDeliverer {
   /** Identifies this node's leases. */
@@ -41,9 +58,21 @@ export class EventDeliverer {
   private kickedWhileTicking = false;
   private stopped = true;
   private readonly delivery: DeliveryDependencies;
+  /** The leases of the batches being delivered, by integration id. */
+  private readonly leases: LeaseKeeper;
 
   constructor(private readonly options: EventDelivererOptions) {
     this.delivery = { ...options, owner: this.owner };
+    this.leases = new LeaseKeeper(
+      ({ ids, ...renewal }) => options.store.renewEventLeases({ ...renewal, integrationIds: ids }),
+      {
+        owner: this.owner,
+        leaseMs: options.leaseMs,
+        nowMs: options.nowMs,
+        lost: (integrationId, reason) => new EventLeaseLostError(integrationId, reason),
+        onError: options.onError,
+      },
+    );
   }
 
   start(): void {
@@ -52,6 +81,7 @@ export class EventDeliverer {
     this.unsubscribe = this.options.store.onEventsCommitted(() => this.kick());
     this.timer = setInterval(() => this.kick(), this.options.pollMs);
     this.timer.unref();
+    this.leases.start();
     this.kick();
   }
 
@@ -62,6 +92,7 @@ export class EventDeliverer {
     clearInterval(this.timer);
     await this.running;
     await Promise.allSettled([...this.inFlight]);
+    this.leases.stop();
   }
 
   /** Looks for work now. */
@@ -89,17 +120,20 @@ export class EventDeliverer {
         this.kickedWhileTicking = false;
         const room = this.options.concurrency - this.inFlight.size;
         if (room <= 0) break;
+        const claimedAt = this.options.nowMs();
         const batches = await this.options.store.claimEventBatches({
-          nowMs: this.options.nowMs(),
+          nowMs: claimedAt,
           keys: room,
           batchSize: this.options.batchSize,
           leaseMs: this.options.leaseMs,
           owner: this.owner,
         });
         for (const batch of batches) {
-          const delivery = deliverBatch(batch, this.delivery)
+          const lease = this.leases.hold(batch.integrationId, claimedAt);
+          const delivery = deliverBatch(batch, this.delivery, lease.signal)
             .catch((error: unknown) => this.options.onError?.(error))
             .finally(() => {
+              lease.release();
               this.inFlight.delete(delivery);
               // More of this integration's events may be waiting behind the batch.
               this.kick();

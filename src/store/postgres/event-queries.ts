@@ -46,6 +46,18 @@ export const eventSql = {
     ) e
     LEFT JOIN instances i ON i.id = e.instance_id
     ORDER BY e.integration_id, e.id`,
+  /**
+   * Extends an owner's leases ($1 until, $2 integration ids, $3 owner); RETURNING names the
+   * ones still theirs. The keys are locked in id order, so two renewals never deadlock.
+   */
+  renewLeases: `
+    UPDATE event_delivery_keys SET lease_expires_at = $1
+    WHERE lease_owner = $3 AND integration_id IN (
+      SELECT integration_id FROM event_delivery_keys
+      WHERE integration_id = ANY ($2::bigint[]) AND lease_owner = $3
+      ORDER BY integration_id FOR UPDATE
+    )
+    RETURNING integration_id`,
   keyOwnerForUpdate: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = $1 FOR UPDATE`,
   markDelivered: `
     UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $1,

@@ -400,6 +400,10 @@ export class PostgresChannelStore implements ChannelStore {
     return this.outbox.claimEventBatches(claim);
   }
 
+  renewEventLeases(renewal: Parameters<PostgresEventOutbox['renewEventLeases']>[0]): Promise<number[]> {
+    return this.outbox.renewEventLeases(renewal);
+  }
+
   completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
     return this.outbox.completeEventBatch(completion);
   }

@@ -85,6 +85,21 @@ export class PostgresEventOutbox implements EventOutboxStore {
     return [...byKey.values()].flatMap((group) => toEventBatch(group) ?? []);
   }
 
+  async renewEventLeases(renewal: {
+    owner: string;
+    integrationIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number[]> {
+    if (renewal.integrationIds.length === 0) return [];
+    const rows = await this.db.rows<{ integration_id: number }>(sql.renewLeases, [
+      renewal.nowMs + renewal.leaseMs,
+      renewal.integrationIds,
+      renewal.owner,
+    ]);
+    return rows.map((row) => row.integration_id);
+  }
+
   async completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
     return this.db.transaction(async (client) => {
       const { rows } = await client.query<{ lease_owner: string | null }>(sql.keyOwnerForUpdate, [

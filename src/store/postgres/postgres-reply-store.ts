@@ -95,14 +95,14 @@ export class PostgresReplyStore implements ReplyStore {
     replyIds: number[];
     nowMs: number;
     leaseMs: number;
-  }): Promise<number> {
-    if (renewal.replyIds.length === 0) return 0;
+  }): Promise<number[]> {
+    if (renewal.replyIds.length === 0) return [];
     const rows = await this.db.rows<{ id: number }>(sql.renewLeases, [
       renewal.nowMs + renewal.leaseMs,
       renewal.replyIds,
       renewal.owner,
     ]);
-    return rows.length;
+    return rows.map((row) => row.id);
   }
 
   async completeReply(completion: ReplyCompletion): Promise<ReplyRecord | undefined> {

@@ -43,9 +43,16 @@ export const replySql = {
       updated_at = $1::bigint
     FROM due WHERE replies.id = due.id
     RETURNING replies.*`,
+  /**
+   * Extends an owner's leases on pending replies ($1 until, $2 ids, $3 owner); RETURNING
+   * names the ones still theirs. Rows are locked in id order, so two renewals never deadlock.
+   */
   renewLeases: `
     UPDATE replies SET lease_expires_at = $1
-    WHERE id = ANY ($2::bigint[]) AND lease_owner = $3 AND status = 'pending'
+    WHERE lease_owner = $3 AND status = 'pending' AND id IN (
+      SELECT id FROM replies WHERE id = ANY ($2::bigint[]) AND lease_owner = $3 AND status = 'pending'
+      ORDER BY id FOR UPDATE
+    )
     RETURNING id`,
   instancesWithIntegrations: `
     SELECT instances.*, ${integrationColumnsPrefixed}

@@ -35,6 +35,11 @@ export const eventSql = {
     FROM event_outbox e LEFT JOIN instances i ON i.id = e.instance_id
     WHERE e.integration_id = ? AND e.status = 'pending'
     ORDER BY e.id LIMIT ?`,
+  /** Extends an owner's leases; RETURNING names the ones still that owner's. */
+  renewLeases: `
+    UPDATE event_delivery_keys SET lease_expires_at = ?
+    WHERE integration_id IN (SELECT value FROM json_each(?)) AND lease_owner = ?
+    RETURNING integration_id`,
   keyOwner: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = ?`,
   markDelivered: `
     UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @nowMs,

@@ -32,9 +32,11 @@ export const replySql = {
   leaseReply: `
     UPDATE replies SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1, updated_at = ?
     WHERE id = ? RETURNING *`,
+  /** Extends an owner's leases on pending replies; RETURNING names the ones still that owner's. */
   renewLeases: `
     UPDATE replies SET lease_expires_at = ?
-    WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending'`,
+    WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND status = 'pending'
+    RETURNING id`,
   instanceWithIntegration: `
     SELECT instances.*, ${integrationColumnsPrefixed}
     FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id

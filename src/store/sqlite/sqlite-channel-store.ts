@@ -58,6 +58,7 @@ export const channelWriteMethods = [
   'createHandoff',
   'consumeHandoff',
   'claimEventBatches',
+  'renewEventLeases',
   'completeEventBatch',
 ] as const satisfies readonly (keyof SqliteChannelStore)[];
 
@@ -379,6 +380,10 @@ export class SqliteChannelStore implements ChannelStore {
 
   claimEventBatches(claim: Parameters<SqliteEventOutbox['claimEventBatches']>[0]): Promise<EventBatch[]> {
     return this.outbox.claimEventBatches(claim);
+  }
+
+  renewEventLeases(renewal: Parameters<SqliteEventOutbox['renewEventLeases']>[0]): Promise<number[]> {
+    return this.outbox.renewEventLeases(renewal);
   }
 
   completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {

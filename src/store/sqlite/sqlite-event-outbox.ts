@@ -101,6 +101,18 @@ export class SqliteEventOutbox implements EventOutboxStore {
     });
   }
 
+  async renewEventLeases(renewal: {
+    owner: string;
+    integrationIds: number[];
+    nowMs: number;
+    leaseMs: number;
+  }): Promise<number[]> {
+    if (renewal.integrationIds.length === 0) return [];
+    const until = renewal.nowMs + renewal.leaseMs;
+    const ids = JSON.stringify(renewal.integrationIds);
+    return this.writes.enqueue(() => this.q.renewLeases.pluck().all(until, ids, renewal.owner) as number[]);
+  }
+
   async completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
     return this.writes.enqueue(() => {
       const owner = this.q.keyOwner.pluck().get(completion.integrationId) as string | null | undefined;

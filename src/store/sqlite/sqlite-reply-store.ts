@@ -117,12 +117,11 @@ export class SqliteReplyStore implements ReplyStore {
     replyIds: number[];
     nowMs: number;
     leaseMs: number;
-  }): Promise<number> {
-    if (renewal.replyIds.length === 0) return 0;
-    const { changes } = await this.writes.enqueue(() =>
-      this.q.renewLeases.run(renewal.nowMs + renewal.leaseMs, JSON.stringify(renewal.replyIds), renewal.owner),
-    );
-    return changes;
+  }): Promise<number[]> {
+    if (renewal.replyIds.length === 0) return [];
+    const until = renewal.nowMs + renewal.leaseMs;
+    const ids = JSON.stringify(renewal.replyIds);
+    return this.writes.enqueue(() => this.q.renewLeases.pluck().all(until, ids, renewal.owner) as number[]);
   }
 
   async completeReply(completion: ReplyCompletion): Promise<ReplyRecord | undefined> {
