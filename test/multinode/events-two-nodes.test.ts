@@ -5,7 +5,8 @@ import { call, tempDir } from '../helpers/server.js';
 import { createPostgresSchema, postgresAvailable } from '../helpers/stores.js';
 
 const api = '/api/switchboard/v1';
-const leaseMs = 3000;
+// Long enough that a loaded machine renews in time (a late renewal cuts a call off: at-least-once).
+const leaseMs = 5000;
 
 /** How many times each event id arrived. */
 const countIds = (events: Record<string, any>[]) => {
