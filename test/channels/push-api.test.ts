@@ -86,14 +86,14 @@ describe.each(storeKinds)('push API on $name', (kind) => {
     });
     expect(answer.status).toBe(200);
     expect(answer.json.results).toEqual([
-      { external_resource_id: 'm1', status: { code: 'success', description: 'stored' } },
+      { external_resource_id: 'm1', status: { code: 'success' } },
       {
         external_resource_id: 'm1',
         status: { code: 'already_imported', description: 'external_id "m1" was already imported; nothing changed' },
       },
-      { external_resource_id: 'm2', status: { code: 'success', description: 'stored' } },
-      { external_resource_id: 'm3', status: { code: 'success', description: 'stored' } },
-      { external_resource_id: 'm4', status: { code: 'success', description: 'stored' } },
+      { external_resource_id: 'm2', status: { code: 'success' } },
+      { external_resource_id: 'm3', status: { code: 'success' } },
+      { external_resource_id: 'm4', status: { code: 'success' } },
       {
         external_resource_id: 'm5',
         status: {
@@ -158,17 +158,37 @@ describe.each(storeKinds)('push API on $name', (kind) => {
     expect((await threadsOf(instance))[0]).toMatchObject({ thread_key: 'chat-9', resource_count: 3 });
   });
 
-  it('answers a repeated request_id with the stored results, whatever the new body, storing nothing twice', async () => {
+  it('answers a repeated request_id with the same body with the stored results, storing nothing twice', async () => {
     const instance = await newInstance('Idempotent');
     const first = await push(instance, { request_id: 'req-1', external_resources: [resource('r1'), resource('r2')] });
     expect(codes(first)).toEqual(['success', 'success']);
-    const repeat = await push(instance, { request_id: 'req-1', external_resources: [resource('r3')] });
+    // The same body with its keys in another order is the same push.
+    const reordered = [resource('r1'), resource('r2')].map((r) => Object.fromEntries(Object.entries(r).reverse()));
+    const repeat = await push(instance, { request_id: 'req-1', external_resources: reordered });
     expect(repeat.status).toBe(200);
     expect(repeat.json).toEqual(first.json);
     expect((await resourcesOf(instance)).map((r) => r.external_id)).toEqual(['r1', 'r2']);
     // Another request id is another push.
     const other = await push(instance, { request_id: 'req-2', external_resources: [resource('r1')] });
     expect(codes(other)).toEqual(['already_imported']);
+  });
+
+  it('refuses a request_id reused with another body: 409 naming it, nothing stored', async () => {
+    const instance = await newInstance('Reused');
+    expect(codes(await push(instance, { request_id: 'req-9', external_resources: [resource('u1')] }))).toEqual([
+      'success',
+    ]);
+    const reused = await push(instance, { request_id: 'req-9', external_resources: [resource('u2')] });
+    expect(reused.status).toBe(409);
+    expect(reused.json).toEqual({ error: 'Conflict', description: expect.stringContaining('request_id "req-9"') });
+    expect(reused.json.description).toMatch(/nothing was stored/);
+    expect((await resourcesOf(instance)).map((r) => r.external_id)).toEqual(['u1']);
+    // A changed field of the same resource is another body too.
+    const edited = await push(instance, {
+      request_id: 'req-9',
+      external_resources: [resource('u1', { message: 'x' })],
+    });
+    expect(edited.status).toBe(409);
   });
 
   it('answers concurrent copies of one request_id alike, storing once', async () => {
