@@ -272,6 +272,47 @@ describe.each(storeKinds)('push API on $name', (kind) => {
     expect((await resourcesOf(instance)).map((r) => r.external_id)).toEqual(['big-ok']);
   });
 
+  it('takes the created_at forms and display_info data real clients send; refuses what the vendor would', async () => {
+    const instance = await newInstance('Edges');
+    const files = (n: number) => Array.from({ length: n }, (_, i) => `https://files.example/${i}.png`);
+    const answer = await push(instance, {
+      external_resources: [
+        resource('z', { created_at: '2024-01-01T12:00:00Z' }),
+        resource('colon', { created_at: '2024-01-01T12:00:00+00:00' }),
+        resource('basic', { created_at: '2024-01-01T12:00:00+0000' }),
+        resource('micro', { created_at: '2024-01-01T12:00:00.123456-0500' }),
+        resource('string-data', { display_info: [{ type: 'urn:x', data: '{"color":"red"}' }] }),
+        resource('object-data', { display_info: [{ type: 'urn:x', data: { color: 'red' } }], file_urls: files(10) }),
+        resource('no-offset', { created_at: '2024-01-01T12:00:00' }),
+      ],
+    });
+    expect(codes(answer)).toEqual([...Array(6).fill('success'), 'processing_error']);
+    expect(answer.json.results[6].status.description).toBe(
+      'external_resources[6].created_at: must be an ISO 8601 date-time with a time zone offset, such as ' +
+        '2015-09-08T22:48:09Z, 2015-09-08T22:48:09.123+00:00 or 2015-09-08T22:48:09+0000; got "2024-01-01T12:00:00"',
+    );
+    const stored = (await resourcesOf(instance)).map((r) => r.external_id);
+    expect(stored).toEqual(['z', 'colon', 'basic', 'micro', 'string-data', 'object-data']);
+    // Kept as sent: the string stays a string.
+    const [thread] = (await threadsOf(instance)).filter((t) => t.thread_key === 'string-data');
+    const kept = (await admin('GET', `/instances/${instance.id}/threads/${thread!.id}/resources`)).json.resources;
+    expect(kept[0].resource.display_info).toEqual([{ type: 'urn:x', data: '{"color":"red"}' }]);
+
+    const tooMany = await push(instance, { external_resources: [resource('eleven', { file_urls: files(11) })] });
+    expect(tooMany.json.results[0].status).toEqual({
+      code: 'processing_error',
+      description: 'external_resources[0].file_urls: must have at most 10 items; got 11',
+    });
+    const http = await push(instance, {
+      external_resources: [resource('http', { file_urls: ['http://files.example/a'] })],
+    });
+    expect(http.json.results[0].status).toEqual({
+      code: 'processing_error',
+      description: 'external_resources[0].file_urls[0]: must be an absolute https URL',
+    });
+    expect(await resourcesOf(instance)).toHaveLength(6);
+  });
+
   it('refuses a body over the push limit with 413 and the limit', async () => {
     const instance = await newInstance('Huge');
     const huge = await call(server.baseUrl, 'POST', pushPath, {
