@@ -231,6 +231,28 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     expect((await channels.listThreads(A, of.id)).map((t) => t.resourceCount)).toEqual([50]);
   });
 
+  it('answers concurrent copies with two bodies: one processed, its copies replayed, the other body a conflict', async () => {
+    const of = await instance();
+    const stores = [channels];
+    for (let i = 0; i < 2; i++) {
+      const other = await openStore(opened.url);
+      others.push(other);
+      await other.migrate();
+      stores.push(other.channels);
+    }
+    const bodies = [[entry('x1')], [entry('x2')]];
+    const outcomes = await Promise.all(
+      stores.flatMap((store) => bodies.map((entries) => pushTo(of, { requestId: 'split', entries }, store))),
+    );
+    const processed = outcomes.filter((o) => o.kind === 'processed');
+    expect(processed).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'replayed')).toHaveLength(stores.length - 1);
+    expect(outcomes.filter((o) => o.kind === 'conflict')).toHaveLength(stores.length);
+    const stored = await storedIds(of);
+    expect(stored).toHaveLength(1);
+    expect(['x1', 'x2']).toContain(stored[0]);
+  });
+
   it('stores nothing for an inactive or missing instance', async () => {
     const of = await instance();
     await channels.updateInstance(A, of.id, { active: false, nowMs: T0 });
