@@ -42,7 +42,7 @@ const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
  * it did not take the reply now. Any other answer is final (a 400 sent again is a 400, and a
  * reply it took must not be posted twice).
  */
-export function retriedStatus(status: number): boolean {
+function retriedStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 

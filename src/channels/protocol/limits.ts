@@ -78,7 +78,7 @@ export const CHANNELBACK_PARENT_ID_MAX = 511;
 export const CHANNELBACK_THREAD_ID_MAX = 511;
 export const CHANNELBACK_RECIPIENT_ID_MAX = 255;
 export const REQUEST_UNIQUE_IDENTIFIER_MAX = 255;
-/** `file_urls[]` of one channelback: the docs' 10 (the resource schema allows 64). */
+/** `file_urls[]` of one channelback: the docs' 10, as for a resource's `file_urls`. */
 export const CHANNELBACK_FILE_URLS_MAX = 10;
 /** `external_id` in a channelback answer. */
 export const CHANNELBACK_EXTERNAL_ID_MAX = 255;
