@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../http/authenticate.js';
-import { AuthenticationFailed } from '../http/errors.js';
+import { requireAdmin as requireAdminPrincipal, type Principal } from '../http/authenticate.js';
 import type { Account } from '../store/store.js';
 import type { ChannelStore, ChannelIntegration } from '../store/channel-store.js';
 import type { OutboundClient } from './outbound/outbound-client.js';
@@ -22,13 +21,12 @@ export interface ChannelContext {
   publicUrlOf: (request: FastifyRequest) => string;
 }
 
-/** Channel management takes admin credentials: a ZIS token is for configs only. */
+/**
+ * Channel management takes admin credentials: a ZIS token is for configs only. The one rule
+ * of every admin route (`http/authenticate.ts`): a valid bearer token answers 403.
+ */
 export function requireAdmin(context: ChannelContext, request: FastifyRequest): Account {
-  const principal = context.principalOf(request);
-  if (principal.kind !== 'admin') {
-    throw AuthenticationFailed('Channel integrations take admin credentials: basic auth "{email}/token:{api_token}".');
-  }
-  return principal.account;
+  return requireAdminPrincipal(context.principalOf(request), 'Channel management').account;
 }
 
 /** A positive integer id from a path parameter. */

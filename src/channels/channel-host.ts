@@ -6,7 +6,7 @@ import type { ChannelIntegration, ChannelStore, PullRecord } from '../store/chan
 import type { FailureLimiter } from '../store/failure-limiter.js';
 import type { ReplyStore } from '../store/reply-store.js';
 import { adminUiConsoleRoutes, adminUiReturnRoutes } from './admin-ui/admin-ui-routes.js';
-import type { ChannelContext } from './channel-context.js';
+import { requireAdmin, type ChannelContext } from './channel-context.js';
 import { EventDeliverer } from './events/event-deliverer.js';
 import { eventRoutes } from './events/event-routes.js';
 import { integrationRoutes } from './integrations/integration-routes.js';
@@ -138,13 +138,19 @@ export function createChannelHost(options: {
     deliverer,
     /** Routes that take admin credentials (register inside the authenticated scope). */
     registerAuthenticated: async (api: FastifyInstance, principalOf: (request: FastifyRequest) => Principal) => {
-      const ctx = context(principalOf);
-      await api.register(integrationRoutes, ctx);
-      await api.register(instanceRoutes, ctx);
-      await api.register(pullRoutes, ctx);
-      await api.register(eventRoutes, ctx);
-      await api.register(replyRoutes, channelbackContext(principalOf));
-      await api.register(clickthroughRoutes, channelbackContext(principalOf));
+      await api.register(async function channelAdminApi(scope) {
+        const ctx = context(principalOf);
+        // Runs after the authentication hook: a bearer token answers 403 before the body is read.
+        scope.addHook('onRequest', async (request) => {
+          requireAdmin(ctx, request);
+        });
+        await scope.register(integrationRoutes, ctx);
+        await scope.register(instanceRoutes, ctx);
+        await scope.register(pullRoutes, ctx);
+        await scope.register(eventRoutes, ctx);
+        await scope.register(replyRoutes, channelbackContext(principalOf));
+        await scope.register(clickthroughRoutes, channelbackContext(principalOf));
+      });
     },
     /**
      * What the console's pages call: the same store, client and pull dependencies as the

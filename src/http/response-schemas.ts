@@ -21,7 +21,7 @@ export const nullableTimestamp = { ...timestamp, type: ['string', 'null'] } as c
 const errorMeaning: Record<number, string> = {
   400: 'The path or query string is invalid (the detail names the parameter), or the body cannot be read.',
   401: 'No credentials, wrong credentials, or credentials of the wrong kind (the detail says which are needed).',
-  403: 'The credentials may not do this (a token of another integration, or without the scope).',
+  403: 'The credentials may not do this (a token of another integration or without the scope, or a bearer token on an admin route).',
   404: "Not found on this account (another account's records answer 404 too).",
   409: 'Conflicts with the current state (the detail says what to do).',
   412: 'If-Match did not match the current ETag: read again and retry.',
@@ -88,7 +88,7 @@ export function supportErrorResponses(...statuses: number[]): Record<number, obj
 }
 
 /** The errors every route behind admin basic auth can answer, beside its own. */
-export const adminErrors = (...statuses: number[]) => errorResponses(...new Set([401, 429, 503, ...statuses]));
+export const adminErrors = (...statuses: number[]) => errorResponses(...new Set([401, 403, 429, 503, ...statuses]));
 
 /** A success answer without a body (204, or a 200 the protocol leaves empty). */
 export const emptyBody = (description: string) => ({ type: 'null', description }) as const;

@@ -34,6 +34,11 @@ export interface PushCompletion {
   instanceId: number;
   /** The integration's `request_id`: a second push with it answers the first one's results. */
   requestId: string | null;
+  /**
+   * What makes a repeat of `requestId` the same push: `pushBodyHash` (push-rules.ts) of its
+   * `external_resources`. Kept with the results; a repeat with another hash is a `conflict`.
+   */
+  bodyHash: string;
   entries: PushEntry[];
   nowMs: number;
   /** Idempotency records older than this (epoch ms) may be purged. */
@@ -42,8 +47,18 @@ export interface PushCompletion {
 
 /**
  * `processed`: the results of this push, stored with its resources. `replayed`: the
- * request id was processed before; its stored results, nothing written. `inactive`,
- * `not_found`: nothing written.
+ * request id was processed before, for the same body (or for a record kept without a
+ * hash); its stored results, nothing written. `conflict`: the request id was processed
+ * for another body; nothing written. `inactive`, `not_found`: nothing written.
  */
 export type PushOutcome =
-  { kind: 'processed' | 'replayed'; results: PushResultRecord[] } | { kind: 'inactive' } | { kind: 'not_found' };
+  | { kind: 'processed' | 'replayed'; results: PushResultRecord[] }
+  | { kind: 'conflict' }
+  | { kind: 'inactive' }
+  | { kind: 'not_found' };
+
+/** An idempotency record as stored: the results, and the body hash (null on rows older than it). */
+export interface PushRequestRecord {
+  results: PushResultRecord[];
+  bodyHash: string | null;
+}

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { PulledResource } from './channel-store.js';
-import type { PushEntry, PushResultRecord } from './push-records.js';
+import type { PushEntry, PushOutcome, PushRequestRecord, PushResultRecord } from './push-records.js';
 
 // What a push does, as a pure function over what is stored: both stores run it inside
 // their transaction, so SQLite and PostgreSQL answer alike.
@@ -10,6 +11,36 @@ export interface PushPlan {
   results: PushResultRecord[];
   /** The resources to store, in order; thread them with `planResources`. */
   store: PulledResource[];
+}
+
+/**
+ * JSON text of `value` with every object's keys sorted (arrays keep their order), so two
+ * bodies that differ only in key order or whitespace read as one.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** What identifies a push's body for its `request_id`: SHA-256 (hex) of the canonical JSON of `external_resources`. */
+export function pushBodyHash(externalResources: unknown): string {
+  return createHash('sha256').update(canonicalJson(externalResources)).digest('hex');
+}
+
+/**
+ * A push whose request id is already recorded: its results again when the body is the same
+ * (a record kept without a hash, from before hashes were kept, counts as the same), else a
+ * conflict, since answering the first results would silently drop the new resources.
+ */
+export function repeatOutcome(record: PushRequestRecord, bodyHash: string): PushOutcome {
+  if (record.bodyHash !== null && record.bodyHash !== bodyHash) return { kind: 'conflict' };
+  return { kind: 'replayed', results: record.results };
 }
 
 /** The external ids whose stored thread {@link planPush} needs: every valid external and parent id. */

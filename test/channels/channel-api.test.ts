@@ -265,9 +265,9 @@ describe.each(storeKinds)('channel integrations and instances on $name', (kind) 
       ],
       ['a state over 5000 characters', () => ({ body: { external_resources: [], state: 'x'.repeat(5001) } }), /state/],
       [
-        'too many resources',
-        () => ({ body: { external_resources: Array.from({ length: 257 }, (_, i) => resource(`r${i}`)) } }),
-        /256/,
+        'too many resources (the docs: 200 per pull)',
+        () => ({ body: { external_resources: Array.from({ length: 201 }, (_, i) => resource(`r${i}`)) } }),
+        /at most 200 items; got 201/,
       ],
       ['a timeout', () => ({ body: { external_resources: [] }, delayMs: 1500 }), /timed out/],
       [

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySwitchboardSignature } from '../../examples/channel-integration/server.js';
 import { loadSettings } from '../../src/settings.js';
 import { openStore } from '../../src/store/open-store.js';
-import { channelbackManifest, startChannelbackIntegration } from '../helpers/channelback-integration.js';
+import {
+  channelbackManifest,
+  startChannelbackIntegration,
+  type IntegrationAnswer,
+} from '../helpers/channelback-integration.js';
 import { resource } from '../helpers/fake-integration.js';
 import { call, createTenant, startServer, type Tenant, type TestServer } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
@@ -246,7 +250,7 @@ describe.each(storeKinds)('channelback on $name', (kind) => {
 
   it('fails a reply after the last try, with the reason', async () => {
     const inst = await instanceWith([resource('f1')]);
-    integration.answerChannelbacks(() => ({ body: { not: 'an answer' } }));
+    integration.answerChannelbacks(() => ({ status: 500, body: 'down' }));
     const created = await admin('POST', `/instances/${inst.id}/threads/${inst.thread('f1')}/replies`, { message: 'm' });
     const replyPath = `/instances/${inst.id}/replies/${created.json.reply.id}`;
     for (let i = 0; i < 3; i++) {
@@ -255,8 +259,71 @@ describe.each(storeKinds)('channelback on $name', (kind) => {
     }
     const shown = (await admin('GET', replyPath)).json.reply;
     expect(shown).toMatchObject({ status: 'failed', attempts: 3, external_id: null, sent_at: null });
-    expect(shown.last_error).toMatch(/external_id/);
+    expect(shown.last_error).toMatch(/HTTP 500/);
     expect(await sendDue()).toBe(0);
+  });
+
+  it('tries again only after no answer, 429 or 5xx; any other answer fails the reply at once', async () => {
+    const inst = await instanceWith([resource('k1')]);
+    const cases: [string, IntegrationAnswer, 'pending' | 'failed', RegExp][] = [
+      ['500', { status: 500, body: 'oops' }, 'pending', /HTTP 500/],
+      ['503', { status: 503, body: 'busy' }, 'pending', /HTTP 503/],
+      ['429', { status: 429, body: 'slow down' }, 'pending', /HTTP 429/],
+      ['400', { status: 400, body: { error: 'bad recipient' } }, 'failed', /HTTP 400.*final/],
+      ['401', { status: 401, body: 'who?' }, 'failed', /HTTP 401.*final/],
+      ['404', { status: 404, body: 'gone' }, 'failed', /HTTP 404.*final/],
+      ['422', { status: 422, body: 'no' }, 'failed', /HTTP 422.*final/],
+      ['200 not JSON', { body: 'ok' }, 'failed', /not JSON/],
+      ['200 without external_id', { body: { not: 'an answer' } }, 'failed', /external_id/],
+    ];
+    for (const [name, answer, status, error] of cases) {
+      const before = integration.channelbacks.length;
+      integration.answerChannelbacks(() => answer);
+      const created = await admin('POST', `/instances/${inst.id}/threads/${inst.thread('k1')}/replies`, {
+        message: name,
+      });
+      expect(await sendDue(), name).toBe(1);
+      const shown = (await admin('GET', `/instances/${inst.id}/replies/${created.json.reply.id}`)).json.reply;
+      expect(shown, name).toMatchObject({ status, attempts: 1 });
+      expect(shown.last_error, name).toMatch(error);
+      expect(integration.channelbacks.length - before, name).toBe(1);
+    }
+    // A network error (nothing listens there) is tried again too.
+    const unreachable = await instanceWith(
+      [resource('k2')],
+      channelbackManifest({ urls: { channelback_url: 'http://127.0.0.1:1/channelback' } }),
+    );
+    const created = await admin('POST', `/instances/${unreachable.id}/threads/${unreachable.thread('k2')}/replies`, {
+      message: 'm',
+    });
+    expect(await sendDue()).toBe(1);
+    const shown = (await admin('GET', `/instances/${unreachable.id}/replies/${created.json.reply.id}`)).json.reply;
+    expect(shown).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(shown.last_error).toMatch(/ECONNREFUSED/);
+    // Let the retried ones of this test run out, so later tests start with nothing due.
+    integration.answerChannelbacks(() => ({ status: 500, body: 'down' }));
+    for (let i = 0; i < 3; i++) {
+      now += 60_000;
+      await sendDue();
+    }
+  });
+
+  it('posts a reply the integration answered 400 only once, however long it waits', async () => {
+    const inst = await instanceWith([resource('b1')]);
+    const before = integration.channelbacks.length;
+    integration.answerChannelbacks(() => ({ status: 400, body: { error: 'invalid' } }));
+    const created = await admin('POST', `/instances/${inst.id}/threads/${inst.thread('b1')}/replies`, { message: 'm' });
+    expect(await sendDue()).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      now += 60 * 60_000;
+      expect(await sendDue()).toBe(0);
+    }
+    expect(integration.channelbacks.length - before).toBe(1);
+    const shown = (await admin('GET', `/instances/${inst.id}/replies/${created.json.reply.id}`)).json.reply;
+    expect(shown).toMatchObject({ status: 'failed', attempts: 1, external_id: null });
+    expect(shown.last_error).toBe(
+      'channelback_url answered HTTP 400; expected 200 with JSON (final: only 429 and 5xx answers are tried again)',
+    );
   });
 
   it('report_error fails the reply it names; every other call is refused and changes nothing', async () => {

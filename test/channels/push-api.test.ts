@@ -86,14 +86,14 @@ describe.each(storeKinds)('push API on $name', (kind) => {
     });
     expect(answer.status).toBe(200);
     expect(answer.json.results).toEqual([
-      { external_resource_id: 'm1', status: { code: 'success', description: 'stored' } },
+      { external_resource_id: 'm1', status: { code: 'success' } },
       {
         external_resource_id: 'm1',
         status: { code: 'already_imported', description: 'external_id "m1" was already imported; nothing changed' },
       },
-      { external_resource_id: 'm2', status: { code: 'success', description: 'stored' } },
-      { external_resource_id: 'm3', status: { code: 'success', description: 'stored' } },
-      { external_resource_id: 'm4', status: { code: 'success', description: 'stored' } },
+      { external_resource_id: 'm2', status: { code: 'success' } },
+      { external_resource_id: 'm3', status: { code: 'success' } },
+      { external_resource_id: 'm4', status: { code: 'success' } },
       {
         external_resource_id: 'm5',
         status: {
@@ -158,17 +158,37 @@ describe.each(storeKinds)('push API on $name', (kind) => {
     expect((await threadsOf(instance))[0]).toMatchObject({ thread_key: 'chat-9', resource_count: 3 });
   });
 
-  it('answers a repeated request_id with the stored results, whatever the new body, storing nothing twice', async () => {
+  it('answers a repeated request_id with the same body with the stored results, storing nothing twice', async () => {
     const instance = await newInstance('Idempotent');
     const first = await push(instance, { request_id: 'req-1', external_resources: [resource('r1'), resource('r2')] });
     expect(codes(first)).toEqual(['success', 'success']);
-    const repeat = await push(instance, { request_id: 'req-1', external_resources: [resource('r3')] });
+    // The same body with its keys in another order is the same push.
+    const reordered = [resource('r1'), resource('r2')].map((r) => Object.fromEntries(Object.entries(r).reverse()));
+    const repeat = await push(instance, { request_id: 'req-1', external_resources: reordered });
     expect(repeat.status).toBe(200);
     expect(repeat.json).toEqual(first.json);
     expect((await resourcesOf(instance)).map((r) => r.external_id)).toEqual(['r1', 'r2']);
     // Another request id is another push.
     const other = await push(instance, { request_id: 'req-2', external_resources: [resource('r1')] });
     expect(codes(other)).toEqual(['already_imported']);
+  });
+
+  it('refuses a request_id reused with another body: 409 naming it, nothing stored', async () => {
+    const instance = await newInstance('Reused');
+    expect(codes(await push(instance, { request_id: 'req-9', external_resources: [resource('u1')] }))).toEqual([
+      'success',
+    ]);
+    const reused = await push(instance, { request_id: 'req-9', external_resources: [resource('u2')] });
+    expect(reused.status).toBe(409);
+    expect(reused.json).toEqual({ error: 'Conflict', description: expect.stringContaining('request_id "req-9"') });
+    expect(reused.json.description).toMatch(/nothing was stored/);
+    expect((await resourcesOf(instance)).map((r) => r.external_id)).toEqual(['u1']);
+    // A changed field of the same resource is another body too.
+    const edited = await push(instance, {
+      request_id: 'req-9',
+      external_resources: [resource('u1', { message: 'x' })],
+    });
+    expect(edited.status).toBe(409);
   });
 
   it('answers concurrent copies of one request_id alike, storing once', async () => {
@@ -250,6 +270,47 @@ describe.each(storeKinds)('push API on $name', (kind) => {
     expect(codes(nul)).toEqual(['processing_error']);
     expect(nul.json.results[0].status.description).toContain('NUL');
     expect((await resourcesOf(instance)).map((r) => r.external_id)).toEqual(['big-ok']);
+  });
+
+  it('takes the created_at forms and display_info data real clients send; refuses what the vendor would', async () => {
+    const instance = await newInstance('Edges');
+    const files = (n: number) => Array.from({ length: n }, (_, i) => `https://files.example/${i}.png`);
+    const answer = await push(instance, {
+      external_resources: [
+        resource('z', { created_at: '2024-01-01T12:00:00Z' }),
+        resource('colon', { created_at: '2024-01-01T12:00:00+00:00' }),
+        resource('basic', { created_at: '2024-01-01T12:00:00+0000' }),
+        resource('micro', { created_at: '2024-01-01T12:00:00.123456-0500' }),
+        resource('string-data', { display_info: [{ type: 'urn:x', data: '{"color":"red"}' }] }),
+        resource('object-data', { display_info: [{ type: 'urn:x', data: { color: 'red' } }], file_urls: files(10) }),
+        resource('no-offset', { created_at: '2024-01-01T12:00:00' }),
+      ],
+    });
+    expect(codes(answer)).toEqual([...Array(6).fill('success'), 'processing_error']);
+    expect(answer.json.results[6].status.description).toBe(
+      'external_resources[6].created_at: must be an ISO 8601 date-time with a time zone offset, such as ' +
+        '2015-09-08T22:48:09Z, 2015-09-08T22:48:09.123+00:00 or 2015-09-08T22:48:09+0000; got "2024-01-01T12:00:00"',
+    );
+    const stored = (await resourcesOf(instance)).map((r) => r.external_id);
+    expect(stored).toEqual(['z', 'colon', 'basic', 'micro', 'string-data', 'object-data']);
+    // Kept as sent: the string stays a string.
+    const [thread] = (await threadsOf(instance)).filter((t) => t.thread_key === 'string-data');
+    const kept = (await admin('GET', `/instances/${instance.id}/threads/${thread!.id}/resources`)).json.resources;
+    expect(kept[0].resource.display_info).toEqual([{ type: 'urn:x', data: '{"color":"red"}' }]);
+
+    const tooMany = await push(instance, { external_resources: [resource('eleven', { file_urls: files(11) })] });
+    expect(tooMany.json.results[0].status).toEqual({
+      code: 'processing_error',
+      description: 'external_resources[0].file_urls: must have at most 10 items; got 11',
+    });
+    const http = await push(instance, {
+      external_resources: [resource('http', { file_urls: ['http://files.example/a'] })],
+    });
+    expect(http.json.results[0].status).toEqual({
+      code: 'processing_error',
+      description: 'external_resources[0].file_urls[0]: must be an absolute https URL',
+    });
+    expect(await resourcesOf(instance)).toHaveLength(6);
   });
 
   it('refuses a body over the push limit with 413 and the limit', async () => {

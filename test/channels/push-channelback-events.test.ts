@@ -147,7 +147,7 @@ describe.each(storeKinds)('push and channelback events on $name', (kind) => {
       await push({ external_resources: [resource('a1')] }),
       await push({ external_resources: [resource('a2', { message: '' })] }),
       await push({ external_resources: [resource('a3', { parent_id: 'ghost' })] }),
-      await push({ request_id: 'r-1', external_resources: [resource('a4')] }),
+      await push({ request_id: 'r-1', external_resources: [resource('a1')] }),
     ];
     expect(answers.map((answer) => answer.json.results[0].status.code)).toEqual([
       'already_imported',
@@ -155,6 +155,8 @@ describe.each(storeKinds)('push and channelback events on $name', (kind) => {
       'could_not_locate_parent_external_resource',
       'success',
     ]);
+    // The request_id reused with another body: refused (409).
+    expect((await push({ request_id: 'r-1', external_resources: [resource('a4')] })).status).toBe(409);
     // Refused as a whole: a wrong token, a deactivated instance.
     const wrong = await call(server.baseUrl, 'POST', pushPath, {
       token: 'not-the-token',

@@ -1,8 +1,10 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStore, Instance } from '../../src/store/channel-store.js';
 import { NulCharacterError } from '../../src/store/nul-guard.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { PushCompletion, PushEntry } from '../../src/store/push-records.js';
+import { pushBodyHash } from '../../src/store/push-rules.js';
 import type { Store } from '../../src/store/store.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 
@@ -21,6 +23,28 @@ const entry = (externalId: string, links: { parentId?: string; threadId?: string
 const invalid = (externalId: string): PushEntry => ({ ok: false, externalId, problem: 'message: is required' });
 const codesOf = (outcome: Awaited<ReturnType<ChannelStore['completePush']>>) =>
   'results' in outcome ? outcome.results.map((result) => result.code) : outcome.kind;
+
+/** Sets an instance's idempotency records back to how rows written before migration 0020 look: no body hash. */
+async function forgetBodyHashes(url: string, instanceId: number): Promise<void> {
+  const statement = 'UPDATE push_requests SET body_hash = NULL WHERE instance_id = ';
+  if (url.startsWith('sqlite:')) {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(url.slice('sqlite:'.length));
+    try {
+      db.prepare(`${statement}?`).run(instanceId);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`${statement}$1`, [instanceId]);
+  } finally {
+    await client.end();
+  }
+}
 
 /** ChannelStore.completePush on every store kind, through `store.channels`. */
 describe.each(storeKinds)('push store contract on $name', (kind) => {
@@ -41,11 +65,13 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
       pushTokenHash: `hash-${n}`,
       nowMs: T0,
     });
+  /** A push of `entries`, whose body hash is theirs unless `fields` says otherwise. */
   const pushTo = (of: Instance, fields: Partial<PushCompletion>, store = channels) =>
     store.completePush({
       instanceId: of.id,
       requestId: null,
       entries: [],
+      bodyHash: pushBodyHash(fields.entries ?? []),
       nowMs: T0,
       purgeBefore: T0 - 24 * HOUR,
       ...fields,
@@ -122,9 +148,10 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     expect(await storedIds(of)).toEqual([]);
   });
 
-  it('replays a request id with its stored results, writing nothing, per instance', async () => {
+  it('replays a request id with its stored results for the same body, writing nothing, per instance', async () => {
     const of = await instance();
-    const first = await pushTo(of, { requestId: 'r', entries: [entry('p1'), entry('p2', { parentId: 'ghost' })] });
+    const entries = [entry('p1'), entry('p2', { parentId: 'ghost' })];
+    const first = await pushTo(of, { requestId: 'r', entries });
     expect(first).toEqual({
       kind: 'processed',
       results: [
@@ -132,7 +159,7 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
         expect.objectContaining({ externalId: 'p2', code: 'could_not_locate_parent_external_resource' }),
       ],
     });
-    const again = await pushTo(of, { requestId: 'r', entries: [entry('p3')], nowMs: T0 + HOUR });
+    const again = await pushTo(of, { requestId: 'r', entries, nowMs: T0 + HOUR });
     expect(again).toEqual({ kind: 'replayed', results: (first as { results: unknown }).results });
     expect(await storedIds(of)).toEqual(['p1']);
     // The same request id on another instance is another push.
@@ -140,12 +167,39 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     expect(codesOf(await pushTo(neighbour, { requestId: 'r', entries: [entry('p1')] }))).toEqual(['success']);
   });
 
+  it('refuses a request id taken by another body as a conflict, writing nothing', async () => {
+    const of = await instance();
+    const first = await pushTo(of, { requestId: 'taken', entries: [entry('c1')] });
+    expect(codesOf(first)).toEqual(['success']);
+    expect(await pushTo(of, { requestId: 'taken', entries: [entry('c2')] })).toEqual({ kind: 'conflict' });
+    expect(await storedIds(of)).toEqual(['c1']);
+    // Still a conflict once the instance is deactivated; the same body still replays.
+    await channels.updateInstance(A, of.id, { active: false, nowMs: T0 });
+    expect(await pushTo(of, { requestId: 'taken', entries: [entry('c2')] })).toEqual({ kind: 'conflict' });
+    expect(await pushTo(of, { requestId: 'taken', entries: [entry('c1')] })).toEqual({
+      kind: 'replayed',
+      results: (first as { results: unknown }).results,
+    });
+    await channels.updateInstance(A, of.id, { active: true, nowMs: T0 });
+  });
+
+  it('treats a record kept without a body hash (written before hashes were kept) as the same body', async () => {
+    const of = await instance();
+    const first = await pushTo(of, { requestId: 'old-row', entries: [entry('h1')] });
+    await forgetBodyHashes(opened.url, of.id);
+    expect(await pushTo(of, { requestId: 'old-row', entries: [entry('h2')] })).toEqual({
+      kind: 'replayed',
+      results: (first as { results: unknown }).results,
+    });
+    expect(await storedIds(of)).toEqual(['h1']);
+  });
+
   it('keeps results 24 hours, then purges them by the time passed in', async () => {
     const of = await instance();
     await pushTo(of, { requestId: 'old', entries: [entry('o1')], nowMs: T0 });
     const within = await pushTo(of, {
       requestId: 'old',
-      entries: [],
+      entries: [entry('o1')],
       nowMs: T0 + 23 * HOUR,
       purgeBefore: T0 - HOUR,
     });
@@ -177,6 +231,28 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     expect((await channels.listThreads(A, of.id)).map((t) => t.resourceCount)).toEqual([50]);
   });
 
+  it('answers concurrent copies with two bodies: one processed, its copies replayed, the other body a conflict', async () => {
+    const of = await instance();
+    const stores = [channels];
+    for (let i = 0; i < 2; i++) {
+      const other = await openStore(opened.url);
+      others.push(other);
+      await other.migrate();
+      stores.push(other.channels);
+    }
+    const bodies = [[entry('x1')], [entry('x2')]];
+    const outcomes = await Promise.all(
+      stores.flatMap((store) => bodies.map((entries) => pushTo(of, { requestId: 'split', entries }, store))),
+    );
+    const processed = outcomes.filter((o) => o.kind === 'processed');
+    expect(processed).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'replayed')).toHaveLength(stores.length - 1);
+    expect(outcomes.filter((o) => o.kind === 'conflict')).toHaveLength(stores.length);
+    const stored = await storedIds(of);
+    expect(stored).toHaveLength(1);
+    expect(['x1', 'x2']).toContain(stored[0]);
+  });
+
   it('stores nothing for an inactive or missing instance', async () => {
     const of = await instance();
     await channels.updateInstance(A, of.id, { active: false, nowMs: T0 });
@@ -185,7 +261,14 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     await channels.updateInstance(A, of.id, { active: true, nowMs: T0 });
     expect(codesOf(await pushTo(of, { requestId: 'off', entries: [entry('z')] }))).toEqual(['success']);
     expect(
-      await channels.completePush({ instanceId: 999_999, requestId: null, entries: [], nowMs: T0, purgeBefore: 0 }),
+      await channels.completePush({
+        instanceId: 999_999,
+        requestId: null,
+        entries: [],
+        bodyHash: pushBodyHash([]),
+        nowMs: T0,
+        purgeBefore: 0,
+      }),
     ).toEqual({
       kind: 'not_found',
     });
@@ -195,7 +278,7 @@ describe.each(storeKinds)('push store contract on $name', (kind) => {
     const of = await instance();
     const first = await pushTo(of, { requestId: 'before-off', entries: [entry('b1')] });
     await channels.updateInstance(A, of.id, { active: false, nowMs: T0 });
-    expect(await pushTo(of, { requestId: 'before-off', entries: [entry('b2')] })).toEqual({
+    expect(await pushTo(of, { requestId: 'before-off', entries: [entry('b1')] })).toEqual({
       kind: 'replayed',
       results: (first as { results: unknown }).results,
     });

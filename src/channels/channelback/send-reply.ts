@@ -37,6 +37,24 @@ class SendFailure extends Error {
 const maxErrorLength = 2000;
 const escapedNul = /(?<!\\)(?:\\\\)*\\u0000/;
 
+/**
+ * Answers after which a channelback is tried again: 429 and 5xx, where the integration says
+ * it did not take the reply now. Any other answer is final (a 400 sent again is a 400, and a
+ * reply it took must not be posted twice).
+ */
+function retriedStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/**
+ * Calls that failed before an answer are tried again: network errors, timeouts, and an
+ * address the guard refused (nothing was sent). An answer too large or a redirect the client
+ * would not follow came from the integration, so it is final like any other answer.
+ */
+function retriedOutbound(error: OutboundError): boolean {
+  return error.kind === 'network' || error.kind === 'timeout' || error.kind === 'blocked';
+}
+
 /** The wait before try `attempts + 1`. */
 export function replyBackoff(attempts: number, deps: Pick<SendDependencies, 'backoffMs' | 'maxBackoffMs'>): number {
   return Math.min(deps.maxBackoffMs, deps.backoffMs * 2 ** Math.max(0, attempts - 1));
@@ -67,8 +85,9 @@ export function channelbackForm(
  * Sends one leased reply: POSTs the channelback form, signed, to the manifest's
  * `channelback_url`, validates the answer, and records the outcome. A sent reply's
  * `external_id` becomes a resource of its thread (with `allow_channelback` as answered),
- * and `metadata` and `metadata_needs_update` apply to the instance. A failure is tried
- * again after a backoff, with the same `request_unique_identifier`, until the last try.
+ * and `metadata` and `metadata_needs_update` apply to the instance. A failure without an
+ * answer, or a 429 or 5xx answer, is tried again after a backoff, with the same
+ * `request_unique_identifier`, until the last try; any other answer fails the reply at once.
  * Resolves undefined when this node's lease ran out meanwhile (another node took over).
  *
  * `lease` aborts when this node can no longer keep the reply's lease: a send not yet begun
@@ -89,20 +108,27 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
       signal: lease,
     });
     if (response.status < 200 || response.status > 299) {
-      throw new SendFailure(`channelback_url answered HTTP ${response.status}; expected 200 with JSON`);
+      const again = retriedStatus(response.status);
+      throw new SendFailure(
+        `channelback_url answered HTTP ${response.status}; expected 200 with JSON` +
+          (again ? '' : ' (final: only 429 and 5xx answers are tried again)'),
+        !again,
+      );
     }
+    // From here the integration took the reply (2xx): a bad answer is final, as sending it
+    // again could post the message twice.
     let json: unknown;
     try {
       json = JSON.parse(response.body);
     } catch (error) {
-      throw new SendFailure(`the answer is not JSON: ${notJsonReason(error)}`);
+      throw new SendFailure(`the answer is not JSON: ${notJsonReason(error)}`, true);
     }
     // Stored text cannot hold U+0000: in valid JSON it can only be the escape \u0000.
     if (escapedNul.test(response.body)) {
-      throw new SendFailure('the answer contains the NUL character (U+0000), which cannot be stored');
+      throw new SendFailure('the answer contains the NUL character (U+0000), which cannot be stored', true);
     }
     const validated = validateChannelbackResponse(json);
-    if (!validated.ok) throw new SendFailure(`the answer is invalid: ${validated.problems.join('; ')}`);
+    if (!validated.ok) throw new SendFailure(`the answer is invalid: ${validated.problems.join('; ')}`, true);
     const answer = validated.response;
     const sentAt = deps.nowMs();
     completion = {
@@ -129,7 +155,9 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
     if (lease?.aborted) return undefined;
     const known = error instanceof SendFailure || error instanceof OutboundError;
     const message = known ? error.message : 'the channelback failed unexpectedly';
-    const last = (error instanceof SendFailure && error.final) || reply.attempts >= deps.attempts;
+    const final =
+      error instanceof SendFailure ? error.final : error instanceof OutboundError && !retriedOutbound(error);
+    const last = final || reply.attempts >= deps.attempts;
     completion = {
       replyId: reply.id,
       owner,

@@ -19,8 +19,9 @@ import {
   requiredString,
   type JsonObject,
   describe,
+  isObject,
 } from './checks.js';
-import { isRfc3339DateTime } from './date-time.js';
+import { isIso8601DateTime } from './date-time.js';
 import * as L from './limits.js';
 
 /** A ticket or user field to set: `id` is a field id or (for system fields) its English name. */
@@ -42,7 +43,8 @@ export interface Author {
 /** Integration-specific hints for apps in the agent UI. */
 export interface DisplayInfo {
   type: string;
-  data: JsonObject;
+  /** A JSON object (the schema), or a string of JSON (the API reference types it so), kept as sent. */
+  data: JsonObject | string;
 }
 
 /** A validated external resource, keys as on the wire. Unknown keys are dropped. */
@@ -54,14 +56,14 @@ export interface ExternalResource {
   /** At most one of parent_id and thread_id is present. */
   parent_id?: string;
   thread_id?: string;
-  /** As sent; a strict RFC 3339 date-time. */
+  /** As sent: an ISO 8601 date-time with an offset `Z`, `±hh:mm` or `±hhmm`, any fraction of a second. */
   created_at: string;
   author: Author;
   display_info?: DisplayInfo[];
   allow_channelback?: boolean;
   /** Ticket fields; applied only when the resource creates a ticket. */
   fields?: FieldValue[];
-  /** Absolute http(s) URLs; whether plain http is allowed is the download layer's decision. */
+  /** At most 10 absolute https URLs. */
   file_urls?: string[];
 }
 
@@ -71,10 +73,11 @@ export type ExternalResourceResult = { ok: true; resource: ExternalResource } | 
 /**
  * Validates one external resource.
  *
- * Decisions where the sources disagree (the larger limit wins, so nothing the vendor may
- * accept is refused): `parent_id` up to 511 characters (docs; schema 255), `file_urls` up
- * to 64 entries (schema; docs 10), `author.image_url` up to 511 (schema; docs 255),
- * `display_info[].data` must be a JSON object (schema; docs call it a string).
+ * Decisions where the sources disagree: the larger limit wins, so nothing the vendor may
+ * accept is refused: `parent_id` up to 511 characters (docs; schema 255),
+ * `author.image_url` up to 511 (schema; docs 255), `display_info[].data` a JSON object (the
+ * schema) or a string of at most 65535 characters (the API reference). `file_urls` follows
+ * the docs instead: at most 10 (schema 64), https only (the schema's `https-url` format).
  * `external_id`, `author.external_id`, `parent_id` and `thread_id` carry the schema's
  * `external-id` format: ASCII only, no leading or trailing whitespace. An optional key
  * whose value is null counts as absent. Unknown keys are ignored.
@@ -142,8 +145,13 @@ function isPresent(value: unknown): boolean {
 
 function readCreatedAt(problems: string[], path: string, value: unknown): string {
   const text = requiredString(problems, path, value, { min: 1, max: L.CREATED_AT_MAX });
-  if (text !== '' && !isRfc3339DateTime(text)) {
-    report(problems, path, `must be an RFC 3339 date-time such as 2015-09-08T22:48:09Z; got ${quote(text)}`);
+  if (text !== '' && !isIso8601DateTime(text)) {
+    report(
+      problems,
+      path,
+      'must be an ISO 8601 date-time with a time zone offset, such as 2015-09-08T22:48:09Z, ' +
+        `2015-09-08T22:48:09.123+00:00 or 2015-09-08T22:48:09+0000; got ${quote(text)}`,
+    );
   }
   return text;
 }
@@ -197,9 +205,20 @@ function readDisplayInfo(problems: string[], path: string, value: unknown): Disp
       min: 1,
       max: L.DISPLAY_INFO_TYPE_MAX,
     });
-    const data = requiredObject(problems, child(at, 'data'), get(obj, 'data'));
-    return { type, data: data ?? {} };
+    return { type, data: readDisplayData(problems, child(at, 'data'), get(obj, 'data')) };
   });
+}
+
+/** A JSON object, or a string (kept as sent: the vendor's apps parse it themselves). */
+function readDisplayData(problems: string[], path: string, value: unknown): JsonObject | string {
+  if (typeof value === 'string') return requiredString(problems, path, value, { max: L.DISPLAY_INFO_DATA_MAX });
+  if (value === undefined) {
+    report(problems, path, 'is required');
+    return {};
+  }
+  if (isObject(value)) return value;
+  report(problems, path, `must be a JSON object or a string; got ${describe(value)}`);
+  return {};
 }
 
 function readFileUrls(problems: string[], path: string, value: unknown): string[] | undefined {
@@ -207,13 +226,11 @@ function readFileUrls(problems: string[], path: string, value: unknown): string[
   return list?.map((entry, index) => {
     const at = item(path, index);
     const text = requiredString(problems, at, entry, { min: 1, max: L.FILE_URL_MAX });
-    if (text !== '' && !isHttpUrl(text)) report(problems, at, 'must be an absolute http or https URL');
+    if (text !== '' && !isHttpsUrl(text)) report(problems, at, 'must be an absolute https URL');
     return text;
   });
 }
 
-function isHttpUrl(text: string): boolean {
-  if (!URL.canParse(text)) return false;
-  const { protocol } = new URL(text);
-  return protocol === 'https:' || protocol === 'http:';
+function isHttpsUrl(text: string): boolean {
+  return URL.canParse(text) && new URL(text).protocol === 'https:';
 }

@@ -2,9 +2,11 @@
  * Every size limit of the Channel framework wire protocol, in one place.
  *
  * Sources: the vendor's developer documentation and its JSON schemas (which the vendor
- * says it uses to validate these interactions). Where they disagree, Switchboard accepts
- * the LARGER of the two, so nothing the vendor could accept is refused here; the other
- * figure is named in the comment.
+ * says it uses to validate these interactions). Where they disagree, Switchboard mostly
+ * accepts the LARGER of the two, so nothing the vendor could accept is refused here; the
+ * counts an integration is told to respect (resources per pull, `file_urls`) follow the
+ * documentation instead, so that an integration tried here is not refused by the vendor.
+ * The other figure is named in the comment.
  *
  * String limits are in characters as counted by {@link characterCount} (Unicode code
  * points), never UTF-16 code units or bytes.
@@ -28,15 +30,22 @@ export const PUSH_CLIENT_ID_MAX = 128;
 export const MANIFEST_URL_MAX = 511;
 
 // --- External resource --------------------------------------------------------------
-/** Resources in one pull response or push request. Schema 256; the docs say 200. */
+/**
+ * Resources in one push request: the push schema's 256 (the push reference gives no figure).
+ */
 export const EXTERNAL_RESOURCES_MAX = 256;
+/**
+ * Resources in one pull response: the docs' 200 (the pull schema says 256). The vendor
+ * documents 200 for pulls, so an integration tried here must not count on more.
+ */
+export const PULL_RESOURCES_MAX = 200;
 export const EXTERNAL_ID_MAX = 255;
 export const MESSAGE_MAX = 65535;
 export const HTML_MESSAGE_MAX = 65535;
 /** Docs 511; the schema says 255. A parent_id longer than any external_id simply never matches. */
 export const PARENT_ID_MAX = 511;
 export const THREAD_ID_MAX = 255;
-/** The schema caps `created_at` at 255; a valid RFC 3339 date-time is far shorter anyway. */
+/** The schema caps `created_at` at 255; a date-time with a long fraction of a second still fits. */
 export const CREATED_AT_MAX = 255;
 export const AUTHOR_EXTERNAL_ID_MAX = 255;
 export const AUTHOR_NAME_MAX = 255;
@@ -49,8 +58,10 @@ export const FIELDS_MAX = 64;
 export const FIELD_ID_MAX = 255;
 export const DISPLAY_INFO_MAX = 16;
 export const DISPLAY_INFO_TYPE_MAX = 255;
-/** Schema 64; the docs say 10. */
-export const FILE_URLS_MAX = 64;
+/** `display_info[].data` sent as a string (the API reference's type); an object (the schema's) has no figure. */
+export const DISPLAY_INFO_DATA_MAX = 65535;
+/** The docs' 10 (the schema says 64): the vendor imports at most 10 files per resource. */
+export const FILE_URLS_MAX = 10;
 /** One entry of `file_urls`. */
 export const FILE_URL_MAX = 511;
 
@@ -67,7 +78,7 @@ export const CHANNELBACK_PARENT_ID_MAX = 511;
 export const CHANNELBACK_THREAD_ID_MAX = 511;
 export const CHANNELBACK_RECIPIENT_ID_MAX = 255;
 export const REQUEST_UNIQUE_IDENTIFIER_MAX = 255;
-/** `file_urls[]` of one channelback: the docs' 10 (the resource schema allows 64). */
+/** `file_urls[]` of one channelback: the docs' 10, as for a resource's `file_urls`. */
 export const CHANNELBACK_FILE_URLS_MAX = 10;
 /** `external_id` in a channelback answer. */
 export const CHANNELBACK_EXTERNAL_ID_MAX = 255;

@@ -14,7 +14,7 @@ import {
   requiredObject,
 } from './checks.js';
 import { type ExternalResource, validateExternalResource } from './external-resource.js';
-import { EXTERNAL_RESOURCES_MAX, METADATA_MAX, STATE_MAX } from './limits.js';
+import { METADATA_MAX, PULL_RESOURCES_MAX, STATE_MAX } from './limits.js';
 
 /** A validated pull response, keys as on the wire. */
 export interface PullResponse {
@@ -36,7 +36,7 @@ export type PullResponseResult = { ok: true; response: PullResponse } | Invalid;
  * returned `state` would otherwise skip past it. Every problem names its field, e.g.
  * `external_resources[3].author.external_id: must be 1–255 characters; got 0`.
  *
- * `external_resources` is required and holds at most 256 items (schema; the docs say 200).
+ * `external_resources` is required and holds at most 200 items (the docs; the schema says 256).
  * `state` and `metadata` are at most 5000 characters (code points, see `characterCount`).
  * Unknown keys are ignored.
  *
@@ -47,7 +47,7 @@ export function validatePullResponse(json: unknown): PullResponseResult {
   const obj = requiredObject(problems, '', json, '(pull response)');
   if (obj === undefined) return failure(problems);
 
-  const list = requiredArray(problems, 'external_resources', get(obj, 'external_resources'), EXTERNAL_RESOURCES_MAX);
+  const list = requiredArray(problems, 'external_resources', get(obj, 'external_resources'), PULL_RESOURCES_MAX);
   const resources: ExternalResource[] = [];
   list.forEach((entry, index) => {
     const result = validateExternalResource(entry, item('external_resources', index));

@@ -3,12 +3,13 @@ import type { PushResultRecord } from '../../store/push-records.js';
 /** One entry of the push API's `results`, as the vendor documents it. */
 export interface PushResultJson {
   external_resource_id: string;
-  status: { code: string; description: string };
+  status: { code: string; description?: string };
 }
 
+/** `status.description` is "in the case of an exception, a description; otherwise, not present" (the vendor's reference). */
 export const pushResultJson = (result: PushResultRecord): PushResultJson => ({
   external_resource_id: result.externalId,
-  status: { code: result.code, description: result.description },
+  status: result.code === 'success' ? { code: result.code } : { code: result.code, description: result.description },
 });
 
 /** For route schemas (serialisation and the OpenAPI document). */
@@ -34,7 +35,7 @@ export const pushResponseSchema = {
                   'halted',
                 ],
               },
-              description: { type: 'string' },
+              description: { type: 'string', description: 'Why; absent on success.' },
             },
           },
         },

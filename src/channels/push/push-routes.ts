@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BadRequest, BodyTooLarge, Forbidden, NotFound } from '../../http/errors.js';
+import { BadRequest, BodyTooLarge, Conflict, Forbidden, NotFound } from '../../http/errors.js';
 import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js';
 import type { ChannelContext } from '../channel-context.js';
 import { validatePushRequest } from '../protocol/push-request.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
+import { pushBodyHash } from '../../store/push-rules.js';
 import { authenticatePushRequest } from './push-auth.js';
 import { pushEntries } from './push-entries.js';
 import { pushResponseSchema, pushResultJson } from './push-json.js';
@@ -56,10 +57,11 @@ export async function pushRoutes(
           summary: 'Push external resources (integration → host)',
           description:
             'Bearer zendesk_access_token. Body {instance_push_id, request_id?, external_resources (≤ 256)}; ' +
-            'one result per resource, in order. A repeated request_id answers the first results again.',
+            'one result per resource, in order. A repeated request_id with the same external_resources answers ' +
+            'the first results again; with others, 409.',
           response: {
             200: { ...pushResponseSchema, description: 'One result per resource, in order.' },
-            ...supportErrorResponses(400, 401, 403, 404, 413, 429, 503),
+            ...supportErrorResponses(400, 401, 403, 404, 409, 413, 429, 503),
           },
         },
       },
@@ -77,11 +79,13 @@ export async function pushRoutes(
         const outcome = await channels.completePush({
           instanceId: instance.id,
           requestId: requestId ?? null,
+          bodyHash: pushBodyHash(raw),
           entries: pushEntries(raw, validated.resources),
           nowMs,
           purgeBefore: nowMs - PUSH_RESULTS_KEEP_MS,
         });
         if (outcome.kind === 'inactive') throw deactivated();
+        if (outcome.kind === 'conflict') throw requestIdTaken(requestId ?? '');
         // Deleted between authentication and the write: as gone as an unknown push id.
         if (outcome.kind === 'not_found') throw NotFound('The instance no longer exists.');
         return { results: outcome.results.map(pushResultJson) };
@@ -115,4 +119,11 @@ const deactivated = () =>
   Forbidden(
     'This instance is deactivated, so it accepts no pushes; nothing was stored. ' +
       'An admin can activate it again (POST /api/switchboard/v1/instances/{id}/activate).',
+  );
+
+/** A taken request id with another body: its first results would silently drop the new resources. */
+const requestIdTaken = (requestId: string) =>
+  Conflict(
+    `request_id ${JSON.stringify(requestId)} was already used for a push with other external_resources; ` +
+      'nothing was stored. Send a new request_id for a new push, or the same external_resources to read its results again.',
   );

@@ -33,13 +33,13 @@ import {
 import { changedInstance, pullUrlOf } from '../channel-rules.js';
 import { channelSql as sql } from './channel-queries.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
-import { planPush, pushIdsToLookUp } from '../push-rules.js';
+import { planPush, pushIdsToLookUp, repeatOutcome } from '../push-rules.js';
 import {
   claimPushRequest,
-  findPushResults,
+  findPushRequest,
   purgePushRequests,
   recordPushResults,
-  storedPushResults,
+  storedPushRequest,
 } from './postgres-push-requests.js';
 import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
 import { PostgresEventOutbox } from './postgres-event-outbox.js';
@@ -332,25 +332,25 @@ export class PostgresChannelStore implements ChannelStore {
       await purgePushRequests(client, push.purgeBefore);
       if (!rows[0].active) {
         // A repeat of a push processed before the deactivation still answers its results.
-        const done = push.requestId === null ? undefined : await findPushResults(client, instanceId, push.requestId);
-        return done ? { kind: 'replayed', results: done } : { kind: 'inactive' };
+        const done = push.requestId === null ? undefined : await findPushRequest(client, instanceId, push.requestId);
+        return done ? repeatOutcome(done, push.bodyHash) : { kind: 'inactive' };
       }
-      if (push.requestId !== null && !(await claimPushRequest(client, instanceId, push.requestId, push.nowMs))) {
-        return { kind: 'replayed', results: await storedPushResults(client, instanceId, push.requestId) };
+      const { requestId, bodyHash } = push;
+      if (requestId !== null && !(await claimPushRequest(client, instanceId, requestId, bodyHash, push.nowMs))) {
+        return repeatOutcome(await storedPushRequest(client, instanceId, requestId), bodyHash);
       }
       const found = await storedThreads(client, instanceId, pushIdsToLookUp(push.entries));
       const plan = planPush(push.entries, new Set(found.keys()));
       if (plan.store.length > 0) {
         await storeResourcesOfMany(client, [{ instanceId, resources: plan.store, nowMs: push.nowMs }]);
-        const { requestId, nowMs } = push;
         events.count += await this.outbox.enqueuePushEvents(client, rows[0].integration_id, {
           instanceId,
           requestId,
           resources: plan.store,
-          nowMs,
+          nowMs: push.nowMs,
         });
       }
-      if (push.requestId !== null) await recordPushResults(client, instanceId, push.requestId, plan.results);
+      if (requestId !== null) await recordPushResults(client, instanceId, requestId, plan.results);
       return { kind: 'processed', results: plan.results };
     });
   }

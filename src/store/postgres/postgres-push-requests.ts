@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PushResultRecord } from '../push-records.js';
+import type { PushRequestRecord, PushResultRecord } from '../push-records.js';
 import { pushSql as sql } from './push-queries.js';
 
 // The push API's idempotency records on PostgreSQL, inside the push's transaction, which
@@ -11,30 +11,35 @@ export async function claimPushRequest(
   client: pg.PoolClient,
   instanceId: number,
   requestId: string,
+  bodyHash: string,
   nowMs: number,
 ): Promise<boolean> {
-  const { rowCount } = await client.query(sql.insertPushRequest, [instanceId, requestId, nowMs]);
+  const { rowCount } = await client.query(sql.insertPushRequest, [instanceId, requestId, bodyHash, nowMs]);
   return rowCount === 1;
 }
 
-export async function storedPushResults(
+export async function storedPushRequest(
   client: pg.PoolClient,
   instanceId: number,
   requestId: string,
-): Promise<PushResultRecord[]> {
-  const found = await findPushResults(client, instanceId, requestId);
+): Promise<PushRequestRecord> {
+  const found = await findPushRequest(client, instanceId, requestId);
   if (!found) throw new Error(`push request ${requestId} of instance ${instanceId} has no stored results`);
   return found;
 }
 
-/** The results stored for a request id, if it was processed. */
-export async function findPushResults(
+/** The record of a request id, if it was processed. */
+export async function findPushRequest(
   client: pg.PoolClient,
   instanceId: number,
   requestId: string,
-): Promise<PushResultRecord[] | undefined> {
-  const { rows } = await client.query<{ results: string }>(sql.pushResults, [instanceId, requestId]);
-  return rows[0] ? (JSON.parse(rows[0].results) as PushResultRecord[]) : undefined;
+): Promise<PushRequestRecord | undefined> {
+  const { rows } = await client.query<{ results: string; body_hash: string | null }>(sql.pushRequest, [
+    instanceId,
+    requestId,
+  ]);
+  const row = rows[0];
+  return row && { results: JSON.parse(row.results) as PushResultRecord[], bodyHash: row.body_hash };
 }
 
 export async function recordPushResults(

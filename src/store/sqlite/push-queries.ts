@@ -1,7 +1,8 @@
 /** The SQL of the SQLite push API, as plain text. */
 export const pushSql = {
-  pushResults: `SELECT results FROM push_requests WHERE instance_id = ? AND request_id = ?`,
-  insertPushRequest: `INSERT INTO push_requests (instance_id, request_id, results, created_at) VALUES (?, ?, ?, ?)`,
+  pushRequest: `SELECT results, body_hash FROM push_requests WHERE instance_id = ? AND request_id = ?`,
+  insertPushRequest: `
+    INSERT INTO push_requests (instance_id, request_id, results, body_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
   /** A bounded batch, oldest first, so one push never pays for a long backlog. */
   purgePushRequests: `
     DELETE FROM push_requests WHERE rowid IN (

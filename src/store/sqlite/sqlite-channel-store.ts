@@ -35,7 +35,7 @@ import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance
 import { channelSql } from './channel-queries.js';
 import type { WriteQueue } from './group-commit.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
-import { planPush, pushIdsToLookUp } from '../push-rules.js';
+import { planPush, pushIdsToLookUp, repeatOutcome } from '../push-rules.js';
 import { SqlitePushRequests } from './sqlite-push-requests.js';
 import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
 import { SqliteEventOutbox } from './sqlite-event-outbox.js';
@@ -311,9 +311,9 @@ export class SqliteChannelStore implements ChannelStore {
       const row = this.q.instanceByIdAnyAccount.get(push.instanceId) as InstanceRow | undefined;
       if (!row) return { kind: 'not_found' };
       this.pushRequests.purge(push.purgeBefore);
-      const done = push.requestId === null ? undefined : this.pushRequests.results(row.id, push.requestId);
+      const done = push.requestId === null ? undefined : this.pushRequests.find(row.id, push.requestId);
       // A repeat of a push processed before a deactivation still answers its results.
-      if (done) return { kind: 'replayed', results: done };
+      if (done) return repeatOutcome(done, push.bodyHash);
       if (!row.active) return { kind: 'inactive' };
       const stored = new Set<string>();
       for (const externalId of pushIdsToLookUp(push.entries)) {
@@ -330,7 +330,9 @@ export class SqliteChannelStore implements ChannelStore {
           nowMs,
         });
       }
-      if (push.requestId !== null) this.pushRequests.record(row.id, push.requestId, plan.results, push.nowMs);
+      if (push.requestId !== null) {
+        this.pushRequests.record(row.id, push.requestId, push.bodyHash, plan.results, push.nowMs);
+      }
       return { kind: 'processed', results: plan.results };
     });
     return this.writes.enqueue(() => complete());

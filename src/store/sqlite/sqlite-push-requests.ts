@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { PushResultRecord } from '../push-records.js';
+import type { PushRequestRecord, PushResultRecord } from '../push-records.js';
 import { pushSql } from './push-queries.js';
 
 /**
@@ -19,13 +19,15 @@ export class SqlitePushRequests {
     return this.statements;
   }
 
-  results(instanceId: number, requestId: string): PushResultRecord[] | undefined {
-    const text = this.q.pushResults.pluck().get(instanceId, requestId) as string | undefined;
-    return text === undefined ? undefined : (JSON.parse(text) as PushResultRecord[]);
+  /** The record of a request id, if it was processed. */
+  find(instanceId: number, requestId: string): PushRequestRecord | undefined {
+    const row = this.q.pushRequest.get(instanceId, requestId) as
+      { results: string; body_hash: string | null } | undefined;
+    return row && { results: JSON.parse(row.results) as PushResultRecord[], bodyHash: row.body_hash };
   }
 
-  record(instanceId: number, requestId: string, results: PushResultRecord[], nowMs: number): void {
-    this.q.insertPushRequest.run(instanceId, requestId, JSON.stringify(results), nowMs);
+  record(instanceId: number, requestId: string, bodyHash: string, results: PushResultRecord[], nowMs: number): void {
+    this.q.insertPushRequest.run(instanceId, requestId, JSON.stringify(results), bodyHash, nowMs);
   }
 
   purge(before: number): void {

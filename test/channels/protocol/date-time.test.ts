@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRfc3339DateTime } from '../../../src/channels/protocol/date-time.js';
+import { isIso8601DateTime, isRfc3339DateTime } from '../../../src/channels/protocol/date-time.js';
 
 describe('isRfc3339DateTime', () => {
   it.each([
@@ -47,4 +47,38 @@ describe('isRfc3339DateTime', () => {
     '２０15-09-08T22:48:09Z',
     '1441752489',
   ])('refuses %j', (s) => expect(isRfc3339DateTime(s)).toBe(false));
+});
+
+describe('isIso8601DateTime', () => {
+  it.each([
+    '2015-09-08T22:48:09Z',
+    '2015-09-08T22:48:09+00:00',
+    '2015-09-08T22:48:09+0000',
+    '2015-09-08T15:48:09-0700',
+    '2015-09-08T22:48:09.1Z',
+    '2015-09-08T22:48:09.123+00:00',
+    '2015-09-08T22:48:09.123456+0000',
+    '2015-09-08T22:48:09.123456789012Z',
+    '2016-12-31T15:59:60-0800',
+  ])('accepts %s', (s) => expect(isIso8601DateTime(s)).toBe(true));
+
+  it.each([
+    '2015-09-08T22:48:09',
+    '2015-09-08T22:48:09.123',
+    '2015-09-08 22:48:09Z',
+    '2015-09-08T22:48:09+00',
+    '2015-09-08T22:48:09+000',
+    '2015-09-08T22:48:09+00:0',
+    '2015-09-08T22:48:09+00000',
+    '2015-09-08T22:48:09,5Z',
+    '2015-09-08T22:48:09+2400',
+    '2015-09-08T22:48:09+0560',
+    '2015-02-29T00:00:00+0000',
+    '20150908T224809Z',
+  ])('refuses %j', (s) => expect(isIso8601DateTime(s)).toBe(false));
+
+  it('keeps RFC 3339 strict: no ±hhmm offset there', () => {
+    expect(isRfc3339DateTime('2015-09-08T22:48:09+0000')).toBe(false);
+    expect(isIso8601DateTime('2015-09-08T22:48:09+0000')).toBe(true);
+  });
 });

@@ -5,6 +5,9 @@ import { chars, fullResource, minimalResource } from './fixtures.js';
 const author = (overrides: Record<string, unknown>) => ({ external_id: 'user-1', ...overrides });
 const field = (i: number) => ({ id: `f${i}`, value: i });
 const urls = (n: number) => Array.from({ length: n }, (_, i) => `https://example.com/${i}.png`);
+const createdAtRule =
+  'must be an ISO 8601 date-time with a time zone offset, such as 2015-09-08T22:48:09Z, ' +
+  '2015-09-08T22:48:09.123+00:00 or 2015-09-08T22:48:09+0000';
 const infos = (n: number) => Array.from({ length: n }, (_, i) => ({ type: `t${i}`, data: {} }));
 
 /** Each case changes a valid resource in one place; `problem` is the exact line expected, or undefined when valid. */
@@ -126,17 +129,24 @@ const cases: { name: string; input: unknown; problem?: string }[] = [
     name: 'created_at with offset and fraction',
     input: minimalResource({ created_at: '2015-09-08T15:48:09.5-07:00' }),
   },
+  { name: 'created_at +00:00', input: minimalResource({ created_at: '2015-09-08T22:48:09+00:00' }) },
+  { name: 'created_at +0000', input: minimalResource({ created_at: '2015-09-08T22:48:09+0000' }) },
+  { name: 'created_at microseconds', input: minimalResource({ created_at: '2015-09-08T22:48:09.123456+0000' }) },
+  { name: 'created_at nanoseconds', input: minimalResource({ created_at: '2015-09-08T22:48:09.123456789Z' }) },
   {
     name: 'created_at without offset',
     input: minimalResource({ created_at: '2015-09-08T22:48:09' }),
-    problem:
-      'external_resources[3].created_at: must be an RFC 3339 date-time such as 2015-09-08T22:48:09Z; got "2015-09-08T22:48:09"',
+    problem: `external_resources[3].created_at: ${createdAtRule}; got "2015-09-08T22:48:09"`,
+  },
+  {
+    name: 'created_at hour-only offset',
+    input: minimalResource({ created_at: '2015-09-08T22:48:09+00' }),
+    problem: `external_resources[3].created_at: ${createdAtRule}; got "2015-09-08T22:48:09+00"`,
   },
   {
     name: 'created_at impossible date',
     input: minimalResource({ created_at: '2015-02-30T00:00:00Z' }),
-    problem:
-      'external_resources[3].created_at: must be an RFC 3339 date-time such as 2015-09-08T22:48:09Z; got "2015-02-30T00:00:00Z"',
+    problem: `external_resources[3].created_at: ${createdAtRule}; got "2015-02-30T00:00:00Z"`,
   },
   {
     name: 'created_at epoch number',
@@ -254,10 +264,28 @@ const cases: { name: string; input: unknown; problem?: string }[] = [
     input: minimalResource({ display_info: infos(17) }),
     problem: 'external_resources[3].display_info: must have at most 16 items; got 17',
   },
+  { name: 'display_info data object', input: minimalResource({ display_info: [{ type: 't', data: { a: 1 } }] }) },
+  { name: 'display_info data string', input: minimalResource({ display_info: [{ type: 't', data: '{"a":1}' }] }) },
+  { name: 'display_info data 65535', input: minimalResource({ display_info: [{ type: 't', data: chars(65535) }] }) },
   {
-    name: 'display_info data string',
-    input: minimalResource({ display_info: [{ type: 't', data: '{"a":1}' }] }),
-    problem: 'external_resources[3].display_info[0].data: must be a JSON object; got a string',
+    name: 'display_info data 65536',
+    input: minimalResource({ display_info: [{ type: 't', data: chars(65536) }] }),
+    problem: 'external_resources[3].display_info[0].data: must be at most 65535 characters; got 65536',
+  },
+  {
+    name: 'display_info data number',
+    input: minimalResource({ display_info: [{ type: 't', data: 7 }] }),
+    problem: 'external_resources[3].display_info[0].data: must be a JSON object or a string; got number 7',
+  },
+  {
+    name: 'display_info data array',
+    input: minimalResource({ display_info: [{ type: 't', data: [] }] }),
+    problem: 'external_resources[3].display_info[0].data: must be a JSON object or a string; got an array',
+  },
+  {
+    name: 'display_info data missing',
+    input: minimalResource({ display_info: [{ type: 't' }] }),
+    problem: 'external_resources[3].display_info[0].data: is required',
   },
   {
     name: 'display_info type 256',
@@ -277,14 +305,18 @@ const cases: { name: string; input: unknown; problem?: string }[] = [
     problem: 'external_resources[3].allow_channelback: must be true or false; got number 0',
   },
 
-  // file_urls: ≤ 64 (schema), each ≤ 511 and an absolute http(s) URL
-  { name: 'file_urls 64', input: minimalResource({ file_urls: urls(64) }) },
+  // file_urls: ≤ 10 (the docs; the schema says 64), each ≤ 511 and an absolute https URL
+  { name: 'file_urls 10', input: minimalResource({ file_urls: urls(10) }) },
   {
-    name: 'file_urls 65',
-    input: minimalResource({ file_urls: urls(65) }),
-    problem: 'external_resources[3].file_urls: must have at most 64 items; got 65',
+    name: 'file_urls 11',
+    input: minimalResource({ file_urls: urls(11) }),
+    problem: 'external_resources[3].file_urls: must have at most 10 items; got 11',
   },
-  { name: 'file_url http', input: minimalResource({ file_urls: ['http://example.com/a'] }) },
+  {
+    name: 'file_url http',
+    input: minimalResource({ file_urls: ['http://example.com/a'] }),
+    problem: 'external_resources[3].file_urls[0]: must be an absolute https URL',
+  },
   {
     name: 'file_url 511',
     input: minimalResource({ file_urls: [`https://example.com/${chars(511 - 20)}`] }),
@@ -297,12 +329,12 @@ const cases: { name: string; input: unknown; problem?: string }[] = [
   {
     name: 'file_url relative',
     input: minimalResource({ file_urls: ['https://example.com/a', '/a.png'] }),
-    problem: 'external_resources[3].file_urls[1]: must be an absolute http or https URL',
+    problem: 'external_resources[3].file_urls[1]: must be an absolute https URL',
   },
   {
     name: 'file_url ftp',
     input: minimalResource({ file_urls: ['ftp://example.com/a.png'] }),
-    problem: 'external_resources[3].file_urls[0]: must be an absolute http or https URL',
+    problem: 'external_resources[3].file_urls[0]: must be an absolute https URL',
   },
 ];
 

@@ -4,11 +4,12 @@ import { chars, minimalResource, resources } from './fixtures.js';
 
 const cases: { name: string; input: unknown; problems?: string[] }[] = [
   { name: 'empty pull', input: { external_resources: [] } },
-  { name: '256 resources', input: { external_resources: resources(256) } },
+  // The vendor's pull docs: at most 200 (its schema says 256; a push takes 256).
+  { name: '200 resources', input: { external_resources: resources(200) } },
   {
-    name: '257 resources',
-    input: { external_resources: resources(257) },
-    problems: ['external_resources: must have at most 256 items; got 257'],
+    name: '201 resources',
+    input: { external_resources: resources(201) },
+    problems: ['external_resources: must have at most 200 items; got 201'],
   },
   { name: 'external_resources missing', input: { state: 's' }, problems: ['external_resources: is required'] },
   {
@@ -65,7 +66,8 @@ const cases: { name: string; input: unknown; problems?: string[] }[] = [
     name: 'resource and envelope problems together',
     input: { external_resources: [minimalResource({ created_at: 'yesterday' })], state: 7 },
     problems: [
-      'external_resources[0].created_at: must be an RFC 3339 date-time such as 2015-09-08T22:48:09Z; got "yesterday"',
+      'external_resources[0].created_at: must be an ISO 8601 date-time with a time zone offset, such as ' +
+        '2015-09-08T22:48:09Z, 2015-09-08T22:48:09.123+00:00 or 2015-09-08T22:48:09+0000; got "yesterday"',
       'state: must be a string; got number 7',
     ],
   },
