@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, createTenant, type Tenant } from '../helpers/server.js';
+import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import {
+  proxyConnect,
+  recordingListener,
+  requestAs,
+  runProgram,
+  startTlsServer,
+  type TlsTestServer,
+} from '../helpers/tls-proxy.js';
+
+const configs = '/api/services/zis/integrations/sync/configs';
+
+/**
+ * HTTPS beside HTTP, the vendor's host names (`acme.zendesk.com` picks account acme) and
+ * the forward proxy: what it serves in-process, and what it refuses without dialling.
+ */
+describe.each(storeKinds)('HTTPS and the forward proxy on $name', (kind) => {
+  let opened: OpenedStore;
+  let server: TlsTestServer;
+  let acme: Tenant;
+  let other: Tenant;
+  let recorder: Awaited<ReturnType<typeof recordingListener>>;
+
+  beforeAll(async () => {
+    opened = await kind.open();
+    acme = await createTenant(opened.store, 'acme', ['sync']);
+    other = await createTenant(opened.store, 'other', ['sync']);
+    server = await startTlsServer(opened.store);
+    recorder = await recordingListener();
+    const created = await call(server.baseUrl, 'POST', configs, {
+      token: acme.tokens.sync,
+      body: { scope: 'main', config: { on: true } },
+    });
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await recorder?.close();
+    await opened?.cleanup();
+  });
+
+  it('serves the same routes over HTTPS, the account named by the Host', async () => {
+    const read = await requestAs('acme.zendesk.com', server.httpsPort, server.caPem, `${configs}/main`, {
+      headers: { authorization: `Bearer ${acme.tokens.sync}` },
+    });
+    expect(read.status).toBe(200);
+    expect(read.json.config.config).toEqual({ on: true });
+    // Another account's credentials on acme's host: 404, as on plain HTTP.
+    const wrong = await requestAs('acme.zendesk.com', server.httpsPort, server.caPem, `${configs}/main`, {
+      headers: { authorization: `Bearer ${other.tokens.sync}` },
+    });
+    expect(wrong.status).toBe(404);
+    // The Channel framework's routes too (validate_token answers 401 for a wrong token, not 404).
+    const push = await requestAs(
+      'acme.zendesk.com',
+      server.httpsPort,
+      server.caPem,
+      '/api/v2/any_channel/validate_token',
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+        body: '{"instance_push_id":"x"}',
+      },
+    );
+    expect(push.status).toBe(401);
+    // The config-read fast lane answers plain hosts over HTTPS as over HTTP.
+    const plain = await requestAs('localhost', server.httpsPort, server.caPem, `${configs}/main`, {
+      headers: { authorization: `Bearer ${acme.tokens.sync}` },
+    });
+    expect(plain.status).toBe(200);
+  });
+
+  it('reaches Switchboard with curl --resolve and --cacert, and through the proxy with HTTPS_PROXY', async () => {
+    const resolved = await runProgram('curl', [
+      '-s',
+      '--resolve',
+      `acme.zendesk.com:${server.httpsPort}:127.0.0.1`,
+      '--cacert',
+      server.caPath,
+      '-H',
+      `Authorization: Bearer ${acme.tokens.sync}`,
+      `https://acme.zendesk.com:${server.httpsPort}${configs}/main`,
+    ]);
+    expect(JSON.parse(resolved.stdout).config.scope).toBe('main');
+    const proxied = await runProgram(
+      'curl',
+      ['-s', '-H', `Authorization: Bearer ${acme.tokens.sync}`, `https://acme.zendesk.com${configs}/main`],
+      { HTTPS_PROXY: server.proxyUrl, CURL_CA_BUNDLE: server.caPath, NO_PROXY: '', no_proxy: '' },
+    );
+    expect(JSON.parse(proxied.stdout).config.scope).toBe('main');
+  });
+
+  it('serves absolute-form plain-HTTP requests for the served names', async () => {
+    const proxied = await runProgram('curl', [
+      '-s',
+      '-x',
+      server.proxyUrl,
+      '-H',
+      `Authorization: Bearer ${acme.tokens.sync}`,
+      `http://acme.zendesk.com${configs}/main`,
+    ]);
+    expect(JSON.parse(proxied.stdout).config.scope).toBe('main');
+    const refused = await runProgram('curl', [
+      '-s',
+      '-w',
+      '\n%{http_code}',
+      '-x',
+      server.proxyUrl,
+      'http://example.com/',
+    ]);
+    expect(refused.stdout.split('\n').pop()).toBe('403');
+  });
+
+  it('refuses CONNECT to any other host with 403, dialling nothing', async () => {
+    for (const target of [
+      'example.com:443',
+      '127.0.0.1:5432',
+      `127.0.0.1:${recorder.port}`,
+      `localhost:${recorder.port}`,
+      'acme.zendesk.com.evil.test:443',
+      'evilzendesk.com:443',
+      'a.b.zendesk.com:443',
+    ]) {
+      const answer = await proxyConnect(server.proxyUrl, target);
+      expect(answer.status, target).toBe(403);
+      expect(answer.raw, target).toContain('Nothing was dialled');
+    }
+    expect(recorder.connections()).toBe(0);
+    // And what it serves, it serves itself: a CONNECT to acme answers 200 and dials nothing either.
+    expect((await proxyConnect(server.proxyUrl, 'acme.zendesk.com:443')).status).toBe(200);
+    expect((await proxyConnect(server.proxyUrl, 'not a target')).status).toBe(400);
+  });
+});
+
+describe.each(storeKinds)('the proxy passthrough on $name', (kind) => {
+  let opened: OpenedStore;
+  let server: TlsTestServer;
+  let recorder: Awaited<ReturnType<typeof recordingListener>>;
+
+  beforeAll(async () => {
+    opened = await kind.open();
+    recorder = await recordingListener();
+    server = await startTlsServer(opened.store, { tls: { proxyPassthrough: ['localhost'] } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await recorder?.close();
+    await opened?.cleanup();
+  });
+
+  it('relays a listed host (so the recorder does see what is dialled), nothing else', async () => {
+    expect((await proxyConnect(server.proxyUrl, `localhost:${recorder.port}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(recorder.connections()).toBe(1);
+    expect((await proxyConnect(server.proxyUrl, `127.0.0.1:${recorder.port}`)).status).toBe(403);
+    expect(recorder.connections()).toBe(1);
+  });
+});
