@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/settings.js';
 import { call, createTenant, type Tenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 import {
@@ -156,5 +158,57 @@ describe.each(storeKinds)('the proxy passthrough on $name', (kind) => {
     expect(recorder.connections()).toBe(1);
     expect((await proxyConnect(server.proxyUrl, `127.0.0.1:${recorder.port}`)).status).toBe(403);
     expect(recorder.connections()).toBe(1);
+  });
+});
+
+describe('requests through the proxy and over HTTPS count against the per-client limit', () => {
+  let opened: OpenedStore;
+  let server: TlsTestServer;
+  let acme: Tenant;
+
+  beforeAll(async () => {
+    opened = await storeKinds[0]!.open();
+    acme = await createTenant(opened.store, 'acme', ['sync']);
+    const defaults = loadSettings({});
+    server = await startTlsServer(opened.store, {
+      settings: { connections: { ...defaults.connections, maxRequestsPerClient: 1 } },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await opened?.cleanup();
+  });
+
+  it('answers 429 while the same client address holds its one slot on the plain HTTP port', async () => {
+    // A request whose body has not arrived holds its slot (counted before the body is read).
+    const held = connect(Number(new URL(server.baseUrl).port), '127.0.0.1');
+    await new Promise((resolve) => held.once('connect', resolve));
+    held.write(
+      `POST ${configs} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${acme.tokens.sync}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const auth = ['-H', `Authorization: Bearer ${acme.tokens.sync}`];
+    const status = ['-s', '-o', '/dev/null', '-w', '%{http_code}'];
+    const viaConnect = await runProgram('curl', [...status, ...auth, `https://acme.zendesk.com${configs}/main`], {
+      HTTPS_PROXY: server.proxyUrl,
+      CURL_CA_BUNDLE: server.caPath,
+    });
+    expect(viaConnect.stdout).toBe('429');
+    const absolute = await runProgram('curl', [
+      ...status,
+      ...auth,
+      '-x',
+      server.proxyUrl,
+      `http://acme.zendesk.com${configs}/main`,
+    ]);
+    expect(absolute.stdout).toBe('429');
+    held.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const freed = await runProgram('curl', [...status, ...auth, `https://acme.zendesk.com${configs}/main`], {
+      HTTPS_PROXY: server.proxyUrl,
+      CURL_CA_BUNDLE: server.caPath,
+    });
+    expect(freed.stdout).toBe('404');
   });
 });
