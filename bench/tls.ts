@@ -7,6 +7,7 @@
  *
  *   BENCH_DURATION         seconds measured per row (default 3), after 1 s of warm-up
  *   BENCH_TLS_CONNECTIONS  concurrent connections (default 16)
+ *   BENCH_ROUNDS           rounds; the rows take turns in each, and each row keeps its best (default 3)
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { killStartedProcesses, loadCpu, serverCpu, spawnPinned } from './process
 
 const durationMs = numberFromEnv('BENCH_DURATION', 3) * 1000;
 const connections = numberFromEnv('BENCH_TLS_CONNECTIONS', 16);
+const rounds = numberFromEnv('BENCH_ROUNDS', 3);
 const path = '/api/services/zis/integrations/my_integration/configs/bench';
 
 execFileSync('taskset', ['-pc', String(loadCpu), String(process.pid)], { stdio: 'ignore' });
@@ -184,14 +186,24 @@ async function measure(row: Row, ms: number): Promise<{ rps: number; p50: number
 }
 
 const lines = [
-  `Config read (one config, SQLite), ${connections} connections, ${durationMs / 1000} s per row; server on core ${serverCpu}, client on core ${loadCpu}`,
+  `Config read (one config, SQLite), ${connections} connections, best of ${rounds} rounds of ${durationMs / 1000} s per row; server on core ${serverCpu}, client on core ${loadCpu}`,
   '',
   '| Path | req/s | p50 ms | p99 ms | errors |',
   '| --- | ---: | ---: | ---: | ---: |',
 ];
+// Rows take turns, round after round, and each keeps its best round: on a shared machine the
+// load moves during the run, and taking turns exposes every row to it alike.
+const best = new Map<Row, Awaited<ReturnType<typeof measure>>>();
+for (let round = 0; round < rounds; round++) {
+  for (const row of rows) {
+    await measure(row, 1000); // warm-up: connections made, JIT warm
+    const result = await measure(row, durationMs);
+    const kept = best.get(row);
+    if (!kept || result.rps > kept.rps) best.set(row, result);
+  }
+}
 for (const row of rows) {
-  await measure(row, 1000); // warm-up: connections made, JIT warm
-  const result = await measure(row, durationMs);
+  const result = best.get(row)!;
   lines.push(
     `| ${row.name} | ${Math.round(result.rps)} | ${result.p50.toFixed(2)} | ${result.p99.toFixed(2)} | ${result.errors} |`,
   );
