@@ -1,7 +1,10 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/settings.js';
-import { call, createTenant, type Tenant } from '../helpers/server.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSettings, type Settings } from '../../src/settings.js';
+import { startTlsListeners } from '../../src/server/tls/tls-listeners.js';
+import { call, createTenant, startServer, tempDir, type Tenant } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 import {
   proxyConnect,
@@ -212,3 +215,58 @@ describe('requests through the proxy and over HTTPS count against the per-client
     expect(freed.stdout).toBe('404');
   });
 });
+
+describe("HTTPS with the operator's certificate (production)", () => {
+  const dir = tempDir();
+  let opened: OpenedStore;
+  let server: TlsTestServer | undefined;
+  afterAll(async () => {
+    await server?.close();
+    await opened?.cleanup();
+    dir.remove();
+  });
+
+  it('serves the given certificate and makes no CA', async () => {
+    // A certificate from some CA of the operator's: here one made the same way, elsewhere.
+    const { ensureLocalCa, issueServerCertificate } = await import('../../src/server/tls/local-ca.js');
+    const operatorCa = await ensureLocalCa(join(dir.path, 'operator'));
+    const issued = await issueServerCertificate(operatorCa, ['switchboard.example.test']);
+    writeFileSync(join(dir.path, 'cert.pem'), issued.certPem);
+    writeFileSync(join(dir.path, 'key.pem'), issued.keyPem, { mode: 0o600 });
+    opened = await storeKinds[0]!.open();
+    const started = await startTlsListenersOnly(opened, {
+      mode: 'production',
+      tls: {
+        ...loadSettings({}).tls,
+        enabled: true,
+        certFile: join(dir.path, 'cert.pem'),
+        keyFile: join(dir.path, 'key.pem'),
+        httpsPort: 0,
+        proxyPort: undefined,
+      },
+    });
+    server = started.server;
+    expect(started.tls.caCertPath).toBeUndefined();
+    const health = await requestAs('switchboard.example.test', started.tls.httpsPort, operatorCa.certPem, '/healthz');
+    expect(health.status).toBe(200);
+    expect(existsSync(join(started.dataDir, 'tls'))).toBe(false);
+  });
+});
+
+/** The app and its HTTPS port from explicit settings (no local CA unless they call for one). */
+async function startTlsListenersOnly(opened: OpenedStore, overrides: Partial<Settings>) {
+  const data = tempDir();
+  const settings: Settings = { ...loadSettings({}), dataDir: data.path, ...overrides };
+  const app = await startServer(opened.store, { settings });
+  const tls = await startTlsListeners(app.app, settings);
+  return {
+    tls,
+    dataDir: data.path,
+    server: {
+      close: async () => {
+        await Promise.all([tls.close(), app.close()]);
+        data.remove();
+      },
+    } as TlsTestServer,
+  };
+}
