@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,4 +115,20 @@ describe('HTTPS settings refused at start', () => {
     expect(ca.code).toBe(1);
     expect(ca.stderr).toMatch(/no local CA/);
   }, 90_000);
+});
+
+describe('the local CA made by two processes at once', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('ends with one CA, whose key matches its certificate, for both', async () => {
+    const { ensureLocalCa, issueServerCertificate } = await import('../../src/server/tls/local-ca.js');
+    const [first, second] = await Promise.all([ensureLocalCa(dir.path), ensureLocalCa(dir.path)]);
+    expect(first.certPem).toBe(second.certPem);
+    expect(readFileSync(first.certPath, 'utf8')).toBe(first.certPem);
+    // A certificate the second issues verifies under the certificate on disk.
+    const issued = await issueServerCertificate(second, ['localhost']);
+    const leaf = new X509Certificate(issued.certPem);
+    expect(leaf.verify(new X509Certificate(readFileSync(first.certPath)).publicKey)).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import * as x509 from '@peculiar/x509';
 import { randomBytes, webcrypto } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,14 +72,25 @@ function readIfPresent(path: string): string | undefined {
  */
 export async function ensureLocalCa(dataDir: string, now: Date = new Date()): Promise<LocalCa> {
   const { dir, certPath, keyPath } = localCaPaths(dataDir);
-  const keyPem = readIfPresent(keyPath);
-  const certPem = readIfPresent(certPath);
-  if (keyPem !== undefined && certPem !== undefined) {
-    const key = await webcrypto.subtle.importKey('pkcs8', derOf(keyPem), ecdsa, false, ['sign']);
-    return { certPath, certPem, cert: new x509.X509Certificate(certPem), key };
-  }
+  const existing = await readLocalCa(certPath, keyPath);
+  if (existing) return existing;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keys = (await webcrypto.subtle.generateKey(ecdsa, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keyPem = pemOf('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  try {
+    // 'wx': of two processes making the CA at once (`serve` and `switchboard ca`), one wins.
+    writeFileSync(keyPath, keyPem, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process is writing the certificate; a key left alone by a crash is replaced.
+    for (let i = 0; i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const made = await readLocalCa(certPath, keyPath);
+      if (made) return made;
+    }
+    writeFileSync(keyPath, keyPem, { mode: 0o600 });
+  }
+  chmodSync(keyPath, 0o600);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name: `CN=Switchboard local development CA (${hostname().replace(/[,+=\\"<>;#]/g, '')})`,
@@ -93,12 +104,19 @@ export async function ensureLocalCa(dataDir: string, now: Date = new Date()): Pr
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
-  writeFileSync(keyPath, pemOf('PRIVATE KEY', pkcs8), { mode: 0o600 });
-  chmodSync(keyPath, 0o600); // an existing file keeps its mode on write: make sure
-  const newCertPem = cert.toString('pem') + '\n';
-  writeFileSync(certPath, newCertPem, { mode: 0o644 });
-  return { certPath, certPem: newCertPem, cert, key: keys.privateKey };
+  const certPem = cert.toString('pem') + '\n';
+  // Written whole, then renamed: a reader never sees half a certificate.
+  writeFileSync(`${certPath}.${process.pid}.tmp`, certPem, { mode: 0o644 });
+  renameSync(`${certPath}.${process.pid}.tmp`, certPath);
+  return { certPath, certPem, cert, key: keys.privateKey };
+}
+
+async function readLocalCa(certPath: string, keyPath: string): Promise<LocalCa | undefined> {
+  const keyPem = readIfPresent(keyPath);
+  const certPem = readIfPresent(certPath);
+  if (keyPem === undefined || certPem === undefined) return undefined;
+  const key = await webcrypto.subtle.importKey('pkcs8', derOf(keyPem), ecdsa, false, ['sign']);
+  return { certPath, certPem, cert: new x509.X509Certificate(certPem), key };
 }
 
 /**
