@@ -111,6 +111,13 @@ describe('HTTPS settings refused at start', () => {
     });
     expect(serve.code).toBe(1);
     expect(serve.stderr).toMatch(/HTTPS in production needs a certificate/);
+    // An unreadable certificate: a clear start error and an exit, not a server half started.
+    const unreadable = await runCli(['serve', '--port', '0', '--database', 'sqlite::memory:'], {
+      SWITCHBOARD_TLS_CERT: '/nonexistent-cert.pem',
+      SWITCHBOARD_TLS_KEY: '/nonexistent-key.pem',
+    });
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('SWITCHBOARD_TLS_CERT: cannot read "/nonexistent-cert.pem" (ENOENT)');
     const ca = await runCli(['ca'], { SWITCHBOARD_MODE: 'production' });
     expect(ca.code).toBe(1);
     expect(ca.stderr).toMatch(/no local CA/);
