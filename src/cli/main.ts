@@ -11,6 +11,7 @@ import { serve } from '../server/serve.js';
 import { repliesCreate } from './replies-command.js';
 import { tokensRevoke } from './revoke-command.js';
 import { keysGenerate, keysRotate } from './keys-commands.js';
+import { caCommand } from './ca-command.js';
 import { configsWatch, type WatchFlags } from './watch-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 import { configsHistory, type HistoryFlags } from './history-command.js';
@@ -34,6 +35,14 @@ program
   .addOption(databaseOption())
   .action(async (flags: { port?: string; host?: string; database?: string }) => {
     await serve(loadSettings(process.env, flags));
+  });
+
+program
+  .command('ca')
+  .description("The local development CA's certificate path (created on first use); --pem prints the certificate")
+  .option('--pem', 'print the certificate (PEM) instead of its path')
+  .action(async (flags: { pem?: boolean }) => {
+    await caCommand(loadSettings(process.env), flags);
   });
 
 program

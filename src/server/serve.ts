@@ -7,6 +7,7 @@ import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { startCompaction } from '../zis/history/compaction-loop.js';
 import { startRetentionPruner } from '../ops/retention-pruner.js';
 import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';
+import type { TlsListeners } from './tls/tls-listeners.js';
 
 /**
  * `switchboard serve`: migrate, create first-run credentials, listen, and on SIGTERM or
@@ -28,6 +29,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
 
   let compaction: ReturnType<typeof startCompaction> | undefined;
   let pruner: ReturnType<typeof startRetentionPruner> | undefined;
+  let tls: TlsListeners | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -39,7 +41,8 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
       // period close whatever is left.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => app.server.closeAllConnections(), settings.shutdownGraceMs);
-      await app.close();
+      // HTTPS connections belong to the app's server once their handshake is done: closed with it.
+      await Promise.all([tls?.close(), app.close()]);
       clearInterval(sweep);
       clearTimeout(deadline);
       await compaction?.stop();
@@ -58,6 +61,16 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     settings.mode === 'development' ? await ensureDevCredentials(store, clock, settings.dataDir) : undefined;
 
   await app.listen({ port: settings.port, host: settings.host });
+  // Only with TLS on: the X.509 library and the local CA are loaded on this path alone.
+  if (settings.tls.enabled) {
+    const { startTlsListeners } = await import('./tls/tls-listeners.js');
+    tls = await startTlsListeners(app, settings).catch(async (error: unknown) => {
+      // A clear start error (unreadable certificate, port in use), not a half-started server.
+      await app.close();
+      await store.close();
+      throw error;
+    });
+  }
   if (settings.pull.scheduler) app.channelHost.scheduler.start();
   if (settings.channelback.sender) app.channelHost.replySender.start();
   if (settings.events.deliverer) app.channelHost.deliverer.start();
@@ -96,6 +109,10 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   const lines = [`Switchboard listening on ${baseUrl} (${store.dialect}, ${settings.mode} mode)`];
+  if (tls) {
+    lines.push(`HTTPS on ${tls.httpsUrl}` + (tls.caCertPath ? ` (local CA certificate: ${tls.caCertPath})` : ''));
+    if (tls.proxyUrl) lines.push(`Forward proxy for the vendor's host names on ${tls.proxyUrl}`);
+  }
   lines.push(
     `Encryption at rest: on, new values under key "${cipher.currentKeyId}" (${cipher.ring.length} in the ring)`,
   );

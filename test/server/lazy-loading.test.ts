@@ -11,6 +11,7 @@ const recordLoads = fileURLToPath(new URL('../helpers/record-loads.mjs', import.
 const deferred = {
   outbound: 'node_modules/undici/', // the outbound client: the first pull or callback
   failureLimiter: 'node_modules/rate-limiter-flexible/', // the first failed authentication
+  x509: 'node_modules/@peculiar/x509/', // HTTPS with the local CA (SWITCHBOARD_TLS=on) only
 };
 
 describe('serve loads heavy packages on first use, not at start', () => {
@@ -62,7 +63,43 @@ describe('serve loads heavy packages on first use, not at start', () => {
     expect(await eventuallyLoaded(deferred.failureLimiter)).toBe(true);
   });
 
-  it('has still not loaded the outbound client, which nothing here needed', () => {
+  it('has still not loaded the outbound client or the X.509 library, which nothing here needed', () => {
     expect(loaded(deferred.outbound)).toBe(false);
+    expect(loaded(deferred.x509)).toBe(false);
   });
+});
+
+describe('serve with SWITCHBOARD_TLS=on loads the X.509 library (the check above can fail)', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('loads it to make the local CA', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', recordLoads, bin, 'serve', '--port', '0', '--database', `sqlite:${join(dir.path, 'tls.db')}`],
+      {
+        env: {
+          ...process.env,
+          SWITCHBOARD_DATA_DIR: dir.path,
+          LOG_LEVEL: 'warn',
+          SWITCHBOARD_TLS: 'on',
+          SWITCHBOARD_HTTPS_PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    await new Promise<void>((resolve, reject) => {
+      let stdout = '';
+      child.stdout!.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('HTTPS on https://')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stdout}\n${stderr}`)));
+    });
+    for (let i = 0; i < 100 && !stderr.includes(deferred.x509); i++) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    expect(stderr.split('\n').some((line) => line.startsWith('loaded ') && line.includes(deferred.x509))).toBe(true);
+  }, 60_000);
 });
