@@ -1,9 +1,4 @@
-import {
-  dataRecordTypes,
-  perAccountRecordTypes,
-  type RecordCounts,
-  type RecordType,
-} from '../store/backup-records.js';
+import { dataRecordTypes, perAccountRecordTypes, type RecordCounts, type RecordType } from '../store/backup-records.js';
 
 const countNames: Record<RecordType, [one: string, many: string]> = {
   account: ['account', 'accounts'],

@@ -216,7 +216,9 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
         if (instances.get(record.instanceId) === undefined) throw unlisted(`is of instance ${record.instanceId}`);
         if (record.type === 'thread') threads.add(record.id, record.instanceId);
         if (record.type === 'reply' && threads.get(record.threadId) !== record.instanceId) {
-          throw at(`reply ${record.id} of instance ${record.instanceId} is in thread ${record.threadId}, which is not listed before it for that instance`);
+          throw at(
+            `reply ${record.id} of instance ${record.instanceId} is in thread ${record.threadId}, which is not listed before it for that instance`,
+          );
         }
         return;
       case 'resource': {

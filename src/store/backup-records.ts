@@ -264,8 +264,7 @@ export const recordTypes: readonly RecordType[] = [...dataRecordTypes, 'sequence
 /** How many records of each type. */
 export type RecordCounts = Record<RecordType, number>;
 
-export const zeroCounts = (): RecordCounts =>
-  Object.fromEntries(recordTypes.map((type) => [type, 0])) as RecordCounts;
+export const zeroCounts = (): RecordCounts => Object.fromEntries(recordTypes.map((type) => [type, 0])) as RecordCounts;
 
 /**
  * The database has rows in tables a backup does not hold (a newer feature's): refusing is

@@ -67,8 +67,7 @@ export class SqliteReplyStore implements ReplyStore {
       if (idempotency) {
         const { key, notBeforeMs } = idempotency;
         const held = this.q.idempotentReply.get(input.accountId, input.instanceId, key, notBeforeMs) as
-          | ReplyRow
-          | undefined;
+          ReplyRow | undefined;
         if (held) return held;
         this.q.expireIdempotencyKey.run(input.instanceId, key, notBeforeMs);
       }
