@@ -4,7 +4,7 @@ import { requireAdmin } from '../channel-context.js';
 import type { ChannelbackContext } from './channelback-context.js';
 import { createReply } from './create-reply.js';
 import { replyJson, replySchema } from './reply-json.js';
-import { adminErrors } from '../../http/response-schemas.js';
+import { adminErrors, errorResponseWithMeta } from '../../http/response-schemas.js';
 import { positiveId } from '../../http/id-schemas.js';
 import { heldReply, replyIdempotency } from './reply-idempotency.js';
 
@@ -46,7 +46,14 @@ export async function replyRoutes(app: FastifyInstance, context: ChannelbackCont
         },
         response: {
           202: { ...oneReply, description: 'Stored as pending; the reply sender sends it.' },
-          ...adminErrors(400, 404, 409, 422),
+          ...adminErrors(400, 404, 422),
+          ...errorResponseWithMeta(409, 'The Idempotency-Key was used within 24 hours for another body or thread.', {
+            properties: { idempotency_key: { type: 'string', description: 'The key sent.' } },
+            example: { idempotency_key: '6f1c0e1a-1b8e-4c39-9a55-3c0d5e0f7b21' },
+            detail:
+              'The Idempotency-Key "6f1c0e1a-1b8e-4c39-9a55-3c0d5e0f7b21" was used within 24 hours for another ' +
+              'request (reply 7, with another thread or body); send a new key for a new reply.',
+          }),
         },
       },
     },
