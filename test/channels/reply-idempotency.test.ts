@@ -46,7 +46,12 @@ describe.each(storeKinds)('reply Idempotency-Key on $name', (kind) => {
   async function newInstance(as: Tenant = tenant) {
     const registered = await admin('POST', '/channel_integrations', { manifest_url: integration.manifestUrl }, as);
     expect(registered.status).toBe(201);
-    const created = await admin('POST', '/instances', { integration_id: registered.json.integration.id, name: 'I' }, as);
+    const created = await admin(
+      'POST',
+      '/instances',
+      { integration_id: registered.json.integration.id, name: 'I' },
+      as,
+    );
     expect(created.status).toBe(201);
     const id: number = created.json.instance.id;
     integration.answerPulls(() => ({
@@ -120,6 +125,28 @@ describe.each(storeKinds)('reply Idempotency-Key on $name', (kind) => {
     expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(202));
     expect(new Set(answers.map((answer) => answer.json.reply.id)).size).toBe(1);
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
+    expect(await repliesOf(inst)).toHaveLength(1);
+  });
+
+  it('stores one reply when the store gets simultaneous creates with one key (the unique index decides)', async () => {
+    const inst = await newInstance();
+    const create = (message: string) =>
+      opened.store.replies.createReply({
+        accountId: tenant.accountId,
+        instanceId: inst.id,
+        threadId: inst.thread,
+        message,
+        fileUrls: [],
+        parentId: 'a1',
+        recipientId: '',
+        threadKey: 't1',
+        requestUniqueIdentifier: `sb-reply-race-${message}`,
+        idempotency: { key: 'store-race', requestHash: 'a'.repeat(64), notBeforeMs: now - day },
+        nowMs: now,
+      });
+    // All issued before any commits: no lookup ahead of the store can have seen another.
+    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => create(`m${i}`)));
+    expect(new Set(created.map((reply) => reply!.id)).size).toBe(1);
     expect(await repliesOf(inst)).toHaveLength(1);
   });
 
