@@ -1,0 +1,137 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endLine, headerLine, recordLine } from '../../src/backup/backup-format.js';
+import { importBackup } from '../../src/backup/import-backup.js';
+import { zeroCounts, type BackupRecord } from '../../src/store/backup-records.js';
+import { execSql } from '../helpers/raw-sql.js';
+import { createTenant, openTempSqlite } from '../helpers/server.js';
+import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { createChannelIntegration, createInstance, pullInto, recordsOf } from './backup-fixture.js';
+
+// The checks format 5's records get on import, before the store sees them: a reply's thread
+// is its instance's, push records name a listed instance and come in their order, statuses
+// are known ones. Each refusal imports nothing.
+
+let records: BackupRecord[];
+const now = Date.UTC(2024, 0, 1);
+
+beforeAll(async () => {
+  const source = await openTempSqlite();
+  try {
+    const tenant = await createTenant(source.store, 'acme', []);
+    const channels = source.store.channels;
+    const integration = await createChannelIntegration(channels, tenant.accountId, now);
+    const instances = [];
+    for (const name of ['first', 'second']) {
+      const instance = await createInstance(channels, integration, { name, now });
+      await pullInto(channels, instance, [`${name}-1`], { now, thread: name });
+      instances.push(instance);
+    }
+    const [first, second] = instances as [(typeof instances)[0], (typeof instances)[0]];
+    const thread = (await channels.listThreads(tenant.accountId, first.id))[0]!;
+    await source.store.replies.createReply({
+      accountId: tenant.accountId,
+      instanceId: first.id,
+      threadId: thread.id,
+      message: 'hello',
+      fileUrls: [],
+      parentId: 'first-1',
+      recipientId: '',
+      threadKey: 'first',
+      requestUniqueIdentifier: 'sb-reply-1',
+      idempotency: { key: 'key-1', requestHash: 'a'.repeat(64), notBeforeMs: 0 },
+      nowMs: now,
+    });
+    await execSql(
+      source.url,
+      `INSERT INTO event_outbox (account_id, integration_id, instance_id, callback_url, integration_created_at,
+         integration_name, subdomain, type_id, error, data, created_at, status, attempts)
+       VALUES (${tenant.accountId}, ${integration.id}, ${first.id}, 'https://x.example/e', 1, 'n', 'acme',
+         'pull_request', NULL, '{}', ${now}, 'pending', 0);
+       INSERT INTO push_requests (instance_id, request_id, results, created_at) VALUES
+         (${first.id}, 'b', '[]', ${now}), (${first.id}, 'é', '[]', ${now}), (${second.id}, 'a', '[]', ${now})`,
+    );
+    records = await recordsOf(source.store);
+  } finally {
+    await source.cleanup();
+  }
+});
+
+/** The backup of `edited` records, with a matching end line. */
+function backupOf(edited: BackupRecord[]): string {
+  const counts = zeroCounts();
+  for (const record of edited) counts[record.type] += 1;
+  const header = headerLine({ format: 5, schemaVersion: 1, exportedAt: '2024-01-01T00:00:00Z', source: 'sqlite' });
+  return [header, ...edited.map(recordLine), endLine(counts)].join('\n') + '\n';
+}
+const replaced = (type: string, edit: (record: any) => object) =>
+  records.map((record) => (record.type === type ? ({ ...record, ...edit(record) } as BackupRecord) : record));
+
+describe.each(storeKinds)('format-5 import checks on $name', (kind) => {
+  let target: OpenedStore;
+  beforeAll(async () => {
+    target = await kind.open();
+  });
+  afterAll(async () => {
+    await target.cleanup();
+  });
+  const importText = (text: string) => importBackup(target.store, Readable.from([text]), { schemaVersion: 99 });
+
+  it('lists push records by instance, then request id in byte order (é after b)', () => {
+    const pushes = records.filter((record) => record.type === 'push_request');
+    expect(pushes.map((record) => record.requestId)).toEqual(['b', 'é', 'a']);
+  });
+
+  const cases: [string, () => BackupRecord[], RegExp][] = [
+    [
+      'a reply in a thread of another instance',
+      () => replaced('reply', () => ({ threadId: records.filter((r) => r.type === 'thread')[1]!.id })),
+      /reply 1 of instance 1 is in thread 2, which is not listed before it for that instance/,
+    ],
+    [
+      'a reply with an unknown status',
+      () => replaced('reply', () => ({ status: 'queued' })),
+      /"status" in the reply record must be one of pending, sent, failed/,
+    ],
+    [
+      'an Idempotency-Key with a space',
+      () => replaced('reply', () => ({ idempotencyKey: 'a b' })),
+      /"idempotency_key" in the reply record must be null or 1–255 visible ASCII characters/,
+    ],
+    [
+      'push records out of order',
+      () => {
+        const copy = [...records];
+        const at = copy.findIndex((record) => record.type === 'push_request');
+        [copy[at], copy[at + 1]] = [copy[at + 1]!, copy[at]!];
+        return copy;
+      },
+      /push_request of instance 1 is out of order or repeated/,
+    ],
+    [
+      'a push record of an instance not listed',
+      () => replaced('push_request', () => ({ instanceId: 99 })),
+      /push_request of instance 99: the instance is not listed before it/,
+    ],
+    [
+      'an event with an unknown status',
+      () => replaced('event', () => ({ status: 'lost' })),
+      /"status" in the event record must be one of pending, delivered, failed/,
+    ],
+  ];
+
+  it.each(cases)('refuses %s, importing nothing', async (_, edited, message) => {
+    await expect(importText(backupOf(edited()))).rejects.toThrow(message);
+    expect(await target.store.isEmpty()).toBe(true);
+  });
+
+  it('refuses format-5 records in a format-4 backup', async () => {
+    const text = backupOf(records).replace('"format":5', '"format":4');
+    await expect(importText(text)).rejects.toThrow(/a format-4 backup has no reply records/);
+  });
+
+  it('takes the backup as exported, and exports it again the same', async () => {
+    await importText(backupOf(records));
+    expect(await recordsOf(target.store)).toEqual(records);
+  });
+});
