@@ -147,7 +147,7 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
       // The config the test above created through the API, with its revision.
       'config_revision',
       'revision_counter',
-      ...Array<string>(11).fill('sequence'),
+      ...Array<string>(13).fill('sequence'),
       'end',
     ]);
     expect(lines.slice(12, 16)).toEqual(sequenceLines.slice(0, 4));
