@@ -259,7 +259,7 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     ['error', 'error', 'stored_text_or_null'],
     // What delivery needs after the integration is gone: where to, and what the signing secret derives from.
     ['callback_url', 'callbackUrl', 'stored_text'],
-    ['integration_created_at', 'integrationCreatedAt', 'time'],
+    ['integration_created_at', 'integrationCreatedAt', 'time_ms'],
     ['integration_name', 'integrationName', 'stored_text'],
     ['subdomain', 'subdomain', 'stored_text'],
     // The event's data, JSON text as stored (never metadata).

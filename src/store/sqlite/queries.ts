@@ -135,7 +135,8 @@ export const sql = {
   /** After an import: each integration with pending events gets its delivery key, due at once and unleased. */
   restoreDeliveryKeys: `
     INSERT INTO event_delivery_keys (integration_id, next_attempt_at)
-    SELECT DISTINCT integration_id, 0 FROM event_outbox WHERE status = 'pending'`,
+    SELECT DISTINCT integration_id, 0 FROM event_outbox WHERE status = 'pending'
+    ON CONFLICT (integration_id) DO NOTHING`,
   /** After an import: no counter behind its account's highest revision, so numbers keep increasing. */
   raiseRevisionCounters: `
     INSERT INTO config_revision_counters (account_id, last_revision)
