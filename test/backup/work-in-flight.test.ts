@@ -211,21 +211,27 @@ describe.each(directions)('work in flight: a backup from %s, restored', (_, from
       settings: testSettings(),
       clock: () => new Date(Date.now() + 120_000),
     });
-    // Leases are not restored: everything pending is claimable at once.
+    const received = () => integration.received().slice(eventsBefore);
+    const deliver = async () => {
+      await until(async () => (await eventsOf()).every((event) => event.status !== 'pending'), 'every event delivered');
+    };
+    // First with nothing new happening: the restored pending events go out on their own
+    // (each integration's delivery is due at once, unleased), each once, in order, and
+    // nothing delivered before.
+    server.app.channelHost.deliverer.start();
+    await deliver();
+    expect(received().map((event) => Number(event.id))).toEqual(pendingEvents);
+
+    // Leases are not restored: every pending reply is claimable at once, and sent once.
     expect(await server.app.channelHost.replySender.sendDue()).toBe(2);
     expect(await server.app.channelHost.replySender.sendDue()).toBe(0);
     const sent = integration.channelbacks.slice(channelbacksBefore).map((form) => form.request_unique_identifier);
     expect(sent.sort()).toEqual([replies.B!.request_unique_identifier, replies.C!.request_unique_identifier].sort());
 
-    const received = () => integration.received().slice(eventsBefore);
-    server.app.channelHost.deliverer.start();
-    const deliver = async () => {
-      await until(async () => (await eventsOf()).every((event) => event.status !== 'pending'), 'every event delivered');
-    };
     await deliver();
     const ids = received().map((event) => Number(event.id));
-    // Each pending event once, in order; none delivered before; the rest are new (the two
-    // replies' channelback events, and their resources'), with ids past every id the old system handed out.
+    // The rest are new (the two replies' channelback events, and their resources'), with
+    // ids past every id the old system handed out.
     expect(ids.filter((id) => id <= lastEventId)).toEqual(pendingEvents);
     expect(ids.filter((id) => deliveredEvents.includes(id))).toEqual([]);
     const fresh = ids.filter((id) => id > lastEventId);
