@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endLine, headerLine, recordLine } from '../../src/backup/backup-format.js';
 import { importBackup } from '../../src/backup/import-backup.js';
 import { zeroCounts, type BackupRecord } from '../../src/store/backup-records.js';
-import { execSql } from '../helpers/raw-sql.js';
+import { countRows, execSql } from '../helpers/raw-sql.js';
 import { createTenant, openTempSqlite } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 import { createChannelIntegration, createInstance, pullInto, recordsOf } from './backup-fixture.js';
@@ -14,6 +14,24 @@ import { createChannelIntegration, createInstance, pullInto, recordsOf } from '.
 
 let records: BackupRecord[];
 const now = Date.UTC(2024, 0, 1);
+let accountId: number;
+let replyTo: { instanceId: number; threadId: number };
+const newReply = (n: number) => ({
+  accountId,
+  ...replyTo,
+  message: `hello ${n}`,
+  fileUrls: [],
+  parentId: 'first-1',
+  recipientId: '',
+  threadKey: 'first',
+  requestUniqueIdentifier: `sb-reply-${n}`,
+  nowMs: now,
+});
+const eventInsert = (account: number, integration: number, instance: number) =>
+  `INSERT INTO event_outbox (account_id, integration_id, instance_id, callback_url, integration_created_at,
+     integration_name, subdomain, type_id, error, data, created_at, status, attempts)
+   VALUES (${account}, ${integration}, ${instance}, 'https://x.example/e', 1, 'n', 'acme',
+     'pull_request', NULL, '{}', ${now}, 'pending', 0)`;
 
 beforeAll(async () => {
   const source = await openTempSqlite();
@@ -29,25 +47,21 @@ beforeAll(async () => {
     }
     const [first, second] = instances as [(typeof instances)[0], (typeof instances)[0]];
     const thread = (await channels.listThreads(tenant.accountId, first.id))[0]!;
-    await source.store.replies.createReply({
-      accountId: tenant.accountId,
-      instanceId: first.id,
-      threadId: thread.id,
-      message: 'hello',
-      fileUrls: [],
-      parentId: 'first-1',
-      recipientId: '',
-      threadKey: 'first',
-      requestUniqueIdentifier: 'sb-reply-1',
-      idempotency: { key: 'key-1', requestHash: 'a'.repeat(64), notBeforeMs: 0 },
-      nowMs: now,
-    });
+    accountId = tenant.accountId;
+    replyTo = { instanceId: first.id, threadId: thread.id };
+    for (const n of [1, 2]) {
+      await source.store.replies.createReply({
+        ...newReply(n),
+        idempotency: { key: `key-${n}`, requestHash: 'a'.repeat(64), notBeforeMs: 0 },
+      });
+    }
+    // The highest reply and event ids are gone (pruned): no id may be handed out again.
     await execSql(
       source.url,
-      `INSERT INTO event_outbox (account_id, integration_id, instance_id, callback_url, integration_created_at,
-         integration_name, subdomain, type_id, error, data, created_at, status, attempts)
-       VALUES (${tenant.accountId}, ${integration.id}, ${first.id}, 'https://x.example/e', 1, 'n', 'acme',
-         'pull_request', NULL, '{}', ${now}, 'pending', 0);
+      `${eventInsert(tenant.accountId, integration.id, first.id)};
+       ${eventInsert(tenant.accountId, integration.id, first.id)};
+       DELETE FROM event_outbox WHERE id = 2;
+       DELETE FROM replies WHERE id = 2;
        INSERT INTO push_requests (instance_id, request_id, results, created_at) VALUES
          (${first.id}, 'b', '[]', ${now}), (${first.id}, 'é', '[]', ${now}), (${second.id}, 'a', '[]', ${now})`,
     );
@@ -130,8 +144,16 @@ describe.each(storeKinds)('format-5 import checks on $name', (kind) => {
     await expect(importText(text)).rejects.toThrow(/a format-4 backup has no reply records/);
   });
 
-  it('takes the backup as exported, and exports it again the same', async () => {
+  it('takes the backup as exported, exports it again the same, and hands out no reply or event id again', async () => {
+    const sequence = (type: string) =>
+      records.find((record) => record.type === 'sequence' && record.recordType === type) as { lastId: number };
+    expect([sequence('reply').lastId, sequence('event').lastId]).toEqual([2, 2]);
     await importText(backupOf(records));
     expect(await recordsOf(target.store)).toEqual(records);
+
+    expect(await target.store.replies.createReply(newReply(3))).toMatchObject({ id: 3 });
+    await execSql(target.url, eventInsert(accountId, 1, replyTo.instanceId));
+    expect(await countRows(target.url, 'event_outbox', 'id = 3')).toBe(1);
+    expect(await countRows(target.url, 'event_outbox', 'id = 2')).toBe(0);
   });
 });
