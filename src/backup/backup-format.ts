@@ -1,6 +1,8 @@
 import {
-  format3DataRecordTypes,
+  dataRecordTypes,
+  firstFormatOf,
   perAccountRecordTypes,
+  perInstanceRecordTypes,
   recordTypes,
   zeroCounts,
   type BackupRecord,
@@ -8,7 +10,7 @@ import {
   type RecordCounts,
   type RecordType,
 } from '../store/backup-records.js';
-import { format1DataRecordTypes } from './backup-record.js';
+import { idempotencyKeyPattern } from '../store/reply-store.js';
 
 // The backup file: JSON lines. A header line, one line per record, and an end line with
 // the number of records of each type, so that a truncated file is told from a whole one:
@@ -31,16 +33,22 @@ import { format1DataRecordTypes } from './backup-record.js';
 // sequence), then each account's revision counter and compaction watermark (per account,
 // without sequences). An import keeps the numbers, and no counter ends below its account's
 // highest revision, so new revisions keep increasing. Older formats import with no history.
+// Format 5 adds the work in flight, after the revision watermarks: replies (status and
+// attempts, and the Idempotency-Key each was created with), the event outbox (pending,
+// delivered and failed events, with their ids), and push request records (listed by
+// instance id, then request id), with the reply and event sequences. Leases are not in it:
+// what was leased is claimable at once. Older formats import with none of these.
 
 /** The format this Switchboard writes. */
-export const backupFormat = 4;
+export const backupFormat = 5;
 /** The formats it reads. */
-export const readableFormats: readonly number[] = [1, 2, 3, 4];
+export const readableFormats: readonly number[] = [1, 2, 3, 4, 5];
 
 /** The record types a format holds, in backup order. */
 export function recordTypesOf(format: number): readonly RecordType[] {
-  if (format === 1) return [...format1DataRecordTypes, 'sequence'];
-  return format < 4 ? [...format3DataRecordTypes, 'sequence'] : recordTypes;
+  return format >= backupFormat
+    ? recordTypes
+    : [...dataRecordTypes.filter((type) => firstFormatOf[type] <= format), 'sequence'];
 }
 
 export interface BackupHeader {
@@ -75,6 +83,12 @@ type Kind =
   | 'revision_operation'
   | 'actor_type'
   | 'json_object_or_null'
+  | 'json_array'
+  | 'reply_status'
+  | 'event_status'
+  | 'idempotency_key_or_null'
+  | 'hash_or_null'
+  | 'id_or_null'
   | 'record_type';
 
 /** Each record type's fields in line order: [name on the line, name in the record, kind]. */
@@ -207,6 +221,57 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     ['account_id', 'accountId', 'id'],
     ['compacted_through', 'compactedThrough', 'count'],
   ],
+  // Work in flight (format 5). Times are epoch milliseconds, as stored.
+  reply: [
+    ['id', 'id', 'id'],
+    ['instance_id', 'instanceId', 'id'],
+    ['thread_id', 'threadId', 'id'],
+    ['status', 'status', 'reply_status'],
+    ['attempts', 'attempts', 'count'],
+    ['next_attempt_at', 'nextAttemptAt', 'time_ms'],
+    ['created_at', 'createdAt', 'time_ms'],
+    ['updated_at', 'updatedAt', 'time_ms'],
+    ['sent_at', 'sentAt', 'time_ms_or_null'],
+    ['external_id', 'externalId', 'stored_text_or_null'],
+    ['last_error', 'lastError', 'stored_text_or_null'],
+    ['parent_id', 'parentId', 'stored_text'],
+    ['recipient_id', 'recipientId', 'stored_text'],
+    ['thread_key', 'threadKey', 'stored_text'],
+    ['request_unique_identifier', 'requestUniqueIdentifier', 'stored_text'],
+    ['idempotency_key', 'idempotencyKey', 'idempotency_key_or_null'],
+    ['request_hash', 'requestHash', 'hash_or_null'],
+    ['message', 'message', 'stored_text'],
+    // JSON text of an array of URLs, as stored.
+    ['file_urls', 'fileUrlsJson', 'json_array'],
+  ],
+  event: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration_id', 'integrationId', 'id'],
+    ['instance_id', 'instanceId', 'id_or_null'],
+    ['status', 'status', 'event_status'],
+    ['attempts', 'attempts', 'count'],
+    ['created_at', 'createdAt', 'time_ms'],
+    ['last_attempt_at', 'lastAttemptAt', 'time_ms_or_null'],
+    ['delivered_at', 'deliveredAt', 'time_ms_or_null'],
+    ['last_error', 'lastError', 'stored_text_or_null'],
+    ['type_id', 'typeId', 'stored_text'],
+    ['error', 'error', 'stored_text_or_null'],
+    // What delivery needs after the integration is gone: where to, and what the signing secret derives from.
+    ['callback_url', 'callbackUrl', 'stored_text'],
+    ['integration_created_at', 'integrationCreatedAt', 'time_ms'],
+    ['integration_name', 'integrationName', 'stored_text'],
+    ['subdomain', 'subdomain', 'stored_text'],
+    // The event's data, JSON text as stored (never metadata).
+    ['data', 'dataJson', 'json_object'],
+  ],
+  push_request: [
+    ['instance_id', 'instanceId', 'id'],
+    ['request_id', 'requestId', 'stored_text'],
+    ['created_at', 'createdAt', 'time_ms'],
+    // The results the push answered, JSON array text as stored.
+    ['results', 'resultsJson', 'json_array'],
+  ],
   sequence: [
     ['record_type', 'recordType', 'record_type'],
     ['last_id', 'lastId', 'count'],
@@ -249,11 +314,30 @@ const kindProblems: Record<Exclude<Kind, 'record_type'>, [test: (value: unknown)
   ],
   actor_type: [(v) => ['token', 'admin', 'console', 'cli'].includes(v as string), 'one of token, admin, console, cli'],
   json_object_or_null: [orNull(isJsonObjectText), 'the JSON text of an object, or null'],
+  json_array: [isJsonArrayText, 'the JSON text of an array'],
+  reply_status: [(v) => ['pending', 'sent', 'failed'].includes(v as string), 'one of pending, sent, failed'],
+  event_status: [(v) => ['pending', 'delivered', 'failed'].includes(v as string), 'one of pending, delivered, failed'],
+  idempotency_key_or_null: [orNull(isIdempotencyKey), 'null or 1–255 visible ASCII characters'],
+  hash_or_null: [orNull((v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)), 'a SHA-256 hash or null'],
+  id_or_null: [orNull((v) => Number.isSafeInteger(v) && (v as number) >= 1), 'a positive integer or null'],
   http_status_or_null: [
     orNull((v) => Number.isSafeInteger(v) && (v as number) >= 100 && (v as number) <= 999),
     'an HTTP status (100–999) or null',
   ],
 };
+
+function isJsonArrayText(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    return Array.isArray(JSON.parse(value));
+  } catch {
+    return false;
+  }
+}
+
+function isIdempotencyKey(value: unknown): boolean {
+  return typeof value === 'string' && idempotencyKeyPattern.test(value);
+}
 
 function isJsonObjectText(value: unknown): boolean {
   if (typeof value !== 'string') return false;
@@ -363,7 +447,8 @@ export function parseLine(text: string, lineNumber: number, format: number = bac
 /** A sequence record names a data record type of its backup's format. */
 function sequenceTypeProblem(format: number): [test: (value: unknown) => boolean, expected: string] {
   const types = recordTypesOf(format).filter(
-    (type): type is DataRecordType => type !== 'sequence' && !perAccountRecordTypes.has(type),
+    (type): type is DataRecordType =>
+      type !== 'sequence' && !perAccountRecordTypes.has(type) && !perInstanceRecordTypes.has(type),
   );
   return [(v) => types.includes(v as DataRecordType), `one of ${types.join(', ')}`];
 }

@@ -1,13 +1,4 @@
-import {
-  dataRecordTypes,
-  perAccountRecordTypes,
-  type DataRecordType,
-  type RecordCounts,
-  type RecordType,
-} from '../store/backup-records.js';
-
-/** The kinds of rows a format-1 backup holds (written before channel hosting existed). */
-export const format1DataRecordTypes: readonly DataRecordType[] = dataRecordTypes.slice(0, 5);
+import { dataRecordTypes, perAccountRecordTypes, type RecordCounts, type RecordType } from '../store/backup-records.js';
 
 const countNames: Record<RecordType, [one: string, many: string]> = {
   account: ['account', 'accounts'],
@@ -23,8 +14,17 @@ const countNames: Record<RecordType, [one: string, many: string]> = {
   config_revision: ['config revision', 'config revisions'],
   revision_counter: ['revision counter', 'revision counters'],
   revision_watermark: ['revision watermark', 'revision watermarks'],
+  reply: ['reply', 'replies'],
+  event: ['event', 'events'],
+  push_request: ['push request record', 'push request records'],
   sequence: ['sequence', 'sequences'],
 };
+
+/** `accounts, admin tokens, …, then sequences`: the types of a backup, in its order. */
+export function typeListOf(types: readonly RecordType[]): string {
+  const names = types.filter((type) => type !== 'sequence').map((type) => countNames[type][1]);
+  return `${names.join(', ')}, then sequences`;
+}
 
 /** `2 accounts, 1 admin token, …` (the data only: sequences, revision counters and watermarks are bookkeeping). */
 export function describeCounts(counts: RecordCounts): string {

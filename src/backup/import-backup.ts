@@ -3,6 +3,7 @@ import type { ImportCounts, Store } from '../store/store.js';
 import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from '../store/backup-records.js';
 import { BackupFormatError, parseHeader, parseLine, recordTypesOf, type BackupHeader } from './backup-format.js';
 import { readLines } from './read-lines.js';
+import { typeListOf } from './backup-record.js';
 import type { ValueCipher } from '../store/encryption/value-cipher.js';
 import { checkedInstanceValues } from './instance-values.js';
 
@@ -50,18 +51,6 @@ export async function importBackup(
     await lines.return(undefined);
   }
 }
-
-const allTypeNames =
-  'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
-  'pulls, threads, resources, then sequences';
-const typeNames: Record<number, string> = {
-  1: 'accounts, admin tokens, integrations, access tokens, configs, then sequences',
-  2: allTypeNames,
-  3: allTypeNames,
-  4:
-    'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
-    'pulls, threads, resources, config revisions, revision counters, revision watermarks, then sequences',
-};
 
 /**
  * Ids listed in ascending order, each with a number: about 16 bytes an id, so even millions
@@ -117,6 +106,7 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
   const channelIntegrations = new AscendingIds();
   const instances = new AscendingIds();
   const threads = new AscendingIds();
+  let lastPush: { instanceId: number; key: Buffer } | undefined;
   let typeIndex = 0;
   let lineNumber = 1;
   let ended = false;
@@ -135,9 +125,28 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
     }
     const index = types.indexOf(record.type);
     if (index < typeIndex) {
-      throw at(`${record.type} record after ${types[typeIndex]} records; a backup lists ${typeNames[format]}`);
+      throw at(`${record.type} record after ${types[typeIndex]} records; a backup lists ${typeListOf(types)}`);
     }
     typeIndex = index;
+    if (record.type === 'push_request') {
+      // Listed by instance id, then request id in byte order (as both stores sort it).
+      const key = Buffer.from(record.requestId);
+      if (
+        lastPush !== undefined &&
+        (record.instanceId < lastPush.instanceId ||
+          (record.instanceId === lastPush.instanceId && Buffer.compare(key, lastPush.key) <= 0))
+      ) {
+        throw at(
+          `push_request of instance ${record.instanceId} is out of order or repeated; ` +
+            'push records are listed by instance_id, then request_id',
+        );
+      }
+      lastPush = { instanceId: record.instanceId, key };
+      checkReferences(record);
+      seen[record.type] += 1;
+      yield record;
+      continue;
+    }
     // Per-account records (revision counters and watermarks) are listed by account id.
     const order =
       record.type === 'sequence' ? types.indexOf(record.recordType) : 'id' in record ? record.id : record.accountId;
@@ -196,10 +205,21 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
         instances.add(record.id, record.accountId);
         return;
       }
+      case 'push_request':
+        if (instances.get(record.instanceId) === undefined) {
+          throw at(`push_request of instance ${record.instanceId}: the instance is not listed before it`);
+        }
+        return;
+      case 'reply':
       case 'pull':
       case 'thread':
         if (instances.get(record.instanceId) === undefined) throw unlisted(`is of instance ${record.instanceId}`);
         if (record.type === 'thread') threads.add(record.id, record.instanceId);
+        if (record.type === 'reply' && threads.get(record.threadId) !== record.instanceId) {
+          throw at(
+            `reply ${record.id} of instance ${record.instanceId} is in thread ${record.threadId}, which is not listed before it for that instance`,
+          );
+        }
         return;
       case 'resource': {
         if (instances.get(record.instanceId) === undefined) throw unlisted(`is of instance ${record.instanceId}`);

@@ -1,16 +1,20 @@
 import type { ChannelIntegration, Instance, PullRecord, ResourceRecord, ThreadRecord } from './channel-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 import type { Actor, RevisionOperation } from './config-revisions.js';
+import type { EventStatus } from './event-outbox-store.js';
+import type { ReplyStatus } from './reply-store.js';
 
 // What a backup holds, as the stores produce and take it: every row of every table, ids
 // included, secrets only as their hashes. How a record is written as a line is
 // backup-format.ts's affair.
 //
 // Deliberately left out:
+// - Leases: of an instance's pull (lease_owner, lease_expires_at), of a pending reply
+//   being sent, of an integration's event delivery (event_delivery_keys). They belong to
+//   processes of the old deployment, so whatever was leased is claimable at once after an
+//   import. event_delivery_keys is rebuilt on import from the pending events.
 // - admin_ui_handoffs: single-use admin-UI links that expire within minutes; a restored
 //   one would be useless (its integration's console hands out a new one on the next click).
-// - The pull lease of an instance (lease_owner, lease_expires_at): it belongs to a process
-//   of the old deployment, so an imported instance is not leased.
 // - channel_integrations.pull_url: derived from the manifest on every write, and so on import.
 // - Signing secrets: never stored; they derive from the server key (SWITCHBOARD_SECRET_KEY or
 //   data/secret-key) and the integration's id and created_at, which the backup keeps. Move
@@ -35,19 +39,114 @@ export const dataRecordTypes = [
   'config_revision',
   'revision_counter',
   'revision_watermark',
+  // Format 5: the work in flight and its idempotency records.
+  'reply',
+  'event',
+  'push_request',
 ] as const;
 export type DataRecordType = (typeof dataRecordTypes)[number];
 
-/** The types of formats 2 and 3 (before config history). */
-export const format3DataRecordTypes: readonly DataRecordType[] = dataRecordTypes.slice(0, 10);
+/**
+ * The backup format that first held each type: a format holds every type whose number is
+ * at most its own. A new table is one entry here (and one in each map keyed by type).
+ */
+export const firstFormatOf: Record<DataRecordType, number> = {
+  account: 1,
+  admin_token: 1,
+  integration: 1,
+  access_token: 1,
+  config: 1,
+  channel_integration: 2,
+  instance: 2,
+  pull: 2,
+  thread: 2,
+  resource: 2,
+  config_revision: 4,
+  revision_counter: 4,
+  revision_watermark: 4,
+  reply: 5,
+  event: 5,
+  push_request: 5,
+};
 
 /** Types kept per account, not by a row id: no `id`, no `sequence` record. */
 export const perAccountRecordTypes: ReadonlySet<DataRecordType> = new Set(['revision_counter', 'revision_watermark']);
 
+/** Types listed by their instance and a text key (push records: by instance id, then request id), with no sequence. */
+export const perInstanceRecordTypes: ReadonlySet<DataRecordType> = new Set(['push_request']);
+
 /** The types with an id sequence (and so a `sequence` record). */
 export const sequencedRecordTypes: readonly DataRecordType[] = dataRecordTypes.filter(
-  (type) => !perAccountRecordTypes.has(type),
+  (type) => !perAccountRecordTypes.has(type) && !perInstanceRecordTypes.has(type),
 );
+
+/**
+ * Where an export's keyset paging of a type starts, and the position after a row: `[id]`
+ * for most types, `[instanceId, requestId]` for push records. Both stores page with it.
+ */
+export function pageStart(type: DataRecordType): unknown[] {
+  return perInstanceRecordTypes.has(type) ? [0, ''] : [0];
+}
+export function pageAfter(type: DataRecordType, record: Record<string, unknown>): unknown[] {
+  return perInstanceRecordTypes.has(type) ? [record.instanceId, record.requestId] : [record.id];
+}
+
+/**
+ * A reply as stored (format 5), without its lease. `idempotencyKey` and `requestHash` are
+ * null for a reply created without an `Idempotency-Key`.
+ */
+export interface ReplyBackupRecord {
+  id: number;
+  instanceId: number;
+  threadId: number;
+  status: ReplyStatus;
+  message: string;
+  /** JSON array text, as stored. */
+  fileUrlsJson: string;
+  parentId: string;
+  recipientId: string;
+  threadKey: string;
+  requestUniqueIdentifier: string;
+  externalId: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: number;
+  createdAt: number;
+  sentAt: number | null;
+  updatedAt: number;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/** An event of the outbox as stored (format 5), pending, delivered or failed. Never metadata. */
+export interface EventBackupRecord {
+  id: number;
+  accountId: number;
+  integrationId: number;
+  instanceId: number | null;
+  callbackUrl: string;
+  integrationCreatedAt: number;
+  integrationName: string;
+  subdomain: string;
+  typeId: string;
+  error: string | null;
+  dataJson: string;
+  createdAt: number;
+  status: EventStatus;
+  attempts: number;
+  lastError: string | null;
+  lastAttemptAt: number | null;
+  deliveredAt: number | null;
+}
+
+/** A push idempotency record (format 5): the results a push with this request_id answered. */
+export interface PushRequestBackupRecord {
+  instanceId: number;
+  requestId: string;
+  /** JSON array text, as stored. */
+  resultsJson: string;
+  createdAt: number;
+}
 
 /** A config revision as stored (see store/config-revisions.ts); `configJson` is null for a delete. */
 export interface ConfigRevisionRecord {
@@ -124,6 +223,9 @@ export type BackupRecord =
   | ({ type: 'config_revision' } & ConfigRevisionRecord)
   | ({ type: 'revision_counter' } & RevisionCounterRecord)
   | ({ type: 'revision_watermark' } & RevisionWatermarkRecord)
+  | ({ type: 'reply' } & ReplyBackupRecord)
+  | ({ type: 'event' } & EventBackupRecord)
+  | ({ type: 'push_request' } & PushRequestBackupRecord)
   | ({ type: 'sequence' } & SequenceRecord);
 
 export type RecordType = BackupRecord['type'];
@@ -145,6 +247,12 @@ export function recordChars(record: DataRecord): number {
       return record.payloadJson.length;
     case 'config_revision':
       return record.configJson?.length ?? 0;
+    case 'reply':
+      return record.message.length + record.fileUrlsJson.length;
+    case 'event':
+      return record.dataJson.length;
+    case 'push_request':
+      return record.resultsJson.length;
     default:
       return 0;
   }
@@ -156,22 +264,7 @@ export const recordTypes: readonly RecordType[] = [...dataRecordTypes, 'sequence
 /** How many records of each type. */
 export type RecordCounts = Record<RecordType, number>;
 
-export const zeroCounts = (): RecordCounts => ({
-  account: 0,
-  admin_token: 0,
-  integration: 0,
-  access_token: 0,
-  config: 0,
-  channel_integration: 0,
-  instance: 0,
-  pull: 0,
-  thread: 0,
-  resource: 0,
-  config_revision: 0,
-  revision_counter: 0,
-  revision_watermark: 0,
-  sequence: 0,
-});
+export const zeroCounts = (): RecordCounts => Object.fromEntries(recordTypes.map((type) => [type, 0])) as RecordCounts;
 
 /**
  * The database has rows in tables a backup does not hold (a newer feature's): refusing is

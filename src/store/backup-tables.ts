@@ -212,6 +212,62 @@ export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } =
       column('compacted_through', 'bigint', (r) => r.compactedThrough),
     ],
   },
+  // Work in flight (format 5), unleased: a restored pending reply or event is claimable at once.
+  reply: {
+    name: 'replies',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('instance_id', 'bigint', (r) => r.instanceId),
+      column('thread_id', 'bigint', (r) => r.threadId),
+      column('status', 'text', (r) => r.status),
+      column('message', 'text', (r) => r.message),
+      column('file_urls', 'text', (r) => r.fileUrlsJson),
+      column('parent_id', 'text', (r) => r.parentId),
+      column('recipient_id', 'text', (r) => r.recipientId),
+      column('thread_key', 'text', (r) => r.threadKey),
+      column('request_unique_identifier', 'text', (r) => r.requestUniqueIdentifier),
+      column('external_id', 'text', (r) => r.externalId),
+      column('attempts', 'integer', (r) => r.attempts),
+      column('last_error', 'text', (r) => r.lastError),
+      column('next_attempt_at', 'bigint', (r) => r.nextAttemptAt),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('sent_at', 'bigint', (r) => r.sentAt),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
+      column('idempotency_key', 'text', (r) => r.idempotencyKey),
+      column('request_hash', 'text', (r) => r.requestHash),
+    ],
+  },
+  event: {
+    name: 'event_outbox',
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration_id', 'bigint', (r) => r.integrationId),
+      column('instance_id', 'bigint', (r) => r.instanceId),
+      column('callback_url', 'text', (r) => r.callbackUrl),
+      column('integration_created_at', 'bigint', (r) => r.integrationCreatedAt),
+      column('integration_name', 'text', (r) => r.integrationName),
+      column('subdomain', 'text', (r) => r.subdomain),
+      column('type_id', 'text', (r) => r.typeId),
+      column('error', 'text', (r) => r.error),
+      column('data', 'text', (r) => r.dataJson),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('status', 'text', (r) => r.status),
+      column('attempts', 'integer', (r) => r.attempts),
+      column('last_error', 'text', (r) => r.lastError),
+      column('last_attempt_at', 'bigint', (r) => r.lastAttemptAt),
+      column('delivered_at', 'bigint', (r) => r.deliveredAt),
+    ],
+  },
+  push_request: {
+    name: 'push_requests',
+    columns: [
+      column('instance_id', 'bigint', (r) => r.instanceId),
+      column('request_id', 'text', (r) => r.requestId),
+      column('results', 'text', (r) => r.resultsJson),
+      column('created_at', 'bigint', (r) => r.createdAt),
+    ],
+  },
 };
 
 /** A record's values in its table's column order. */
@@ -243,13 +299,8 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   'admin_ui_handoffs',
   // Failed-authentication counts (PostgreSQL): they expire within a window.
   'auth_failures',
-  // Push idempotency records: transient (kept a day); after a restore a repeat push finds its resources stored.
-  'push_requests',
-  // Not covered yet, though replies are user data: a restore loses the reply log (the
-  // resources that sent replies became are kept).
-  'replies',
-  // The event outbox and its delivery leases: a delivery queue, not data to restore.
-  'event_outbox',
+  // Each integration's event delivery lease and retry time: rebuilt on import from the
+  // pending events (due at once, unleased).
   'event_delivery_keys',
   // A counter nodes poll to drop cached authentications; a restored store starts its own.
   'credential_revocations',

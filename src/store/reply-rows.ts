@@ -23,6 +23,8 @@ export interface ReplyRow {
   created_at: number;
   sent_at: number | null;
   updated_at: number;
+  idempotency_key: string | null;
+  request_hash: string | null;
 }
 
 export const toReply = (row: ReplyRow): ReplyRecord => ({
@@ -43,6 +45,8 @@ export const toReply = (row: ReplyRow): ReplyRecord => ({
   createdAt: Number(row.created_at),
   sentAt: row.sent_at === null ? null : Number(row.sent_at),
   updatedAt: Number(row.updated_at),
+  idempotencyKey: row.idempotency_key,
+  requestHash: row.request_hash,
 });
 
 /** The status a completion leaves its reply in. */
@@ -53,4 +57,4 @@ export const statusAfter = (completion: ReplyCompletion): ReplyStatus =>
  * How the NUL guard treats ReplyStore methods: every argument is stored or compared, so a
  * U+0000 anywhere is refused before any SQL runs (callers refuse it first, with a 422 or 404).
  */
-export const replyStoreNulRules: NulGuardRules<ReplyStore> = { lookups: new Set() };
+export const replyStoreNulRules: NulGuardRules<ReplyStore> = { lookups: new Set(['findIdempotentReply']) };

@@ -18,8 +18,22 @@ export interface ReplyStore {
   /**
    * Stores a pending reply, due at once, on a thread of an instance of the account.
    * Undefined (and nothing stored) when the instance or the thread is not the account's.
+   * With `idempotency`: when the instance already has a reply with that key created at or
+   * after `notBeforeMs`, stores nothing and answers that reply (whatever its thread and
+   * request hash: the caller compares them); an older reply with the key loses it. Two
+   * racing calls with one key store one reply and both answer it.
    */
   createReply(input: NewReply): Promise<ReplyRecord | undefined>;
+  /**
+   * The instance's reply created with this `Idempotency-Key` at or after `notBeforeMs`;
+   * undefined when there is none (or the instance is not the account's).
+   */
+  findIdempotentReply(lookup: {
+    accountId: number;
+    instanceId: number;
+    key: string;
+    notBeforeMs: number;
+  }): Promise<ReplyRecord | undefined>;
   getReply(accountId: number, instanceId: number, replyId: number): Promise<ReplyRecord | undefined>;
   /** The replies of a thread, oldest first. */
   listThreadReplies(accountId: number, instanceId: number, threadId: number): Promise<ReplyRecord[]>;
@@ -71,7 +85,21 @@ export interface NewReply {
   threadKey: string;
   /** The same on every try of this reply. */
   requestUniqueIdentifier: string;
+  /** The client's `Idempotency-Key`, scoped to the instance, and what identifies its request. */
+  idempotency?: ReplyIdempotency;
   nowMs: number;
+}
+
+/** {@link idempotencyKeyPattern}: 1–255 visible ASCII characters (no spaces), e.g. a UUID. */
+export const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+export interface ReplyIdempotency {
+  /** Matches {@link idempotencyKeyPattern}. */
+  key: string;
+  /** SHA-256 (hex) of the canonical JSON of the request body. */
+  requestHash: string;
+  /** A reply with the key created before this (epoch ms) no longer holds it: 24 h before now. */
+  notBeforeMs: number;
 }
 
 export interface ReplyRecord {
@@ -93,6 +121,10 @@ export interface ReplyRecord {
   createdAt: number;
   sentAt: number | null;
   updatedAt: number;
+  /** The `Idempotency-Key` it was created with, or null. */
+  idempotencyKey: string | null;
+  /** With a key: SHA-256 of the canonical JSON of the request body; else null. */
+  requestHash: string | null;
 }
 
 /** What a send needs: the leased reply, its instance (current metadata) and integration. */

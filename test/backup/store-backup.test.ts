@@ -67,7 +67,10 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       config_revision: 3,
       revision_counter: 1,
       revision_watermark: 0,
-      sequence: 11,
+      reply: 0,
+      event: 0,
+      push_request: 0,
+      sequence: 13,
     });
     expect(await recordsOf(target.store)).toEqual(records);
   });

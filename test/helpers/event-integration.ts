@@ -20,6 +20,8 @@ export type EventAnswer = { status: number } | { hold: Promise<number> };
  */
 export async function startEventIntegration(options: { events?: boolean; channelback?: boolean } = {}) {
   const deliveries: EventDelivery[] = [];
+  /** Every channelback received, as its form fields. */
+  const channelbacks: Record<string, string>[] = [];
   let onEvents: (delivery: EventDelivery) => EventAnswer = () => ({ status: 200 });
   let onPull: () => { status?: number; body: object } = () => ({ body: { external_resources: [] } });
   let onChannelback: () => { status?: number; body: object } = () => ({ body: { external_id: 'reply-1' } });
@@ -48,6 +50,7 @@ export async function startEventIntegration(options: { events?: boolean; channel
       return;
     }
     if (path === '/channelback' && request.method === 'POST') {
+      channelbacks.push(Object.fromEntries(new URLSearchParams(raw)));
       const answer = onChannelback();
       response.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
       return;
@@ -81,6 +84,7 @@ export async function startEventIntegration(options: { events?: boolean; channel
     base,
     manifestUrl: `${base}/manifest.json`,
     deliveries,
+    channelbacks,
     received,
     answerEvents: (handler: typeof onEvents) => {
       onEvents = handler;

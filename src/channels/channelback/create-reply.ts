@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import type { ChannelStore } from '../../store/channel-store.js';
-import type { ReplyRecord, ReplyStore } from '../../store/reply-store.js';
+import type { ReplyIdempotency, ReplyRecord, ReplyStore } from '../../store/reply-store.js';
 import { manifestUrl, storedManifest } from '../integrations/stored-manifest.js';
 import { replyInput } from './reply-input.js';
 
@@ -31,6 +31,8 @@ export async function createReply(
     body: unknown;
     mode: 'development' | 'production';
     nowMs: number;
+    /** From the `Idempotency-Key` header: the reply then answered may be an earlier one with the key. */
+    idempotency?: ReplyIdempotency;
   },
 ): Promise<ReplyRecord> {
   const { accountId, instanceId, threadId } = request;
@@ -80,6 +82,7 @@ export async function createReply(
     recipientId: typeof recipient === 'string' ? recipient : '',
     threadKey: typeof payload.thread_id === 'string' ? payload.thread_id : thread.threadKey,
     requestUniqueIdentifier: `sb-reply-${randomUUID()}`,
+    ...(request.idempotency ? { idempotency: request.idempotency } : {}),
     nowMs: request.nowMs,
   });
   // Deleted meanwhile.

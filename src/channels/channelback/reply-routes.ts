@@ -4,8 +4,9 @@ import { requireAdmin } from '../channel-context.js';
 import type { ChannelbackContext } from './channelback-context.js';
 import { createReply } from './create-reply.js';
 import { replyJson, replySchema } from './reply-json.js';
-import { adminErrors } from '../../http/response-schemas.js';
+import { adminErrors, errorResponseWithMeta } from '../../http/response-schemas.js';
 import { positiveId } from '../../http/id-schemas.js';
+import { heldReply, replyIdempotency } from './reply-idempotency.js';
 
 const base = '/api/switchboard/v1/instances/:id';
 const tags = ['Channelback'];
@@ -29,7 +30,15 @@ export async function replyRoutes(app: FastifyInstance, context: ChannelbackCont
         tags,
         security,
         summary: "Reply to a thread: sent to the integration's channelback_url",
+        description:
+          'With an `Idempotency-Key` header (1–255 visible ASCII characters, per instance), a repeat with the ' +
+          'same key and body within 24 hours answers the first reply again (202, same body) and stores nothing; ' +
+          'the same key with another body or thread answers 409.',
         params: threadParams,
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', description: 'Makes a retry safe (Stripe semantics).' } },
+        },
         body: {
           type: 'object',
           description:
@@ -38,24 +47,42 @@ export async function replyRoutes(app: FastifyInstance, context: ChannelbackCont
         response: {
           202: { ...oneReply, description: 'Stored as pending; the reply sender sends it.' },
           ...adminErrors(400, 404, 422),
+          ...errorResponseWithMeta(409, 'The Idempotency-Key was used within 24 hours for another body or thread.', {
+            properties: { idempotency_key: { type: 'string', description: 'The key sent.' } },
+            example: { idempotency_key: '6f1c0e1a-1b8e-4c39-9a55-3c0d5e0f7b21' },
+            detail:
+              'The Idempotency-Key "6f1c0e1a-1b8e-4c39-9a55-3c0d5e0f7b21" was used within 24 hours for another ' +
+              'request (reply 7, with another thread or body); send a new key for a new reply.',
+          }),
         },
       },
     },
     async function createReplyRoute(request, reply) {
       const account = requireAdmin(context, request);
+      const { id: instanceId, threadId } = request.params;
+      const nowMs = context.nowMs();
+      const idempotency = replyIdempotency(request.headers['idempotency-key'], request.body, nowMs);
+      if (idempotency) {
+        // A repeat answers as the first request was answered, whatever changed since.
+        const held = await replies.findIdempotentReply({ accountId: account.id, instanceId, ...idempotency });
+        if (held) return reply.code(202).send({ reply: replyJson(heldReply(held, idempotency, threadId)) });
+      }
       const created = await createReply(
         { channels, replies },
         {
           accountId: account.id,
-          instanceId: request.params.id,
-          threadId: request.params.threadId,
+          instanceId,
+          threadId,
           body: request.body,
           mode: context.mode,
-          nowMs: context.nowMs(),
+          nowMs,
+          ...(idempotency ? { idempotency } : {}),
         },
       );
       context.kickSender();
-      return reply.code(202).send({ reply: replyJson(created) });
+      // A racing request with the same key stored it first: answered like a repeat.
+      const answered = idempotency ? heldReply(created, idempotency, threadId) : created;
+      return reply.code(202).send({ reply: replyJson(answered) });
     },
   );
 

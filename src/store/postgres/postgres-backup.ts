@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import {
   dataRecordTypes,
+  pageAfter,
+  pageStart,
   sequencedRecordTypes,
   recordChars,
   zeroCounts,
@@ -36,6 +38,9 @@ const selects: Record<DataRecordType, string> = {
   config_revision: sql.exportConfigRevisions,
   revision_counter: sql.exportRevisionCounters,
   revision_watermark: sql.exportRevisionWatermarks,
+  reply: sql.exportReplies,
+  event: sql.exportEvents,
+  push_request: sql.exportPushRequests,
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
@@ -47,14 +52,14 @@ export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<Bac
     for (const type of dataRecordTypes) {
       const select = selects[type];
       const { toFields } = backupTables[type];
-      let lastId = 0;
+      let after = pageStart(type);
       for (;;) {
-        const { rows } = await client.query<{ id: number }>(select, [lastId, batchSize]);
+        const { rows } = await client.query<Record<string, unknown>>(select, [...after, batchSize]);
         for (const row of rows) yield { type, ...(toFields ? toFields(row as never) : row) } as BackupRecord;
-        lastId = rows.at(-1)?.id ?? lastId;
+        if (rows.length > 0) after = pageAfter(type, rows.at(-1)!);
         if (rows.length < batchSize) break;
       }
-      highest.set(type, lastId);
+      highest.set(type, after[0] as number);
     }
     for (const type of sequencedRecordTypes) {
       const { rows } = await client.query<{ lastId: number }>(sql.sequenceOf, [backupTables[type].name]);
@@ -122,5 +127,6 @@ export async function importPostgres(
     await client.query(sql.setSequence, [backupTables[type].name, lastIds.get(type)]);
   }
   await client.query(sql.raiseRevisionCounters);
+  await client.query(sql.restoreDeliveryKeys);
   return counts;
 }

@@ -38,6 +38,12 @@ export class PostgresReplyStore implements ReplyStore {
   }
 
   async createReply(input: NewReply): Promise<ReplyRecord | undefined> {
+    const { idempotency } = input;
+    if (idempotency) {
+      await this.db.rows(sql.expireIdempotencyKey, [input.instanceId, idempotency.key, idempotency.notBeforeMs]);
+    }
+    // With a key, a racing insert of the same key waits for the other to commit, then does
+    // nothing (ON CONFLICT): both answer the one reply stored.
     const [row] = await this.db.rows<ReplyRow>(sql.insertReply, [
       input.message,
       JSON.stringify(input.fileUrls),
@@ -49,7 +55,21 @@ export class PostgresReplyStore implements ReplyStore {
       input.accountId,
       input.instanceId,
       input.threadId,
+      idempotency?.key ?? null,
+      idempotency?.requestHash ?? null,
     ]);
+    if (row || !idempotency) return row && toReply(row);
+    return this.findIdempotentReply({ ...input, key: idempotency.key, notBeforeMs: idempotency.notBeforeMs });
+  }
+
+  async findIdempotentReply(lookup: {
+    accountId: number;
+    instanceId: number;
+    key: string;
+    notBeforeMs: number;
+  }): Promise<ReplyRecord | undefined> {
+    const { accountId, instanceId, key, notBeforeMs } = lookup;
+    const [row] = await this.db.rows<ReplyRow>(sql.idempotentReply, [accountId, instanceId, key, notBeforeMs]);
     return row && toReply(row);
   }
 

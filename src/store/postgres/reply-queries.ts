@@ -12,11 +12,22 @@ export const replySql = {
   insertReply: `
     INSERT INTO replies
       (instance_id, thread_id, status, message, file_urls, parent_id, recipient_id, thread_key,
-       request_unique_identifier, external_id, attempts, last_error, next_attempt_at, created_at, updated_at)
-    SELECT threads.instance_id, threads.id, 'pending', $1, $2, $3, $4, $5, $6, NULL, 0, NULL, $7, $7, $7
+       request_unique_identifier, external_id, attempts, last_error, next_attempt_at, created_at, updated_at,
+       idempotency_key, request_hash)
+    SELECT threads.instance_id, threads.id, 'pending', $1, $2, $3, $4, $5, $6, NULL, 0, NULL, $7, $7, $7, $11, $12
     FROM threads JOIN instances ON instances.id = threads.instance_id
     WHERE instances.account_id = $8 AND threads.instance_id = $9 AND threads.id = $10
+    ON CONFLICT (instance_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *`,
+  /** The instance's reply holding this Idempotency-Key, created at or after the window's start. */
+  idempotentReply: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.idempotency_key = $3
+      AND replies.created_at >= $4`,
+  /** A key older than its 24 h window is free again: the old reply lets go of it. */
+  expireIdempotencyKey: `
+    UPDATE replies SET idempotency_key = NULL
+    WHERE instance_id = $1 AND idempotency_key = $2 AND created_at < $3`,
   replyById: `
     SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
     WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.id = $3`,

@@ -111,6 +111,32 @@ export const sql = {
   exportRevisionWatermarks: `
     SELECT account_id AS id, account_id AS "accountId", compacted_through AS "compactedThrough"
     FROM config_revision_watermarks WHERE account_id > ? ORDER BY account_id LIMIT ?`,
+  // Work in flight (format 5): no lease columns.
+  exportReplies: `
+    SELECT id, instance_id AS "instanceId", thread_id AS "threadId", status, message, file_urls AS "fileUrlsJson",
+      parent_id AS "parentId", recipient_id AS "recipientId", thread_key AS "threadKey",
+      request_unique_identifier AS "requestUniqueIdentifier", external_id AS "externalId", attempts,
+      last_error AS "lastError", next_attempt_at AS "nextAttemptAt", created_at AS "createdAt",
+      sent_at AS "sentAt", updated_at AS "updatedAt", idempotency_key AS "idempotencyKey",
+      request_hash AS "requestHash"
+    FROM replies WHERE id > ? ORDER BY id LIMIT ?`,
+  exportEvents: `
+    SELECT id, account_id AS "accountId", integration_id AS "integrationId", instance_id AS "instanceId",
+      callback_url AS "callbackUrl", integration_created_at AS "integrationCreatedAt",
+      integration_name AS "integrationName", subdomain, type_id AS "typeId", error, data AS "dataJson",
+      created_at AS "createdAt", status, attempts, last_error AS "lastError", last_attempt_at AS "lastAttemptAt",
+      delivered_at AS "deliveredAt"
+    FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?`,
+  /** Keyset paging by the primary key; request ids in byte order (BINARY, as PostgreSQL sorts with COLLATE "C"). */
+  exportPushRequests: `
+    SELECT instance_id AS "instanceId", request_id AS "requestId", results AS "resultsJson", created_at AS "createdAt"
+    FROM push_requests WHERE (instance_id, request_id) > (?, ?)
+    ORDER BY instance_id, request_id LIMIT ?`,
+  /** After an import: each integration with pending events gets its delivery key, due at once and unleased. */
+  restoreDeliveryKeys: `
+    INSERT INTO event_delivery_keys (integration_id, next_attempt_at)
+    SELECT DISTINCT integration_id, 0 FROM event_outbox WHERE status = 'pending'
+    ON CONFLICT (integration_id) DO NOTHING`,
   /** After an import: no counter behind its account's highest revision, so numbers keep increasing. */
   raiseRevisionCounters: `
     INSERT INTO config_revision_counters (account_id, last_revision)

@@ -12,11 +12,21 @@ export const replySql = {
   insertReply: `
     INSERT INTO replies
       (instance_id, thread_id, status, message, file_urls, parent_id, recipient_id, thread_key,
-       request_unique_identifier, external_id, attempts, last_error, next_attempt_at, created_at, updated_at)
-    SELECT threads.instance_id, threads.id, 'pending', ?, ?, ?, ?, ?, ?, NULL, 0, NULL, ?, ?, ?
+       request_unique_identifier, external_id, attempts, last_error, next_attempt_at, created_at, updated_at,
+       idempotency_key, request_hash)
+    SELECT threads.instance_id, threads.id, 'pending', ?, ?, ?, ?, ?, ?, NULL, 0, NULL, ?, ?, ?, ?, ?
     FROM threads JOIN instances ON instances.id = threads.instance_id
     WHERE instances.account_id = ? AND threads.instance_id = ? AND threads.id = ?
     RETURNING *`,
+  /** The instance's reply holding this Idempotency-Key, created at or after the window's start. */
+  idempotentReply: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.idempotency_key = ?
+      AND replies.created_at >= ?`,
+  /** A key older than its 24 h window is free again: the old reply lets go of it. */
+  expireIdempotencyKey: `
+    UPDATE replies SET idempotency_key = NULL
+    WHERE instance_id = ? AND idempotency_key = ? AND created_at < ?`,
   replyById: `
     SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
     WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.id = ?`,

@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import {
   dataRecordTypes,
+  pageAfter,
+  pageStart,
   perAccountRecordTypes,
   sequencedRecordTypes,
   zeroCounts,
@@ -33,6 +35,9 @@ const selects: Record<DataRecordType, string> = {
   config_revision: sql.exportConfigRevisions,
   revision_counter: sql.exportRevisionCounters,
   revision_watermark: sql.exportRevisionWatermarks,
+  reply: sql.exportReplies,
+  event: sql.exportEvents,
+  push_request: sql.exportPushRequests,
 };
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */
@@ -45,14 +50,14 @@ export async function* exportSqlite(db: Database): AsyncGenerator<BackupRecord> 
       const text = selects[type];
       const { toFields } = backupTables[type];
       const select = db.prepare(text);
-      let lastId = 0;
+      let after = pageStart(type);
       for (;;) {
-        const rows = select.all(lastId, batchSize) as { id: number }[];
+        const rows = select.all(...after, batchSize) as Record<string, unknown>[];
         for (const row of rows) yield { type, ...(toFields ? toFields(row as never) : row) } as BackupRecord;
-        lastId = rows.at(-1)?.id ?? lastId;
+        if (rows.length > 0) after = pageAfter(type, rows.at(-1)!);
         if (rows.length < batchSize) break;
       }
-      highest.set(type, lastId);
+      highest.set(type, after[0] as number);
     }
     const sequence = db.prepare(sql.sequenceOf).pluck();
     for (const type of sequencedRecordTypes) {
@@ -109,6 +114,7 @@ export async function importSqlite(
       }
     }
     db.prepare(sql.raiseRevisionCounters).run();
+    db.prepare(sql.restoreDeliveryKeys).run();
     db.exec('COMMIT');
     return counts;
   } catch (error) {

@@ -60,24 +60,46 @@ export class SqliteReplyStore implements ReplyStore {
   }
 
   async createReply(input: NewReply): Promise<ReplyRecord | undefined> {
-    const { message, parentId, recipientId, threadKey, requestUniqueIdentifier, nowMs } = input;
-    const row = await this.writes.enqueue(
-      () =>
-        this.q.insertReply.get(
-          message,
-          JSON.stringify(input.fileUrls),
-          parentId,
-          recipientId,
-          threadKey,
-          requestUniqueIdentifier,
-          nowMs,
-          nowMs,
-          nowMs,
-          input.accountId,
-          input.instanceId,
-          input.threadId,
-        ) as ReplyRow | undefined,
-    );
+    const { message, parentId, recipientId, threadKey, requestUniqueIdentifier, nowMs, idempotency } = input;
+    // One transaction on the one writer: a racing request with the same key waits its turn
+    // and then finds this reply.
+    const create = this.db.transaction((): ReplyRow | undefined => {
+      if (idempotency) {
+        const { key, notBeforeMs } = idempotency;
+        const held = this.q.idempotentReply.get(input.accountId, input.instanceId, key, notBeforeMs) as
+          ReplyRow | undefined;
+        if (held) return held;
+        this.q.expireIdempotencyKey.run(input.instanceId, key, notBeforeMs);
+      }
+      return this.q.insertReply.get(
+        message,
+        JSON.stringify(input.fileUrls),
+        parentId,
+        recipientId,
+        threadKey,
+        requestUniqueIdentifier,
+        nowMs,
+        nowMs,
+        nowMs,
+        idempotency?.key ?? null,
+        idempotency?.requestHash ?? null,
+        input.accountId,
+        input.instanceId,
+        input.threadId,
+      ) as ReplyRow | undefined;
+    });
+    const row = await this.writes.enqueue(() => create());
+    return row && toReply(row);
+  }
+
+  async findIdempotentReply(lookup: {
+    accountId: number;
+    instanceId: number;
+    key: string;
+    notBeforeMs: number;
+  }): Promise<ReplyRecord | undefined> {
+    const { accountId, instanceId, key, notBeforeMs } = lookup;
+    const row = this.q.idempotentReply.get(accountId, instanceId, key, notBeforeMs) as ReplyRow | undefined;
     return row && toReply(row);
   }
 
