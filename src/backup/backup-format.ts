@@ -271,6 +271,9 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     ['created_at', 'createdAt', 'time_ms'],
     // The results the push answered, JSON array text as stored.
     ['results', 'resultsJson', 'json_array'],
+    // SHA-256 of the canonical JSON of the push's external_resources; null for records stored
+    // before it was kept (such a record replays whatever the body).
+    ['body_hash', 'bodyHash', 'stored_text_or_null'],
   ],
   sequence: [
     ['record_type', 'recordType', 'record_type'],

@@ -146,6 +146,8 @@ export interface PushRequestBackupRecord {
   /** JSON array text, as stored. */
   resultsJson: string;
   createdAt: number;
+  /** Hex SHA-256 of the push body's canonical `external_resources`; null when stored without one. */
+  bodyHash: string | null;
 }
 
 /** A config revision as stored (see store/config-revisions.ts); `configJson` is null for a delete. */

@@ -266,6 +266,7 @@ export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } =
       column('request_id', 'text', (r) => r.requestId),
       column('results', 'text', (r) => r.resultsJson),
       column('created_at', 'bigint', (r) => r.createdAt),
+      column('body_hash', 'text', (r) => r.bodyHash),
     ],
   },
 };

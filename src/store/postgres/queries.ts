@@ -160,7 +160,8 @@ export const sql = {
     FROM event_outbox WHERE id > $1 ORDER BY id LIMIT $2`,
   /** Keyset paging by the primary key; request ids in byte order (COLLATE "C", as SQLite sorts). */
   exportPushRequests: `
-    SELECT instance_id AS "instanceId", request_id AS "requestId", results AS "resultsJson", created_at AS "createdAt"
+    SELECT instance_id AS "instanceId", request_id AS "requestId", results AS "resultsJson", created_at AS "createdAt",
+      body_hash AS "bodyHash"
     FROM push_requests WHERE (instance_id, request_id COLLATE "C") > ($1, $2)
     ORDER BY instance_id, request_id COLLATE "C" LIMIT $3`,
   /** After an import: each integration with pending events gets its delivery key, due at once and unleased. */

@@ -129,7 +129,8 @@ export const sql = {
     FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?`,
   /** Keyset paging by the primary key; request ids in byte order (BINARY, as PostgreSQL sorts with COLLATE "C"). */
   exportPushRequests: `
-    SELECT instance_id AS "instanceId", request_id AS "requestId", results AS "resultsJson", created_at AS "createdAt"
+    SELECT instance_id AS "instanceId", request_id AS "requestId", results AS "resultsJson", created_at AS "createdAt",
+      body_hash AS "bodyHash"
     FROM push_requests WHERE (instance_id, request_id) > (?, ?)
     ORDER BY instance_id, request_id LIMIT ?`,
   /** After an import: each integration with pending events gets its delivery key, due at once and unleased. */
