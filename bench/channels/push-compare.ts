@@ -80,6 +80,8 @@ interface Build {
   credentials: { token: string; instancePushId: string };
   latencies: number[];
   roundP50s: number[];
+  /** The server's CPU time over the measured rounds, s: less swayed by a busy machine than latency. */
+  cpuSeconds: number;
 }
 
 async function start(name: string, checkout: string, dir: string): Promise<Build> {
@@ -87,7 +89,7 @@ async function start(name: string, checkout: string, dir: string): Promise<Build
   const credentials = await seed(checkout, path);
   const bin = join(checkout, 'bin/switchboard.js');
   const server = await startSwitchboard(`sqlite:${path}`, { SWITCHBOARD_PULL_SCHEDULER: 'off' }, [], bin);
-  return { name, server, credentials, latencies: [], roundP50s: [] };
+  return { name, server, credentials, latencies: [], roundP50s: [], cpuSeconds: 0 };
 }
 
 function load(build: Build, runSeconds: number, warmup: number): Promise<PushLoadResult> {
@@ -116,7 +118,9 @@ try {
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? builds : [...builds].reverse();
     for (const build of order) {
+      const cpuBefore = build.server.cpuSeconds();
       const result = await load(build, seconds, 0);
+      build.cpuSeconds += build.server.cpuSeconds() - cpuBefore;
       if (result.errors > 0) throw new Error(`${build.name}: ${result.errors} pushes failed`);
       build.latencies.push(...result.latenciesMs);
       build.roundP50s.push(round(percentile(result.latenciesMs, 50), 2));
@@ -128,13 +132,13 @@ try {
       `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}`,
   );
   console.log('');
-  console.log('| build | pushes | p50 ms | p99 ms | p50 of each round, ms |');
-  console.log('|---|---:|---:|---:|---|');
+  console.log('| build | pushes | p50 ms | p99 ms | server CPU ms/push | p50 of each round, ms |');
+  console.log('|---|---:|---:|---:|---:|---|');
   for (const build of builds) {
     const sorted = [...build.latencies].sort((a, b) => a - b);
     console.log(
       `| ${build.name} | ${sorted.length} | ${round(percentile(sorted, 50), 2)} | ${round(percentile(sorted, 99), 2)} | ` +
-        `${build.roundP50s.join(', ')} |`,
+        `${round((build.cpuSeconds * 1000) / sorted.length, 2)} | ${build.roundP50s.join(', ')} |`,
     );
   }
   const [before, after] = builds.map((b) =>
