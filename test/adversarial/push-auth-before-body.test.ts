@@ -131,6 +131,18 @@ describe.each(storeKinds)('push authenticated before its body on $name', (kind) 
     expect(connection.received()).toMatch(/^HTTP\/1\.1 401 /);
     expect(connection.received().toLowerCase()).toContain('connection: close');
     await connection.closed;
+    // A chunked body (no length) is treated as large too.
+    const chunked = rawConnection(server.baseUrl);
+    chunked.socket.write(
+      `POST ${pushPath} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sbpt_wrong\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n' +
+        'x'.repeat(0x10000) +
+        '\r\n',
+    );
+    await eventually(() => chunked.received().includes('\r\n\r\n'));
+    expect(chunked.received()).toMatch(/^HTTP\/1\.1 401 /);
+    expect(chunked.received().toLowerCase()).toContain('connection: close');
+    await chunked.closed;
   });
 
   it('answers an address past its failure limit 429 before reading the body', async () => {
