@@ -8,10 +8,21 @@ import { ServiceUnavailable } from './errors.js';
  */
 export const LARGE_UNREAD_BODY_BYTES = 64 * 1024;
 
+/**
+ * The share of the budget that requests whose credentials travel in the body (the OAuth
+ * token grant, the console login, the admin-UI return form) may hold together, so that
+ * unauthenticated senders cannot take the whole budget from authenticated ones.
+ */
+export const UNCHECKED_SHARE = 0.25;
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** Request-body bytes this node has let in and not yet answered (see `installBodyBudget`). */
     bodyBytesInFlight: () => number;
+  }
+  interface FastifyRequest {
+    /** Set by an `onRequest` hook that checked the request's credentials from its headers. */
+    credentialsChecked: boolean;
   }
 }
 
@@ -27,40 +38,53 @@ function declaredBodyBytes(request: FastifyRequest): number {
 
 /**
  * Caps the request-body bytes this node reads and holds at once (`SWITCHBOARD_BODY_BYTES_IN_FLIGHT`).
- * A request reserves its body's size after its credentials were checked (every
- * authenticated route checks them in `onRequest`, before this `preParsing` hook) and
- * frees it when its answer ends or its connection drops; one that would pass the cap is
- * answered 503 with Retry-After before its body is read. A single body is always let in
- * when nothing else is in flight, so a cap below a route's body limit slows, never blocks.
+ * A request reserves its body's size after its credentials were checked (every route
+ * that takes them in headers checks them in `onRequest`, before this `preParsing` hook,
+ * and marks `credentialsChecked`) and frees it when its answer ends or its connection
+ * drops; one that would pass the cap is answered 503 with Retry-After before its body is
+ * read. Requests not so marked hold at most a quarter of the cap together. A single body
+ * is always let in when nothing else is in flight, so a cap below a body limit slows, never blocks.
  *
  * Also: any answer sent before a large body was read (a refused token, a limit, this cap)
  * closes the connection, so Node does not go on reading the body to reuse the connection.
  */
 export function installBodyBudget(app: FastifyInstance, maxBytesInFlight: number): void {
   let inFlight = 0;
+  // Of which: bodies of requests whose credentials were not checked before the body.
+  let uncheckedInFlight = 0;
+  const maxUnchecked = Math.floor(maxBytesInFlight * UNCHECKED_SHARE);
   app.decorate('bodyBytesInFlight', () => inFlight);
+  app.decorateRequest('credentialsChecked', false);
   app.addHook('preParsing', (request, reply, payload, done) => {
     const bytes = declaredBodyBytes(request);
     if (bytes === 0) {
       done(null, payload);
       return;
     }
-    if (inFlight > 0 && inFlight + bytes > maxBytesInFlight) {
+    const checked = request.credentialsChecked;
+    const over = checked
+      ? inFlight > 0 && inFlight + bytes > maxBytesInFlight
+      : (inFlight > 0 && inFlight + bytes > maxBytesInFlight) ||
+        (uncheckedInFlight > 0 && uncheckedInFlight + bytes > maxUnchecked);
+    if (over) {
       const refused = ServiceUnavailable(
         `This node is already reading ${inFlight} bytes of request bodies and this one would pass its limit ` +
-          `of ${maxBytesInFlight} (SWITCHBOARD_BODY_BYTES_IN_FLIGHT); nothing was stored. Retry shortly.`,
+          `(SWITCHBOARD_BODY_BYTES_IN_FLIGHT: ${maxBytesInFlight}, a quarter of it for bodies that carry their ` +
+          'own credentials); nothing was stored. Retry shortly.',
       );
       refused.retryAfterSeconds = 1;
       done(refused);
       return;
     }
     inFlight += bytes;
+    if (!checked) uncheckedInFlight += bytes;
     let released = false;
     // 'close' comes once the answer is sent or the connection dropped, whichever is first.
     reply.raw.once('close', () => {
       if (released) return;
       released = true;
       inFlight -= bytes;
+      if (!checked) uncheckedInFlight -= bytes;
     });
     done(null, payload);
   });

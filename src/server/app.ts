@@ -229,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }
       request.hostNamedAccount = await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;
+      request.credentialsChecked = true;
     };
     // Callback style: a cached credential on a Host that names no account (most requests)
     // costs no promise and no extra turn of the event loop.
@@ -237,6 +238,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const cached = header === undefined ? undefined : principals.get(header);
       if (cached && (!settings.baseDomain || subdomainOfHost(request.hostname, settings.baseDomain) === undefined)) {
         request.principal = cached;
+        request.credentialsChecked = true;
         done();
         return;
       }

@@ -158,6 +158,34 @@ describe.each(storeKinds)('push authenticated before its body on $name', (kind) 
     await connection.closed;
   });
 
+  it('keeps bodies that carry their own credentials to a quarter of the cap, leaving the rest to checked ones', async () => {
+    const instance = await newInstance('Share');
+    const unchecked = '{"grant_type":"client_credentials","pad":"' + 'x'.repeat(200_000) + '"}';
+    // An unauthenticated token grant holds 200 KB of the 256 KiB share while its body trickles in.
+    const first = rawConnection(server.baseUrl);
+    first.socket.write(
+      `POST /oauth/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${unchecked.length}\r\n\r\n${unchecked.slice(0, 100)}`,
+    );
+    await eventually(() => server.app.bodyBytesInFlight() === unchecked.length);
+    const second = await call(server.baseUrl, 'POST', '/oauth/tokens', {
+      rawBody: unchecked,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    // A push-token request of 600 KB still fits in the whole cap.
+    const checked = JSON.stringify({ instance_push_id: instance.pushId, pad: 'x'.repeat(600_000) });
+    const valid = await call(server.baseUrl, 'POST', validatePath, {
+      token: instance.token,
+      rawBody: checked,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(valid.status).toBe(200);
+    first.socket.destroy();
+    await eventually(() => server.app.bodyBytesInFlight() === 0);
+  });
+
   it('caps the request-body bytes in flight: 503 with Retry-After beyond it, in the envelope', async () => {
     const instance = await newInstance('Budget');
     const body = (pad: number) =>

@@ -51,6 +51,7 @@ export function pushTokenHook(context: PushAuthContext): onRequestAsyncHookHandl
       authenticatePushToken(context.channels, authorization),
     );
     tokenInstances.set(request, instance);
+    request.credentialsChecked = true;
   };
 }
 
