@@ -122,10 +122,12 @@ export function startSwitchboard(
   databaseUrl: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  /** Another checkout's built entry point (a before/after comparison); this checkout's by default. */
+  bin = 'bin/switchboard.js',
 ): Promise<RunningServer> {
   warnIfStale();
   return startServer(
-    [...nodeArgs, 'bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
+    [...nodeArgs, bin, 'serve', '--port', '0', '--database', databaseUrl],
     // Production mode refuses to start without encryption keys: one fresh key per run.
     { LOG_LEVEL: 'warn', SWITCHBOARD_MODE: 'production', SWITCHBOARD_ENCRYPTION_KEYS: benchKey, ...env },
     '',

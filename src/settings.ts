@@ -16,6 +16,8 @@ export interface Settings {
   tls: TlsSettings;
   /** Largest request body, in bytes (413 beyond it). */
   bodyLimit: number;
+  /** Request-body bytes this node reads and holds at once (503 beyond it). */
+  bodyBytesInFlight: number;
   /** Largest stored config, in bytes of JSON (422 beyond it). */
   maxConfigBytes: number;
   /** Where first-run credentials are kept. */
@@ -211,6 +213,14 @@ export function loadSettings(
       1024 * 1024,
       1024,
       100 * 1024 * 1024,
+    ),
+    // 8 full pushes (16 MiB each), or hundreds of ordinary bodies, at once.
+    bodyBytesInFlight: integerSetting(
+      'SWITCHBOARD_BODY_BYTES_IN_FLIGHT',
+      env.SWITCHBOARD_BODY_BYTES_IN_FLIGHT,
+      128 * 1024 * 1024,
+      1024,
+      16 * 1024 * 1024 * 1024,
     ),
     maxConfigBytes: integerSetting(
       'SWITCHBOARD_MAX_CONFIG_BYTES',

@@ -23,6 +23,7 @@ import { installErrorHandling } from '../http/error-handler.js';
 import { checkingFailures } from '../http/failure-limits.js';
 import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
+import { installBodyBudget } from '../http/body-budget.js';
 import { PrincipalCache } from '../http/principal-cache.js';
 import { logRequestLine, requestIdHeader, requestIdOf } from '../http/request-log.js';
 import { publicBaseUrl, subdomainOfHost } from '../http/public-url.js';
@@ -43,6 +44,7 @@ export interface AppOptions {
   settings: Pick<
     Settings,
     | 'bodyLimit'
+    | 'bodyBytesInFlight'
     | 'maxConfigBytes'
     | 'baseDomain'
     | 'publicUrl'
@@ -128,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const perClient = limitRequestsPerClient(app, settings.connections.maxRequestsPerClient);
   installErrorHandling(app);
   installJsonBodyParser(app);
+  installBodyBudget(app, settings.bodyBytesInFlight);
   app.decorateRequest('hostNamedAccount', false);
   const publicUrlOf = (request: FastifyRequest) => publicBaseUrl(request, settings, request.hostNamedAccount);
   // No principal here: a Host naming any existing account is kept.
@@ -227,6 +230,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }
       request.hostNamedAccount = await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;
+      request.credentialsChecked = true;
     };
     // Callback style: a cached credential on a Host that names no account (most requests)
     // costs no promise and no extra turn of the event loop.
@@ -235,6 +239,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const cached = header === undefined ? undefined : principals.get(header);
       if (cached && (!settings.baseDomain || subdomainOfHost(request.hostname, settings.baseDomain) === undefined)) {
         request.principal = cached;
+        request.credentialsChecked = true;
         done();
         return;
       }

@@ -175,7 +175,7 @@ export function planResources(resources: readonly PulledResource[], stored: Read
  * nothing; a failed pull stores only its error, so only that is checked.
  */
 export const channelStoreNulRules: NulGuardRules<ChannelStore> = {
-  lookups: new Set<keyof ChannelStore>(['findInstanceByPushId', 'consumeHandoff']),
+  lookups: new Set<keyof ChannelStore>(['findInstanceByPushId', 'findInstanceByPushTokenHash', 'consumeHandoff']),
   stored: {
     completePull: (completion: PullCompletion) =>
       completion.outcome === 'ok' ? completion : { error: completion.error },

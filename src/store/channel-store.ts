@@ -35,6 +35,11 @@ export interface ChannelStore extends EventOutboxStore {
   /** The instance a push names, across accounts (push tokens are checked by the caller). */
   findInstanceByPushId(instancePushId: string): Promise<Instance | undefined>;
   /**
+   * The instance whose push token hashes to this, across accounts: how a push is
+   * authenticated from its headers alone. Unique (migration 0015), so at most one.
+   */
+  findInstanceByPushTokenHash(pushTokenHash: string): Promise<Instance | undefined>;
+  /**
    * Changes the given fields; a change of `state` bumps `stateVersion`. Activating resets
    * the failure count and makes the instance due now. Undefined when not found.
    */

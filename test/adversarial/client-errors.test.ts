@@ -59,14 +59,29 @@ describe.each(storeKinds)('requests that never reach a route, on $name', (kind) 
   });
 
   it('answers a slow body on /api/v2/ with 408 in the Support API shape', async () => {
+    // Authenticated: credentials are checked before a body is read (an unauthenticated one is refused at once).
     const head =
-      'POST /api/v2/any_channel/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n';
+      `POST /api/v2/oauth/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.adminAuth}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 200\r\n\r\n';
     const answer = await rawRequest(server.baseUrl, [head, ...Array.from({ length: 50 }, () => ' ')], {
       gapMs: 200,
       timeoutMs: 8000,
     });
     expect(answer.status).toBe(408);
     expect(JSON.parse(answer.body)).toMatchObject({ error: expect.any(String), description: expect.any(String) });
+  });
+
+  it('answers a slow unauthenticated push 401 at once, without waiting for its body', async () => {
+    const head =
+      'POST /api/v2/any_channel/push HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n';
+    const answer = await rawRequest(server.baseUrl, [head, ...Array.from({ length: 50 }, () => ' ')], {
+      gapMs: 200,
+      timeoutMs: 8000,
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.ms).toBeLessThan(5000);
+    // A small body is drained as Node does (the connection stays), so only the first answer is read.
+    expect(answer.body).toMatch(/^\{"error":"Unauthorized"/);
   });
 
   it('cuts off a client that never finishes its headers', async () => {

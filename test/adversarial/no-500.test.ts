@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSecret, hashSecret } from '../../src/security/secrets.js';
 import { call, createTenant, startServer, type Tenant, type TestServer } from '../helpers/server.js';
 import { storeKinds, type OpenedStore } from '../helpers/stores.js';
 
@@ -32,9 +33,34 @@ describe.each(storeKinds)('no 500 for hostile shapes, on $name', (kind) => {
     expect(response.json.errors[0].detail).toContain('nested more than');
   });
 
-  it('answers it with 422 RecordInvalid on the push API, before any credential', async () => {
+  it('answers it with 422 RecordInvalid on the push API (with a valid push token: it is checked first)', async () => {
+    const token = generateSecret('sbpt_');
+    const integration = await opened.store.channels.createIntegration({
+      accountId: tenant.accountId,
+      remoteId: 'com.example.deep',
+      name: 'Deep',
+      manifestUrl: 'http://127.0.0.1:9/manifest.json',
+      manifestJson: JSON.stringify({
+        name: 'Deep',
+        id: 'com.example.deep',
+        push_client_id: 'deep',
+        urls: { admin_ui: { href: 'http://127.0.0.1:9/admin_ui' } },
+      }),
+      nowMs: Date.now(),
+    });
+    await opened.store.channels.createInstance({
+      accountId: tenant.accountId,
+      integrationId: integration.id,
+      name: 'Deep',
+      metadata: '',
+      state: '',
+      instancePushId: 'deep-push-id',
+      pushTokenHash: hashSecret(token),
+      nowMs: Date.now(),
+    });
     const response = await call(server.baseUrl, 'POST', '/api/v2/any_channel/push', {
-      rawBody: `{"instance_push_id":"x","external_resources":${deep}}`,
+      token,
+      rawBody: `{"instance_push_id":"deep-push-id","external_resources":${deep}}`,
       headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(422);

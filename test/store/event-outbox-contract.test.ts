@@ -68,7 +68,7 @@ describe.each(storeKinds)('the event outbox on $name', (kind) => {
       metadata,
       state: '',
       instancePushId: `push-${kind.name}-${n}`,
-      pushTokenHash: 'hash',
+      pushTokenHash: `hash-${kind.name}-${n}`,
       nowMs: T0 + 1,
     });
   /** Claims, checks and delivers everything pending now, returning the batches. */

@@ -3,7 +3,7 @@ import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js';
 import { characterCount, REPORT_ERROR_DESCRIPTION_MAX, REQUEST_ID_MAX } from '../protocol/limits.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
-import { authenticatePushRequest } from '../push/push-auth.js';
+import { pushInstanceOf, pushTokenHook } from '../push/push-auth.js';
 import type { ChannelbackContext } from './channelback-context.js';
 
 const paths = ['/api/v2/any_channel/channelback/report_error', '/api/v2/any_channel/channelback/report_error.json'];
@@ -28,10 +28,13 @@ export async function reportErrorRoutes(
   app: FastifyInstance,
   context: ChannelbackContext & { failures: FailureLimiter },
 ): Promise<void> {
+  // The push token is checked before the body is read.
+  const checkPushToken = pushTokenHook(context);
   for (const url of paths) {
     app.post<{ Body: unknown }>(
       url,
       {
+        onRequest: checkPushToken,
         schema: {
           tags: ['Channelback'],
           summary: 'Report that a channelback failed (push token as bearer)',
@@ -50,7 +53,7 @@ export async function reportErrorRoutes(
           string,
           unknown
         >;
-        const instance = await authenticatePushRequest(context, request, body.instance_push_id);
+        const instance = await pushInstanceOf(context, request, body.instance_push_id);
         const externalId = body.external_id;
         if (typeof externalId !== 'string' || externalId === '') {
           throw UnprocessableEntity('"external_id" is required: the external_id the channelback answered with.');

@@ -1,45 +1,75 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AuthenticationFailed } from '../../http/errors.js';
 import { checkingFailures } from '../../http/failure-limits.js';
-import { secretMatchesHash } from '../../security/secrets.js';
+import { hashSecret } from '../../security/secrets.js';
 import type { ChannelStore, Instance } from '../../store/channel-store.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
 
 const bearer = /^bearer\s+(\S+)\s*$/i;
 
-/**
- * The instance a call of the push API acts for: `Authorization: Bearer {zendesk_access_token}`
- * must be the push token handed to that `instance_push_id` in the admin-UI hand-off.
- * A missing or wrong token, an unknown `instance_push_id` and another instance's token all
- * answer the same 401, so nothing reveals which instances exist.
- */
-export async function authenticatePush(
-  channels: ChannelStore,
-  authorization: string | undefined,
-  instancePushId: unknown,
-): Promise<Instance> {
-  const token = authorization === undefined ? undefined : bearer.exec(authorization)?.[1];
-  const refused = AuthenticationFailed(
+/** What push authentication reads: the instances, and the failure counts. */
+export interface PushAuthContext {
+  channels: ChannelStore;
+  failures: FailureLimiter;
+}
+
+const refused = () =>
+  AuthenticationFailed(
     'Send "Authorization: Bearer {zendesk_access_token}", the token the admin UI received with this instance_push_id.',
   );
-  if (token === undefined || typeof instancePushId !== 'string' || instancePushId === '') throw refused;
-  const instance = await channels.findInstanceByPushId(instancePushId);
-  if (!instance || !secretMatchesHash(token, instance.pushTokenHash)) throw refused;
+
+/** The instance each request's push token named, found before its body was read. */
+const tokenInstances = new WeakMap<FastifyRequest, Instance>();
+
+/**
+ * The instance a push token belongs to, from the `Authorization` header alone: a push
+ * token's hash names one instance (a unique index), so no body is needed to find it.
+ * A missing or wrong token answers 401.
+ */
+export async function authenticatePushToken(
+  channels: ChannelStore,
+  authorization: string | undefined,
+): Promise<Instance> {
+  const token = authorization === undefined ? undefined : bearer.exec(authorization)?.[1];
+  if (token === undefined) throw refused();
+  // The lookup is by the token's SHA-256 (tokens are 256 random bits), as for admin tokens.
+  const instance = await channels.findInstanceByPushTokenHash(hashSecret(token));
+  if (!instance) throw refused();
   return instance;
 }
 
 /**
- * {@link authenticatePush} for a request, with failed attempts counted per client address
- * and per `instance_push_id`: past either limit a wrong token answers 429 (Retry-After)
- * instead of 401, so push tokens cannot be guessed at speed. The right token always passes.
+ * An `onRequest` hook for every route that takes the push token: checks the token before
+ * a byte of the body is read, with failures counted per client address and per token
+ * (past either limit: 429 with Retry-After, so tokens cannot be guessed at speed). A
+ * refused request's body is never buffered (see `http/body-budget.ts` for the connection).
  */
-export function authenticatePushRequest(
-  context: { channels: ChannelStore; failures: FailureLimiter },
+export function pushTokenHook(context: PushAuthContext): onRequestAsyncHookHandler {
+  return async function checkPushToken(request) {
+    const authorization = request.headers.authorization;
+    const instance = await checkingFailures(context.failures, request, authorization, () =>
+      authenticatePushToken(context.channels, authorization),
+    );
+    tokenInstances.set(request, instance);
+    request.credentialsChecked = true;
+  };
+}
+
+/**
+ * After the body is read: the instance the token named, provided the body's
+ * `instance_push_id` names that same instance. Another instance's push id, an unknown one
+ * and a missing one all answer the same 401 as a wrong token (counted like one), so
+ * nothing reveals which instances exist.
+ */
+export function pushInstanceOf(
+  context: PushAuthContext,
   request: FastifyRequest,
   instancePushId: unknown,
 ): Promise<Instance> {
   const credential = typeof instancePushId === 'string' && instancePushId !== '' ? instancePushId : undefined;
-  return checkingFailures(context.failures, request, credential, () =>
-    authenticatePush(context.channels, request.headers.authorization, instancePushId),
-  );
+  return checkingFailures(context.failures, request, credential, async () => {
+    const instance = tokenInstances.get(request);
+    if (!instance || credential === undefined || credential !== instance.instancePushId) throw refused();
+    return instance;
+  });
 }

@@ -5,7 +5,7 @@ import type { ChannelContext } from '../channel-context.js';
 import { validatePushRequest } from '../protocol/push-request.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
 import { pushBodyHash } from '../../store/push-rules.js';
-import { authenticatePushRequest } from './push-auth.js';
+import { pushInstanceOf, pushTokenHook } from './push-auth.js';
 import { pushEntries } from './push-entries.js';
 import { pushResponseSchema, pushResultJson } from './push-json.js';
 
@@ -32,6 +32,10 @@ async function refuseLargePush(request: FastifyRequest) {
   }
 }
 
+/** The body's `instance_push_id`, whatever the body is (undefined when it has none). */
+const pushIdOf = (body: unknown): unknown =>
+  typeof body === 'object' && body !== null ? (body as { instance_push_id?: unknown }).instance_push_id : undefined;
+
 /** Both spellings of an endpoint: the vendor's clients call `push` and `push.json` alike. */
 const withJsonSuffix = (path: string) => [path, `${path}.json`];
 
@@ -45,12 +49,15 @@ export async function pushRoutes(
   context: Pick<ChannelContext, 'channels' | 'nowMs'> & { failures: FailureLimiter },
 ) {
   const { channels } = context;
+  // The token is checked from the headers, before the body is read (refused bodies are never buffered).
+  const checkPushToken = pushTokenHook(context);
 
   for (const url of withJsonSuffix(`${anyChannel}/push`)) {
     app.post<{ Body: unknown }>(
       url,
       {
         bodyLimit: PUSH_BODY_LIMIT,
+        onRequest: checkPushToken,
         preParsing: async (request) => refuseLargePush(request),
         schema: {
           tags,
@@ -66,13 +73,14 @@ export async function pushRoutes(
         },
       },
       async function pushResources(request) {
+        // The token was checked before the body was read: saying what is wrong with it reveals nothing.
         const validated = validatePushRequest(request.body);
         if (!validated.ok) throw BadRequest(`The push is invalid: ${validated.problems.join('; ')}.`);
         const { instance_push_id: pushId, request_id: requestId } = validated.request;
         if (requestId?.includes('\u0000')) {
           throw BadRequest('The push is invalid: request_id: must not contain the NUL character (U+0000).');
         }
-        const instance = await authenticatePushRequest(context, request, pushId);
+        const instance = await pushInstanceOf(context, request, pushId);
         if (!instance.active) throw deactivated();
         const raw = (request.body as { external_resources: unknown[] }).external_resources;
         const nowMs = context.nowMs();
@@ -97,6 +105,7 @@ export async function pushRoutes(
     app.post<{ Body: unknown }>(
       url,
       {
+        onRequest: checkPushToken,
         schema: {
           tags,
           summary: 'Check a push token: 200 with an empty body when it is valid for instance_push_id',
@@ -107,8 +116,7 @@ export async function pushRoutes(
         },
       },
       async function validateToken(request, reply) {
-        const body = request.body as { instance_push_id?: unknown } | undefined;
-        await authenticatePushRequest(context, request, body?.instance_push_id);
+        await pushInstanceOf(context, request, pushIdOf(request.body));
         return reply.code(200).send();
       },
     );

@@ -22,6 +22,7 @@ export function encryptingChannelStore(store: ChannelStore, cipher: ValueCipher)
     listInstances: async (accountId, filter) => (await store.listInstances(accountId, filter)).map(open),
     getInstance: async (accountId, id) => optional(await store.getInstance(accountId, id), open),
     findInstanceByPushId: async (pushId) => optional(await store.findInstanceByPushId(pushId), open),
+    findInstanceByPushTokenHash: async (hash) => optional(await store.findInstanceByPushTokenHash(hash), open),
     updateInstance: async (accountId, id, change) =>
       optional(
         await store.updateInstance(accountId, id, {

@@ -28,6 +28,7 @@ export const channelSql = {
   instanceByIdForUpdate: `SELECT * FROM instances WHERE account_id = $1 AND id = $2 FOR UPDATE`,
   instanceByIdAnyAccountForUpdate: `SELECT * FROM instances WHERE id = $1 FOR UPDATE`,
   instanceByPushId: `SELECT * FROM instances WHERE instance_push_id = $1`,
+  instanceByPushTokenHash: `SELECT * FROM instances WHERE push_token_hash = $1`,
   /** Every field a change may set; the lease is left as it is. */
   updateInstance: `
     UPDATE instances SET name = $1, push_token_hash = $2, metadata = $3, state = $4, state_version = $5,

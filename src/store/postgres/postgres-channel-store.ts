@@ -222,6 +222,11 @@ export class PostgresChannelStore implements ChannelStore {
     return row && toInstance(row);
   }
 
+  async findInstanceByPushTokenHash(pushTokenHash: string): Promise<Instance | undefined> {
+    const [row] = await this.db.rows<InstanceRow>(sql.instanceByPushTokenHash, [pushTokenHash]);
+    return row && toInstance(row);
+  }
+
   async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
     return this.withEvents(async (client, events) => {
       const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);

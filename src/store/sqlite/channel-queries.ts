@@ -26,6 +26,7 @@ export const channelSql = {
   instanceById: `SELECT * FROM instances WHERE account_id = ? AND id = ?`,
   instanceByIdAnyAccount: `SELECT * FROM instances WHERE id = ?`,
   instanceByPushId: `SELECT * FROM instances WHERE instance_push_id = ?`,
+  instanceByPushTokenHash: `SELECT * FROM instances WHERE push_token_hash = ?`,
   /** Every field a change or a finished pull may set; the lease is left as it is. */
   updateInstance: `
     UPDATE instances SET name = ?, push_token_hash = ?, metadata = ?, state = ?, state_version = ?, active = ?, deactivated_reason = ?,

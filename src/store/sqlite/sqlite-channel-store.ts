@@ -196,6 +196,11 @@ export class SqliteChannelStore implements ChannelStore {
     return row && toInstance(row);
   }
 
+  async findInstanceByPushTokenHash(pushTokenHash: string): Promise<Instance | undefined> {
+    const row = this.q.instanceByPushTokenHash.get(pushTokenHash) as InstanceRow | undefined;
+    return row && toInstance(row);
+  }
+
   async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
     return this.writes.enqueue(() => {
       const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;

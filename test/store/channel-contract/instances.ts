@@ -122,6 +122,31 @@ export function instancesSuite(kind: ChannelStoreKind): void {
       expect(await channels.findInstanceByPushId('push\u0000')).toBeUndefined();
     });
 
+    it('finds an instance by its push token hash across accounts; a hash names one instance', async () => {
+      const on = await integration(B);
+      const theirs = await instance(on);
+      expect(await channels.findInstanceByPushTokenHash(theirs.pushTokenHash)).toEqual(theirs);
+      expect(await channels.findInstanceByPushTokenHash('hash-unknown')).toBeUndefined();
+      expect(await channels.findInstanceByPushTokenHash('hash\u0000')).toBeUndefined();
+      // The unique index (migration 0015): a second instance cannot take the same token.
+      const second = {
+        accountId: B,
+        integrationId: on.id,
+        name: 'same token',
+        metadata: '',
+        state: '',
+        instancePushId: `push-same-token-${Math.random()}`,
+        pushTokenHash: theirs.pushTokenHash,
+        nowMs: T0,
+      };
+      await expect(channels.createInstance(second)).rejects.toThrow();
+      const other = await instance(on);
+      await expect(
+        channels.updateInstance(B, other.id, { pushTokenHash: theirs.pushTokenHash, nowMs: T0 }),
+      ).rejects.toThrow();
+      expect((await channels.getInstance(B, other.id))!.pushTokenHash).toBe(other.pushTokenHash);
+    });
+
     it('updates the given fields; a state change bumps stateVersion', async () => {
       const made = await instance(await integration(), { state: 'a' });
       const renamed = (await channels.updateInstance(A, made.id, { name: 'New name', nowMs: T0 + 1 }))!;
