@@ -15,6 +15,7 @@ import { OutboundClient } from './outbound/outbound-client.js';
 import type { PullDependencies } from './pull/pull-instance.js';
 import { pullRoutes } from './pull/pull-routes.js';
 import { PullScheduler } from './pull/pull-scheduler.js';
+import type { HostAllows } from './push/push-auth.js';
 import { pushRoutes } from './push/push-routes.js';
 import { integrationSigningSecret } from './signing-secret.js';
 import { reportErrorRoutes } from './channelback/report-error-routes.js';
@@ -165,13 +166,14 @@ export function createChannelHost(options: {
      * The admin UI's return_url, the push API and report_error: their tokens are the
      * credential, so failed push tokens count against `failures` like failed API tokens.
      */
-    registerPublic: async (app: FastifyInstance, failures: FailureLimiter) => {
-      await app.register(pushRoutes, { channels, nowMs, failures });
+    registerPublic: async (app: FastifyInstance, failures: FailureLimiter, hostAllows: HostAllows) => {
+      await app.register(pushRoutes, { channels, nowMs, failures, hostAllows });
       await app.register(reportErrorRoutes, {
         ...channelbackContext(() => {
           throw new Error('report_error takes no principal');
         }),
         failures,
+        hostAllows,
       });
       await app.register(
         adminUiReturnRoutes,

@@ -166,7 +166,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
   await app.register(oauthTokenRoutes, { store, clock, failures });
-  await channelHost.registerPublic(app, failures);
+  // A push token on `{subdomain}.{base domain}` must be that account's (as credentials on every route).
+  await channelHost.registerPublic(app, failures, async (request, accountId) => {
+    const subdomain = subdomainOfHost(request.hostname, settings.baseDomain);
+    if (subdomain === undefined) return true;
+    return (await store.findAccountBySubdomain(subdomain))?.id === accountId;
+  });
   // The system clock as Date.now: no Date allocated per request on the hot path.
   const nowMs = clock === systemClock ? Date.now : () => clock().getTime();
   const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);

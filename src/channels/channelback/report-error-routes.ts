@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js';
 import { characterCount, REPORT_ERROR_DESCRIPTION_MAX, REQUEST_ID_MAX } from '../protocol/limits.js';
-import type { FailureLimiter } from '../../store/failure-limiter.js';
-import { pushInstanceOf, pushTokenHook } from '../push/push-auth.js';
+import { pushInstanceOf, pushTokenHook, type PushAuthContext } from '../push/push-auth.js';
 import type { ChannelbackContext } from './channelback-context.js';
 
 const paths = ['/api/v2/any_channel/channelback/report_error', '/api/v2/any_channel/channelback/report_error.json'];
@@ -26,7 +25,7 @@ function optionalText(body: Record<string, unknown>, key: string, max: number): 
  */
 export async function reportErrorRoutes(
   app: FastifyInstance,
-  context: ChannelbackContext & { failures: FailureLimiter },
+  context: ChannelbackContext & PushAuthContext,
 ): Promise<void> {
   // The push token is checked before the body is read.
   const checkPushToken = pushTokenHook(context);

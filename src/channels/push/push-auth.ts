@@ -11,7 +11,15 @@ const bearer = /^bearer\s+(\S+)\s*$/i;
 export interface PushAuthContext {
   channels: ChannelStore;
   failures: FailureLimiter;
+  /**
+   * Whether the request's Host allows the account: true unless the Host is
+   * `{subdomain}.{SWITCHBOARD_BASE_DOMAIN}` naming another account (or none).
+   */
+  hostAllows: HostAllows;
 }
+
+/** See `PushAuthContext.hostAllows`. */
+export type HostAllows = (request: FastifyRequest, accountId: number) => Promise<boolean>;
 
 const refused = () =>
   AuthenticationFailed(
@@ -29,12 +37,14 @@ const tokenInstances = new WeakMap<FastifyRequest, Instance>();
 export async function authenticatePushToken(
   channels: ChannelStore,
   authorization: string | undefined,
+  hostAllowed: (accountId: number) => Promise<boolean> = async () => true,
 ): Promise<Instance> {
   const token = authorization === undefined ? undefined : bearer.exec(authorization)?.[1];
   if (token === undefined) throw refused();
   // The lookup is by the token's SHA-256 (tokens are 256 random bits), as for admin tokens.
   const instance = await channels.findInstanceByPushTokenHash(hashSecret(token));
-  if (!instance) throw refused();
+  // On another account's host the token is as unknown as a wrong one (nothing says it exists).
+  if (!instance || !(await hostAllowed(instance.accountId))) throw refused();
   return instance;
 }
 
@@ -48,7 +58,7 @@ export function pushTokenHook(context: PushAuthContext): onRequestAsyncHookHandl
   return async function checkPushToken(request) {
     const authorization = request.headers.authorization;
     const instance = await checkingFailures(context.failures, request, authorization, () =>
-      authenticatePushToken(context.channels, authorization),
+      authenticatePushToken(context.channels, authorization, (accountId) => context.hostAllows(request, accountId)),
     );
     tokenInstances.set(request, instance);
     request.credentialsChecked = true;

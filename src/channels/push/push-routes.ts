@@ -3,9 +3,8 @@ import { BadRequest, BodyTooLarge, Conflict, Forbidden, NotFound } from '../../h
 import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js';
 import type { ChannelContext } from '../channel-context.js';
 import { validatePushRequest } from '../protocol/push-request.js';
-import type { FailureLimiter } from '../../store/failure-limiter.js';
 import { pushBodyHash } from '../../store/push-rules.js';
-import { pushInstanceOf, pushTokenHook } from './push-auth.js';
+import { pushInstanceOf, pushTokenHook, type PushAuthContext } from './push-auth.js';
 import { pushEntries } from './push-entries.js';
 import { pushResponseSchema, pushResultJson } from './push-json.js';
 
@@ -46,7 +45,7 @@ const withJsonSuffix = (path: string) => [path, `${path}.json`];
  */
 export async function pushRoutes(
   app: FastifyInstance,
-  context: Pick<ChannelContext, 'channels' | 'nowMs'> & { failures: FailureLimiter },
+  context: Pick<ChannelContext, 'channels' | 'nowMs'> & PushAuthContext,
 ) {
   const { channels } = context;
   // The token is checked from the headers, before the body is read (refused bodies are never buffered).
