@@ -66,20 +66,8 @@ export class SqliteZisRegistry implements ZisRegistryStorage {
 
   saveBundle(input: NewBundle): Promise<BundleRecord> {
     const { accountId, integration, name, uuid, description, templateVersion, resourcesJson, nowSeconds } = input;
-    return this.writes.enqueue(() =>
-      toBundle(
-        this.q(sql.insertBundleVersion).get(
-          accountId,
-          integration,
-          name,
-          uuid,
-          description,
-          templateVersion,
-          resourcesJson,
-          nowSeconds,
-        ) as BundleRow,
-      ),
-    );
+    const values = { accountId, integration, name, uuid, description, templateVersion, resourcesJson, nowSeconds };
+    return this.writes.enqueue(() => toBundle(this.q(sql.insertBundleVersion).get(values) as BundleRow));
   }
 
   async listLatestBundles(key: IntegrationKey, page: { afterName: string; limit: number }): Promise<BundleRecord[]> {
