@@ -1,5 +1,6 @@
 import {
   format3DataRecordTypes,
+  format4DataRecordTypes,
   perAccountRecordTypes,
   recordTypes,
   zeroCounts,
@@ -31,16 +32,20 @@ import { format1DataRecordTypes } from './backup-record.js';
 // sequence), then each account's revision counter and compaction watermark (per account,
 // without sequences). An import keeps the numbers, and no counter ends below its account's
 // highest revision, so new revisions keep increasing. Older formats import with no history.
+// Format 5 adds the ZIS registry after the config history: bundle versions, installed job
+// specs, connections and ZIS OAuth clients, their secrets as stored (ciphertext under the
+// key ring, `enc:v1:…`). Older formats import with an empty registry.
 
 /** The format this Switchboard writes. */
-export const backupFormat = 4;
+export const backupFormat = 5;
 /** The formats it reads. */
-export const readableFormats: readonly number[] = [1, 2, 3, 4];
+export const readableFormats: readonly number[] = [1, 2, 3, 4, 5];
 
 /** The record types a format holds, in backup order. */
 export function recordTypesOf(format: number): readonly RecordType[] {
   if (format === 1) return [...format1DataRecordTypes, 'sequence'];
-  return format < 4 ? [...format3DataRecordTypes, 'sequence'] : recordTypes;
+  if (format < 4) return [...format3DataRecordTypes, 'sequence'];
+  return format < 5 ? [...format4DataRecordTypes, 'sequence'] : recordTypes;
 }
 
 export interface BackupHeader {
@@ -75,6 +80,8 @@ type Kind =
   | 'revision_operation'
   | 'actor_type'
   | 'json_object_or_null'
+  | 'connection_type'
+  | 'grant_type'
   | 'record_type';
 
 /** Each record type's fields in line order: [name on the line, name in the record, kind]. */
@@ -207,6 +214,54 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     ['account_id', 'accountId', 'id'],
     ['compacted_through', 'compactedThrough', 'count'],
   ],
+  // The ZIS registry (format 5). Secrets as stored: ciphertext (or plaintext, stored without keys).
+  zis_bundle: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['name', 'name', 'stored_text'],
+    ['version', 'version', 'id'],
+    ['uuid', 'uuid', 'stored_text'],
+    ['description', 'description', 'stored_text'],
+    ['zis_template_version', 'templateVersion', 'stored_text'],
+    ['uploaded_at', 'uploadedAt', 'time'],
+    // The resources object as stored, JSON text.
+    ['resources', 'resourcesJson', 'json_object'],
+  ],
+  zis_job_spec_install: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['job_spec_name', 'jobSpecName', 'stored_text'],
+    ['installed_at', 'installedAt', 'time'],
+  ],
+  zis_connection: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['name', 'name', 'stored_text'],
+    ['connection_type', 'connectionType', 'connection_type'],
+    ['allowed_domain', 'allowedDomain', 'stored_text'],
+    ['label', 'label', 'stored_text_or_null'],
+    ['secret', 'secret', 'stored_text'],
+    ['created_at', 'createdAt', 'time'],
+    ['updated_at', 'updatedAt', 'time'],
+  ],
+  zis_oauth_client: [
+    ['id', 'id', 'id'],
+    ['uuid', 'uuid', 'stored_text'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['name', 'name', 'stored_text_or_null'],
+    ['client_id', 'clientId', 'stored_text'],
+    ['client_secret', 'clientSecret', 'stored_text'],
+    ['auth_url', 'authUrl', 'stored_text_or_null'],
+    ['token_url', 'tokenUrl', 'stored_text'],
+    ['default_scopes', 'defaultScopes', 'stored_text_or_null'],
+    ['grant_type', 'grantType', 'grant_type'],
+    ['created_at', 'createdAt', 'time'],
+    ['updated_at', 'updatedAt', 'time'],
+  ],
   sequence: [
     ['record_type', 'recordType', 'record_type'],
     ['last_id', 'lastId', 'count'],
@@ -249,6 +304,14 @@ const kindProblems: Record<Exclude<Kind, 'record_type'>, [test: (value: unknown)
   ],
   actor_type: [(v) => ['token', 'admin', 'console', 'cli'].includes(v as string), 'one of token, admin, console, cli'],
   json_object_or_null: [orNull(isJsonObjectText), 'the JSON text of an object, or null'],
+  connection_type: [
+    (v) => ['bearer_token', 'basic_auth', 'api_key'].includes(v as string),
+    'one of bearer_token, basic_auth, api_key',
+  ],
+  grant_type: [
+    (v) => v === 'authorization_code' || v === 'client_credentials',
+    '"authorization_code" or "client_credentials"',
+  ],
   http_status_or_null: [
     orNull((v) => Number.isSafeInteger(v) && (v as number) >= 100 && (v as number) <= 999),
     'an HTTP status (100–999) or null',

@@ -23,6 +23,10 @@ const countNames: Record<RecordType, [one: string, many: string]> = {
   config_revision: ['config revision', 'config revisions'],
   revision_counter: ['revision counter', 'revision counters'],
   revision_watermark: ['revision watermark', 'revision watermarks'],
+  zis_bundle: ['ZIS bundle version', 'ZIS bundle versions'],
+  zis_job_spec_install: ['installed job spec', 'installed job specs'],
+  zis_connection: ['ZIS connection', 'ZIS connections'],
+  zis_oauth_client: ['ZIS OAuth client', 'ZIS OAuth clients'],
   sequence: ['sequence', 'sequences'],
 };
 

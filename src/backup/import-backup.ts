@@ -61,6 +61,10 @@ const typeNames: Record<number, string> = {
   4:
     'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
     'pulls, threads, resources, config revisions, revision counters, revision watermarks, then sequences',
+  5:
+    'accounts, admin tokens, integrations, access tokens, configs, channel integrations, instances, ' +
+    'pulls, threads, resources, config revisions, revision counters, revision watermarks, ZIS bundles, ' +
+    'installed job specs, ZIS connections, ZIS OAuth clients, then sequences',
 };
 
 /**
@@ -179,6 +183,10 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
         if (record.type === 'integration') integrations.add(`${record.accountId}/${record.name}`);
         if (record.type === 'channel_integration') channelIntegrations.add(record.id, record.accountId);
         return;
+      case 'zis_bundle':
+      case 'zis_job_spec_install':
+      case 'zis_connection':
+      case 'zis_oauth_client':
       case 'access_token':
         if (!integrations.has(`${record.accountId}/${record.integration}`)) {
           throw unlisted(`is for integration "${record.integration}" of account ${record.accountId}`);

@@ -1,6 +1,7 @@
 import type { ChannelIntegration, Instance, PullRecord, ResourceRecord, ThreadRecord } from './channel-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 import type { Actor, RevisionOperation } from './config-revisions.js';
+import type { BundleRecord, ConnectionRecord, JobSpecInstall, OAuthClientRecord } from './zis-registry-store.js';
 
 // What a backup holds, as the stores produce and take it: every row of every table, ids
 // included, secrets only as their hashes. How a record is written as a line is
@@ -35,11 +36,22 @@ export const dataRecordTypes = [
   'config_revision',
   'revision_counter',
   'revision_watermark',
+  // Format 5: the ZIS registry (secrets as stored: ciphertext).
+  'zis_bundle',
+  'zis_job_spec_install',
+  'zis_connection',
+  'zis_oauth_client',
 ] as const;
 export type DataRecordType = (typeof dataRecordTypes)[number];
 
 /** The types of formats 2 and 3 (before config history). */
 export const format3DataRecordTypes: readonly DataRecordType[] = dataRecordTypes.slice(0, 10);
+
+/** The types of format 4 (before the ZIS registry). */
+export const format4DataRecordTypes: readonly DataRecordType[] = dataRecordTypes.slice(
+  0,
+  dataRecordTypes.indexOf('revision_watermark') + 1,
+);
 
 /** Types kept per account, not by a row id: no `id`, no `sequence` record. */
 export const perAccountRecordTypes: ReadonlySet<DataRecordType> = new Set(['revision_counter', 'revision_watermark']);
@@ -124,6 +136,10 @@ export type BackupRecord =
   | ({ type: 'config_revision' } & ConfigRevisionRecord)
   | ({ type: 'revision_counter' } & RevisionCounterRecord)
   | ({ type: 'revision_watermark' } & RevisionWatermarkRecord)
+  | ({ type: 'zis_bundle' } & BundleRecord)
+  | ({ type: 'zis_job_spec_install' } & JobSpecInstall)
+  | ({ type: 'zis_connection' } & ConnectionRecord)
+  | ({ type: 'zis_oauth_client' } & OAuthClientRecord)
   | ({ type: 'sequence' } & SequenceRecord);
 
 export type RecordType = BackupRecord['type'];
@@ -145,6 +161,8 @@ export function recordChars(record: DataRecord): number {
       return record.payloadJson.length;
     case 'config_revision':
       return record.configJson?.length ?? 0;
+    case 'zis_bundle':
+      return record.resourcesJson.length;
     default:
       return 0;
   }
@@ -170,6 +188,10 @@ export const zeroCounts = (): RecordCounts => ({
   config_revision: 0,
   revision_counter: 0,
   revision_watermark: 0,
+  zis_bundle: 0,
+  zis_job_spec_install: 0,
+  zis_connection: 0,
+  zis_oauth_client: 0,
   sequence: 0,
 });
 

@@ -69,7 +69,7 @@ export const toConnection = (row: ConnectionRow): ConnectionRecord => ({
   accountId: Number(row.account_id),
   integration: row.integration,
   name: row.name,
-  type: row.type,
+  connectionType: row.type,
   allowedDomain: row.allowed_domain,
   label: row.label,
   secret: row.secret,

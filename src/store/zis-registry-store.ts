@@ -118,7 +118,8 @@ export const connectionTypes = ['bearer_token', 'basic_auth', 'api_key'] as cons
 export type ConnectionType = (typeof connectionTypes)[number];
 
 export interface NewConnection extends IntegrationKey {
-  type: ConnectionType;
+  /** Named so, not `type`: a backup record's `type` is its record type. */
+  connectionType: ConnectionType;
   name: string;
   allowedDomain: string;
   /** basic_auth's username, api_key's header_name; null for bearer_token. */

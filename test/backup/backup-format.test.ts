@@ -139,7 +139,7 @@ describe('the backup line format', () => {
   });
 
   it('writes format 4, and reads access tokens of formats 1 and 2 as read and write, without prefix or use', () => {
-    expect(backupFormat).toBe(4);
+    expect(backupFormat).toBe(5);
     const format3 = recordLine(records[3]!);
     expect(format3).toBe(
       `{"type":"access_token","id":4,"account_id":1,"integration":"sync","token_hash":"${hash}","created_at":4,` +

@@ -129,7 +129,7 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
     const again = join(dir.path, `${kind.name}-again.jsonl`);
     await exportWithCli(target.url, again);
     const lines = readFileSync(again, 'utf8').trimEnd().split('\n');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ format: 4, source: kind.name });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ format: 5, source: kind.name });
     // The format-1 lines come back byte for byte (the admin token's sequence included), the
     // access token with the scopes it always had (read and write), no prefix, and its last
     // use (the test above used it), the new config and the channel rows after them.

@@ -126,7 +126,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(body(last!)).toBe(body(first!));
     expect(header(first!)).toEqual({
       type: 'switchboard-backup',
-      format: 4,
+      format: 5,
       schema_version: expect.any(Number),
       exported_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
       source: 'sqlite',
@@ -135,7 +135,8 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
     expect(first!.trimEnd().split('\n').at(-1)).toBe(
       '{"type":"end","counts":{"account":2,"admin_token":2,"integration":4,"access_token":5,"config":12,' +
         '"channel_integration":2,"instance":13,"pull":4,"thread":4,"resource":6,' +
-        '"config_revision":20,"revision_counter":2,"revision_watermark":0,"sequence":11}}',
+        '"config_revision":20,"revision_counter":2,"revision_watermark":0,' +
+        '"zis_bundle":0,"zis_job_spec_install":0,"zis_connection":0,"zis_oauth_client":0,"sequence":15}}',
     );
   });
 

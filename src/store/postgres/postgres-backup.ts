@@ -11,6 +11,7 @@ import {
 } from '../backup-records.js';
 import { backupTables, notBackedUp, postgresImportStatement, rowValues } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import { sql } from './queries.js';
 
 // Backup export and import for the PostgreSQL store, each on one connection the store
@@ -36,6 +37,10 @@ const selects: Record<DataRecordType, string> = {
   config_revision: sql.exportConfigRevisions,
   revision_counter: sql.exportRevisionCounters,
   revision_watermark: sql.exportRevisionWatermarks,
+  zis_bundle: zisRegistrySql.exportBundles,
+  zis_job_spec_install: zisRegistrySql.exportJobSpecInstalls,
+  zis_connection: zisRegistrySql.exportConnections,
+  zis_oauth_client: zisRegistrySql.exportOAuthClients,
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */

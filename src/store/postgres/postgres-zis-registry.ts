@@ -100,7 +100,7 @@ export class PostgresZisRegistry implements ZisRegistryStorage {
         input.accountId,
         input.integration,
         input.name,
-        input.type,
+        input.connectionType,
         input.allowedDomain,
         input.label,
         input.secret,

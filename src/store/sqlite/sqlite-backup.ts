@@ -10,6 +10,7 @@ import {
 } from '../backup-records.js';
 import { backupTables, notBackedUp, sqliteImportStatement, rowValues } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import { sql } from './queries.js';
 
 // Backup export and import for the SQLite store. The store holds its group commit while
@@ -33,6 +34,10 @@ const selects: Record<DataRecordType, string> = {
   config_revision: sql.exportConfigRevisions,
   revision_counter: sql.exportRevisionCounters,
   revision_watermark: sql.exportRevisionWatermarks,
+  zis_bundle: zisRegistrySql.exportBundles,
+  zis_job_spec_install: zisRegistrySql.exportJobSpecInstalls,
+  zis_connection: zisRegistrySql.exportConnections,
+  zis_oauth_client: zisRegistrySql.exportOAuthClients,
 };
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */

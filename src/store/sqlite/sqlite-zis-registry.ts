@@ -99,14 +99,14 @@ export class SqliteZisRegistry implements ZisRegistryStorage {
   }
 
   createConnection(input: NewConnection): Promise<ConnectionRecord | 'exists'> {
-    const { accountId, integration, name, type, allowedDomain, label, secret, nowSeconds } = input;
+    const { accountId, integration, name, connectionType, allowedDomain, label, secret, nowSeconds } = input;
     return this.writes.enqueue(() => {
       try {
         const row = this.q(sql.insertConnection).get(
           accountId,
           integration,
           name,
-          type,
+          connectionType,
           allowedDomain,
           label,
           secret,
