@@ -20,7 +20,7 @@ const headerNamePattern = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 
 /** The connection as every answer shows it: the secret redacted. */
 export function connectionJson(connection: ConnectionRecord) {
-  const kind = connectionKinds[connection.type];
+  const kind = connectionKinds[connection.connectionType];
   return {
     name: connection.name,
     allowed_domain: connection.allowedDomain,

@@ -88,7 +88,7 @@ export async function connectionRoutes(app: FastifyInstance, options: Connection
         const body = request.body;
         const created = await store.zisRegistry.createConnection({
           ...key,
-          type,
+          connectionType: type,
           name: body.name!,
           allowedDomain: body.allowed_domain!,
           label: kind.label ? body[kind.label]! : null,
@@ -209,7 +209,7 @@ export async function connectionRoutes(app: FastifyInstance, options: Connection
     async function listConnections(request, reply) {
       const key = keyOf(request, 'Listing connections');
       const all = await store.zisRegistry.listConnections(key);
-      const byType = (type: ConnectionType) => all.filter((c) => c.type === type).map(connectionJson);
+      const byType = (type: ConnectionType) => all.filter((c) => c.connectionType === type).map(connectionJson);
       return reply.send({
         api_key: byType('api_key'),
         basic_auth: byType('basic_auth'),
