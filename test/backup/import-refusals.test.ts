@@ -35,8 +35,8 @@ const layout = [
   ...['resource', 'resource'], // 16–17
   ...['config_revision', 'config_revision', 'config_revision'], // 18–20
   'revision_counter', // 21
-  ...Array<string>(11).fill('sequence'), // 22–32
-  'end', // 33
+  ...Array<string>(15).fill('sequence'), // 22–36
+  'end', // 37
 ];
 beforeAll(async () => {
   const source = await openTempSqlite();
@@ -82,13 +82,13 @@ const editedLine = (number: number, edit: (line: any) => void) => {
 const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a file without its end line',
-    backup: () => withLine(33, undefined),
-    message: /the backup stops after line 32 without its end line: it is truncated$/,
+    backup: () => withLine(37, undefined),
+    message: /the backup stops after line 36 without its end line: it is truncated$/,
   },
   {
     name: 'a file cut off inside a line',
     backup: () => lines.join('\n').slice(0, -20),
-    message: /line 33: not valid JSON/,
+    message: /line 37: not valid JSON/,
   },
   {
     name: 'a corrupt line',
@@ -113,7 +113,7 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a missing record (counts do not match the end line)',
     backup: () => withLine(7, undefined),
-    message: /line 32: the end line counts 3 config records, but the backup has 2/,
+    message: /line 36: the end line counts 3 config records, but the backup has 2/,
   },
   {
     name: 'records out of order',
