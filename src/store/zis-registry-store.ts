@@ -1,5 +1,10 @@
 import type { RotationBatch } from './encryption/key-rotation.js';
-import type { IntegrationKey } from './store.js';
+
+/** Which account's which integration a row belongs to (the same shape as the configs' key in store.ts). */
+export interface IntegrationKey {
+  accountId: number;
+  integration: string;
+}
 
 /**
  * Storage for the ZIS registry routes setup scripts call: bundles (every upload a new

@@ -1,4 +1,4 @@
-import type { IntegrationKey } from '../store.js';
+import type { IntegrationKey } from '../zis-registry-store.js';
 import {
   toBundle,
   toConnection,

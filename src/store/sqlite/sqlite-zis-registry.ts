@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { IntegrationKey } from '../store.js';
+import type { IntegrationKey } from '../zis-registry-store.js';
 import {
   toBundle,
   toConnection,
