@@ -28,32 +28,26 @@ import { isUniqueViolation } from './connection-errors.js';
 import type { PostgresAccess } from './postgres-channel-store.js';
 import { zisRegistrySql as sql } from './zis-registry-queries.js';
 
-/** Tries at a bundle's next version: two uploads of one name at once take the same number, and one tries again. */
-const bundleAttempts = 5;
-
 /** The ZIS registry on PostgreSQL: one statement per call, autocommit, except key rotation's rewrite. */
 export class PostgresZisRegistry implements ZisRegistryStorage {
   constructor(private readonly db: PostgresAccess) {}
 
-  async saveBundle(input: NewBundle): Promise<BundleRecord> {
-    const values = [
-      input.accountId,
-      input.integration,
-      input.name,
-      input.uuid,
-      input.description,
-      input.templateVersion,
-      input.resourcesJson,
-      input.nowSeconds,
-    ];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const [row] = await this.db.rows<BundleRow>(sql.insertBundleVersion, values);
-        return toBundle(row!);
-      } catch (error) {
-        if (!isUniqueViolation(error) || attempt === bundleAttempts) throw error;
-      }
-    }
+  /** Uploads of one bundle take turns (a transaction-scoped advisory lock on its name), so each gets its own version. */
+  saveBundle(input: NewBundle): Promise<BundleRecord> {
+    return this.db.transaction(async (client) => {
+      await client.query(sql.lockBundleName, [`${input.accountId}/${input.integration}/${input.name}`]);
+      const { rows } = await client.query<BundleRow>(sql.insertBundleVersion, [
+        input.accountId,
+        input.integration,
+        input.name,
+        input.uuid,
+        input.description,
+        input.templateVersion,
+        input.resourcesJson,
+        input.nowSeconds,
+      ]);
+      return toBundle(rows[0]!);
+    });
   }
 
   async listLatestBundles(key: IntegrationKey, page: { afterName: string; limit: number }): Promise<BundleRecord[]> {
