@@ -38,6 +38,9 @@ import { idempotencyKeyPattern } from '../store/reply-store.js';
 // delivered and failed events, with their ids), and push request records (listed by
 // instance id, then request id), with the reply and event sequences. Leases are not in it:
 // what was leased is claimable at once. Older formats import with none of these.
+// Format 5 adds the ZIS registry after the config history: bundle versions, installed job
+// specs, connections and ZIS OAuth clients, their secrets as stored (ciphertext under the
+// key ring, `enc:v1:…`). Older formats import with an empty registry.
 
 /** The format this Switchboard writes. */
 export const backupFormat = 5;
@@ -89,6 +92,8 @@ type Kind =
   | 'idempotency_key_or_null'
   | 'hash_or_null'
   | 'id_or_null'
+  | 'connection_type'
+  | 'grant_type'
   | 'record_type';
 
 /** Each record type's fields in line order: [name on the line, name in the record, kind]. */
@@ -275,6 +280,54 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     // before it was kept (such a record replays whatever the body).
     ['body_hash', 'bodyHash', 'stored_text_or_null'],
   ],
+  // The ZIS registry (format 5). Secrets as stored: ciphertext (or plaintext, stored without keys).
+  zis_bundle: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['name', 'name', 'stored_text'],
+    ['version', 'version', 'id'],
+    ['uuid', 'uuid', 'stored_text'],
+    ['description', 'description', 'stored_text'],
+    ['zis_template_version', 'templateVersion', 'stored_text'],
+    ['uploaded_at', 'uploadedAt', 'time'],
+    // The resources object as stored, JSON text.
+    ['resources', 'resourcesJson', 'json_object'],
+  ],
+  zis_job_spec_install: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['job_spec_name', 'jobSpecName', 'stored_text'],
+    ['installed_at', 'installedAt', 'time'],
+  ],
+  zis_connection: [
+    ['id', 'id', 'id'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['name', 'name', 'stored_text'],
+    ['connection_type', 'connectionType', 'connection_type'],
+    ['allowed_domain', 'allowedDomain', 'stored_text'],
+    ['label', 'label', 'stored_text_or_null'],
+    ['secret', 'secret', 'stored_text'],
+    ['created_at', 'createdAt', 'time'],
+    ['updated_at', 'updatedAt', 'time'],
+  ],
+  zis_oauth_client: [
+    ['id', 'id', 'id'],
+    ['uuid', 'uuid', 'stored_text'],
+    ['account_id', 'accountId', 'id'],
+    ['integration', 'integration', 'stored_text'],
+    ['name', 'name', 'stored_text_or_null'],
+    ['client_id', 'clientId', 'stored_text'],
+    ['client_secret', 'clientSecret', 'stored_text'],
+    ['auth_url', 'authUrl', 'stored_text_or_null'],
+    ['token_url', 'tokenUrl', 'stored_text'],
+    ['default_scopes', 'defaultScopes', 'stored_text_or_null'],
+    ['grant_type', 'grantType', 'grant_type'],
+    ['created_at', 'createdAt', 'time'],
+    ['updated_at', 'updatedAt', 'time'],
+  ],
   sequence: [
     ['record_type', 'recordType', 'record_type'],
     ['last_id', 'lastId', 'count'],
@@ -323,6 +376,14 @@ const kindProblems: Record<Exclude<Kind, 'record_type'>, [test: (value: unknown)
   idempotency_key_or_null: [orNull(isIdempotencyKey), 'null or 1–255 visible ASCII characters'],
   hash_or_null: [orNull((v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)), 'a SHA-256 hash or null'],
   id_or_null: [orNull((v) => Number.isSafeInteger(v) && (v as number) >= 1), 'a positive integer or null'],
+  connection_type: [
+    (v) => ['bearer_token', 'basic_auth', 'api_key'].includes(v as string),
+    'one of bearer_token, basic_auth, api_key',
+  ],
+  grant_type: [
+    (v) => v === 'authorization_code' || v === 'client_credentials',
+    '"authorization_code" or "client_credentials"',
+  ],
   http_status_or_null: [
     orNull((v) => Number.isSafeInteger(v) && (v as number) >= 100 && (v as number) <= 999),
     'an HTTP status (100–999) or null',

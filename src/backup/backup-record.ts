@@ -17,6 +17,10 @@ const countNames: Record<RecordType, [one: string, many: string]> = {
   reply: ['reply', 'replies'],
   event: ['event', 'events'],
   push_request: ['push request record', 'push request records'],
+  zis_bundle: ['ZIS bundle version', 'ZIS bundle versions'],
+  zis_job_spec_install: ['installed job spec', 'installed job specs'],
+  zis_connection: ['ZIS connection', 'ZIS connections'],
+  zis_oauth_client: ['ZIS OAuth client', 'ZIS OAuth clients'],
   sequence: ['sequence', 'sequences'],
 };
 

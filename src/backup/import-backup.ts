@@ -188,6 +188,10 @@ async function* checkedRecords(lines: AsyncIterable<string>, format: number): As
         if (record.type === 'integration') integrations.add(`${record.accountId}/${record.name}`);
         if (record.type === 'channel_integration') channelIntegrations.add(record.id, record.accountId);
         return;
+      case 'zis_bundle':
+      case 'zis_job_spec_install':
+      case 'zis_connection':
+      case 'zis_oauth_client':
       case 'access_token':
         if (!integrations.has(`${record.accountId}/${record.integration}`)) {
           throw unlisted(`is for integration "${record.integration}" of account ${record.accountId}`);

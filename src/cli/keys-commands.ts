@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { loadCipher, newKeyLine } from '../store/encryption/encryption-keys.js';
 import { rotateInstanceKeys } from '../store/encryption/key-rotation.js';
+import { rotateZisSecretKeys } from '../store/encryption/encrypting-zis-registry.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError } from './commands.js';
 
@@ -53,10 +54,14 @@ export async function keysRotate(
       reencrypted += totals.reencrypted;
       changed = totals.changedMeanwhile;
     } while (changed > 0 && pass < maxPasses);
+    // ZIS connection and OAuth client secrets, under the same ring: a row a writer changed
+    // meanwhile was written under the writer's current key, so one pass is enough.
+    const secrets = await rotateZisSecretKeys(store.zisRegistry, { batchSize });
     const seconds = ((clock().getTime() - started) / 1000).toFixed(1);
     process.stdout.write(
       `Rotated to key "${cipher.currentKeyId}": re-encrypted ${reencrypted} of ${scanned} instances ` +
-        `in ${seconds}s (${pass} pass${pass > 1 ? 'es' : ''}, batches of ${batchSize}).\n`,
+        `in ${seconds}s (${pass} pass${pass > 1 ? 'es' : ''}, batches of ${batchSize}), ` +
+        `and ${secrets.reencrypted} of ${secrets.scanned} ZIS connection and OAuth client secrets.\n`,
     );
     if (changed > 0) {
       throw new UsageError(

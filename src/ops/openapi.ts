@@ -19,6 +19,10 @@ const tags = [
     description: 'The vendor-compatible configs API: ZIS bearer token or admin basic auth.',
   },
   { name: 'ZIS Registry', description: 'Register integrations and get tokens for their OAuth clients.' },
+  {
+    name: 'ZIS Connections',
+    description: 'Connections and OAuth clients of an integration: ZIS bearer token; secrets never returned.',
+  },
   { name: 'Support API: OAuth', description: "The vendor's Support API token and client endpoints (admin)." },
   { name: 'Admin tokens', description: "The account's admin API tokens." },
   { name: 'Channel integrations', description: 'Channel-framework integrations registered by manifest URL (admin).' },

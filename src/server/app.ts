@@ -17,6 +17,10 @@ import { installConfigReadFastLane } from './config-read-install.js';
 import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
+import { bundleRoutes } from '../zis/bundles/bundle-routes.js';
+import { jobSpecRoutes } from '../zis/bundles/job-spec-routes.js';
+import { connectionRoutes } from '../zis/connections/connection-routes.js';
+import { oauthClientRoutes } from '../zis/connections/oauth-client-routes.js';
 import { authenticate, checkHostAccount, credentialKeyOf, type Principal } from '../http/authenticate.js';
 import { answerClientError, answerConnect, answerFrameworkError } from '../http/client-errors.js';
 import { installErrorHandling } from '../http/error-handler.js';
@@ -260,6 +264,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     await api.register(historyRoutes, { store, clock, principalOf, publicUrlOf });
     await api.register(registryRoutes, { store, clock, principalOf });
+    // The ZIS registry routes setup scripts call: bundles, job specs, connections, OAuth clients.
+    await api.register(bundleRoutes, { store, clock, principalOf });
+    await api.register(jobSpecRoutes, { store, clock, principalOf });
+    await api.register(connectionRoutes, { store, clock, principalOf });
+    await api.register(oauthClientRoutes, { store, clock, principalOf });
     await api.register(changeRoutes, {
       store,
       hub: changeHub,

@@ -3,6 +3,7 @@ import type { Account, ConfigRecord, Integration } from './records.js';
 import type { Actor, RevisionOperation } from './config-revisions.js';
 import type { EventStatus } from './event-outbox-store.js';
 import type { ReplyStatus } from './reply-store.js';
+import type { BundleRecord, ConnectionRecord, JobSpecInstall, OAuthClientRecord } from './zis-registry-store.js';
 
 // What a backup holds, as the stores produce and take it: every row of every table, ids
 // included, secrets only as their hashes. How a record is written as a line is
@@ -43,6 +44,11 @@ export const dataRecordTypes = [
   'reply',
   'event',
   'push_request',
+  // Format 5: the ZIS registry (secrets as stored: ciphertext).
+  'zis_bundle',
+  'zis_job_spec_install',
+  'zis_connection',
+  'zis_oauth_client',
 ] as const;
 export type DataRecordType = (typeof dataRecordTypes)[number];
 
@@ -67,6 +73,10 @@ export const firstFormatOf: Record<DataRecordType, number> = {
   reply: 5,
   event: 5,
   push_request: 5,
+  zis_bundle: 5,
+  zis_job_spec_install: 5,
+  zis_connection: 5,
+  zis_oauth_client: 5,
 };
 
 /** Types kept per account, not by a row id: no `id`, no `sequence` record. */
@@ -228,6 +238,10 @@ export type BackupRecord =
   | ({ type: 'reply' } & ReplyBackupRecord)
   | ({ type: 'event' } & EventBackupRecord)
   | ({ type: 'push_request' } & PushRequestBackupRecord)
+  | ({ type: 'zis_bundle' } & BundleRecord)
+  | ({ type: 'zis_job_spec_install' } & JobSpecInstall)
+  | ({ type: 'zis_connection' } & ConnectionRecord)
+  | ({ type: 'zis_oauth_client' } & OAuthClientRecord)
   | ({ type: 'sequence' } & SequenceRecord);
 
 export type RecordType = BackupRecord['type'];
@@ -255,6 +269,8 @@ export function recordChars(record: DataRecord): number {
       return record.dataJson.length;
     case 'push_request':
       return record.resultsJson.length;
+    case 'zis_bundle':
+      return record.resourcesJson.length;
     default:
       return 0;
   }

@@ -12,6 +12,16 @@ import {
   type ThreadRow,
 } from './channel-rows.js';
 import { pullUrlOf } from './channel-rules.js';
+import {
+  toBundle,
+  toConnection,
+  toJobSpecInstall,
+  toOAuthClient,
+  type BundleRow,
+  type ConnectionRow,
+  type JobSpecInstallRow,
+  type OAuthClientRow,
+} from './zis-registry-rows.js';
 
 /** One column a backup restores: its name, its PostgreSQL type, and its value in a record. */
 interface Column<R> {
@@ -267,6 +277,69 @@ export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } =
       column('results', 'text', (r) => r.resultsJson),
       column('created_at', 'bigint', (r) => r.createdAt),
       column('body_hash', 'text', (r) => r.bodyHash),
+    ],
+  },
+  // The ZIS registry (format 5). Secrets go in and out as stored: ciphertext under the key ring.
+  zis_bundle: {
+    name: 'zis_bundles',
+    toFields: (row: BundleRow) => toBundle(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration', 'text', (r) => r.integration),
+      column('name', 'text', (r) => r.name),
+      column('version', 'integer', (r) => r.version),
+      column('uuid', 'text', (r) => r.uuid),
+      column('description', 'text', (r) => r.description),
+      column('template_version', 'text', (r) => r.templateVersion),
+      column('resources', 'text', (r) => r.resourcesJson),
+      column('uploaded_at', 'bigint', (r) => r.uploadedAt),
+    ],
+  },
+  zis_job_spec_install: {
+    name: 'zis_job_spec_installs',
+    toFields: (row: JobSpecInstallRow) => toJobSpecInstall(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration', 'text', (r) => r.integration),
+      column('job_spec_name', 'text', (r) => r.jobSpecName),
+      column('installed_at', 'bigint', (r) => r.installedAt),
+    ],
+  },
+  zis_connection: {
+    name: 'zis_connections',
+    toFields: (row: ConnectionRow) => toConnection(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration', 'text', (r) => r.integration),
+      column('name', 'text', (r) => r.name),
+      column('type', 'text', (r) => r.connectionType),
+      column('allowed_domain', 'text', (r) => r.allowedDomain),
+      column('label', 'text', (r) => r.label),
+      column('secret', 'text', (r) => r.secret),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
+    ],
+  },
+  zis_oauth_client: {
+    name: 'zis_oauth_clients',
+    toFields: (row: OAuthClientRow) => toOAuthClient(row),
+    columns: [
+      column('id', 'bigint', (r) => r.id),
+      column('uuid', 'text', (r) => r.uuid),
+      column('account_id', 'bigint', (r) => r.accountId),
+      column('integration', 'text', (r) => r.integration),
+      column('name', 'text', (r) => r.name),
+      column('client_id', 'text', (r) => r.clientId),
+      column('client_secret', 'text', (r) => r.clientSecret),
+      column('auth_url', 'text', (r) => r.authUrl),
+      column('token_url', 'text', (r) => r.tokenUrl),
+      column('default_scopes', 'text', (r) => r.defaultScopes),
+      column('grant_type', 'text', (r) => r.grantType),
+      column('created_at', 'bigint', (r) => r.createdAt),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
     ],
   },
 };

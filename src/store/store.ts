@@ -3,6 +3,7 @@ import type { ChannelStore } from './channel-store.js';
 import type { RotationBatch } from './encryption/key-rotation.js';
 import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
 import type { ReplyStore } from './reply-store.js';
+import type { ZisRegistryStore } from './zis-registry-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 import type {
   Actor,
@@ -40,6 +41,8 @@ export interface Store {
   readonly channels: ChannelStore;
   /** Channelback replies (and the thread and resource lookups they need), on the same database. */
   readonly replies: ReplyStore;
+  /** ZIS bundles, job spec installs, connections and ZIS OAuth clients, on the same database; secrets encrypted. */
+  readonly zisRegistry: ZisRegistryStore;
 
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;

@@ -94,7 +94,8 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
     const summary = await importWithCli(target.url, file);
     expect(summary).toBe(
       'Imported 1 account, 1 admin token, 1 integration, 1 access token, 2 configs, 0 channel integrations, ' +
-        `0 instances, 0 pulls, 0 threads, 0 resources, 0 config revisions, 0 replies, 0 events, 0 push request records into ${kind.name} ` +
+        '0 instances, 0 pulls, 0 threads, 0 resources, 0 config revisions, 0 replies, 0 events, 0 push request records, ' +
+        `0 ZIS bundle versions, 0 installed job specs, 0 ZIS connections, 0 ZIS OAuth clients into ${kind.name} ` +
         '(a backup of sqlite exported at 2024-05-01T10:00:00Z).\n',
     );
     const server = await startServer(target.store);
@@ -147,7 +148,7 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
       // The config the test above created through the API, with its revision.
       'config_revision',
       'revision_counter',
-      ...Array<string>(13).fill('sequence'),
+      ...Array<string>(17).fill('sequence'),
       'end',
     ]);
     expect(lines.slice(12, 16)).toEqual(sequenceLines.slice(0, 4));

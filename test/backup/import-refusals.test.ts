@@ -35,8 +35,8 @@ const layout = [
   ...['resource', 'resource'], // 16–17
   ...['config_revision', 'config_revision', 'config_revision'], // 18–20
   'revision_counter', // 21
-  ...Array<string>(13).fill('sequence'), // 22–34
-  'end', // 35
+  ...Array<string>(17).fill('sequence'), // 22–38
+  'end', // 39
 ];
 beforeAll(async () => {
   const source = await openTempSqlite();
@@ -82,13 +82,13 @@ const editedLine = (number: number, edit: (line: any) => void) => {
 const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a file without its end line',
-    backup: () => withLine(35, undefined),
-    message: /the backup stops after line 34 without its end line: it is truncated$/,
+    backup: () => withLine(39, undefined),
+    message: /the backup stops after line 38 without its end line: it is truncated$/,
   },
   {
     name: 'a file cut off inside a line',
     backup: () => lines.join('\n').slice(0, -20),
-    message: /line 35: not valid JSON/,
+    message: /line 39: not valid JSON/,
   },
   {
     name: 'a corrupt line',
@@ -113,7 +113,7 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   {
     name: 'a missing record (counts do not match the end line)',
     backup: () => withLine(7, undefined),
-    message: /line 34: the end line counts 3 config records, but the backup has 2/,
+    message: /line 38: the end line counts 3 config records, but the backup has 2/,
   },
   {
     name: 'records out of order',

@@ -136,7 +136,7 @@ describe(`backup round trip sqlite → ${middle.name} → sqlite through the CLI
       '{"type":"end","counts":{"account":2,"admin_token":2,"integration":4,"access_token":5,"config":12,' +
         '"channel_integration":2,"instance":13,"pull":4,"thread":4,"resource":6,' +
         '"config_revision":20,"revision_counter":2,"revision_watermark":0,"reply":0,"event":0,"push_request":0,' +
-        '"sequence":13}}',
+        '"zis_bundle":0,"zis_job_spec_install":0,"zis_connection":0,"zis_oauth_client":0,"sequence":17}}',
     );
   });
 

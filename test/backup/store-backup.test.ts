@@ -70,7 +70,11 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
       reply: 0,
       event: 0,
       push_request: 0,
-      sequence: 13,
+      zis_bundle: 0,
+      zis_job_spec_install: 0,
+      zis_connection: 0,
+      zis_oauth_client: 0,
+      sequence: 17,
     });
     expect(await recordsOf(target.store)).toEqual(records);
   });

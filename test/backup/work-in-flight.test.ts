@@ -255,9 +255,11 @@ describe.each(directions)('work in flight: a backup from %s, restored', (_, from
   it('answers a repeated push request_id and a repeated Idempotency-Key as before the restore', async () => {
     const resourcesBefore = (await admin('GET', `/instances/${instance.id}/threads/${threadId}/resources`)).json
       .resources.length;
-    const repeated = await push('req-1', ['m1', 'other']);
+    // The same body replays (the body hash came through the backup); another body is refused.
+    const repeated = await push('req-1', ['m1', 'm2']);
     expect(repeated.status).toBe(200);
     expect(repeated.json.results).toHaveLength(2);
+    expect((await push('req-1', ['m1', 'other'])).status).toBe(409);
     const after = (await admin('GET', `/instances/${instance.id}/threads/${threadId}/resources`)).json.resources;
     expect(after.length).toBe(resourcesBefore);
 

@@ -237,6 +237,75 @@ describe('real answers against the OpenAPI document', () => {
     await check('DELETE', `${api}/channel_integrations/${id}`, { ...admin, expect: 204 });
   });
 
+  it('answers operations as documented: ZIS bundles, job specs, connections, OAuth clients', async () => {
+    const admin = { auth: tenant.adminAuth };
+    const registered = await check('POST', '/api/services/zis/registry/zis_app', { ...admin, expect: 201 });
+    const created = await check('POST', '/api/v2/oauth/tokens.json', {
+      ...admin,
+      body: { token: { client_id: registered.zendesk_oauth_client.id, scopes: ['read', 'write'] } },
+      expect: 201,
+    });
+    const bearer = { auth: `Bearer ${created.token.full_token}` };
+    const bundles = '/api/services/zis/registry/zis_app/bundles';
+    const bundle = {
+      zis_template_version: '2019-10-14',
+      name: 'b',
+      resources: {
+        f: { type: 'ZIS::Flow', properties: { name: 'f', definition: { StartAt: 'x', States: {} } } },
+        j: {
+          type: 'ZIS::JobSpec',
+          properties: { name: 'j', event_source: 'support', event_type: 'e', flow_name: 'zis:zis_app:flow:f' },
+        },
+      },
+    };
+    await check('POST', bundles, { ...admin, body: bundle, expect: 200 });
+    await check('POST', bundles, { ...admin, body: { ...bundle, zis_template_version: 'x' }, expect: 422 });
+    await check('GET', bundles, { ...bearer, expect: 200 });
+    await check('GET', '/api/switchboard/v1/integrations/zis_app/bundles/b/versions', { ...admin, expect: 200 });
+    await check('GET', '/api/switchboard/v1/integrations/zis_app/bundles/nope/versions', { ...admin, expect: 404 });
+    const install = '/api/services/zis/registry/job_specs/install?job_spec_name=zis:zis_app:job_spec:j';
+    await check('POST', install, { ...admin, expect: 200 });
+    await check('POST', '/api/services/zis/registry/job_specs/install?job_spec_name=j', { ...admin, expect: 400 });
+    await check('GET', '/api/switchboard/v1/integrations/zis_app/job_specs', { ...bearer, expect: 200 });
+    await check('DELETE', install, { ...bearer, expect: 200 });
+
+    const connections = '/api/services/zis/integrations/zis_app/connections';
+    const kinds = {
+      bearer_token: { token: 't' },
+      basic_auth: { username: 'u', password: 'p' },
+      api_key: { header_name: 'X-K', api_key: 'k' },
+    };
+    for (const [type, fields] of Object.entries(kinds)) {
+      const body = { name: `c_${type}`, allowed_domain: 'api.example.com', ...fields };
+      await check('POST', `${connections}/${type}`, { ...bearer, body, expect: 201 });
+      await check('POST', `${connections}/${type}`, { ...bearer, body, expect: 409 });
+      await check('GET', `${connections}/${type}/c_${type}`, { ...bearer, expect: 200 });
+      await check('PATCH', `${connections}/${type}/c_${type}`, {
+        ...bearer,
+        body: { allowed_domain: 'x.example' },
+        expect: 200,
+      });
+      await check('DELETE', `${connections}/${type}/c_${type}`, { ...bearer, expect: 204 });
+      await check('GET', `${connections}/${type}/c_${type}`, { ...bearer, expect: 404 });
+    }
+    await check('GET', `${connections}/all`, { ...bearer, expect: 200 });
+    await check('GET', `${connections}/all`, { ...admin, expect: 403 });
+
+    const clients = '/api/services/zis/connections/oauth/clients/zis_app';
+    const client = await check('POST', clients, {
+      ...bearer,
+      body: { client_id: 'c', client_secret: 's', token_url: 'https://provider.example/token' },
+      expect: 201,
+    });
+    await check('POST', clients, { ...bearer, body: { client_id: 'c' }, expect: 422 });
+    await check('GET', clients, { ...bearer, expect: 200 });
+    const one = `${clients}/${client.oauth_client.uuid}`;
+    await check('GET', one, { ...bearer, expect: 200 });
+    await check('PATCH', one, { ...bearer, body: { default_scopes: 'read' }, expect: 200 });
+    await check('DELETE', one, { ...bearer, expect: 204 });
+    await check('DELETE', one, { ...bearer, expect: 404 });
+  });
+
   it('found every answer as documented, and every operation answered its success', () => {
     expect(problems).toEqual([]);
     const unanswered: string[] = [];

@@ -13,6 +13,7 @@ import {
 } from '../backup-records.js';
 import { backupTables, notBackedUp, postgresImportStatement, rowValues } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import { sql } from './queries.js';
 
 // Backup export and import for the PostgreSQL store, each on one connection the store
@@ -41,6 +42,10 @@ const selects: Record<DataRecordType, string> = {
   reply: sql.exportReplies,
   event: sql.exportEvents,
   push_request: sql.exportPushRequests,
+  zis_bundle: zisRegistrySql.exportBundles,
+  zis_job_spec_install: zisRegistrySql.exportJobSpecInstalls,
+  zis_connection: zisRegistrySql.exportConnections,
+  zis_oauth_client: zisRegistrySql.exportOAuthClients,
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */

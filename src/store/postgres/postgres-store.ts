@@ -53,6 +53,9 @@ import type { ChannelStore } from '../channel-store.js';
 import type { ReplyStore } from '../reply-store.js';
 import { replyStoreNulRules } from '../reply-rows.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
+import { PostgresZisRegistry } from './postgres-zis-registry.js';
+import type { ZisRegistryStore } from '../zis-registry-store.js';
+import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
@@ -124,6 +127,7 @@ export class PostgresStore implements Store {
   // The NUL guard sees plaintext; the stores see only ciphertext.
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
+  readonly zisRegistry: ZisRegistryStore;
   private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
@@ -150,6 +154,7 @@ export class PostgresStore implements Store {
       encryptingReplyStore(new PostgresReplyStore(this.access, channels.outbox), this.cipher),
       replyStoreNulRules,
     );
+    this.zisRegistry = encryptingZisRegistry(new PostgresZisRegistry(this.access), this.cipher);
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({

@@ -100,7 +100,8 @@ export const sql = {
     LOCK TABLE accounts, admin_tokens, integrations, access_tokens, configs,
       channel_integrations, instances, pulls, threads, resources,
       config_revisions, config_revision_counters, config_revision_watermarks,
-      replies, event_outbox, event_delivery_keys, push_requests
+      replies, event_outbox, event_delivery_keys, push_requests,
+      zis_bundles, zis_job_spec_installs, zis_connections, zis_oauth_clients
     IN SHARE ROW EXCLUSIVE MODE`,
   anyRecord: `SELECT EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM configs) AS taken`,
   tableNames: `

@@ -12,6 +12,7 @@ import {
 } from '../backup-records.js';
 import { backupTables, notBackedUp, sqliteImportStatement, rowValues } from '../backup-tables.js';
 import type { ImportCounts } from '../store.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import { sql } from './queries.js';
 
 // Backup export and import for the SQLite store. The store holds its group commit while
@@ -38,6 +39,10 @@ const selects: Record<DataRecordType, string> = {
   reply: sql.exportReplies,
   event: sql.exportEvents,
   push_request: sql.exportPushRequests,
+  zis_bundle: zisRegistrySql.exportBundles,
+  zis_job_spec_install: zisRegistrySql.exportJobSpecInstalls,
+  zis_connection: zisRegistrySql.exportConnections,
+  zis_oauth_client: zisRegistrySql.exportOAuthClients,
 };
 
 /** Every record, read in one transaction: a consistent snapshot even while others write (WAL). */

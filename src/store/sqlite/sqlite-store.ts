@@ -59,6 +59,9 @@ import { channelWriteMethods, SqliteChannelStore } from './sqlite-channel-store.
 import { replyStoreNulRules } from '../reply-rows.js';
 import type { ReplyStore } from '../reply-store.js';
 import { replyWriteMethods, SqliteReplyStore } from './sqlite-reply-store.js';
+import { SqliteZisRegistry, zisRegistryWriteMethods } from './sqlite-zis-registry.js';
+import type { ZisRegistryStore } from '../zis-registry-store.js';
+import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
@@ -149,11 +152,12 @@ export class SqliteStore implements Store {
   /** `pipelined`: checkpoints on their own thread. */
   private readonly checkpointer: Checkpointer | undefined;
   /** The unwrapped channel and reply stores: what the writer thread forwards calls to. */
-  readonly writeSide: { channels: SqliteChannelStore; replies: SqliteReplyStore };
+  readonly writeSide: { channels: SqliteChannelStore; replies: SqliteReplyStore; zisRegistry: SqliteZisRegistry };
   private readonly clock: Clock;
   private readonly cipher: ValueCipher;
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
+  readonly zisRegistry: ZisRegistryStore;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
   private history: SqliteRevisions | undefined;
@@ -179,18 +183,21 @@ export class SqliteStore implements Store {
     // reply's events at once.
     const channels = new SqliteChannelStore(this.db, this.writes);
     const replies = new SqliteReplyStore(this.db, this.writes, channels.outbox);
-    this.writeSide = { channels, replies };
+    const zisRegistry = new SqliteZisRegistry(this.db, this.writes);
+    this.writeSide = { channels, replies, zisRegistry };
     if (this.writer) {
       // Each write method now runs on the writer thread, in that thread's own SqliteStore.
       this.forwardWrites(this, 'store', storeWriteMethods);
       this.forwardWrites(channels, 'channels', channelWriteMethods);
       this.forwardWrites(replies, 'replies', replyWriteMethods);
+      this.forwardWrites(zisRegistry, 'zisRegistry', zisRegistryWriteMethods);
       this.writer.onEventsCommitted(() => channels.outbox.announceCommitted());
       this.writer.onConfigChanged((accountId) => this.changeListeners.fire(accountId));
     }
     // The NUL guard sees plaintext; the stores (and the writer thread) see only ciphertext.
     this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
     this.replies = refusingNul(encryptingReplyStore(replies, this.cipher), replyStoreNulRules);
+    this.zisRegistry = encryptingZisRegistry(zisRegistry, this.cipher);
   }
 
   /** Replaces `methods` of `object` with ones that run them on the writer thread. */

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValueCipher } from '../../../src/store/encryption/value-cipher.js';
+import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { testKey } from '../../helpers/encrypted-stores.js';
+import { createTenant, tempDir } from '../../helpers/server.js';
+import { secrets } from './zis-registry-fixtures.js';
+import { seedRegistry } from './zis-registry-seed.js';
+
+describe('the ZIS registry on the SQLite writer thread', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('runs every registry write there: rows, versions, a taken name, updates and deletes', async () => {
+    const store = new SqliteStore(join(dir.path, 'writer.db'), {
+      writer: 'thread',
+      cipher: new ValueCipher([testKey('k1')]),
+    });
+    try {
+      await store.migrate();
+      const acme = await createTenant(store, 'acme', ['zap']);
+      await seedRegistry(store, acme);
+      const key = { accountId: acme.accountId, integration: 'zap' };
+      expect((await store.zisRegistry.listBundleVersions(key, 'example bundle')).map((b) => b.version)).toEqual([2, 1]);
+      const taken = await store.zisRegistry.createConnection({
+        ...key,
+        connectionType: 'api_key',
+        name: 'c_bearer_token',
+        allowedDomain: 'x.example',
+        label: 'X',
+        secret: 's',
+        nowSeconds: 1,
+      });
+      expect(taken).toBe('exists');
+      const updated = await store.zisRegistry.updateConnection(key, 'bearer_token', 'c_bearer_token', {
+        secret: 'new-bearer',
+        nowSeconds: 2,
+      });
+      expect(updated?.secret).toBe('new-bearer');
+      expect(await store.zisRegistry.uninstallJobSpec(key, 'zis:zap:job_spec:my_job_spec')).toBe(true);
+      const [client] = await store.zisRegistry.listOAuthClients(key);
+      expect(client!.clientSecret).toBe(secrets.clientSecret);
+      expect(await store.zisRegistry.deleteOAuthClient(key, client!.uuid)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
