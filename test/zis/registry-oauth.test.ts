@@ -84,7 +84,8 @@ describe.each(storeKinds)('registry, OAuth tokens and tenancy on $name', (kind) 
     expect(wrong.status).toBe(401);
     const grant = await call(server.baseUrl, 'POST', '/oauth/tokens', { body: { grant_type: 'password' } });
     expect(grant.status).toBe(400);
-    expect(grant.json.errors[0].detail).toContain('client_credentials');
+    expect(grant.json.error).toBe('unsupported_grant_type');
+    expect(grant.json.error_description).toContain('client_credentials');
     const missing = await call(server.baseUrl, 'POST', '/oauth/tokens', { body: { grant_type: 'client_credentials' } });
     expect(missing.status).toBe(400);
 
