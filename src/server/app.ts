@@ -222,7 +222,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         principal = await checkingFailures(failures, request, credentialKeyOf(header), () =>
           authenticate(store, request, clock),
         );
-        principals.set(header!, principal, generation);
+        const expiresAt = principal.kind === 'token' ? principal.expiresAt : null;
+        principals.set(header!, principal, generation, expiresAt === null ? Infinity : expiresAt * 1000);
       }
       request.hostNamedAccount = await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;

@@ -253,4 +253,9 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   'event_delivery_keys',
   // A counter nodes poll to drop cached authentications; a restored store starts its own.
   'credential_revocations',
+  // The OAuth authorization-code grant: codes live minutes; refresh tokens (and the expiring
+  // access tokens they renew, which the export skips) are not restored: after a restore,
+  // an authorization-code client signs in again.
+  'oauth_codes',
+  'refresh_tokens',
 ]);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
+import { oauthGrantSql } from './oauth-grant-queries.js';
 
 /** The store's own statements, prepared once the schema exists (after migrating). */
 export function prepareStoreStatements(db: Database.Database) {
@@ -39,5 +40,8 @@ export function prepareStoreStatements(db: Database.Database) {
     deleteAdminToken: p(revocationSql.deleteAdminToken),
     bumpRevocationVersion: p(revocationSql.bumpRevocationVersion),
     revocationVersion: p(revocationSql.revocationVersion),
+    oauth: Object.fromEntries(Object.entries(oauthGrantSql).map(([name, text]) => [name, p(text)])) as {
+      [K in keyof typeof oauthGrantSql]: Database.Statement;
+    },
   };
 }
