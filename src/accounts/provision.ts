@@ -59,6 +59,7 @@ export async function registerIntegration(
   clock: Clock,
   accountId: number,
   name: string,
+  description = '',
 ): Promise<RegisteredIntegration | 'exists'> {
   const clientSecret = generateSecret();
   const integration = await store.createIntegration({
@@ -67,6 +68,7 @@ export async function registerIntegration(
     clientIdentifier: `zis_${name}_${accountId}`,
     clientSecretHash: hashSecret(clientSecret),
     nowSeconds: epochSeconds(clock),
+    description,
   });
   return integration === 'exists' ? 'exists' : { integration, clientSecret };
 }

@@ -30,6 +30,7 @@ import { lazySchemaCompilers } from '../http/validators.js';
 import { watchRevocations } from '../http/revocation-watch.js';
 import { adminTokenRoutes } from '../support/admin-token-routes.js';
 import { supportOAuthRoutes } from '../support/oauth-routes.js';
+import { oauthClientRoutes } from '../support/oauth-client-routes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -271,6 +272,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
       onTokenRevoked: tokenRevoked,
     });
+    await api.register(oauthClientRoutes, { store, clock, principalOf, publicUrlOf });
     // Admin principals do not carry their token's id: a revocation clears the whole cache.
     await api.register(adminTokenRoutes, {
       store,

@@ -292,6 +292,8 @@ export interface NewIntegration {
   clientIdentifier: string;
   clientSecretHash: string;
   nowSeconds: number;
+  /** The registration's description, shown by the OAuth clients API; empty when omitted. */
+  description?: string;
 }
 
 export interface NewAccessToken {

@@ -287,6 +287,7 @@ export class PostgresStore implements Store {
         input.clientIdentifier,
         input.clientSecretHash,
         input.nowSeconds,
+        input.description ?? '',
       ]);
       return toIntegration(row!);
     } catch (error) {

@@ -40,8 +40,8 @@ export const sql = {
     WHERE admin_tokens.token_hash = $1`,
 
   insertIntegration: `
-    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at)
-    VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at, description)
+    VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
   integrationByName: `SELECT * FROM integrations WHERE account_id = $1 AND name = $2`,
   integrationByClient: `SELECT * FROM integrations WHERE client_identifier = $1`,
 

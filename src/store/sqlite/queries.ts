@@ -21,8 +21,8 @@ export const sql = {
     WHERE admin_tokens.token_hash = ?`,
 
   insertIntegration: `
-    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at)
-    VALUES (?, ?, ?, ?, ?) RETURNING *`,
+    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at, description)
+    VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
   integrationByName: `SELECT * FROM integrations WHERE account_id = ? AND name = ?`,
   integrationByClient: `SELECT * FROM integrations WHERE client_identifier = ?`,
 

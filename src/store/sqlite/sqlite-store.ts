@@ -340,6 +340,7 @@ export class SqliteStore implements Store {
           input.clientIdentifier,
           input.clientSecretHash,
           input.nowSeconds,
+          input.description ?? '',
         ) as IntegrationRow;
         return toIntegration(row);
       } catch (error) {
