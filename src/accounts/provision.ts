@@ -91,13 +91,15 @@ export interface IssuedAccessToken {
   createdAt: number;
 }
 
-/** Issues a bearer token with the given scopes for one integration of one account. */
+/** Issues a bearer token with the given scopes for one integration of one account, expiring when asked. */
 export async function issueScopedAccessToken(
   store: Store,
   clock: Clock,
   accountId: number,
   integration: string,
   scopes: readonly TokenScope[],
+  /** Epoch seconds after which it stops working; never when omitted. */
+  expiresAt?: number,
 ): Promise<IssuedAccessToken> {
   const token = generateSecret('sbzt_');
   const tokenPrefix = token.slice(0, tokenPrefixLength);
@@ -109,6 +111,7 @@ export async function issueScopedAccessToken(
     scopes,
     tokenPrefix,
     nowSeconds: createdAt,
+    expiresAt,
   });
   return { id, token, tokenPrefix, createdAt };
 }

@@ -31,6 +31,7 @@ import { watchRevocations } from '../http/revocation-watch.js';
 import { adminTokenRoutes } from '../support/admin-token-routes.js';
 import { supportOAuthRoutes } from '../support/oauth-routes.js';
 import { oauthClientRoutes } from '../support/oauth-client-routes.js';
+import { oauthAuthorizeRoute } from '../support/oauth-authorize-route.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -163,6 +164,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
   await app.register(oauthTokenRoutes, { store, clock, failures });
+  await app.register(oauthAuthorizeRoute);
   await channelHost.registerPublic(app, failures);
   // The system clock as Date.now: no Date allocated per request on the hot path.
   const nowMs = clock === systemClock ? Date.now : () => clock().getTime();
@@ -199,6 +201,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxConfigBytes: settings.maxConfigBytes,
     channelHost,
     onTokenRevoked: tokenRevoked,
+    allowLoopbackRedirects: settings.mode === 'development',
   });
 
   // Everything under /api takes credentials: checked before the body is read.

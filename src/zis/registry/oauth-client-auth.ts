@@ -17,6 +17,7 @@ export interface TokenRequest {
   code_verifier?: unknown;
   refresh_token?: unknown;
   expires_in?: unknown;
+  refresh_token_expires_in?: unknown;
 }
 
 /** Client credentials from the body, or from HTTP basic auth (RFC 6749 §2.3.1); the secret may be absent. */

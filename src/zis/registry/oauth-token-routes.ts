@@ -8,6 +8,7 @@ import type { FailureLimiter } from '../../store/failure-limiter.js';
 import type { Store } from '../../store/store.js';
 import { authenticateClient, type TokenRequest } from './oauth-client-auth.js';
 import { grantedScopes, scopeText } from './oauth-scopes.js';
+import { authorizationCodeGrant, refreshTokenGrant } from './oauth-code-grants.js';
 
 export interface OAuthTokenRoutesOptions {
   store: Store;
@@ -40,19 +41,17 @@ function clientCredentialsGrant(options: OAuthTokenRoutesOptions): GrantHandler 
 
 /**
  * `POST /oauth/tokens`, the OAuth 2.0 token endpoint: an integration's OAuth client gets a
- * bearer token bound to its account and integration. Form or JSON body. Grants other than
- * client credentials join through `extraGrants` (the authorization-code and refresh grants).
+ * bearer token bound to its account and integration. Form or JSON body. Grants: client
+ * credentials, authorization code (the console's consent page) and refresh token.
  * Errors take RFC 6749 §5.2's body (the error mapper, by path).
  */
-export async function oauthTokenRoutes(
-  app: FastifyInstance,
-  options: OAuthTokenRoutesOptions & { extraGrants?: Record<string, GrantHandler> },
-): Promise<void> {
+export async function oauthTokenRoutes(app: FastifyInstance, options: OAuthTokenRoutesOptions): Promise<void> {
   // Form bodies only here: everywhere else a form body is the wrong content type.
   await app.register(formbody);
   const grants: Record<string, GrantHandler> = {
     client_credentials: clientCredentialsGrant(options),
-    ...options.extraGrants,
+    authorization_code: authorizationCodeGrant(options),
+    refresh_token: refreshTokenGrant(options),
   };
   const grantNames = Object.keys(grants);
   app.post<{ Body: TokenRequest | undefined }>(
@@ -83,6 +82,15 @@ export async function oauthTokenRoutes(
               description: 'authorization_code: the PKCE verifier, when a code_challenge was sent.',
             },
             refresh_token: { type: 'string', description: 'refresh_token: the refresh token.' },
+            expires_in: {
+              type: ['string', 'integer'],
+              description:
+                "authorization_code and refresh_token: the access token's life, 300-172800 s (default 3600).",
+            },
+            refresh_token_expires_in: {
+              type: ['string', 'integer'],
+              description: "The refresh token's life, 604800-7776000 s (default 2592000).",
+            },
           },
         },
         response: {
