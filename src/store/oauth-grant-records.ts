@@ -1,4 +1,7 @@
-import type { Integration, TokenScope } from './store.js';
+import type { Integration } from './records.js';
+
+/** store.ts's `TokenScope`, restated: that file imports this one. */
+type TokenScope = 'read' | 'write';
 
 // The OAuth authorization-code grant's stored records, and the OAuth client fields the
 // Support API's /api/v2/oauth/clients shows. Times are whole epoch seconds; codes and

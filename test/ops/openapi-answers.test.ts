@@ -92,6 +92,7 @@ describe('real answers against the OpenAPI document', () => {
     const bearer = { auth: `Bearer ${created.token.full_token}` };
     await check('GET', '/api/v2/oauth/tokens.json', { ...admin, expect: 200 });
     await check('GET', `/api/v2/oauth/tokens/${created.token.id}.json`, { ...admin, expect: 200 });
+    await check('GET', '/oauth/authorizations/new?response_type=code&client_id=x', { expect: 302 });
     await check('GET', '/api/v2/oauth/clients.json', { ...admin, expect: 200 });
     await check('GET', `/api/v2/oauth/clients/${clientId}.json`, { ...admin, expect: 200 });
     await check('PUT', `/api/v2/oauth/clients/${clientId}.json`, {

@@ -7,7 +7,7 @@ import { generateSecret, hashSecret } from '../../security/secrets.js';
 import type { Integration, TokenScope } from '../../store/store.js';
 import { authenticateClient, clientCredentialsOf, type TokenRequest } from './oauth-client-auth.js';
 import { grantedScopes, scopeText } from './oauth-scopes.js';
-import type { GrantHandler, OAuthTokenRoutesOptions } from './oauth-token-routes.js';
+import type { GrantHandler, OAuthTokenRoutesOptions } from './oauth-grant.js';
 
 /**
  * Lifetimes of the authorization-code grant's tokens, as the vendor documents them: a

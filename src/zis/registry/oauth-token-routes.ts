@@ -1,26 +1,12 @@
 import formbody from '@fastify/formbody';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { issueScopedAccessToken } from '../../accounts/provision.js';
-import type { Clock } from '../../clock.js';
 import { BadRequest } from '../../http/errors.js';
 import { oauthErrorResponses, withOAuthCode } from '../../http/oauth-envelope.js';
-import type { FailureLimiter } from '../../store/failure-limiter.js';
-import type { Store } from '../../store/store.js';
 import { authenticateClient, type TokenRequest } from './oauth-client-auth.js';
+import type { GrantHandler, OAuthTokenRoutesOptions } from './oauth-grant.js';
 import { grantedScopes, scopeText } from './oauth-scopes.js';
 import { authorizationCodeGrant, refreshTokenGrant } from './oauth-code-grants.js';
-
-export interface OAuthTokenRoutesOptions {
-  store: Store;
-  clock: Clock;
-  failures: FailureLimiter;
-}
-
-/** One grant type: what it does with a token request. */
-export type GrantHandler = (
-  request: FastifyRequest<{ Body: TokenRequest | undefined }>,
-  reply: FastifyReply,
-) => Promise<object>;
 
 /** The client-credentials grant: a token for the client's own integration, with the scopes asked for. */
 function clientCredentialsGrant(options: OAuthTokenRoutesOptions): GrantHandler {
