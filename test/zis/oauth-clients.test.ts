@@ -117,4 +117,41 @@ describe.each(storeKinds)('OAuth clients on $name', (kind) => {
     expect(shown.json.client.description).toBe('CRM sync');
     expect(shown.json.client.redirect_uri).toHaveLength(2);
   });
+
+  it('in development, lets a loopback redirect_uri pass unregistered on the consent page, and redirects request errors', async () => {
+    const registered = await call(server.baseUrl, 'POST', '/api/services/zis/registry/local_tool', {
+      auth: acme.adminAuth,
+    });
+    const clientIdentifier = registered.json.zendesk_oauth_client.identifier as string;
+    const consent = (fields: Record<string, string>) =>
+      fetch(
+        `${server.baseUrl}/console/oauth/authorizations?${new URLSearchParams({ client_id: clientIdentifier, ...fields }).toString()}`,
+        { headers: { authorization: acme.adminAuth }, redirect: 'manual' },
+      );
+    const loopback = await consent({ response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb', scope: 'read' });
+    expect(loopback.status).toBe(200);
+    expect(loopback.headers.get('content-security-policy')).toContain("form-action 'self' http://127.0.0.1:9");
+    expect(await loopback.text()).toContain('read its configs only');
+    const remote = await consent({ response_type: 'code', redirect_uri: 'https://elsewhere.example/cb' });
+    expect(remote.status).toBe(400);
+    expect(remote.headers.get('location')).toBeNull();
+    const badScope = await consent({
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1:9/cb',
+      scope: 'admin',
+      state: 's',
+    });
+    expect(badScope.status).toBe(303);
+    const location = new URL(badScope.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe('http://127.0.0.1:9/cb');
+    expect(location.searchParams.get('error')).toBe('invalid_scope');
+    expect(location.searchParams.get('state')).toBe('s');
+    const implicit = await consent({ response_type: 'token', redirect_uri: 'http://127.0.0.1:9/cb' });
+    expect(new URL(implicit.headers.get('location')!).searchParams.get('error')).toBe('unsupported_response_type');
+    const foreign = await fetch(
+      `${server.baseUrl}/console/oauth/authorizations?${new URLSearchParams({ client_id: clientIdentifier, response_type: 'code', redirect_uri: 'http://127.0.0.1:9/cb' }).toString()}`,
+      { headers: { authorization: globex.adminAuth }, redirect: 'manual' },
+    );
+    expect(foreign.status).toBe(404);
+  });
 });
