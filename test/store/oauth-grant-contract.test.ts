@@ -102,4 +102,22 @@ describe.each(storeKinds)('OAuth grants on $name', (kind) => {
     expect(await store.findAccessToken(hashSecret('short'))).toBeUndefined();
     expect((await store.takeRefreshToken(hashSecret('refresh-3'), key))!.publicClient).toBe(true);
   });
+
+  it('leaves expiring access tokens out of a backup, so none is restored as never expiring', async () => {
+    const { store } = opened;
+    const key = { accountId: acme.accountId, integration: 'crm' };
+    const lasting = await store.createAccessToken({ tokenHash: hashSecret('lasting'), ...key, nowSeconds: now });
+    const expiring = await store.createAccessToken({
+      tokenHash: hashSecret('expiring'),
+      ...key,
+      nowSeconds: now,
+      expiresAt: now + 3600,
+    });
+    const exported: number[] = [];
+    for await (const record of store.exportRecords()) {
+      if (record.type === 'access_token') exported.push(record.id);
+    }
+    expect(exported).toContain(lasting.id);
+    expect(exported).not.toContain(expiring.id);
+  });
 });
