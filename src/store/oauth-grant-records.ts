@@ -56,4 +56,6 @@ export interface RefreshToken {
 export interface NewRefreshToken extends Omit<RefreshToken, 'scopes'> {
   tokenHash: string;
   scopes: readonly TokenScope[];
+  /** The access token issued beside it: revoking that one deletes this one. */
+  accessTokenId: number;
 }

@@ -88,6 +88,7 @@ describe.each(storeKinds)('OAuth grants on $name', (kind) => {
       publicClient: true,
       createdAt: now,
       expiresAt: now + 100,
+      accessTokenId: 999_999,
     };
     await store.createRefreshToken(refresh);
     await store.createAccessToken({ tokenHash: hashSecret('short'), ...key, nowSeconds: now, expiresAt: now + 50 });
@@ -101,6 +102,35 @@ describe.each(storeKinds)('OAuth grants on $name', (kind) => {
     expect(await store.takeRefreshToken(hashSecret('refresh-2'), key)).toBeUndefined();
     expect(await store.findAccessToken(hashSecret('short'))).toBeUndefined();
     expect((await store.takeRefreshToken(hashSecret('refresh-3'), key))!.publicClient).toBe(true);
+  });
+
+  it('revokes the refresh token issued beside an access token when that token is revoked', async () => {
+    const { store } = opened;
+    const key = { accountId: acme.accountId, integration: 'crm' };
+    const access = await store.createAccessToken({
+      tokenHash: hashSecret('pair'),
+      ...key,
+      nowSeconds: now,
+      expiresAt: now + 3600,
+    });
+    const refresh = {
+      tokenHash: hashSecret('pair-refresh'),
+      ...key,
+      scopes: ['read'] as const,
+      publicClient: false,
+      createdAt: now,
+      expiresAt: now + 86_400,
+      accessTokenId: access.id,
+    };
+    await store.createRefreshToken(refresh);
+    await store.createRefreshToken({
+      ...refresh,
+      tokenHash: hashSecret('other-refresh'),
+      accessTokenId: access.id + 1,
+    });
+    expect(await store.deleteAccessToken(acme.accountId, access.id)).toBe(true);
+    expect(await store.takeRefreshToken(refresh.tokenHash, key)).toBeUndefined();
+    expect(await store.takeRefreshToken(hashSecret('other-refresh'), key)).toBeDefined();
   });
 
   it('leaves expiring access tokens out of a backup, so none is restored as never expiring', async () => {

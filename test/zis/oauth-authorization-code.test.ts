@@ -282,6 +282,27 @@ describe.runIf(browserAvailable).each(storeKinds)('authorization-code grant on $
     });
     expect(noSecret.status).toBe(401);
     expect(noSecret.json.error).toBe('invalid_client');
+
+    // An admin revoking the access token revokes its refresh token too.
+    const revokedPair = await token({
+      grant_type: 'authorization_code',
+      code: await exchange(),
+      redirect_uri: listener.url,
+      client_id: client.identifier,
+      client_secret: client.secret,
+    });
+    const listed = await call(server.baseUrl, 'GET', '/api/v2/oauth/tokens.json', { auth: tenant.adminAuth });
+    const id = listed.json.tokens.at(-1).id as number;
+    expect(
+      (await call(server.baseUrl, 'DELETE', `/api/v2/oauth/tokens/${id}.json`, { auth: tenant.adminAuth })).status,
+    ).toBe(204);
+    const afterRevoke = await token({
+      grant_type: 'refresh_token',
+      refresh_token: revokedPair.json.refresh_token,
+      client_id: client.identifier,
+      client_secret: client.secret,
+    });
+    expect(afterRevoke.json.error).toBe('invalid_grant');
     await context.close();
   });
 });

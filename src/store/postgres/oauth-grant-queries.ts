@@ -17,8 +17,9 @@ export const oauthGrantSql = {
   deleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE expires_at <= $1`,
   deleteExpiredAccessTokens: `DELETE FROM access_tokens WHERE expires_at <= $1`,
   insertRefreshToken: `
-    INSERT INTO refresh_tokens (token_hash, account_id, integration, scopes, public_client, created_at, expires_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    INSERT INTO refresh_tokens
+      (token_hash, account_id, integration, scopes, public_client, created_at, expires_at, access_token_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   takeRefreshToken: `
     DELETE FROM refresh_tokens WHERE token_hash = $1 AND account_id = $2 AND integration = $3 RETURNING *`,
 };

@@ -400,6 +400,7 @@ export class PostgresStore implements Store {
         input.publicClient,
         input.createdAt,
         input.expiresAt,
+        input.accessTokenId,
       ]);
     });
   }

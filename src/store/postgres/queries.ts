@@ -66,6 +66,8 @@ export const sql = {
   // One statement, so the revocation version moves in the same transaction as the delete.
   deleteAccessToken: `
     WITH deleted AS (DELETE FROM access_tokens WHERE account_id = $1 AND id = $2 RETURNING id),
+      -- The refresh token issued beside it goes too (the authorization-code grant's).
+      refresh AS (DELETE FROM refresh_tokens WHERE access_token_id IN (SELECT id FROM deleted)),
       bumped AS (UPDATE credential_revocations SET version = version + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM deleted))
     SELECT count(*)::int AS deleted FROM deleted`,
   recordAccessTokenUse: `UPDATE access_tokens SET used_at = $1 WHERE id = $2 AND (used_at IS NULL OR used_at < $1)`,

@@ -17,8 +17,11 @@ export const oauthGrantSql = {
   deleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE expires_at <= ?`,
   deleteExpiredAccessTokens: `DELETE FROM access_tokens WHERE expires_at <= ?`,
   insertRefreshToken: `
-    INSERT INTO refresh_tokens (token_hash, account_id, integration, scopes, public_client, created_at, expires_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    INSERT INTO refresh_tokens
+      (token_hash, account_id, integration, scopes, public_client, created_at, expires_at, access_token_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  // Revoking an access token revokes the refresh token issued beside it.
+  deleteRefreshTokensOf: `DELETE FROM refresh_tokens WHERE access_token_id = ?`,
   takeRefreshToken: `
     DELETE FROM refresh_tokens WHERE token_hash = ? AND account_id = ? AND integration = ? RETURNING *`,
 };

@@ -460,6 +460,7 @@ export class SqliteStore implements Store {
         input.publicClient ? 1 : 0,
         input.createdAt,
         input.expiresAt,
+        input.accessTokenId,
       );
     });
   }
@@ -485,6 +486,7 @@ export class SqliteStore implements Store {
   deleteAccessToken(accountId: number, id: number): Promise<boolean> {
     return this.writes.enqueue(() => {
       const deleted = this.q.deleteAccessToken.run(accountId, id).changes > 0;
+      if (deleted) this.q.oauth.deleteRefreshTokensOf.run(id);
       if (deleted) this.q.bumpRevocationVersion.run();
       return deleted;
     });

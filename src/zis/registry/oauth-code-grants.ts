@@ -53,6 +53,14 @@ async function issueExpiringPair(
   const accessSeconds = lifetimeOf(body.expires_in, 'expires_in', tokenLifetimes.access);
   const refreshSeconds = lifetimeOf(body.refresh_token_expires_in, 'refresh_token_expires_in', tokenLifetimes.refresh);
   const now = epochSeconds(options.clock);
+  const issued = await issueScopedAccessToken(
+    options.store,
+    options.clock,
+    integration.accountId,
+    integration.name,
+    scopes,
+    now + accessSeconds,
+  );
   const refreshToken = generateSecret('sbrt_');
   await options.store.createRefreshToken({
     tokenHash: hashSecret(refreshToken),
@@ -62,15 +70,8 @@ async function issueExpiringPair(
     publicClient,
     createdAt: now,
     expiresAt: now + refreshSeconds,
+    accessTokenId: issued.id,
   });
-  const issued = await issueScopedAccessToken(
-    options.store,
-    options.clock,
-    integration.accountId,
-    integration.name,
-    scopes,
-    now + accessSeconds,
-  );
   return {
     access_token: issued.token,
     token_type: 'bearer',

@@ -35,8 +35,11 @@ CREATE TABLE refresh_tokens (
   scopes text NOT NULL,
   -- True when it came from a PKCE exchange without the client secret: it is refreshed the same way.
   public_client boolean NOT NULL DEFAULT false,
+  -- The access token issued beside it: revoking that token revokes this refresh token too.
+  access_token_id bigint NOT NULL,
   created_at bigint NOT NULL,
   expires_at bigint NOT NULL,
   FOREIGN KEY (account_id, integration) REFERENCES integrations (account_id, name) ON DELETE CASCADE
 );
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+CREATE INDEX refresh_tokens_access_token ON refresh_tokens (access_token_id);

@@ -35,8 +35,11 @@ CREATE TABLE refresh_tokens (
   scopes TEXT NOT NULL,
   -- 1 when it came from a PKCE exchange without the client secret: it is refreshed the same way.
   public_client INTEGER NOT NULL DEFAULT 0,
+  -- The access token issued beside it: revoking that token revokes this refresh token too.
+  access_token_id INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
   FOREIGN KEY (account_id, integration) REFERENCES integrations (account_id, name) ON DELETE CASCADE
 );
 CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at);
+CREATE INDEX refresh_tokens_access_token ON refresh_tokens (access_token_id);
