@@ -13,7 +13,7 @@ describe('PrincipalCache', () => {
     expect(cache.get('Bearer a')).toBeUndefined();
   });
 
-  it('never keeps an entry past its credential\'s expiry', () => {
+  it("never keeps an entry past its credential's expiry", () => {
     let now = 1000;
     const cache = new PrincipalCache<string>(60_000, 10, () => now);
     cache.set('Bearer short', 'expiring', cache.generation, 1200);
