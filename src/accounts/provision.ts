@@ -59,6 +59,7 @@ export async function registerIntegration(
   clock: Clock,
   accountId: number,
   name: string,
+  description = '',
 ): Promise<RegisteredIntegration | 'exists'> {
   const clientSecret = generateSecret();
   const integration = await store.createIntegration({
@@ -67,6 +68,7 @@ export async function registerIntegration(
     clientIdentifier: `zis_${name}_${accountId}`,
     clientSecretHash: hashSecret(clientSecret),
     nowSeconds: epochSeconds(clock),
+    description,
   });
   return integration === 'exists' ? 'exists' : { integration, clientSecret };
 }
@@ -89,13 +91,15 @@ export interface IssuedAccessToken {
   createdAt: number;
 }
 
-/** Issues a bearer token with the given scopes for one integration of one account. */
+/** Issues a bearer token with the given scopes for one integration of one account, expiring when asked. */
 export async function issueScopedAccessToken(
   store: Store,
   clock: Clock,
   accountId: number,
   integration: string,
   scopes: readonly TokenScope[],
+  /** Epoch seconds after which it stops working; never when omitted. */
+  expiresAt?: number,
 ): Promise<IssuedAccessToken> {
   const token = generateSecret('sbzt_');
   const tokenPrefix = token.slice(0, tokenPrefixLength);
@@ -107,6 +111,7 @@ export async function issueScopedAccessToken(
     scopes,
     tokenPrefix,
     nowSeconds: createdAt,
+    expiresAt,
   });
   return { id, token, tokenPrefix, createdAt };
 }

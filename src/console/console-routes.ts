@@ -18,6 +18,7 @@ import { overviewPage } from './overview-page.js';
 import { consoleKeys } from './session.js';
 import { installSignIn, principalOf } from './signed-in.js';
 import { tokenPages } from './token-pages.js';
+import { oauthConsentPages } from './oauth-consent-pages.js';
 
 export interface ConsoleOptions {
   store: Store;
@@ -33,6 +34,8 @@ export interface ConsoleOptions {
     registerConsole: (scope: FastifyInstance, principalOf: (request: FastifyRequest) => Principal) => Promise<void>;
   };
   onTokenRevoked: (tokenId: number) => void;
+  /** The OAuth consent page lets `http` loopback redirect URIs pass unregistered (development). */
+  allowLoopbackRedirects?: boolean;
 }
 
 /**
@@ -66,6 +69,10 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
       await forms.register(tokenPages, context);
       await forms.register(channelPages, context);
       await forms.register(instancePages, context);
+      await forms.register(oauthConsentPages, {
+        ...context,
+        allowLoopbackRedirects: options.allowLoopbackRedirects ?? false,
+      });
       await forms.register(consoleNotFoundRoutes);
     });
     // The admin UI hand-off keeps its routes in channels/, behind the same sign-in and CSRF check.

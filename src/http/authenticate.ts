@@ -8,7 +8,15 @@ import { subdomainOfHost } from './public-url.js';
 /** Who a request acts for: an account's admin, or a bearer token bound to one integration. */
 export type Principal =
   | { kind: 'admin'; account: Account; email: string }
-  | { kind: 'token'; accountId: number; integration: string; tokenId: number; scopes: readonly TokenScope[] };
+  | {
+      kind: 'token';
+      accountId: number;
+      integration: string;
+      tokenId: number;
+      scopes: readonly TokenScope[];
+      /** Epoch seconds after which the token no longer authenticates, or null (never). */
+      expiresAt: number | null;
+    };
 
 const basicPrefix = /^basic\s+/i;
 const bearerPrefix = /^bearer\s+/i;
@@ -33,13 +41,20 @@ export async function authenticate(
     const token = header.replace(bearerPrefix, '').trim();
     const found = token ? await store.findAccessToken(hashSecret(token)) : undefined;
     if (!found) throw AuthenticationFailed('Authentication failed: the bearer token is not valid.');
-    recordUse(store, request, found, epochSeconds(clock));
+    const now = epochSeconds(clock);
+    if (found.expiresAt !== null && found.expiresAt <= now) {
+      throw AuthenticationFailed(
+        'Authentication failed: the bearer token has expired. Get a new one with its refresh_token (grant_type=refresh_token).',
+      );
+    }
+    recordUse(store, request, found, now);
     return {
       kind: 'token',
       accountId: found.accountId,
       integration: found.integration,
       tokenId: found.id,
       scopes: found.scopes,
+      expiresAt: found.expiresAt,
     };
   }
   if (basicPrefix.test(header)) {

@@ -17,6 +17,7 @@ import {
   UnsupportedContentType,
 } from './errors.js';
 import { supportEnvelopeOf, supportInvalidEndpoint, usesSupportEnvelope } from './support-envelope.js';
+import { oauthErrorOf, usesOAuthEnvelope } from './oauth-envelope.js';
 
 /** Fastify's own errors, by code, as catalogue errors. */
 const fastifyErrors: Record<string, (error: FastifyError) => ApiError> = {
@@ -90,6 +91,14 @@ export function installErrorHandling(app: FastifyInstance): void {
     // Browsers ask for credentials only when told which scheme: the console is used in one.
     if (apiError.statusCode === 401 && request.url.startsWith('/console')) {
       reply.header('www-authenticate', 'Basic realm="Switchboard", charset="UTF-8"');
+    }
+    if (usesOAuthEnvelope(request.url)) {
+      // RFC 6749 §5.2: the body OAuth client libraries read, with its statuses.
+      const oauth = oauthErrorOf(apiError);
+      if (oauth.status === 401 && /^basic\s/i.test(request.headers.authorization ?? '')) {
+        reply.header('www-authenticate', 'Basic realm="Switchboard", charset="UTF-8"');
+      }
+      return reply.code(oauth.status).header('cache-control', 'no-store').send(oauth.body);
     }
     const body = usesSupportEnvelope(request.url) ? supportEnvelopeOf(apiError) : envelopeOf(apiError);
     return reply.code(apiError.statusCode).send(body);

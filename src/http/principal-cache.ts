@@ -39,11 +39,14 @@ export class PrincipalCache<T> {
     this.entries.clear();
   }
 
-  /** Keeps `value` unless the cache was evicted from since `generation` (read before the lookup). */
-  set(header: string, value: T, generation = this.generation): void {
+  /**
+   * Keeps `value` unless the cache was evicted from since `generation` (read before the
+   * lookup), never past `notAfterMs` (a credential that expires is not trusted after it does).
+   */
+  set(header: string, value: T, generation = this.generation, notAfterMs = Infinity): void {
     if (this.ttlMs <= 0 || generation !== this.generation) return;
     // Oldest first out: Map keeps insertion order.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(header, { value, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(header, { value, expiresAt: Math.min(this.now() + this.ttlMs, notAfterMs) });
   }
 }

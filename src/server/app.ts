@@ -20,7 +20,7 @@ import { registryRoutes } from '../zis/registry/registry-routes.js';
 import { bundleRoutes } from '../zis/bundles/bundle-routes.js';
 import { jobSpecRoutes } from '../zis/bundles/job-spec-routes.js';
 import { connectionRoutes } from '../zis/connections/connection-routes.js';
-import { oauthClientRoutes } from '../zis/connections/oauth-client-routes.js';
+import { zisOAuthClientRoutes } from '../zis/connections/oauth-client-routes.js';
 import { authenticate, checkHostAccount, credentialKeyOf, type Principal } from '../http/authenticate.js';
 import { answerClientError, answerConnect, answerFrameworkError } from '../http/client-errors.js';
 import { installErrorHandling } from '../http/error-handler.js';
@@ -35,6 +35,8 @@ import { lazySchemaCompilers } from '../http/validators.js';
 import { watchRevocations } from '../http/revocation-watch.js';
 import { adminTokenRoutes } from '../support/admin-token-routes.js';
 import { supportOAuthRoutes } from '../support/oauth-routes.js';
+import { supportOAuthClientRoutes } from '../support/oauth-client-routes.js';
+import { oauthAuthorizeRoute } from '../support/oauth-authorize-route.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -170,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
   await app.register(oauthTokenRoutes, { store, clock, failures });
+  await app.register(oauthAuthorizeRoute);
   // A push token on `{subdomain}.{base domain}` must be that account's (as credentials on every route).
   await channelHost.registerPublic(app, failures, async (request, accountId) => {
     const subdomain = subdomainOfHost(request.hostname, settings.baseDomain);
@@ -211,6 +214,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     maxConfigBytes: settings.maxConfigBytes,
     channelHost,
     onTokenRevoked: tokenRevoked,
+    allowLoopbackRedirects: settings.mode === 'development',
   });
 
   // Everything under /api takes credentials: checked before the body is read.
@@ -235,7 +239,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         principal = await checkingFailures(failures, request, credentialKeyOf(header), () =>
           authenticate(store, request, clock),
         );
-        principals.set(header!, principal, generation);
+        const expiresAt = principal.kind === 'token' ? principal.expiresAt : null;
+        principals.set(header!, principal, generation, expiresAt === null ? Infinity : expiresAt * 1000);
       }
       request.hostNamedAccount = await checkHostAccount(store, request, settings.baseDomain, principal);
       request.principal = principal;
@@ -268,7 +273,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await api.register(bundleRoutes, { store, clock, principalOf });
     await api.register(jobSpecRoutes, { store, clock, principalOf });
     await api.register(connectionRoutes, { store, clock, principalOf });
-    await api.register(oauthClientRoutes, { store, clock, principalOf });
+    await api.register(zisOAuthClientRoutes, { store, clock, principalOf });
     await api.register(changeRoutes, {
       store,
       hub: changeHub,
@@ -290,6 +295,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // Revoked here: this process stops trusting the token at once (others within authCacheMs).
       onTokenRevoked: tokenRevoked,
     });
+    await api.register(supportOAuthClientRoutes, { store, clock, principalOf, publicUrlOf });
     // Admin principals do not carry their token's id: a revocation clears the whole cache.
     await api.register(adminTokenRoutes, {
       store,

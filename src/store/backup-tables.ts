@@ -380,4 +380,9 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   'credential_revocations',
   // Console sign-ins (at most 12 hours): after a restore admins sign in again.
   'console_sessions',
+  // The OAuth authorization-code grant: codes live minutes; refresh tokens (and the expiring
+  // access tokens they renew, which the export skips) are not restored: after a restore,
+  // an authorization-code client signs in again.
+  'oauth_codes',
+  'refresh_tokens',
 ]);

@@ -6,6 +6,14 @@ import type { ReplyStore } from './reply-store.js';
 import type { ZisRegistryStore } from './zis-registry-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 import type {
+  AuthorizationCode,
+  NewAuthorizationCode,
+  NewRefreshToken,
+  OAuthClient,
+  OAuthClientChange,
+  RefreshToken,
+} from './oauth-grant-records.js';
+import type {
   Actor,
   CompactionReport,
   ConfigRevision,
@@ -16,6 +24,14 @@ import type {
 } from './config-revisions.js';
 
 export type { Account, ConfigRecord, Integration } from './records.js';
+export type {
+  AuthorizationCode,
+  NewAuthorizationCode,
+  NewRefreshToken,
+  OAuthClient,
+  OAuthClientChange,
+  RefreshToken,
+} from './oauth-grant-records.js';
 export type {
   Actor,
   CompactionReport,
@@ -130,6 +146,25 @@ export interface Store {
   deleteAccessToken(accountId: number, id: number): Promise<boolean>;
   /** Records when a token was last used (its `used_at`); never moves it back, ignores a revoked token. */
   recordAccessTokenUse(id: number, usedAt: number): Promise<void>;
+
+  // --- The OAuth authorization-code grant (oauth-grant-records.ts) ---------------------------
+  /** An account's OAuth clients (its integrations) with their description and redirect URIs, by ascending id. */
+  listOAuthClients(accountId: number): Promise<OAuthClient[]>;
+  /** One of an account's OAuth clients; undefined when it is not the account's. */
+  findOAuthClient(accountId: number, id: number): Promise<OAuthClient | undefined>;
+  /** Changes a client's description and redirect URIs; undefined when it is not the account's. Durable before it resolves. */
+  updateOAuthClient(accountId: number, id: number, change: OAuthClientChange): Promise<OAuthClient | undefined>;
+  /** Stores an authorization code (its hash), and deletes expired ones. Durable before it resolves. */
+  createAuthorizationCode(input: NewAuthorizationCode): Promise<void>;
+  /**
+   * Takes an authorization code: deletes it and resolves with it, when it is the given
+   * client's, in one statement, so that a code is exchanged at most once however many ask.
+   */
+  takeAuthorizationCode(codeHash: string, client: IntegrationKey): Promise<AuthorizationCode | undefined>;
+  /** Stores a refresh token (its hash), and deletes expired refresh and access tokens. Durable before it resolves. */
+  createRefreshToken(input: NewRefreshToken): Promise<void>;
+  /** Takes a refresh token of the given client (deletes it, resolves with it): each is used once. */
+  takeRefreshToken(tokenHash: string, client: IntegrationKey): Promise<RefreshToken | undefined>;
 
   // --- ZIS configs -------------------------------------------------------------------------
   // Every successful create, update and delete writes a revision in its own transaction
@@ -293,6 +328,8 @@ export interface NewIntegration {
   clientIdentifier: string;
   clientSecretHash: string;
   nowSeconds: number;
+  /** The registration's description, shown by the OAuth clients API; empty when omitted. */
+  description?: string;
 }
 
 export interface NewAccessToken {
@@ -304,11 +341,15 @@ export interface NewAccessToken {
   accountId: number;
   integration: string;
   nowSeconds: number;
+  /** Epoch seconds after which it no longer authenticates; never when omitted. */
+  expiresAt?: number;
 }
 
 export interface AccessToken {
   id: number;
   scopes: TokenScope[];
+  /** Epoch seconds after which it no longer authenticates, or null (never). */
+  expiresAt: number | null;
   /** Epoch seconds of the last recorded use, or null. */
   usedAt: number | null;
   accountId: number;

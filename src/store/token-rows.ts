@@ -10,6 +10,7 @@ export type AccessTokenRow = {
   scopes: string;
   created_at: number;
   used_at: number | null;
+  expires_at: number | null;
 };
 
 export type AccessTokenDetailsRow = AccessTokenRow & { client_id: number; token_prefix: string | null };
@@ -29,6 +30,7 @@ export const toAccessToken = (row: AccessTokenRow): AccessToken => ({
   id: row.id,
   scopes: scopesOf(row.scopes),
   usedAt: row.used_at,
+  expiresAt: row.expires_at,
   accountId: row.account_id,
   integration: row.integration,
   createdAt: row.created_at,

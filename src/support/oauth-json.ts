@@ -4,7 +4,8 @@ import type { AccessTokenDetails, Integration } from '../store/store.js';
 /**
  * The Support API's OAuth token, as the vendor writes it: `token` is only the token's first
  * characters (the vendor shows 10), `full_token` the whole token and only in the answer
- * that creates it. Tokens do not expire (`expires_at` null).
+ * that creates it. `expires_at` is null for tokens that never expire (every grant's but the
+ * authorization-code and refresh grants').
  */
 export interface TokenJson {
   id: number;
@@ -14,7 +15,7 @@ export interface TokenJson {
   full_token?: string;
   scopes: string[];
   created_at: string;
-  expires_at: null;
+  expires_at: string | null;
   used_at: string | null;
 }
 
@@ -28,7 +29,7 @@ export function tokenJson(token: AccessTokenDetails, baseUrl: string, fullToken?
     ...(fullToken === undefined ? {} : { full_token: fullToken }),
     scopes: [...token.scopes],
     created_at: formatTimestamp(token.createdAt),
-    expires_at: null,
+    expires_at: token.expiresAt === null ? null : formatTimestamp(token.expiresAt),
     used_at: token.usedAt === null ? null : formatTimestamp(token.usedAt),
   };
 }

@@ -74,6 +74,7 @@ export async function supportOAuthRoutes(app: FastifyInstance, options: SupportO
           tokenPrefix: issued.tokenPrefix,
           createdAt: issued.createdAt,
           usedAt: null,
+          expiresAt: null,
         };
         reply.header('cache-control', 'no-store');
         return reply.code(201).send({ token: tokenJson(details, baseUrl(request), issued.token) });

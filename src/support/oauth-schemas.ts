@@ -26,7 +26,10 @@ const token = {
     full_token: { type: 'string', description: 'The whole token: only in the answer that creates it.' },
     scopes: { type: 'array', items: { type: 'string', enum: [...tokenScopes] } },
     created_at: timestamp,
-    expires_at: { type: 'null', description: 'Tokens do not expire.' },
+    expires_at: {
+      ...nullableTimestamp,
+      description: 'When the token stops working: tokens from the authorization-code and refresh grants; null: never.',
+    },
     used_at: {
       ...nullableTimestamp,
       description: 'When the token was last used, to within an hour; null if never.',

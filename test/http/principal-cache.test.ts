@@ -13,6 +13,16 @@ describe('PrincipalCache', () => {
     expect(cache.get('Bearer a')).toBeUndefined();
   });
 
+  it("never keeps an entry past its credential's expiry", () => {
+    let now = 1000;
+    const cache = new PrincipalCache<string>(60_000, 10, () => now);
+    cache.set('Bearer short', 'expiring', cache.generation, 1200);
+    now = 1199;
+    expect(cache.get('Bearer short')).toBe('expiring');
+    now = 1200;
+    expect(cache.get('Bearer short')).toBeUndefined();
+  });
+
   it('drops the oldest entry when full, and keeps nothing with a zero time', () => {
     const cache = new PrincipalCache<number>(1000, 2);
     cache.set('a', 1);

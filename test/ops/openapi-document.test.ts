@@ -81,7 +81,11 @@ describe('the OpenAPI document', () => {
           const properties = Object.keys((response.content?.['application/json']?.schema as any)?.properties ?? {})
             // Facts the client acts on beside the envelope (410's meta.oldest_revision).
             .filter((property) => property !== 'meta');
-          const envelope = name.includes(' /api/v2/') ? ['error', 'description'] : ['errors'];
+          const envelope = name.includes(' /api/v2/')
+            ? ['error', 'description']
+            : name.endsWith(' /oauth/tokens')
+              ? ['error', 'error_description'] // RFC 6749 §5.2
+              : ['errors'];
           if (properties.join() !== envelope.join()) problems.push(`${name} ${status}: not the error envelope`);
         }
       }
@@ -97,7 +101,8 @@ describe('the OpenAPI document', () => {
       'integration',
       'signing_secret',
     ]);
-    expect((created('/api/services/zis/registry/{integration}') as any).properties.zendesk_oauth_client).toBeDefined();
+    const registered = doc.paths['/api/services/zis/registry/{integration}']!.post!.responses['200'];
+    expect((registered as any).content['application/json'].schema.properties.zendesk_oauth_client).toBeDefined();
     expect((created('/api/v2/oauth/tokens.json') as any).properties.token.properties.full_token).toBeDefined();
     expect((created('/api/switchboard/v1/instances') as any).properties.zendesk_access_token).toBeDefined();
     expect(doc.paths['/api/switchboard/v1/channel_integrations']!.post!.responses['200']).toBeUndefined();

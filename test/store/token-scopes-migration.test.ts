@@ -59,6 +59,7 @@ describe.each(storeKinds)('migration 0003 (token scopes) on $name', (kind) => {
       id: 5,
       scopes: ['read', 'write'],
       usedAt: null,
+      expiresAt: null,
       accountId: 7,
       integration: 'sync',
       createdAt: 101,

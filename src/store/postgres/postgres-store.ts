@@ -57,6 +57,23 @@ import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ZisRegistryStore } from '../zis-registry-store.js';
 import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
+import { oauthGrantSql } from './oauth-grant-queries.js';
+import type {
+  AuthorizationCode,
+  NewAuthorizationCode,
+  NewRefreshToken,
+  OAuthClient,
+  OAuthClientChange,
+  RefreshToken,
+} from '../oauth-grant-records.js';
+import {
+  toAuthorizationCode,
+  toOAuthClient,
+  toRefreshToken,
+  type AuthorizationCodeRow,
+  type OAuthClientRow,
+  type RefreshTokenRow,
+} from '../oauth-grant-rows.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { retentionSql } from './retention-queries.js';
@@ -279,6 +296,7 @@ export class PostgresStore implements Store {
         input.clientIdentifier,
         input.clientSecretHash,
         input.nowSeconds,
+        input.description ?? '',
       ]);
       return toIntegration(row!);
     } catch (error) {
@@ -305,6 +323,7 @@ export class PostgresStore implements Store {
       input.nowSeconds,
       scopesText(input.scopes),
       input.tokenPrefix ?? null,
+      input.expiresAt ?? null,
     ]);
     return { id: row!.id };
   }
@@ -330,6 +349,78 @@ export class PostgresStore implements Store {
   ): Promise<Integration | undefined> {
     const [row] = await this.rows<IntegrationRow>(sql.rotateClientSecret, [clientSecretHash, accountId, integrationId]);
     return row && toIntegration(row);
+  }
+
+  async listOAuthClients(accountId: number): Promise<OAuthClient[]> {
+    return (await this.rows<OAuthClientRow>(oauthGrantSql.oauthClientsOfAccount, [accountId])).map(toOAuthClient);
+  }
+
+  async findOAuthClient(accountId: number, id: number): Promise<OAuthClient | undefined> {
+    const [row] = await this.rows<OAuthClientRow>(oauthGrantSql.oauthClientById, [accountId, id]);
+    return row && toOAuthClient(row);
+  }
+
+  async updateOAuthClient(accountId: number, id: number, change: OAuthClientChange): Promise<OAuthClient | undefined> {
+    const [row] = await this.rows<OAuthClientRow>(oauthGrantSql.updateOAuthClient, [
+      change.description ?? null,
+      change.redirectUris === undefined ? null : JSON.stringify(change.redirectUris),
+      change.nowSeconds,
+      accountId,
+      id,
+    ]);
+    return row && toOAuthClient(row);
+  }
+
+  async createAuthorizationCode(input: NewAuthorizationCode): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query(oauthGrantSql.deleteExpiredCodes, [input.createdAt]);
+      await client.query(oauthGrantSql.insertCode, [
+        input.codeHash,
+        input.accountId,
+        input.integration,
+        scopesText(input.scopes),
+        input.redirectUri,
+        input.codeChallenge,
+        input.adminEmail,
+        input.createdAt,
+        input.expiresAt,
+      ]);
+    });
+  }
+
+  async takeAuthorizationCode(codeHash: string, client: IntegrationKey): Promise<AuthorizationCode | undefined> {
+    const [row] = await this.rows<AuthorizationCodeRow>(oauthGrantSql.takeCode, [
+      codeHash,
+      client.accountId,
+      client.integration,
+    ]);
+    return row && toAuthorizationCode(row);
+  }
+
+  async createRefreshToken(input: NewRefreshToken): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query(oauthGrantSql.deleteExpiredRefreshTokens, [input.createdAt]);
+      await client.query(oauthGrantSql.deleteExpiredAccessTokens, [input.createdAt]);
+      await client.query(oauthGrantSql.insertRefreshToken, [
+        input.tokenHash,
+        input.accountId,
+        input.integration,
+        scopesText(input.scopes),
+        input.publicClient,
+        input.createdAt,
+        input.expiresAt,
+        input.accessTokenId,
+      ]);
+    });
+  }
+
+  async takeRefreshToken(tokenHash: string, client: IntegrationKey): Promise<RefreshToken | undefined> {
+    const [row] = await this.rows<RefreshTokenRow>(oauthGrantSql.takeRefreshToken, [
+      tokenHash,
+      client.accountId,
+      client.integration,
+    ]);
+    return row && toRefreshToken(row);
   }
 
   async listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]> {

@@ -40,32 +40,34 @@ export const sql = {
     WHERE admin_tokens.token_hash = $1`,
 
   insertIntegration: `
-    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at)
-    VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at, description)
+    VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
   integrationByName: `SELECT * FROM integrations WHERE account_id = $1 AND name = $2`,
   integrationByClient: `SELECT * FROM integrations WHERE client_identifier = $1`,
 
   insertAccessToken: `
-    INSERT INTO access_tokens (token_hash, account_id, integration, created_at, scopes, token_prefix)
-    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    INSERT INTO access_tokens (token_hash, account_id, integration, created_at, scopes, token_prefix, expires_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
   accessToken: `
-    SELECT id, account_id, integration, scopes, created_at, used_at FROM access_tokens WHERE token_hash = $1`,
+    SELECT id, account_id, integration, scopes, created_at, used_at, expires_at FROM access_tokens WHERE token_hash = $1`,
 
   // --- The Support API's OAuth tokens and clients
   integrationsOfAccount: `SELECT * FROM integrations WHERE account_id = $1 ORDER BY id`,
   integrationById: `SELECT * FROM integrations WHERE account_id = $1 AND id = $2`,
   rotateClientSecret: `UPDATE integrations SET client_secret_hash = $1 WHERE account_id = $2 AND id = $3 RETURNING *`,
   accessTokensOfAccount: `
-    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
+    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.expires_at, t.token_prefix, i.id AS client_id
     FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
     WHERE t.account_id = $1 AND t.id > $2 ORDER BY t.id LIMIT $3`,
   accessTokenById: `
-    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
+    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.expires_at, t.token_prefix, i.id AS client_id
     FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
     WHERE t.account_id = $1 AND t.id = $2`,
   // One statement, so the revocation version moves in the same transaction as the delete.
   deleteAccessToken: `
     WITH deleted AS (DELETE FROM access_tokens WHERE account_id = $1 AND id = $2 RETURNING id),
+      -- The refresh token issued beside it goes too (the authorization-code grant's).
+      refresh AS (DELETE FROM refresh_tokens WHERE access_token_id IN (SELECT id FROM deleted)),
       bumped AS (UPDATE credential_revocations SET version = version + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM deleted))
     SELECT count(*)::int AS deleted FROM deleted`,
   recordAccessTokenUse: `UPDATE access_tokens SET used_at = $1 WHERE id = $2 AND (used_at IS NULL OR used_at < $1)`,
@@ -120,7 +122,9 @@ export const sql = {
   exportAccessTokens: `
     SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt",
       scopes, token_prefix AS "tokenPrefix", used_at AS "usedAt"
-    FROM access_tokens WHERE id > $1 ORDER BY id LIMIT $2`,
+    -- Expiring tokens (the authorization-code grant's) are not in backups: the format has no
+    -- expiry, and a restored one must not become a token that never expires.
+    FROM access_tokens WHERE expires_at IS NULL AND id > $1 ORDER BY id LIMIT $2`,
   exportConfigs: `
     SELECT id, account_id AS "accountId", integration, scope, config AS "configJson", version,
       created_at AS "createdAt", updated_at AS "updatedAt"

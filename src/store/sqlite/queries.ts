@@ -21,27 +21,27 @@ export const sql = {
     WHERE admin_tokens.token_hash = ?`,
 
   insertIntegration: `
-    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at)
-    VALUES (?, ?, ?, ?, ?) RETURNING *`,
+    INSERT INTO integrations (account_id, name, client_identifier, client_secret_hash, created_at, description)
+    VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
   integrationByName: `SELECT * FROM integrations WHERE account_id = ? AND name = ?`,
   integrationByClient: `SELECT * FROM integrations WHERE client_identifier = ?`,
 
   insertAccessToken: `
-    INSERT INTO access_tokens (token_hash, account_id, integration, created_at, scopes, token_prefix)
-    VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+    INSERT INTO access_tokens (token_hash, account_id, integration, created_at, scopes, token_prefix, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   accessToken: `
-    SELECT id, account_id, integration, scopes, created_at, used_at FROM access_tokens WHERE token_hash = ?`,
+    SELECT id, account_id, integration, scopes, created_at, used_at, expires_at FROM access_tokens WHERE token_hash = ?`,
 
   // --- The Support API's OAuth tokens and clients
   integrationsOfAccount: `SELECT * FROM integrations WHERE account_id = ? ORDER BY id`,
   integrationById: `SELECT * FROM integrations WHERE account_id = ? AND id = ?`,
   rotateClientSecret: `UPDATE integrations SET client_secret_hash = ? WHERE account_id = ? AND id = ? RETURNING *`,
   accessTokensOfAccount: `
-    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
+    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.expires_at, t.token_prefix, i.id AS client_id
     FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
     WHERE t.account_id = ? AND t.id > ? ORDER BY t.id LIMIT ?`,
   accessTokenById: `
-    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.token_prefix, i.id AS client_id
+    SELECT t.id, t.account_id, t.integration, t.scopes, t.created_at, t.used_at, t.expires_at, t.token_prefix, i.id AS client_id
     FROM access_tokens t JOIN integrations i ON i.account_id = t.account_id AND i.name = t.integration
     WHERE t.account_id = ? AND t.id = ?`,
   deleteAccessToken: `DELETE FROM access_tokens WHERE account_id = ? AND id = ?`,
@@ -88,7 +88,9 @@ export const sql = {
   exportAccessTokens: `
     SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt",
       scopes, token_prefix AS "tokenPrefix", used_at AS "usedAt"
-    FROM access_tokens WHERE id > ? ORDER BY id LIMIT ?`,
+    -- Expiring tokens (the authorization-code grant's) are not in backups: the format has no
+    -- expiry, and a restored one must not become a token that never expires.
+    FROM access_tokens WHERE expires_at IS NULL AND id > ? ORDER BY id LIMIT ?`,
   exportConfigs: `
     SELECT id, account_id AS "accountId", integration, scope, config AS "configJson", version,
       created_at AS "createdAt", updated_at AS "updatedAt"

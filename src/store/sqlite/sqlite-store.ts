@@ -65,6 +65,22 @@ import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js'
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
+import type {
+  AuthorizationCode,
+  NewAuthorizationCode,
+  NewRefreshToken,
+  OAuthClient,
+  OAuthClientChange,
+  RefreshToken,
+} from '../oauth-grant-records.js';
+import {
+  toAuthorizationCode,
+  toOAuthClient,
+  toRefreshToken,
+  type AuthorizationCodeRow,
+  type OAuthClientRow,
+  type RefreshTokenRow,
+} from '../oauth-grant-rows.js';
 import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
 import type { RotationBatch, ValueRewrite } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
@@ -113,6 +129,11 @@ const storeWriteMethods = [
   'createIntegration',
   'createAccessToken',
   'rotateClientSecret',
+  'updateOAuthClient',
+  'createAuthorizationCode',
+  'takeAuthorizationCode',
+  'createRefreshToken',
+  'takeRefreshToken',
   'deleteAccessToken',
   'deleteAdminToken',
   'recordAccessTokenUse',
@@ -345,6 +366,7 @@ export class SqliteStore implements Store {
           input.clientIdentifier,
           input.clientSecretHash,
           input.nowSeconds,
+          input.description ?? '',
         ) as IntegrationRow;
         return toIntegration(row);
       } catch (error) {
@@ -374,6 +396,7 @@ export class SqliteStore implements Store {
           input.nowSeconds,
           scopesText(input.scopes),
           input.tokenPrefix ?? null,
+          input.expiresAt ?? null,
         ) as { id: number },
     );
   }
@@ -404,6 +427,78 @@ export class SqliteStore implements Store {
     });
   }
 
+  async listOAuthClients(accountId: number): Promise<OAuthClient[]> {
+    return (this.q.oauth.oauthClientsOfAccount.all(accountId) as OAuthClientRow[]).map(toOAuthClient);
+  }
+
+  async findOAuthClient(accountId: number, id: number): Promise<OAuthClient | undefined> {
+    const row = this.q.oauth.oauthClientById.get(accountId, id) as OAuthClientRow | undefined;
+    return row && toOAuthClient(row);
+  }
+
+  updateOAuthClient(accountId: number, id: number, change: OAuthClientChange): Promise<OAuthClient | undefined> {
+    return this.writes.enqueue(() => {
+      const row = this.q.oauth.updateOAuthClient.get(
+        change.description ?? null,
+        change.redirectUris === undefined ? null : JSON.stringify(change.redirectUris),
+        change.nowSeconds,
+        accountId,
+        id,
+      ) as OAuthClientRow | undefined;
+      return row && toOAuthClient(row);
+    });
+  }
+
+  async createAuthorizationCode(input: NewAuthorizationCode): Promise<void> {
+    await this.writes.enqueue(() => {
+      this.q.oauth.deleteExpiredCodes.run(input.createdAt);
+      this.q.oauth.insertCode.run(
+        input.codeHash,
+        input.accountId,
+        input.integration,
+        scopesText(input.scopes),
+        input.redirectUri,
+        input.codeChallenge,
+        input.adminEmail,
+        input.createdAt,
+        input.expiresAt,
+      );
+    });
+  }
+
+  takeAuthorizationCode(codeHash: string, client: IntegrationKey): Promise<AuthorizationCode | undefined> {
+    return this.writes.enqueue(() => {
+      const row = this.q.oauth.takeCode.get(codeHash, client.accountId, client.integration) as
+        AuthorizationCodeRow | undefined;
+      return row && toAuthorizationCode(row);
+    });
+  }
+
+  async createRefreshToken(input: NewRefreshToken): Promise<void> {
+    await this.writes.enqueue(() => {
+      this.q.oauth.deleteExpiredRefreshTokens.run(input.createdAt);
+      this.q.oauth.deleteExpiredAccessTokens.run(input.createdAt);
+      this.q.oauth.insertRefreshToken.run(
+        input.tokenHash,
+        input.accountId,
+        input.integration,
+        scopesText(input.scopes),
+        input.publicClient ? 1 : 0,
+        input.createdAt,
+        input.expiresAt,
+        input.accessTokenId,
+      );
+    });
+  }
+
+  takeRefreshToken(tokenHash: string, client: IntegrationKey): Promise<RefreshToken | undefined> {
+    return this.writes.enqueue(() => {
+      const row = this.q.oauth.takeRefreshToken.get(tokenHash, client.accountId, client.integration) as
+        RefreshTokenRow | undefined;
+      return row && toRefreshToken(row);
+    });
+  }
+
   async listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]> {
     const rows = this.q.accessTokensOfAccount.all(accountId, page.afterId, page.limit) as AccessTokenDetailsRow[];
     return rows.map(toAccessTokenDetails);
@@ -417,6 +512,7 @@ export class SqliteStore implements Store {
   deleteAccessToken(accountId: number, id: number): Promise<boolean> {
     return this.writes.enqueue(() => {
       const deleted = this.q.deleteAccessToken.run(accountId, id).changes > 0;
+      if (deleted) this.q.oauth.deleteRefreshTokensOf.run(id);
       if (deleted) this.q.bumpRevocationVersion.run();
       return deleted;
     });

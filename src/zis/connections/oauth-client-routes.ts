@@ -98,7 +98,7 @@ function checkUrl(value: string | undefined, field: string): void {
  * take a ZIS OAuth token of the integration. No OAuth flow runs them; the client secret
  * is stored encrypted and never returned.
  */
-export async function oauthClientRoutes(app: FastifyInstance, options: OAuthClientRoutesOptions): Promise<void> {
+export async function zisOAuthClientRoutes(app: FastifyInstance, options: OAuthClientRoutesOptions): Promise<void> {
   const { store, clock } = options;
   readEveryBodyAsJson(app);
   const keyOf = (request: FastifyRequest<{ Params: { integration: string } }>, what: string) =>

@@ -1,61 +1,82 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import { issueAccessToken } from '../../accounts/provision.js';
-import type { Clock } from '../../clock.js';
-import { AuthenticationFailed, BadRequest } from '../../http/errors.js';
-import { checkingFailures } from '../../http/failure-limits.js';
-import { secretMatchesHash } from '../../security/secrets.js';
-import type { FailureLimiter } from '../../store/failure-limiter.js';
-import type { Store } from '../../store/store.js';
-import { errorResponses } from '../../http/response-schemas.js';
+import { issueScopedAccessToken } from '../../accounts/provision.js';
+import { BadRequest } from '../../http/errors.js';
+import { oauthErrorResponses, withOAuthCode } from '../../http/oauth-envelope.js';
+import { authenticateClient, type TokenRequest } from './oauth-client-auth.js';
+import type { GrantHandler, OAuthTokenRoutesOptions } from './oauth-grant.js';
+import { grantedScopes, scopeText } from './oauth-scopes.js';
+import { authorizationCodeGrant, refreshTokenGrant } from './oauth-code-grants.js';
 
-interface TokenRequest {
-  grant_type?: unknown;
-  client_id?: unknown;
-  client_secret?: unknown;
-  scope?: unknown;
-}
-
-/** Client credentials from the body, or from HTTP basic auth (RFC 6749 §2.3.1). */
-function clientCredentials(body: TokenRequest, authorization: string | undefined): { id: string; secret: string } {
-  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string') {
-    return { id: body.client_id, secret: body.client_secret };
-  }
-  if (authorization && /^basic\s+/i.test(authorization)) {
-    const decoded = Buffer.from(authorization.replace(/^basic\s+/i, ''), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) {
-      return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-    }
-  }
-  throw BadRequest("Send client_id and client_secret (the integration's zendesk_oauth_client identifier and secret).");
+/** The client-credentials grant: a token for the client's own integration, with the scopes asked for. */
+function clientCredentialsGrant(options: OAuthTokenRoutesOptions): GrantHandler {
+  return async function clientCredentials(request) {
+    const body = request.body ?? {};
+    const integration = await authenticateClient(options.store, options.failures, request);
+    const scopes = grantedScopes(body.scope);
+    const issued = await issueScopedAccessToken(
+      options.store,
+      options.clock,
+      integration.accountId,
+      integration.name,
+      scopes,
+    );
+    return { access_token: issued.token, token_type: 'bearer', scope: scopeText(scopes) };
+  };
 }
 
 /**
- * `POST /oauth/tokens`, the OAuth 2.0 client-credentials grant: an integration's OAuth
- * client gets a bearer token bound to its account and integration. Form or JSON body.
+ * `POST /oauth/tokens`, the OAuth 2.0 token endpoint: an integration's OAuth client gets a
+ * bearer token bound to its account and integration. Form or JSON body. Grants: client
+ * credentials, authorization code (the console's consent page) and refresh token.
+ * Errors take RFC 6749 §5.2's body (the error mapper, by path).
  */
-export async function oauthTokenRoutes(
-  app: FastifyInstance,
-  options: { store: Store; clock: Clock; failures: FailureLimiter },
-): Promise<void> {
+export async function oauthTokenRoutes(app: FastifyInstance, options: OAuthTokenRoutesOptions): Promise<void> {
   // Form bodies only here: everywhere else a form body is the wrong content type.
   await app.register(formbody);
+  const grants: Record<string, GrantHandler> = {
+    client_credentials: clientCredentialsGrant(options),
+    authorization_code: authorizationCodeGrant(options),
+    refresh_token: refreshTokenGrant(options),
+  };
+  const grantNames = Object.keys(grants);
   app.post<{ Body: TokenRequest | undefined }>(
     '/oauth/tokens',
     {
       schema: {
         summary: 'Issue a ZIS access token',
-        description: "OAuth 2.0 client_credentials grant for an integration's zendesk_oauth_client.",
+        description:
+          `OAuth 2.0 token endpoint for an integration's zendesk_oauth_client: grant_type ${grantNames.join(', ')}. ` +
+          'The token has exactly the scopes asked for in scope ("read", "write" or "read write"; "read write" when ' +
+          "none are asked for); the answer states them. Errors use RFC 6749 §5.2's body.",
         tags: ['ZIS Registry'],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: {
           type: 'object',
           properties: {
-            grant_type: { type: 'string', description: 'client_credentials' },
+            grant_type: { type: 'string', enum: grantNames },
             client_id: { type: 'string' },
             client_secret: { type: 'string' },
-            scope: { type: 'string' },
+            scope: { type: 'string', examples: ['read'] },
+            code: { type: 'string', description: 'authorization_code: the code from the redirect.' },
+            redirect_uri: {
+              type: 'string',
+              description: 'authorization_code: the redirect_uri the code was asked with.',
+            },
+            code_verifier: {
+              type: 'string',
+              description: 'authorization_code: the PKCE verifier, when a code_challenge was sent.',
+            },
+            refresh_token: { type: 'string', description: 'refresh_token: the refresh token.' },
+            expires_in: {
+              type: ['string', 'integer'],
+              description:
+                "authorization_code and refresh_token: the access token's life, 300-172800 s (default 3600).",
+            },
+            refresh_token_expires_in: {
+              type: ['string', 'integer'],
+              description: "The refresh token's life, 604800-7776000 s (default 2592000).",
+            },
           },
         },
         response: {
@@ -66,34 +87,40 @@ export async function oauthTokenRoutes(
               access_token: { type: 'string' },
               token_type: { type: 'string', enum: ['bearer'] },
               scope: { type: 'string', examples: ['read write'] },
+              expires_in: {
+                type: 'integer',
+                description: 'Seconds the token lives (authorization-code and refresh grants).',
+              },
+              refresh_token: {
+                type: 'string',
+                description: 'authorization-code and refresh grants: one use, rotated.',
+              },
+              refresh_token_expires_in: { type: 'integer' },
             },
           },
-          ...errorResponses(400, 401, 429, 503),
+          ...oauthErrorResponses(400, 401, 429, 503),
         },
       },
+      // The body's fields are checked by the grants, so that each error carries its OAuth code.
+      attachValidation: true,
     },
     async function issueToken(request, reply) {
       const body = request.body ?? {};
-      if (body.grant_type !== 'client_credentials') {
-        throw BadRequest('grant_type must be "client_credentials".');
+      const grant = typeof body.grant_type === 'string' ? grants[body.grant_type] : undefined;
+      if (!grant) {
+        const problem =
+          body.grant_type === undefined
+            ? 'grant_type is missing'
+            : `grant_type ${JSON.stringify(body.grant_type)} is not supported`;
+        throw withOAuthCode(
+          BadRequest(`${problem}: send one of ${grantNames.map((name) => `"${name}"`).join(', ')}.`),
+          body.grant_type === undefined ? 'invalid_request' : 'unsupported_grant_type',
+        );
       }
-      const credentials = clientCredentials(body, request.headers.authorization);
-      const integration = await checkingFailures(options.failures, request, credentials.id, async () => {
-        const found = await options.store.findIntegrationByClientIdentifier(credentials.id);
-        if (!found || !secretMatchesHash(credentials.secret, found.clientSecretHash)) {
-          throw AuthenticationFailed(
-            'Authentication failed: client_id and client_secret do not match a registered integration.',
-          );
-        }
-        return found;
-      });
-      const token = await issueAccessToken(options.store, options.clock, integration.accountId, integration.name);
-      reply.header('cache-control', 'no-store');
-      return reply.send({
-        access_token: token,
-        token_type: 'bearer',
-        scope: typeof body.scope === 'string' ? body.scope : 'read write',
-      });
+      const answer = await grant(request, reply);
+      // RFC 6749 §5.1: token answers are never cached.
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      return reply.send(answer);
     },
   );
 }

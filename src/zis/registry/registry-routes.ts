@@ -56,23 +56,25 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     { schema: listIntegrationsSchema },
     async function listRegisteredIntegrations(request, reply) {
       const admin = requireAdmin(options.principalOf(request), 'Listing integrations');
-      const integrations = await options.store.listIntegrations(admin.account.id);
+      const clients = await options.store.listOAuthClients(admin.account.id);
       return reply.send({
-        integrations: integrations.map((integration) => ({
+        integrations: clients.map(({ integration, description }) => ({
           name: integration.name,
-          description: '',
+          description,
           zendesk_oauth_client: { id: integration.id, identifier: integration.clientIdentifier },
         })),
       });
     },
   );
 
-  app.post<{ Params: { integration: string } }>(
+  app.post<{ Params: { integration: string }; Body: { description?: string } | undefined }>(
     '/api/services/zis/registry/:integration',
     {
       schema: {
         summary: 'Register an integration',
-        description: 'Admin credentials. Returns the OAuth client for the integration; the secret is shown only here.',
+        description:
+          'Admin credentials. Optional body {"description": "…"}, echoed. Answers 200, as the vendor does, with the ' +
+          'OAuth client for the integration; the secret is shown only here.',
         tags: ['ZIS Registry'],
         security: [{ adminBasicAuth: [] }],
         params: {
@@ -80,8 +82,12 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
           required: ['integration'],
           properties: { integration: { type: 'string', pattern: integrationNamePattern } },
         },
+        body: {
+          type: 'object',
+          properties: { description: { type: 'string', maxLength: 1024, examples: ['example integration'] } },
+        },
         response: {
-          201: {
+          200: {
             description: "Registered: the integration's OAuth client, its secret shown only here.",
             type: 'object',
             properties: {
@@ -99,6 +105,11 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
           ...adminErrors(400, 422),
         },
       },
+      // The body is optional (the vendor's curl samples send one, scripts often none).
+      preValidation: (request, _reply, done) => {
+        request.body ??= {};
+        done();
+      },
     },
     async function registerIntegrationRoute(request, reply) {
       const principal = options.principalOf(request);
@@ -108,14 +119,21 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
         );
       }
       const name = request.params.integration;
-      const registered = await registerIntegration(options.store, options.clock, principal.account.id, name);
+      const description = request.body?.description ?? '';
+      const registered = await registerIntegration(
+        options.store,
+        options.clock,
+        principal.account.id,
+        name,
+        description,
+      );
       if (registered === 'exists') {
         throw UnprocessableEntity(
           `Integration "${name}" is already registered on this account. Its OAuth client secret was shown when it was registered.`,
         );
       }
-      return reply.code(201).send({
-        description: '',
+      return reply.code(200).send({
+        description,
         zendesk_oauth_client: {
           id: registered.integration.id,
           identifier: registered.integration.clientIdentifier,

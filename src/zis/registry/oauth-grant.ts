@@ -1,0 +1,18 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../clock.js';
+import type { FailureLimiter } from '../../store/failure-limiter.js';
+import type { Store } from '../../store/store.js';
+import type { TokenRequest } from './oauth-client-auth.js';
+
+/** What the token endpoint's grants work with. */
+export interface OAuthTokenRoutesOptions {
+  store: Store;
+  clock: Clock;
+  failures: FailureLimiter;
+}
+
+/** One grant type: what it does with a token request. */
+export type GrantHandler = (
+  request: FastifyRequest<{ Body: TokenRequest | undefined }>,
+  reply: FastifyReply,
+) => Promise<object>;
