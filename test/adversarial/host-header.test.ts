@@ -29,6 +29,34 @@ function withHost(
   });
 }
 
+/** A JSON POST with the Host header of our choosing. */
+function postWithHost(
+  baseUrl: string,
+  path: string,
+  host: string,
+  auth: string,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
+  const { port } = new URL(baseUrl);
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const headers = {
+      host,
+      authorization: auth,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    };
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers }, (res) => {
+      let answer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (answer += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, text: answer }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
 const configs = '/api/services/zis/integrations/sync/configs';
 
 /**
@@ -151,5 +179,23 @@ describe.each(storeKinds)('absolute links and the Host header on $name', (kind) 
         host === 'other.switchboard.test' ? false : true,
       );
     }
+  });
+
+  it("refuses a push token on another account's subdomain as it refuses a wrong token (401)", async () => {
+    const server = await start({ baseDomain: 'switchboard.test' });
+    const created = await call(server.baseUrl, 'POST', '/api/switchboard/v1/instances', {
+      auth: acme.adminAuth,
+      body: { integration_id: integrationId, name: 'host-checked' },
+    });
+    expect(created.status).toBe(201);
+    const bearer = `Bearer ${created.json.zendesk_access_token}`;
+    const body = { instance_push_id: created.json.instance.instance_push_id };
+    const path = '/api/v2/any_channel/validate_token';
+    for (const host of ['other.switchboard.test', 'nobody.switchboard.test']) {
+      expect((await postWithHost(server.baseUrl, path, host, bearer, body)).status).toBe(401);
+    }
+    expect((await postWithHost(server.baseUrl, path, 'acme.switchboard.test', bearer, body)).status).toBe(200);
+    // No account in the Host (the listen address): the token alone decides, as before.
+    expect((await postWithHost(server.baseUrl, path, '127.0.0.1', bearer, body)).status).toBe(200);
   });
 });
