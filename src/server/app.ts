@@ -171,7 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { store });
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
-  await app.register(oauthTokenRoutes, { store, clock, failures });
+  await app.register(oauthTokenRoutes, { store, clock, failures, baseDomain: settings.baseDomain });
   await app.register(oauthAuthorizeRoute);
   // A push token on `{subdomain}.{base domain}` must be that account's (as credentials on every route).
   await channelHost.registerPublic(app, failures, async (request, accountId) => {

@@ -198,4 +198,22 @@ describe.each(storeKinds)('absolute links and the Host header on $name', (kind) 
     // No account in the Host (the listen address): the token alone decides, as before.
     expect((await postWithHost(server.baseUrl, path, '127.0.0.1', bearer, body)).status).toBe(200);
   });
+
+  it("refuses an OAuth client on another account's subdomain as it refuses a wrong secret (401)", async () => {
+    const server = await start({ baseDomain: 'switchboard.test' });
+    const registered = await call(server.baseUrl, 'POST', '/api/services/zis/registry/host_checked', {
+      auth: acme.adminAuth,
+      body: { description: 'Host rule' },
+    });
+    expect(registered.status).toBe(200);
+    const { identifier, secret } = registered.json.zendesk_oauth_client;
+    const body = { grant_type: 'client_credentials', client_id: identifier, client_secret: secret };
+    for (const host of ['other.switchboard.test', 'nobody.switchboard.test']) {
+      const refused = await postWithHost(server.baseUrl, '/oauth/tokens', host, '', body);
+      expect(refused.status).toBe(401);
+      expect(JSON.parse(refused.text).error).toBe('invalid_client');
+    }
+    expect((await postWithHost(server.baseUrl, '/oauth/tokens', 'acme.switchboard.test', '', body)).status).toBe(200);
+    expect((await postWithHost(server.baseUrl, '/oauth/tokens', '127.0.0.1', '', body)).status).toBe(200);
+  });
 });

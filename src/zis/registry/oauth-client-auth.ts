@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthenticationFailed, BadRequest } from '../../http/errors.js';
 import { checkingFailures } from '../../http/failure-limits.js';
+import { subdomainOfHost } from '../../http/public-url.js';
 import { withOAuthCode } from '../../http/oauth-envelope.js';
 import { secretMatchesHash } from '../../security/secrets.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
@@ -61,8 +62,7 @@ const clientFailed = () =>
  * per-address and per-credential limits.
  */
 export async function authenticateClient(
-  store: Store,
-  failures: FailureLimiter,
+  { store, failures, baseDomain }: { store: Store; failures: FailureLimiter; baseDomain: string | undefined },
   request: FastifyRequest<{ Body: TokenRequest | undefined }>,
   options: { secretOptional: boolean } = { secretOptional: false },
 ): Promise<Integration> {
@@ -80,6 +80,11 @@ export async function authenticateClient(
     const found = await store.findIntegrationByClientIdentifier(credentials.id);
     if (!found) throw clientFailed();
     if (credentials.secret !== undefined && !secretMatchesHash(credentials.secret, found.clientSecretHash)) {
+      throw clientFailed();
+    }
+    // On `{subdomain}.{base domain}` the client must be that account's, as credentials on every route.
+    const subdomain = subdomainOfHost(request.hostname, baseDomain);
+    if (subdomain !== undefined && (await store.findAccountBySubdomain(subdomain))?.id !== found.accountId) {
       throw clientFailed();
     }
     return found;

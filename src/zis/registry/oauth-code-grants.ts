@@ -95,7 +95,7 @@ export function authorizationCodeGrant(options: OAuthTokenRoutesOptions): GrantH
     const redirectUri = requiredText(body, 'redirect_uri');
     const verifier = typeof body.code_verifier === 'string' ? body.code_verifier : undefined;
     const secretSent = clientCredentialsOf(body, request.headers.authorization)?.secret !== undefined;
-    const integration = await authenticateClient(options.store, options.failures, request, {
+    const integration = await authenticateClient(options, request, {
       secretOptional: verifier !== undefined,
     });
     const grant = await options.store.takeAuthorizationCode(hashSecret(code), {
@@ -134,7 +134,7 @@ export function refreshTokenGrant(options: OAuthTokenRoutesOptions): GrantHandle
     const body = request.body ?? {};
     const presented = requiredText(body, 'refresh_token');
     const secretSent = clientCredentialsOf(body, request.headers.authorization)?.secret !== undefined;
-    const integration = await authenticateClient(options.store, options.failures, request, { secretOptional: true });
+    const integration = await authenticateClient(options, request, { secretOptional: true });
     const old = await options.store.takeRefreshToken(hashSecret(presented), {
       accountId: integration.accountId,
       integration: integration.name,

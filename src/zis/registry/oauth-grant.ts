@@ -9,6 +9,8 @@ export interface OAuthTokenRoutesOptions {
   store: Store;
   clock: Clock;
   failures: FailureLimiter;
+  /** `SWITCHBOARD_BASE_DOMAIN`: a Host under it names the account whose clients it takes. */
+  baseDomain: string | undefined;
 }
 
 /** One grant type: what it does with a token request. */

@@ -12,7 +12,7 @@ import { authorizationCodeGrant, refreshTokenGrant } from './oauth-code-grants.j
 function clientCredentialsGrant(options: OAuthTokenRoutesOptions): GrantHandler {
   return async function clientCredentials(request) {
     const body = request.body ?? {};
-    const integration = await authenticateClient(options.store, options.failures, request);
+    const integration = await authenticateClient(options, request);
     const scopes = grantedScopes(body.scope);
     const issued = await issueScopedAccessToken(
       options.store,
