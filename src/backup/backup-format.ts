@@ -117,6 +117,10 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
     ['client_identifier', 'clientIdentifier', 'text'],
     ['client_secret_hash', 'clientSecretHash', 'hash'],
     ['created_at', 'createdAt', 'time'],
+    // Format 5: the OAuth client's description, redirect URIs (JSON array text) and last change.
+    ['description', 'description', 'stored_text'],
+    ['redirect_uris', 'redirectUrisJson', 'json_array'],
+    ['updated_at', 'updatedAt', 'time_or_null'],
   ],
   access_token: [
     ['id', 'id', 'id'],
@@ -338,9 +342,15 @@ const fields: Record<RecordType, readonly (readonly [string, string, Kind])[]> =
 const accessTokenBeforeFormat3 = fields.access_token.slice(0, 5);
 const accessTokenDefaults = { scopes: 'read write', tokenPrefix: null, usedAt: null } as const;
 
+/** An integration before format 5: without its OAuth client's description, redirect URIs and last change. */
+const integrationBeforeFormat5 = fields.integration.slice(0, 6);
+const integrationDefaults = { description: '', redirectUrisJson: '[]', updatedAt: null } as const;
+
 /** A record type's fields in a backup of `format`. */
 function fieldsOf(type: RecordType, format: number): readonly (readonly [string, string, Kind])[] {
-  return type === 'access_token' && format < 3 ? accessTokenBeforeFormat3 : fields[type];
+  if (type === 'access_token' && format < 3) return accessTokenBeforeFormat3;
+  if (type === 'integration' && format < 5) return integrationBeforeFormat5;
+  return fields[type];
 }
 
 const isStoredText = (v: unknown) => typeof v === 'string' && !v.includes('\u0000');
@@ -500,6 +510,7 @@ export function parseLine(text: string, lineNumber: number, format: number = bac
   checkFields(line, ['type', ...spec.map(([name]) => name)], at, `the ${type} record`);
   const record: Record<string, unknown> = { type };
   if (spec === accessTokenBeforeFormat3) Object.assign(record, accessTokenDefaults);
+  if (spec === integrationBeforeFormat5) Object.assign(record, integrationDefaults);
   for (const [name, key, kind] of spec) {
     const [test, expected] = kind === 'record_type' ? sequenceTypeProblem(format) : kindProblems[kind];
     if (!test(line[name])) throw at(`"${name}" in the ${type} record must be ${expected}`);

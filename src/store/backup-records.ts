@@ -160,6 +160,14 @@ export interface PushRequestBackupRecord {
   bodyHash: string | null;
 }
 
+/** An integration with its OAuth client's fields (format 5): description, redirect URIs as JSON array text, last change. */
+export interface IntegrationBackupRecord extends Integration {
+  description: string;
+  redirectUrisJson: string;
+  /** Epoch seconds; null: never changed. */
+  updatedAt: number | null;
+}
+
 /** A config revision as stored (see store/config-revisions.ts); `configJson` is null for a delete. */
 export interface ConfigRevisionRecord {
   id: number;
@@ -224,7 +232,7 @@ export interface SequenceRecord {
 export type BackupRecord =
   | ({ type: 'account' } & Account)
   | ({ type: 'admin_token' } & AdminTokenRecord)
-  | ({ type: 'integration' } & Integration)
+  | ({ type: 'integration' } & IntegrationBackupRecord)
   | ({ type: 'access_token' } & AccessTokenRecord)
   | ({ type: 'config' } & ConfigRecord)
   | ({ type: 'channel_integration' } & ChannelIntegration)

@@ -80,6 +80,9 @@ export const backupTables: { [T in DataRecordType]: BackupTable<RecordOf<T>> } =
       column('client_identifier', 'text', (r) => r.clientIdentifier),
       column('client_secret_hash', 'text', (r) => r.clientSecretHash),
       column('created_at', 'bigint', (r) => r.createdAt),
+      column('description', 'text', (r) => r.description),
+      column('redirect_uris', 'text', (r) => r.redirectUrisJson),
+      column('updated_at', 'bigint', (r) => r.updatedAt),
     ],
   },
   access_token: {

@@ -174,9 +174,20 @@ export async function seedViaApi(
 
   const registered = await ok(
     200,
-    call(baseUrl, 'POST', '/api/services/zis/registry/registered_one', { auth: acme.adminAuth }),
+    call(baseUrl, 'POST', '/api/services/zis/registry/registered_one', {
+      auth: acme.adminAuth,
+      body: { description: 'Registered by the round trip' },
+    }),
   );
-  const client = registered.json.zendesk_oauth_client as { identifier: string; secret: string };
+  const client = registered.json.zendesk_oauth_client as { id: number; identifier: string; secret: string };
+  // The OAuth client's redirect URIs (format 5 keeps them with its description).
+  await ok(
+    200,
+    call(baseUrl, 'PUT', `/api/v2/oauth/clients/${client.id}.json`, {
+      auth: acme.adminAuth,
+      body: { client: { redirect_uri: ['https://app.example.com/oauth/callback'] } },
+    }),
+  );
   const oauth = await ok(
     200,
     call(baseUrl, 'POST', '/oauth/tokens', {
@@ -301,6 +312,7 @@ export async function collectAnswers(baseUrl: string, seeded: Seeded): Promise<s
   for (const { label, auth } of seeded.channels.admins) {
     await ask(label, '/api/v2/oauth/tokens.json', { auth });
     await ask(label, '/api/services/zis/registry/integrations', { auth });
+    await ask(label, '/api/v2/oauth/clients.json', { auth });
   }
 
   // The OAuth client secret, kept only as a hash, still gets a token that works.

@@ -21,6 +21,9 @@ const records: BackupRecord[] = [
     clientIdentifier: 'zis_sync_1',
     clientSecretHash: hash,
     createdAt: 3,
+    description: 'Syncs tickets',
+    redirectUrisJson: '["https://sync.example.com/callback"]',
+    updatedAt: 4,
   },
   {
     type: 'access_token',
@@ -171,10 +174,16 @@ describe('the backup line format', () => {
 
   it('reads format 1: the same lines, without channel records (access tokens as format 1 wrote them)', () => {
     const asFormat1 = (record: BackupRecord): BackupRecord =>
-      record.type === 'access_token' ? { ...record, scopes: 'read write', tokenPrefix: null, usedAt: null } : record;
+      record.type === 'access_token'
+        ? { ...record, scopes: 'read write', tokenPrefix: null, usedAt: null }
+        : record.type === 'integration'
+          ? { ...record, description: '', redirectUrisJson: '[]', updatedAt: null }
+          : record;
     const format1Line = (record: BackupRecord) => {
       const line = JSON.parse(recordLine(record));
       if (record.type === 'access_token') for (const field of ['scopes', 'token_prefix', 'used_at']) delete line[field];
+      if (record.type === 'integration')
+        for (const field of ['description', 'redirect_uris', 'updated_at']) delete line[field];
       return JSON.stringify(line);
     };
     expect(parseLine(endLine(zeroCounts()), 3)).toEqual({ type: 'end', counts: zeroCounts() });

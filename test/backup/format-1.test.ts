@@ -134,7 +134,14 @@ describe.each(storeKinds)('a format-1 backup imported into $name', (kind) => {
     // The format-1 lines come back byte for byte (the admin token's sequence included), the
     // access token with the scopes it always had (read and write), no prefix, and its last
     // use (the test above used it), the new config and the channel rows after them.
-    expect([...lines.slice(1, 4), ...lines.slice(5, 7)]).toEqual([...recordLines.slice(0, 3), ...recordLines.slice(4)]);
+    // The integration gains format 5's OAuth client fields, empty.
+    expect([...lines.slice(1, 3), ...lines.slice(5, 7)]).toEqual([...recordLines.slice(0, 2), ...recordLines.slice(4)]);
+    expect(JSON.parse(lines[3]!)).toEqual({
+      ...JSON.parse(recordLines[2]!),
+      description: '',
+      redirect_uris: '[]',
+      updated_at: null,
+    });
     expect(JSON.parse(lines[4]!)).toEqual({
       ...JSON.parse(recordLines[3]!),
       scopes: 'read write',

@@ -14,6 +14,13 @@ import {
 } from './backup-fixture.js';
 import { testActor } from '../helpers/actors.js';
 
+/** An integration line as formats before 5 wrote it: without its OAuth client's fields. */
+function withoutFormat5Fields(line: string): string {
+  const integration = JSON.parse(line);
+  for (const field of ['description', 'redirect_uris', 'updated_at']) delete integration[field];
+  return JSON.stringify(integration);
+}
+
 const dir = tempDir();
 const good = join(dir.path, 'good.jsonl');
 let lines: string[];
@@ -131,8 +138,13 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
       // A format-1 access token has no scopes, prefix or last use.
       const token = JSON.parse(lines[4]!);
       for (const field of ['scopes', 'token_prefix', 'used_at']) delete token[field];
+      const integration = withoutFormat5Fields(lines[3]!);
       const header = { ...JSON.parse(lines[0]!), format: 1 };
-      return [JSON.stringify(header), ...lines.slice(1, 4), JSON.stringify(token), ...lines.slice(5)].join('\n') + '\n';
+      return (
+        [JSON.stringify(header), ...lines.slice(1, 3), integration, JSON.stringify(token), ...lines.slice(5)].join(
+          '\n',
+        ) + '\n'
+      );
     },
     message: /line 9: a format-1 backup has no channel_integration records$/,
   },
@@ -143,7 +155,10 @@ const cases: { name: string; backup: () => string; message: RegExp }[] = [
   },
   {
     name: 'an access token of format 3 in a format-2 backup',
-    backup: () => editedLine(1, (line) => (line.format = 2)),
+    backup: () =>
+      [JSON.stringify({ ...JSON.parse(lines[0]!), format: 2 }), ...lines.slice(1, 3), withoutFormat5Fields(lines[3]!)]
+        .concat(lines.slice(4))
+        .join('\n') + '\n',
     message: /line 5: the access_token record has an unknown field "scopes"$/,
   },
   {

@@ -117,7 +117,8 @@ export const sql = {
     FROM admin_tokens WHERE id > $1 ORDER BY id LIMIT $2`,
   exportIntegrations: `
     SELECT id, account_id AS "accountId", name, client_identifier AS "clientIdentifier",
-      client_secret_hash AS "clientSecretHash", created_at AS "createdAt"
+      client_secret_hash AS "clientSecretHash", created_at AS "createdAt",
+      description, redirect_uris AS "redirectUrisJson", updated_at AS "updatedAt"
     FROM integrations WHERE id > $1 ORDER BY id LIMIT $2`,
   exportAccessTokens: `
     SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt",

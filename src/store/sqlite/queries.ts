@@ -83,7 +83,8 @@ export const sql = {
     FROM admin_tokens WHERE id > ? ORDER BY id LIMIT ?`,
   exportIntegrations: `
     SELECT id, account_id AS "accountId", name, client_identifier AS "clientIdentifier",
-      client_secret_hash AS "clientSecretHash", created_at AS "createdAt"
+      client_secret_hash AS "clientSecretHash", created_at AS "createdAt",
+      description, redirect_uris AS "redirectUrisJson", updated_at AS "updatedAt"
     FROM integrations WHERE id > ? ORDER BY id LIMIT ?`,
   exportAccessTokens: `
     SELECT id, account_id AS "accountId", integration, token_hash AS "tokenHash", created_at AS "createdAt",
