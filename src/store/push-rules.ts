@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash } from './canonical-json.js';
 import type { PulledResource } from './channel-store.js';
 import type { PushEntry, PushOutcome, PushRequestRecord, PushResultRecord } from './push-records.js';
 
@@ -13,24 +13,9 @@ export interface PushPlan {
   store: PulledResource[];
 }
 
-/**
- * JSON text of `value` with every object's keys sorted (arrays keep their order), so two
- * bodies that differ only in key order or whitespace read as one.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** What identifies a push's body for its `request_id`: SHA-256 (hex) of the canonical JSON of `external_resources`. */
 export function pushBodyHash(externalResources: unknown): string {
-  return createHash('sha256').update(canonicalJson(externalResources)).digest('hex');
+  return canonicalHash(externalResources);
 }
 
 /**

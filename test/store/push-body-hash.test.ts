@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, pushBodyHash } from '../../src/store/push-rules.js';
+import { canonicalJson } from '../../src/store/canonical-json.js';
+import { pushBodyHash } from '../../src/store/push-rules.js';
 
 describe('the body hash of a push', () => {
   it('writes canonical JSON: keys sorted at every depth, arrays in order, no whitespace', () => {

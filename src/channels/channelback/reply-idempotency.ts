@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash } from '../../store/canonical-json.js';
 import { BadRequest, Conflict } from '../../http/errors.js';
 import { idempotencyKeyPattern, type ReplyIdempotency, type ReplyRecord } from '../../store/reply-store.js';
 
@@ -9,21 +9,6 @@ import { idempotencyKeyPattern, type ReplyIdempotency, type ReplyRecord } from '
 
 /** How long a key holds its reply: Stripe's 24 hours. */
 export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
-
-/**
- * JSON text with every object's keys sorted (recursively) and no spaces: two bodies that
- * differ only in key order or whitespace give the same text, and so the same hash.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /**
  * The request's idempotency, from its `Idempotency-Key` header; undefined without one.
@@ -37,7 +22,7 @@ export function replyIdempotency(header: string | string[] | undefined, body: un
       'The Idempotency-Key header must be 1–255 visible ASCII characters without spaces, such as a UUID.',
     );
   }
-  const requestHash = createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
+  const requestHash = canonicalHash(body);
   return { key: header, requestHash, notBeforeMs: nowMs - idempotencyWindowMs } satisfies ReplyIdempotency;
 }
 
