@@ -28,3 +28,11 @@ describe('the body hash of a push', () => {
     expect(pushBodyHash([...two].reverse())).not.toBe(pushBodyHash(two));
   });
 });
+
+describe('canonicalJson edge cases', () => {
+  it('keeps a "__proto__" key from JSON.parse as an ordinary key, sorted', () => {
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":2},"a":[{"d":1,"c":2}]}'))).toBe(
+      '{"__proto__":{"x":2},"a":[{"c":2,"d":1}],"b":1}',
+    );
+  });
+});
