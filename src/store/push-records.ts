@@ -37,6 +37,7 @@ export interface PushCompletion {
   /**
    * What makes a repeat of `requestId` the same push: `pushBodyHash` (push-rules.ts) of its
    * `external_resources`. Kept with the results; a repeat with another hash is a `conflict`.
+   * Unused (may be empty) when `requestId` is null.
    */
   bodyHash: string;
   entries: PushEntry[];

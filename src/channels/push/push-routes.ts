@@ -86,7 +86,8 @@ export async function pushRoutes(
         const outcome = await channels.completePush({
           instanceId: instance.id,
           requestId: requestId ?? null,
-          bodyHash: pushBodyHash(raw),
+          // Only a request_id is kept with its body's hash (about 0.4 ms for 256 resources).
+          bodyHash: requestId === undefined ? '' : pushBodyHash(raw),
           entries: pushEntries(raw, validated.resources),
           nowMs,
           purgeBefore: nowMs - PUSH_RESULTS_KEEP_MS,
