@@ -25,7 +25,7 @@ import { clickthroughRoutes } from './clickthrough/clickthrough-routes.js';
 
 export type ChannelSettings = Pick<
   Settings,
-  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback'
+  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback' | 'shutdownGraceMs'
 >;
 
 /** The client every call to an integration goes through, configured from settings. */
@@ -85,6 +85,8 @@ export function createChannelHost(options: {
   publicUrlOf: (request: FastifyRequest) => string;
 }) {
   const { channels, settings, secretKey, nowMs, metrics } = options;
+  // On stop, the work under way may finish within the same grace as the requests in flight.
+  const drainMs = settings.shutdownGraceMs;
   const client = outboundClientFor(settings);
   const signingSecret = (integration: ChannelIntegration) => integrationSigningSecret(secretKey, integration);
   const pull = pullDependenciesFor({
@@ -99,12 +101,13 @@ export function createChannelHost(options: {
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
     concurrency: settings.pull.concurrency,
+    drainMs,
     onError: options.log,
   });
   const replySender = new ReplySender(
     options.replies,
     { store: options.replies, client, nowMs, ...settings.channelback, signingSecretFor: signingSecret },
-    { tickMs: 1000, concurrency: settings.channelback.concurrency, onError: options.log },
+    { tickMs: 1000, concurrency: settings.channelback.concurrency, drainMs, onError: options.log },
   );
   const channelbackContext = (principalOf: (request: FastifyRequest) => Principal) => ({
     ...context(principalOf),
@@ -118,6 +121,7 @@ export function createChannelHost(options: {
     client,
     nowMs,
     secretKey,
+    drainMs,
     onError: options.log,
   });
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
@@ -182,10 +186,16 @@ export function createChannelHost(options: {
         }),
       );
     },
+    /**
+     * Stops the three leased workers at once: nothing more is claimed or begun, and each item
+     * claimed is finished (within the grace) or handed back. `serve` calls it on SIGTERM,
+     * before the requests in flight drain; `close` calls it again (the same stop).
+     */
+    stopWorkers: async () => {
+      await Promise.all([scheduler.stop(), replySender.stop(), deliverer.stop()]);
+    },
     close: async () => {
-      await scheduler.stop();
-      await replySender.stop();
-      await deliverer.stop();
+      await Promise.all([scheduler.stop(), replySender.stop(), deliverer.stop()]);
       await client.close();
     },
   };

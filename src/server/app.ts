@@ -67,6 +67,7 @@ export interface AppOptions {
     | 'changes'
     | 'authFailures'
     | 'channelback'
+    | 'shutdownGraceMs'
   >;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;

@@ -35,6 +35,8 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // At once, not after the requests drain: no pull, reply or event batch is begun after the signal.
+    const workers = app.channelHost.stopWorkers();
     try {
       // Keep-alive connections that finish their request during the close would hold it open
       // until their keep-alive timeout: close each as soon as it is idle, and after the grace
@@ -42,7 +44,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
       const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
       const deadline = setTimeout(() => app.server.closeAllConnections(), settings.shutdownGraceMs);
       // HTTPS connections belong to the app's server once their handshake is done: closed with it.
-      await Promise.all([tls?.close(), app.close()]);
+      await Promise.all([tls?.close(), app.close(), workers]);
       clearInterval(sweep);
       clearTimeout(deadline);
       await compaction?.stop();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { EventOutboxStore } from '../../store/event-outbox-store.js';
+import type { EventBatch, EventOutboxStore } from '../../store/event-outbox-store.js';
 import type { OutboundClient } from '../outbound/outbound-client.js';
-import { LeaseKeeper } from '../leases/lease-keeper.js';
-import { deliverBatch, type DeliveryDependencies } from './deliver-batch.js';
+import { LeasedWorker } from '../work/leased-worker.js';
+import { deliverBatch } from './deliver-batch.js';
 
 export interface EventDelivererOptions {
   store: EventOutboxStore;
@@ -20,6 +20,8 @@ export interface EventDelivererOptions {
   maxBackoffMs: number;
   /** How long a claim on an integration's events lasts without renewal, ms; renewed every third while delivering. */
   leaseMs: number;
+  /** How long `stop()` lets the deliveries under way finish before cutting them off, ms (default 10 s). */
+  drainMs?: number;
   /** Logs a failed tick or delivery (a database outage, say); never metadata. */
   onError?: (error: unknown) => void;
 }
@@ -36,118 +38,55 @@ export class EventLeaseLostError extends Error {
 }
 
 /**
- * The event-callback deliverer of one node: claims batches from the outbox (a short lease
- * per integration, so nodes share the work and an integration's events go out in order,
- * never from two nodes at once) and delivers them. The leases of batches under way are
- * renewed every third of a lease (`LeaseKeeper`), so a slow integration stays this node's,
- * while a dead node's integrations are delivered by another node within about one lease; a
- * delivery whose lease is lost is cut off and records nothing. It runs at once when this node
- * commits events, and polls every `pollMs` for the rest (other nodes' events, retries
- * coming due).
+ * The event-callback deliverer of one node: a {@link LeasedWorker} over batches from the
+ * outbox (a short lease per integration, so nodes share the work and an integration's
+ * events go out in order, never from two nodes at once). A slow integration stays this
+ * node's while its batch is delivered; a dead node's integrations are delivered by another
+ * node within about one lease; a delivery whose lease is lost is cut off and records
+ * nothing. It runs at once when this node commits events, and polls every `pollMs` for the
+ * rest (other nodes' events, retries coming due).
  */
 export class EventDeliverer {
   /** Identifies this node's leases. */
   readonly owner = `events-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private inFlight = new Set<Promise<unknown>>();
-  private ticking = false;
-  /** The tick under way, if any: stop() waits for its claim, or a claimed batch would start after stop. */
-  private running: Promise<number> | undefined;
-  /** A kick came while ticking: tick again once done, or a commit could wait a whole poll. */
-  private kickedWhileTicking = false;
-  private stopped = true;
-  private readonly delivery: DeliveryDependencies;
-  /** The leases of the batches being delivered, by integration id. */
-  private readonly leases: LeaseKeeper;
+  private readonly worker: LeasedWorker<EventBatch>;
 
-  constructor(private readonly options: EventDelivererOptions) {
-    this.delivery = { ...options, owner: this.owner };
-    this.leases = new LeaseKeeper(
-      ({ ids, ...renewal }) => options.store.renewEventLeases({ ...renewal, integrationIds: ids }),
-      {
-        owner: this.owner,
-        leaseMs: options.leaseMs,
-        nowMs: options.nowMs,
-        lost: (integrationId, reason) => new EventLeaseLostError(integrationId, reason),
-        onError: options.onError,
-      },
-    );
+  constructor(options: EventDelivererOptions) {
+    const { store, pollMs, batchSize } = options;
+    const delivery = { ...options, owner: this.owner };
+    this.worker = new LeasedWorker<EventBatch>({
+      ...options,
+      owner: this.owner,
+      tickMs: pollMs,
+      claim: async ({ limit, ...request }) =>
+        (await store.claimEventBatches({ ...request, keys: limit, batchSize })).map((batch) => ({
+          id: batch.integrationId,
+          leasedAt: request.nowMs,
+          item: batch,
+        })),
+      renew: ({ ids, ...renewal }) => store.renewEventLeases({ ...renewal, integrationIds: ids }),
+      lost: (integrationId, reason) => new EventLeaseLostError(integrationId, reason),
+      run: (batch, lease) => deliverBatch(batch, delivery, lease.signal),
+      wakeOn: (kick) => store.onEventsCommitted(kick),
+    });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.unsubscribe = this.options.store.onEventsCommitted(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.options.pollMs);
-    this.timer.unref();
-    this.leases.start();
-    this.kick();
+    this.worker.start();
   }
 
-  /** Stops claiming and waits for the deliveries in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    clearInterval(this.timer);
-    await this.running;
-    await Promise.allSettled([...this.inFlight]);
-    this.leases.stop();
+  /** Stops claiming; the deliveries under way finish (or are cut off and handed back) first. */
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** Looks for work now. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.kickedWhileTicking = true;
-      return;
-    }
-    void this.tick();
+    this.worker.kick();
   }
 
   /** Claims due batches, up to the free concurrency, and starts delivering them. */
   tick(): Promise<number> {
-    if (this.ticking || this.stopped) return Promise.resolve(0);
-    this.ticking = true;
-    this.running = this.claimAndDeliver().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async claimAndDeliver(): Promise<number> {
-    let started = 0;
-    try {
-      do {
-        this.kickedWhileTicking = false;
-        const room = this.options.concurrency - this.inFlight.size;
-        if (room <= 0) break;
-        const claimedAt = this.options.nowMs();
-        const batches = await this.options.store.claimEventBatches({
-          nowMs: claimedAt,
-          keys: room,
-          batchSize: this.options.batchSize,
-          leaseMs: this.options.leaseMs,
-          owner: this.owner,
-        });
-        for (const batch of batches) {
-          const lease = this.leases.hold(batch.integrationId, claimedAt);
-          const delivery = deliverBatch(batch, this.delivery, lease.signal)
-            .catch((error: unknown) => this.options.onError?.(error))
-            .finally(() => {
-              lease.release();
-              this.inFlight.delete(delivery);
-              // More of this integration's events may be waiting behind the batch.
-              this.kick();
-            });
-          this.inFlight.add(delivery);
-        }
-        started += batches.length;
-        if (batches.length === room) this.kickedWhileTicking = true;
-      } while (this.kickedWhileTicking && !this.stopped);
-    } catch (error) {
-      this.options.onError?.(error);
-    } finally {
-      this.ticking = false;
-    }
-    return started;
+    return this.worker.tick();
   }
 }

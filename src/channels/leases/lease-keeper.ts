@@ -95,6 +95,26 @@ export class LeaseKeeper {
     };
   }
 
+  /** Aborts the work of every lease held (a drain ran out of time); the leases stay held until released. */
+  abortAll(reason: string): number[] {
+    const ids = [...this.held.keys()];
+    for (const id of ids) this.abort(this.held.get(id), reason);
+    return ids;
+  }
+
+  /**
+   * Hands leases back: ends them now, so another claimer may take the work at once rather
+   * than after the lease. A renewal to now: every claim takes a lease that ended at or
+   * before its `nowMs`. Leases no longer this node's (finished work, another claimer's) are
+   * left alone, as a renewal leaves them.
+   */
+  async giveBack(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    // A renewal under way may still name these ids: let it land first, or it would extend them again.
+    await this.renewing;
+    await this.renewLeases({ owner: this.options.owner, ids, nowMs: this.options.nowMs(), leaseMs: 0 });
+  }
+
   /** Extends every held lease; aborts the work whose leases are no longer this node's. */
   renew(): Promise<void> {
     this.renewing ??= this.renewHeld().finally(() => (this.renewing = undefined));

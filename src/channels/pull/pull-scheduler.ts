@@ -1,93 +1,60 @@
 import { randomUUID } from 'node:crypto';
-import type { ChannelStore } from '../../store/channel-store.js';
+import type { ChannelStore, PullTarget } from '../../store/channel-store.js';
+import { LeasedWorker } from '../work/leased-worker.js';
 import { pullInstance, type PullDependencies } from './pull-instance.js';
-import { PullLeases } from './pull-leases.js';
+import { LeaseLostError } from './pull-leases.js';
 
 export interface PullSchedulerOptions {
   /** How often to look for due instances, ms. */
   tickMs: number;
   /** Most pulls in flight at once on this node. */
   concurrency: number;
+  /** How long `stop()` lets the pulls under way finish before cutting them off, ms (default 10 s). */
+  drainMs?: number;
   /** Logs a failed tick (a database outage, say); never metadata. */
   onError?: (error: unknown) => void;
 }
 
 /**
- * The pull loop of one node: claims due instances (leases, so several nodes share the work
- * without pulling one instance twice) and pulls them with a concurrency limit, renewing
- * the leases of the pulls under way (a pull that cannot keep its lease stops).
+ * The pull loop of one node: a {@link LeasedWorker} over due instances (leases, so several
+ * nodes share the work without pulling one instance twice), pulling them with a
+ * concurrency limit and renewing the leases of the pulls under way (a pull that cannot keep
+ * its lease stops).
  */
 export class PullScheduler {
   /** Identifies this node's leases. */
   readonly owner = `node-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight = new Set<Promise<unknown>>();
-  private ticking = false;
-  private stopped = true;
-  private readonly leases: PullLeases;
+  private readonly worker: LeasedWorker<PullTarget>;
 
-  constructor(
-    private readonly store: ChannelStore,
-    private readonly deps: PullDependencies,
-    private readonly options: PullSchedulerOptions,
-  ) {
-    const { leaseMs, nowMs } = deps;
-    this.leases = new PullLeases(store, { owner: this.owner, leaseMs, nowMs, onError: options.onError });
+  constructor(store: ChannelStore, deps: PullDependencies, options: PullSchedulerOptions) {
+    this.worker = new LeasedWorker<PullTarget>({
+      ...options,
+      owner: this.owner,
+      leaseMs: deps.leaseMs,
+      nowMs: deps.nowMs,
+      claim: async (request) =>
+        (await store.claimDueInstances(request)).map((target) => ({
+          id: target.instance.id,
+          leasedAt: target.leasedAt,
+          item: target,
+        })),
+      renew: ({ ids, ...renewal }) => store.renewPullLeases({ ...renewal, instanceIds: ids }),
+      lost: (instanceId, reason) => new LeaseLostError(instanceId, reason),
+      run: (target, lease) => pullInstance(target, deps, lease),
+    });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.leases.start();
-    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
-    this.timer.unref();
-    void this.tick();
+    this.worker.start();
   }
 
-  /** Stops claiming and waits for the pulls in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await Promise.allSettled([...this.inFlight]);
-    this.leases.stop();
+  /** Stops claiming; the pulls under way finish (or are cut off and handed back) first. */
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** Claims what is due, up to the free concurrency, and starts pulling it. */
-  async tick(): Promise<number> {
-    if (this.ticking || this.stopped) return 0;
-    this.ticking = true;
-    try {
-      let started = 0;
-      // Keep claiming while there is work and room: one tick can drain a backlog.
-      for (;;) {
-        const room = this.options.concurrency - this.inFlight.size;
-        if (room <= 0 || this.stopped) break;
-        const targets = await this.store.claimDueInstances({
-          nowMs: this.deps.nowMs(),
-          limit: room,
-          leaseMs: this.deps.leaseMs,
-          owner: this.owner,
-        });
-        for (const target of targets) {
-          const lease = this.leases.hold(target.instance.id, target.leasedAt);
-          const pull = pullInstance(target, this.deps, lease)
-            .catch((error: unknown) => this.options.onError?.(error))
-            .finally(() => {
-              lease.release();
-              this.inFlight.delete(pull);
-              if (!this.stopped) void this.tick();
-            });
-          this.inFlight.add(pull);
-        }
-        started += targets.length;
-        if (targets.length < room) break;
-      }
-      return started;
-    } catch (error) {
-      this.options.onError?.(error);
-      return 0;
-    } finally {
-      this.ticking = false;
-    }
+  tick(): Promise<number> {
+    return this.worker.tick();
   }
 }
