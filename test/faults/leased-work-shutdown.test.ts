@@ -13,7 +13,7 @@ const leaseMs = 5000;
 /** The lease of the first node: far longer than its handover takes, so a quick one was a release. */
 const longLeaseMs = 30_000;
 /** How long a stopping node lets its work under way finish. */
-const graceMs = 1500;
+const graceMs = 3000;
 
 /** One POST the integration received. */
 interface Seen {
@@ -195,8 +195,10 @@ function workerCases(): WorkerCase[] {
       done: async (admin, label) => {
         const listed = await admin('GET', `/channel_integrations/${integrationId}/events?limit=1000`);
         return listed.json.events.some(
-          (event: { status: string; data?: { metadata?: string } }) =>
-            event.status === 'delivered' && event.data?.metadata === label,
+          (event: { status: string; type_id: string; instance_id: number | null }) =>
+            event.status === 'delivered' &&
+            event.type_id === 'create_integration_instance' &&
+            event.instance_id === instances.get(label),
         );
       },
     },
@@ -304,9 +306,10 @@ describe.each(matrix)('$label when its node stops mid-item, on $kind.name', ({ k
     const signalAt = Date.now();
     const exited = victim.stop('SIGTERM');
     // Work that comes due while the victim drains goes to the survivor.
-    await worker.create(admin, 'during-drain');
+    const dueDuringDrain = worker.create(admin, 'during-drain');
     await new Promise((resolve) => setTimeout(resolve, 300));
     callsAbout('finished')[0]!.answer();
+    await dueDuringDrain;
     expect(await exited).toBe(0);
 
     await until(() => worker.done(admin, 'finished'), 10_000, 'the item recorded');
