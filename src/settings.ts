@@ -29,7 +29,10 @@ export interface Settings {
   authCacheMs: number;
   /** SQLite: rendered config reads kept until any write (0: none). */
   readCacheEntries: number;
-  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  /**
+   * On SIGTERM, how long in-flight requests may take before their connections are cut, and
+   * the pulls, replies and event batches under way before they are cut off and handed back.
+   */
   shutdownGraceMs: number;
   /** The pull loop: interval, concurrency, limits. */
   pull: {
