@@ -41,7 +41,9 @@ describe.each(channelStoreKinds)('the leased worker on $name', (kind) => {
   const claimedElsewhere = async (made: Instance) =>
     typeof (await channels.claimInstance(A, made.id, { nowMs: Date.now(), leaseMs, owner: 'elsewhere' })) !== 'string';
 
-  const newWorker = (options: Partial<LeasedWorkerOptions<PullTarget>> & Pick<LeasedWorkerOptions<PullTarget>, 'run'>) =>
+  const newWorker = (
+    options: Partial<LeasedWorkerOptions<PullTarget>> & Pick<LeasedWorkerOptions<PullTarget>, 'run'>,
+  ) =>
     (worker = new LeasedWorker<PullTarget>({
       owner: 'me',
       leaseMs,
