@@ -91,6 +91,39 @@ describe.each(channelStoreKinds)('the leased worker on $name', (kind) => {
     expect(await loop.tick()).toBe(0);
   });
 
+  it('hands back what a one-off run (runDue) claims as stop() comes, and stop() waits for that claim', async () => {
+    const made = await instance(await integration());
+    const claimStarted = gate();
+    const claimMayEnd = gate();
+    let ran = 0;
+    const loop = newWorker({
+      claim: async (request) => {
+        claimStarted.open();
+        await claimMayEnd.opened;
+        return (await channels.claimDueInstances(request)).map((target) => ({
+          id: target.instance.id,
+          leasedAt: target.leasedAt,
+          item: target,
+        }));
+      },
+      run: async () => {
+        ran++;
+      },
+    });
+    const oneOff = loop.runDue();
+    await claimStarted.opened;
+    let stoppedYet = false;
+    const stopped = loop.stop().then(() => (stoppedYet = true));
+    await sleep(100);
+    // The claim is still out: stop() has not resolved.
+    expect(stoppedYet).toBe(false);
+    claimMayEnd.open();
+    await stopped;
+    expect(await oneOff).toBe(0);
+    expect(ran).toBe(0);
+    expect(await claimedElsewhere(made)).toBe(true);
+  });
+
   it('lets an item under way finish within the drain, and stop() waits for it', async () => {
     const made = await instance(await integration());
     const began = gate();

@@ -75,8 +75,8 @@ export class LeasedWorker<Item> {
   private ticking = false;
   /** A kick came while ticking: the running tick claims once more, or the kick would be lost. */
   private again = false;
-  /** The tick under way: `stop()` waits for its claim. */
-  private claiming: Promise<number> | undefined;
+  /** The claims under way (a tick's, `runDue`'s): `stop()` waits for them, then hands back what they bring. */
+  private readonly claims = new Set<Promise<number>>();
   /** The stop under way: nothing claimed meanwhile is begun. */
   private stopping: Promise<void> | undefined;
   /** Items cut off by a drain that ran out of time: handed back once they end. */
@@ -121,11 +121,7 @@ export class LeasedWorker<Item> {
       return Promise.resolve(0);
     }
     this.ticking = true;
-    this.claiming = this.claimWhileDue().finally(() => {
-      this.ticking = false;
-      this.claiming = undefined;
-    });
-    return this.claiming;
+    return this.claimWhileDue().finally(() => (this.ticking = false));
   }
 
   /** Extends the leases of the items under way; aborts those whose leases are lost. */
@@ -168,7 +164,7 @@ export class LeasedWorker<Item> {
     clearInterval(this.timer);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    await this.claiming;
+    await Promise.allSettled([...this.claims]);
     const deadline = setTimeout(() => {
       for (const id of this.leases.abortAll('this node is stopping')) this.cutOff.add(id);
     }, this.options.drainMs ?? defaultDrainMs);
@@ -194,8 +190,14 @@ export class LeasedWorker<Item> {
     return began;
   }
 
+  private claimOnce(): Promise<number> {
+    const claiming = this.claimWhileRoom().finally(() => this.claims.delete(claiming));
+    this.claims.add(claiming);
+    return claiming;
+  }
+
   /** Claims while there is room and the claims come back full: one tick can drain a backlog. */
-  private async claimOnce(): Promise<number> {
+  private async claimWhileRoom(): Promise<number> {
     let began = 0;
     for (;;) {
       const room = this.options.concurrency - this.inFlight.size;
