@@ -146,6 +146,26 @@ describe('README: the tours run twice and leave nothing behind', () => {
     dir.remove();
   });
 
+  it('fits on a screen first: what it is, the command and what you will see in 60 lines; under 400 in all', () => {
+    const lines = readme.split('\n');
+    expect(lines.length).toBeLessThan(400);
+    const first = lines.slice(0, 60).join('\n');
+    for (const needed of [
+      'ZIS configs',
+      'Channel-framework host',
+      'console',
+      'switchboard serve',
+      'console-overview.png',
+    ]) {
+      expect(first).toContain(needed);
+    }
+    // Every local link leads somewhere. docs/install.md comes with the package branch (pkg-logs).
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((match) => match[1]!);
+    const local = links.filter((link) => !/^https?:/.test(link) && link !== 'docs/install.md');
+    expect(local.length).toBeGreaterThan(15);
+    for (const link of local) expect(existsSync(join(root, link)), link).toBe(true);
+  });
+
   it('marks the blocks that edit the system, and runs all the others', () => {
     expect(blocks.filter((block) => block.skip)).toHaveLength(expectedSkipped);
     expect(blocks.filter((block) => !block.skip)).toHaveLength(expectedRun);
