@@ -22,7 +22,7 @@ function readmeBlock(heading: string): string {
 
 /**
  * The ways (a) and (c) of docs/tls-proxy.md (once the README's "Run your integration unmodified") run as printed, against `serve` started as the README
- * starts it, in a fresh folder (its `./data`), with `npx switchboard` resolving to this
+ * starts it, in a fresh folder (its `./data`), with `switchboard` on PATH resolving to this
  * checkout. Only the ports differ: the README's 3128 and 3443 become free ones.
  */
 describe.skipIf(missing !== undefined)('README: run your integration unmodified', () => {
@@ -31,9 +31,10 @@ describe.skipIf(missing !== undefined)('README: run your integration unmodified'
   let output = '';
   let proxyPort: string;
   let httpsPort: string;
-  // Debian's python3 (with requests) before any other on PATH, as on a plain Debian machine.
+  // Debian's python3 (with requests) before any other on PATH, as on a plain Debian machine;
+  // `switchboard` (this checkout's) on PATH, as the package installs it.
   const env = {
-    PATH: `/usr/bin:/bin:${dirname(process.execPath)}:${process.env.PATH}`,
+    PATH: `/usr/bin:/bin:${join(dir.path, 'node_modules', '.bin')}:${dirname(process.execPath)}:${process.env.PATH}`,
     HOME: process.env.HOME,
     SWITCHBOARD_DATA_DIR: undefined,
     HTTPS_PROXY: undefined,
