@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -112,6 +112,9 @@ describe('README: the tours run twice and leave nothing behind', () => {
     });
 
   beforeAll(async () => {
+    if (spawnSync('jq', ['--version']).status !== 0) {
+      throw new Error('The README tours need jq: apt-get install -y jq (.ci/run installs it)');
+    }
     mkdirSync(join(dir.path, 'bin'));
     symlinkSync(bin, join(dir.path, 'bin', 'switchboard'));
     // A copy, not a link: an example starts only when run as its own path (import.meta.url).
