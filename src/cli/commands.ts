@@ -9,11 +9,13 @@ import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Store } from '../store/store.js';
 import { isIntegrationName } from '../zis/names.js';
+import { resolveAccount } from './account-option.js';
+import { UsageError } from './usage-error.js';
 
-/** A command-line mistake: printed as one line, exit code 1. */
-export class UsageError extends Error {}
+export { UsageError };
 
-async function withStore<T>(
+/** Opens and migrates the store `settings` name, runs `work` on it, and closes it. */
+export async function withStore<T>(
   settings: Settings,
   clock: Clock,
   work: (store: Store, schemaVersion: number) => Promise<T>,
@@ -86,15 +88,14 @@ export async function accountsCreate(
  */
 export async function tokensCreate(
   settings: Settings,
-  flags: { account: string; integration: string; json?: boolean },
+  flags: { account?: string; integration: string; json?: boolean },
   clock: Clock = systemClock,
 ): Promise<void> {
   if (!isIntegrationName(flags.integration)) {
     throw new UsageError(`--integration must match ^[a-z0-9_-]{1,64}$; got "${flags.integration}"`);
   }
   await withStore(settings, clock, async (store) => {
-    const account = await store.findAccountBySubdomain(flags.account);
-    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    const account = await resolveAccount(store, flags.account);
     if (!(await store.findIntegration(account.id, flags.integration))) {
       await registerIntegration(store, clock, account.id, flags.integration);
     }
@@ -102,7 +103,7 @@ export async function tokensCreate(
     print(
       flags.json,
       { access_token: token, account_id: account.id, integration: flags.integration },
-      `ZIS access token for ${flags.integration} on ${flags.account} (shown once): ${token}`,
+      `ZIS access token for ${flags.integration} on ${account.subdomain} (shown once): ${token}`,
     );
   });
 }

@@ -6,9 +6,10 @@ import type { ConfigRevision } from '../store/store.js';
 import { revisionEtag, revisionJson } from '../zis/history/revision-json.js';
 import { scopeProblem } from '../zis/names.js';
 import { UsageError } from './commands.js';
+import { resolveAccount } from './account-option.js';
 
 export interface HistoryFlags {
-  account: string;
+  account?: string;
   limit?: string;
   before?: string;
   json?: boolean;
@@ -51,12 +52,13 @@ export async function configsHistory(
   const store = await openStore(settings.databaseUrl, { cipher: loadCipher(settings, { forServe: false }) });
   try {
     await store.migrate();
-    const account = await store.findAccountBySubdomain(flags.account);
-    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    const account = await resolveAccount(store, flags.account);
     const key = { accountId: account.id, integration };
     const revisions = await store.listConfigRevisions(key, scope, { beforeRevision: before, limit });
     if (revisions.length === 0 && (await store.listConfigRevisions(key, scope, { limit: 1 })).length === 0) {
-      throw new UsageError(`The config "${scope}" of integration "${integration}" on ${flags.account} has no history`);
+      throw new UsageError(
+        `The config "${scope}" of integration "${integration}" on ${account.subdomain} has no history`,
+      );
     }
     const lines = revisions.map((revision) => (flags.json ? revisionJson(revision) : revisionLine(revision)));
     if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');

@@ -15,6 +15,8 @@ import { caCommand } from './ca-command.js';
 import { configsWatch, type WatchFlags } from './watch-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 import { configsHistory, type HistoryFlags } from './history-command.js';
+import { accountOption } from './account-option.js';
+import { registerStoreCommands } from './store-commands.js';
 
 const databaseOption = () =>
   new Option(
@@ -70,22 +72,22 @@ const tokens = program.command('tokens').description('Manage ZIS access tokens a
 tokens
   .command('create')
   .description('Issue a ZIS bearer token for an integration (registering the integration if needed)')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .requiredOption('--integration <name>', 'integration name')
   .option('--json', 'print JSON')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; integration: string; json?: boolean; database?: string }) => {
+  .action(async (flags: { account?: string; integration: string; json?: boolean; database?: string }) => {
     await tokensCreate(loadSettings(process.env, flags), flags);
   });
 
 tokens
   .command('revoke')
   .description('Revoke a ZIS access token or an admin API token; every node stops accepting it within a second')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .option('--token-id <id>', 'a ZIS access token id (GET /api/v2/oauth/tokens)')
   .option('--admin-token-id <id>', 'an admin API token id (GET /api/switchboard/v1/admin_tokens)')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; tokenId?: string; adminTokenId?: string; database?: string }) => {
+  .action(async (flags: { account?: string; tokenId?: string; adminTokenId?: string; database?: string }) => {
     await tokensRevoke(loadSettings(process.env, flags), flags);
   });
 
@@ -108,11 +110,11 @@ program
     await importCommand(loadSettings(process.env, flags), flags);
   });
 
-const configs = program.command('configs').description('ZIS configs: their changes');
+const configs = program.command('configs').description('ZIS configs: read, write, list, delete, history and changes');
 configs
   .command('watch <integration>')
   .description("Print the integration's config changes as they happen, one line each, until interrupted")
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .option('--filter <scope>', 'scopes to watch, "*" matching any run of characters (default: all)')
   .option('--since <revision>', 'print the changes after this revision first (default: from now)')
   .option('--json', 'print each change as a JSON line, as the HTTP feed sends it')
@@ -141,46 +143,48 @@ const integrations = program.command('integrations').description('Manage channel
 integrations
   .command('register')
   .description('Register a channel integration by manifest URL; prints it with its signing secret')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .requiredOption('--manifest-url <url>', 'the integration manifest URL')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; manifestUrl: string; database?: string }) => {
+  .action(async (flags: { account?: string; manifestUrl: string; database?: string }) => {
     await integrationsRegister(loadSettings(process.env, flags), flags);
   });
 integrations
   .command('list')
   .description('List channel integrations')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
+  .option('--json', 'print JSON (the default when stdout is not a terminal)')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; database?: string }) => {
+  .action(async (flags: { account?: string; json?: boolean; database?: string }) => {
     await integrationsList(loadSettings(process.env, flags), flags);
   });
 integrations
   .command('remove')
   .description('Remove a channel integration and its instances')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .requiredOption('--id <id>', 'integration id')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; id: string; database?: string }) => {
+  .action(async (flags: { account?: string; id: string; database?: string }) => {
     await integrationsRemove(loadSettings(process.env, flags), flags);
   });
 
 program
   .command('instances')
   .description('List the instances of an account (metadata redacted)')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
+  .option('--json', 'print JSON (the default when stdout is not a terminal)')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; database?: string }) => {
+  .action(async (flags: { account?: string; json?: boolean; database?: string }) => {
     await instancesList(loadSettings(process.env, flags), flags);
   });
 
 program
   .command('pull')
   .description('Pull one instance now and print the outcome')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .requiredOption('--instance <id>', 'instance id')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; instance: string; database?: string }) => {
+  .action(async (flags: { account?: string; instance: string; database?: string }) => {
     await pullNow(loadSettings(process.env, flags), flags);
   });
 
@@ -188,12 +192,12 @@ const replies = program.command('replies').description("Agents' replies, sent to
 replies
   .command('create')
   .description('Reply to a thread; a running serve sends it to the channelback_url')
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .requiredOption('--instance <id>', 'instance id')
   .requiredOption('--thread <id>', 'thread id')
   .requiredOption('--message <text>', 'the reply, 1–65535 characters')
   .addOption(databaseOption())
-  .action(async (flags: { account: string; instance: string; thread: string; message: string; database?: string }) => {
+  .action(async (flags: { account?: string; instance: string; thread: string; message: string; database?: string }) => {
     await repliesCreate(loadSettings(process.env, flags), flags);
   });
 
@@ -204,7 +208,7 @@ const configsGroup =
 configsGroup
   .command('history <integration> <scope>')
   .description("Print a config's revisions, newest first: number, time, operation, ETag, who, config")
-  .requiredOption('--account <subdomain>', 'account subdomain')
+  .addOption(accountOption())
   .option('--limit <n>', 'how many revisions (default 20)')
   .option('--before <revision>', 'only revisions before this one (the next page)')
   .option('--json', 'print each revision as a JSON line, as the history API answers it')
@@ -212,6 +216,8 @@ configsGroup
   .action(async (integration: string, scope: string, flags: HistoryFlags & { database?: string }) => {
     await configsHistory(loadSettings(process.env, flags), integration, scope, flags);
   });
+
+registerStoreCommands({ accounts, tokens, configs: configsGroup }, databaseOption);
 
 try {
   await program.parseAsync(process.argv);

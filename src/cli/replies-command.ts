@@ -6,6 +6,7 @@ import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { UsageError } from './commands.js';
+import { resolveAccount } from './account-option.js';
 
 /**
  * `switchboard replies create --account S --instance N --thread T --message M`: stores an
@@ -14,14 +15,13 @@ import { UsageError } from './commands.js';
  */
 export async function repliesCreate(
   settings: Settings,
-  flags: { account: string; instance: string; thread: string; message: string },
+  flags: { account?: string; instance: string; thread: string; message: string },
   clock: Clock = systemClock,
 ) {
   const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
   try {
     await store.migrate();
-    const account = await store.findAccountBySubdomain(flags.account);
-    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    const account = await resolveAccount(store, flags.account);
     const [instanceId, threadId] = [Number(flags.instance), Number(flags.thread)];
     if (!Number.isInteger(instanceId) || instanceId < 1 || !Number.isInteger(threadId) || threadId < 1) {
       throw new UsageError('--instance and --thread take ids: positive integers');

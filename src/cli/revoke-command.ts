@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError } from './commands.js';
+import { resolveAccount } from './account-option.js';
 
 /** A positive integer id from a flag, or a usage error naming the flag. */
 function idFlag(name: string, text: string): number {
@@ -21,7 +22,7 @@ function idFlag(name: string, text: string): number {
  */
 export async function tokensRevoke(
   settings: Settings,
-  flags: { account: string; tokenId?: string; adminTokenId?: string },
+  flags: { account?: string; tokenId?: string; adminTokenId?: string },
   clock: Clock = systemClock,
 ): Promise<void> {
   if ((flags.tokenId === undefined) === (flags.adminTokenId === undefined)) {
@@ -34,20 +35,19 @@ export async function tokensRevoke(
   const store = await openStore(settings.databaseUrl, { clock });
   try {
     await store.migrate();
-    const account = await store.findAccountBySubdomain(flags.account);
-    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    const account = await resolveAccount(store, flags.account);
     if (tokenId !== undefined) {
       if (!(await store.deleteAccessToken(account.id, tokenId))) {
-        throw new UsageError(`No access token with id ${tokenId} on account "${flags.account}"`);
+        throw new UsageError(`No access token with id ${tokenId} on account "${account.subdomain}"`);
       }
-      process.stdout.write(`Revoked access token ${tokenId} of ${flags.account}.\n`);
+      process.stdout.write(`Revoked access token ${tokenId} of ${account.subdomain}.\n`);
       return;
     }
     const outcome = await store.deleteAdminToken(account.id, adminTokenId!, { keepLast: false });
     if (outcome === 'not_found') {
-      throw new UsageError(`No admin token with id ${adminTokenId} on account "${flags.account}"`);
+      throw new UsageError(`No admin token with id ${adminTokenId} on account "${account.subdomain}"`);
     }
-    process.stdout.write(`Revoked admin token ${adminTokenId} of ${flags.account}.\n`);
+    process.stdout.write(`Revoked admin token ${adminTokenId} of ${account.subdomain}.\n`);
   } finally {
     await store.close();
   }

@@ -10,9 +10,10 @@ import { changeJson } from '../zis/changes/change-json.js';
 import { feedStart } from '../zis/changes/feed-start.js';
 import { parseScopeFilter } from '../zis/configs/scope-filter.js';
 import { UsageError } from './commands.js';
+import { resolveAccount } from './account-option.js';
 
 export interface WatchFlags {
-  account: string;
+  account?: string;
   filter?: string;
   since?: string;
   json?: boolean;
@@ -56,10 +57,9 @@ export async function configsWatch(
   const store = await openStore(settings.databaseUrl, { cipher: loadCipher(settings, { forServe: false }) });
   try {
     await store.migrate();
-    const account = await store.findAccountBySubdomain(flags.account);
-    if (!account) throw new UsageError(`No account with subdomain "${flags.account}"`);
+    const account = await resolveAccount(store, flags.account);
     if (!(await store.findIntegration(account.id, integration))) {
-      throw new UsageError(`The account "${flags.account}" has no integration "${integration}"`);
+      throw new UsageError(`The account "${account.subdomain}" has no integration "${integration}"`);
     }
     let cursor: number;
     try {

@@ -76,6 +76,8 @@ export interface Store {
   createAccount(input: NewAccount): Promise<Account | 'exists'>;
   findAccountById(id: number): Promise<Account | undefined>;
   findAccountBySubdomain(subdomain: string): Promise<Account | undefined>;
+  /** Every account, by ascending id (the CLI's `accounts list`; accounts are few). */
+  listAccounts(): Promise<Account[]>;
   /** Adds an admin API token to an account. */
   createAdminToken(input: NewAdminToken): Promise<void>;
   /** The admin an API token belongs to, by the token's hash. */

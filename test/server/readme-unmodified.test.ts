@@ -10,21 +10,19 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'switchboard.js');
 const missing = pythonRequestsMissing();
 
-/** The README's "Run your integration unmodified" section, and the first sh block after a heading in it. */
+/** The first sh block after a heading of docs/tls-proxy.md ("Run your integration unmodified", moved from the README). */
 function readmeBlock(heading: string): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const start = readme.indexOf('## Run your integration unmodified');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const section = readFileSync(join(root, 'docs', 'tls-proxy.md'), 'utf8');
   const at = section.indexOf(heading);
-  if (start < 0 || at < 0) throw new Error(`README: no "${heading}" under "Run your integration unmodified"`);
+  if (at < 0) throw new Error(`docs/tls-proxy.md: no "${heading}"`);
   const block = /```sh\n([\s\S]*?)```/.exec(section.slice(at))?.[1];
-  if (!block) throw new Error(`README: no sh block after "${heading}"`);
+  if (!block) throw new Error(`docs/tls-proxy.md: no sh block after "${heading}"`);
   return block;
 }
 
 /**
- * The README's ways (a) and (c) run as printed, against `serve` started as the README
- * starts it, in a fresh folder (its `./data`), with `npx switchboard` resolving to this
+ * The ways (a) and (c) of docs/tls-proxy.md (once the README's "Run your integration unmodified") run as printed, against `serve` started as the README
+ * starts it, in a fresh folder (its `./data`), with `switchboard` on PATH resolving to this
  * checkout. Only the ports differ: the README's 3128 and 3443 become free ones.
  */
 describe.skipIf(missing !== undefined)('README: run your integration unmodified', () => {
@@ -33,9 +31,10 @@ describe.skipIf(missing !== undefined)('README: run your integration unmodified'
   let output = '';
   let proxyPort: string;
   let httpsPort: string;
-  // Debian's python3 (with requests) before any other on PATH, as on a plain Debian machine.
+  // Debian's python3 (with requests) before any other on PATH, as on a plain Debian machine;
+  // `switchboard` (this checkout's) on PATH, as the package installs it.
   const env = {
-    PATH: `/usr/bin:/bin:${dirname(process.execPath)}:${process.env.PATH}`,
+    PATH: `/usr/bin:/bin:${join(dir.path, 'node_modules', '.bin')}:${dirname(process.execPath)}:${process.env.PATH}`,
     HOME: process.env.HOME,
     SWITCHBOARD_DATA_DIR: undefined,
     HTTPS_PROXY: undefined,
@@ -95,7 +94,7 @@ describe.skipIf(missing !== undefined)('README: run your integration unmodified'
   });
 
   it('(a) the proxy and the CA file: curl and Python requests reach https://dev.zendesk.com; example.com is refused', async () => {
-    const result = await run(readmeBlock('### (a)'));
+    const result = await run(readmeBlock('## (a)'));
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(JSON.parse(lines[0]!).config.config).toEqual({ via: 'proxy' });
@@ -106,7 +105,7 @@ describe.skipIf(missing !== undefined)('README: run your integration unmodified'
   }, 90_000);
 
   it('(c) curl --resolve with --cacert', async () => {
-    const result = await run(readmeBlock('### (c)'));
+    const result = await run(readmeBlock('## (c)'));
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).config).toMatchObject({ scope: 'unmodified', config: { via: 'proxy' } });
   }, 90_000);

@@ -279,6 +279,10 @@ export class PostgresStore implements Store {
     return row && toAccount(row);
   }
 
+  async listAccounts(): Promise<Account[]> {
+    return (await this.rows<AccountRow>(sql.allAccounts, [])).map(toAccount);
+  }
+
   async createAdminToken(input: NewAdminToken): Promise<void> {
     await this.rows(sql.insertAdminToken, [input.accountId, input.email, input.tokenHash, input.nowSeconds]);
   }

@@ -32,6 +32,7 @@ export const sql = {
     ) FROM accounts`,
   accountById: `SELECT * FROM accounts WHERE id = $1`,
   accountBySubdomain: `SELECT * FROM accounts WHERE subdomain = $1`,
+  allAccounts: `SELECT * FROM accounts ORDER BY id`,
 
   insertAdminToken: `INSERT INTO admin_tokens (account_id, email, token_hash, created_at) VALUES ($1, $2, $3, $4)`,
   adminByTokenHash: `

@@ -13,6 +13,7 @@ export const sql = {
   insertAccount: `INSERT INTO accounts (id, subdomain, created_at) VALUES (?, ?, ?) RETURNING *`,
   accountById: `SELECT * FROM accounts WHERE id = ?`,
   accountBySubdomain: `SELECT * FROM accounts WHERE subdomain = ?`,
+  allAccounts: `SELECT * FROM accounts ORDER BY id`,
 
   insertAdminToken: `INSERT INTO admin_tokens (account_id, email, token_hash, created_at) VALUES (?, ?, ?, ?)`,
   adminByTokenHash: `

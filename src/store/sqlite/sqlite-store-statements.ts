@@ -12,6 +12,7 @@ export function prepareStoreStatements(db: Database.Database) {
     insertAccount: p(sql.insertAccount),
     accountById: p(sql.accountById),
     accountBySubdomain: p(sql.accountBySubdomain),
+    allAccounts: p(sql.allAccounts),
     insertAdminToken: p(sql.insertAdminToken),
     adminByTokenHash: p(sql.adminByTokenHash),
     insertIntegration: p(sql.insertIntegration),

@@ -346,6 +346,10 @@ export class SqliteStore implements Store {
     return row && toAccount(row);
   }
 
+  async listAccounts(): Promise<Account[]> {
+    return (this.q.allAccounts.all() as AccountRow[]).map(toAccount);
+  }
+
   async createAdminToken(input: NewAdminToken): Promise<void> {
     await this.writes.enqueue(() =>
       this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.nowSeconds),
