@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/settings.js';
 import { formatLogLine } from '../../src/server/pretty-log.js';
 import { runCli } from '../helpers/processes.js';
@@ -63,7 +63,7 @@ async function serveOnTerminal(env: Record<string, string>): Promise<string[]> {
   }
   // Colours off for reading (the terminal got them: it is a TTY), and no \r.
   return output
-    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
     .replaceAll('\r', '')
     .split('\n');
 }
@@ -130,7 +130,9 @@ describe('the readable line', () => {
 
   it('shows level, message and fields, never pid or hostname', () => {
     const text = line({ level: 40, msg: 'pull failed', instance_id: 7, error: 'HTTP 500 from the pull_url' });
-    expect(text).toMatch(/^\d\d:\d\d:\d\d\.000 WARN  pull failed instance_id=7 error="HTTP 500 from the pull_url"\n$/);
+    expect(text).toMatch(
+      /^\d\d:\d\d:\d\d\.000 WARN {2}pull failed instance_id=7 error="HTTP 500 from the pull_url"\n$/,
+    );
   });
 
   it('shows a request as method, path, status and time, with its id', () => {
@@ -148,7 +150,7 @@ describe('the readable line', () => {
 
   it("shows an error's message, and its stack at error level", () => {
     const err = { type: 'Error', message: 'boom', stack: 'Error: boom\n    at a (a.js:1:1)' };
-    expect(line({ level: 40, msg: 'x', err })).toMatch(/WARN  x err=boom\n$/);
-    expect(line({ level: 50, msg: 'x', err })).toMatch(/ERROR x err=boom\n    at a \(a\.js:1:1\)\n$/);
+    expect(line({ level: 40, msg: 'x', err })).toMatch(/WARN {2}x err=boom\n$/);
+    expect(line({ level: 50, msg: 'x', err })).toMatch(/ERROR x err=boom\n {4}at a \(a\.js:1:1\)\n$/);
   });
 });
