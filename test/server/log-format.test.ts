@@ -33,7 +33,7 @@ async function serveOnTerminal(env: Record<string, string>): Promise<string[]> {
     .map(([key, value]) => `${key}=${quote(value)}`)
     .join(' ');
   const command =
-    `env ${assignments} ${quote(process.execPath)} ${quote(bin)} serve --port ${port} ` +
+    `exec env ${assignments} ${quote(process.execPath)} ${quote(bin)} serve --port ${port} ` +
     `--database ${quote(`sqlite:${join(dir.path, 's.db')}`)}`;
   const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
@@ -54,10 +54,9 @@ async function serveOnTerminal(env: Record<string, string>): Promise<string[]> {
     expect((await fetch(`${baseUrl}/api/services/zis/integrations/x/configs`)).status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
   } finally {
-    // The server is the grandchild (script → sh → node): signal it through the terminal.
+    // `exec`: the shell `script` starts becomes the server, so script's child is the server.
     spawnSync('pkill', ['-TERM', '-P', String(child.pid)]);
-    child.stdin.write('\x03');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
     child.kill('SIGKILL');
     dir.remove();
   }
