@@ -7,3 +7,4 @@ export declare function filesUnder(dir: string): string[];
 export declare function sourceFingerprint(dir?: string): string;
 export declare function builtFingerprint(dir?: string): string | undefined;
 export declare function isBuildCurrent(built?: string, sources?: string): boolean;
+export declare function isPackagedBuild(built?: string, sources?: string): boolean;

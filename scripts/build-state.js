@@ -3,7 +3,7 @@
 // dist/ only when it is current, and the TypeScript sources otherwise). Plain JavaScript:
 // it runs before anything is compiled.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,4 +51,13 @@ export function builtFingerprint(dir = distDir) {
 export function isBuildCurrent(built = distDir, sources = sourceDir) {
   const stamped = builtFingerprint(built);
   return stamped !== undefined && stamped === sourceFingerprint(sources);
+}
+
+/**
+ * True in an installed package: a complete dist/ and no src/ beside it (`files` in
+ * package.json ships dist/ only). There is nothing to compare the build with, and nothing
+ * else to run, so dist/ is trusted as it is. In a clone src/ exists and this is false.
+ */
+export function isPackagedBuild(built = distDir, sources = sourceDir) {
+  return !existsSync(sources) && builtFingerprint(built) !== undefined;
 }

@@ -23,6 +23,11 @@ export interface Settings {
   /** Where first-run credentials are kept. */
   dataDir: string;
   logLevel: string;
+  /**
+   * `LOG_FORMAT`: `json` (one JSON object a line), `pretty` (one readable line an event), or
+   * `auto` when unset: readable on a terminal in development, JSON otherwise (see `server/log-output.ts`).
+   */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Trust X-Forwarded-* headers (behind a load balancer). */
   trustProxy: boolean;
   /** How long a checked Authorization header is trusted without a lookup, ms (0: never). */
@@ -186,6 +191,14 @@ function integerSetting(name: string, raw: string | undefined, fallback: number,
   return value;
 }
 
+function logFormatSetting(raw: string | undefined): Settings['logFormat'] {
+  if (raw === undefined || raw === '') return 'auto';
+  if (raw === 'json' || raw === 'pretty') return raw;
+  throw new Error(
+    `LOG_FORMAT must be "json" or "pretty" (unset: readable on a terminal in development, JSON otherwise); got "${raw}"`,
+  );
+}
+
 /** Settings from the environment, with flags (already parsed) taking precedence. */
 export function loadSettings(
   env: Env = process.env,
@@ -234,6 +247,7 @@ export function loadSettings(
     ),
     dataDir: env.SWITCHBOARD_DATA_DIR ?? './data',
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: logFormatSetting(env.LOG_FORMAT),
     trustProxy: env.SWITCHBOARD_TRUST_PROXY === 'true',
     pull: {
       scheduler: env.SWITCHBOARD_PULL_SCHEDULER !== 'off',

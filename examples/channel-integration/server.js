@@ -5,6 +5,7 @@
 // Plain Node.js, no dependencies: run it with `node examples/channel-integration/server.js`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const escape = (text) =>
@@ -190,8 +191,11 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
 
     send(404, 'text/plain', 'not found');
   });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A taken port (EADDRINUSE) rejects, for the caller to explain, instead of crashing.
+    server.once('error', reject);
     server.listen(port, host, () => {
+      server.off('error', reject);
       const address = server.address();
       resolve({
         server,
@@ -212,10 +216,23 @@ export function startExampleIntegration({ port = 4000, host = '127.0.0.1', signi
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { url } = await startExampleIntegration({
-    port: Number(process.env.PORT ?? 4000),
-    signingSecret: process.env.SIGNING_SECRET,
-    logEvents: true,
-  });
+  const port = Number(process.env.PORT ?? 4000);
+  let started;
+  try {
+    started = await startExampleIntegration({
+      port,
+      signingSecret: process.env.SIGNING_SECRET,
+      logEvents: true,
+    });
+  } catch (error) {
+    if (error.code !== 'EADDRINUSE') throw error;
+    // One line that says what to do, not a stack trace.
+    console.error(
+      `Port ${port} is already in use (another copy of this example, or another program). ` +
+        `Pick another: PORT=${port + 1} node ${relative(process.cwd(), process.argv[1])}`,
+    );
+    process.exit(1);
+  }
+  const { url } = started;
   console.log(`Example channel integration on ${url}; manifest at ${url}/manifest.json`);
 }

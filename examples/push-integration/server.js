@@ -3,6 +3,7 @@
 // zendesk_access_token; it keeps them and pushes messages to the host's push API.
 // Plain Node.js, no dependencies: run it with `node examples/push-integration/server.js`.
 import { createServer } from 'node:http';
+import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const escape = (text) =>
@@ -106,8 +107,11 @@ export function startPushIntegration({ port = 4100, host = '127.0.0.1', hostUrl 
 
     send(404, 'text/plain', 'not found');
   });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A taken port (EADDRINUSE) rejects, for the caller to explain, instead of crashing.
+    server.once('error', reject);
     server.listen(port, host, () => {
+      server.off('error', reject);
       const address = server.address();
       resolve({
         server,
@@ -125,9 +129,22 @@ export function startPushIntegration({ port = 4100, host = '127.0.0.1', hostUrl 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { url } = await startPushIntegration({
-    port: Number(process.env.PORT ?? 4100),
-    hostUrl: process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:3000',
-  });
+  const port = Number(process.env.PORT ?? 4100);
+  let started;
+  try {
+    started = await startPushIntegration({
+      port,
+      hostUrl: process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:3000',
+    });
+  } catch (error) {
+    if (error.code !== 'EADDRINUSE') throw error;
+    // One line that says what to do, not a stack trace.
+    console.error(
+      `Port ${port} is already in use (another copy of this example, or another program). ` +
+        `Pick another: PORT=${port + 1} node ${relative(process.cwd(), process.argv[1])}`,
+    );
+    process.exit(1);
+  }
+  const { url } = started;
   console.log(`Example push integration on ${url}; manifest at ${url}/manifest.json`);
 }

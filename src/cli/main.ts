@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
 import { loadSettings } from '../settings.js';
 import {
   instancesList,
@@ -24,9 +25,15 @@ const databaseOption = () =>
     'sqlite:PATH or postgres://… (default: env DATABASE_URL, else sqlite:./data/switchboard.db)',
   );
 
+// The package's own version: package.json sits two folders up from src/cli/ and dist/cli/ alike.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command()
   .name('switchboard')
   .description('Integration configs (ZIS-compatible) and channel integration host')
+  .version(version, '-V, --version', 'print the version and exit')
   .showHelpAfterError();
 
 program

@@ -19,11 +19,18 @@ export function requestIdOf(request: IncomingMessage): string {
   return typeof sent === 'string' && safeRequestId.test(sent) ? sent : randomUUID();
 }
 
-const lineLevels = new Set(['info', 'debug', 'trace']);
+/** The level request lines are written at: `info` (JSON logs), or `debug` (readable development logs). */
+export type RequestLineLevel = 'info' | 'debug';
+
+const linesOnAt: Record<RequestLineLevel, Set<string>> = {
+  info: new Set(['info', 'debug', 'trace']),
+  debug: new Set(['debug', 'trace']),
+};
 
 /**
  * The one log line per request: method, path, status and time, never a body (configs,
- * metadata). Not even built when info lines are off (benchmarks, quiet production).
+ * metadata). Not even built when its level is off (benchmarks, quiet production, and
+ * development's readable log, which writes requests at `debug`).
  * `log` is the request's own logger (it carries `reqId`), or the app's with `reqId` given.
  */
 export function logRequestLine(
@@ -33,9 +40,10 @@ export function logRequestLine(
   status: number,
   ms: number,
   reqId?: string,
+  level: RequestLineLevel = 'info',
 ): void {
   // Arguments, not an object: nothing is allocated per request while the line is off.
-  if (!lineLevels.has(log.level)) return;
+  if (!linesOnAt[level].has(log.level)) return;
   const line = { method, url, status, ms: Math.round(ms * 10) / 10 };
-  log.info(reqId === undefined ? line : { reqId, ...line }, 'request');
+  log[level](reqId === undefined ? line : { reqId, ...line }, 'request');
 }

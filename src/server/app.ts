@@ -7,6 +7,7 @@ import { healthRoutes } from '../ops/health-routes.js';
 import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { recordRoutes } from '../ops/route-list.js';
+import { rootRoute } from '../ops/root-route.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/store.js';
 import { ChangeHub } from '../zis/changes/change-hub.js';
@@ -29,7 +30,7 @@ import { limitRequestsPerClient } from '../http/per-client-limit.js';
 import { installJsonBodyParser } from '../http/json-body.js';
 import { installBodyBudget } from '../http/body-budget.js';
 import { PrincipalCache } from '../http/principal-cache.js';
-import { logRequestLine, requestIdHeader, requestIdOf } from '../http/request-log.js';
+import { logRequestLine, requestIdHeader, requestIdOf, type RequestLineLevel } from '../http/request-log.js';
 import { publicBaseUrl, subdomainOfHost } from '../http/public-url.js';
 import { lazySchemaCompilers } from '../http/validators.js';
 import { watchRevocations } from '../http/revocation-watch.js';
@@ -76,6 +77,8 @@ export interface AppOptions {
   logger?: boolean | object;
   /** A ready-made pino logger; wins over `logger`. */
   loggerInstance?: FastifyBaseLogger;
+  /** The level of the one line per request: `info` (default), `debug` for the readable development log. */
+  requestLogLevel?: RequestLineLevel;
 }
 
 declare module 'fastify' {
@@ -96,6 +99,7 @@ declare module 'fastify' {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { store, settings } = options;
   const clock = options.clock ?? systemClock;
+  const requestLogLevel = options.requestLogLevel ?? 'info';
   const app = Fastify({
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
@@ -129,7 +133,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
-    logRequestLine(request.log, request.method, request.url, reply.statusCode, reply.elapsedTime);
+    logRequestLine(
+      request.log,
+      request.method,
+      request.url,
+      reply.statusCode,
+      reply.elapsedTime,
+      undefined,
+      requestLogLevel,
+    );
     done();
   });
   app.server.maxConnections = settings.connections.maxConnections;
@@ -170,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorate('changeHub', changeHub);
   app.addHook('onClose', async () => changeHub.close());
   await app.register(healthRoutes, { store });
+  await app.register(rootRoute, { version });
   await app.register(metricsRoutes, { metrics });
   const failures = store.createFailureLimiter(settings.authFailures);
   await app.register(oauthTokenRoutes, { store, clock, failures, baseDomain: settings.baseDomain });
@@ -191,6 +204,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       principals,
       someClientAtLimit: perClient.someClientAtLimit,
       baseDomain: settings.baseDomain,
+      requestLogLevel,
     });
   }
   // Open change streams were authenticated once, when they began: a revocation anywhere

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Principal } from '../http/authenticate.js';
 import type { PrincipalCache } from '../http/principal-cache.js';
-import { logRequestLine, requestIdOf } from '../http/request-log.js';
+import { logRequestLine, requestIdOf, type RequestLineLevel } from '../http/request-log.js';
 import { configReadFastLane, type FastLaneParts } from '../zis/configs/config-read-fast-lane.js';
 
 /** What the app gives the lane; the rest (ids, log line, closing, Host) is worked out here. */
@@ -11,6 +11,8 @@ export interface FastLaneInstall extends Pick<FastLaneParts, 'readConfig' | 'rea
   principals: PrincipalCache<Principal>;
   someClientAtLimit: () => boolean;
   baseDomain: string | undefined;
+  /** The level of the lane's request lines: the app's. */
+  requestLogLevel: RequestLineLevel;
 }
 
 /**
@@ -39,7 +41,8 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
       (request.headers['x-forwarded-host'] !== undefined ||
         (request.headers.host ?? '').split(':')[0]!.toLowerCase().endsWith(suffix)),
     requestIdOf,
-    logRequest: (reqId, method, url, status, ms) => logRequestLine(app.log, method, url, status, ms, reqId),
+    logRequest: (reqId, method, url, status, ms) =>
+      logRequestLine(app.log, method, url, status, ms, reqId, parts.requestLogLevel),
   });
   const server: Server = app.server;
   const [fastifyHandler] = server.listeners('request') as ((...args: unknown[]) => void)[];

@@ -59,14 +59,37 @@ export async function ensureDevCredentials(
   return { credentials, isNew: true };
 }
 
-/** The lines a new user reads: what was created and a curl line that works as printed. */
+/** The scope the banner's "Try it" lines write and read. */
+export const tryItScope = 'my_scope';
+
+/**
+ * Whether the banner's example config exists yet: it decides which write the banner
+ * prints (a create on the first start, a merge on every later one), so the printed command
+ * succeeds on each start against the same data, not only the first.
+ */
+export async function tryItConfigExists(store: Store, credentials: DevCredentials): Promise<boolean> {
+  const key = { accountId: credentials.account_id, integration: credentials.integration };
+  return (await store.getConfig(key, tryItScope)) !== undefined;
+}
+
+/**
+ * The lines a new user reads: what was created and curl lines that work as printed. The
+ * write is a create (POST) while `my_scope` does not exist, else a merge (PATCH) of the
+ * same config: either answers 2xx, and the list read after it finds the config.
+ */
 export function devCredentialsBanner(
   credentials: DevCredentials,
   baseUrl: string,
   file: string,
   isNew: boolean,
+  configExists = false,
 ): string {
   const url = `${baseUrl}/api/services/zis/integrations/${credentials.integration}/configs`;
+  const auth = `-H "Authorization: Bearer ${credentials.access_token}"`;
+  const json = `-H 'Content-Type: application/json'`;
+  const write = configExists
+    ? `  curl -X PATCH ${url}/${tryItScope} ${auth} ${json} -d '{"config":{"enabled":true}}'; echo`
+    : `  curl -X POST ${url} ${auth} ${json} -d '{"scope":"${tryItScope}","config":{"enabled":true}}'; echo`;
   return [
     isNew ? 'First run: created a development account.' : 'Development account (created on first run):',
     `  account       ${credentials.subdomain} (id ${credentials.account_id})`,
@@ -76,8 +99,8 @@ export function devCredentialsBanner(
     `  kept in       ${file} (mode 0600)`,
     '',
     'Try it:',
-    `  curl -X POST ${url} -H "Authorization: Bearer ${credentials.access_token}" -H 'Content-Type: application/json' -d '{"scope":"my_scope","config":{"enabled":true}}'`,
-    `  curl -g '${url}?filter[scope]=*' -H "Authorization: Bearer ${credentials.access_token}"`,
+    write,
+    `  curl -g '${url}?filter[scope]=*' ${auth}; echo`,
     `Console: ${baseUrl}/console (sign in with the admin email and API token above)`,
     `API reference: ${baseUrl}/docs`,
     '',

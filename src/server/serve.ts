@@ -6,8 +6,10 @@ import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { startCompaction } from '../zis/history/compaction-loop.js';
 import { startRetentionPruner } from '../ops/retention-pruner.js';
-import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials } from './first-run.js';
+import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials, tryItConfigExists } from './first-run.js';
 import type { TlsListeners } from './tls/tls-listeners.js';
+import { isAddressInUse, PortInUseError } from './port-in-use.js';
+import { createLogOutput } from './log-output.js';
 
 /**
  * `switchboard serve`: migrate, create first-run credentials, listen, and on SIGTERM or
@@ -25,7 +27,15 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   });
   await store.migrate();
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
-  const app = await buildApp({ store, settings, clock, secretKey });
+  const log = createLogOutput(settings);
+  const app = await buildApp({
+    store,
+    settings,
+    clock,
+    secretKey,
+    loggerInstance: log.loggerInstance,
+    requestLogLevel: log.requestLogLevel,
+  });
 
   let compaction: ReturnType<typeof startCompaction> | undefined;
   let pruner: ReturnType<typeof startRetentionPruner> | undefined;
@@ -62,7 +72,14 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   const devCredentials =
     settings.mode === 'development' ? await ensureDevCredentials(store, clock, settings.dataDir) : undefined;
 
-  await app.listen({ port: settings.port, host: settings.host });
+  try {
+    await app.listen({ port: settings.port, host: settings.host });
+  } catch (error) {
+    // Nothing started yet: close what is open, so the process exits with the message alone.
+    await app.close();
+    await store.close();
+    throw isAddressInUse(error) ? new PortInUseError(settings.port, settings.host) : error;
+  }
   // Only with TLS on: the X.509 library and the local CA are loaded on this path alone.
   if (settings.tls.enabled) {
     const { startTlsListeners } = await import('./tls/tls-listeners.js');
@@ -120,7 +137,10 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   );
   if (devCredentials) {
     const { credentials, isNew } = devCredentials;
-    lines.push(devCredentialsBanner(credentials, baseUrl, devCredentialsFile(settings.dataDir), isNew));
+    const exists = await tryItConfigExists(store, credentials);
+    lines.push(devCredentialsBanner(credentials, baseUrl, devCredentialsFile(settings.dataDir), isNew, exists));
   }
   process.stdout.write(lines.join('\n') + '\n');
+  // The readable log held its lines back until now: the banner comes first.
+  log.release();
 }

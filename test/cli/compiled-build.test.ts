@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   filesUnder,
   isBuildCurrent,
+  isPackagedBuild,
   root,
   sourceDir,
   sourceFingerprint,
@@ -95,5 +96,19 @@ describe('whether a build is current', () => {
     stamp();
     rmSync(join(sources, 'store', '0001.sql'));
     expect(isBuildCurrent(built, sources)).toBe(false);
+  });
+
+  it('is trusted as it is in an installed package: a complete dist/ and no src/', () => {
+    const installed = join(dir.path, 'installed');
+    const installedDist = join(installed, 'dist');
+    const installedSrc = join(installed, 'src');
+    expect(isPackagedBuild(installedDist, installedSrc)).toBe(false); // nothing at all
+    mkdirSync(installedDist, { recursive: true });
+    expect(isPackagedBuild(installedDist, installedSrc)).toBe(false); // no stamp: an unfinished build
+    writeFileSync(join(installedDist, stampName), JSON.stringify({ sources: 'from the packing clone' }));
+    expect(isPackagedBuild(installedDist, installedSrc)).toBe(true);
+    // A clone (src/ beside dist/) is never taken for a package: its build is compared with src/.
+    mkdirSync(installedSrc);
+    expect(isPackagedBuild(installedDist, installedSrc)).toBe(false);
   });
 });

@@ -78,6 +78,8 @@ describe('real answers against the OpenAPI document', () => {
     await check('GET', '/metrics', { expect: 200 });
     await check('GET', '/openapi.json', { expect: 200 });
     await check('GET', '/docs', { expect: 200 });
+    await check('GET', '/', { expect: 200 });
+    await check('GET', '/', { headers: { accept: 'text/html' }, expect: 303 });
 
     const admin = { auth: tenant.adminAuth };
     const registered = await check('POST', '/api/services/zis/registry/my_app', { ...admin, expect: 200 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
@@ -47,6 +48,32 @@ describe('switchboard serve as a process', () => {
       expect(listed.json.configs.map((c: { scope: string }) => c.scope)).toEqual(['my_scope']);
     } finally {
       expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('prints a "Try it" write that works on every start: a create first, a merge once it exists', async () => {
+    /** Runs the banner's lines under "Try it:" as a user would (sh and curl), each one's output. */
+    const runTryIt = (output: string) => {
+      const lines = output.split('\n');
+      const start = lines.indexOf('Try it:');
+      return lines.slice(start + 1, start + 3).map((line) => {
+        const run = spawnSync('sh', ['-c', line.trim()], { encoding: 'utf8' });
+        expect(run.status, run.stderr).toBe(0);
+        return { line, answer: JSON.parse(run.stdout) };
+      });
+    };
+    // The first test ran the first start's create: this data already holds my_scope.
+    for (let start = 0; start < 2; start++) {
+      const server = await startServeProcess(database, env);
+      try {
+        const [write, list] = runTryIt(server.output());
+        expect(write!.line).toContain('curl -X PATCH');
+        expect(write!.answer.errors).toBeUndefined();
+        expect(write!.answer.config).toMatchObject({ scope: 'my_scope', config: { enabled: true } });
+        expect(list!.answer.configs.map((c: { scope: string }) => c.scope)).toContain('my_scope');
+      } finally {
+        await server.stop();
+      }
     }
   });
 
