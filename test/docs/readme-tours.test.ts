@@ -162,9 +162,9 @@ describe('README: the tours run twice and leave nothing behind', () => {
     ]) {
       expect(first).toContain(needed);
     }
-    // Every local link leads somewhere. docs/install.md comes with the package branch (pkg-logs).
+    // Every local link leads somewhere.
     const links = [...readme.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)].map((match) => match[1]!);
-    const local = links.filter((link) => !/^https?:/.test(link) && link !== 'docs/install.md');
+    const local = links.filter((link) => !/^https?:/.test(link));
     expect(local.length).toBeGreaterThan(15);
     for (const link of local) expect(existsSync(join(root, link)), link).toBe(true);
   });
