@@ -107,12 +107,6 @@ add(
   'the manifest should be served as application/json',
   VENDOR_LINKS.manifest,
 );
-add(
-  'manifest.redirect',
-  'warning',
-  'the vendor follows only 301 redirects for a manifest; other redirects may not be followed',
-  VENDOR_LINKS.manifest,
-);
 add('manifest.urls.https', 'warning', 'the vendor requires https URLs; plain http works only here', VENDOR_LINKS.manifest);
 add('manifest.unknown_field', 'note', 'a key the protocol does not define is ignored', VENDOR_LINKS.manifest);
 add(
