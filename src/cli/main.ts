@@ -15,6 +15,7 @@ import { caCommand } from './ca-command.js';
 import { configsWatch, type WatchFlags } from './watch-command.js';
 import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } from './commands.js';
 import { configsHistory, type HistoryFlags } from './history-command.js';
+import { doctorCli, type DoctorFlags } from './doctor-command.js';
 
 const databaseOption = () =>
   new Option(
@@ -211,6 +212,24 @@ configsGroup
   .addOption(databaseOption())
   .action(async (integration: string, scope: string, flags: HistoryFlags & { database?: string }) => {
     await configsHistory(loadSettings(process.env, flags), integration, scope, flags);
+  });
+
+program
+  .command('doctor <manifest_url>')
+  .description(
+    'Check a channel integration against every protocol rule, on a throwaway host of its own; ' +
+      'exit 0 (no errors), 1 (errors) or 2 (could not run)',
+  )
+  .option('--metadata <json>', 'complete the admin UI hand-off with this metadata (else a person completes it)')
+  .option('--metadata-file <path>', 'the same, read from a file')
+  .option('--wait <seconds>', 'how long to wait for a person (the hand-off) and for pushes (default 60)')
+  .option('--channelback-thread <id>', 'send a test reply to this thread (it sends a real message)')
+  .option('--keep', "keep the doctor's temporary store (and its integration) afterwards")
+  .option('--json', 'print the report as JSON')
+  .option('--junit <file>', 'also write the report as JUnit XML')
+  .option('--port <port>', "where the doctor's host listens on 127.0.0.1 (default: a free port)")
+  .action(async (manifestUrl: string, flags: DoctorFlags) => {
+    process.exitCode = await doctorCli(manifestUrl, flags);
   });
 
 try {
