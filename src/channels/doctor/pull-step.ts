@@ -31,7 +31,7 @@ export async function pullStep(run: DoctorRun): Promise<void> {
   const third = await pullOnce(run, pullUrl, 3, state, false);
   if (second?.resources && third?.resources) {
     const before = new Set(second.resources.map(idOf).filter((id) => id !== undefined));
-    const again = third.resources.map(idOf).filter((id) => id !== undefined && before.has(id));
+    const again = [...new Set(third.resources.map(idOf))].filter((id) => id !== undefined && before.has(id));
     if (again.length > 0) {
       run.add(
         'pull',

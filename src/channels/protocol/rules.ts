@@ -63,7 +63,7 @@ function fields(prefix: string, link: string, specs: Record<string, FieldSpec>):
     const id = path === '' ? prefix : `${prefix}.${path}`;
     add(`${id}.type`, 'error', `${name} ${spec.required ? 'is required and ' : ''}must be ${spec.type}`, link);
     if (spec.length) add(`${id}.length`, 'error', `${name} must be ${spec.length}`, link, spec.length);
-    if (spec.format) add(`${id}.format`, 'error', `${name} must be ${spec.format}`, link, spec.format);
+    if (spec.format) add(`${id}.format`, 'error', `${name} must be ${spec.format}`, link);
     if (spec.repeated) add(`${id}.repeated`, 'error', `${name} must be sent once`, link);
   }
 }
