@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createAccount } from '../accounts/provision.js';
 import { systemClock } from '../clock.js';
 import { outboundClientFor } from '../channels/channel-host.js';
+import { integrationSigningSecret } from '../channels/signing-secret.js';
 import { formatReport, reportJson, reportJunit } from '../channels/doctor/format-report.js';
 import { runDoctor } from '../channels/doctor/run-doctor.js';
 import { buildApp } from '../server/app.js';
@@ -133,7 +134,7 @@ export async function doctorCli(
         accountId: created.account.id,
         subdomain: created.account.subdomain,
         publicUrl,
-        secretKey,
+        signingSecret: (integration) => integrationSigningSecret(secretKey, integration),
         pullTimeoutMs: settings.pull.timeoutMs,
         maxResponseBytes: settings.pull.maxResponseBytes,
         handoffHint: (integrationId) =>

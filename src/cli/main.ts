@@ -62,10 +62,13 @@ accounts
   .option('--id <id>', 'account id (zendesk_account_id); default: the next free one')
   .option('--email <email>', 'admin email (default admin@{subdomain}.example)')
   .option('--json', 'print JSON')
+  .option('--doctor', "a doctor account: the integration doctor's own on a production server, never a tenant")
   .addOption(databaseOption())
-  .action(async (flags: { subdomain: string; id?: string; email?: string; json?: boolean; database?: string }) => {
-    await accountsCreate(loadSettings(process.env, flags), flags);
-  });
+  .action(
+    async (flags: { subdomain: string; id?: string; email?: string; json?: boolean; doctor?: boolean; database?: string }) => {
+      await accountsCreate(loadSettings(process.env, flags), flags);
+    },
+  );
 
 const tokens = program.command('tokens').description('Manage ZIS access tokens and revoke admin tokens');
 tokens

@@ -28,8 +28,8 @@ export interface DoctorHost {
   subdomain: string;
   /** Where the integration and a person reach this host, e.g. `http://127.0.0.1:4567`. */
   publicUrl: string;
-  /** The key integration signing secrets derive from (the host's own). */
-  secretKey: string;
+  /** The integration's signing secret, as the host derives it (the host's own key). */
+  signingSecret: (integration: ChannelIntegration) => string;
   /** The host's pull timeout and response size cap, as its outbound client applies them. */
   pullTimeoutMs: number;
   maxResponseBytes: number;

@@ -1,4 +1,3 @@
-import { integrationSigningSecret } from '../signing-secret.js';
 import { adminUiStep } from './admin-ui-step.js';
 import { channelbackStep } from './channelback-step.js';
 import { clickthroughStep } from './clickthrough-step.js';
@@ -55,7 +54,7 @@ async function steps(run: DoctorRun): Promise<void> {
     manifestJson: JSON.stringify(manifest),
     nowMs: host.nowMs(),
   });
-  run.signingSecret = integrationSigningSecret(host.secretKey, run.integration);
+  run.signingSecret = host.signingSecret(run.integration);
   const pushes = manifest.push_client_id ? watchPushes(run) : undefined;
   if (!(await adminUiStep(run))) {
     await pushes?.finish();
