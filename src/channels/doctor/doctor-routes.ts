@@ -70,7 +70,7 @@ export async function doctorRoutes(app: FastifyInstance, options: DoctorRouteOpt
         },
         response: {
           202: { ...doctorRunSchema, description: 'The run has started; read it with GET.' },
-          ...adminErrors(400, 429),
+          ...adminErrors(400, 422, 429),
         },
       },
     },
