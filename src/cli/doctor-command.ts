@@ -49,7 +49,11 @@ class DoctorUsageError extends Error {}
 /** The host settings the CLI's own host runs with: development rules, nothing inherited but pull limits. */
 function hostEnv(env: Env, dataDir: string): Env {
   const kept: Env = {};
-  for (const name of ['SWITCHBOARD_PULL_TIMEOUT_MS', 'SWITCHBOARD_PULL_MAX_RESPONSE_BYTES', 'SWITCHBOARD_OUTBOUND_ALLOW']) {
+  for (const name of [
+    'SWITCHBOARD_PULL_TIMEOUT_MS',
+    'SWITCHBOARD_PULL_MAX_RESPONSE_BYTES',
+    'SWITCHBOARD_OUTBOUND_ALLOW',
+  ]) {
     if (env[name] !== undefined) kept[name] = env[name];
   }
   return {
@@ -146,7 +150,8 @@ export async function doctorCli(
     );
     if (flags.junit !== undefined) writeFileSync(flags.junit, reportJunit(report));
     io.out(flags.json ? `${JSON.stringify(reportJson(report))}\n` : formatReport(report, { colour: io.tty }));
-    if (flags.keep) io.err(`Kept the doctor's store: switchboard serve --database sqlite:${join(dataDir, 'doctor.db')}\n`);
+    if (flags.keep)
+      io.err(`Kept the doctor's store: switchboard serve --database sqlite:${join(dataDir, 'doctor.db')}\n`);
     return report.exitCode;
   } finally {
     await app?.close();

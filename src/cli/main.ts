@@ -65,7 +65,14 @@ accounts
   .option('--doctor', "a doctor account: the integration doctor's own on a production server, never a tenant")
   .addOption(databaseOption())
   .action(
-    async (flags: { subdomain: string; id?: string; email?: string; json?: boolean; doctor?: boolean; database?: string }) => {
+    async (flags: {
+      subdomain: string;
+      id?: string;
+      email?: string;
+      json?: boolean;
+      doctor?: boolean;
+      database?: string;
+    }) => {
       await accountsCreate(loadSettings(process.env, flags), flags);
     },
   );

@@ -118,7 +118,12 @@ async function postAdminUi(
     return;
   }
   if (response.status !== 200) {
-    run.add('admin_ui', 'admin_ui.status', `answered the "${action}" POST with HTTP ${response.status}`, 'urls.admin_ui');
+    run.add(
+      'admin_ui',
+      'admin_ui.status',
+      `answered the "${action}" POST with HTTP ${response.status}`,
+      'urls.admin_ui',
+    );
     return;
   }
   const type = response.headers['content-type'] ?? '';

@@ -78,7 +78,12 @@ async function sendOnce(
   try {
     json = JSON.parse(response.body);
   } catch {
-    run.add('channelback', 'channelback.json', `channelback ${number}: the answer is not valid JSON`, '(channelback response)');
+    run.add(
+      'channelback',
+      'channelback.json',
+      `channelback ${number}: the answer is not valid JSON`,
+      '(channelback response)',
+    );
     return undefined;
   }
   const validated = validateChannelbackResponse(json);

@@ -15,14 +15,22 @@ function documentedEvents(run: DoctorRun): { type_id: string; data: Record<strin
     { type_id: 'activate_integration_instance', data: { metadata } },
     { type_id: 'deactivate_integration_instance', data: { metadata, deactivated_by: 'api' } },
     { type_id: 'destroy_integration_instance', data: { metadata } },
-    { type_id: 'pull_request', data: { integration_instance_name: name, url, request_id: requestId, duplicate_external_ids: [] } },
+    {
+      type_id: 'pull_request',
+      data: { integration_instance_name: name, url, request_id: requestId, duplicate_external_ids: [] },
+    },
     { type_id: 'channelback', data: { integration_instance_name: name, url, request_id: requestId } },
     {
       type_id: 'resources_created_from_external_ids',
       data: {
         request_id: requestId,
         resource_events: [
-          { type_id: 'comment_on_new_ticket', external_id: run.sampleId ?? 'doctor-sample', comment_id: 1, ticket_id: 1 },
+          {
+            type_id: 'comment_on_new_ticket',
+            external_id: run.sampleId ?? 'doctor-sample',
+            comment_id: 1,
+            ticket_id: 1,
+          },
         ],
       },
     },
@@ -66,7 +74,13 @@ export async function eventsStep(run: DoctorRun): Promise<void> {
     }
     if (problem !== undefined) {
       failed++;
-      run.add('events', 'events.status', `a batch of one ${event.type_id} event ${problem}`, 'events[0].type_id', JSON.stringify(event.type_id));
+      run.add(
+        'events',
+        'events.status',
+        `a batch of one ${event.type_id} event ${problem}`,
+        'events[0].type_id',
+        JSON.stringify(event.type_id),
+      );
     }
   }
   run.step('events', 'ran', `${events.length} batches, one of each documented event; ${failed} not answered 2xx`);

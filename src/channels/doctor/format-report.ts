@@ -17,11 +17,15 @@ const reset = '\u001b[0m';
  * each with its rule id, path, value, limit and the vendor's page. `colour` only on a TTY.
  */
 export function formatReport(report: DoctorReport, options: { colour: boolean }): string {
-  const paint = (kind: keyof typeof colours, text: string) => (options.colour ? `${colours[kind]}${text}${reset}` : text);
+  const paint = (kind: keyof typeof colours, text: string) =>
+    options.colour ? `${colours[kind]}${text}${reset}` : text;
   const lines = [`Switchboard doctor: ${report.manifestUrl}`, ''];
   for (const step of report.steps) {
-    const mark = step.status === 'ran' ? paint('ok', '✓') : step.status === 'skipped' ? paint('dim', '–') : paint('error', '✗');
-    lines.push(`${mark} ${step.step.padEnd(12)} ${step.status === 'skipped' ? paint('dim', step.detail) : step.detail}`);
+    const mark =
+      step.status === 'ran' ? paint('ok', '✓') : step.status === 'skipped' ? paint('dim', '–') : paint('error', '✗');
+    lines.push(
+      `${mark} ${step.step.padEnd(12)} ${step.status === 'skipped' ? paint('dim', step.detail) : step.detail}`,
+    );
   }
   for (const step of stepOrder) {
     const found = report.findings
@@ -89,8 +93,12 @@ export function reportJunit(report: DoctorReport): string {
       `${f.rule}${f.path === undefined ? '' : ` ${f.path}`}: ${f.message}${f.value === undefined ? '' : ` (value ${f.value})`} ${f.link}`;
     const body = [
       step.status === 'skipped' ? `      <skipped message="${xml(step.detail)}"/>` : '',
-      ...errors.map((f) => `      <failure type="${xml(f.rule)}" message="${xml(f.message)}">${xml(text(f))}</failure>`),
-      others.length > 0 ? `      <system-out>${xml(others.map((f) => `${f.severity} ${text(f)}`).join('\n'))}</system-out>` : '',
+      ...errors.map(
+        (f) => `      <failure type="${xml(f.rule)}" message="${xml(f.message)}">${xml(text(f))}</failure>`,
+      ),
+      others.length > 0
+        ? `      <system-out>${xml(others.map((f) => `${f.severity} ${text(f)}`).join('\n'))}</system-out>`
+        : '',
       step.status === 'failed' && errors.length === 0 ? `      <failure message="${xml(step.detail)}"/>` : '',
     ].filter((line) => line !== '');
     return [

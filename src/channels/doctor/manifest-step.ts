@@ -40,7 +40,13 @@ export async function manifestStep(run: DoctorRun): Promise<boolean> {
     return false;
   }
   if (response.status !== 200) {
-    run.add('manifest', 'manifest.fetch', `answered HTTP ${response.status}; expected 200`, '(manifest URL)', response.url);
+    run.add(
+      'manifest',
+      'manifest.fetch',
+      `answered HTTP ${response.status}; expected 200`,
+      '(manifest URL)',
+      response.url,
+    );
     run.step('manifest', 'failed', `the manifest URL answered HTTP ${response.status}`);
     return false;
   }

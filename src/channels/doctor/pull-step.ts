@@ -38,7 +38,10 @@ export async function pullStep(run: DoctorRun): Promise<void> {
         'pull.resource.repeated',
         `pull 3 (the same state as pull 2) answered ${again.length} of the same resources again; the vendor drops them as duplicates`,
         'external_resources',
-        again.slice(0, 5).map((id) => JSON.stringify(id)).join(', ') + (again.length > 5 ? ', …' : ''),
+        again
+          .slice(0, 5)
+          .map((id) => JSON.stringify(id))
+          .join(', ') + (again.length > 5 ? ', …' : ''),
       );
     }
   }
@@ -101,11 +104,21 @@ async function pullOnce(
     return undefined;
   }
   if (escapedNul.test(response.body)) {
-    run.add('pull', 'pull.nul', `${label}: the answer holds the NUL character (U+0000), which cannot be stored`, '(pull response)');
+    run.add(
+      'pull',
+      'pull.nul',
+      `${label}: the answer holds the NUL character (U+0000), which cannot be stored`,
+      '(pull response)',
+    );
   }
   const validated = validatePullResponse(json);
   if (!validated.ok) run.addFindings('pull', validated.findings, json);
-  const raw = json as { external_resources?: unknown; state?: unknown; metadata?: unknown; metadata_needs_update?: unknown };
+  const raw = json as {
+    external_resources?: unknown;
+    state?: unknown;
+    metadata?: unknown;
+    metadata_needs_update?: unknown;
+  };
   const resources = Array.isArray(raw?.external_resources) ? (raw.external_resources as unknown[]) : undefined;
   if (resources && checkList) checkResourceList(run, 'pull', resources);
   if (raw?.metadata_needs_update === true) {

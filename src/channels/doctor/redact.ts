@@ -35,8 +35,10 @@ export function shownValue(value: unknown, secret = false): string {
     const count = characterCount(value);
     if (secret) return `(redacted, ${count} characters)`;
     const chars = [...value];
-    return JSON.stringify(count > shownMax ? `${chars.slice(0, shownMax).join('')}…` : value) +
-      (count > shownMax ? ` (${count} characters)` : '');
+    return (
+      JSON.stringify(count > shownMax ? `${chars.slice(0, shownMax).join('')}…` : value) +
+      (count > shownMax ? ` (${count} characters)` : '')
+    );
   }
   if (secret) return '(redacted)';
   if (Array.isArray(value)) return `an array of ${value.length}`;

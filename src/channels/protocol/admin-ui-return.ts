@@ -45,7 +45,8 @@ export function validateAdminUiReturn(fields: Record<string, unknown>): AdminUiR
     return undefined;
   };
   const name = read('name', (value) => requiredString(problems, 'name', value, { min: 1, max: INSTANCE_NAME_MAX }));
-  if (name !== undefined && name !== '' && name.trim() === '') report(problems, 'name', 'must not be only whitespace', 'format');
+  if (name !== undefined && name !== '' && name.trim() === '')
+    report(problems, 'name', 'must not be only whitespace', 'format');
   const metadata = read('metadata', (value) => requiredString(problems, 'metadata', value, { max: METADATA_MAX }));
   const state = read('state', (value) => optionalString(problems, 'state', value, { max: STATE_MAX }));
   if (problems.length > 0 || name === undefined || metadata === undefined) return failure(problems);

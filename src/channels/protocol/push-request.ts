@@ -56,6 +56,8 @@ export function validatePushRequest(json: unknown): PushRequestResult {
 
   const request: PushRequest = { instance_push_id: instancePushId };
   if (requestId !== undefined) request.request_id = requestId;
-  const resources = list.map((entry, index) => validateExternalResource(entry, item('external_resources', index), 'push'));
+  const resources = list.map((entry, index) =>
+    validateExternalResource(entry, item('external_resources', index), 'push'),
+  );
   return { ok: true, request, resources };
 }

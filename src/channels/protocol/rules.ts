@@ -101,13 +101,13 @@ fields('manifest', VENDOR_LINKS.manifest, {
 add('manifest.url.format', 'error', 'the manifest URL must be an absolute http or https URL', VENDOR_LINKS.manifest);
 add('manifest.fetch', 'error', 'the manifest URL must answer 200 with the manifest', VENDOR_LINKS.manifest);
 add('manifest.json', 'error', 'the manifest must be JSON', VENDOR_LINKS.manifest);
+add('manifest.content_type', 'warning', 'the manifest should be served as application/json', VENDOR_LINKS.manifest);
 add(
-  'manifest.content_type',
+  'manifest.urls.https',
   'warning',
-  'the manifest should be served as application/json',
+  'the vendor requires https URLs; plain http works only here',
   VENDOR_LINKS.manifest,
 );
-add('manifest.urls.https', 'warning', 'the vendor requires https URLs; plain http works only here', VENDOR_LINKS.manifest);
 add('manifest.unknown_field', 'note', 'a key the protocol does not define is ignored', VENDOR_LINKS.manifest);
 add(
   'manifest.source.none',
@@ -170,7 +170,12 @@ const resourceSpecs: Record<string, FieldSpec> = {
   allow_channelback: bool,
   ...fieldValue('fields'),
   file_urls: { type: 'an array', length: items(L.FILE_URLS_MAX) },
-  'file_urls.item': { type: 'a string', required: true, length: chars(1, L.FILE_URL_MAX), format: 'an absolute https URL' },
+  'file_urls.item': {
+    type: 'a string',
+    required: true,
+    length: chars(1, L.FILE_URL_MAX),
+    format: 'an absolute https URL',
+  },
 };
 for (const family of ['pull', 'push'] as const) {
   const link = VENDOR_LINKS.resource;

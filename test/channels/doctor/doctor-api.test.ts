@@ -17,8 +17,13 @@ const basic = (email: string, token: string) => `Basic ${Buffer.from(`${email}/t
 
 async function waitForReport(server: TestServer, auth: string, id: string) {
   for (let i = 0; i < 200; i++) {
-    const response = await fetch(`${server.baseUrl}/api/switchboard/v1/doctor_runs/${id}`, { headers: { authorization: auth } });
-    const run = (await response.json()) as { status: string; report: { exit_code: number; findings: { rule: string }[] } | null };
+    const response = await fetch(`${server.baseUrl}/api/switchboard/v1/doctor_runs/${id}`, {
+      headers: { authorization: auth },
+    });
+    const run = (await response.json()) as {
+      status: string;
+      report: { exit_code: number; findings: { rule: string }[] } | null;
+    };
     if (run.status === 'finished') return run;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -58,7 +63,11 @@ describe.each(storeKinds)('doctor_runs API on $name', (kind) => {
     const finished = await waitForReport(server, auth, run.id);
     expect(finished.report?.exit_code).toBe(1);
     expect(finished.report?.findings.map((f) => f.rule)).toEqual(
-      expect.arrayContaining(['pull.state.length', 'pull.resource.created_at.format', 'pull.resource.parent_id.dangling']),
+      expect.arrayContaining([
+        'pull.state.length',
+        'pull.resource.created_at.format',
+        'pull.resource.parent_id.dangling',
+      ]),
     );
     // Nothing it did touched the caller's account; its own integration is gone afterwards.
     expect(await opened.store.channels.listIntegrations(tenant.account.id)).toEqual([]);
@@ -94,7 +103,9 @@ describe.each(storeKinds)('doctor_runs API on $name', (kind) => {
     // The doctor follows the server's own outbound rules: production calls https only, so
     // this plain-http integration could not even be fetched (exit 2, "could not run").
     expect(finished.report?.exit_code).toBe(2);
-    expect((finished.report as unknown as { could_not_run: string }).could_not_run).toMatch(/manifest could not be fetched/);
+    expect((finished.report as unknown as { could_not_run: string }).could_not_run).toMatch(
+      /manifest could not be fetched/,
+    );
     expect(await opened.store.channels.listIntegrations(doctor.account.id)).toEqual([]);
   });
 

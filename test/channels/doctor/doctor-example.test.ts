@@ -51,8 +51,10 @@ describe('switchboard doctor on examples/channel-integration', () => {
     const { code, out } = await doctor(`${broken.url}/manifest.json`, { junit }, true);
     expect(code).toBe(1);
     expect(out).toContain('\u001b[31m'); // coloured on a terminal
-    const plain = out.replace(/\u001b\[\d+m/g, '');
-    expect(plain).toMatch(/error {3}pull\.resource\.created_at\.format external_resources\[0\]\.created_at: must be an ISO 8601/);
+    const plain = out.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), '');
+    expect(plain).toMatch(
+      /error {3}pull\.resource\.created_at\.format external_resources\[0\]\.created_at: must be an ISO 8601/,
+    );
     expect(plain).toContain('value "2024-01-01 12:00:00"');
     expect(plain).toMatch(/warning pull\.resource\.external_id\.duplicate external_resources\[2\]\.external_id/);
     expect(plain).toMatch(/warning pull\.resource\.parent_id\.dangling external_resources\[3\]\.parent_id/);

@@ -109,7 +109,11 @@ const planted: Record<string, string[]> = {
     'channelback.metadata.length',
     'channelback.json',
   ],
-  'bad-channelback-more': ['channelback.external_id.type', 'channelback.metadata.type', 'channelback.external_id.length'],
+  'bad-channelback-more': [
+    'channelback.external_id.type',
+    'channelback.metadata.type',
+    'channelback.external_id.length',
+  ],
   'broken-channelback': ['channelback.status', 'channelback.type'],
   'events-500': ['events.status', 'manifest.source.none'],
 };

@@ -21,7 +21,10 @@ describe('the rule catalogue', () => {
 
   it('names a pulled resource field, its kind, and the path with its index', () => {
     const result = validatePullResponse({
-      external_resources: [minimalResource(), minimalResource({ created_at: 'yesterday', author: { external_id: '' } })],
+      external_resources: [
+        minimalResource(),
+        minimalResource({ created_at: 'yesterday', author: { external_id: '' } }),
+      ],
       state: 'x'.repeat(5001),
     });
     expect(result.ok).toBe(false);
@@ -39,7 +42,12 @@ describe('the rule catalogue', () => {
         path: 'external_resources[1].author.external_id',
         message: 'must be 1–255 characters; got 0',
       },
-      { rule: 'pull.state.length', severity: 'error', path: 'state', message: 'must be at most 5000 characters; got 5001' },
+      {
+        rule: 'pull.state.length',
+        severity: 'error',
+        path: 'state',
+        message: 'must be at most 5000 characters; got 5001',
+      },
     ]);
     // The problem lines (API details, the pull log) are the findings as `path: message`.
     expect(result.problems[2]).toBe('state: must be at most 5000 characters; got 5001');
