@@ -33,7 +33,19 @@ export async function manifestStep(run: DoctorRun): Promise<boolean> {
   try {
     response = await run.host.client.get(manifestUrl, { followRedirects: 5 });
   } catch (error) {
-    // Nothing answered: nothing could be checked (exit 2), rather than a broken rule.
+    // Too slow, too large, redirected too often: the integration's fault, a broken rule.
+    if (error instanceof OutboundError && ['timeout', 'too_large', 'redirect'].includes(error.kind)) {
+      run.add(
+        'manifest',
+        'manifest.fetch',
+        `could not be read: ${error.message}`,
+        '(manifest URL)',
+        JSON.stringify(manifestUrl),
+      );
+      run.step('manifest', 'failed', 'the manifest could not be read');
+      return false;
+    }
+    // Nothing answered (or the URL is refused here): nothing could be checked (exit 2).
     const reason = error instanceof OutboundError || error instanceof TypeError ? error.message : String(error);
     run.couldNotRun = `the manifest could not be fetched: ${reason}`;
     run.step('manifest', 'failed', run.couldNotRun);
