@@ -30,7 +30,7 @@ export interface ProvisionedAccount {
 export async function createAccount(
   store: Store,
   clock: Clock,
-  input: { subdomain: string; id?: number; adminEmail?: string },
+  input: { subdomain: string; id?: number; adminEmail?: string; doctor?: boolean },
 ): Promise<ProvisionedAccount | 'exists'> {
   const apiToken = generateSecret('sbat_');
   const adminEmail = input.adminEmail ?? `admin@${input.subdomain}.example`;
@@ -40,6 +40,7 @@ export async function createAccount(
     adminEmail,
     adminTokenHash: hashSecret(apiToken),
     nowSeconds: epochSeconds(clock),
+    ...(input.doctor ? { doctor: true } : {}),
   });
   return account === 'exists' ? 'exists' : { account, adminEmail, apiToken };
 }

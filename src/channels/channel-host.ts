@@ -22,6 +22,8 @@ import { reportErrorRoutes } from './channelback/report-error-routes.js';
 import { ReplySender } from './channelback/reply-sender.js';
 import { replyRoutes } from './channelback/reply-routes.js';
 import { clickthroughRoutes } from './clickthrough/clickthrough-routes.js';
+import { doctorRoutes, type DoctorWorkspace } from './doctor/doctor-routes.js';
+import { DoctorRuns } from './doctor/doctor-runs.js';
 
 export type ChannelSettings = Pick<
   Settings,
@@ -83,6 +85,8 @@ export function createChannelHost(options: {
   onFailedPull?: (record: PullRecord) => void;
   /** Where absolute links (the admin UI's return_url) point: see `http/public-url.ts`. */
   publicUrlOf: (request: FastifyRequest) => string;
+  /** Where an API doctor run works (`doctor/doctor-routes.ts`); without it the doctor routes refuse. */
+  doctorWorkspace?: DoctorWorkspace;
 }) {
   const { channels, settings, secretKey, nowMs, metrics } = options;
   // On stop, the work under way may finish within the same grace as the requests in flight.
@@ -124,6 +128,7 @@ export function createChannelHost(options: {
     drainMs,
     onError: options.log,
   });
+  const doctorRuns = new DoctorRuns();
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
     client,
@@ -155,6 +160,13 @@ export function createChannelHost(options: {
         await scope.register(eventRoutes, ctx);
         await scope.register(replyRoutes, channelbackContext(principalOf));
         await scope.register(clickthroughRoutes, channelbackContext(principalOf));
+        await scope.register(doctorRoutes, {
+          ...ctx,
+          runs: doctorRuns,
+          workspaceFor: options.doctorWorkspace ?? (async () => 'refused' as const),
+          pullTimeoutMs: settings.pull.timeoutMs,
+          maxResponseBytes: settings.pull.maxResponseBytes,
+        });
       });
     },
     /**

@@ -53,7 +53,7 @@ export async function migrate(settings: Settings, clock: Clock = systemClock): P
  */
 export async function accountsCreate(
   settings: Settings,
-  flags: { subdomain: string; id?: string; email?: string; json?: boolean },
+  flags: { subdomain: string; id?: string; email?: string; json?: boolean; doctor?: boolean },
   clock: Clock = systemClock,
 ): Promise<void> {
   const problem = subdomainProblem(flags.subdomain);
@@ -68,6 +68,7 @@ export async function accountsCreate(
       subdomain: flags.subdomain,
       id,
       adminEmail: flags.email,
+      doctor: flags.doctor === true,
     });
     if (created === 'exists') {
       throw new UsageError(`An account with subdomain "${flags.subdomain}"${id ? ` or id ${id}` : ''} already exists`);
@@ -75,8 +76,14 @@ export async function accountsCreate(
     const { account, adminEmail, apiToken } = created;
     print(
       flags.json,
-      { id: account.id, subdomain: account.subdomain, admin_email: adminEmail, api_token: apiToken },
-      `Created account ${account.subdomain} (id ${account.id}).\nAdmin: ${adminEmail}\nAPI token (shown once): ${apiToken}`,
+      {
+        id: account.id,
+        subdomain: account.subdomain,
+        admin_email: adminEmail,
+        api_token: apiToken,
+        ...(account.doctor ? { doctor: true } : {}),
+      },
+      `Created ${account.doctor ? 'doctor ' : ''}account ${account.subdomain} (id ${account.id}).\nAdmin: ${adminEmail}\nAPI token (shown once): ${apiToken}`,
     );
   });
 }

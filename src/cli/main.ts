@@ -18,6 +18,7 @@ import { accountsCreate, exportCommand, importCommand, migrate, tokensCreate } f
 import { configsHistory, type HistoryFlags } from './history-command.js';
 import { accountOption } from './account-option.js';
 import { registerStoreCommands } from './store-commands.js';
+import { doctorCli, type DoctorFlags } from './doctor-command.js';
 
 const databaseOption = () =>
   new Option(
@@ -70,10 +71,20 @@ accounts
   .option('--id <id>', 'account id (zendesk_account_id); default: the next free one')
   .option('--email <email>', 'admin email (default admin@{subdomain}.example)')
   .option('--json', 'print JSON')
+  .option('--doctor', "a doctor account: the integration doctor's own on a production server, never a tenant")
   .addOption(databaseOption())
-  .action(async (flags: { subdomain: string; id?: string; email?: string; json?: boolean; database?: string }) => {
-    await accountsCreate(loadSettings(process.env, flags), flags);
-  });
+  .action(
+    async (flags: {
+      subdomain: string;
+      id?: string;
+      email?: string;
+      json?: boolean;
+      doctor?: boolean;
+      database?: string;
+    }) => {
+      await accountsCreate(loadSettings(process.env, flags), flags);
+    },
+  );
 
 const tokens = program.command('tokens').description('Manage ZIS access tokens and revoke admin tokens');
 tokens
@@ -225,6 +236,23 @@ configsGroup
   });
 
 registerStoreCommands({ accounts, tokens, configs: configsGroup }, databaseOption);
+program
+  .command('doctor <manifest_url>')
+  .description(
+    'Check a channel integration against every protocol rule, on a throwaway host of its own; ' +
+      'exit 0 (no errors), 1 (errors) or 2 (could not run)',
+  )
+  .option('--metadata <json>', 'complete the admin UI hand-off with this metadata (else a person completes it)')
+  .option('--metadata-file <path>', 'the same, read from a file')
+  .option('--wait <seconds>', 'how long to wait for a person (the hand-off) and for pushes (default 60)')
+  .option('--channelback-thread <id>', 'send a test reply to this thread (it sends a real message)')
+  .option('--keep', "keep the doctor's temporary store (and its integration) afterwards")
+  .option('--json', 'print the report as JSON')
+  .option('--junit <file>', 'also write the report as JUnit XML')
+  .option('--port <port>', "where the doctor's host listens on 127.0.0.1 (default: a free port)")
+  .action(async (manifestUrl: string, flags: DoctorFlags) => {
+    process.exitCode = await doctorCli(manifestUrl, flags);
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { createAccount } from '../accounts/provision.js';
 import { readFileSync } from 'node:fs';
 import { systemClock, type Clock } from '../clock.js';
 import { createChannelHost } from '../channels/channel-host.js';
@@ -170,6 +171,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: (error) => app.log.error({ err: error }, 'pull loop error'),
     // The reason is the pull log's: written never to quote metadata or state.
     publicUrlOf,
+    // A doctor run (the API's) never works in a tenant's account: a throwaway account in
+    // development, the caller's own doctor account in production.
+    doctorWorkspace: async (account) => {
+      if (settings.mode === 'production') {
+        return account.doctor ? { accountId: account.id, subdomain: account.subdomain } : 'refused';
+      }
+      const created = await createAccount(store, clock, { subdomain: `doctor-${randomBytes(6).toString('hex')}` });
+      if (created === 'exists') throw new Error('a new doctor account collided with an existing subdomain');
+      return { accountId: created.account.id, subdomain: created.account.subdomain };
+    },
     onFailedPull: (pull) =>
       app.log.warn(
         { instance_id: pull.instanceId, pull_id: pull.id, http_status: pull.httpStatus, error: pull.error },

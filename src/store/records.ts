@@ -5,6 +5,8 @@ export interface Account {
   id: number;
   subdomain: string;
   createdAt: number;
+  /** A doctor account (`accounts create --doctor`): the integration doctor's own, never a tenant. */
+  doctor?: true;
 }
 
 export interface Integration {

@@ -23,7 +23,8 @@ export type IntegrationRow = {
   created_at: number;
 };
 
-export type AccountRow = { id: number; subdomain: string; created_at: number };
+/** `doctor`: 0/1 on SQLite, a boolean on PostgreSQL (migration 0022). */
+export type AccountRow = { id: number; subdomain: string; created_at: number; doctor?: number | boolean };
 
 export const toConfig = (row: ConfigRow): ConfigRecord => ({
   id: row.id,
@@ -49,4 +50,5 @@ export const toAccount = (row: AccountRow): Account => ({
   id: row.id,
   subdomain: row.subdomain,
   createdAt: row.created_at,
+  ...(row.doctor ? { doctor: true as const } : {}),
 });

@@ -283,6 +283,8 @@ export interface NewAccount {
   adminEmail: string;
   adminTokenHash: string;
   nowSeconds: number;
+  /** A doctor account: see `Account.doctor`. */
+  doctor?: boolean;
 }
 
 export interface NewAdminToken {

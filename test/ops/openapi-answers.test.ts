@@ -243,6 +243,20 @@ describe('real answers against the OpenAPI document', () => {
     await check('POST', `${api}/instances/${instance}/deactivate`, { ...admin, expect: 200 });
     await check('POST', `${api}/instances/${instance}/activate`, { ...admin, expect: 200 });
     await check('GET', `${api}/channel_integrations/${id}/events`, { ...admin, expect: 200 });
+
+    const doctorRun = await check('POST', `${api}/doctor_runs`, {
+      ...admin,
+      body: { manifest_url: integration.manifestUrl, metadata: '{}', wait_seconds: 0 },
+      expect: 202,
+    });
+    let finished = doctorRun;
+    for (let i = 0; i < 100 && finished.status !== 'finished'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      finished = await check('GET', `${api}/doctor_runs/${doctorRun.id}`, { ...admin, expect: 200 });
+    }
+    expect(finished.report).not.toBeNull();
+    await check('GET', `${api}/doctor_runs/no-such-run`, { ...admin, expect: 404 });
+    await check('POST', `${api}/doctor_runs`, { ...admin, body: {}, expect: 422 });
     await check('DELETE', `${api}/instances/${instance}`, { ...admin, expect: 204 });
     await check('DELETE', `${api}/channel_integrations/${id}`, { ...admin, expect: 204 });
   });

@@ -2,7 +2,7 @@
  * The form an integration's admin UI posts (through the admin's browser) back to the
  * host's `return_url` to create or update an instance.
  */
-import { failure, get, type Invalid, optionalString, report, requiredString } from './checks.js';
+import { failure, get, type Invalid, optionalString, Problems, report, requiredString } from './checks.js';
 import { INSTANCE_NAME_MAX, METADATA_MAX, STATE_MAX } from './limits.js';
 
 /** A validated admin UI return. */
@@ -31,19 +31,22 @@ export type AdminUiReturnResult = { ok: true; form: AdminUiReturn } | Invalid;
  * turn into an array) is a problem, since which copy was meant is unknowable. Other
  * fields (echoed `return_url`, `subdomain`, …) are ignored.
  *
+ * Findings carry the `admin_ui.return.*` rules (`rules.ts`).
+ *
  * @param fields The parsed form body, e.g. from `@fastify/formbody`.
  */
 export function validateAdminUiReturn(fields: Record<string, unknown>): AdminUiReturnResult {
-  const problems: string[] = [];
+  const problems = new Problems('admin_ui.return');
   /** Runs `check` on the field unless it was sent more than once. */
   const read = <T>(key: string, check: (value: unknown) => T): T | undefined => {
     const value = get(fields, key);
     if (!Array.isArray(value)) return check(value);
-    report(problems, key, `was sent ${value.length} times; send it once`);
+    report(problems, key, `was sent ${value.length} times; send it once`, 'repeated');
     return undefined;
   };
   const name = read('name', (value) => requiredString(problems, 'name', value, { min: 1, max: INSTANCE_NAME_MAX }));
-  if (name !== undefined && name !== '' && name.trim() === '') report(problems, 'name', 'must not be only whitespace');
+  if (name !== undefined && name !== '' && name.trim() === '')
+    report(problems, 'name', 'must not be only whitespace', 'format');
   const metadata = read('metadata', (value) => requiredString(problems, 'metadata', value, { max: METADATA_MAX }));
   const state = read('state', (value) => optionalString(problems, 'state', value, { max: STATE_MAX }));
   if (problems.length > 0 || name === undefined || metadata === undefined) return failure(problems);

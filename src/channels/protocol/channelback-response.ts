@@ -12,6 +12,7 @@ import {
   optionalString,
   requiredObject,
   requiredString,
+  Problems,
 } from './checks.js';
 import { CHANNELBACK_EXTERNAL_ID_MAX, METADATA_MAX } from './limits.js';
 
@@ -33,10 +34,12 @@ export type ChannelbackResponseResult = { ok: true; response: ChannelbackRespons
  * `external-id` format (ASCII, no leading or trailing whitespace, as the schema requires);
  * `metadata` at most 5000 characters. Unknown keys are ignored; null counts as absent.
  *
+ * Findings carry the `channelback.*` rules (`rules.ts`).
+ *
  * @param json The parsed JSON body of the integration's answer.
  */
 export function validateChannelbackResponse(json: unknown): ChannelbackResponseResult {
-  const problems: string[] = [];
+  const problems = new Problems('channelback');
   const obj = requiredObject(problems, '', json, '(channelback response)');
   if (obj === undefined) return failure(problems);
   const externalId = requiredString(problems, 'external_id', get(obj, 'external_id'), {

@@ -20,6 +20,7 @@ import {
   type JsonObject,
   describe,
   isObject,
+  Problems,
 } from './checks.js';
 import { isIso8601DateTime } from './date-time.js';
 import * as L from './limits.js';
@@ -82,11 +83,19 @@ export type ExternalResourceResult = { ok: true; resource: ExternalResource } | 
  * `external-id` format: ASCII only, no leading or trailing whitespace. An optional key
  * whose value is null counts as absent. Unknown keys are ignored.
  *
+ * Each problem is a {@link Finding} of the `pull.resource.*` or `push.resource.*` rules
+ * (`rules.ts`), e.g. `pull.resource.created_at.format`.
+ *
  * @param json A parsed JSON value.
  * @param path Where the resource sits, e.g. `external_resources[3]`; prefixes every problem.
+ * @param family Whose rules: a pulled resource's (the default) or a pushed one's.
  */
-export function validateExternalResource(json: unknown, path = ''): ExternalResourceResult {
-  const problems: string[] = [];
+export function validateExternalResource(
+  json: unknown,
+  path = '',
+  family: 'pull' | 'push' = 'pull',
+): ExternalResourceResult {
+  const problems = new Problems(`${family}.resource`, path);
   const obj = requiredObject(problems, path, json, '(resource)');
   if (obj === undefined) return failure(problems);
   const at = (key: string) => child(path, key);
@@ -111,7 +120,8 @@ export function validateExternalResource(json: unknown, path = ''): ExternalReso
       problems,
       path,
       'has both parent_id and thread_id; send one of them, or neither to start a new ticket',
-      '(resource)',
+      'format',
+      { label: '(resource)', rule: 'parent_and_thread' },
     );
   }
   const createdAt = readCreatedAt(problems, at('created_at'), get(obj, 'created_at'));
@@ -143,7 +153,7 @@ function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function readCreatedAt(problems: string[], path: string, value: unknown): string {
+function readCreatedAt(problems: Problems, path: string, value: unknown): string {
   const text = requiredString(problems, path, value, { min: 1, max: L.CREATED_AT_MAX });
   if (text !== '' && !isIso8601DateTime(text)) {
     report(
@@ -151,12 +161,13 @@ function readCreatedAt(problems: string[], path: string, value: unknown): string
       path,
       'must be an ISO 8601 date-time with a time zone offset, such as 2015-09-08T22:48:09Z, ' +
         `2015-09-08T22:48:09.123+00:00 or 2015-09-08T22:48:09+0000; got ${quote(text)}`,
+      'format',
     );
   }
   return text;
 }
 
-function readAuthor(problems: string[], path: string, value: unknown): Author | undefined {
+function readAuthor(problems: Problems, path: string, value: unknown): Author | undefined {
   const obj = requiredObject(problems, path, value);
   if (obj === undefined) return undefined;
   const at = (key: string) => child(path, key);
@@ -177,7 +188,7 @@ function readAuthor(problems: string[], path: string, value: unknown): Author | 
   });
 }
 
-function readFields(problems: string[], path: string, value: unknown): FieldValue[] | undefined {
+function readFields(problems: Problems, path: string, value: unknown): FieldValue[] | undefined {
   const list = optionalArray(problems, path, value, L.FIELDS_MAX);
   return list?.map((entry, index) => {
     const at = item(path, index);
@@ -186,16 +197,16 @@ function readFields(problems: string[], path: string, value: unknown): FieldValu
     const id = get(obj, 'id');
     const idPath = child(at, 'id');
     if (typeof id === 'string') requiredString(problems, idPath, id, { min: 1, max: L.FIELD_ID_MAX });
-    else if (id === undefined) report(problems, idPath, 'is required');
+    else if (id === undefined) report(problems, idPath, 'is required', 'type');
     else if (typeof id !== 'number' || !Number.isInteger(id)) {
-      report(problems, idPath, `must be an integer or a string; got ${describe(id)}`);
+      report(problems, idPath, `must be an integer or a string; got ${describe(id)}`, 'type');
     }
-    if (!Object.hasOwn(obj, 'value')) report(problems, child(at, 'value'), 'is required (null is allowed)');
+    if (!Object.hasOwn(obj, 'value')) report(problems, child(at, 'value'), 'is required (null is allowed)', 'type');
     return { id: id as number | string, value: get(obj, 'value') };
   });
 }
 
-function readDisplayInfo(problems: string[], path: string, value: unknown): DisplayInfo[] | undefined {
+function readDisplayInfo(problems: Problems, path: string, value: unknown): DisplayInfo[] | undefined {
   const list = optionalArray(problems, path, value, L.DISPLAY_INFO_MAX);
   return list?.map((entry, index) => {
     const at = item(path, index);
@@ -210,23 +221,23 @@ function readDisplayInfo(problems: string[], path: string, value: unknown): Disp
 }
 
 /** A JSON object, or a string (kept as sent: the vendor's apps parse it themselves). */
-function readDisplayData(problems: string[], path: string, value: unknown): JsonObject | string {
+function readDisplayData(problems: Problems, path: string, value: unknown): JsonObject | string {
   if (typeof value === 'string') return requiredString(problems, path, value, { max: L.DISPLAY_INFO_DATA_MAX });
   if (value === undefined) {
-    report(problems, path, 'is required');
+    report(problems, path, 'is required', 'type');
     return {};
   }
   if (isObject(value)) return value;
-  report(problems, path, `must be a JSON object or a string; got ${describe(value)}`);
+  report(problems, path, `must be a JSON object or a string; got ${describe(value)}`, 'type');
   return {};
 }
 
-function readFileUrls(problems: string[], path: string, value: unknown): string[] | undefined {
+function readFileUrls(problems: Problems, path: string, value: unknown): string[] | undefined {
   const list = optionalArray(problems, path, value, L.FILE_URLS_MAX);
   return list?.map((entry, index) => {
     const at = item(path, index);
     const text = requiredString(problems, at, entry, { min: 1, max: L.FILE_URL_MAX });
-    if (text !== '' && !isHttpsUrl(text)) report(problems, at, 'must be an absolute https URL');
+    if (text !== '' && !isHttpsUrl(text)) report(problems, at, 'must be an absolute https URL', 'format');
     return text;
   });
 }

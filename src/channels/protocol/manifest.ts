@@ -14,6 +14,7 @@ import {
   report,
   requiredObject,
   requiredString,
+  Problems,
 } from './checks.js';
 import * as L from './limits.js';
 
@@ -75,11 +76,13 @@ export type ManifestResult = { ok: true; manifest: Manifest } | Invalid;
  * the top level and inside `urls`, are ignored for forward compatibility. An optional key
  * whose value is null counts as absent.
  *
+ * Findings carry the `manifest.*` rules (`rules.ts`).
+ *
  * @param json The parsed manifest JSON.
  * @param manifestUrl The absolute http(s) URL the manifest was fetched from (after redirects).
  */
 export function validateManifest(json: unknown, manifestUrl: string): ManifestResult {
-  const problems: string[] = [];
+  const problems = new Problems('manifest', '', renameUrlKey);
   const base = parseBase(problems, manifestUrl);
   const obj = requiredObject(problems, '', json, '(manifest)');
   if (obj === undefined) return failure(problems);
@@ -101,16 +104,23 @@ export function validateManifest(json: unknown, manifestUrl: string): ManifestRe
   return { ok: true, manifest: { ...manifest, urls: manifest.urls } };
 }
 
-function parseBase(problems: string[], manifestUrl: string): URL | undefined {
+/** Every `urls.*` entry shares the rules `manifest.urls.entry.*`. */
+function renameUrlKey(field: string): string {
+  return field.startsWith('urls.') ? 'urls.entry' : field;
+}
+
+function parseBase(problems: Problems, manifestUrl: string): URL | undefined {
   const base = URL.canParse(manifestUrl) ? new URL(manifestUrl) : undefined;
   if (base === undefined || (base.protocol !== 'https:' && base.protocol !== 'http:')) {
-    report(problems, '(manifest URL)', `must be an absolute http or https URL; got ${quote(manifestUrl)}`);
+    report(problems, '(manifest URL)', `must be an absolute http or https URL; got ${quote(manifestUrl)}`, 'format', {
+      rule: 'url.format',
+    });
     return undefined;
   }
   return base;
 }
 
-function readUrls(problems: string[], value: unknown, base: URL | undefined): ManifestUrls | undefined {
+function readUrls(problems: Problems, value: unknown, base: URL | undefined): ManifestUrls | undefined {
   const obj = requiredObject(problems, 'urls', value);
   if (obj === undefined) return undefined;
   const urls: Partial<Record<ManifestUrlKey, ManifestUrl>> = {};
@@ -124,9 +134,19 @@ function readUrls(problems: string[], value: unknown, base: URL | undefined): Ma
     if (written === undefined || written === '' || base === undefined) continue;
     const resolved = URL.canParse(written, base.href) ? new URL(written, base) : undefined;
     if (resolved === undefined) {
-      report(problems, path, `is not a valid URL, absolute or relative to the manifest URL; got ${quote(written)}`);
+      report(
+        problems,
+        path,
+        `is not a valid URL, absolute or relative to the manifest URL; got ${quote(written)}`,
+        'format',
+      );
     } else if (resolved.protocol !== 'https:' && resolved.protocol !== 'http:') {
-      report(problems, path, `must be an http or https URL; got scheme ${quote(resolved.protocol.slice(0, -1))}`);
+      report(
+        problems,
+        path,
+        `must be an http or https URL; got scheme ${quote(resolved.protocol.slice(0, -1))}`,
+        'format',
+      );
     } else {
       urls[key] = { href: resolved.href, scheme: resolved.protocol === 'https:' ? 'https' : 'http', written };
     }

@@ -12,6 +12,7 @@ import {
   optionalString,
   requiredArray,
   requiredObject,
+  Problems,
 } from './checks.js';
 import { type ExternalResource, validateExternalResource } from './external-resource.js';
 import { METADATA_MAX, PULL_RESOURCES_MAX, STATE_MAX } from './limits.js';
@@ -40,10 +41,12 @@ export type PullResponseResult = { ok: true; response: PullResponse } | Invalid;
  * `state` and `metadata` are at most 5000 characters (code points, see `characterCount`).
  * Unknown keys are ignored.
  *
+ * Findings carry the `pull.*` rules (`rules.ts`).
+ *
  * @param json The parsed JSON body of the integration's answer.
  */
 export function validatePullResponse(json: unknown): PullResponseResult {
-  const problems: string[] = [];
+  const problems = new Problems('pull');
   const obj = requiredObject(problems, '', json, '(pull response)');
   if (obj === undefined) return failure(problems);
 
@@ -52,7 +55,7 @@ export function validatePullResponse(json: unknown): PullResponseResult {
   list.forEach((entry, index) => {
     const result = validateExternalResource(entry, item('external_resources', index));
     if (result.ok) resources.push(result.resource);
-    else problems.push(...result.problems);
+    else problems.addAll(result.findings);
   });
   const response: PullResponse = compact({
     external_resources: resources,

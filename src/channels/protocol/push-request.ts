@@ -10,6 +10,7 @@ import {
   requiredArray,
   requiredObject,
   requiredString,
+  Problems,
 } from './checks.js';
 import { type ExternalResourceResult, validateExternalResource } from './external-resource.js';
 import { EXTERNAL_RESOURCES_MAX, INSTANCE_PUSH_ID_MAX, REQUEST_ID_MAX } from './limits.js';
@@ -37,10 +38,12 @@ export type PushRequestResult =
  * API answers one result per resource: a bad resource does not refuse its neighbours.
  * Unknown keys are ignored; a null `request_id` counts as absent.
  *
+ * Findings carry the `push.*` rules (`rules.ts`).
+ *
  * @param json The parsed JSON body of the push.
  */
 export function validatePushRequest(json: unknown): PushRequestResult {
-  const problems: string[] = [];
+  const problems = new Problems('push');
   const obj = requiredObject(problems, '', json, '(push request)');
   if (obj === undefined) return failure(problems);
   const instancePushId = requiredString(problems, 'instance_push_id', get(obj, 'instance_push_id'), {
@@ -53,6 +56,8 @@ export function validatePushRequest(json: unknown): PushRequestResult {
 
   const request: PushRequest = { instance_push_id: instancePushId };
   if (requestId !== undefined) request.request_id = requestId;
-  const resources = list.map((entry, index) => validateExternalResource(entry, item('external_resources', index)));
+  const resources = list.map((entry, index) =>
+    validateExternalResource(entry, item('external_resources', index), 'push'),
+  );
   return { ok: true, request, resources };
 }

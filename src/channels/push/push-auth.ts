@@ -65,6 +65,11 @@ export function pushTokenHook(context: PushAuthContext): onRequestAsyncHookHandl
   };
 }
 
+/** The instance the request's push token named (set by {@link pushTokenHook}), if any. */
+export function tokenInstanceOf(request: FastifyRequest): Instance | undefined {
+  return tokenInstances.get(request);
+}
+
 /**
  * After the body is read: the instance the token named, provided the body's
  * `instance_push_id` names that same instance. Another instance's push id, an unknown one

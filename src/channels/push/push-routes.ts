@@ -4,9 +4,10 @@ import { emptyBody, supportErrorResponses } from '../../http/response-schemas.js
 import type { ChannelContext } from '../channel-context.js';
 import { validatePushRequest } from '../protocol/push-request.js';
 import { pushBodyHash } from '../../store/push-rules.js';
-import { pushInstanceOf, pushTokenHook, type PushAuthContext } from './push-auth.js';
+import { pushInstanceOf, pushTokenHook, tokenInstanceOf, type PushAuthContext } from './push-auth.js';
 import { pushEntries } from './push-entries.js';
 import { pushResponseSchema, pushResultJson } from './push-json.js';
+import { notifyPush, pushesObserved } from './push-observers.js';
 
 const tags = ['Push API'];
 const anyChannel = '/api/v2/any_channel';
@@ -74,6 +75,18 @@ export async function pushRoutes(
       async function pushResources(request) {
         // The token was checked before the body was read: saying what is wrong with it reveals nothing.
         const validated = validatePushRequest(request.body);
+        if (pushesObserved()) {
+          const sent = request.body as { external_resources?: unknown } | null;
+          notifyPush({
+            kind: 'push',
+            instanceId: tokenInstanceOf(request)?.id,
+            instancePushId: pushIdOf(request.body),
+            resources: Array.isArray(sent?.external_resources) ? sent.external_resources : [],
+            findings: validated.ok
+              ? validated.resources.flatMap((result) => (result.ok ? [] : result.findings))
+              : validated.findings,
+          });
+        }
         if (!validated.ok) throw BadRequest(`The push is invalid: ${validated.problems.join('; ')}.`);
         const { instance_push_id: pushId, request_id: requestId } = validated.request;
         if (requestId?.includes('\u0000')) {
@@ -117,6 +130,15 @@ export async function pushRoutes(
       },
       async function validateToken(request, reply) {
         await pushInstanceOf(context, request, pushIdOf(request.body));
+        if (pushesObserved()) {
+          notifyPush({
+            kind: 'validate_token',
+            instanceId: tokenInstanceOf(request)?.id,
+            instancePushId: pushIdOf(request.body),
+            resources: [],
+            findings: [],
+          });
+        }
         return reply.code(200).send();
       },
     );

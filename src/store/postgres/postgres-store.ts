@@ -260,6 +260,10 @@ export class PostgresStore implements Store {
           // Identity columns do not notice a chosen id; later generated ids must not collide.
           await client.query(sql.advanceAccountIds);
         }
+        if (input.doctor) {
+          await client.query(sql.markDoctorAccount, [row.id]);
+          row.doctor = true;
+        }
         await client.query(sql.insertAdminToken, [row.id, input.adminEmail, input.adminTokenHash, input.nowSeconds]);
         return toAccount(row);
       });

@@ -30,6 +30,7 @@ export const sql = {
         coalesce(pg_sequence_last_value(pg_get_serial_sequence('accounts', 'id')::regclass), 0)
       )
     ) FROM accounts`,
+  markDoctorAccount: `UPDATE accounts SET doctor = true WHERE id = $1`,
   accountById: `SELECT * FROM accounts WHERE id = $1`,
   accountBySubdomain: `SELECT * FROM accounts WHERE subdomain = $1`,
   allAccounts: `SELECT * FROM accounts ORDER BY id`,

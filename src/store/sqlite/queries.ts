@@ -11,6 +11,7 @@ export const sql = {
 
   anyAccount: `SELECT 1 FROM accounts LIMIT 1`,
   insertAccount: `INSERT INTO accounts (id, subdomain, created_at) VALUES (?, ?, ?) RETURNING *`,
+  markDoctorAccount: `UPDATE accounts SET doctor = 1 WHERE id = ?`,
   accountById: `SELECT * FROM accounts WHERE id = ?`,
   accountBySubdomain: `SELECT * FROM accounts WHERE subdomain = ?`,
   allAccounts: `SELECT * FROM accounts ORDER BY id`,

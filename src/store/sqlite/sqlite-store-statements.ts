@@ -10,6 +10,7 @@ export function prepareStoreStatements(db: Database.Database) {
   return {
     anyAccount: p(sql.anyAccount),
     insertAccount: p(sql.insertAccount),
+    markDoctorAccount: p(sql.markDoctorAccount),
     accountById: p(sql.accountById),
     accountBySubdomain: p(sql.accountBySubdomain),
     allAccounts: p(sql.allAccounts),

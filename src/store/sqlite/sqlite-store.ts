@@ -323,6 +323,10 @@ export class SqliteStore implements Store {
     // A nested transaction (a savepoint): a taken token hash must undo the account row too.
     const insert = this.db.transaction(() => {
       const row = this.q.insertAccount.get(input.id ?? null, input.subdomain, input.nowSeconds) as AccountRow;
+      if (input.doctor) {
+        this.q.markDoctorAccount.run(row.id);
+        row.doctor = 1;
+      }
       this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.nowSeconds);
       return toAccount(row);
     });

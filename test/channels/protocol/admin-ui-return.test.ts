@@ -64,7 +64,7 @@ describe('validateAdminUiReturn', () => {
   it.each(cases)('$name', ({ input, problems }) => {
     const result = validateAdminUiReturn(input);
     if (problems === undefined) expect(result).toMatchObject({ ok: true });
-    else expect(result).toEqual({ ok: false, problems });
+    else expect(result).toMatchObject({ ok: false, problems });
   });
 
   it('returns name, metadata and state only when state was sent', () => {
@@ -80,7 +80,7 @@ describe('validateAdminUiReturn', () => {
 
   it('does not read inherited properties', () => {
     const fields = Object.create({ name: 'inherited', metadata: '' }) as Record<string, unknown>;
-    expect(validateAdminUiReturn(fields)).toEqual({
+    expect(validateAdminUiReturn(fields)).toMatchObject({
       ok: false,
       problems: ['name: is required', 'metadata: is required'],
     });

@@ -344,7 +344,7 @@ describe('validateExternalResource', () => {
     if (problem === undefined) {
       expect(result).toMatchObject({ ok: true });
     } else {
-      expect(result).toEqual({ ok: false, problems: [problem] });
+      expect(result).toMatchObject({ ok: false, problems: [problem] });
     }
   });
 
@@ -363,8 +363,8 @@ describe('validateExternalResource', () => {
 
   it('uses bare keys at the root path', () => {
     const result = validateExternalResource(minimalResource({ author: { external_id: '' } }));
-    expect(result).toEqual({ ok: false, problems: ['author.external_id: must be 1–255 characters; got 0'] });
-    expect(validateExternalResource(42)).toEqual({
+    expect(result).toMatchObject({ ok: false, problems: ['author.external_id: must be 1–255 characters; got 0'] });
+    expect(validateExternalResource(42)).toMatchObject({
       ok: false,
       problems: ['(resource): must be a JSON object; got number 42'],
     });
@@ -385,6 +385,6 @@ describe('validateExternalResource', () => {
   it('does not read inherited properties', () => {
     const proto = { external_id: 'inherited' };
     const input = Object.assign(Object.create(proto) as object, minimalResource({ external_id: undefined }));
-    expect(validateExternalResource(input, 'r')).toEqual({ ok: false, problems: ['r.external_id: is required'] });
+    expect(validateExternalResource(input, 'r')).toMatchObject({ ok: false, problems: ['r.external_id: is required'] });
   });
 });
