@@ -129,6 +129,23 @@ describe.runIf(browserAvailable)('every console page at 390 px', { timeout: 240_
     if (problems.length > 0) found[what] = [...new Set(problems)];
   };
 
+  it('catches a page that scrolls sideways, a cut button and a word broken inside', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.setContent(`<!doctype html><body>
+      <div style="width: 500px">wide</div>
+      <button style="width: 30px; overflow: hidden; white-space: nowrap">Remove integration</button>
+      <p style="width: 60px; overflow-wrap: anywhere">create_integration_instance</p>
+      <p style="width: 60px; overflow-wrap: anywhere">https://example.com/a/very/long/url/that/may/wrap</p>
+    </body>`);
+    const problems = await page.evaluate<string[]>(layoutProblems);
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^the page scrolls sideways/);
+    expect(problems[1]).toMatch(/^button "Remove integration" is cut/);
+    expect(problems[2]).toMatch(/^the word "create_integration_instance" breaks across \d+ lines/);
+    await context.close();
+  });
+
   it('the login page', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
