@@ -1,3 +1,3 @@
--- The console's overview counts the last hour's pulls per minute across every instance of
--- an account: by start time, not by each instance's log.
-CREATE INDEX pulls_started ON pulls (started_at);
+-- The console's overview counts the last hour's pulls per minute over an account's
+-- instances: each instance's pulls by start time, not its whole log.
+CREATE INDEX pulls_started ON pulls (instance_id, started_at);
