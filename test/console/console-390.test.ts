@@ -186,6 +186,7 @@ describe.runIf(browserAvailable)('every console page at 390 px', { timeout: 240_
       '/console/channel_integrations',
       `/console/channel_integrations/${ids.integration}`,
       `/console/channel_integrations/${ids.integration}/events`,
+      `/console/channel_integrations/${ids.integration}/events/1`,
       `/console/channel_integrations/${ids.integration}/remove`,
       '/console/instances',
       `/console/instances/${ids.instance}`,
@@ -229,6 +230,24 @@ describe.runIf(browserAvailable)('every console page at 390 px', { timeout: 240_
     await settings.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Saved instance Escalations');
     await check(page, 'the admin UI return page');
+    // In the console's layout: its navigation and stylesheet, and a link to the new instance.
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').count()).toBe(4);
+    expect(await page.evaluate<string>("getComputedStyle(document.querySelector('a.button')).backgroundColor")).toBe(
+      'rgb(31, 95, 191)',
+    );
+    await page.getByRole('link', { name: 'Open Escalations' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Escalations');
+
+    // Editing an instance's settings, and a settings link that was used or has expired.
+    await page.getByRole('button', { name: 'Edit settings' }).click();
+    await page.frameLocator('iframe[name="admin_ui"]').getByLabel('Name').waitFor();
+    await check(page, 'the admin UI hand-off of an edit');
+    await page.setContent(
+      `<form method="post" action="${base}/admin-ui/return/not-a-token"><input name="name" value="x"><input name="metadata" value=""></form>`,
+    );
+    await page.evaluate('document.forms[0].submit()');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('This settings link has expired or was used');
+    await check(page, 'an expired settings link');
     await context.close();
     expect(found).toEqual({});
   });
