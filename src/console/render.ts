@@ -28,12 +28,19 @@ export interface Viewer {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+/**
+ * Characters after (or around) which a browser may break a line inside a word (Unicode line
+ * breaking: hyphens, slashes, dashes, bars, question and exclamation marks). Letters,
+ * digits, colons, dots, commas, quotes and brackets never break a word by themselves.
+ */
+const breakable = /[-/\u2010-\u2014|?!\u2026~+]/;
+
 /** Words this long (tokens, URLs) may wrap anywhere on a narrow screen; shorter ones never break inside. */
 const longWord = 30;
 
 /**
  * Free text (an error, a message) as escaped HTML for `<%~ %>`: a word under 30 characters
- * with a place a browser would break it (a hyphen, a slash, a colon: a date, a path) is
+ * with a place a browser would break it (a hyphen or a slash: a date, a path) is
  * kept on one line; a longer one (a token, a URL) may wrap anywhere rather than widen the page.
  */
 export function prose(text: string): string {
@@ -42,7 +49,7 @@ export function prose(text: string): string {
     .map((part) => {
       if (part === '' || /^\s+$/.test(part)) return part;
       if (part.length >= longWord) return `<span class="long">${escapeHtml(part)}</span>`;
-      return /^[\p{L}\p{N}]*$/u.test(part) ? escapeHtml(part) : `<span class="word">${escapeHtml(part)}</span>`;
+      return breakable.test(part) ? `<span class="word">${escapeHtml(part)}</span>` : escapeHtml(part);
     })
     .join('');
 }
