@@ -29,8 +29,9 @@ export interface BarChart {
 }
 
 const width = 300;
-const height = 64;
-/** Room under the bars for the time axis. */
+const height = 76;
+/** Room above the bars for the busiest minute's count, and under them for the time axis. */
+const band = 12;
 const axis = 12;
 
 const escapeXml = (text: string) =>
@@ -53,6 +54,7 @@ export function barChartSvg(chart: BarChart): string {
   const slot = minutes === 0 ? 0 : width / minutes;
   const barWidth = Math.max(1, slot - 1);
   const plot = height - axis;
+  const tallest = plot - band;
   const bars: string[] = [];
   for (let i = 0; i < minutes; i++) {
     let top = plot;
@@ -60,7 +62,7 @@ export function barChartSvg(chart: BarChart): string {
     for (const series of chart.series) {
       const value = series.values[i] ?? 0;
       if (value === 0) continue;
-      const barHeight = Math.max(1, (value / peak) * (plot - 2));
+      const barHeight = Math.max(1, (value / peak) * tallest);
       top -= barHeight;
       bars.push(
         `<rect class="${escapeXml(series.className)}" x="${round(i * slot)}" y="${round(top)}" width="${round(barWidth)}" height="${round(barHeight)}" data-minute="${minuteStart}" data-count="${value}">` +
@@ -77,7 +79,7 @@ export function barChartSvg(chart: BarChart): string {
     bars.join('') +
     `<text class="chart-label" x="0" y="${height - 1}">${clock(chart.sinceMs)}</text>` +
     `<text class="chart-label" x="${width}" y="${height - 1}" text-anchor="end">${clock(end)}</text>` +
-    `<text class="chart-label" x="${width}" y="9" text-anchor="end">${peak}</text>` +
+    `<text class="chart-label" x="${width}" y="9" text-anchor="end">busiest ${peak}/min</text>` +
     `</svg>`
   );
 }
