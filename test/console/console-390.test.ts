@@ -78,6 +78,8 @@ describe.runIf(browserAvailable)('every console page at 390 px', { timeout: 240_
         (await call(base, 'POST', configs, { token: tenant.tokens.zendesk, body: { scope, config } })).status,
       ).toBe(201);
     }
+    await call(base, 'POST', configs, { token: tenant.tokens.zendesk, body: { scope: 'user:gone', config: {} } });
+    await call(base, 'DELETE', `${configs}/user:gone`, { token: tenant.tokens.zendesk });
     await call(base, 'PATCH', `${configs}/account:1001`, {
       token: tenant.tokens.zendesk,
       body: { config: { retries: 5, note: 'Escalations go to the second-line support team overnight' } },
@@ -181,6 +183,10 @@ describe.runIf(browserAvailable)('every console page at 390 px', { timeout: 240_
       `/console/configs/zendesk/delete?${scope('account:1001')}`,
       '/console/configs/zendesk/new',
       `/console/configs/zendesk/config?${scope('account:nothing-here')}`,
+      `/console/configs/zendesk/config?${scope('user:gone')}`,
+      `/console/configs/zendesk/history?${scope('user:gone')}`,
+      `/console/configs/zendesk/history?${scope(longScope)}`,
+      `/console/configs/zendesk?filter=${'x'.repeat(300)}`,
       '/console/integrations',
       revoke!,
       '/console/channel_integrations',
