@@ -1,8 +1,13 @@
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import type { ActivityWindow } from '../../src/store/activity-store.js';
 import type { Instance } from '../../src/store/channel-store.js';
 import { openStore } from '../../src/store/open-store.js';
+import { PostgresActivity } from '../../src/store/postgres/activity-queries.js';
+import type { PostgresAccess } from '../../src/store/postgres/postgres-channel-store.js';
+import { SqliteActivity } from '../../src/store/sqlite/activity-queries.js';
 import type { Store } from '../../src/store/store.js';
 import { createPostgresSchema, storeKinds, type OpenedStore } from '../helpers/stores.js';
 import { tempDir } from '../helpers/server.js';
@@ -217,6 +222,28 @@ describe.each(storeKinds)('ActivityStore on $name', (kind) => {
     });
   });
 
+  it('reads only the newest revisions, and says when that cut the window short', async () => {
+    // The same database through an activity reader with a small cap.
+    const reader = await cappedReader(kind.name, opened.url);
+    try {
+      expect(await reader.read(2).configWritesPerMinute(accountA, window)).toEqual({
+        perMinute: [{ minuteMs: base + 4 * minute, count: 2 }],
+        capped: true,
+      });
+      expect(await reader.read(1).configWritesPerMinute(accountA, window)).toEqual({
+        perMinute: [{ minuteMs: base + 4 * minute, count: 1 }],
+        capped: true,
+      });
+      // The third newest is two hours old: the window is whole.
+      expect(await reader.read(3).configWritesPerMinute(accountA, window)).toEqual({
+        perMinute: [{ minuteMs: base + 4 * minute, count: 2 }],
+        capped: false,
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('lists pending replies by instance and the latest config changes', async () => {
     expect(await store.activity.pendingRepliesByInstance(accountA)).toEqual([{ instanceId: instanceA.id, pending: 1 }]);
     expect(await store.activity.pendingRepliesByInstance(accountB)).toEqual([]);
@@ -244,6 +271,26 @@ describe.each(storeKinds)('ActivityStore on $name', (kind) => {
     expect(await store.activity.getEvent(accountB, integrationId, all[0]!.id)).toBeUndefined();
   });
 });
+
+/** An activity reader over an opened store's database, reading at most `cap` revisions. */
+async function cappedReader(kind: 'sqlite' | 'postgres', url: string) {
+  if (kind === 'sqlite') {
+    const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+    return {
+      read: (cap: number) => new SqliteActivity(db, { configHistory: true, revisionScanCap: cap }),
+      close: async () => db.close(),
+    };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const access: PostgresAccess = {
+    rows: async (text, values) => (await pool.query(text, values)).rows,
+    transaction: () => Promise.reject(new Error('read-only')),
+  };
+  return {
+    read: (cap: number) => new PostgresActivity(access, { configHistory: true, revisionScanCap: cap }),
+    close: () => pool.end(),
+  };
+}
 
 describe('ActivityStore with config history off', () => {
   it('has no config writes per minute on SQLite', async () => {

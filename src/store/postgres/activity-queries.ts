@@ -67,7 +67,7 @@ const minutes = (rows: { minute: Num; count: Num }[]): MinuteCount[] =>
 export class PostgresActivity implements ActivityStore {
   constructor(
     private readonly db: PostgresAccess,
-    private readonly options: { configHistory: boolean },
+    private readonly options: { configHistory: boolean; revisionScanCap?: number },
   ) {}
 
   async pullsPerMinute(accountId: number, window: ActivityWindow): Promise<PullMinute[]> {
@@ -96,14 +96,15 @@ export class PostgresActivity implements ActivityStore {
   async configWritesPerMinute(accountId: number, window: ActivityWindow): Promise<ConfigWriteMinutes | undefined> {
     if (!this.options.configHistory) return undefined;
     const sinceSeconds = Math.ceil(window.sinceMs / 1000);
+    const cap = this.options.revisionScanCap ?? revisionScanCap;
     const rows = await this.db.rows<{ minute: Num; count: Num; scanned: Num; oldest: Num }>(
       activitySql.configWritesPerMinute,
-      [accountId, sinceSeconds, Math.ceil(window.untilMs / 1000), revisionScanCap],
+      [accountId, sinceSeconds, Math.ceil(window.untilMs / 1000), cap],
     );
     const first = rows[0];
     return {
       perMinute: minutes(rows),
-      capped: first !== undefined && Number(first.scanned) >= revisionScanCap && Number(first.oldest) >= sinceSeconds,
+      capped: first !== undefined && Number(first.scanned) >= cap && Number(first.oldest) >= sinceSeconds,
     };
   }
 

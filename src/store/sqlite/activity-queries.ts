@@ -78,7 +78,7 @@ export class SqliteActivity implements ActivityStore {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly options: { configHistory: boolean },
+    private readonly options: { configHistory: boolean; revisionScanCap?: number },
   ) {}
 
   private statement(name: keyof typeof activitySql): Database.Statement {
@@ -116,16 +116,17 @@ export class SqliteActivity implements ActivityStore {
   async configWritesPerMinute(accountId: number, window: ActivityWindow): Promise<ConfigWriteMinutes | undefined> {
     if (!this.options.configHistory) return undefined;
     const sinceSeconds = Math.ceil(window.sinceMs / 1000);
+    const cap = this.options.revisionScanCap ?? revisionScanCap;
     const rows = this.statement('configWritesPerMinute').all({
       account: accountId,
-      cap: revisionScanCap,
+      cap,
       sinceSeconds,
       untilSeconds: Math.ceil(window.untilMs / 1000),
     }) as { minute: number; count: number; scanned: number; oldest: number }[];
     const first = rows[0];
     return {
       perMinute: minutes(rows, 60_000),
-      capped: first !== undefined && first.scanned >= revisionScanCap && first.oldest >= sinceSeconds,
+      capped: first !== undefined && first.scanned >= cap && first.oldest >= sinceSeconds,
     };
   }
 
