@@ -157,6 +157,48 @@ describe.runIf(browserAvailable)('every console page at 390 px', { timeout: 240_
     expect(found).toEqual({});
   });
 
+  it('shows destructive actions as red buttons that lead to a confirmation, changing nothing yet', async () => {
+    const { context, page } = await signedInPage(browser, server.baseUrl, tenant, {
+      viewport: { width: 390, height: 844 },
+    });
+    const base = server.baseUrl;
+    const danger = 'rgb(179, 38, 30)';
+    // Runs in the page: its element's computed background.
+    const backgroundOf = (el: unknown) =>
+      (globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string } }).getComputedStyle(el)
+        .backgroundColor;
+    const actions: [string, string, string][] = [
+      [`/console/channel_integrations/${ids.integration}`, 'Remove integration…', 'Remove integration'],
+      [`/console/instances/${ids.failing}`, 'Delete instance…', 'Delete instance'],
+      [`/console/configs/zendesk/config?scope=${encodeURIComponent(longScope)}`, 'Delete…', 'Delete config'],
+      ['/console/integrations', 'Revoke token', 'Revoke token'],
+    ];
+    for (const [path, link, confirm] of actions) {
+      await page.goto(`${base}${path}`);
+      const action = page.getByRole('link', { name: link }).first();
+      expect(await action.evaluate(backgroundOf), link).toBe(danger);
+      await action.click();
+      const button = page.getByRole('button', { name: confirm });
+      await button.waitFor();
+      expect(await button.evaluate(backgroundOf), confirm).toBe(danger);
+      expect(await page.getByRole('link', { name: 'Cancel' }).count()).toBe(1);
+    }
+    // Only looked at: everything is still there.
+    expect(
+      (await call(base, 'GET', `/api/switchboard/v1/instances/${ids.failing}`, { auth: tenant.adminAuth })).status,
+    ).toBe(200);
+    const stored = await call(
+      base,
+      'GET',
+      `/api/services/zis/integrations/zendesk/configs/${encodeURIComponent(longScope)}`,
+      {
+        token: tenant.tokens.zendesk,
+      },
+    );
+    expect(stored.status).toBe(200);
+    await context.close();
+  });
+
   it('every signed-in page, and the pages a form leads to', async () => {
     const { context, page } = await signedInPage(browser, server.baseUrl, tenant, {
       viewport: { width: 390, height: 844 },
