@@ -28,7 +28,7 @@ export interface BarChart {
   series: BarSeries[];
 }
 
-const width = 300;
+const width = 240;
 const height = 76;
 /** Room above the bars for the busiest minute's count, and under them for the time axis. */
 const band = 12;

@@ -111,6 +111,19 @@ try {
   await shot('console-instance', `/console/instances/${instanceIds[0]}`);
   await shot('console-thread', `/console/instances/${instanceIds[0]}/threads/${threads[0].id}`);
   await shot('console-events', `/console/channel_integrations/${integrationId}/events`);
+  const newestEvent = await page.locator('tr[data-event-id]').first().getAttribute('data-event-id');
+  await shot('console-event', `/console/channel_integrations/${integrationId}/events/${newestEvent}`);
+  // The admin UI hand-off, in the console's layout, and the page the integration returns to.
+  await page.goto(`${base}/console/channel_integrations/${integrationId}`);
+  await page.getByRole('button', { name: 'Add instance' }).click();
+  const settings = page.frameLocator('iframe[name="admin_ui"]');
+  await settings.getByLabel('Name').fill('Escalations');
+  await page.screenshot({ path: `${out}console-handoff.png`, fullPage: true });
+  console.log('docs/screenshots/console-handoff.png');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('link', { name: 'Open Escalations' }).waitFor();
+  await page.screenshot({ path: `${out}console-handoff-saved.png`, fullPage: true });
+  console.log('docs/screenshots/console-handoff-saved.png');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot('console-overview-390', '/console');
   await shot('console-instance-390', `/console/instances/${instanceIds[0]}`);
