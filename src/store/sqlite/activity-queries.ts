@@ -72,6 +72,17 @@ interface ChangeRow {
 const minutes = (rows: { minute: number; count: number }[], unitMs: number): MinuteCount[] =>
   rows.map((row) => ({ minuteMs: row.minute * unitMs, count: row.count }));
 
+/** A revision row as the overview lists it. */
+const toChangeSummary = (row: ChangeRow): ConfigChangeSummary => ({
+  revision: Number(row.revision),
+  integration: row.integration,
+  scope: row.scope,
+  operation: row.operation,
+  changedAt: Number(row.changed_at),
+  actorType: row.actor_type,
+  actorId: row.actor_id,
+});
+
 /** The console's activity reads on SQLite: synchronous reads on the main connection, statements prepared on first use. */
 export class SqliteActivity implements ActivityStore {
   private statements: Map<string, Database.Statement> = new Map();
@@ -158,14 +169,3 @@ export class SqliteActivity implements ActivityStore {
     return row ? toEventRecord(row) : undefined;
   }
 }
-
-/** A revision row as the overview lists it. */
-export const toChangeSummary = (row: ChangeRow): ConfigChangeSummary => ({
-  revision: Number(row.revision),
-  integration: row.integration,
-  scope: row.scope,
-  operation: row.operation,
-  changedAt: Number(row.changed_at),
-  actorType: row.actor_type,
-  actorId: row.actor_id,
-});
