@@ -11,10 +11,12 @@ import { adminOf, viewerOf } from './signed-in.js';
 type IdParams = { Params: { id: string } };
 const trail: [string, string][] = [['Channel integrations', '/console/channel_integrations']];
 const integrationPath = (id: number) => `/console/channel_integrations/${id}`;
+/** Events per page of an integration's event deliveries. */
+const eventPageSize = 50;
 
 /**
  * Channel integrations: list, register by manifest URL, re-read, remove; each with its
- * manifest, URLs, instances and event deliveries. Registering and re-reading go through
+ * manifest, URLs, instances and event deliveries (paged, each with its payload). Registering and re-reading go through
  * the same functions as the API (`channels/integrations/manage-integration.ts`).
  */
 export async function channelPages(app: FastifyInstance, context: ConsoleContext): Promise<void> {
@@ -145,19 +147,62 @@ export async function channelPages(app: FastifyInstance, context: ConsoleContext
     return redirectAfterPost(reply, '/console/channel_integrations', `Removed ${integration.name}.`);
   });
 
-  app.get<IdParams>('/console/channel_integrations/:id/events', async function consoleEventDeliveries(request, reply) {
-    const integration = await integrationOf(request);
-    const events = (await channels.listEvents(integration.accountId, integration.id, 100)).map(eventRecordJson);
-    return renderPage(
-      reply,
-      'channels/events',
-      {
-        title: `Event deliveries of ${integration.name}`,
-        section: 'channels',
-        viewer: viewerOf(request),
-        trail: [...trail, [integration.name, integrationPath(integration.id)]],
-      },
-      { integration, events, hasCallback: storedManifest(integration).urls.event_callback_url !== undefined },
-    );
-  });
+  app.get<IdParams & { Querystring: Record<string, string> }>(
+    '/console/channel_integrations/:id/events',
+    async function consoleEventDeliveries(request, reply) {
+      const integration = await integrationOf(request);
+      const before = positiveInt(field(request.query, 'before'));
+      const rows = await context.store.activity.listEventsBefore(integration.accountId, integration.id, {
+        beforeId: before,
+        limit: eventPageSize + 1,
+      });
+      const events = rows.slice(0, eventPageSize).map(eventRecordJson);
+      return renderPage(
+        reply,
+        'channels/events',
+        {
+          title: `Event deliveries of ${integration.name}`,
+          section: 'channels',
+          viewer: viewerOf(request),
+          trail: [...trail, [integration.name, integrationPath(integration.id)]],
+        },
+        {
+          integration,
+          events,
+          before,
+          next: rows.length > eventPageSize ? events.at(-1)!.id : undefined,
+          hasCallback: storedManifest(integration).urls.event_callback_url !== undefined,
+        },
+      );
+    },
+  );
+
+  app.get<{ Params: { id: string; eventId: string } }>(
+    '/console/channel_integrations/:id/events/:eventId',
+    async function consoleEvent(request, reply) {
+      const integration = await integrationOf(request);
+      const eventId = positiveInt(request.params.eventId);
+      const event =
+        eventId === undefined
+          ? undefined
+          : await context.store.activity.getEvent(integration.accountId, integration.id, eventId);
+      if (!event) throw NotFound(`There is no event ${request.params.eventId} of ${integration.name}.`);
+      const json = eventRecordJson(event);
+      return renderPage(
+        reply,
+        'channels/event',
+        {
+          title: `Event ${json.id}: ${json.type_id}`,
+          section: 'channels',
+          viewer: viewerOf(request),
+          trail: [
+            ...trail,
+            [integration.name, integrationPath(integration.id)],
+            ['Event deliveries', `${integrationPath(integration.id)}/events`],
+          ],
+        },
+        { integration, event: json, payload: JSON.stringify(json.data, null, 2) },
+      );
+    },
+  );
 }

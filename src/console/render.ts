@@ -25,8 +25,38 @@ export interface Viewer {
   csrf: string | undefined;
 }
 
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * Characters after (or around) which a browser may break a line inside a word (Unicode line
+ * breaking: hyphens, slashes, dashes, bars, question and exclamation marks). Letters,
+ * digits, colons, dots, commas, quotes and brackets never break a word by themselves.
+ */
+const breakable = /[-/\u2010-\u2014|?!\u2026~+]/;
+
+/** Words this long (tokens, URLs) may wrap anywhere on a narrow screen; shorter ones never break inside. */
+const longWord = 30;
+
+/**
+ * Free text (an error, a message) as escaped HTML for `<%~ %>`: a word under 30 characters
+ * with a place a browser would break it (a hyphen or a slash: a date, a path) is
+ * kept on one line; a longer one (a token, a URL) may wrap anywhere rather than widen the page.
+ */
+export function prose(text: string): string {
+  return text
+    .split(/(\s+)/)
+    .map((part) => {
+      if (part === '' || /^\s+$/.test(part)) return part;
+      if (part.length >= longWord) return `<span class="long">${escapeHtml(part)}</span>`;
+      return breakable.test(part) ? `<span class="word">${escapeHtml(part)}</span>` : escapeHtml(part);
+    })
+    .join('');
+}
+
 /** Formatting the templates share. Times are shown as the API writes them. */
 export const format = {
+  prose,
   /** Epoch milliseconds, or "never". */
   ms: (ms: number | null | undefined) =>
     ms === null || ms === undefined ? 'never' : formatTimestamp(Math.floor(ms / 1000)),

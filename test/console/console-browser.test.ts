@@ -211,7 +211,7 @@ describe.runIf(browserAvailable)('the console in Chromium', { timeout: 120_000 }
     await expect.poll(() => page.locator('.notice').textContent()).toBe('Pulled: 3 resources stored, 0 already known.');
     const logRow = page.locator('tr[data-pull-id]').first();
     expect(await logRow.locator('td').nth(1).textContent()).toBe('ok');
-    expect(await logRow.locator('td').nth(3).textContent()).toBe('3');
+    expect(await logRow.locator('td').nth(4).textContent()).toBe('3');
     await page.getByRole('link', { name: 'example-msg-0' }).click();
     expect(await page.locator('ol.resources code').allTextContents()).toEqual([
       'example-msg-0',

@@ -41,10 +41,52 @@ try {
   for (let i = 0; i < 2; i++) {
     await call(base, 'POST', `/api/switchboard/v1/instances/${instanceIds[0]}/pull`, { auth: tenant.adminAuth });
   }
+  // The overview's charts show the last hour: a scheduler would have pulled every minute or
+  // so. The pull log is written as the scheduler writes it, backdated a minute at a time
+  // (a few refused), so the picture shows a working hour rather than one busy minute.
+  const now = Date.now();
+  const [support] = await opened.store.channels.listInstances(tenant.accountId);
+  for (let minute = 58; minute >= 1; minute--) {
+    const pulls = 1 + ((minute * 7) % 4);
+    for (let i = 0; i < pulls; i++) {
+      const failed = minute % 17 === 0 && i === 0;
+      const startedAt = now - minute * 60_000 + i * 9_000;
+      await opened.store.channels.completePull({
+        instanceId: support!.id,
+        startedAt,
+        durationMs: 40 + ((minute * 13 + i) % 90),
+        outcome: failed ? 'failed' : 'ok',
+        httpStatus: failed ? 503 : 200,
+        error: failed ? 'The integration answered 503 Service Unavailable.' : null,
+        stateVersionAtStart: support!.stateVersion,
+        resources: [],
+        nextPullAt: startedAt + 60_000,
+        deactivateAfter: 100,
+        nowMs: startedAt + 50,
+      });
+    }
+  }
+  // Replies go out through the reply sender and events through the deliverer, as under `serve`.
+  server.app.channelHost.replySender.start();
+  server.app.channelHost.deliverer.start();
   await call(base, 'POST', `/api/switchboard/v1/instances/${instanceIds[1]}/deactivate`, { auth: tenant.adminAuth });
   const threads = (
     await call(base, 'GET', `/api/switchboard/v1/instances/${instanceIds[0]}/threads`, { auth: tenant.adminAuth })
   ).json.threads;
+  for (const message of ['Thanks, we are on it.', 'Fixed in the next release: you will hear from us.']) {
+    await call(base, 'POST', `/api/switchboard/v1/instances/${instanceIds[0]}/threads/${threads[0].id}/replies`, {
+      auth: tenant.adminAuth,
+      body: { message },
+    });
+  }
+  for (let i = 0; i < 4; i++) {
+    await call(base, 'PATCH', `${configs}/account:1001`, {
+      token: tenant.tokens.zendesk,
+      body: { config: { retries: 3 + i } },
+    });
+  }
+  // Let the deliverer and the reply sender finish their first rounds.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
 
   const browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -68,8 +110,25 @@ try {
   await shot('console-channel-integration', `/console/channel_integrations/${integrationId}`);
   await shot('console-instance', `/console/instances/${instanceIds[0]}`);
   await shot('console-thread', `/console/instances/${instanceIds[0]}/threads/${threads[0].id}`);
+  await shot('console-events', `/console/channel_integrations/${integrationId}/events`);
+  const newestEvent = await page.locator('tr[data-event-id]').first().getAttribute('data-event-id');
+  await shot('console-event', `/console/channel_integrations/${integrationId}/events/${newestEvent}`);
+  // The admin UI hand-off, in the console's layout, and the page the integration returns to.
+  await page.goto(`${base}/console/channel_integrations/${integrationId}`);
+  await page.getByRole('button', { name: 'Add instance' }).click();
+  const settings = page.frameLocator('iframe[name="admin_ui"]');
+  await settings.getByLabel('Name').fill('Escalations');
+  await page.screenshot({ path: `${out}console-handoff.png`, fullPage: true });
+  console.log('docs/screenshots/console-handoff.png');
+  await settings.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('link', { name: 'Open Escalations' }).waitFor();
+  await page.screenshot({ path: `${out}console-handoff-saved.png`, fullPage: true });
+  console.log('docs/screenshots/console-handoff-saved.png');
   await page.setViewportSize({ width: 390, height: 844 });
+  await shot('console-overview-390', '/console');
   await shot('console-instance-390', `/console/instances/${instanceIds[0]}`);
+  await shot('console-events-390', `/console/channel_integrations/${integrationId}/events`);
+  await shot('console-integrations-390', '/console/integrations');
   await browser.close();
 } finally {
   await server.close();

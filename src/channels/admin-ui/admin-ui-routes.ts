@@ -70,9 +70,13 @@ export async function adminUiConsoleRoutes(app: FastifyInstance, context: Channe
     return reply.type('text/html; charset=utf-8').send(
       page(
         title,
-        `<nav aria-label="Console"><a href="/console">Console</a> ›
-<a href="/console/channel_integrations/${integration.id}">${escapeHtml(integration.name)}</a></nav>
+        `<nav aria-label="Breadcrumb" class="trail"><ol>
+<li><a href="/console/channel_integrations">Channel integrations</a></li>
+<li><a href="/console/channel_integrations/${integration.id}">${escapeHtml(integration.name)}</a></li>
+${instance ? `<li><a href="/console/instances/${instance.id}">${escapeHtml(instance.name)}</a></li>` : ''}
+</ol></nav>
 <h1>${escapeHtml(title)}</h1>
+<p class="muted">The integration's own settings page, below: saving it brings you back to the console.</p>
 <iframe name="admin_ui" title="${escapeHtml(integration.name)} settings"></iframe>
 <form id="handoff" method="post" action="${escapeHtml(manifest.urls.admin_ui.href)}" target="admin_ui">
 ${hiddenInputs(fields)}
@@ -131,14 +135,18 @@ export async function adminUiReturnRoutes(
       const validated = validateAdminUiReturn(request.body ?? {});
       if (!validated.ok) {
         const problems = validated.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('');
-        return html(422, 'The integration sent invalid settings', `<ul>${problems}</ul><p>Nothing was saved.</p>`);
+        return html(
+          422,
+          'The integration sent invalid settings',
+          `<div class="error" role="alert"><ul>${problems}</ul></div><p>Nothing was saved. <a href="/console/channel_integrations" target="_top">Channel integrations</a></p>`,
+        );
       }
       const handoff = await channels.consumeHandoff(hashSecret(request.params.token), context.nowMs());
       if (!handoff) {
         return html(
           404,
           'This settings link has expired or was used',
-          '<p>Start again from the Switchboard console.</p>',
+          '<p class="error" role="alert">A settings link works once, for a short time.</p><p>Start again from the <a href="/console/channel_integrations" target="_top">channel integrations</a> in the console.</p>',
         );
       }
       const { name, metadata, state } = validated.form;
@@ -164,12 +172,21 @@ export async function adminUiReturnRoutes(
           nowMs,
         });
       }
-      if (!instance) return html(404, 'The instance no longer exists', '<p>Nothing was saved.</p>');
+      if (!instance) {
+        return html(
+          404,
+          'The instance no longer exists',
+          '<p class="error" role="alert">Nothing was saved.</p><p><a href="/console/instances" target="_top">Instances</a></p>',
+        );
+      }
       return html(
         200,
         `Saved instance ${instance.name}`,
-        `<p>Instance <strong data-instance-id="${instance.id}">${escapeHtml(instance.name)}</strong> is saved.</p>
-<p><a href="/console/channel_integrations/${instance.integrationId}" target="_top">Back to the integration</a></p>`,
+        `<p class="notice" role="status">Instance <strong data-instance-id="${instance.id}">${escapeHtml(instance.name)}</strong> is saved.</p>
+<div class="actions">
+<a class="button" href="/console/instances/${instance.id}" target="_top">Open ${escapeHtml(instance.name)}</a>
+<a href="/console/channel_integrations/${instance.integrationId}" target="_top">Back to the integration</a>
+</div>`,
       );
     },
   );

@@ -5,17 +5,38 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** A whole page, with the small stylesheet every console page shares. */
+/** The console's main navigation; `target="_top"` leaves the settings iframe when a page opens inside it. */
+const consoleNav = [
+  ['Configs', '/console/configs'],
+  ['Integrations &amp; tokens', '/console/integrations'],
+  ['Channel integrations', '/console/channel_integrations'],
+  ['Instances', '/console/instances'],
+]
+  .map(([label, href]) => `<li><a href="${href}" target="_top">${label}</a></li>`)
+  .join('');
+
+/**
+ * A whole page in the console's layout (its stylesheet, header, navigation and footer), so
+ * the hand-off pages look like the console they are part of. The console's templates live
+ * in `console/`, which this folder may not import: the layout's few lines are repeated here.
+ */
 export function page(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Switchboard</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Switchboard console</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left}
-button{font:inherit;padding:.3rem .8rem;cursor:pointer}iframe{width:100%;height:32rem;border:1px solid #ccc}
-.muted{color:#666}
-</style></head><body>${body}</body></html>`;
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/console/assets/console.css">
+</head><body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <a class="brand" href="/console" target="_top">Switchboard</a>
+  <nav aria-label="Main"><ul>${consoleNav}</ul></nav>
+</header>
+<main id="main" tabindex="-1">
+${body}
+</main>
+<footer class="bottom"><a href="/docs" target="_top">API reference</a> · <a href="/healthz" target="_top">Health</a></footer>
+</body></html>`;
 }
 
 /**

@@ -56,6 +56,8 @@ import { PostgresReplyStore } from './postgres-reply-store.js';
 import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ZisRegistryStore } from '../zis-registry-store.js';
 import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
+import type { ActivityStore } from '../activity-store.js';
+import { PostgresActivity } from './activity-queries.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { oauthGrantSql } from './oauth-grant-queries.js';
 import type {
@@ -145,6 +147,7 @@ export class PostgresStore implements Store {
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   readonly zisRegistry: ZisRegistryStore;
+  readonly activity: ActivityStore;
   private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
@@ -172,6 +175,7 @@ export class PostgresStore implements Store {
       replyStoreNulRules,
     );
     this.zisRegistry = encryptingZisRegistry(new PostgresZisRegistry(this.access), this.cipher);
+    this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({

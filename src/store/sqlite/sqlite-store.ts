@@ -62,6 +62,8 @@ import { replyWriteMethods, SqliteReplyStore } from './sqlite-reply-store.js';
 import { SqliteZisRegistry, zisRegistryWriteMethods } from './sqlite-zis-registry.js';
 import type { ZisRegistryStore } from '../zis-registry-store.js';
 import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
+import type { ActivityStore } from '../activity-store.js';
+import { SqliteActivity } from './activity-queries.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
@@ -179,6 +181,7 @@ export class SqliteStore implements Store {
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   readonly zisRegistry: ZisRegistryStore;
+  readonly activity: ActivityStore;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
   private history: SqliteRevisions | undefined;
@@ -219,6 +222,7 @@ export class SqliteStore implements Store {
     this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
     this.replies = refusingNul(encryptingReplyStore(replies, this.cipher), replyStoreNulRules);
     this.zisRegistry = encryptingZisRegistry(zisRegistry, this.cipher);
+    this.activity = new SqliteActivity(this.db, { configHistory });
   }
 
   /** Replaces `methods` of `object` with ones that run them on the writer thread. */
