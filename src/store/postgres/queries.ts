@@ -5,8 +5,6 @@ import { accountStatements } from '../sql/accounts-and-configs.js';
 export const sql = {
   ...forPostgres(accountStatements),
   ...forPostgres(backupExportStatements),
-  /** Any constant will do, as long as every Switchboard uses the same one. */
-  lockMigrations: `SELECT pg_advisory_xact_lock(8315122045027101529)`,
   schemaExists: `SELECT 1 FROM pg_namespace WHERE nspname = $1`,
   createMigrationsTable: `
     CREATE TABLE IF NOT EXISTS schema_migrations (

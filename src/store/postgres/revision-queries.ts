@@ -5,14 +5,12 @@ import { revisionColumns as columns, revisionStatements } from '../sql/revisions
 /** The NOTIFY channel of config changes; the payload is `schema:accountId`, so stores in other schemas ignore it. */
 export const configChangesChannel = 'switchboard_config_changes';
 
-export const revisionSql = {
-  ...forPostgres(revisionStatements),
-  /**
-   * In the write's own transaction, one round trip: bumps the account's counter row (which
-   * row-locks it until commit, so the account's revisions commit in number order), stores
-   * the revision under that number, and queues the NOTIFY, which PostgreSQL sends at commit.
-   */
-  recordRevision: `
+/**
+ * In the write's own transaction, one round trip: bumps the account's counter row (which
+ * row-locks it until commit, so the account's revisions commit in number order) and stores
+ * the revision under that number.
+ */
+const recordRevision = `
     WITH counter AS (
       INSERT INTO config_revision_counters (account_id, last_revision) VALUES ($1::bigint, 1)
       ON CONFLICT (account_id) DO UPDATE SET last_revision = config_revision_counters.last_revision + 1
@@ -23,7 +21,16 @@ export const revisionSql = {
     SELECT $1::bigint, last_revision, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::integer, $8::bigint,
       $9::text, $10::text, $11::text
     FROM counter
-    RETURNING revision, pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
+    RETURNING revision`;
+
+export const revisionSql = {
+  ...forPostgres(revisionStatements),
+  /** The revision, and the NOTIFY, which PostgreSQL sends at commit. */
+  recordRevision: `${recordRevision}, pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
+  /** Without LISTEN/NOTIFY: other nodes' pollers find the counter moved ({@link revisionSql.revisionCounters}). */
+  recordRevisionQuietly: recordRevision,
+  /** Every account's latest revision: what a node without LISTEN polls for changes. */
+  revisionCounters: `SELECT account_id, last_revision FROM config_revision_counters`,
   /** With history off, listeners still hear of the change. */
   notifyOnly: `SELECT pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
   listen: `LISTEN ${configChangesChannel}`,

@@ -3,8 +3,6 @@ import { zisRegistryStatements } from '../sql/zis-registry.js';
 /** The SQL of the ZIS registry on PostgreSQL, as plain text. */
 export const zisRegistrySql = {
   ...forPostgres(zisRegistryStatements),
-  /** Held until the transaction ends: uploads of one bundle name take turns. */
-  lockBundleName: `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
   /** The next version of a bundle: version 1 and the given uuid for a new name. */
   insertBundleVersion: `
     INSERT INTO zis_bundles
