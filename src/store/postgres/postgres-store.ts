@@ -42,7 +42,7 @@ import {
 } from '../config-revisions.js';
 import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
-import { PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
+import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
 import { createLockTable, lockMigrations, transactionLock } from './transaction-locks.js';
 import { revisionSql } from './revision-queries.js';
 import type { StoreCapabilities } from '../store-driver.js';
@@ -174,9 +174,11 @@ export class PostgresStore implements Store {
     const capabilities = (this.capabilities = options.capabilities ?? allCapabilities);
     this.changeListener = capabilities.listenNotify
       ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
-      : new PostgresChangePoller(this.changeListeners, () =>
-          this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
-        );
+      : !this.recordsHistory
+        ? ownWritesOnly
+        : new PostgresChangePoller(this.changeListeners, () =>
+            this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
+          );
     // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
     // store's outbox, so this node's deliverer hears of a sent reply's events at once.
     const channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -628,12 +630,15 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * A config write in a transaction. Other nodes hear of it through NOTIFY, and so does this
-   * one while its LISTEN connection is up; while it is down, this node's listeners are told here.
+   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll),
+   * and so does this one while its LISTEN connection (or poll) is up; while it is down, or
+   * was when the write began, this node's listeners are told here.
    */
   private async configWrite<T>(accountId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.changeListener.ready?.();
+    const deaf = !this.changeListener.listening;
     const result = await this.transaction(work);
-    if (!this.changeListener.listening && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    if ((deaf || !this.changeListener.listening) && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
     return result;
   }
 
