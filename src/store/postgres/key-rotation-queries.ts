@@ -1,7 +1,9 @@
 import { forPostgres } from '../sql/render.js';
 import { keyRotationStatements } from '../sql/key-rotation.js';
+
 /** The SQL `switchboard keys rotate` runs on PostgreSQL, as plain text. */
 export const keyRotationSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(keyRotationStatements),
   /**
    * Rewrites a batch in one statement (one short transaction), each row only if its values

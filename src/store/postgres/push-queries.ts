@@ -1,7 +1,9 @@
 import { forPostgres } from '../sql/render.js';
 import { pushRequestStatements } from '../sql/push-requests.js';
+
 /** The SQL of the PostgreSQL push API, as plain text. */
 export const pushSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(pushRequestStatements),
   /** Nothing returned: the request id is taken (by a committed push: the instance lock is held). */
   insertPushRequest: `

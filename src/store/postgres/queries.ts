@@ -1,8 +1,10 @@
 import { forPostgres } from '../sql/render.js';
 import { backupExportStatements } from '../sql/backup-export.js';
 import { accountStatements } from '../sql/accounts-and-configs.js';
+
 /** Every SQL statement the PostgreSQL store runs, as plain text. */
 export const sql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(accountStatements),
   ...forPostgres(backupExportStatements),
   schemaExists: `SELECT 1 FROM pg_namespace WHERE nspname = $1`,

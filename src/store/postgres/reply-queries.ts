@@ -4,6 +4,7 @@ import { integrationColumnsPrefixed } from '../channel-rows.js';
 
 /** Every SQL statement the PostgreSQL reply store runs, as plain text. */
 export const replySql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(replyStatements),
   /** Inserts nothing unless the thread belongs to an instance of the account. */
   insertReply: `

@@ -1,6 +1,5 @@
 import { forPostgres } from '../sql/render.js';
 import { revisionColumns as columns, revisionStatements } from '../sql/revisions.js';
-/** The PostgreSQL store's config-history statements, as plain text. */
 
 /** The NOTIFY channel of config changes; the payload is `schema:accountId`, so stores in other schemas ignore it. */
 export const configChangesChannel = 'switchboard_config_changes';
@@ -23,7 +22,9 @@ const recordRevision = `
     FROM counter
     RETURNING revision`;
 
+/** The PostgreSQL store's config-history statements, as plain text. */
 export const revisionSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(revisionStatements),
   /** The revision, and the NOTIFY, which PostgreSQL sends at commit. */
   recordRevision: `${recordRevision}, pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,

@@ -4,6 +4,7 @@ import { integrationColumnsPrefixed } from '../channel-rows.js';
 
 /** Every SQL statement the SQLite channel store runs, as plain text. */
 export const channelSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(channelStatements),
   // --- Integrations
   insertIntegration: `

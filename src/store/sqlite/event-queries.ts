@@ -1,7 +1,9 @@
 import { forSqlite } from '../sql/render.js';
 import { eventStatements } from '../sql/events.js';
+
 /** Every SQL statement of the SQLite event outbox, as plain text. */
 export const eventSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(eventStatements),
   /** The subdomain is read here, inside the change's transaction, while the account surely exists. */
   insertEvent: `

@@ -1,7 +1,9 @@
 import { forSqlite } from '../sql/render.js';
 import { pushRequestStatements } from '../sql/push-requests.js';
+
 /** The SQL of the SQLite push API, as plain text. */
 export const pushSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(pushRequestStatements),
   insertPushRequest: `
     INSERT INTO push_requests (instance_id, request_id, results, body_hash, created_at) VALUES (?, ?, ?, ?, ?)`,

@@ -1,8 +1,10 @@
 import { forSqlite } from '../sql/render.js';
 import { backupExportStatements } from '../sql/backup-export.js';
 import { accountStatements } from '../sql/accounts-and-configs.js';
+
 /** Every SQL statement the SQLite store runs, as plain text. */
 export const sql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(accountStatements),
   ...forSqlite(backupExportStatements),
   createMigrationsTable: `

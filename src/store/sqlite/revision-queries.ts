@@ -1,8 +1,9 @@
 import { forSqlite } from '../sql/render.js';
 import { revisionColumns as columns, revisionStatements } from '../sql/revisions.js';
-/** The SQLite store's config-history statements, as plain text. */
 
+/** The SQLite store's config-history statements, as plain text. */
 export const revisionSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(revisionStatements),
   /** The account's next number: the counter row, created at 1 or bumped, in the write's own transaction. */
   bumpCounter: `

@@ -1,7 +1,9 @@
 import { forSqlite } from '../sql/render.js';
 import { zisRegistryStatements } from '../sql/zis-registry.js';
+
 /** The SQL of the ZIS registry on SQLite, as plain text. */
 export const zisRegistrySql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(zisRegistryStatements),
   /** The next version of a bundle: version 1 and the given uuid for a new name. */
   insertBundleVersion: `
