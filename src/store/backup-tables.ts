@@ -372,6 +372,8 @@ export function postgresImportStatement(type: DataRecordType): string {
  */
 export const notBackedUp: ReadonlySet<string> = new Set([
   'schema_migrations',
+  // Lock rows (PostgreSQL without advisory locks): names only, created again on use.
+  'switchboard_locks',
   // Single-use admin-UI links that expire within minutes: open the console again for a new one.
   'admin_ui_handoffs',
   // Failed-authentication counts (PostgreSQL): they expire within a window.

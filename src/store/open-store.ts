@@ -1,24 +1,18 @@
-import type { Clock } from '../clock.js';
-import { SqliteStore, type SqliteOptions } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
+import type { StoreOptions } from './store-driver.js';
+import { driverFor, storeDrivers } from './store-drivers.js';
 
 /**
- * Opens the store a database URL names: `sqlite:PATH` (a file; `sqlite::memory:` for a
- * throwaway one) or `postgres://…`. Does not migrate.
+ * Opens the store a database URL names, through the driver of its scheme (store-drivers.ts):
+ * `sqlite:PATH` (a file; `sqlite::memory:` for a throwaway one), `postgres://…`, or
+ * `postgres-basic://…` (PostgreSQL without LISTEN/NOTIFY, advisory locks or named
+ * statements, e.g. behind a transaction-mode pooler). Does not migrate.
  */
-export async function openStore(
-  url: string,
-  options: SqliteOptions & { clock?: Clock; postgresPullBatch?: number } = {},
-): Promise<Store> {
-  if (url.startsWith('sqlite:')) return new SqliteStore(url.slice('sqlite:'.length), options);
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return new PostgresStore(url, {
-      clock: options.clock,
-      cipher: options.cipher,
-      configHistory: options.configHistory,
-      pullBatch: options.postgresPullBatch,
-    });
-  }
-  throw new Error(`Unsupported database URL "${url}": use sqlite:PATH or postgres://USER@HOST/DB`);
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
+  const driver = driverFor(url);
+  if (driver) return driver.open(url, options);
+  const schemes = storeDrivers.flatMap((d) => d.schemes).join(', ');
+  throw new Error(
+    `Unsupported database URL "${url}": use one of ${schemes} (e.g. sqlite:PATH or postgres://USER@HOST/DB)`,
+  );
 }

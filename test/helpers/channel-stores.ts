@@ -1,7 +1,7 @@
 import type { ChannelStore } from '../../src/store/channel-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { storeKinds, type OpenedStore } from './stores.js';
+import { storeKinds, storeProfiles, type OpenedStore, type StoreKind } from './stores.js';
 
 export interface OpenedChannelStore extends OpenedStore {
   channels: ChannelStore;
@@ -10,13 +10,14 @@ export interface OpenedChannelStore extends OpenedStore {
 }
 
 export interface ChannelStoreKind {
-  name: 'sqlite' | 'postgres';
+  name: StoreKind['name'];
+  dialect: StoreKind['dialect'];
   open: () => Promise<OpenedChannelStore>;
 }
 
-/** Every store kind this run tests, with its channel store. */
-export const channelStoreKinds: ChannelStoreKind[] = storeKinds.map((kind) => ({
+const withChannels = (kind: StoreKind): ChannelStoreKind => ({
   name: kind.name,
+  dialect: kind.dialect,
   open: async () => {
     const opened = await kind.open();
     const others: Store[] = [];
@@ -35,4 +36,10 @@ export const channelStoreKinds: ChannelStoreKind[] = storeKinds.map((kind) => ({
       },
     };
   },
-}));
+});
+
+/** Every store kind this run tests, with its channel store. */
+export const channelStoreKinds: ChannelStoreKind[] = storeKinds.map(withChannels);
+
+/** The store kinds plus the driver profiles, for the channel store contract suites (see `storeProfiles`). */
+export const channelStoreProfiles: ChannelStoreKind[] = storeProfiles.map(withChannels);

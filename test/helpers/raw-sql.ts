@@ -1,51 +1,34 @@
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import { driverFor } from '../../src/store/store-drivers.js';
+import type { RawSql } from '../../src/store/store-driver.js';
 
 /**
- * SQL on the database a store URL names, behind the store's back: for set-up a store would
- * refuse (a future migration, an unknown table) and for checks its contract cannot make.
+ * SQL on the database a store URL names, behind the store's back (through its driver's raw
+ * connection): for set-up a store would refuse (a future migration, an unknown table) and for
+ * checks its contract cannot make.
  */
-async function onDatabase<T>(
-  url: string,
-  onSqlite: (db: Database.Database) => T,
-  onPostgres: (client: pg.Client) => Promise<T>,
-): Promise<T> {
-  if (url.startsWith('sqlite:')) {
-    const db = new Database(url.slice('sqlite:'.length));
-    try {
-      return onSqlite(db);
-    } finally {
-      db.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+async function onDatabase<T>(url: string, work: (raw: RawSql) => Promise<T>): Promise<T> {
+  const driver = driverFor(url);
+  if (!driver) throw new Error(`No store driver opens ${url}`);
+  const raw = await driver.connectRaw(url);
   try {
-    return await onPostgres(client);
+    return await work(raw);
   } finally {
-    await client.end();
+    await raw.close();
   }
 }
 
 /** Runs SQL statements on a store's database. */
 export async function execSql(url: string, statements: string): Promise<void> {
-  await onDatabase(
-    url,
-    (db) => {
-      db.exec(statements);
-    },
-    async (client) => {
-      await client.query(statements);
-    },
-  );
+  await onDatabase(url, (raw) => raw.exec(statements));
 }
 
 /** Rows of `table` matching `where`, counted on a store's database. */
 export async function countRows(url: string, table: string, where: string): Promise<number> {
   const statement = `SELECT count(*) AS n FROM ${table} WHERE ${where}`;
-  return onDatabase(
-    url,
-    (db) => (db.prepare(statement).get() as { n: number }).n,
-    async (client) => Number((await client.query<{ n: string }>(statement)).rows[0]!.n),
-  );
+  return onDatabase(url, async (raw) => Number((await raw.rows<{ n: number | string }>(statement))[0]!.n));
+}
+
+/** The rows of one statement on a store's database (`?` or `$1` for parameters, as its dialect writes them). */
+export function rowsOf<T>(url: string, statement: string, values: unknown[] = []): Promise<T[]> {
+  return onDatabase(url, (raw) => raw.rows<T>(statement, values));
 }

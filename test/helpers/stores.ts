@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStore } from '../../src/store/open-store.js';
+import { storeDrivers } from '../../src/store/store-drivers.js';
 import type { Store } from '../../src/store/store.js';
 import { openTempSqlite } from './server.js';
 
@@ -12,7 +13,10 @@ export interface OpenedStore {
 }
 
 export interface StoreKind {
-  name: 'sqlite' | 'postgres';
+  /** The store driver's name (src/store/store-drivers.ts). */
+  name: 'sqlite' | 'postgres' | 'postgres-basic';
+  /** The SQL a test must write behind the store's back. */
+  dialect: 'sqlite' | 'postgres';
   open: () => Promise<OpenedStore>;
 }
 
@@ -72,8 +76,16 @@ export async function createPostgresSchema(): Promise<{ schema: string; url: str
   };
 }
 
-async function openTempPostgres(): Promise<OpenedStore> {
-  const { url, drop } = await createPostgresSchema();
+/** The same database through another driver: its scheme instead of `postgres://`. */
+export function urlForDriver(url: string, driverName: string): string {
+  const driver = storeDrivers.find((d) => d.name === driverName)!;
+  return url.replace(/^[a-z-]+:\/\//, driver.schemes[0]!);
+}
+
+async function openTempPostgres(driverName = 'postgres'): Promise<OpenedStore> {
+  const created = await createPostgresSchema();
+  const url = urlForDriver(created.url, driverName);
+  const drop = created.drop;
   const store = await openStore(url);
   await store.migrate();
   return {
@@ -86,8 +98,21 @@ async function openTempPostgres(): Promise<OpenedStore> {
   };
 }
 
-const sqliteKind: StoreKind = { name: 'sqlite', open: openTempSqlite };
-const postgresKind: StoreKind = { name: 'postgres', open: openTempPostgres };
+const sqliteKind: StoreKind = { name: 'sqlite', dialect: 'sqlite', open: openTempSqlite };
+const postgresKind: StoreKind = { name: 'postgres', dialect: 'postgres', open: () => openTempPostgres() };
+/** PostgreSQL with LISTEN/NOTIFY, advisory locks and named statements off: each one's fallback. */
+const postgresBasicKind: StoreKind = {
+  name: 'postgres-basic',
+  dialect: 'postgres',
+  open: () => openTempPostgres('postgres-basic'),
+};
 
 /** Every store kind this run tests: SQLite always, PostgreSQL when reachable. */
 export const storeKinds: StoreKind[] = postgresAvailable ? [sqliteKind, postgresKind] : [sqliteKind];
+
+/**
+ * The store kinds plus the driver profiles: for the store contract suites (test/store/) and
+ * the change feed only, which prove each capability's fallback. Other tests use
+ * {@link storeKinds}: a profile changes nothing above the store.
+ */
+export const storeProfiles: StoreKind[] = postgresAvailable ? [...storeKinds, postgresBasicKind] : storeKinds;

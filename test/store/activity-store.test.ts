@@ -224,7 +224,7 @@ describe.each(storeKinds)('ActivityStore on $name', (kind) => {
 
   it('reads only the newest revisions, and says when that cut the window short', async () => {
     // The same database through an activity reader with a small cap.
-    const reader = await cappedReader(kind.name, opened.url);
+    const reader = await cappedReader(kind.dialect, opened.url);
     try {
       expect(await reader.read(2).configWritesPerMinute(accountA, window)).toEqual({
         perMinute: [{ minuteMs: base + 4 * minute, count: 2 }],

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { channelStoreKinds } from '../helpers/channel-stores.js';
+import { channelStoreProfiles } from '../helpers/channel-stores.js';
 import { completePullSuite } from './channel-contract/complete-pull.js';
 import { deletingSuite } from './channel-contract/deleting.js';
 import { handoffsSuite } from './channel-contract/handoffs.js';
@@ -10,7 +10,7 @@ import { pullLeasesSuite } from './channel-contract/pull-leases.js';
 import { threadsSuite } from './channel-contract/threads.js';
 
 /** The channel-store contract: every store kind passes the same suites, each on a store of its own. */
-describe.each(channelStoreKinds)('ChannelStore contract on $name', (kind) => {
+describe.each(channelStoreProfiles)('ChannelStore contract on $name', (kind) => {
   integrationsSuite(kind);
   instancesSuite(kind);
   pullClaimsSuite(kind);

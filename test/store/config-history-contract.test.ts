@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
 import type { Actor, ConfigRevision, IntegrationKey, Store } from '../../src/store/store.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
 const now = 1_700_000_000;
 const token: Actor = { type: 'token', id: '17', requestId: 'req-1' };
@@ -25,7 +25,7 @@ function nextChange(store: Store, ms = 3000): Promise<number | undefined> {
 const numbers = (revisions: ConfigRevision[]) => revisions.map((r) => r.revision);
 
 /** Config history (issue 10): every store kind passes the same tests. */
-describe.each(storeKinds)('Config history contract on $name', (kind) => {
+describe.each(storeProfiles)('Config history contract on $name', (kind) => {
   let opened: OpenedStore;
   let store: Store;
   const others: Store[] = [];

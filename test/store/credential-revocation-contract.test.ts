@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/security/secrets.js';
 import { createTenant, type Tenant } from '../helpers/server.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
-describe.each(storeKinds)('credential revocation on $name', (kind) => {
+describe.each(storeProfiles)('credential revocation on $name', (kind) => {
   let opened: OpenedStore;
   let acme: Tenant;
   let other: Tenant;

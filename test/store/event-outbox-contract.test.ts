@@ -4,7 +4,7 @@ import type { EventBatch } from '../../src/store/event-outbox-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createTenant } from '../helpers/server.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
 /** Epoch milliseconds. */
 const T0 = 1_700_000_000_000;
@@ -44,7 +44,7 @@ const delivered = (channels: ChannelStore, batch: EventBatch, owner: string, now
     nowMs,
   });
 
-describe.each(storeKinds)('the event outbox on $name', (kind) => {
+describe.each(storeProfiles)('the event outbox on $name', (kind) => {
   let opened: OpenedStore;
   let channels: ChannelStore;
   let accountId: number;

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/security/secrets.js';
 import { createTenant, type Tenant } from '../helpers/server.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
 // The authorization-code grant's storage: OAuth client fields, one-use codes and refresh
 // tokens taken atomically, expired ones pruned as new ones are written.
 
-describe.each(storeKinds)('OAuth grants on $name', (kind) => {
+describe.each(storeProfiles)('OAuth grants on $name', (kind) => {
   let opened: OpenedStore;
   let acme: Tenant;
   let other: Tenant;

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelStore, Instance } from '../../src/store/channel-store.js';
 import { NulCharacterError } from '../../src/store/nul-guard.js';
@@ -6,7 +5,8 @@ import { openStore } from '../../src/store/open-store.js';
 import type { PushCompletion, PushEntry } from '../../src/store/push-records.js';
 import { pushBodyHash } from '../../src/store/push-rules.js';
 import type { Store } from '../../src/store/store.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { execSql } from '../helpers/raw-sql.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
 /** Epoch milliseconds. */
 const T0 = 1_700_000_000_000;
@@ -26,28 +26,11 @@ const codesOf = (outcome: Awaited<ReturnType<ChannelStore['completePush']>>) =>
 
 /** Sets an instance's idempotency records back to how rows written before migration 0020 look: no body hash. */
 async function forgetBodyHashes(url: string, instanceId: number): Promise<void> {
-  const statement = 'UPDATE push_requests SET body_hash = NULL WHERE instance_id = ';
-  if (url.startsWith('sqlite:')) {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(url.slice('sqlite:'.length));
-    try {
-      db.prepare(`${statement}?`).run(instanceId);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`${statement}$1`, [instanceId]);
-  } finally {
-    await client.end();
-  }
+  await execSql(url, `UPDATE push_requests SET body_hash = NULL WHERE instance_id = ${Number(instanceId)}`);
 }
 
 /** ChannelStore.completePush on every store kind, through `store.channels`. */
-describe.each(storeKinds)('push store contract on $name', (kind) => {
+describe.each(storeProfiles)('push store contract on $name', (kind) => {
   let opened: OpenedStore;
   let channels: ChannelStore;
   let integrationId: number;

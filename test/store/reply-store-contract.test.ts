@@ -4,7 +4,7 @@ import { NulCharacterError } from '../../src/store/nul-guard.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { NewReply, ReplyStore } from '../../src/store/reply-store.js';
 import type { Store } from '../../src/store/store.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
 /** Epoch milliseconds. */
 const T0 = 1_700_000_000_000;
@@ -17,7 +17,7 @@ const manifestJson = JSON.stringify({
   },
 });
 
-describe.each(storeKinds)('ReplyStore contract on $name', (kind) => {
+describe.each(storeProfiles)('ReplyStore contract on $name', (kind) => {
   let opened: OpenedStore;
   let store: Store;
   let replies: ReplyStore;

@@ -5,13 +5,13 @@ import { ConfigRefusedError } from '../../src/store/config-edit.js';
 import { StoreUnavailableError } from '../../src/store/store-errors.js';
 import type { IntegrationKey, Store } from '../../src/store/store.js';
 import { execSql } from '../helpers/raw-sql.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 import { testActor, deletion } from '../helpers/actors.js';
 
 const now = 1_700_000_000;
 
 /** The storage contract: every store kind passes the same tests. */
-describe.each(storeKinds)('Store contract on $name', (kind) => {
+describe.each(storeProfiles)('Store contract on $name', (kind) => {
   let opened: OpenedStore;
   let store: Store;
   const seconds: Store[] = [];

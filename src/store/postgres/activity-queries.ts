@@ -1,3 +1,5 @@
+import { forPostgres } from '../sql/render.js';
+import { activityStatements } from '../sql/activity.js';
 import {
   revisionScanCap,
   type ActivityStore,
@@ -44,17 +46,7 @@ export const activitySql = {
       (SELECT COUNT(*) FROM newest) AS scanned, (SELECT MIN(changed_at) FROM newest) AS oldest
     FROM newest WHERE changed_at >= $2 AND changed_at < $3
     GROUP BY minute ORDER BY minute`,
-  pendingRepliesByInstance: `
-    SELECT r.instance_id, COUNT(*) AS pending
-    FROM replies r JOIN instances i ON i.id = r.instance_id
-    WHERE r.status = 'pending' AND i.account_id = $1
-    GROUP BY r.instance_id ORDER BY pending DESC, r.instance_id`,
-  latestConfigChanges: `
-    SELECT revision, integration, scope, operation, changed_at, actor_type, actor_id
-    FROM config_revisions WHERE account_id = $1 ORDER BY revision DESC LIMIT $2`,
-  eventsBefore: `
-    SELECT * FROM event_outbox WHERE account_id = $1 AND integration_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`,
-  event: `SELECT * FROM event_outbox WHERE account_id = $1 AND integration_id = $2 AND id = $3`,
+  ...forPostgres(activityStatements),
 };
 
 /** The store's pool reads bigint as a number; COUNT(*) and divisions are bigint too. */

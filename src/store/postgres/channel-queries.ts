@@ -1,17 +1,16 @@
+import { forPostgres } from '../sql/render.js';
+import { channelStatements } from '../sql/channel.js';
 import { integrationColumnsPrefixed } from '../channel-rows.js';
 
 /** Every SQL statement the PostgreSQL channel store runs, as plain text. */
 export const channelSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(channelStatements),
   // --- Integrations
   insertIntegration: `
     INSERT INTO channel_integrations
       (account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`,
-  listIntegrations: `SELECT * FROM channel_integrations WHERE account_id = $1 ORDER BY id`,
-  integrationById: `SELECT * FROM channel_integrations WHERE account_id = $1 AND id = $2`,
-  updateIntegrationManifest: `
-    UPDATE channel_integrations SET manifest = $1, pull_url = $2, name = $3, updated_at = $4
-    WHERE account_id = $5 AND id = $6 RETURNING *`,
   deleteIntegration: `DELETE FROM channel_integrations WHERE account_id = $1 AND id = $2 RETURNING id`,
 
   // --- Instances
@@ -21,20 +20,9 @@ export const channelSql = {
        active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
        created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, 1, $6, $7, true, NULL, false, 0, $8, NULL, $8, $8) RETURNING *`,
-  listInstances: `SELECT * FROM instances WHERE account_id = $1 ORDER BY id`,
-  listInstancesOfIntegration: `SELECT * FROM instances WHERE account_id = $1 AND integration_id = $2 ORDER BY id`,
-  instanceById: `SELECT * FROM instances WHERE account_id = $1 AND id = $2`,
   /** Row-locks the instance until commit, so writes to it (and to its threads) take turns. */
   instanceByIdForUpdate: `SELECT * FROM instances WHERE account_id = $1 AND id = $2 FOR UPDATE`,
   instanceByIdAnyAccountForUpdate: `SELECT * FROM instances WHERE id = $1 FOR UPDATE`,
-  instanceByPushId: `SELECT * FROM instances WHERE instance_push_id = $1`,
-  instanceByPushTokenHash: `SELECT * FROM instances WHERE push_token_hash = $1`,
-  /** Every field a change may set; the lease is left as it is. */
-  updateInstance: `
-    UPDATE instances SET name = $1, push_token_hash = $2, metadata = $3, state = $4, state_version = $5,
-      active = $6, deactivated_reason = $7, metadata_needs_update = $8, consecutive_failures = $9,
-      next_pull_at = $10, last_pull_at = $11, updated_at = $12
-    WHERE id = $13 RETURNING *`,
   deleteInstance: `DELETE FROM instances WHERE account_id = $1 AND id = $2 RETURNING id`,
 
   // --- The pull loop
@@ -66,7 +54,6 @@ export const channelSql = {
     FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id
     WHERE instances.account_id = $1 AND instances.id = $2
     FOR UPDATE OF instances`,
-  lease: `UPDATE instances SET lease_owner = $1, lease_expires_at = $2 WHERE id = $3`,
   /**
    * Extends an owner's leases ($1 until, $2 ids, $3 owner); RETURNING names the ones still
    * theirs. The rows are locked in id order, as a batch of completions locks them, so a
@@ -168,33 +155,4 @@ export const channelSql = {
     UPDATE threads SET resource_count = resource_count + added.count
     FROM unnest($11::bigint[], $12::integer[]) AS added (id, count)
     WHERE threads.id = added.id`,
-  listPulls: `
-    SELECT pulls.* FROM pulls JOIN instances ON instances.id = pulls.instance_id
-    WHERE instances.account_id = $1 AND pulls.instance_id = $2
-    ORDER BY pulls.id DESC LIMIT $3`,
-
-  // --- Threads and resources
-  listThreads: `
-    SELECT threads.* FROM threads JOIN instances ON instances.id = threads.instance_id
-    WHERE instances.account_id = $1 AND threads.instance_id = $2
-    ORDER BY threads.id`,
-  listResources: `
-    SELECT resources.* FROM resources JOIN instances ON instances.id = resources.instance_id
-    WHERE instances.account_id = $1 AND resources.instance_id = $2
-    ORDER BY resources.id`,
-  listThreadResources: `
-    SELECT resources.* FROM resources JOIN instances ON instances.id = resources.instance_id
-    WHERE instances.account_id = $1 AND resources.instance_id = $2 AND resources.thread_id = $3
-    ORDER BY resources.id`,
-
-  // --- Admin UI hand-offs
-  purgeExpiredHandoffs: `DELETE FROM admin_ui_handoffs WHERE expires_at <= $1`,
-  insertHandoff: `
-    INSERT INTO admin_ui_handoffs
-      (token_hash, account_id, integration_id, instance_id, instance_push_id, push_token_hash, expires_at, created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-  /** Single use: the row goes as it is read; a concurrent second consume finds nothing. */
-  consumeHandoff: `
-    DELETE FROM admin_ui_handoffs WHERE token_hash = $1 AND expires_at > $2
-    RETURNING account_id, integration_id, instance_id, instance_push_id, push_token_hash`,
 } as const;

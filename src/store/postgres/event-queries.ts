@@ -1,5 +1,10 @@
+import { forPostgres } from '../sql/render.js';
+import { eventStatements } from '../sql/events.js';
+
 /** Every SQL statement of the PostgreSQL event outbox, as plain text. */
 export const eventSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(eventStatements),
   /** The subdomain is read here, inside the change's transaction, while the account surely exists. */
   insertEvent: `
     INSERT INTO event_outbox
@@ -7,10 +12,6 @@ export const eventSql = {
        type_id, error, data, created_at, status, attempts)
     SELECT $1, $2, $3, $4, $5, $6, COALESCE((SELECT subdomain FROM accounts WHERE id = $1), ''), $7, $8, $9, $10,
       'pending', 0`,
-  /** A new key is due now; an existing one keeps its retry time, so new events wait behind older ones. */
-  insertKey: `
-    INSERT INTO event_delivery_keys (integration_id, next_attempt_at) VALUES ($1, $2)
-    ON CONFLICT (integration_id) DO NOTHING`,
   /**
    * Leases integrations with pending events that are due and not leased (or whose lease
    * ran out), longest waiting first ($1 now, $2 limit, $3 owner, $4 lease ms), in one
@@ -72,14 +73,6 @@ export const eventSql = {
       RETURNING status
     )
     SELECT count(*) FILTER (WHERE status = 'pending')::integer AS pending FROM tried`,
-  releaseKey: `
-    UPDATE event_delivery_keys SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = $1
-    WHERE integration_id = $2`,
-  listEvents: `
-    SELECT * FROM event_outbox WHERE account_id = $1 AND integration_id = $2 ORDER BY id DESC LIMIT $3`,
-
-  // --- What the channel store's events need
-  integrationByIdAnyAccount: `SELECT * FROM channel_integrations WHERE id = $1`,
   /** Stored resources among external ids, each with the first resource of its thread. */
   storedResourceIds: `
     SELECT r.external_id, r.id, r.thread_id,

@@ -1,7 +1,10 @@
+import { forPostgres } from '../sql/render.js';
+import { keyRotationStatements } from '../sql/key-rotation.js';
+
 /** The SQL `switchboard keys rotate` runs on PostgreSQL, as plain text. */
 export const keyRotationSql = {
-  /** A batch of instances' stored values by id ($1 after, $2 limit). */
-  storedValues: `SELECT id, metadata, state FROM instances WHERE id > $1 ORDER BY id LIMIT $2`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(keyRotationStatements),
   /**
    * Rewrites a batch in one statement (one short transaction), each row only if its values
    * are still what was read: a row a writer changed meanwhile is left to its writer.

@@ -15,9 +15,12 @@ import { scopeLike } from './scope-like.js';
 
 const hasNul = (text: string) => text.includes('\u0000');
 
-/** Inside a write's transaction: the revision under the account's next number, and its NOTIFY (sent at commit). */
-export async function recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
-  await client.query(revisionSql.recordRevision, [
+/**
+ * Inside a write's transaction: the revision under the account's next number, and (unless
+ * `notify` is false: no LISTEN/NOTIFY) its NOTIFY, sent at commit.
+ */
+export async function recordRevision(client: pg.PoolClient, facts: RevisionFacts, notify = true): Promise<void> {
+  await client.query(notify ? revisionSql.recordRevision : revisionSql.recordRevisionQuietly, [
     facts.key.accountId,
     facts.key.integration,
     facts.scope,

@@ -42,6 +42,10 @@ import {
 } from '../config-revisions.js';
 import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
+import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
+import { createLockTable, lockMigrations, transactionLock } from './transaction-locks.js';
+import { revisionSql } from './revision-queries.js';
+import type { StoreCapabilities } from '../store-driver.js';
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import { channelStoreNulRules } from '../channel-rules.js';
@@ -113,7 +117,11 @@ export interface PostgresOptions {
   configHistory?: boolean;
   /** Most finished pulls recorded in one transaction (default 64; 1: one transaction per pull). */
   pullBatch?: number;
+  /** What the server offers (store-driver.ts); all of it by default. */
+  capabilities?: StoreCapabilities;
 }
+
+const allCapabilities: StoreCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
 const int8AsNumber: pg.CustomTypesConfig = {
@@ -158,14 +166,22 @@ export class PostgresStore implements Store {
   private readonly recordsHistory: boolean;
   private readonly revisions: PostgresRevisions;
   private readonly changeListeners = new ChangeListeners();
-  private readonly changeListener: PostgresChangeListener;
+  private readonly changeListener: ChangeSignal;
+  private readonly capabilities: StoreCapabilities;
 
   constructor(url: string, options: PostgresOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
-    this.changeListener = new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema });
+    const capabilities = (this.capabilities = options.capabilities ?? allCapabilities);
+    this.changeListener = capabilities.listenNotify
+      ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
+      : !this.recordsHistory
+        ? ownWritesOnly
+        : new PostgresChangePoller(this.changeListeners, () =>
+            this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
+          );
     // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
     // store's outbox, so this node's deliverer hears of a sent reply's events at once.
     const channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -174,7 +190,10 @@ export class PostgresStore implements Store {
       encryptingReplyStore(new PostgresReplyStore(this.access, channels.outbox), this.cipher),
       replyStoreNulRules,
     );
-    this.zisRegistry = encryptingZisRegistry(new PostgresZisRegistry(this.access), this.cipher);
+    this.zisRegistry = encryptingZisRegistry(
+      new PostgresZisRegistry(this.access, transactionLock(capabilities.advisoryLocks)),
+      this.cipher,
+    );
     this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
     const schema = options.schema;
     this.schema = schema;
@@ -192,7 +211,8 @@ export class PostgresStore implements Store {
         // Errors while checked out surface on the next query; without a listener, one
         // arriving between queries would crash the process.
         client.on('error', () => {});
-        prepareParameterisedStatements(client);
+        // A transaction-mode pooler hands each transaction any server connection: no named statements then.
+        if (capabilities.namedStatements) prepareParameterisedStatements(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });
@@ -204,10 +224,15 @@ export class PostgresStore implements Store {
   async migrate(): Promise<MigrationReport> {
     const migrations = readMigrations(migrationsFolder);
     const known = migrations.at(-1)?.version ?? 0;
-    // One transaction under one advisory lock: nodes starting together take turns, the first
-    // migrates and the others find nothing left to do. Postgres DDL is transactional.
+    const advisoryLocks = this.capabilities.advisoryLocks;
+    const createSchema =
+      this.schema === undefined ? undefined : `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`;
+    if (!advisoryLocks) await createLockTable((work) => this.transaction(work), createSchema);
+    // One transaction under one lock (advisory, or a row of the lock table): nodes starting
+    // together take turns, the first migrates and the others find nothing left to do.
+    // Postgres DDL is transactional.
     return this.transaction(async (client) => {
-      await client.query(sql.lockMigrations);
+      await lockMigrations(client, advisoryLocks);
       if (this.schema !== undefined) {
         const { rowCount } = await client.query(sql.schemaExists, [this.schema]);
         // Identifiers cannot be parameters, so this one statement is built here.
@@ -611,17 +636,21 @@ export class PostgresStore implements Store {
 
   /** Inside a config write: its revision (unless history is off) and the NOTIFY sent at commit. */
   private async recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
-    if (this.recordsHistory) await recordRevision(client, facts);
-    else await notifyChange(client, facts.key.accountId);
+    const notify = this.capabilities.listenNotify;
+    if (this.recordsHistory) await recordRevision(client, facts, notify);
+    else if (notify) await notifyChange(client, facts.key.accountId);
   }
 
   /**
-   * A config write in a transaction. Other nodes hear of it through NOTIFY, and so does this
-   * one while its LISTEN connection is up; while it is down, this node's listeners are told here.
+   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll),
+   * and so does this one while its LISTEN connection (or poll) is up; while it is down, or
+   * was when the write began, this node's listeners are told here.
    */
   private async configWrite<T>(accountId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.changeListener.ready?.();
+    const deaf = !this.changeListener.listening;
     const result = await this.transaction(work);
-    if (!this.changeListener.listening && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    if ((deaf || !this.changeListener.listening) && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
     return result;
   }
 

@@ -26,16 +26,20 @@ import type {
 } from '../zis-registry-store.js';
 import { isUniqueViolation } from './connection-errors.js';
 import type { PostgresAccess } from './postgres-channel-store.js';
+import type { TransactionLock } from './transaction-locks.js';
 import { zisRegistrySql as sql } from './zis-registry-queries.js';
 
 /** The ZIS registry on PostgreSQL: one statement per call, autocommit, except key rotation's rewrite. */
 export class PostgresZisRegistry implements ZisRegistryStorage {
-  constructor(private readonly db: PostgresAccess) {}
+  constructor(
+    private readonly db: PostgresAccess,
+    private readonly lock: TransactionLock,
+  ) {}
 
-  /** Uploads of one bundle take turns (a transaction-scoped advisory lock on its name), so each gets its own version. */
+  /** Uploads of one bundle take turns (a transaction-scoped lock on its name), so each gets its own version. */
   saveBundle(input: NewBundle): Promise<BundleRecord> {
     return this.db.transaction(async (client) => {
-      await client.query(sql.lockBundleName, [`${input.accountId}/${input.integration}/${input.name}`]);
+      await this.lock(client, `${input.accountId}/${input.integration}/${input.name}`);
       const { rows } = await client.query<BundleRow>(sql.insertBundleVersion, [
         input.accountId,
         input.integration,

@@ -1,13 +1,11 @@
+import { forPostgres } from '../sql/render.js';
+import { replyStatements } from '../sql/replies.js';
 import { integrationColumnsPrefixed } from '../channel-rows.js';
 
 /** Every SQL statement the PostgreSQL reply store runs, as plain text. */
 export const replySql = {
-  threadById: `
-    SELECT threads.* FROM threads JOIN instances ON instances.id = threads.instance_id
-    WHERE instances.account_id = $1 AND threads.instance_id = $2 AND threads.id = $3`,
-  resourceById: `
-    SELECT resources.* FROM resources JOIN instances ON instances.id = resources.instance_id
-    WHERE instances.account_id = $1 AND resources.instance_id = $2 AND resources.id = $3`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(replyStatements),
   /** Inserts nothing unless the thread belongs to an instance of the account. */
   insertReply: `
     INSERT INTO replies
@@ -19,22 +17,6 @@ export const replySql = {
     WHERE instances.account_id = $8 AND threads.instance_id = $9 AND threads.id = $10
     ON CONFLICT (instance_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *`,
-  /** The instance's reply holding this Idempotency-Key, created at or after the window's start. */
-  idempotentReply: `
-    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
-    WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.idempotency_key = $3
-      AND replies.created_at >= $4`,
-  /** A key older than its 24 h window is free again: the old reply lets go of it. */
-  expireIdempotencyKey: `
-    UPDATE replies SET idempotency_key = NULL
-    WHERE instance_id = $1 AND idempotency_key = $2 AND created_at < $3`,
-  replyById: `
-    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
-    WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.id = $3`,
-  listThreadReplies: `
-    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
-    WHERE instances.account_id = $1 AND replies.instance_id = $2 AND replies.thread_id = $3
-    ORDER BY replies.id`,
   /**
    * Leases pending, due replies whose lease (if any) ran out, oldest due first ($1 now,
    * $2 limit, $3 owner, $4 lease ms), counting the attempt, in one statement. SKIP LOCKED:
@@ -73,19 +55,10 @@ export const replySql = {
   lockInstance: `SELECT id FROM instances WHERE id = (SELECT instance_id FROM replies WHERE id = $1) FOR UPDATE`,
   /** The reply, if still pending and leased by this owner. */
   leasedReplyForUpdate: `SELECT * FROM replies WHERE id = $1 AND status = 'pending' AND lease_owner = $2 FOR UPDATE`,
-  settleReply: `
-    UPDATE replies SET status = $1, external_id = $2, last_error = $3, next_attempt_at = $4, sent_at = $5,
-      updated_at = $6, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = $7 RETURNING *`,
   /** An external id the instance has already is left as it is: a later pull of it is a duplicate. */
   insertReplyResource: `
     INSERT INTO resources (instance_id, thread_id, external_id, payload, stored_at) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (instance_id, external_id) DO NOTHING RETURNING id`,
-  countIntoThread: `UPDATE threads SET resource_count = resource_count + 1 WHERE id = $1`,
-  applyAnswerToInstance: `
-    UPDATE instances SET metadata = coalesce($1, metadata), metadata_needs_update = coalesce($2, metadata_needs_update),
-      updated_at = $3
-    WHERE id = $4`,
   reportReplyError: `
     UPDATE replies SET status = 'failed', last_error = $1, updated_at = $2, lease_owner = NULL, lease_expires_at = NULL
     WHERE instance_id = $3 AND external_id = $4 RETURNING id`,

@@ -1,18 +1,15 @@
-/** The PostgreSQL store's config-history statements, as plain text. */
-
-const columns = `revision, integration, scope, operation, config, config_id, version, changed_at,
-  actor_type, actor_id, request_id`;
+import { forPostgres } from '../sql/render.js';
+import { revisionColumns as columns, revisionStatements } from '../sql/revisions.js';
 
 /** The NOTIFY channel of config changes; the payload is `schema:accountId`, so stores in other schemas ignore it. */
 export const configChangesChannel = 'switchboard_config_changes';
 
-export const revisionSql = {
-  /**
-   * In the write's own transaction, one round trip: bumps the account's counter row (which
-   * row-locks it until commit, so the account's revisions commit in number order), stores
-   * the revision under that number, and queues the NOTIFY, which PostgreSQL sends at commit.
-   */
-  recordRevision: `
+/**
+ * In the write's own transaction, one round trip: bumps the account's counter row (which
+ * row-locks it until commit, so the account's revisions commit in number order) and stores
+ * the revision under that number.
+ */
+const recordRevision = `
     WITH counter AS (
       INSERT INTO config_revision_counters (account_id, last_revision) VALUES ($1::bigint, 1)
       ON CONFLICT (account_id) DO UPDATE SET last_revision = config_revision_counters.last_revision + 1
@@ -23,24 +20,23 @@ export const revisionSql = {
     SELECT $1::bigint, last_revision, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::integer, $8::bigint,
       $9::text, $10::text, $11::text
     FROM counter
-    RETURNING revision, pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
+    RETURNING revision`;
+
+/** The PostgreSQL store's config-history statements, as plain text. */
+export const revisionSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(revisionStatements),
+  /** The revision, and the NOTIFY, which PostgreSQL sends at commit. */
+  recordRevision: `${recordRevision}, pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
+  /** Without LISTEN/NOTIFY: other nodes' pollers find the counter moved ({@link revisionSql.revisionCounters}). */
+  recordRevisionQuietly: recordRevision,
+  /** Every account's latest revision: what a node without LISTEN polls for changes. */
+  revisionCounters: `SELECT account_id, last_revision FROM config_revision_counters`,
   /** With history off, listeners still hear of the change. */
   notifyOnly: `SELECT pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
   listen: `LISTEN ${configChangesChannel}`,
   currentSchema: `SELECT current_schema() AS schema`,
   nameListener: `SELECT set_config('application_name', $1, false)`,
-
-  revisionsOfScope: `
-    SELECT ${columns} FROM config_revisions
-    WHERE account_id = $1 AND integration = $2 AND scope = $3 AND revision < $4
-    ORDER BY revision DESC LIMIT $5`,
-  revisionOfScope: `
-    SELECT ${columns} FROM config_revisions
-    WHERE account_id = $1 AND integration = $2 AND scope = $3 AND revision = $4`,
-  changesExact: `
-    SELECT ${columns} FROM config_revisions
-    WHERE account_id = $1 AND integration = $2 AND revision > $3 AND scope = $4
-    ORDER BY revision LIMIT $5`,
   // E'\\' is one backslash whatever standard_conforming_strings says.
   changesLike: `
     SELECT ${columns} FROM config_revisions
@@ -51,32 +47,10 @@ export const revisionSql = {
     SELECT
       coalesce((SELECT last_revision FROM config_revision_counters WHERE account_id = $1), 0) AS latest,
       coalesce((SELECT compacted_through FROM config_revision_watermarks WHERE account_id = $1), 0) AS watermark`,
-
-  // --- Compaction
-  accountsWithRevisions: `SELECT account_id FROM config_revision_counters ORDER BY account_id`,
-  /** The first revision above the watermark still inside the retention (walks the number index up to it). */
-  firstRetained: `
-    SELECT revision FROM config_revisions
-    WHERE account_id = $1 AND revision > $2 AND changed_at >= $3
-    ORDER BY revision LIMIT 1`,
   /** Never moves the watermark down. */
   raiseWatermark: `
     INSERT INTO config_revision_watermarks (account_id, compacted_through) VALUES ($1, $2)
     ON CONFLICT (account_id) DO UPDATE
     SET compacted_through = greatest(config_revision_watermarks.compacted_through, excluded.compacted_through)
     RETURNING compacted_through`,
-  /**
-   * One batch: revisions after the cursor, at or below the watermark, that are not among
-   * their scope's last N (OFFSET N finds the newest one that may go).
-   */
-  deleteCompacted: `
-    DELETE FROM config_revisions WHERE id IN (
-      SELECT r.id FROM config_revisions r
-      WHERE r.account_id = $1 AND r.revision > $2 AND r.revision <= $3
-        AND r.revision <= coalesce((
-          SELECT n.revision FROM config_revisions n
-          WHERE n.account_id = r.account_id AND n.integration = r.integration AND n.scope = r.scope
-          ORDER BY n.revision DESC LIMIT 1 OFFSET $4), 0)
-      ORDER BY r.revision LIMIT $5)
-    RETURNING revision`,
 } as const;

@@ -1,9 +1,10 @@
+import { forPostgres } from '../sql/render.js';
+import { revocationStatements } from '../sql/revocation.js';
+
 /** PostgreSQL statements for admin tokens and the credential revocation version (migration 0009). */
 export const revocationSql = {
-  adminTokensOfAccount: `SELECT id, account_id, email, created_at FROM admin_tokens WHERE account_id = $1 ORDER BY id`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(revocationStatements),
   /** Row-locks the account's admin tokens: two revocations of one account take turns, so "last" holds. */
   lockAdminTokensOfAccount: `SELECT id FROM admin_tokens WHERE account_id = $1 ORDER BY id FOR UPDATE`,
-  deleteAdminToken: `DELETE FROM admin_tokens WHERE account_id = $1 AND id = $2`,
-  bumpRevocationVersion: `UPDATE credential_revocations SET version = version + 1 WHERE id = 1`,
-  revocationVersion: `SELECT version FROM credential_revocations WHERE id = 1`,
 } as const;

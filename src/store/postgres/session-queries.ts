@@ -1,9 +1,8 @@
+import { forPostgres } from '../sql/render.js';
+import { consoleSessionStatements } from '../sql/console-sessions.js';
+
 /** PostgreSQL statements for console sessions (migration 0013). */
 export const sessionSql = {
-  insertConsoleSession: `INSERT INTO console_sessions (id_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-  consoleSessionActive: `SELECT 1 FROM console_sessions WHERE id_hash = $1 AND expires_at > $2`,
-  deleteConsoleSession: `DELETE FROM console_sessions WHERE id_hash = $1`,
-  /** A small batch of expired sessions, oldest first: the pruner calls it until it deletes none. */
-  pruneConsoleSessions: `DELETE FROM console_sessions WHERE id_hash IN (
-    SELECT id_hash FROM console_sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forPostgres(consoleSessionStatements),
 } as const;

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import { forSqlite } from '../sql/render.js';
+import { activityStatements } from '../sql/activity.js';
 import {
   revisionScanCap,
   type ActivityStore,
@@ -45,17 +47,7 @@ export const activitySql = {
       (SELECT COUNT(*) FROM newest) AS scanned, (SELECT MIN(changed_at) FROM newest) AS oldest
     FROM newest WHERE changed_at >= @sinceSeconds AND changed_at < @untilSeconds
     GROUP BY minute ORDER BY minute`,
-  pendingRepliesByInstance: `
-    SELECT r.instance_id, COUNT(*) AS pending
-    FROM replies r JOIN instances i ON i.id = r.instance_id
-    WHERE r.status = 'pending' AND i.account_id = ?
-    GROUP BY r.instance_id ORDER BY pending DESC, r.instance_id`,
-  latestConfigChanges: `
-    SELECT revision, integration, scope, operation, changed_at, actor_type, actor_id
-    FROM config_revisions WHERE account_id = ? ORDER BY revision DESC LIMIT ?`,
-  eventsBefore: `
-    SELECT * FROM event_outbox WHERE account_id = ? AND integration_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-  event: `SELECT * FROM event_outbox WHERE account_id = ? AND integration_id = ? AND id = ?`,
+  ...forSqlite(activityStatements),
 };
 
 interface ChangeRow {

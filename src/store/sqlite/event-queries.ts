@@ -1,5 +1,10 @@
+import { forSqlite } from '../sql/render.js';
+import { eventStatements } from '../sql/events.js';
+
 /** Every SQL statement of the SQLite event outbox, as plain text. */
 export const eventSql = {
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forSqlite(eventStatements),
   /** The subdomain is read here, inside the change's transaction, while the account surely exists. */
   insertEvent: `
     INSERT INTO event_outbox
@@ -8,10 +13,6 @@ export const eventSql = {
     SELECT @accountId, @integrationId, @instanceId, @callbackUrl, @integrationCreatedAt, @integrationName,
       COALESCE((SELECT subdomain FROM accounts WHERE id = @accountId), ''), @typeId, @error, @dataJson, @nowMs,
       'pending', 0`,
-  /** A new key is due now; an existing one keeps its retry time, so new events wait behind older ones. */
-  insertKey: `
-    INSERT INTO event_delivery_keys (integration_id, next_attempt_at) VALUES (?, ?)
-    ON CONFLICT (integration_id) DO NOTHING`,
   /**
    * Integrations with pending events, due, not leased (or the lease ran out), longest waiting
    * first. Starts from the pending events' index, one entry per integration (a skip scan), so
@@ -51,14 +52,6 @@ export const eventSql = {
     WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending'`,
   stillPending: `
     SELECT count(*) FROM event_outbox WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`,
-  releaseKey: `
-    UPDATE event_delivery_keys SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = ?
-    WHERE integration_id = ?`,
-  listEvents: `
-    SELECT * FROM event_outbox WHERE account_id = ? AND integration_id = ? ORDER BY id DESC LIMIT ?`,
-
-  // --- What the channel store's events need
-  integrationByIdAnyAccount: `SELECT * FROM channel_integrations WHERE id = ?`,
   /** Stored resources among external ids (a JSON array), each with the first resource of its thread. */
   storedResourceIds: `
     SELECT r.external_id, r.id, r.thread_id,

@@ -1,6 +1,10 @@
+import { forSqlite } from '../sql/render.js';
+import { pushRequestStatements } from '../sql/push-requests.js';
+
 /** The SQL of the SQLite push API, as plain text. */
 export const pushSql = {
-  pushRequest: `SELECT results, body_hash FROM push_requests WHERE instance_id = ? AND request_id = ?`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forSqlite(pushRequestStatements),
   insertPushRequest: `
     INSERT INTO push_requests (instance_id, request_id, results, body_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
   /** A bounded batch, oldest first, so one push never pays for a long backlog. */

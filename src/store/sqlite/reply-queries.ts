@@ -1,13 +1,11 @@
+import { forSqlite } from '../sql/render.js';
+import { replyStatements } from '../sql/replies.js';
 import { integrationColumnsPrefixed } from '../channel-rows.js';
 
 /** Every SQL statement the SQLite reply store runs, as plain text. */
 export const replySql = {
-  threadById: `
-    SELECT threads.* FROM threads JOIN instances ON instances.id = threads.instance_id
-    WHERE instances.account_id = ? AND threads.instance_id = ? AND threads.id = ?`,
-  resourceById: `
-    SELECT resources.* FROM resources JOIN instances ON instances.id = resources.instance_id
-    WHERE instances.account_id = ? AND resources.instance_id = ? AND resources.id = ?`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forSqlite(replyStatements),
   /** Inserts nothing unless the thread belongs to an instance of the account. */
   insertReply: `
     INSERT INTO replies
@@ -18,22 +16,6 @@ export const replySql = {
     FROM threads JOIN instances ON instances.id = threads.instance_id
     WHERE instances.account_id = ? AND threads.instance_id = ? AND threads.id = ?
     RETURNING *`,
-  /** The instance's reply holding this Idempotency-Key, created at or after the window's start. */
-  idempotentReply: `
-    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
-    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.idempotency_key = ?
-      AND replies.created_at >= ?`,
-  /** A key older than its 24 h window is free again: the old reply lets go of it. */
-  expireIdempotencyKey: `
-    UPDATE replies SET idempotency_key = NULL
-    WHERE instance_id = ? AND idempotency_key = ? AND created_at < ?`,
-  replyById: `
-    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
-    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.id = ?`,
-  listThreadReplies: `
-    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
-    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.thread_id = ?
-    ORDER BY replies.id`,
   /** Pending, due, not leased (or the lease ran out), oldest due first. */
   dueReplies: `
     SELECT id FROM replies
@@ -53,19 +35,10 @@ export const replySql = {
     WHERE instances.id = ?`,
   /** The reply, if still pending and leased by this owner. */
   leasedReply: `SELECT * FROM replies WHERE id = ? AND status = 'pending' AND lease_owner = ?`,
-  settleReply: `
-    UPDATE replies SET status = ?, external_id = ?, last_error = ?, next_attempt_at = ?, sent_at = ?, updated_at = ?,
-      lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = ? RETURNING *`,
   /** An external id the instance has already is left as it is: a later pull of it is a duplicate. */
   insertReplyResource: `
     INSERT INTO resources (instance_id, thread_id, external_id, payload, stored_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (instance_id, external_id) DO NOTHING`,
-  countIntoThread: `UPDATE threads SET resource_count = resource_count + 1 WHERE id = ?`,
-  applyAnswerToInstance: `
-    UPDATE instances SET metadata = coalesce(?, metadata), metadata_needs_update = coalesce(?, metadata_needs_update),
-      updated_at = ?
-    WHERE id = ?`,
   reportReplyError: `
     UPDATE replies SET status = 'failed', last_error = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
     WHERE instance_id = ? AND external_id = ?`,

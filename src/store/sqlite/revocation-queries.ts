@@ -1,9 +1,10 @@
+import { forSqlite } from '../sql/render.js';
+import { revocationStatements } from '../sql/revocation.js';
+
 /** SQLite statements for admin tokens and the credential revocation version (migration 0009). */
 export const revocationSql = {
-  adminTokensOfAccount: `SELECT id, account_id, email, created_at FROM admin_tokens WHERE account_id = ? ORDER BY id`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forSqlite(revocationStatements),
   countAdminTokensOfAccount: `SELECT count(*) FROM admin_tokens WHERE account_id = ?`,
   adminTokenOfAccount: `SELECT 1 FROM admin_tokens WHERE account_id = ? AND id = ?`,
-  deleteAdminToken: `DELETE FROM admin_tokens WHERE account_id = ? AND id = ?`,
-  bumpRevocationVersion: `UPDATE credential_revocations SET version = version + 1 WHERE id = 1`,
-  revocationVersion: `SELECT version FROM credential_revocations WHERE id = 1`,
 } as const;

@@ -1,9 +1,8 @@
+import { forSqlite } from '../sql/render.js';
+import { consoleSessionStatements } from '../sql/console-sessions.js';
+
 /** SQLite statements for console sessions (migration 0013). */
 export const sessionSql = {
-  insertConsoleSession: `INSERT INTO console_sessions (id_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-  consoleSessionActive: `SELECT 1 FROM console_sessions WHERE id_hash = ? AND expires_at > ?`,
-  deleteConsoleSession: `DELETE FROM console_sessions WHERE id_hash = ?`,
-  /** A small batch of expired sessions, oldest first: the pruner calls it until it deletes none. */
-  pruneConsoleSessions: `DELETE FROM console_sessions WHERE id_hash IN (
-    SELECT id_hash FROM console_sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)`,
+  // The statements both dialects run alike, written once under src/store/sql/.
+  ...forSqlite(consoleSessionStatements),
 } as const;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeKinds } from '../../helpers/stores.js';
+import { storeProfiles } from '../../helpers/stores.js';
 import { changesPath, configsPath, openFeedFixture } from './feed-fixture.js';
 
 type Fixture = Awaited<ReturnType<typeof openFeedFixture>>;
 
-describe.each(storeKinds)('the change feed as JSON long-poll on $name', (kind) => {
+describe.each(storeProfiles)('the change feed as JSON long-poll on $name', (kind) => {
   let f: Fixture;
   /** The newest revision before this file's writes. */
   let start: number;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeKinds } from '../../helpers/stores.js';
+import { storeProfiles } from '../../helpers/stores.js';
 import { changesPath, openFeedFixture } from './feed-fixture.js';
 import { openSse } from './sse-client.js';
 
@@ -8,7 +8,7 @@ type Fixture = Awaited<ReturnType<typeof openFeedFixture>>;
 const writes = 1000;
 const reconnects = 100;
 
-describe.each(storeKinds)('resuming the change stream on $name', (kind) => {
+describe.each(storeProfiles)('resuming the change stream on $name', (kind) => {
   let f: Fixture;
 
   beforeAll(async () => {

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueScopedAccessToken } from '../../../src/accounts/provision.js';
 import { systemClock } from '../../../src/clock.js';
 import { loadSettings } from '../../../src/settings.js';
-import { storeKinds } from '../../helpers/stores.js';
+import { storeProfiles } from '../../helpers/stores.js';
 import { changesPath, configsPath, feedSettings, openFeedFixture } from './feed-fixture.js';
 import { openSse } from './sse-client.js';
 
 type Fixture = Awaited<ReturnType<typeof openFeedFixture>>;
 
-describe.each(storeKinds)('the change feed as Server-Sent Events on $name', (kind) => {
+describe.each(storeProfiles)('the change feed as Server-Sent Events on $name', (kind) => {
   let f: Fixture;
   const url = (query = '') => `${f.server.baseUrl}${changesPath()}${query}`;
   const auth = () => ({ authorization: `Bearer ${f.token}` });
@@ -161,7 +161,7 @@ describe.each(storeKinds)('the change feed as Server-Sent Events on $name', (kin
   });
 });
 
-describe.each(storeKinds)('shutting down with open change streams on $name', (kind) => {
+describe.each(storeProfiles)('shutting down with open change streams on $name', (kind) => {
   it('ends the streams and waiting long-polls at once instead of waiting for them', async () => {
     const f = await openFeedFixture(kind);
     try {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../helpers/server.js';
-import { storeKinds, type OpenedStore } from '../../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../../helpers/stores.js';
 
-describe.each(storeKinds)('the ZIS registry store on $name', (kind) => {
+describe.each(storeProfiles)('the ZIS registry store on $name', (kind) => {
   let opened: OpenedStore;
   let key: { accountId: number; integration: string };
 

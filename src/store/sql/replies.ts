@@ -1,0 +1,38 @@
+import { channelStatements } from './channel.js';
+
+/**
+ * Replies (channelback): the statements both stores run alike, written once with `?` placeholders (see render.ts).
+ */
+export const replyStatements = {
+  threadById: `
+    SELECT threads.* FROM threads JOIN instances ON instances.id = threads.instance_id
+    WHERE instances.account_id = ? AND threads.instance_id = ? AND threads.id = ?`,
+  resourceById: `
+    SELECT resources.* FROM resources JOIN instances ON instances.id = resources.instance_id
+    WHERE instances.account_id = ? AND resources.instance_id = ? AND resources.id = ?`,
+  /** The instance's reply holding this Idempotency-Key, created at or after the window's start. */
+  idempotentReply: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.idempotency_key = ?
+      AND replies.created_at >= ?`,
+  /** A key older than its 24 h window is free again: the old reply lets go of it. */
+  expireIdempotencyKey: `
+    UPDATE replies SET idempotency_key = NULL
+    WHERE instance_id = ? AND idempotency_key = ? AND created_at < ?`,
+  replyById: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.id = ?`,
+  listThreadReplies: `
+    SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
+    WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.thread_id = ?
+    ORDER BY replies.id`,
+  settleReply: `
+    UPDATE replies SET status = ?, external_id = ?, last_error = ?, next_attempt_at = ?, sent_at = ?, updated_at = ?,
+      lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = ? RETURNING *`,
+  countIntoThread: channelStatements.countIntoThread,
+  applyAnswerToInstance: `
+    UPDATE instances SET metadata = coalesce(?, metadata), metadata_needs_update = coalesce(?, metadata_needs_update),
+      updated_at = ?
+    WHERE id = ?`,
+} as const;

@@ -1,0 +1,40 @@
+/** The columns a revision is read with. */
+export const revisionColumns = `revision, integration, scope, operation, config, config_id, version, changed_at,
+  actor_type, actor_id, request_id`;
+
+/** Config-history reads and compaction: the statements both stores run alike (see render.ts). */
+export const revisionStatements = {
+  revisionsOfScope: `
+    SELECT ${revisionColumns} FROM config_revisions
+    WHERE account_id = ? AND integration = ? AND scope = ? AND revision < ?
+    ORDER BY revision DESC LIMIT ?`,
+  revisionOfScope: `
+    SELECT ${revisionColumns} FROM config_revisions
+    WHERE account_id = ? AND integration = ? AND scope = ? AND revision = ?`,
+  changesExact: `
+    SELECT ${revisionColumns} FROM config_revisions
+    WHERE account_id = ? AND integration = ? AND revision > ? AND scope = ?
+    ORDER BY revision LIMIT ?`,
+
+  // --- Compaction
+  accountsWithRevisions: `SELECT account_id FROM config_revision_counters ORDER BY account_id`,
+  /** The first revision above the watermark still inside the retention (walks the number index up to it). */
+  firstRetained: `
+    SELECT revision FROM config_revisions
+    WHERE account_id = ? AND revision > ? AND changed_at >= ?
+    ORDER BY revision LIMIT 1`,
+  /**
+   * One batch: revisions after the cursor, at or below the watermark, that are not among
+   * their scope's last N (OFFSET N finds the newest one that may go).
+   */
+  deleteCompacted: `
+    DELETE FROM config_revisions WHERE id IN (
+      SELECT r.id FROM config_revisions r
+      WHERE r.account_id = ? AND r.revision > ? AND r.revision <= ?
+        AND r.revision <= coalesce((
+          SELECT n.revision FROM config_revisions n
+          WHERE n.account_id = r.account_id AND n.integration = r.integration AND n.scope = r.scope
+          ORDER BY n.revision DESC LIMIT 1 OFFSET ?), 0)
+      ORDER BY r.revision LIMIT ?)
+    RETURNING revision`,
+} as const;

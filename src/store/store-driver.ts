@@ -1,0 +1,46 @@
+import type { Clock } from '../clock.js';
+import type { SqliteOptions } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+/**
+ * What a database engine offers that the store would otherwise work around. Each flag has a
+ * real use and a fallback (docs/ARCHITECTURE.md, "Driver profiles"):
+ */
+export interface StoreCapabilities {
+  /** LISTEN/NOTIFY: other nodes' config changes wake the feed at once; else the store polls for them. */
+  listenNotify: boolean;
+  /** Advisory locks for migrations and bundle uploads; else a row of a lock table, locked FOR UPDATE. */
+  advisoryLocks: boolean;
+  /** Named (server-side prepared) statements; else unnamed ones, as a transaction-mode pooler needs. */
+  namedStatements: boolean;
+}
+
+/** What `openStore` passes on to a driver. */
+export type StoreOptions = SqliteOptions & { clock?: Clock; postgresPullBatch?: number };
+
+/** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */
+export interface RawSql {
+  /** Runs one or more statements without parameters. */
+  exec(statements: string): Promise<void>;
+  /** The rows of one statement, `?` (SQLite) or `$1` (PostgreSQL) for its parameters. */
+  rows<T>(statement: string, values?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * One way to open a store: the URL schemes it answers to, what its engine can do, how it
+ * opens a store, and a raw connection for tests. A third engine is a driver, not a fork.
+ */
+export interface StoreDriver {
+  /** The driver's name, as the tests and the docs call it (`sqlite`, `postgres`, `postgres-basic`). */
+  name: string;
+  /** The SQL dialect its statements are written in (src/store/sqlite or src/store/postgres). */
+  dialect: 'sqlite' | 'postgres';
+  /** URL prefixes it opens, e.g. `postgres://`. */
+  schemes: readonly string[];
+  capabilities: StoreCapabilities;
+  /** A store on the database `url` names; not migrated. */
+  open(url: string, options: StoreOptions): Promise<Store>;
+  /** A connection for SQL the store would refuse (set-up of a future migration, checks its contract cannot make). */
+  connectRaw(url: string): Promise<RawSql>;
+}

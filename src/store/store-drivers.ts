@@ -1,0 +1,81 @@
+import type { RawSql, StoreCapabilities, StoreDriver, StoreOptions } from './store-driver.js';
+
+const everything: StoreCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
+const none: StoreCapabilities = { listenNotify: false, advisoryLocks: false, namedStatements: false };
+
+async function sqliteRaw(url: string): Promise<RawSql> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(url.slice('sqlite:'.length));
+  return {
+    exec: async (statements) => {
+      db.exec(statements);
+    },
+    rows: async <T>(statement: string, values: unknown[] = []) => db.prepare(statement).all(...values) as T[],
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+/** The connection string pg understands: a profile's own scheme becomes `postgres://`. */
+export function postgresConnectionString(url: string): string {
+  return url.replace(/^postgres-basic:\/\//, 'postgres://');
+}
+
+async function postgresRaw(url: string): Promise<RawSql> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: postgresConnectionString(url) });
+  await client.connect();
+  return {
+    exec: async (statements) => {
+      await client.query(statements);
+    },
+    rows: async <T>(statement: string, values: unknown[] = []) => (await client.query(statement, values)).rows as T[],
+    close: () => client.end(),
+  };
+}
+
+function postgresDriver(name: string, schemes: string[], capabilities: StoreCapabilities): StoreDriver {
+  return {
+    name,
+    dialect: 'postgres',
+    schemes,
+    capabilities,
+    open: async (url: string, options: StoreOptions) => {
+      const { PostgresStore } = await import('./postgres/postgres-store.js');
+      return new PostgresStore(postgresConnectionString(url), {
+        clock: options.clock,
+        cipher: options.cipher,
+        configHistory: options.configHistory,
+        pullBatch: options.postgresPullBatch,
+        capabilities,
+      });
+    },
+    connectRaw: postgresRaw,
+  };
+}
+
+/** Every store driver, by the URL schemes it opens. */
+export const storeDrivers: readonly StoreDriver[] = [
+  {
+    name: 'sqlite',
+    dialect: 'sqlite',
+    schemes: ['sqlite:'],
+    // One process writes; none of the three applies.
+    capabilities: none,
+    open: async (url, options) => {
+      const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+      return new SqliteStore(url.slice('sqlite:'.length), options);
+    },
+    connectRaw: sqliteRaw,
+  },
+  postgresDriver('postgres', ['postgres://', 'postgresql://'], everything),
+  // PostgreSQL with every capability off: what a transaction-mode pooler (PgBouncer) or a
+  // PostgreSQL-wire engine without LISTEN/NOTIFY and advisory locks can serve.
+  postgresDriver('postgres-basic', ['postgres-basic://'], none),
+];
+
+/** The driver for a database URL, or undefined for a scheme no driver opens. */
+export function driverFor(url: string): StoreDriver | undefined {
+  return storeDrivers.find((driver) => driver.schemes.some((scheme) => url.startsWith(scheme)));
+}
