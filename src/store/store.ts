@@ -4,6 +4,7 @@ import type { RotationBatch } from './encryption/key-rotation.js';
 import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
 import type { ReplyStore } from './reply-store.js';
 import type { ZisRegistryStore } from './zis-registry-store.js';
+import type { ExchangeStore } from './exchange-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 import type {
   AuthorizationCode,
@@ -59,6 +60,8 @@ export interface Store {
   readonly replies: ReplyStore;
   /** ZIS bundles, job spec installs, connections and ZIS OAuth clients, on the same database; secrets encrypted. */
   readonly zisRegistry: ZisRegistryStore;
+  /** The inspector's rings of exchanges with integrations, on the same database; bodies encrypted; not backed up. */
+  readonly exchanges: ExchangeStore;
 
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;

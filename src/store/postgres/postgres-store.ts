@@ -56,6 +56,9 @@ import { PostgresReplyStore } from './postgres-reply-store.js';
 import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ZisRegistryStore } from '../zis-registry-store.js';
 import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
+import { encryptingExchanges } from '../encryption/encrypting-exchanges.js';
+import type { ExchangeStore } from '../exchange-store.js';
+import { PostgresExchanges } from './postgres-exchanges.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { oauthGrantSql } from './oauth-grant-queries.js';
 import type {
@@ -145,6 +148,7 @@ export class PostgresStore implements Store {
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   readonly zisRegistry: ZisRegistryStore;
+  readonly exchanges: ExchangeStore;
   private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
@@ -172,6 +176,7 @@ export class PostgresStore implements Store {
       replyStoreNulRules,
     );
     this.zisRegistry = encryptingZisRegistry(new PostgresZisRegistry(this.access), this.cipher);
+    this.exchanges = encryptingExchanges(new PostgresExchanges(this.access), this.cipher);
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({
