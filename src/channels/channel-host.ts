@@ -22,10 +22,13 @@ import { reportErrorRoutes } from './channelback/report-error-routes.js';
 import { ReplySender } from './channelback/reply-sender.js';
 import { replyRoutes } from './channelback/reply-routes.js';
 import { clickthroughRoutes } from './clickthrough/clickthrough-routes.js';
+import type { ExchangeStore } from '../store/exchange-store.js';
+import { ExchangeRecorder } from './inspector/exchange-recorder.js';
+import { exchangeRoutes } from './inspector/exchange-routes.js';
 
 export type ChannelSettings = Pick<
   Settings,
-  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback'
+  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback' | 'inspector'
 >;
 
 /** The client every call to an integration goes through, configured from settings. */
@@ -51,9 +54,12 @@ export function pullDependenciesFor(options: {
   metrics?: Metrics;
   /** Told of every failed pull, so its reason reaches the process log as well as the pull log. */
   onFailedPull?: (record: PullRecord) => void;
+  /** Records each pull's request and answer (the inspector). */
+  inspector?: ExchangeRecorder;
 }): PullDependencies {
   const { settings, secretKey, metrics, onFailedPull } = options;
   return {
+    inspector: options.inspector,
     store: options.channels,
     client: options.client,
     nowMs: options.nowMs,
@@ -75,6 +81,8 @@ export function pullDependenciesFor(options: {
 export function createChannelHost(options: {
   channels: ChannelStore;
   replies: ReplyStore;
+  /** The inspector's rings (`SWITCHBOARD_INSPECTOR_EXCHANGES`). */
+  exchanges: ExchangeStore;
   settings: ChannelSettings;
   secretKey: string;
   nowMs: () => number;
@@ -86,6 +94,7 @@ export function createChannelHost(options: {
 }) {
   const { channels, settings, secretKey, nowMs, metrics } = options;
   const client = outboundClientFor(settings);
+  const inspector = new ExchangeRecorder(options.exchanges, settings.inspector, options.log);
   const signingSecret = (integration: ChannelIntegration) => integrationSigningSecret(secretKey, integration);
   const pull = pullDependenciesFor({
     channels,
@@ -95,6 +104,7 @@ export function createChannelHost(options: {
     nowMs,
     metrics,
     onFailedPull: options.onFailedPull,
+    inspector,
   });
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
@@ -103,7 +113,7 @@ export function createChannelHost(options: {
   });
   const replySender = new ReplySender(
     options.replies,
-    { store: options.replies, client, nowMs, ...settings.channelback, signingSecretFor: signingSecret },
+    { store: options.replies, client, nowMs, ...settings.channelback, signingSecretFor: signingSecret, inspector },
     { tickMs: 1000, concurrency: settings.channelback.concurrency, onError: options.log },
   );
   const channelbackContext = (principalOf: (request: FastifyRequest) => Principal) => ({
@@ -112,14 +122,17 @@ export function createChannelHost(options: {
     mode: settings.mode,
     kickSender: () => replySender.kick(),
   });
-  const deliverer = new EventDeliverer({
+  // `inspector` reaches each batch's DeliveryDependencies, which the deliverer spreads from its options.
+  const delivererOptions = {
     ...settings.events,
     store: channels,
     client,
     nowMs,
     secretKey,
     onError: options.log,
-  });
+    inspector,
+  };
+  const deliverer = new EventDeliverer(delivererOptions);
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
     client,
@@ -129,6 +142,7 @@ export function createChannelHost(options: {
     handoffTtlMs: settings.handoffTtlMs,
     principalOf,
     publicUrlOf: options.publicUrlOf,
+    inspector,
   });
   return {
     client,
@@ -149,6 +163,7 @@ export function createChannelHost(options: {
         await scope.register(instanceRoutes, ctx);
         await scope.register(pullRoutes, ctx);
         await scope.register(eventRoutes, ctx);
+        await scope.register(exchangeRoutes, { ...ctx, exchanges: options.exchanges });
         await scope.register(replyRoutes, channelbackContext(principalOf));
         await scope.register(clickthroughRoutes, channelbackContext(principalOf));
       });

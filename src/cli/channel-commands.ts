@@ -11,6 +11,7 @@ import { UsageError } from './commands.js';
 import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Account, Store } from '../store/store.js';
+import { ExchangeRecorder } from '../channels/inspector/exchange-recorder.js';
 
 async function withAccount<T>(
   settings: Settings,
@@ -102,6 +103,7 @@ export async function pullNow(
         settings,
         secretKey,
         nowMs: () => clock().getTime(),
+        inspector: new ExchangeRecorder(store.exchanges, settings.inspector),
       });
       const pulled = await pullInstanceNow(deps, {
         accountId: account.id,

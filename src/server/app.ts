@@ -67,6 +67,7 @@ export interface AppOptions {
     | 'changes'
     | 'authFailures'
     | 'channelback'
+    | 'inspector'
   >;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;
@@ -150,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const channelHost = createChannelHost({
     channels: store.channels,
     replies: store.replies,
+    exchanges: store.exchanges,
     settings,
     secretKey,
     nowMs: () => clock().getTime(),

@@ -48,7 +48,9 @@ async function reencryptExchanges(
   const rows = await store.storedBodies(batch.afterId, batch.limit);
   const lastId = rows.at(-1)?.id;
   const rewrites = rows
-    .filter((row) => !cipher.isCurrent(row.requestBody) || (row.responseBody !== null && !cipher.isCurrent(row.responseBody)))
+    .filter(
+      (row) => !cipher.isCurrent(row.requestBody) || (row.responseBody !== null && !cipher.isCurrent(row.responseBody)),
+    )
     .map((row) => ({
       id: row.id,
       old: row,

@@ -13,7 +13,10 @@ import type { WriteQueue } from './group-commit.js';
 import { exchangeSql as sql } from './exchange-queries.js';
 
 /** The methods that write: on a file, the main thread forwards them to the writer thread. */
-export const exchangeWriteMethods = ['recordExchange', 'rewriteBodies'] as const satisfies readonly (keyof SqliteExchanges)[];
+export const exchangeWriteMethods = [
+  'recordExchange',
+  'rewriteBodies',
+] as const satisfies readonly (keyof SqliteExchanges)[];
 
 /** The inspector's ring on the embedded SQLite store: reads on this connection, writes through group commit. */
 export class SqliteExchanges implements ExchangeStorage {
@@ -70,8 +73,13 @@ export class SqliteExchanges implements ExchangeStorage {
     return this.writes.enqueue(() => {
       let count = 0;
       for (const r of rewrites) {
-        count += this.q(sql.rewriteBodies).run(r.requestBody, r.responseBody, r.id, r.old.requestBody, r.old.responseBody)
-          .changes;
+        count += this.q(sql.rewriteBodies).run(
+          r.requestBody,
+          r.responseBody,
+          r.id,
+          r.old.requestBody,
+          r.old.responseBody,
+        ).changes;
       }
       return count;
     });
