@@ -61,7 +61,12 @@ const summaryProperties = {
   },
   method: { type: 'string' },
   url: { type: 'string' },
-  started_at: { type: 'string', format: 'date-time', description: 'UTC, to the millisecond.' },
+  started_at: {
+    type: 'string',
+    format: 'date-time',
+    description: 'UTC, to the millisecond.',
+    examples: ['2024-01-01T00:00:00.123Z'],
+  },
   duration_ms: { type: 'integer' },
   http_status: { type: ['integer', 'null'], description: 'Null when no answer came (refused, timed out, network).' },
   outcome: { type: 'string', enum: ['ok', 'failed'] },
