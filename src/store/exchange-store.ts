@@ -76,9 +76,11 @@ export interface ExchangeScope {
 export interface ExchangeStore {
   /**
    * Stores one exchange and, in the same transaction, deletes the oldest of its ring past
-   * the newest `keep`, so a ring never holds more than `keep` rows. Returns the new id.
+   * the newest `keep`, so a ring never holds more than `keep` rows. Returns the new id, or
+   * undefined (nothing stored) when its instance or integration no longer exists: the events
+   * of a deleted integration still go out, and a pull may finish as its instance is deleted.
    */
-  recordExchange(exchange: NewExchange, keep: number): Promise<number>;
+  recordExchange(exchange: NewExchange, keep: number): Promise<number | undefined>;
   /**
    * The scope's exchanges (the instance's and its integration's own), newest first, with
    * ids below `beforeId` when given, at most `limit`. Another account's are never found.

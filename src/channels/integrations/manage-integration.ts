@@ -68,7 +68,8 @@ export async function registerByManifest(
     manifestJson: JSON.stringify(manifest),
     nowMs: context.nowMs(),
   });
-  await file({ accountId, integrationId: integration.id });
+  // Not awaited: the answer does not wait on the inspector (its record never rejects).
+  void file({ accountId, integrationId: integration.id });
   return { integration, signingSecret: context.signingSecret(integration) };
 }
 

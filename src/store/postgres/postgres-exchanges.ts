@@ -15,7 +15,7 @@ import type { PostgresAccess } from './postgres-channel-store.js';
 export class PostgresExchanges implements ExchangeStorage {
   constructor(private readonly db: PostgresAccess) {}
 
-  async recordExchange(e: NewExchange, keep: number): Promise<number> {
+  async recordExchange(e: NewExchange, keep: number): Promise<number | undefined> {
     const text = e.instanceId !== null ? sql.recordInstanceExchange : sql.recordIntegrationExchange;
     const [row] = await this.db.rows<{ id: number }>(text, [
       e.accountId,
@@ -36,7 +36,7 @@ export class PostgresExchanges implements ExchangeStorage {
       e.responseBytes,
       keep,
     ]);
-    return Number(row!.id);
+    return row === undefined ? undefined : Number(row.id);
   }
 
   async listExchanges(scope: ExchangeScope, page: { beforeId?: number; limit: number }): Promise<ExchangeSummary[]> {

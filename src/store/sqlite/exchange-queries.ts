@@ -7,11 +7,15 @@ const inScope = `account_id = @accountId
   AND (instance_id = @instanceId OR (integration_id = @integrationId AND instance_id IS NULL))`;
 
 export const exchangeSql = {
+  /** Nothing when the instance or integration is gone (events of a deleted integration still go out). */
   insertExchange: `
     INSERT INTO exchanges (account_id, integration_id, instance_id, kind, method, url, started_at, duration_ms,
       http_status, outcome, error, findings, request_body, request_bytes, response_body, response_bytes)
-    VALUES (@accountId, @integrationId, @instanceId, @kind, @method, @url, @startedAt, @durationMs,
-      @httpStatus, @outcome, @error, @findingsJson, @requestBody, @requestBytes, @responseBody, @responseBytes)`,
+    SELECT @accountId, @integrationId, @instanceId, @kind, @method, @url, @startedAt, @durationMs,
+      @httpStatus, @outcome, @error, @findingsJson, @requestBody, @requestBytes, @responseBody, @responseBytes
+    WHERE EXISTS (SELECT 1 FROM channel_integrations WHERE account_id = @accountId AND id = @integrationId)
+      AND (@instanceId IS NULL OR EXISTS (SELECT 1 FROM instances WHERE id = @instanceId))
+    RETURNING id`,
   /** The ring past its newest `keep`: a walk of `keep` index entries, then (usually) one row deleted. */
   pruneInstanceRing: `
     DELETE FROM exchanges WHERE instance_id = @instanceId AND id <= (

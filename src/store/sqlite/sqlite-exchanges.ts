@@ -38,12 +38,13 @@ export class SqliteExchanges implements ExchangeStorage {
   }
 
   /** The insert and the prune share the write's savepoint in the group commit: one transaction. */
-  recordExchange(exchange: NewExchange, keep: number): Promise<number> {
+  recordExchange(exchange: NewExchange, keep: number): Promise<number | undefined> {
     return this.writes.enqueue(() => {
-      const id = Number(this.q(sql.insertExchange).run(exchange).lastInsertRowid);
+      const inserted = this.q(sql.insertExchange).get(exchange) as { id: number } | undefined;
+      if (!inserted) return undefined;
       if (exchange.instanceId !== null) this.q(sql.pruneInstanceRing).run({ instanceId: exchange.instanceId, keep });
       else this.q(sql.pruneIntegrationRing).run({ integrationId: exchange.integrationId, keep });
-      return id;
+      return inserted.id;
     });
   }
 
