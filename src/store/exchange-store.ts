@@ -3,9 +3,6 @@ import type { RotationBatch } from './encryption/key-rotation.js';
 /** What Switchboard called: a manifest fetch, a pull, a channelback or one event batch. */
 export type ExchangeKind = 'manifest' | 'pull' | 'channelback' | 'event_batch';
 
-/** The kinds, as stored and as the API names them. */
-export const exchangeKinds: readonly ExchangeKind[] = ['manifest', 'pull', 'channelback', 'event_batch'];
-
 /**
  * Which ring an exchange belongs to: an instance's (pulls, channelbacks), or its integration's
  * own (manifest fetches, event batches: `instanceId` null). An instance's list shows both.

@@ -45,7 +45,8 @@ export function outboundFinding(kind: ExchangeKind, error: OutboundError): Findi
   return { rule: `${prefixes[kind]}.outbound.${error.kind}`, severity: 'error', message: error.message };
 }
 
-const labels = /^\((?:pull response|channelback response|manifest|root)\)$/;
+/** A label in place of a path: the whole answer, or (for a manifest) the URL it was fetched from. */
+const label = /^\(.*\)$/;
 
 /**
  * A validator's `path: message` lines as findings. Paths keep their indexes; rule ids drop
@@ -59,7 +60,8 @@ export function problemFindings(kind: ExchangeKind, problems: readonly string[])
     const split = problem.indexOf(': ');
     const path = split < 0 ? '' : problem.slice(0, split);
     const message = split < 0 ? problem : problem.slice(split + 2);
-    if (path === '' || labels.test(path)) return { rule: `${prefix}.body.object`, severity: 'error', message };
+    if (path === '(manifest URL)') return { rule: `${prefix}.url`, severity: 'error', message };
+    if (path === '' || label.test(path)) return { rule: `${prefix}.body.object`, severity: 'error', message };
     const field = path
       .replace(/\[\d+\]/g, '')
       .replace(/^external_resources\./, 'resource.')

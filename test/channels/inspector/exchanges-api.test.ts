@@ -165,6 +165,21 @@ describe.each(storeKinds)('the inspector API on $name', (kind) => {
     expect(third.json.next_before_id).toBeNull();
   });
 
+  it("records a failed manifest re-read in the integration's ring, with the validator's findings", async () => {
+    const instance = (await admin('GET', `/instances/${instanceId}`)).json.instance;
+    integration.setManifest({ id: 'com.example.reply', version: '1.0', urls: { admin_ui: 'ftp://x/admin' } });
+    const reread = await admin('POST', `/channel_integrations/${instance.integration_id}/refresh`);
+    expect(reread.status).toBe(422);
+    const [newest] = (await admin('GET', `/instances/${instanceId}/exchanges?limit=1`)).json.exchanges;
+    expect(newest).toMatchObject({ kind: 'manifest', outcome: 'failed', instance_id: null, http_status: 200 });
+    expect(newest.error).toBe(reread.json.errors[0].detail);
+    expect(newest.findings.map((f: { rule: string; path?: string }) => `${f.rule} ${f.path}`)).toEqual([
+      'manifest.name name',
+      'manifest.urls.admin_ui urls.admin_ui',
+    ]);
+    integration.setManifest(channelbackManifest({ urls: { event_callback_url: './events' } }));
+  });
+
   it("answers 404 for another account's instance or exchange, and for an unknown exchange", async () => {
     const listed = (await admin('GET', `/instances/${instanceId}/exchanges`)).json.exchanges;
     expect((await admin('GET', `/instances/${instanceId}/exchanges`, undefined, other)).status).toBe(404);
