@@ -5,7 +5,8 @@ const summaryColumns = `id, account_id, integration_id, instance_id, kind, metho
 /** An instance's exchanges ($2) and its integration's own ($3, instance_id NULL), of account $1. */
 const inScope = `account_id = $1 AND (instance_id = $2 OR (integration_id = $3 AND instance_id IS NULL))`;
 
-function record(ring: string): string {
+/** `ring` selects the ring; `newestFirst` orders it as its index does, so the walk reads the index only. */
+function record(ring: string, newestFirst: string): string {
   return `
     WITH inserted AS (
       INSERT INTO exchanges (account_id, integration_id, instance_id, kind, method, url, started_at, duration_ms,
@@ -16,7 +17,7 @@ function record(ring: string): string {
       RETURNING id
     ), pruned AS (
       DELETE FROM exchanges WHERE id IN (
-        SELECT id FROM exchanges WHERE ${ring} ORDER BY id DESC OFFSET $17::int - 1)
+        SELECT id FROM exchanges WHERE ${ring} ORDER BY ${newestFirst} OFFSET $17::int - 1)
     )
     SELECT id FROM inserted`;
 }
@@ -28,8 +29,8 @@ export const exchangeSql = {
    * two exchanges of one ring recorded at once may leave it one over, until the next. Nothing is
    * inserted when the instance or integration is gone (events of a deleted integration still go out).
    */
-  recordInstanceExchange: record(`instance_id = $3`),
-  recordIntegrationExchange: record(`integration_id = $2 AND instance_id IS NULL`),
+  recordInstanceExchange: record(`instance_id = $3`, 'instance_id DESC, id DESC'),
+  recordIntegrationExchange: record(`integration_id = $2 AND instance_id IS NULL`, 'id DESC'),
   listExchanges: `
     SELECT ${summaryColumns} FROM exchanges
     WHERE ${inScope} AND id < $4 ORDER BY id DESC LIMIT $5`,
