@@ -61,7 +61,7 @@ export function sqliteDatabase(dir: string, name: string): BenchDatabase {
             `bench ${n}`,
             metadataOf(n),
             `bench-push-${n}`,
-            'x'.repeat(64),
+            n.toString(16).padStart(64, '0'), // unique since migration 0015
             due,
             now,
             now,
@@ -119,7 +119,7 @@ export async function postgresDatabase(baseUrl: string, schema: string): Promise
       const { rows } = await client.query<{ id: string }>(
         `INSERT INTO instances (${instanceColumns})
          SELECT $1, $2, 'bench ' || n, '{"account":"bench-' || n || '","token":"0123456789abcdef"}', '', 1,
-                'bench-push-' || n, repeat('x', 64), true, NULL, false, 0, due, NULL, NULL, NULL, $3, $3
+                'bench-push-' || n, lpad(to_hex(n), 64, '0'), true, NULL, false, 0, due, NULL, NULL, NULL, $3, $3
          FROM unnest($4::bigint[]) WITH ORDINALITY AS d (due, ord), LATERAL (SELECT ord - 1 AS n) AS numbered
          ORDER BY ord
          RETURNING id`,

@@ -35,6 +35,9 @@
  *   BENCH_PULL_ONLY         "throughput" or "lateness": run only those rows; "postgres": only
  *                           one PostgreSQL node, batched, BENCH_PULL_ROUNDS times, each
  *                           beside the raw baseline (for comparing two builds run by turns)
+ *                           "inspector": SQLite throughput with SWITCHBOARD_INSPECTOR_EXCHANGES at 0,
+ *                           errors (production's default), 0 and 200 (development's default),
+ *                           interleaved, BENCH_PULL_ROUNDS times (bench/results/pull-inspector-latest.json)
  *   BENCH_PULL_PROFILE      set to a directory: the throughput nodes run with --cpu-prof and
  *                           write their profiles there (bench/pull/profile-summary.ts reads them)
  */
@@ -104,8 +107,8 @@ const postgresUrl =
     : process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const profileDir = process.env.BENCH_PULL_PROFILE || undefined;
 const only = process.env.BENCH_PULL_ONLY || undefined;
-if (only !== undefined && only !== 'throughput' && only !== 'lateness' && only !== 'postgres') {
-  throw new Error(`BENCH_PULL_ONLY must be "throughput", "lateness" or "postgres"; got "${only}"`);
+if (only !== undefined && !['throughput', 'lateness', 'postgres', 'inspector'].includes(only)) {
+  throw new Error(`BENCH_PULL_ONLY must be "throughput", "lateness", "postgres" or "inspector"; got "${only}"`);
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -208,6 +211,8 @@ async function measureThroughput(
   count = options.throughputInstances,
   integrationDelayMs = 0,
   postgresBatch?: number,
+  /** More settings for the nodes (the inspector comparison's SWITCHBOARD_INSPECTOR_EXCHANGES). */
+  extraEnv: Record<string, string> = {},
 ): Promise<ThroughputResult> {
   const label =
     `${engine}, ${nodeCount} node(s), concurrency ${concurrency}` +
@@ -243,6 +248,7 @@ async function measureThroughput(
           {
             ...schedulerEnv(concurrency, 3_600_000),
             ...(postgresBatch !== undefined ? { SWITCHBOARD_PULL_POSTGRES_BATCH: String(postgresBatch) } : {}),
+            ...extraEnv,
           },
           profileArgs(node),
         ),
@@ -478,6 +484,81 @@ process.once('SIGINT', () => {
   void cleanUp().finally(() => process.exit(130));
 });
 
+/**
+ * The inspector's cost: pulls/s with SWITCHBOARD_INSPECTOR_EXCHANGES at production's default
+ * (`errors`: every pull here succeeds, so it records none and costs only its check) and at
+ * development's (200: every pull's request and answer encrypted-as-configured and stored,
+ * its ring pruned), each beside off, in the same run, interleaved off, errors, off, 200 (each
+ * round rotated by one) so drifting load on a shared machine falls on every side. Goals: ≥ 0.95× and ≥ 0.85× of off,
+ * peak RSS within 10 MB.
+ */
+async function compareInspector(integration: RunningProcess): Promise<void> {
+  const concurrency = options.concurrencies[0]!;
+  const sequence = [
+    ['off', '0'],
+    ['errors', 'errors'],
+    ['off', '0'],
+    ['200', '200'],
+  ] as const;
+  const runs: Record<string, ThroughputResult[]> = { off: [], errors: [], '200': [] };
+  for (let round = 0; round < options.rounds; round++) {
+    // Each round starts one step further along, so no setting always runs in the same place
+    // (after a quiet wait, or right after another run) while the machine's load drifts.
+    const shift = round % sequence.length;
+    for (const [name, value] of [...sequence.slice(shift), ...sequence.slice(0, shift)]) {
+      log(`\ninspector ${name} (SWITCHBOARD_INSPECTOR_EXCHANGES=${value}), round ${round + 1}`);
+      const result = await measureThroughput('sqlite', 1, concurrency, integration, undefined, 0, undefined, {
+        SWITCHBOARD_INSPECTOR_EXCHANGES: value,
+      });
+      runs[name]!.push(result);
+    }
+  }
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const summary = (name: string) => {
+    const results = runs[name]!;
+    return {
+      pullsPerSecond: middle(results.map((r) => r.pullsPerSecond)),
+      cpuMicrosPerPull: middle(results.map((r) => r.serverCpuMicrosPerPull)),
+      peakRssMb: middle(results.map((r) => r.serverPeakRssMb ?? 0)),
+      every: results.map((r) => r.pullsPerSecond),
+    };
+  };
+  const off = summary('off');
+  const lines = [
+    '| inspector | pulls/s (median) | every run | × off | µs CPU/pull | peak RSS MB | Δ RSS MB | goal |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  let failed = false;
+  for (const [name, goal] of [
+    ['off', 1],
+    ['errors', 0.95],
+    ['200', 0.85],
+  ] as const) {
+    const s = summary(name);
+    const ratio = round(s.pullsPerSecond / off.pullsPerSecond, 3);
+    const rss = round(s.peakRssMb - off.peakRssMb, 1);
+    const met =
+      name === 'off' ? '' : ratio >= goal && rss <= 10 ? `met (≥ ${goal}×, ≤ 10 MB)` : `FAILED (≥ ${goal}×, ≤ 10 MB)`;
+    if (met.startsWith('FAILED')) failed = true;
+    lines.push(
+      `| ${name} | ${s.pullsPerSecond} | ${s.every.join(', ')} | ${ratio} | ${s.cpuMicrosPerPull} | ${s.peakRssMb} | ${rss} | ${met} |`,
+    );
+  }
+  const table = lines.join('\n');
+  process.stdout.write(`\nSQLite, ${options.throughputInstances} pulls, concurrency ${concurrency}:\n\n${table}\n`);
+  const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    join(resultsDir, 'pull-inspector-latest.json'),
+    JSON.stringify(
+      { finishedAt: new Date().toISOString(), machine: describeMachine(), options, runs, table },
+      null,
+      2,
+    ) + '\n',
+  );
+  if (failed) process.exitCode = 1;
+}
+
 const machine = describeMachine();
 const postgresSkipped = await postgresProblem();
 log(
@@ -488,6 +569,15 @@ log(
 if (postgresSkipped) log(`PostgreSQL rows skipped: ${postgresSkipped}.`);
 
 const integration = await startIntegration();
+if (only === 'inspector') {
+  try {
+    await compareInspector(integration);
+  } finally {
+    await integration.stop();
+    await cleanUp();
+  }
+  process.exit(process.exitCode ?? 0);
+}
 const throughput: ThroughputResult[] = [];
 const lateness: LatenessResult[] = [];
 let chosen: ThroughputResult | undefined;

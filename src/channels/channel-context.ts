@@ -4,6 +4,7 @@ import type { Account } from '../store/store.js';
 import type { ChannelStore, ChannelIntegration } from '../store/channel-store.js';
 import type { OutboundClient } from './outbound/outbound-client.js';
 import type { PullDependencies } from './pull/pull-instance.js';
+import type { ExchangeRecorder } from './inspector/exchange-recorder.js';
 import { positiveId } from '../http/id-schemas.js';
 
 /** What every channel-hosting route needs. */
@@ -19,6 +20,8 @@ export interface ChannelContext {
   principalOf: (request: FastifyRequest) => Principal;
   /** Where absolute links sent to the browser point (never an arbitrary Host header). */
   publicUrlOf: (request: FastifyRequest) => string;
+  /** Records exchanges with integrations (the inspector); absent where nothing is recorded. */
+  inspector?: ExchangeRecorder;
 }
 
 /**

@@ -24,10 +24,13 @@ import { replyRoutes } from './channelback/reply-routes.js';
 import { clickthroughRoutes } from './clickthrough/clickthrough-routes.js';
 import { doctorRoutes, type DoctorWorkspace } from './doctor/doctor-routes.js';
 import { DoctorRuns } from './doctor/doctor-runs.js';
+import type { ExchangeStore } from '../store/exchange-store.js';
+import { ExchangeRecorder } from './inspector/exchange-recorder.js';
+import { exchangeRoutes } from './inspector/exchange-routes.js';
 
 export type ChannelSettings = Pick<
   Settings,
-  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback' | 'shutdownGraceMs'
+  'mode' | 'pull' | 'events' | 'handoffTtlMs' | 'outboundAllow' | 'channelback' | 'shutdownGraceMs' | 'inspector'
 >;
 
 /** The client every call to an integration goes through, configured from settings. */
@@ -53,9 +56,12 @@ export function pullDependenciesFor(options: {
   metrics?: Metrics;
   /** Told of every failed pull, so its reason reaches the process log as well as the pull log. */
   onFailedPull?: (record: PullRecord) => void;
+  /** Records each pull's request and answer (the inspector). */
+  inspector?: ExchangeRecorder;
 }): PullDependencies {
   const { settings, secretKey, metrics, onFailedPull } = options;
   return {
+    inspector: options.inspector,
     store: options.channels,
     client: options.client,
     nowMs: options.nowMs,
@@ -77,6 +83,8 @@ export function pullDependenciesFor(options: {
 export function createChannelHost(options: {
   channels: ChannelStore;
   replies: ReplyStore;
+  /** The inspector's rings (`SWITCHBOARD_INSPECTOR_EXCHANGES`). */
+  exchanges: ExchangeStore;
   settings: ChannelSettings;
   secretKey: string;
   nowMs: () => number;
@@ -92,6 +100,7 @@ export function createChannelHost(options: {
   // On stop, the work under way may finish within the same grace as the requests in flight.
   const drainMs = settings.shutdownGraceMs;
   const client = outboundClientFor(settings);
+  const inspector = new ExchangeRecorder(options.exchanges, settings.inspector, options.log);
   const signingSecret = (integration: ChannelIntegration) => integrationSigningSecret(secretKey, integration);
   const pull = pullDependenciesFor({
     channels,
@@ -101,6 +110,7 @@ export function createChannelHost(options: {
     nowMs,
     metrics,
     onFailedPull: options.onFailedPull,
+    inspector,
   });
   const scheduler = new PullScheduler(channels, pull, {
     tickMs: Math.min(1000, settings.pull.intervalMs),
@@ -110,7 +120,7 @@ export function createChannelHost(options: {
   });
   const replySender = new ReplySender(
     options.replies,
-    { store: options.replies, client, nowMs, ...settings.channelback, signingSecretFor: signingSecret },
+    { store: options.replies, client, nowMs, ...settings.channelback, signingSecretFor: signingSecret, inspector },
     { tickMs: 1000, concurrency: settings.channelback.concurrency, drainMs, onError: options.log },
   );
   const channelbackContext = (principalOf: (request: FastifyRequest) => Principal) => ({
@@ -119,7 +129,8 @@ export function createChannelHost(options: {
     mode: settings.mode,
     kickSender: () => replySender.kick(),
   });
-  const deliverer = new EventDeliverer({
+  // `inspector` reaches each batch's DeliveryDependencies, which the deliverer spreads from its options.
+  const delivererOptions = {
     ...settings.events,
     store: channels,
     client,
@@ -127,7 +138,9 @@ export function createChannelHost(options: {
     secretKey,
     drainMs,
     onError: options.log,
-  });
+    inspector,
+  };
+  const deliverer = new EventDeliverer(delivererOptions);
   const doctorRuns = new DoctorRuns();
   const context = (principalOf: (request: FastifyRequest) => Principal): ChannelContext => ({
     channels,
@@ -138,6 +151,7 @@ export function createChannelHost(options: {
     handoffTtlMs: settings.handoffTtlMs,
     principalOf,
     publicUrlOf: options.publicUrlOf,
+    inspector,
   });
   return {
     client,
@@ -158,6 +172,7 @@ export function createChannelHost(options: {
         await scope.register(instanceRoutes, ctx);
         await scope.register(pullRoutes, ctx);
         await scope.register(eventRoutes, ctx);
+        await scope.register(exchangeRoutes, { ...ctx, exchanges: options.exchanges });
         await scope.register(replyRoutes, channelbackContext(principalOf));
         await scope.register(clickthroughRoutes, channelbackContext(principalOf));
         await scope.register(doctorRoutes, {

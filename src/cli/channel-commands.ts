@@ -13,6 +13,7 @@ import { printJson, printListing, tableTime, type JsonFlag } from './output.js';
 import { openStore } from '../store/open-store.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Account, Store } from '../store/store.js';
+import { ExchangeRecorder } from '../channels/inspector/exchange-recorder.js';
 
 async function withAccount<T>(
   settings: Settings,
@@ -133,6 +134,7 @@ export async function pullNow(
         settings,
         secretKey,
         nowMs: () => clock().getTime(),
+        inspector: new ExchangeRecorder(store.exchanges, settings.inspector),
       });
       const pulled = await pullInstanceNow(deps, {
         accountId: account.id,

@@ -3,6 +3,7 @@ import type { Settings } from '../settings.js';
 import { loadCipher, newKeyLine } from '../store/encryption/encryption-keys.js';
 import { rotateInstanceKeys } from '../store/encryption/key-rotation.js';
 import { rotateZisSecretKeys } from '../store/encryption/encrypting-zis-registry.js';
+import { rotateExchangeKeys } from '../store/encryption/encrypting-exchanges.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError } from './commands.js';
 
@@ -57,11 +58,14 @@ export async function keysRotate(
     // ZIS connection and OAuth client secrets, under the same ring: a row a writer changed
     // meanwhile was written under the writer's current key, so one pass is enough.
     const secrets = await rotateZisSecretKeys(store.zisRegistry, { batchSize });
+    // The inspector's exchange bodies: one pass, as for the registry's secrets.
+    const bodies = await rotateExchangeKeys(store.exchanges, { batchSize });
     const seconds = ((clock().getTime() - started) / 1000).toFixed(1);
     process.stdout.write(
       `Rotated to key "${cipher.currentKeyId}": re-encrypted ${reencrypted} of ${scanned} instances ` +
         `in ${seconds}s (${pass} pass${pass > 1 ? 'es' : ''}, batches of ${batchSize}), ` +
-        `and ${secrets.reencrypted} of ${secrets.scanned} ZIS connection and OAuth client secrets.\n`,
+        `and ${secrets.reencrypted} of ${secrets.scanned} ZIS connection and OAuth client secrets.\n` +
+        `Re-encrypted ${bodies.reencrypted} of ${bodies.scanned} inspector exchanges (request and answer bodies).\n`,
     );
     if (changed > 0) {
       throw new UsageError(

@@ -13,6 +13,7 @@ import { configPages } from './config-pages.js';
 import { consoleNotFoundRoutes, installConsoleErrors } from './console-errors.js';
 import type { ConsoleContext } from './console-context.js';
 import { instancePages } from './instance-pages.js';
+import { exchangePages } from './exchange-pages.js';
 import { loginRoutes, logoutRoutes } from './login-routes.js';
 import { overviewPage } from './overview-page.js';
 import { consoleKeys } from './session.js';
@@ -69,6 +70,7 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleOption
       await forms.register(tokenPages, context);
       await forms.register(channelPages, context);
       await forms.register(instancePages, context);
+      await forms.register(exchangePages, context);
       await forms.register(oauthConsentPages, {
         ...context,
         allowLoopbackRedirects: options.allowLoopbackRedirects ?? false,

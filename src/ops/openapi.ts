@@ -28,6 +28,10 @@ const tags = [
   { name: 'Channel integrations', description: 'Channel-framework integrations registered by manifest URL (admin).' },
   { name: 'Channel instances', description: 'Instances of channel integrations (admin).' },
   { name: 'Pulls', description: 'Pull now, the pull log, threads and resources (admin).' },
+  {
+    name: 'Exchanges',
+    description: "The inspector: an instance's recent exchanges with its integration, with findings (admin).",
+  },
   { name: 'Channelback', description: "Agents' replies, sent to the integration's channelback_url." },
   { name: 'Push API', description: "Integrations push resources with an instance's push token." },
   { name: 'Operations', description: 'Health, readiness, metrics and this reference; no credentials.' },

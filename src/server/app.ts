@@ -70,6 +70,7 @@ export interface AppOptions {
     | 'authFailures'
     | 'channelback'
     | 'shutdownGraceMs'
+    | 'inspector'
   >;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;
@@ -164,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const channelHost = createChannelHost({
     channels: store.channels,
     replies: store.replies,
+    exchanges: store.exchanges,
     settings,
     secretKey,
     nowMs: () => clock().getTime(),

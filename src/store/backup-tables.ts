@@ -390,4 +390,7 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   // an authorization-code client signs in again.
   'oauth_codes',
   'refresh_tokens',
+  // The inspector's rings of recent exchanges with integrations: a diagnostic trail that the
+  // next pulls, replies and events rebuild (and whose bodies hold metadata and state).
+  'exchanges',
 ]);

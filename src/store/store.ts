@@ -5,6 +5,7 @@ import type { FailureLimiter, FailureLimits } from './failure-limiter.js';
 import type { ReplyStore } from './reply-store.js';
 import type { ZisRegistryStore } from './zis-registry-store.js';
 import type { ActivityStore } from './activity-store.js';
+import type { ExchangeStore } from './exchange-store.js';
 import type { Account, ConfigRecord, Integration } from './records.js';
 import type {
   AuthorizationCode,
@@ -62,6 +63,8 @@ export interface Store {
   readonly zisRegistry: ZisRegistryStore;
   /** What happened on an account, per minute, for the console's overview (read-only). */
   readonly activity: ActivityStore;
+  /** The inspector's rings of exchanges with integrations, on the same database; bodies encrypted; not backed up. */
+  readonly exchanges: ExchangeStore;
 
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;

@@ -127,6 +127,40 @@ describe.each(storeKinds)('exportRecords and importRecords on $name', (kind) => 
     );
   });
 
+  it("leaves out the inspector's exchanges, on purpose: a diagnostic trail whose bodies hold metadata", async () => {
+    const now = Date.now();
+    const integration = await createChannelIntegration(source.store.channels, key.accountId, now);
+    const instance = await createInstance(source.store.channels, integration, { name: 'i', now });
+    await source.store.exchanges.recordExchange(
+      {
+        accountId: key.accountId,
+        integrationId: integration.id,
+        instanceId: instance.id,
+        kind: 'pull',
+        method: 'POST',
+        url: 'https://chat.example/pull',
+        startedAt: now,
+        durationMs: 3,
+        httpStatus: 200,
+        outcome: 'ok',
+        error: null,
+        findingsJson: '[]',
+        requestBody: 'metadata=exchange-body-secret',
+        requestBytes: 29,
+        responseBody: '{"external_resources":[]}',
+        responseBytes: 26,
+      },
+      200,
+    );
+    // The export does not refuse for the table's rows, and carries nothing of them.
+    const records = await recordsOf(source.store);
+    expect(JSON.stringify(records)).not.toContain('exchange-body-secret');
+    expect(await target.store.importRecords(toAsync(records))).toMatchObject({ channel_integration: 1, instance: 1 });
+    const scope = { accountId: key.accountId, integrationId: integration.id, instanceId: instance.id };
+    expect(await target.store.exchanges.listExchanges(scope, { limit: 10 })).toEqual([]);
+    expect(await source.store.exchanges.listExchanges(scope, { limit: 10 })).toHaveLength(1);
+  });
+
   it('answers not_empty, reading nothing, when the target has an account', async () => {
     let read = false;
     async function* records() {

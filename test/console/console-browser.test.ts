@@ -8,7 +8,7 @@ import { call, createTenant, openTempSqlite, startServer, type Tenant, type Test
 /**
  * The console in Chromium against a real server on SQLite: configs (create, review and
  * save an edit, a stale edit, filter, delete, history and restore), a channel integration
- * from registration to pulled threads, requests staying on the server's own origin, and the
+ * from registration to pulled threads, the instance's exchanges (the inspector), requests staying on the server's own origin, and the
  * keyboard alone.
  */
 // Many pages per test: a busy 2-core machine needs more than the default 30 s.
@@ -243,6 +243,39 @@ describe.runIf(browserAvailable)('the console in Chromium', { timeout: 120_000 }
     await page.context().close();
   });
 
+  it("shows an instance's exchanges, and one with its request and answer, metadata only on request", async () => {
+    const page = await open();
+    const [instance] = (await call(server.baseUrl, 'GET', '/api/switchboard/v1/instances', { auth: tenant.adminAuth }))
+      .json.instances;
+    await page.goto(`${server.baseUrl}/console/instances/${instance.id}`);
+    await page.getByRole('link', { name: 'Exchanges' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Exchanges');
+    const rows = page.locator('tr[data-exchange-id]');
+    const kinds = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('td')[1]!.textContent));
+    // Newest first: the pull, then the integration's manifest fetch at registration (no reply
+    // was sent: this server runs no reply sender).
+    expect(kinds).toEqual(['pull', 'manifest']);
+    const pull = rows.filter({ has: page.locator('td', { hasText: /^pull$/ }) }).first();
+    expect(await pull.locator('td').nth(2).textContent()).toBe('ok');
+    expect(await pull.locator('td').nth(3).textContent()).toBe('200');
+    await pull.getByRole('link').click();
+
+    expect(await page.locator('h1').textContent()).toBe('POST pull');
+    expect(await page.locator('[data-outcome]').textContent()).toBe('ok');
+    expect(await page.locator('[data-request]').textContent()).toMatch(
+      /^metadata=\[redacted: 23 characters\]&state=\[redacted: \d+ characters\]$/,
+    );
+    expect(await page.locator('[data-response]').textContent()).toContain('"external_id":"example-msg-0"');
+    await page.getByRole('link', { name: 'Show metadata' }).click();
+    const revealed = new URLSearchParams((await page.locator('[data-request]').textContent())!);
+    expect(revealed.get('metadata')).toBe('{"messages_per_pull":3}');
+    await page.getByRole('link', { name: 'Hide metadata' }).click();
+    expect(await page.locator('[data-request]').textContent()).toContain('[redacted: 23 characters]');
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Exchanges' }).click();
+    expect(await page.locator('tr[data-exchange-id]').count()).toBe(kinds.length);
+    await page.context().close();
+  });
+
   it('loads nothing from outside its own origin, on any main page, wide and narrow', async () => {
     const page = await open();
     const seen: string[] = [];
@@ -268,7 +301,19 @@ describe.runIf(browserAvailable)('the console in Chromium', { timeout: 120_000 }
       `/console/instances/${instances[0].id}`,
       `/console/instances/${instances[0].id}?show=metadata`,
       `/console/instances/${instances[0].id}/threads/${threads[0].id}`,
+      `/console/instances/${instances[0].id}/exchanges`,
     ];
+    const exchanges = (
+      await call(server.baseUrl, 'GET', `/api/switchboard/v1/instances/${instances[0].id}/exchanges`, {
+        auth: tenant.adminAuth,
+      })
+    ).json.exchanges as { id: number }[];
+    for (const exchange of exchanges) {
+      walk.push(
+        `/console/instances/${instances[0].id}/exchanges/${exchange.id}`,
+        `/console/instances/${instances[0].id}/exchanges/${exchange.id}?show=metadata`,
+      );
+    }
     const channel = (
       await call(server.baseUrl, 'GET', '/api/switchboard/v1/channel_integrations', { auth: tenant.adminAuth })
     ).json.integrations[0];

@@ -193,6 +193,8 @@ describe('real answers against the OpenAPI document', () => {
     await check('PATCH', `${api}/instances/${instance}`, { ...admin, body: { name: 'Renamed' }, expect: 200 });
     await check('POST', `${api}/instances/${instance}/pull`, { ...admin, expect: 200 });
     await check('GET', `${api}/instances/${instance}/pulls`, { ...admin, expect: 200 });
+    const { exchanges } = await check('GET', `${api}/instances/${instance}/exchanges`, { ...admin, expect: 200 });
+    await check('GET', `${api}/instances/${instance}/exchanges/${exchanges[0].id}`, { ...admin, expect: 200 });
     const { threads } = await check('GET', `${api}/instances/${instance}/threads`, { ...admin, expect: 200 });
     const thread = threads[0].id;
     const { resources } = await check('GET', `${api}/instances/${instance}/threads/${thread}/resources`, {

@@ -6,6 +6,9 @@ import type { OutboundClient } from '../outbound/outbound-client.js';
 import { OutboundError } from '../outbound/outbound-error.js';
 import { validateChannelbackResponse } from '../protocol/channelback-response.js';
 import { notJsonReason } from '../protocol/not-json.js';
+import type { Finding } from '../protocol/finding.js';
+import type { ExchangeRecorder } from '../inspector/exchange-recorder.js';
+import { notJsonFinding, nulFinding, outboundFinding, statusFinding } from '../inspector/exchange-findings.js';
 
 export interface SendDependencies {
   store: ReplyStore;
@@ -21,6 +24,8 @@ export interface SendDependencies {
   leaseMs: number;
   /** The secret that signs requests to this integration. */
   signingSecretFor: (integration: ChannelIntegration) => string;
+  /** Where each send's request and answer are recorded (the inspector), if anywhere. */
+  inspector?: ExchangeRecorder;
 }
 
 /** Why an answer was not taken; stored as the reply's last_error, so it never quotes metadata. */
@@ -29,6 +34,8 @@ class SendFailure extends Error {
     message: string,
     /** No point trying again. */
     readonly final = false,
+    /** The same, as the inspector's findings. */
+    readonly findings: Finding[] = [],
   ) {
     super(message);
   }
@@ -99,20 +106,27 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
   const { reply, instance, integration } = target;
   let completion: Omit<ReplyCompletion, 'nowMs'>;
   if (lease?.aborted) return undefined;
+  const startedAt = deps.nowMs();
+  let sent: { url: string; form: [string, string][] } | undefined;
+  let answered: { status: number; body: string } | undefined;
+  let findings: Finding[] = [];
   try {
     const url = manifestUrl(integration, 'channelback_url');
     if (url === null) throw new SendFailure("the integration's manifest no longer has a channelback_url", true);
     const withFiles = storedManifest(integration).channelback_files === true;
-    const response = await deps.client.postForm(url, channelbackForm(reply, instance.metadata, withFiles), {
+    sent = { url, form: channelbackForm(reply, instance.metadata, withFiles) };
+    const response = await deps.client.postForm(url, sent.form, {
       signingSecret: deps.signingSecretFor(integration),
       signal: lease,
     });
+    answered = response;
     if (response.status < 200 || response.status > 299) {
       const again = retriedStatus(response.status);
       throw new SendFailure(
         `channelback_url answered HTTP ${response.status}; expected 200 with JSON` +
           (again ? '' : ' (final: only 429 and 5xx answers are tried again)'),
         !again,
+        [statusFinding('channelback', response.status, '200 with JSON')],
       );
     }
     // From here the integration took the reply (2xx): a bad answer is final, as sending it
@@ -121,14 +135,19 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
     try {
       json = JSON.parse(response.body);
     } catch (error) {
-      throw new SendFailure(`the answer is not JSON: ${notJsonReason(error)}`, true);
+      const reason = notJsonReason(error);
+      throw new SendFailure(`the answer is not JSON: ${reason}`, true, [notJsonFinding('channelback', reason)]);
     }
     // Stored text cannot hold U+0000: in valid JSON it can only be the escape \u0000.
     if (escapedNul.test(response.body)) {
-      throw new SendFailure('the answer contains the NUL character (U+0000), which cannot be stored', true);
+      throw new SendFailure('the answer contains the NUL character (U+0000), which cannot be stored', true, [
+        nulFinding('channelback'),
+      ]);
     }
     const validated = validateChannelbackResponse(json);
-    if (!validated.ok) throw new SendFailure(`the answer is invalid: ${validated.problems.join('; ')}`, true);
+    if (!validated.ok) {
+      throw new SendFailure(`the answer is invalid: ${validated.problems.join('; ')}`, true, validated.findings);
+    }
     const answer = validated.response;
     const sentAt = deps.nowMs();
     completion = {
@@ -157,6 +176,8 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
     const message = known ? error.message : 'the channelback failed unexpectedly';
     const final =
       error instanceof SendFailure ? error.final : error instanceof OutboundError && !retriedOutbound(error);
+    if (error instanceof SendFailure) findings = error.findings;
+    else if (error instanceof OutboundError) findings = [outboundFinding('channelback', error)];
     const last = final || reply.attempts >= deps.attempts;
     completion = {
       replyId: reply.id,
@@ -166,5 +187,29 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
       nextAttemptAt: deps.nowMs() + replyBackoff(reply.attempts, deps),
     };
   }
-  return deps.store.completeReply({ ...completion, nowMs: deps.nowMs() });
+  const nowMs = deps.nowMs();
+  const completed = deps.store.completeReply({ ...completion, nowMs });
+  const outcome = completion.outcome === 'sent' ? 'ok' : 'failed';
+  // Beside the reply's own write, never instead of it; a send never begun (no URL) is no exchange.
+  const recorded =
+    sent && deps.inspector?.wants(outcome, findings.length)
+      ? deps.inspector.record({
+          accountId: instance.accountId,
+          integrationId: integration.id,
+          instanceId: instance.id,
+          kind: 'channelback',
+          method: 'POST',
+          url: sent.url,
+          startedAt,
+          durationMs: nowMs - startedAt,
+          httpStatus: answered?.status ?? null,
+          outcome,
+          error: completion.error,
+          findings,
+          requestBody: new URLSearchParams(sent.form).toString(),
+          responseBody: answered?.body ?? null,
+        })
+      : undefined;
+  const [result] = await Promise.all([completed, recorded]);
+  return result;
 }

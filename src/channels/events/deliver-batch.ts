@@ -3,6 +3,9 @@ import type { OutboundClient } from '../outbound/outbound-client.js';
 import { OutboundError } from '../outbound/outbound-error.js';
 import { integrationSigningSecret } from '../signing-secret.js';
 import { callbackEvent } from './callback-event.js';
+import type { ExchangeRecorder } from '../inspector/exchange-recorder.js';
+import { outboundFinding, statusFinding } from '../inspector/exchange-findings.js';
+import type { Finding } from '../protocol/finding.js';
 
 export interface DeliveryDependencies {
   store: Pick<EventOutboxStore, 'completeEventBatch'>;
@@ -15,6 +18,8 @@ export interface DeliveryDependencies {
   maxBackoffMs: number;
   /** Identifies this node's leases. */
   owner: string;
+  /** Where each batch's request and answer are recorded (the inspector), if anywhere. */
+  inspector?: ExchangeRecorder;
 }
 
 /** How long to wait before attempt `attempts + 1`: doubling from `base`, at most `max`. */
@@ -47,23 +52,46 @@ export async function deliverBatch(
     createdAt: batch.integrationCreatedAt,
   });
   let error: string | null = null;
+  const startedAt = deps.nowMs();
+  const body = { events: batch.events.map(callbackEvent) };
+  let answered: { status: number; body: string } | undefined;
+  const findings: Finding[] = [];
   try {
-    const response = await deps.client.postJson(
-      batch.callbackUrl,
-      { events: batch.events.map(callbackEvent) },
-      { signingSecret, signal: lease },
-    );
+    const response = await deps.client.postJson(batch.callbackUrl, body, { signingSecret, signal: lease });
+    answered = response;
     if (response.status < 200 || response.status > 299) {
       error = `event_callback_url answered HTTP ${response.status}; expected 2xx`;
+      findings.push(statusFinding('event_batch', response.status, '2xx'));
     }
   } catch (caught) {
     // Cut off because the lease was lost: this was no attempt of the integration's to count.
     if (lease?.aborted) return 'lost';
     error = caught instanceof OutboundError ? caught.message : 'the delivery failed unexpectedly';
+    if (caught instanceof OutboundError) findings.push(outboundFinding('event_batch', caught));
   }
   const nowMs = deps.nowMs();
+  const outcome = error === null ? 'ok' : 'failed';
+  // Beside the batch's own write, never instead of it: the integration's ring (no one instance).
+  const inspected = deps.inspector?.wants(outcome, findings.length)
+    ? deps.inspector.record({
+        accountId: batch.accountId,
+        integrationId: batch.integrationId,
+        instanceId: null,
+        kind: 'event_batch',
+        method: 'POST',
+        url: batch.callbackUrl,
+        startedAt,
+        durationMs: nowMs - startedAt,
+        httpStatus: answered?.status ?? null,
+        outcome,
+        error,
+        findings,
+        requestBody: JSON.stringify(body),
+        responseBody: answered?.body ?? null,
+      })
+    : undefined;
   const attempts = Math.max(...batch.events.map((event) => event.attempts)) + 1;
-  const recorded = await deps.store.completeEventBatch({
+  const completed = deps.store.completeEventBatch({
     integrationId: batch.integrationId,
     owner: deps.owner,
     eventIds: batch.events.map((event) => event.id),
@@ -73,6 +101,7 @@ export async function deliverBatch(
     retryAt: nowMs + retryDelayMs(attempts, deps.retryBaseMs, deps.maxBackoffMs),
     nowMs,
   });
+  const [recorded] = await Promise.all([completed, inspected]);
   if (!recorded) return 'lost';
   return error === null ? 'delivered' : 'failed';
 }

@@ -11,6 +11,9 @@ import type {
 import { nextPullAfterFailure, nextPullAfterSuccess, type PullTiming } from './pull-schedule.js';
 import { notJsonReason } from '../protocol/not-json.js';
 import { LeaseLostError, type HeldLease } from './pull-leases.js';
+import type { ExchangeRecorder } from '../inspector/exchange-recorder.js';
+import { notJsonFinding, nulFinding, outboundFinding, statusFinding } from '../inspector/exchange-findings.js';
+import type { Finding } from '../protocol/finding.js';
 
 export interface PullDependencies {
   store: ChannelStore;
@@ -30,6 +33,8 @@ export interface PullDependencies {
   signingSecretFor: (target: PullTarget) => string;
   /** Called with every finished pull, for metrics. */
   observe?: (record: PullRecord) => void;
+  /** Where the pull's request and answer are recorded (the inspector), if anywhere. */
+  inspector?: ExchangeRecorder;
 }
 
 /** Why a response was not used; stored in the pull log, so it never quotes metadata or state. */
@@ -37,6 +42,8 @@ class PullFailure extends Error {
   constructor(
     message: string,
     readonly httpStatus: number | null,
+    /** The same, as the inspector's findings. */
+    readonly findings: Finding[],
   ) {
     super(message);
   }
@@ -57,20 +64,26 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies, l
   const { instance } = target;
   const startedAt = deps.nowMs();
   let completion: Omit<PullCompletion, 'durationMs' | 'nowMs'>;
+  let answer: string | null = null;
+  let findings: Finding[] = [];
   try {
     const response = await deps.client.postForm(
       target.pullUrl,
       { metadata: instance.metadata, state: instance.state },
       { signingSecret: deps.signingSecretFor(target), signal: lease?.signal },
     );
+    answer = response.body;
     if (response.status < 200 || response.status > 299) {
-      throw new PullFailure(`pull_url answered HTTP ${response.status}; expected 200 with JSON`, response.status);
+      throw new PullFailure(`pull_url answered HTTP ${response.status}; expected 200 with JSON`, response.status, [
+        statusFinding('pull', response.status, '200 with JSON'),
+      ]);
     }
     let json: unknown;
     try {
       json = JSON.parse(response.body);
     } catch (error) {
-      throw new PullFailure(`the response is not JSON: ${notJsonReason(error)}`, response.status);
+      const reason = notJsonReason(error);
+      throw new PullFailure(`the response is not JSON: ${reason}`, response.status, [notJsonFinding('pull', reason)]);
     }
     // Stored text cannot hold U+0000 (PostgreSQL refuses it): refuse it here, as a failed pull.
     // In valid JSON it can only be the escape \u0000 after an even run of backslashes.
@@ -78,11 +91,16 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies, l
       throw new PullFailure(
         'the response contains the NUL character (U+0000), which cannot be stored',
         response.status,
+        [nulFinding('pull')],
       );
     }
     const validated = validatePullResponse(json);
     if (!validated.ok) {
-      throw new PullFailure(`the response is invalid: ${validated.problems.join('; ')}`, response.status);
+      throw new PullFailure(
+        `the response is invalid: ${validated.problems.join('; ')}`,
+        response.status,
+        validated.findings,
+      );
     }
     const pulled = validated.response;
     completion = {
@@ -107,6 +125,8 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies, l
   } catch (error) {
     const message =
       error instanceof PullFailure || error instanceof OutboundError ? error.message : 'the pull failed unexpectedly';
+    if (error instanceof PullFailure) findings = error.findings;
+    else if (error instanceof OutboundError) findings = [outboundFinding('pull', error)];
     completion = {
       instanceId: instance.id,
       startedAt,
@@ -126,7 +146,28 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies, l
   }
   const nowMs = deps.nowMs();
   const owner = lease?.owner;
-  const record = await deps.store.completePull({ ...completion, durationMs: nowMs - startedAt, nowMs, owner });
+  const durationMs = nowMs - startedAt;
+  const pulled = deps.store.completePull({ ...completion, durationMs, nowMs, owner });
+  // Beside the pull's own write (on SQLite, in the same group commit), never instead of it.
+  const recorded = deps.inspector?.wants(completion.outcome, findings.length)
+    ? deps.inspector.record({
+        accountId: instance.accountId,
+        integrationId: instance.integrationId,
+        instanceId: instance.id,
+        kind: 'pull',
+        method: 'POST',
+        url: target.pullUrl,
+        startedAt,
+        durationMs,
+        httpStatus: completion.httpStatus,
+        outcome: completion.outcome,
+        error: completion.error,
+        findings,
+        requestBody: new URLSearchParams({ metadata: instance.metadata, state: instance.state }).toString(),
+        responseBody: answer,
+      })
+    : undefined;
+  const [record] = await Promise.all([pulled, recorded]);
   deps.observe?.(record);
   return record;
 }

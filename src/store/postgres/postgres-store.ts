@@ -62,6 +62,9 @@ import type { ZisRegistryStore } from '../zis-registry-store.js';
 import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
 import { PostgresActivity } from './activity-queries.js';
+import { encryptingExchanges } from '../encryption/encrypting-exchanges.js';
+import type { ExchangeStore } from '../exchange-store.js';
+import { PostgresExchanges } from './postgres-exchanges.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { oauthGrantSql } from './oauth-grant-queries.js';
 import type {
@@ -156,6 +159,7 @@ export class PostgresStore implements Store {
   readonly replies: ReplyStore;
   readonly zisRegistry: ZisRegistryStore;
   readonly activity: ActivityStore;
+  readonly exchanges: ExchangeStore;
   private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
@@ -195,6 +199,7 @@ export class PostgresStore implements Store {
       this.cipher,
     );
     this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
+    this.exchanges = encryptingExchanges(new PostgresExchanges(this.access), this.cipher);
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({

@@ -64,6 +64,9 @@ import type { ZisRegistryStore } from '../zis-registry-store.js';
 import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
 import { SqliteActivity } from './activity-queries.js';
+import { encryptingExchanges } from '../encryption/encrypting-exchanges.js';
+import type { ExchangeStore } from '../exchange-store.js';
+import { exchangeWriteMethods, SqliteExchanges } from './sqlite-exchanges.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
@@ -175,13 +178,19 @@ export class SqliteStore implements Store {
   /** `pipelined`: checkpoints on their own thread. */
   private readonly checkpointer: Checkpointer | undefined;
   /** The unwrapped channel and reply stores: what the writer thread forwards calls to. */
-  readonly writeSide: { channels: SqliteChannelStore; replies: SqliteReplyStore; zisRegistry: SqliteZisRegistry };
+  readonly writeSide: {
+    channels: SqliteChannelStore;
+    replies: SqliteReplyStore;
+    zisRegistry: SqliteZisRegistry;
+    exchanges: SqliteExchanges;
+  };
   private readonly clock: Clock;
   private readonly cipher: ValueCipher;
   readonly channels: ChannelStore;
   readonly replies: ReplyStore;
   readonly zisRegistry: ZisRegistryStore;
   readonly activity: ActivityStore;
+  readonly exchanges: ExchangeStore;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
   private history: SqliteRevisions | undefined;
@@ -208,13 +217,15 @@ export class SqliteStore implements Store {
     const channels = new SqliteChannelStore(this.db, this.writes);
     const replies = new SqliteReplyStore(this.db, this.writes, channels.outbox);
     const zisRegistry = new SqliteZisRegistry(this.db, this.writes);
-    this.writeSide = { channels, replies, zisRegistry };
+    const exchanges = new SqliteExchanges(this.db, this.writes);
+    this.writeSide = { channels, replies, zisRegistry, exchanges };
     if (this.writer) {
       // Each write method now runs on the writer thread, in that thread's own SqliteStore.
       this.forwardWrites(this, 'store', storeWriteMethods);
       this.forwardWrites(channels, 'channels', channelWriteMethods);
       this.forwardWrites(replies, 'replies', replyWriteMethods);
       this.forwardWrites(zisRegistry, 'zisRegistry', zisRegistryWriteMethods);
+      this.forwardWrites(exchanges, 'exchanges', exchangeWriteMethods);
       this.writer.onEventsCommitted(() => channels.outbox.announceCommitted());
       this.writer.onConfigChanged((accountId) => this.changeListeners.fire(accountId));
     }
@@ -223,6 +234,7 @@ export class SqliteStore implements Store {
     this.replies = refusingNul(encryptingReplyStore(replies, this.cipher), replyStoreNulRules);
     this.zisRegistry = encryptingZisRegistry(zisRegistry, this.cipher);
     this.activity = new SqliteActivity(this.db, { configHistory });
+    this.exchanges = encryptingExchanges(exchanges, this.cipher);
   }
 
   /** Replaces `methods` of `object` with ones that run them on the writer thread. */

@@ -7,7 +7,7 @@ import { StoreUnavailableError } from '../store-errors.js';
 // crosses by structured clone: data only, never functions or class instances.
 
 /** Which write-side object of the writer thread a call goes to. */
-export type WriteTarget = 'store' | 'channels' | 'replies' | 'zisRegistry';
+export type WriteTarget = 'store' | 'channels' | 'replies' | 'zisRegistry' | 'exchanges';
 
 /** What the writer thread opens. */
 export interface WriterSetup {

@@ -20,8 +20,8 @@ const post = (message: FromWriter) => port.postMessage(message);
 function open(handle: number, setup: WriterSetup): void {
   const { path, synchronous, configHistory } = setup;
   const store = new SqliteStore(path, { synchronous, configHistory, writer: 'in-thread' });
-  const { channels, replies, zisRegistry } = store.writeSide;
-  hosted.set(handle, { store, targets: { store, channels, replies, zisRegistry }, release: undefined });
+  const { channels, replies, zisRegistry, exchanges } = store.writeSide;
+  hosted.set(handle, { store, targets: { store, channels, replies, zisRegistry, exchanges }, release: undefined });
   channels.onEventsCommitted(() => post({ kind: 'events', handle }));
   // Posted before the write's own answer, so listeners hear of it first, as on one thread.
   store.onConfigChanged((accountId) => post({ kind: 'configChanged', handle, accountId }));

@@ -1,0 +1,80 @@
+import {
+  exchangeBodyColumns,
+  type ExchangeRecord,
+  type ExchangeStorage,
+  type ExchangeStore,
+} from '../exchange-store.js';
+import type { RotationBatch } from './key-rotation.js';
+import type { ValueCipher } from './value-cipher.js';
+
+const { request: Q, response: R } = exchangeBodyColumns;
+
+/**
+ * The inspector's ring with its bodies (which hold metadata and state) encrypted on every
+ * write and decrypted on every read, under the same key ring as instances' metadata. Also
+ * runs key rotation for them, batch by batch, as `keys rotate` does for instances.
+ */
+export function encryptingExchanges(store: ExchangeStorage, cipher: ValueCipher): ExchangeStore {
+  const open = (e: ExchangeRecord): ExchangeRecord => ({
+    ...e,
+    requestBody: cipher.decrypt(e.requestBody, Q),
+    responseBody: e.responseBody === null ? null : cipher.decrypt(e.responseBody, R),
+  });
+  return {
+    recordExchange: (exchange, keep) =>
+      store.recordExchange(
+        {
+          ...exchange,
+          requestBody: cipher.encrypt(exchange.requestBody, Q),
+          responseBody: exchange.responseBody === null ? null : cipher.encrypt(exchange.responseBody, R),
+        },
+        keep,
+      ),
+    listExchanges: (scope, page) => store.listExchanges(scope, page),
+    getExchange: async (scope, id) => {
+      const found = await store.getExchange(scope, id);
+      return found && open(found);
+    },
+    reencryptExchanges: (batch) => reencryptExchanges(store, cipher, batch),
+  };
+}
+
+/** One batch: read, re-encrypt here, rewrite each row only if it still holds what was read. */
+async function reencryptExchanges(
+  store: ExchangeStorage,
+  cipher: ValueCipher,
+  batch: { afterId: number; limit: number },
+): Promise<RotationBatch> {
+  const rows = await store.storedBodies(batch.afterId, batch.limit);
+  const lastId = rows.at(-1)?.id;
+  const rewrites = rows
+    .filter(
+      (row) => !cipher.isCurrent(row.requestBody) || (row.responseBody !== null && !cipher.isCurrent(row.responseBody)),
+    )
+    .map((row) => ({
+      id: row.id,
+      old: row,
+      requestBody: cipher.reencrypt(row.requestBody, Q),
+      responseBody: row.responseBody === null ? null : cipher.reencrypt(row.responseBody, R),
+    }));
+  if (rewrites.length === 0) return { lastId, scanned: rows.length, reencrypted: 0, changedMeanwhile: 0 };
+  const reencrypted = await store.rewriteBodies(rewrites);
+  return { lastId, scanned: rows.length, reencrypted, changedMeanwhile: rewrites.length - reencrypted };
+}
+
+/** Every exchange's bodies under the current key, batch after batch. Idempotent. */
+export async function rotateExchangeKeys(
+  store: Pick<ExchangeStore, 'reencryptExchanges'>,
+  options: { batchSize: number },
+): Promise<{ scanned: number; reencrypted: number; changedMeanwhile: number }> {
+  const totals = { scanned: 0, reencrypted: 0, changedMeanwhile: 0 };
+  let afterId = 0;
+  for (;;) {
+    const batch = await store.reencryptExchanges({ afterId, limit: options.batchSize });
+    if (batch.lastId === undefined) return totals;
+    totals.scanned += batch.scanned;
+    totals.reencrypted += batch.reencrypted;
+    totals.changedMeanwhile += batch.changedMeanwhile;
+    afterId = batch.lastId;
+  }
+}
