@@ -73,8 +73,8 @@ describe.each(storeKinds)('the inspector settings on $name', (kind) => {
     const { listed, rows } = await pullsWith(production);
     // The successful manifest fetch and the two good pulls are not kept.
     expect(listed.map((e) => `${e.kind}:${e.outcome}:${e.findings.map((f) => f.rule).join(',')}`)).toEqual([
-      'pull:failed:pull.http.status',
-      'pull:failed:pull.resource.created_at',
+      'pull:failed:pull.status',
+      'pull:failed:pull.resource.created_at.format',
     ]);
     expect(rows).toBe(2);
   });
