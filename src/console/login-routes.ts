@@ -103,7 +103,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
       nowSeconds,
     );
     // Stored before the cookie is sent: a session exists only while its row does.
-    await store.createConsoleSession({
+    await store.grants.createConsoleSession({
       idHash: sessionIdHash(session),
       accountId: session.accountId,
       nowSeconds,
@@ -128,7 +128,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
 export async function logoutRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
   app.post('/console/logout', async function consoleLogout(request, reply) {
     const { session } = adminOf(request);
-    if (session) await options.store.deleteConsoleSession(sessionIdHash(session));
+    if (session) await options.store.grants.deleteConsoleSession(sessionIdHash(session));
     reply.header(
       'set-cookie',
       cookieHeader(sessionCookie, '', { path: '/console', maxAgeSeconds: 0, secure: secure(request) }),

@@ -89,7 +89,7 @@ export function installSignIn(scope: FastifyInstance, options: SignInOptions): v
     const [admin, active] = session
       ? await Promise.all([
           store.findAdminByTokenHash(session.tokenHash),
-          store.consoleSessionActive(sessionIdHash(session), nowSeconds),
+          store.grants.consoleSessionActive(sessionIdHash(session), nowSeconds),
         ])
       : [undefined, false];
     if (!session || !active || !admin || admin.account.id !== session.accountId || admin.email !== session.email) {

@@ -63,7 +63,7 @@ export async function checkAuthorizationRequest(
   const clientId = text(params.client_id);
   if (!clientId) throw BadRequest('client_id is missing: the OAuth client identifier, such as zis_my_integration_1.');
   const integration = await store.findIntegrationByClientIdentifier(clientId);
-  const client = integration && (await store.findOAuthClient(accountId, integration.id));
+  const client = integration && (await store.grants.findOAuthClient(accountId, integration.id));
   if (!client) throw NotFound(`No OAuth client ${JSON.stringify(clientId)} on this account.`);
   const asked = text(params.redirect_uri);
   let redirectUri: string;

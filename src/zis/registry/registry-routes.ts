@@ -56,7 +56,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     { schema: listIntegrationsSchema },
     async function listRegisteredIntegrations(request, reply) {
       const admin = requireAdmin(options.principalOf(request), 'Listing integrations');
-      const clients = await options.store.listOAuthClients(admin.account.id);
+      const clients = await options.store.grants.listOAuthClients(admin.account.id);
       return reply.send({
         integrations: clients.map(({ integration, description }) => ({
           name: integration.name,
