@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { createAccount, issueAccessToken, registerIntegration } from '../accounts/provision.js';
 import type { Clock } from '../clock.js';
-import type { Store } from '../store/store.js';
+import type { AccountStore, TokenStore } from '../store/store.js';
 
 /** What the first run creates, as kept in `{dataDir}/dev-credentials.json` (mode 0600). */
 export interface DevCredentials {
@@ -24,7 +24,7 @@ export const devCredentialsFile = (dataDir: string) => join(dataDir, 'dev-creden
  * kept from an earlier first run (`isNew` false), or undefined when there are none to show.
  */
 export async function ensureDevCredentials(
-  store: Store,
+  store: AccountStore & TokenStore,
   clock: Clock,
   dataDir: string,
 ): Promise<{ credentials: DevCredentials; isNew: boolean } | undefined> {

@@ -1,6 +1,6 @@
 import { BadRequest, NotFound } from '../http/errors.js';
 import { isPkceText } from '../security/pkce.js';
-import type { OAuthClient, Store, TokenScope } from '../store/store.js';
+import type { OAuthClient, SubStores, TokenScope, TokenStore } from '../store/store.js';
 import { tokenScopes } from '../store/store.js';
 import { isLoopbackRedirect } from './redirect-uris.js';
 
@@ -55,7 +55,7 @@ export function redirectWith(redirectUri: string, fields: Record<string, string 
  * names none, that one. In development, an `http` loopback URI passes unregistered.
  */
 export async function checkAuthorizationRequest(
-  store: Store,
+  store: TokenStore & Pick<SubStores, 'grants'>,
   accountId: number,
   params: AuthorizationParams,
   options: { allowLoopbackRedirects: boolean },

@@ -3,12 +3,12 @@ import { epochSeconds, type Clock } from '../clock.js';
 import { requireAdmin, type Principal } from '../http/authenticate.js';
 import { NotFound, UnprocessableEntity } from '../http/errors.js';
 import { supportErrorResponses } from '../http/response-schemas.js';
-import type { OAuthClient, Store } from '../store/store.js';
+import type { OAuthClient, SubStores } from '../store/store.js';
 import { oauthClientJson, oauthClientSchema } from './oauth-client-json.js';
 import { maxRedirectUris, redirectUriProblem } from './redirect-uris.js';
 
 export interface OAuthClientRoutesOptions {
-  store: Store;
+  store: Pick<SubStores, 'grants'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
   publicUrlOf: (request: FastifyRequest) => string;

@@ -3,12 +3,12 @@ import { registerIntegration } from '../../accounts/provision.js';
 import type { Clock } from '../../clock.js';
 import { requireAdmin, type Principal } from '../../http/authenticate.js';
 import { AuthenticationFailed, UnprocessableEntity } from '../../http/errors.js';
-import type { Store } from '../../store/store.js';
+import type { AccountStore, SubStores, TokenStore } from '../../store/store.js';
 import { integrationNamePattern } from '../names.js';
 import { adminErrors } from '../../http/response-schemas.js';
 
 export interface RegistryRoutesOptions {
-  store: Store;
+  store: AccountStore & TokenStore & Pick<SubStores, 'grants'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
 }
