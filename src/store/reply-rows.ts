@@ -51,4 +51,3 @@ export const toReply = (row: ReplyRow): ReplyRecord => ({
 /** The status a completion leaves its reply in. */
 export const statusAfter = (completion: ReplyCompletion): ReplyStatus =>
   completion.outcome === 'retry' ? 'pending' : completion.outcome;
-

@@ -34,7 +34,10 @@ describe.each(storeKinds)('OAuth grants on $name', (kind) => {
       nowSeconds: now,
     });
     expect(updated).toMatchObject({ description: '', redirectUris: ['https://app.example/callback'], updatedAt: now });
-    const described = await store.grants.updateOAuthClient(acme.accountId, clientId, { description: 'CRM', nowSeconds: now });
+    const described = await store.grants.updateOAuthClient(acme.accountId, clientId, {
+      description: 'CRM',
+      nowSeconds: now,
+    });
     expect(described!.redirectUris).toEqual(['https://app.example/callback']);
     expect((await store.grants.listOAuthClients(acme.accountId)).map((c) => c.description)).toEqual(['CRM']);
     expect(await store.grants.findOAuthClient(other.accountId, clientId)).toBeUndefined();
@@ -54,9 +57,9 @@ describe.each(storeKinds)('OAuth grants on $name', (kind) => {
       expiresAt: now + 300,
     };
     await store.grants.createAuthorizationCode(code);
-    expect(await store.grants.takeAuthorizationCode(code.codeHash, { accountId: other.accountId, integration: 'crm' })).toBe(
-      undefined,
-    );
+    expect(
+      await store.grants.takeAuthorizationCode(code.codeHash, { accountId: other.accountId, integration: 'crm' }),
+    ).toBe(undefined);
     const results = await Promise.all(
       [1, 2, 3].map(() =>
         store.grants.takeAuthorizationCode(code.codeHash, { accountId: acme.accountId, integration: 'crm' }),

@@ -10,7 +10,8 @@ import { holdWriteLock, openStoreWithAccount } from '../helpers/sqlite-files.js'
 
 const now = 1_700_000_000;
 
-const openStore = (path: string, writer: 'pipelined' | 'in-thread' = 'pipelined') => openStoreWithAccount(path, { writer });
+const openStore = (path: string, writer: 'pipelined' | 'in-thread' = 'pipelined') =>
+  openStoreWithAccount(path, { writer });
 
 /** Counts setInterval ticks until `promise` settles: each one is a turn of this thread's event loop. */
 async function ticksWhile(promise: Promise<unknown>): Promise<number> {
@@ -118,9 +119,10 @@ describe('SQLite write modes', () => {
     await store.close();
     const outcomes = await Promise.allSettled(writes);
     expect(outcomes.every((outcome) => outcome.status === 'fulfilled')).toBe(true);
-    await expect(store.createConfig(key, { scope: 'late', configJson: '{}', nowSeconds: now, actor })).rejects.toThrow(
-      'unavailable',
-    );
+    // Refused as unavailable (a 503), not thrown from the group commit's next turn.
+    await expect(
+      store.createConfig(key, { scope: 'late', configJson: '{}', nowSeconds: now, actor }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT count(*) FROM configs WHERE scope LIKE 'd%'").pluck().get()).toBe(500);
     db.close();
