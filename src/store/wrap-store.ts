@@ -1,6 +1,6 @@
 import { withSecretRotation } from './encryption/encrypting-zis-registry.js';
 import { noEncryption, type ValueCipher } from './encryption/value-cipher.js';
-import { wrapContract } from './method-facts.js';
+import { wrapContract, type MethodTable } from './method-facts.js';
 import {
   accountStoreTable,
   backupStoreTable,
@@ -12,7 +12,7 @@ import {
   tokenStoreTable,
   zisRegistryTable,
 } from './method-tables.js';
-import type { Store } from './store.js';
+import type { Store, SubStores } from './store.js';
 import type { ZisRegistryStorage } from './zis-registry-store.js';
 
 /**
@@ -37,9 +37,9 @@ export function wrapStore(store: StoreStorage, options: { cipher?: ValueCipher }
     ...tokenStoreTable,
     ...configStoreTable,
     ...backupStoreTable,
-  };
+  } satisfies MethodTable<Omit<Store, keyof SubStores>>;
   return {
-    ...wrapContract<Store>(store as unknown as Store, table as never, cipher),
+    ...wrapContract<Omit<Store, keyof SubStores>>(store, table, cipher),
     dialect: store.dialect,
     capabilities: store.capabilities,
     channels: wrapContract(store.channels, channelStoreTable, cipher),
