@@ -1,5 +1,5 @@
 // `npm run bench`: the HTTP benchmark, the pull loop, then the channel framework's push,
-// channelback and event-callback benchmarks, encryption at rest, the change feed, config history, the SQLite writer thread and etcd as a peer, with the same
+// channelback and event-callback benchmarks, encryption at rest, the change feed, config history, the SQLite write paths and etcd as a peer, with the same
 // flags (`--quick`, `--only TEXT`, `--long`) passed to each. `--long` adds the rows that take minutes (10M configs,
 // five minutes of updates on PostgreSQL); the default run stays short. First it builds dist/ if it is not current,
 // so the servers measured run the compiled JavaScript, as `npm start` does.

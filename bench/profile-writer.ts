@@ -1,7 +1,7 @@
 /**
- * `node --import tsx bench/profile-writer.ts [pipelined|thread|in-thread] [seconds]`: where a durable
+ * `node --import tsx bench/profile-writer.ts [pipelined|in-thread] [seconds]`: where a durable
  * PATCH's server CPU goes. Seeds 10k configs, starts `serve` under `--cpu-prof` on core 0
- * (one profile per thread: the main thread and, with `thread`, the writer thread), drives
+ * (one profile per thread: the main thread and the checkpoint thread), drives
  * the PATCH workload from core 1, stops the server and prints each profile's top self time.
  */
 import { mkdtempSync, readdirSync } from 'node:fs';

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { epochSeconds, systemClock } from '../src/clock.js';
 import { integrationName, settingsPerTenant } from './dataset.js';
 import { provisionBenchAccount, type Credentials } from './seed.js';
+import { wrapStore } from '../src/store/wrap-store.js';
 
 export interface SeededPostgres extends Credentials {
   /** The server URL, with `search_path` set to the benchmark's schema and any other session settings. */
@@ -29,7 +30,7 @@ export async function seedPostgres(url: string, schema: string, count: number): 
   const { PostgresStore } = await import('../src/store/postgres/postgres-store.js');
   const store = new PostgresStore(url, { schema });
   await store.migrate();
-  const credentials = await provisionBenchAccount(store);
+  const credentials = await provisionBenchAccount(wrapStore(store));
   await store.close();
 
   const client = new pg.Client({ connectionString: url });

@@ -4,6 +4,7 @@ import { createAccount, issueAccessToken, registerIntegration } from '../src/acc
 import { epochSeconds, systemClock } from '../src/clock.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
+import { wrapStore } from '../src/store/wrap-store.js';
 import { configJsonAt, integrationName, scopeAt } from './dataset.js';
 
 export interface Credentials {
@@ -31,7 +32,7 @@ export async function provisionBenchAccount(store: Store): Promise<Credentials> 
 export async function seedSqlite(path: string, count: number): Promise<Credentials> {
   const store = new SqliteStore(path, { synchronous: 'OFF' });
   await store.migrate();
-  const credentials = await provisionBenchAccount(store);
+  const credentials = await provisionBenchAccount(wrapStore(store));
   await store.close();
 
   const db = new Database(path);

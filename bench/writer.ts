@@ -2,8 +2,7 @@
  * `npm run bench` (also alone: `node --import tsx bench/writer.ts [--quick]`): SQLite writes
  * off the event loop. On one 10k-config SQLite database, Switchboard pinned to core 0 and
  * the load generators to core 1, it measures, before (writes and their fsync on the event
- * loop: SWITCHBOARD_SQLITE_WRITER=in-thread), with the writer thread (`thread`), and after
- * (`pipelined`, the default: the WAL's fdatasync in the libuv pool):
+ * loop: SWITCHBOARD_SQLITE_WRITER=in-thread) and after (`pipelined`, the default: the WAL's fdatasync in the libuv pool):
  *   - config read p99 alone, and while a durable PATCH load runs beside it (goal: ≤ 2×);
  *   - durable PATCH req/s against synchronous=OFF (goal: ≥ 0.8×);
  *   - a durable PATCH's latency on one connection.
@@ -58,7 +57,7 @@ const patches: Omit<LoadSpec, 'origin'> = {
   connections: patchConnections,
 };
 
-type Writer = 'in-thread' | 'thread' | 'pipelined';
+type Writer = 'in-thread' | 'pipelined';
 type Synchronous = 'FULL' | 'OFF';
 
 /** Starts Switchboard on the database with this writer and durability, and runs `loads` at once. */
@@ -87,7 +86,7 @@ let patchOff: LoadsMeasurement | undefined;
 /** The floor: reads alone and beside the PATCH load with no fsync at all (synchronous=OFF). */
 let offReads: { alone: LoadsMeasurement; beside: LoadsMeasurement } | undefined;
 try {
-  for (const writer of ['in-thread', 'thread', 'pipelined'] as const) {
+  for (const writer of ['in-thread', 'pipelined'] as const) {
     log(`\nwriter: ${writer}`);
     const readAlone = await run(writer, 'FULL', [reads]);
     log(
@@ -117,7 +116,6 @@ try {
 }
 
 const before = sides['in-thread']!;
-const thread = sides.thread!;
 const after = sides.pipelined!;
 const p99 = (m: LoadsMeasurement, i = 0) => m.loads[i]!.latency.p99;
 const rps = (m: LoadsMeasurement, i = 0) => m.loads[i]!.requestsPerSecond;
@@ -134,17 +132,17 @@ const single = (side: Side) => {
   return `${load.latency.p50.toFixed(2)} / ${load.latency.p99.toFixed(2)} ms, ${Math.round(load.requestsPerSecond)} req/s, ${side.patchSingle.serverCpuMicrosPerRequest} µs CPU/req${failed(load)}`;
 };
 const rows = [
-  `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${readRatio(before)} | ${readRatio(thread)} | ${readRatio(after)} |`,
-  `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(thread.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
-  `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${patchRatio(before)} | ${patchRatio(thread)} | ${patchRatio(after)} |`,
-  `| durable PATCH, 1 connection (p50 / p99) | ${single(before)} | ${single(thread)} | ${single(after)} |`,
-  `| the floor: read p99 beside PATCH ÷ alone with no fsync at all (in-thread, synchronous=OFF) | ${readRatio({ readAlone: offReads!.alone, readBesidePatch: offReads!.beside } as Side)} | | |`,
+  `| read p99 beside durable PATCH ÷ read p99 alone (goal ≤ 2×) | ${readRatio(before)} | ${readRatio(after)} |`,
+  `| PATCH beside the reads | ${cell(before.readBesidePatch, 1)} | ${cell(after.readBesidePatch, 1)} |`,
+  `| durable PATCH ÷ synchronous=OFF (goal ≥ 0.8×) | ${patchRatio(before)} | ${patchRatio(after)} |`,
+  `| durable PATCH, 1 connection (p50 / p99) | ${single(before)} | ${single(after)} |`,
+  `| the floor: read p99 beside PATCH ÷ alone with no fsync at all (in-thread, synchronous=OFF) | ${readRatio({ readAlone: offReads!.alone, readBesidePatch: offReads!.beside } as Side)} | |`,
 ];
 const table = [
   `SQLite writer (${configs} configs; reads ${readConnections} connections, PATCH ${patchConnections}; ${durationSeconds} s measured). Server CPU and RSS are the server process's (both loads together in the "beside" runs).`,
   '',
-  '| figure | before: writes and fsync on the event loop (`in-thread`) | writer thread (`thread`) | after: fsync in the libuv pool, commits pipelined (`pipelined`) |',
-  '| --- | --- | --- | --- |',
+  '| figure | before: writes and fsync on the event loop (`in-thread`) | after: fsync in the libuv pool, commits pipelined (`pipelined`) |',
+  '| --- | --- | --- |',
   ...rows,
 ].join('\n');
 process.stdout.write(`\n${table}\n`);

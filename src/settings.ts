@@ -110,10 +110,10 @@ export interface Settings {
   sqliteSynchronous: 'FULL' | 'NORMAL' | 'OFF';
   /**
    * Where SQLite writes run: `pipelined` (default: SQL on this event loop, the WAL's fsync in
-   * the libuv pool, checkpoints on a thread), `thread` (a writer thread runs SQL and fsync),
-   * or `in-thread` (SQL and fsync on this event loop, the benchmark's "before").
+   * the libuv pool, checkpoints on a thread) or `in-thread` (SQL and fsync on this event
+   * loop: never shows a write before it is on disk). `thread` is retired.
    */
-  sqliteWriter: 'pipelined' | 'thread' | 'in-thread';
+  sqliteWriter: 'pipelined' | 'in-thread';
   /** Config history: revisions of every config write, and how long they are kept. */
   history: {
     /** Record revisions (default); off only to measure what they cost (no history, no feed). */
@@ -589,8 +589,14 @@ function sqliteSynchronous(raw: string | undefined): Settings['sqliteSynchronous
 
 function sqliteWriter(raw: string | undefined): Settings['sqliteWriter'] {
   const value = raw ?? 'pipelined';
-  if (value !== 'pipelined' && value !== 'thread' && value !== 'in-thread') {
-    throw new Error(`SWITCHBOARD_SQLITE_WRITER must be pipelined, thread or in-thread; got "${raw}"`);
+  if (value === 'thread') {
+    throw new Error(
+      'SWITCHBOARD_SQLITE_WRITER=thread is retired: use in-thread, which like thread never shows a write ' +
+        'before it is on disk, or leave it unset for pipelined',
+    );
+  }
+  if (value !== 'pipelined' && value !== 'in-thread') {
+    throw new Error(`SWITCHBOARD_SQLITE_WRITER must be pipelined or in-thread; got "${raw}"`);
   }
   return value;
 }

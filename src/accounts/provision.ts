@@ -4,9 +4,10 @@ import {
   tokenPrefixLength,
   tokenScopes,
   type Account,
+  type AccountStore,
   type Integration,
-  type Store,
   type TokenScope,
+  type TokenStore,
 } from '../store/store.js';
 
 const subdomainRegex = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -28,7 +29,7 @@ export interface ProvisionedAccount {
 
 /** Creates an account with one admin and a fresh API token. */
 export async function createAccount(
-  store: Store,
+  store: AccountStore,
   clock: Clock,
   input: { subdomain: string; id?: number; adminEmail?: string; doctor?: boolean },
 ): Promise<ProvisionedAccount | 'exists'> {
@@ -56,7 +57,7 @@ export interface RegisteredIntegration {
  * the vendor's does, and carries the account id so that it is unique across accounts.
  */
 export async function registerIntegration(
-  store: Store,
+  store: TokenStore,
   clock: Clock,
   accountId: number,
   name: string,
@@ -76,7 +77,7 @@ export async function registerIntegration(
 
 /** Issues a bearer token with read and write for one integration of one account. Shown once. */
 export async function issueAccessToken(
-  store: Store,
+  store: TokenStore,
   clock: Clock,
   accountId: number,
   integration: string,
@@ -94,7 +95,7 @@ export interface IssuedAccessToken {
 
 /** Issues a bearer token with the given scopes for one integration of one account, expiring when asked. */
 export async function issueScopedAccessToken(
-  store: Store,
+  store: TokenStore,
   clock: Clock,
   accountId: number,
   integration: string,

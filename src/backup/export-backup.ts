@@ -2,7 +2,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { epochSeconds, formatTimestamp, type Clock } from '../clock.js';
-import type { Store } from '../store/store.js';
+import type { BackupStore, Lifecycle } from '../store/store.js';
 import { zeroCounts, type RecordCounts } from '../store/backup-records.js';
 import { backupFormat, endLine, headerLine, recordLine } from './backup-format.js';
 import type { ValueCipher } from '../store/encryption/value-cipher.js';
@@ -25,7 +25,7 @@ const chunkChars = 64 * 1024;
  * output open when `end` is false (stdout). Resolves with the number of records of each type.
  */
 export async function exportBackup(
-  store: Store,
+  store: BackupStore & Pick<Lifecycle, 'dialect'>,
   output: NodeJS.WritableStream,
   options: ExportOptions & { end?: boolean },
 ): Promise<RecordCounts> {
@@ -59,7 +59,11 @@ export async function exportBackup(
  * Writes the backup to a file: first to a temporary file beside it, synced to disk, then
  * renamed into place, so a failed export never replaces an earlier good backup.
  */
-export async function exportBackupToFile(store: Store, path: string, options: ExportOptions): Promise<RecordCounts> {
+export async function exportBackupToFile(
+  store: BackupStore & Pick<Lifecycle, 'dialect'>,
+  path: string,
+  options: ExportOptions,
+): Promise<RecordCounts> {
   const partial = `${path}.${process.pid}.partial`;
   try {
     const counts = await exportBackup(store, createWriteStream(partial, { flags: 'wx' }), options);

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ImportCounts, Store } from '../store/store.js';
+import type { BackupStore, ImportCounts } from '../store/store.js';
 import { zeroCounts, type BackupRecord, type RecordCounts, type RecordType } from '../store/backup-records.js';
 import { BackupFormatError, parseHeader, parseLine, recordTypesOf, type BackupHeader } from './backup-format.js';
 import { readLines } from './read-lines.js';
@@ -17,7 +17,7 @@ export class ImportError extends Error {}
  * from a newer schema is refused.
  */
 export async function importBackup(
-  store: Store,
+  store: BackupStore,
   input: Readable,
   options: { schemaVersion: number; cipher?: ValueCipher },
 ): Promise<{ header: BackupHeader; counts: ImportCounts; plaintextValues: number }> {

@@ -5,7 +5,7 @@ import { ApiError, AuthenticationFailed } from '../http/errors.js';
 import { checkingFailures } from '../http/failure-limits.js';
 import { hashSecret } from '../security/secrets.js';
 import type { FailureLimiter } from '../store/failure-limiter.js';
-import type { Store } from '../store/store.js';
+import type { AccountStore, SubStores } from '../store/store.js';
 import { cookieHeader, readCookie } from './cookies.js';
 import { loginCsrfCookie, loginCsrfMatches, loginCsrfSeconds, newLoginCsrf } from './csrf.js';
 import { renderPage } from './render.js';
@@ -20,7 +20,7 @@ import {
 import { adminOf, safeNext } from './signed-in.js';
 
 export interface LoginOptions {
-  store: Store;
+  store: AccountStore & Pick<SubStores, 'grants'>;
   clock: Clock;
   keys: ConsoleKeys;
   failures: FailureLimiter;
@@ -103,7 +103,7 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
       nowSeconds,
     );
     // Stored before the cookie is sent: a session exists only while its row does.
-    await store.createConsoleSession({
+    await store.grants.createConsoleSession({
       idHash: sessionIdHash(session),
       accountId: session.accountId,
       nowSeconds,
@@ -125,10 +125,13 @@ export async function loginRoutes(app: FastifyInstance, options: LoginOptions): 
  * Sign out: inside the signed-in scope, so it takes the session's CSRF token like any form.
  * The session's row is deleted: the cookie stops working on every node, even if kept.
  */
-export async function logoutRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
+export async function logoutRoutes(
+  app: FastifyInstance,
+  options: { store: AccountStore & Pick<SubStores, 'grants'> },
+): Promise<void> {
   app.post('/console/logout', async function consoleLogout(request, reply) {
     const { session } = adminOf(request);
-    if (session) await options.store.deleteConsoleSession(sessionIdHash(session));
+    if (session) await options.store.grants.deleteConsoleSession(sessionIdHash(session));
     reply.header(
       'set-cookie',
       cookieHeader(sessionCookie, '', { path: '/console', maxAgeSeconds: 0, secure: secure(request) }),

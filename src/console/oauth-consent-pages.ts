@@ -119,7 +119,7 @@ export async function oauthConsentPages(app: FastifyInstance, options: ConsentOp
       const admin = adminOf(request);
       const code = generateSecret('sbac_');
       const now = epochSeconds(clock);
-      await store.createAuthorizationCode({
+      await store.grants.createAuthorizationCode({
         codeHash: hashSecret(code),
         accountId: admin.account.id,
         integration: checked.client.integration.name,

@@ -5,7 +5,7 @@ import { Forbidden } from '../http/errors.js';
 import { checkingFailures } from '../http/failure-limits.js';
 import { checkSameOrigin } from '../http/same-origin.js';
 import type { FailureLimiter } from '../store/failure-limiter.js';
-import type { Account, Store } from '../store/store.js';
+import type { Account, AccountStore, SubStores, TokenStore } from '../store/store.js';
 import { readCookie } from './cookies.js';
 import { csrfField, csrfHeader, csrfTokenMatches, csrfTokenOf } from './csrf.js';
 import type { Viewer } from './render.js';
@@ -27,7 +27,7 @@ declare module 'fastify' {
 }
 
 export interface SignInOptions {
-  store: Store;
+  store: AccountStore & TokenStore & Pick<SubStores, 'grants'>;
   clock: Clock;
   keys: ConsoleKeys;
   failures: FailureLimiter;
@@ -89,7 +89,7 @@ export function installSignIn(scope: FastifyInstance, options: SignInOptions): v
     const [admin, active] = session
       ? await Promise.all([
           store.findAdminByTokenHash(session.tokenHash),
-          store.consoleSessionActive(sessionIdHash(session), nowSeconds),
+          store.grants.consoleSessionActive(sessionIdHash(session), nowSeconds),
         ])
       : [undefined, false];
     if (!session || !active || !admin || admin.account.id !== session.accountId || admin.email !== session.email) {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { hashSecret } from '../security/secrets.js';
 import { epochSeconds, systemClock, type Clock } from '../clock.js';
-import type { AccessToken, Account, Store, TokenScope } from '../store/store.js';
+import type { AccessToken, Account, AccountStore, TokenScope, TokenStore } from '../store/store.js';
 import { AuthenticationFailed, Forbidden, NotFound } from './errors.js';
 import { subdomainOfHost } from './public-url.js';
 
@@ -27,7 +27,7 @@ const bearerPrefix = /^bearer\s+/i;
  * Throws 401 with a detail that says what was wrong with the header.
  */
 export async function authenticate(
-  store: Store,
+  store: AccountStore & TokenStore,
   request: FastifyRequest,
   clock: Clock = systemClock,
 ): Promise<Principal> {
@@ -87,7 +87,7 @@ export function credentialKeyOf(header: string | undefined): string | undefined 
 export const tokenUseResolutionSeconds = 3600;
 
 /** Records a token's use when its `used_at` is unset or stale, without holding up the request. */
-function recordUse(store: Store, request: FastifyRequest, token: AccessToken, now: number): void {
+function recordUse(store: AccountStore & TokenStore, request: FastifyRequest, token: AccessToken, now: number): void {
   if (token.usedAt !== null && now - token.usedAt < tokenUseResolutionSeconds) return;
   store.recordAccessTokenUse(token.id, now).catch((error: unknown) => {
     request.log.warn({ err: error }, 'could not record an access token use');
@@ -104,7 +104,7 @@ export function accountIdOf(principal: Principal): number {
  * True when the Host named the principal's account (links may then keep it).
  */
 export async function checkHostAccount(
-  store: Store,
+  store: AccountStore & TokenStore,
   request: FastifyRequest,
   baseDomain: string | undefined,
   principal: Principal,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../store/store.js';
+import type { Lifecycle } from '../store/store.js';
 
 const tags = ['Operations'];
 const readiness = {
@@ -11,7 +11,7 @@ const readiness = {
 } as const;
 
 /** `/healthz`: the process is up. `/readyz`: it can serve, that is, the database answers. */
-export async function healthRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
+export async function healthRoutes(app: FastifyInstance, options: { store: Lifecycle }): Promise<void> {
   app.get(
     '/healthz',
     {

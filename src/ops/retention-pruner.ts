@@ -1,5 +1,5 @@
 import { epochSeconds, type Clock } from '../clock.js';
-import type { RetentionRule, Store } from '../store/store.js';
+import type { GrantStore, Lifecycle, RetentionRule } from '../store/store.js';
 
 /** How long each growing table keeps its finished rows (settings `retention`). */
 export interface RetentionBounds {
@@ -14,7 +14,7 @@ export interface RetentionBounds {
 }
 
 export interface RetentionPrunerOptions {
-  store: Pick<Store, 'pruneRetained' | 'pruneConsoleSessions'>;
+  store: Pick<Lifecycle, 'pruneRetained'> & { grants: Pick<GrantStore, 'pruneConsoleSessions'> };
   clock: Clock;
   bounds: RetentionBounds;
   /** Rows per delete: small, so no batch holds the writer (or row locks) for long. */
@@ -52,7 +52,7 @@ export async function pruneOnce(options: RetentionPrunerOptions): Promise<Retent
   };
   for (const rule of rules) await drain(rule.table, () => store.pruneRetained(rule, batchSize));
   const nowSeconds = epochSeconds(options.clock);
-  await drain('console_sessions', () => store.pruneConsoleSessions(nowSeconds, batchSize));
+  await drain('console_sessions', () => store.grants.pruneConsoleSessions(nowSeconds, batchSize));
   return report;
 }
 

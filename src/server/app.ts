@@ -209,10 +209,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The system clock as Date.now: no Date allocated per request on the hot path.
   const nowMs = clock === systemClock ? Date.now : () => clock().getTime();
   const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
-  if (store.getConfigAtOnce && store.configReadEpoch) {
+  const syncReads = store.capabilities.syncReads;
+  if (syncReads) {
     installConfigReadFastLane(app, {
-      readConfig: store.getConfigAtOnce,
-      readEpoch: store.configReadEpoch,
+      readConfig: syncReads.getConfigAtOnce,
+      readEpoch: syncReads.configReadEpoch,
       cacheEntries: settings.readCacheEntries,
       principals,
       someClientAtLimit: perClient.someClientAtLimit,

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { createAccount, issueAccessToken, registerIntegration } from '../accounts/provision.js';
 import type { Clock } from '../clock.js';
-import type { Store } from '../store/store.js';
+import type { AccountStore, ConfigStore, TokenStore } from '../store/store.js';
 
 /** What the first run creates, as kept in `{dataDir}/dev-credentials.json` (mode 0600). */
 export interface DevCredentials {
@@ -24,7 +24,7 @@ export const devCredentialsFile = (dataDir: string) => join(dataDir, 'dev-creden
  * kept from an earlier first run (`isNew` false), or undefined when there are none to show.
  */
 export async function ensureDevCredentials(
-  store: Store,
+  store: AccountStore & TokenStore,
   clock: Clock,
   dataDir: string,
 ): Promise<{ credentials: DevCredentials; isNew: boolean } | undefined> {
@@ -67,7 +67,10 @@ export const tryItScope = 'my_scope';
  * prints (a create on the first start, a merge on every later one), so the printed command
  * succeeds on each start against the same data, not only the first.
  */
-export async function tryItConfigExists(store: Store, credentials: DevCredentials): Promise<boolean> {
+export async function tryItConfigExists(
+  store: Pick<ConfigStore, 'getConfig'>,
+  credentials: DevCredentials,
+): Promise<boolean> {
   const key = { accountId: credentials.account_id, integration: credentials.integration };
   return (await store.getConfig(key, tryItScope)) !== undefined;
 }

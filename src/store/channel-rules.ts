@@ -1,5 +1,4 @@
-import type { NulGuardRules } from './nul-guard.js';
-import type { ChannelStore, Instance, InstanceChange, PullCompletion, PulledResource } from './channel-store.js';
+import type { Instance, InstanceChange, PullCompletion, PulledResource } from './channel-store.js';
 
 // What a ChannelStore write does, as pure functions over records: both stores run these
 // inside their transaction, so SQLite and PostgreSQL agree to the letter.
@@ -169,15 +168,3 @@ export function planResources(resources: readonly PulledResource[], stored: Read
   }
   return plan;
 }
-
-/**
- * How the NUL guard treats ChannelStore methods: lookups of a key holding U+0000 find
- * nothing; a failed pull stores only its error, so only that is checked.
- */
-export const channelStoreNulRules: NulGuardRules<ChannelStore> = {
-  lookups: new Set<keyof ChannelStore>(['findInstanceByPushId', 'findInstanceByPushTokenHash', 'consumeHandoff']),
-  stored: {
-    completePull: (completion: PullCompletion) =>
-      completion.outcome === 'ok' ? completion : { error: completion.error },
-  },
-};

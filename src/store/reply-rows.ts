@@ -1,5 +1,4 @@
-import type { NulGuardRules } from './nul-guard.js';
-import type { ReplyCompletion, ReplyRecord, ReplyStatus, ReplyStore } from './reply-store.js';
+import type { ReplyCompletion, ReplyRecord, ReplyStatus } from './reply-store.js';
 
 // The replies table's rows as both stores read them, and their records.
 
@@ -52,9 +51,3 @@ export const toReply = (row: ReplyRow): ReplyRecord => ({
 /** The status a completion leaves its reply in. */
 export const statusAfter = (completion: ReplyCompletion): ReplyStatus =>
   completion.outcome === 'retry' ? 'pending' : completion.outcome;
-
-/**
- * How the NUL guard treats ReplyStore methods: every argument is stored or compared, so a
- * U+0000 anywhere is refused before any SQL runs (callers refuse it first, with a 422 or 404).
- */
-export const replyStoreNulRules: NulGuardRules<ReplyStore> = { lookups: new Set(['findIdempotentReply']) };

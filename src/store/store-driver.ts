@@ -1,12 +1,12 @@
 import type { Clock } from '../clock.js';
 import type { SqliteOptions } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import type { StoreStorage } from './wrap-store.js';
 
 /**
  * What a database engine offers that the store would otherwise work around. Each flag has a
  * real use and a fallback (docs/ARCHITECTURE.md, "Driver profiles"):
  */
-export interface StoreCapabilities {
+export interface DriverCapabilities {
   /** LISTEN/NOTIFY: other nodes' config changes wake the feed at once; else the store polls for them. */
   listenNotify: boolean;
   /** Advisory locks for migrations and bundle uploads; else a row of a lock table, locked FOR UPDATE. */
@@ -38,9 +38,9 @@ export interface StoreDriver {
   dialect: 'sqlite' | 'postgres';
   /** URL prefixes it opens, e.g. `postgres://`. */
   schemes: readonly string[];
-  capabilities: StoreCapabilities;
-  /** A store on the database `url` names; not migrated. */
-  open(url: string, options: StoreOptions): Promise<Store>;
+  capabilities: DriverCapabilities;
+  /** A store on the database `url` names, unwrapped (`openStore` wraps it); not migrated. */
+  open(url: string, options: StoreOptions): Promise<StoreStorage>;
   /** A connection for SQL the store would refuse (set-up of a future migration, checks its contract cannot make). */
   connectRaw(url: string): Promise<RawSql>;
 }

@@ -1,7 +1,7 @@
-import type { RawSql, StoreCapabilities, StoreDriver, StoreOptions } from './store-driver.js';
+import type { RawSql, DriverCapabilities, StoreDriver, StoreOptions } from './store-driver.js';
 
-const everything: StoreCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
-const none: StoreCapabilities = { listenNotify: false, advisoryLocks: false, namedStatements: false };
+const everything: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
+const none: DriverCapabilities = { listenNotify: false, advisoryLocks: false, namedStatements: false };
 
 async function sqliteRaw(url: string): Promise<RawSql> {
   const { default: Database } = await import('better-sqlite3');
@@ -35,7 +35,7 @@ async function postgresRaw(url: string): Promise<RawSql> {
   };
 }
 
-function postgresDriver(name: string, schemes: string[], capabilities: StoreCapabilities): StoreDriver {
+function postgresDriver(name: string, schemes: string[], capabilities: DriverCapabilities): StoreDriver {
   return {
     name,
     dialect: 'postgres',

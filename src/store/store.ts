@@ -50,11 +50,13 @@ export type {
  * timestamp is passed in (whole epoch seconds) so callers control time.
  *
  * Records use camelCase; how they are laid out in tables is each implementation's affair.
+ * `Store` is the intersection of narrow contracts; routes and feature code take the one
+ * they use. Each contract has a method table (`method-tables.ts`) the wrappers derive from.
  */
+export type Store = Lifecycle & AccountStore & TokenStore & ConfigStore & BackupStore & SubStores;
 
-export interface Store {
-  /** `sqlite` or `postgres`: for logs and `/readyz`. */
-  readonly dialect: 'sqlite' | 'postgres';
+/** The stores on the same database, each with its own contract. */
+export interface SubStores {
   /** Channel-framework hosting, on the same database. */
   readonly channels: ChannelStore;
   /** Channelback replies (and the thread and resource lookups they need), on the same database. */
@@ -66,17 +68,66 @@ export interface Store {
   /** The inspector's rings of exchanges with integrations, on the same database; bodies encrypted; not backed up. */
   readonly exchanges: ExchangeStore;
 
+  /** OAuth authorization codes and refresh tokens, OAuth clients' settings, console sessions. */
+  readonly grants: GrantStore;
+}
+
+/** Opening, migrating, health, closing, and the maintenance batches (retention, key rotation). */
+export interface Lifecycle {
+  /** `sqlite` or `postgres`: for logs and `/readyz`. */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** What this store can do beyond the contract (`syncReads`: SQLite's read connection). */
+  readonly capabilities: StoreCapabilities;
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Waits for pending writes, then releases the database. */
   close(): Promise<void>;
-  /** True when no account exists yet (first run). */
-  isEmpty(): Promise<boolean>;
   /** Counts failed authentications: shared by every node on PostgreSQL, in memory on SQLite. */
   createFailureLimiter(limits: FailureLimits): FailureLimiter;
 
+  // --- Retention (migration 0014) ----------------------------------------------------------
+  /**
+   * One batch of the retention pruner: deletes at most `limit` rows past the rule's bound,
+   * oldest first, and resolves with how many. Never a pending event or reply.
+   */
+  pruneRetained(rule: RetentionRule, limit: number): Promise<number>;
+
+  // --- Encryption at rest ------------------------------------------------------------------
+  /**
+   * Key rotation, one batch: the instances after `afterId` (at most `limit`, by id) whose
+   * `metadata` or `state` is not under the store's current key are re-encrypted under it,
+   * in one short transaction, each row only if no writer changed it since it was read.
+   */
+  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch>;
+}
+
+/** Capabilities a store declares rather than optional members: absent means it has none. */
+export interface StoreCapabilities {
+  /** Config reads answered at once, without a round trip (SQLite); undefined on PostgreSQL. */
+  readonly syncReads: SyncConfigReads | undefined;
+}
+
+/** The hottest read without waiting: the HTTP layer's fast lane (`zis/configs/config-read-fast-lane.ts`). */
+export interface SyncConfigReads {
+  /**
+   * `getConfig`'s answer at once, from a connection that reads without waiting (SQLite's
+   * read connection).
+   */
+  readonly getConfigAtOnce: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
+  /**
+   * A number that moves whenever a config may have changed, through any connection or
+   * process (SQLite: its `data_version` and this connection's own changes). Beside
+   * `getConfigAtOnce`: an answer rendered at one value may be reused while it holds.
+   */
+  readonly configReadEpoch: () => number;
+}
+
+/** Accounts, their admin API tokens, and whether any exists yet. */
+export interface AccountStore {
+  /** True when no account exists yet (first run). */
+  isEmpty(): Promise<boolean>;
   // --- Accounts and admin credentials ---------------------------------------------------
   /** Creates an account and its first admin token; `exists` when the id or subdomain is taken. */
   createAccount(input: NewAccount): Promise<Account | 'exists'>;
@@ -96,28 +147,15 @@ export interface Store {
    * deleted) when it is the account's only one and `keepLast` is set. Durable before it resolves.
    */
   deleteAdminToken(accountId: number, id: number, options: { keepLast: boolean }): Promise<AdminTokenDeletion>;
+}
+
+/** Integrations (the ZIS OAuth clients' registrations) and the access tokens issued to them. */
+export interface TokenStore {
   /**
    * A number that moves whenever a credential (admin or access token) is revoked, through
    * any node or the CLI: nodes poll it to drop the authentications they cache.
    */
   credentialRevocationVersion(): Promise<number>;
-
-  // --- Console sessions (migration 0013) -------------------------------------------------
-  /** Records a console sign-in by the hash of its session id, valid until `expiresAt` (epoch seconds). */
-  createConsoleSession(input: NewConsoleSession): Promise<void>;
-  /** True while the session is neither signed out nor expired: every console request asks. */
-  consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean>;
-  /** Signs a session out on every node; false when there was none. Durable before it resolves. */
-  deleteConsoleSession(idHash: string): Promise<boolean>;
-  /** Deletes at most `limit` sessions expired at `nowSeconds`; resolves with how many (the pruner's batch). */
-  pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number>;
-
-  // --- Retention (migration 0014) ----------------------------------------------------------
-  /**
-   * One batch of the retention pruner: deletes at most `limit` rows past the rule's bound,
-   * oldest first, and resolves with how many. Never a pending event or reply.
-   */
-  pruneRetained(rule: RetentionRule, limit: number): Promise<number>;
 
   // --- Integrations and their OAuth clients -----------------------------------------------
   /** Registers an integration with its OAuth client; `exists` when already registered. */
@@ -128,7 +166,6 @@ export interface Store {
   createAccessToken(input: NewAccessToken): Promise<{ id: number }>;
   findAccessToken(tokenHash: string): Promise<AccessToken | undefined>;
 
-  // --- The Support API's OAuth tokens and clients -------------------------------------------
   /** An account's integrations (OAuth clients), by ascending id. */
   listIntegrations(accountId: number): Promise<Integration[]>;
   /** An integration by its id (the OAuth client's id); undefined when it is not the account's. */
@@ -154,7 +191,10 @@ export interface Store {
   deleteAccessToken(accountId: number, id: number): Promise<boolean>;
   /** Records when a token was last used (its `used_at`); never moves it back, ignores a revoked token. */
   recordAccessTokenUse(id: number, usedAt: number): Promise<void>;
+}
 
+/** OAuth authorization codes and refresh tokens, OAuth clients' settings, and console sessions. */
+export interface GrantStore {
   // --- The OAuth authorization-code grant (oauth-grant-records.ts) ---------------------------
   /** An account's OAuth clients (its integrations) with their description and redirect URIs, by ascending id. */
   listOAuthClients(accountId: number): Promise<OAuthClient[]>;
@@ -174,24 +214,25 @@ export interface Store {
   /** Takes a refresh token of the given client (deletes it, resolves with it): each is used once. */
   takeRefreshToken(tokenHash: string, client: IntegrationKey): Promise<RefreshToken | undefined>;
 
+  // --- Console sessions (migration 0013) -------------------------------------------------
+  /** Records a console sign-in by the hash of its session id, valid until `expiresAt` (epoch seconds). */
+  createConsoleSession(input: NewConsoleSession): Promise<void>;
+  /** True while the session is neither signed out nor expired: every console request asks. */
+  consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean>;
+  /** Signs a session out on every node; false when there was none. Durable before it resolves. */
+  deleteConsoleSession(idHash: string): Promise<boolean>;
+  /** Deletes at most `limit` sessions expired at `nowSeconds`; resolves with how many (the pruner's batch). */
+  pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number>;
+}
+
+/** ZIS configs, their revisions, and the change feed. */
+export interface ConfigStore {
   // --- ZIS configs -------------------------------------------------------------------------
   // Every successful create, update and delete writes a revision in its own transaction
   // (unless the store was opened with history off); a refused one writes none.
   /** Configs whose scope matches the pattern, by ascending id, after `afterId`, at most `limit`. */
   listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]>;
   getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined>;
-  /**
-   * `getConfig`'s answer at once, on a store that can read without waiting (SQLite's read
-   * connection); absent where a read is a round trip (PostgreSQL). The HTTP layer answers
-   * the hottest read with it (`zis/configs/config-read-fast-lane.ts`).
-   */
-  readonly getConfigAtOnce?: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
-  /**
-   * A number that moves whenever a config may have changed, through any connection or
-   * process (SQLite: its `data_version` and this connection's own changes). Beside
-   * `getConfigAtOnce`: an answer rendered at one value may be reused while it holds.
-   */
-  readonly configReadEpoch?: () => number;
   /** Creates a config; `exists` (and no revision) when the scope is taken. Durable before it resolves. */
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'>;
   /**
@@ -241,7 +282,10 @@ export interface Store {
    * scope's last `keepPerScope`, in short transactions of `batchSize` rows.
    */
   compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport>;
+}
 
+/** Backup export and import, from and into one consistent snapshot. */
+export interface BackupStore {
   // --- Backup ------------------------------------------------------------------------------
   /**
    * Every record, for a backup, from one consistent snapshot: accounts, admin tokens,
@@ -263,14 +307,6 @@ export interface Store {
    * writing to; other writes through this same store object wait until it ends.
    */
   importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'>;
-
-  // --- Encryption at rest ------------------------------------------------------------------
-  /**
-   * Key rotation, one batch: the instances after `afterId` (at most `limit`, by id) whose
-   * `metadata` or `state` is not under the store's current key are re-encrypted under it,
-   * in one short transaction, each row only if no writer changed it since it was read.
-   */
-  reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch>;
 }
 
 /** How many records of each type an import wrote. */
@@ -419,7 +455,7 @@ export interface Precondition {
 }
 
 /**
- * How an update changes a config, as data (it crosses to the SQLite writer thread):
+ * How an update changes a config, as data (evaluated inside the write):
  * replace it with checked JSON text, or merge a patch into it (RFC 7396), the result
  * checked against `maxBytes` and the nesting limit.
  */

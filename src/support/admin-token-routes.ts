@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { formatTimestamp } from '../clock.js';
 import { requireAdmin, type Principal } from '../http/authenticate.js';
 import { Conflict, NotFound } from '../http/errors.js';
-import type { AdminTokenDetails, Store } from '../store/store.js';
+import type { AccountStore, AdminTokenDetails } from '../store/store.js';
 import { adminErrors, emptyBody, timestamp } from '../http/response-schemas.js';
 
 export interface AdminTokenRoutesOptions {
-  store: Store;
+  store: AccountStore;
   principalOf: (request: FastifyRequest) => Principal;
   /** Called once an admin token is revoked, so that this process stops trusting it at once. */
   onAdminTokenRevoked: () => void;

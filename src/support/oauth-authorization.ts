@@ -1,6 +1,6 @@
 import { BadRequest, NotFound } from '../http/errors.js';
 import { isPkceText } from '../security/pkce.js';
-import type { OAuthClient, Store, TokenScope } from '../store/store.js';
+import type { OAuthClient, SubStores, TokenScope, TokenStore } from '../store/store.js';
 import { tokenScopes } from '../store/store.js';
 import { isLoopbackRedirect } from './redirect-uris.js';
 
@@ -55,7 +55,7 @@ export function redirectWith(redirectUri: string, fields: Record<string, string 
  * names none, that one. In development, an `http` loopback URI passes unregistered.
  */
 export async function checkAuthorizationRequest(
-  store: Store,
+  store: TokenStore & Pick<SubStores, 'grants'>,
   accountId: number,
   params: AuthorizationParams,
   options: { allowLoopbackRedirects: boolean },
@@ -63,7 +63,7 @@ export async function checkAuthorizationRequest(
   const clientId = text(params.client_id);
   if (!clientId) throw BadRequest('client_id is missing: the OAuth client identifier, such as zis_my_integration_1.');
   const integration = await store.findIntegrationByClientIdentifier(clientId);
-  const client = integration && (await store.findOAuthClient(accountId, integration.id));
+  const client = integration && (await store.grants.findOAuthClient(accountId, integration.id));
   if (!client) throw NotFound(`No OAuth client ${JSON.stringify(clientId)} on this account.`);
   const asked = text(params.redirect_uri);
   let redirectUri: string;

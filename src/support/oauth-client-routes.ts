@@ -3,12 +3,12 @@ import { epochSeconds, type Clock } from '../clock.js';
 import { requireAdmin, type Principal } from '../http/authenticate.js';
 import { NotFound, UnprocessableEntity } from '../http/errors.js';
 import { supportErrorResponses } from '../http/response-schemas.js';
-import type { OAuthClient, Store } from '../store/store.js';
+import type { OAuthClient, SubStores } from '../store/store.js';
 import { oauthClientJson, oauthClientSchema } from './oauth-client-json.js';
 import { maxRedirectUris, redirectUriProblem } from './redirect-uris.js';
 
 export interface OAuthClientRoutesOptions {
-  store: Store;
+  store: Pick<SubStores, 'grants'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
   publicUrlOf: (request: FastifyRequest) => string;
@@ -67,7 +67,7 @@ export async function supportOAuthClientRoutes(app: FastifyInstance, options: OA
       },
       async function listClients(request) {
         const admin = adminOf(request);
-        const clients = await store.listOAuthClients(admin.account.id);
+        const clients = await store.grants.listOAuthClients(admin.account.id);
         const baseUrl = options.publicUrlOf(request);
         return {
           clients: clients.map((client) => oauthClientJson(client, baseUrl)),
@@ -83,7 +83,7 @@ export async function supportOAuthClientRoutes(app: FastifyInstance, options: OA
     const admin = adminOf(request);
     const text = request.params.id.replace(/\.json$/, '');
     const id = /^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined;
-    const client = id === undefined ? undefined : await store.findOAuthClient(admin.account.id, id);
+    const client = id === undefined ? undefined : await store.grants.findOAuthClient(admin.account.id, id);
     if (!client) throw NotFound(`No OAuth client with id ${JSON.stringify(request.params.id)} on this account.`);
     return client;
   };
@@ -171,7 +171,7 @@ export async function supportOAuthClientRoutes(app: FastifyInstance, options: OA
         const problem = redirectUriProblem(uri);
         if (problem) throw UnprocessableEntity(`client.${problem}.`);
       }
-      const updated = await store.updateOAuthClient(integration.accountId, integration.id, {
+      const updated = await store.grants.updateOAuthClient(integration.accountId, integration.id, {
         description: change.description,
         redirectUris,
         nowSeconds: epochSeconds(options.clock),

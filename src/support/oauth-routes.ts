@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { requireAdmin, type Principal } from '../http/authenticate.js';
 import { NotFound, UnprocessableEntity } from '../http/errors.js';
 import { generateSecret, hashSecret } from '../security/secrets.js';
-import { tokenScopes, type Store, type TokenScope } from '../store/store.js';
+import { type TokenScope, tokenScopes, type TokenStore } from '../store/store.js';
 import { clientJson, tokenJson } from './oauth-json.js';
 import {
   createTokenSchema,
@@ -15,7 +15,7 @@ import {
 } from './oauth-schemas.js';
 
 export interface SupportOAuthRoutesOptions {
-  store: Store;
+  store: TokenStore;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
   /** Called once a token is revoked, so that this process stops trusting it at once. */

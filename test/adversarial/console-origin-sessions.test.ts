@@ -137,10 +137,10 @@ describe.each(storeKinds)('console origin, sessions and login CSRF on $name', (k
       const payload = cookie.split('=')[1]!.split('.')[0]!;
       const nonce = (JSON.parse(Buffer.from(payload, 'base64url').toString()) as unknown[])[3] as string;
       const nowSeconds = Math.floor(now / 1000);
-      expect(await opened.store.consoleSessionActive(nonce, nowSeconds)).toBe(false);
+      expect(await opened.store.grants.consoleSessionActive(nonce, nowSeconds)).toBe(false);
       const later = nowSeconds + 13 * 3600;
       let pruned = 0;
-      for (let batch; (batch = await opened.store.pruneConsoleSessions(later, 2)) > 0;) {
+      for (let batch; (batch = await opened.store.grants.pruneConsoleSessions(later, 2)) > 0;) {
         expect(batch).toBeLessThanOrEqual(2);
         pruned += batch;
       }

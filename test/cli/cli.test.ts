@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/processes.js';
 import { call, startServer, tempDir } from '../helpers/server.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { wrapStore } from '../../src/store/wrap-store.js';
 import { execSql } from '../helpers/raw-sql.js';
 
 describe('the command-line contract', () => {
@@ -52,7 +53,7 @@ describe('the command-line contract', () => {
     expect(Object.keys(token)).toEqual(['access_token', 'account_id', 'integration']);
     expect(token).toMatchObject({ account_id: 4242, integration: 'cli_sync' });
 
-    const store = new SqliteStore(database.slice('sqlite:'.length));
+    const store = wrapStore(new SqliteStore(database.slice('sqlite:'.length)));
     await store.migrate();
     const server = await startServer(store);
     try {

@@ -8,6 +8,7 @@ import { buildApp } from '../../src/server/app.js';
 import { loadSettings, type Settings } from '../../src/settings.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
+import { wrapStore } from '../../src/store/wrap-store.js';
 
 /** A fresh directory under the OS temp dir, removed by the returned function. */
 export function tempDir(): { path: string; remove: () => void } {
@@ -19,7 +20,7 @@ export function tempDir(): { path: string; remove: () => void } {
 export async function openTempSqlite(): Promise<{ store: Store; url: string; cleanup: () => Promise<void> }> {
   const dir = tempDir();
   const path = join(dir.path, 'switchboard.db');
-  const store = new SqliteStore(path);
+  const store = wrapStore(new SqliteStore(path));
   await store.migrate();
   return {
     store,

@@ -144,7 +144,7 @@ describe.each(storeKinds)('retention under steady traffic on $name', (kind) => {
       ].join(';\n'),
     );
     for (let i = 0; i < 5; i++) {
-      await opened.store.createConsoleSession({
+      await opened.store.grants.createConsoleSession({
         idHash: `session-${seq++}`,
         accountId: 1,
         nowSeconds: Math.floor(now / 1000),

@@ -23,21 +23,24 @@ describe.each(storeProfiles)('OAuth grants on $name', (kind) => {
 
   it('shows and updates a client of its own account only', async () => {
     const { store } = opened;
-    const fresh = await store.findOAuthClient(acme.accountId, clientId);
+    const fresh = await store.grants.findOAuthClient(acme.accountId, clientId);
     expect(fresh).toMatchObject({ description: '', redirectUris: [] });
     expect(fresh!.updatedAt).toBe(fresh!.integration.createdAt);
-    expect(await store.updateOAuthClient(other.accountId, clientId, { description: 'x', nowSeconds: now })).toBe(
+    expect(await store.grants.updateOAuthClient(other.accountId, clientId, { description: 'x', nowSeconds: now })).toBe(
       undefined,
     );
-    const updated = await store.updateOAuthClient(acme.accountId, clientId, {
+    const updated = await store.grants.updateOAuthClient(acme.accountId, clientId, {
       redirectUris: ['https://app.example/callback'],
       nowSeconds: now,
     });
     expect(updated).toMatchObject({ description: '', redirectUris: ['https://app.example/callback'], updatedAt: now });
-    const described = await store.updateOAuthClient(acme.accountId, clientId, { description: 'CRM', nowSeconds: now });
+    const described = await store.grants.updateOAuthClient(acme.accountId, clientId, {
+      description: 'CRM',
+      nowSeconds: now,
+    });
     expect(described!.redirectUris).toEqual(['https://app.example/callback']);
-    expect((await store.listOAuthClients(acme.accountId)).map((c) => c.description)).toEqual(['CRM']);
-    expect(await store.findOAuthClient(other.accountId, clientId)).toBeUndefined();
+    expect((await store.grants.listOAuthClients(acme.accountId)).map((c) => c.description)).toEqual(['CRM']);
+    expect(await store.grants.findOAuthClient(other.accountId, clientId)).toBeUndefined();
   });
 
   it('takes a code once, only for its client, and prunes expired codes', async () => {
@@ -53,29 +56,29 @@ describe.each(storeProfiles)('OAuth grants on $name', (kind) => {
       createdAt: now,
       expiresAt: now + 300,
     };
-    await store.createAuthorizationCode(code);
-    expect(await store.takeAuthorizationCode(code.codeHash, { accountId: other.accountId, integration: 'crm' })).toBe(
-      undefined,
-    );
+    await store.grants.createAuthorizationCode(code);
+    expect(
+      await store.grants.takeAuthorizationCode(code.codeHash, { accountId: other.accountId, integration: 'crm' }),
+    ).toBe(undefined);
     const results = await Promise.all(
       [1, 2, 3].map(() =>
-        store.takeAuthorizationCode(code.codeHash, { accountId: acme.accountId, integration: 'crm' }),
+        store.grants.takeAuthorizationCode(code.codeHash, { accountId: acme.accountId, integration: 'crm' }),
       ),
     );
     const taken = results.filter((result) => result !== undefined);
     expect(taken).toHaveLength(1);
     expect(taken[0]).toMatchObject({ scopes: ['read'], redirectUri: code.redirectUri, expiresAt: now + 300 });
 
-    await store.createAuthorizationCode({ ...code, codeHash: hashSecret('old'), expiresAt: now + 10 });
-    await store.createAuthorizationCode({
+    await store.grants.createAuthorizationCode({ ...code, codeHash: hashSecret('old'), expiresAt: now + 10 });
+    await store.grants.createAuthorizationCode({
       ...code,
       codeHash: hashSecret('new'),
       createdAt: now + 20,
       expiresAt: now + 320,
     });
     const key = { accountId: acme.accountId, integration: 'crm' };
-    expect(await store.takeAuthorizationCode(hashSecret('old'), key)).toBeUndefined();
-    expect(await store.takeAuthorizationCode(hashSecret('new'), key)).toBeDefined();
+    expect(await store.grants.takeAuthorizationCode(hashSecret('old'), key)).toBeUndefined();
+    expect(await store.grants.takeAuthorizationCode(hashSecret('new'), key)).toBeDefined();
   });
 
   it('takes a refresh token once, and prunes expired refresh and access tokens', async () => {
@@ -90,18 +93,18 @@ describe.each(storeProfiles)('OAuth grants on $name', (kind) => {
       expiresAt: now + 100,
       accessTokenId: 999_999,
     };
-    await store.createRefreshToken(refresh);
+    await store.grants.createRefreshToken(refresh);
     await store.createAccessToken({ tokenHash: hashSecret('short'), ...key, nowSeconds: now, expiresAt: now + 50 });
     expect((await store.findAccessToken(hashSecret('short')))!.expiresAt).toBe(now + 50);
-    const taken = await store.takeRefreshToken(refresh.tokenHash, key);
+    const taken = await store.grants.takeRefreshToken(refresh.tokenHash, key);
     expect(taken).toMatchObject({ scopes: ['read', 'write'], publicClient: true, expiresAt: now + 100 });
-    expect(await store.takeRefreshToken(refresh.tokenHash, key)).toBeUndefined();
+    expect(await store.grants.takeRefreshToken(refresh.tokenHash, key)).toBeUndefined();
 
-    await store.createRefreshToken({ ...refresh, tokenHash: hashSecret('refresh-2'), publicClient: false });
-    await store.createRefreshToken({ ...refresh, tokenHash: hashSecret('refresh-3'), createdAt: now + 200 });
-    expect(await store.takeRefreshToken(hashSecret('refresh-2'), key)).toBeUndefined();
+    await store.grants.createRefreshToken({ ...refresh, tokenHash: hashSecret('refresh-2'), publicClient: false });
+    await store.grants.createRefreshToken({ ...refresh, tokenHash: hashSecret('refresh-3'), createdAt: now + 200 });
+    expect(await store.grants.takeRefreshToken(hashSecret('refresh-2'), key)).toBeUndefined();
     expect(await store.findAccessToken(hashSecret('short'))).toBeUndefined();
-    expect((await store.takeRefreshToken(hashSecret('refresh-3'), key))!.publicClient).toBe(true);
+    expect((await store.grants.takeRefreshToken(hashSecret('refresh-3'), key))!.publicClient).toBe(true);
   });
 
   it('revokes the refresh token issued beside an access token when that token is revoked', async () => {
@@ -122,15 +125,15 @@ describe.each(storeProfiles)('OAuth grants on $name', (kind) => {
       expiresAt: now + 86_400,
       accessTokenId: access.id,
     };
-    await store.createRefreshToken(refresh);
-    await store.createRefreshToken({
+    await store.grants.createRefreshToken(refresh);
+    await store.grants.createRefreshToken({
       ...refresh,
       tokenHash: hashSecret('other-refresh'),
       accessTokenId: access.id + 1,
     });
     expect(await store.deleteAccessToken(acme.accountId, access.id)).toBe(true);
-    expect(await store.takeRefreshToken(refresh.tokenHash, key)).toBeUndefined();
-    expect(await store.takeRefreshToken(hashSecret('other-refresh'), key)).toBeDefined();
+    expect(await store.grants.takeRefreshToken(refresh.tokenHash, key)).toBeUndefined();
+    expect(await store.grants.takeRefreshToken(hashSecret('other-refresh'), key)).toBeDefined();
   });
 
   it('leaves expiring access tokens out of a backup, so none is restored as never expiring', async () => {

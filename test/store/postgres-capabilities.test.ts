@@ -22,7 +22,7 @@ const token = { type: 'token', id: '1' } as const;
 describe.runIf(postgresAvailable)('PostgreSQL without LISTEN/NOTIFY, advisory locks or named statements', () => {
   const admin = new pg.Client({ connectionString: postgresTestUrl });
   const schemas: string[] = [];
-  const stores: Store[] = [];
+  const stores: Pick<Store, 'close'>[] = [];
   const freshSchema = () => {
     const schema = `sb_caps_${randomBytes(5).toString('hex')}`;
     schemas.push(schema);

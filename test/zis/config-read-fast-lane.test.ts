@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueScopedAccessToken } from '../../src/accounts/provision.js';
 import { systemClock } from '../../src/clock.js';
 import { limitRequestsPerClient } from '../../src/http/per-client-limit.js';
+import { openStore } from '../../src/store/open-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
 import { RenderedConfigs } from '../../src/zis/configs/rendered-configs.js';
 import { testActor } from '../helpers/actors.js';
 import { buildApp } from '../../src/server/app.js';
@@ -17,10 +19,10 @@ const listPath = (filter: string, integration = 'app') => `${base}/${integration
 
 // The lane answers `GET …/configs/{scope}` outside fastify; whatever it answers must be
 // what the fastify route answers (app.inject always takes the route).
-describe.each(['thread', 'in-thread'] as const)('config-read fast lane, SQLite writer %s', (writer) => {
+describe.each(['pipelined', 'in-thread'] as const)('config-read fast lane, SQLite writer %s', (writer) => {
   const dir = tempDir();
   const path = join(dir.path, 'lane.db');
-  let store: SqliteStore;
+  let store: Store;
   let server: TestServer;
   let tenant: Tenant;
   let token: string;
@@ -28,7 +30,7 @@ describe.each(['thread', 'in-thread'] as const)('config-read fast lane, SQLite w
   let reachedFastify = 0;
 
   beforeAll(async () => {
-    store = new SqliteStore(path, { writer });
+    store = await openStore(`sqlite:${path}`, { writer });
     await store.migrate();
     const app = await buildApp({ store, settings: loadSettings({}), clock: systemClock, logger: false });
     app.addHook('onRequest', (_request, _reply, done) => {

@@ -1,5 +1,6 @@
 import {
   exchangeBodyColumns,
+  type NewExchange,
   type ExchangeRecord,
   type ExchangeStorage,
   type ExchangeStore,
@@ -9,32 +10,35 @@ import type { ValueCipher } from './value-cipher.js';
 
 const { request: Q, response: R } = exchangeBodyColumns;
 
-/**
- * The inspector's ring with its bodies (which hold metadata and state) encrypted on every
- * write and decrypted on every read, under the same key ring as instances' metadata. Also
- * runs key rotation for them, batch by batch, as `keys rotate` does for instances.
- */
-export function encryptingExchanges(store: ExchangeStorage, cipher: ValueCipher): ExchangeStore {
-  const open = (e: ExchangeRecord): ExchangeRecord => ({
-    ...e,
-    requestBody: cipher.decrypt(e.requestBody, Q),
-    responseBody: e.responseBody === null ? null : cipher.decrypt(e.responseBody, R),
-  });
+/** An exchange's bodies (which hold metadata and state) sealed under the key ring instances' metadata uses. */
+export function sealExchange(exchange: NewExchange, cipher: ValueCipher): NewExchange {
   return {
-    recordExchange: (exchange, keep) =>
-      store.recordExchange(
-        {
-          ...exchange,
-          requestBody: cipher.encrypt(exchange.requestBody, Q),
-          responseBody: exchange.responseBody === null ? null : cipher.encrypt(exchange.responseBody, R),
-        },
-        keep,
-      ),
+    ...exchange,
+    requestBody: cipher.encrypt(exchange.requestBody, Q),
+    responseBody: exchange.responseBody === null ? null : cipher.encrypt(exchange.responseBody, R),
+  };
+}
+
+/** An exchange as read, its bodies opened. */
+export function openExchange(found: ExchangeRecord | undefined, cipher: ValueCipher): ExchangeRecord | undefined {
+  return (
+    found && {
+      ...found,
+      requestBody: cipher.decrypt(found.requestBody, Q),
+      responseBody: found.responseBody === null ? null : cipher.decrypt(found.responseBody, R),
+    }
+  );
+}
+
+/**
+ * The inspector's ring as its method table expects it (`method-tables.ts` seals and opens the
+ * bodies): the storage plus key rotation, batch by batch, as `keys rotate` does for instances.
+ */
+export function withExchangeRotation(store: ExchangeStorage, cipher: ValueCipher): ExchangeStore {
+  return {
+    recordExchange: (exchange, keep) => store.recordExchange(exchange, keep),
     listExchanges: (scope, page) => store.listExchanges(scope, page),
-    getExchange: async (scope, id) => {
-      const found = await store.getExchange(scope, id);
-      return found && open(found);
-    },
+    getExchange: (scope, id) => store.getExchange(scope, id),
     reencryptExchanges: (batch) => reencryptExchanges(store, cipher, batch),
   };
 }

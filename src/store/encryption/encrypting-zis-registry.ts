@@ -12,58 +12,40 @@ import type { ValueCipher } from './value-cipher.js';
 const C = secretColumns.zis_connections;
 const O = secretColumns.zis_oauth_clients;
 
-/**
- * The registry store with its secrets (connection tokens, passwords, API keys, OAuth client
- * secrets) encrypted on every write and decrypted on every read, under the same key ring as
- * instances' metadata: inside, and in the database, they are only ciphertext. Also runs key
- * rotation for them, batch by batch, as `keys rotate` does for instances.
- */
-export function encryptingZisRegistry(store: ZisRegistryStorage, cipher: ValueCipher): ZisRegistryStore {
-  const openConnection = (c: ConnectionRecord): ConnectionRecord => ({ ...c, secret: cipher.decrypt(c.secret, C) });
-  const openClient = (c: OAuthClientRecord): OAuthClientRecord => ({
-    ...c,
-    clientSecret: cipher.decrypt(c.clientSecret, O),
-  });
-  const seal = (plain: string | undefined, column: string) =>
-    plain === undefined ? undefined : cipher.encrypt(plain, column);
-  return {
-    saveBundle: (input) => store.saveBundle(input),
-    listLatestBundles: (key, page) => store.listLatestBundles(key, page),
-    listBundleVersions: (key, name) => store.listBundleVersions(key, name),
-    installJobSpec: (key, name, now) => store.installJobSpec(key, name, now),
-    uninstallJobSpec: (key, name) => store.uninstallJobSpec(key, name),
-    listJobSpecInstalls: (key) => store.listJobSpecInstalls(key),
-    createConnection: async (input) => {
-      const created = await store.createConnection({ ...input, secret: cipher.encrypt(input.secret, C) });
-      return created === 'exists' ? created : openConnection(created);
+// How registry secrets (connection tokens, passwords, API keys, OAuth client secrets) cross
+// the encryption boundary, under the same key ring as instances' metadata: the method table
+// (`method-tables.ts`) seals them on every write and opens them on every read, so inside,
+// and in the database, they are only ciphertext. Key rotation runs here, batch by batch.
+
+export const openConnection = (c: ConnectionRecord, cipher: ValueCipher): ConnectionRecord => ({
+  ...c,
+  secret: cipher.decrypt(c.secret, C),
+});
+
+export const openClient = (c: OAuthClientRecord, cipher: ValueCipher): OAuthClientRecord => ({
+  ...c,
+  clientSecret: cipher.decrypt(c.clientSecret, O),
+});
+
+/** A connection secret, or undefined (kept as it is), sealed. */
+export const sealConnectionSecret = <T extends string | undefined>(plain: T, cipher: ValueCipher): T =>
+  (plain === undefined ? undefined : cipher.encrypt(plain, C)) as T;
+
+/** An OAuth client secret, or undefined (kept as it is), sealed. */
+export const sealClientSecret = <T extends string | undefined>(plain: T, cipher: ValueCipher): T =>
+  (plain === undefined ? undefined : cipher.encrypt(plain, O)) as T;
+
+/** The registry storage with key rotation added: the contract the method table wraps. */
+export function withSecretRotation(store: ZisRegistryStorage, cipher: ValueCipher): ZisRegistryStore {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'reencryptSecrets') {
+        return (batch: { table: SecretTable; afterId: number; limit: number }) =>
+          reencryptSecrets(target, cipher, batch);
+      }
+      return Reflect.get(target, property, receiver) as unknown;
     },
-    getConnection: async (key, type, name) => {
-      const found = await store.getConnection(key, type, name);
-      return found && openConnection(found);
-    },
-    listConnections: async (key) => (await store.listConnections(key)).map(openConnection),
-    updateConnection: async (key, type, name, change) => {
-      const updated = await store.updateConnection(key, type, name, { ...change, secret: seal(change.secret, C) });
-      return updated && openConnection(updated);
-    },
-    deleteConnection: (key, type, name) => store.deleteConnection(key, type, name),
-    createOAuthClient: async (input) =>
-      openClient(await store.createOAuthClient({ ...input, clientSecret: cipher.encrypt(input.clientSecret, O) })),
-    listOAuthClients: async (key) => (await store.listOAuthClients(key)).map(openClient),
-    getOAuthClient: async (key, uuid) => {
-      const found = await store.getOAuthClient(key, uuid);
-      return found && openClient(found);
-    },
-    updateOAuthClient: async (key, uuid, change) => {
-      const updated = await store.updateOAuthClient(key, uuid, {
-        ...change,
-        clientSecret: seal(change.clientSecret, O),
-      });
-      return updated && openClient(updated);
-    },
-    deleteOAuthClient: (key, uuid) => store.deleteOAuthClient(key, uuid),
-    reencryptSecrets: (batch) => reencryptSecrets(store, cipher, batch),
-  };
+  }) as unknown as ZisRegistryStore;
 }
 
 /** One batch of one table: read, re-encrypt here, rewrite each row only if it still holds what was read. */

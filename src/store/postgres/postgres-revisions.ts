@@ -13,8 +13,6 @@ import type { PostgresAccess } from './postgres-channel-store.js';
 import { revisionSql } from './revision-queries.js';
 import { scopeLike } from './scope-like.js';
 
-const hasNul = (text: string) => text.includes('\u0000');
-
 /**
  * Inside a write's transaction: the revision under the account's next number, and (unless
  * `notify` is false: no LISTEN/NOTIFY) its NOTIFY, sent at commit.
@@ -49,7 +47,6 @@ export class PostgresRevisions {
     scope: string,
     page: { beforeRevision?: number; limit: number },
   ): Promise<ConfigRevision[]> {
-    if (hasNul(scope)) return [];
     const before = page.beforeRevision ?? Number.MAX_SAFE_INTEGER;
     const rows = await this.db.rows<RevisionRow>(revisionSql.revisionsOfScope, [
       key.accountId,
@@ -62,7 +59,6 @@ export class PostgresRevisions {
   }
 
   async get(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined> {
-    if (hasNul(scope)) return undefined;
     const [row] = await this.db.rows<RevisionRow>(revisionSql.revisionOfScope, [
       key.accountId,
       key.integration,
@@ -76,7 +72,6 @@ export class PostgresRevisions {
     key: IntegrationKey,
     query: { pattern: ScopePattern; sinceRevision: number; limit: number },
   ): Promise<ConfigRevision[]> {
-    if (query.pattern.some(hasNul)) return [];
     const [text, operand] =
       query.pattern.length === 1
         ? [revisionSql.changesExact, query.pattern[0]]

@@ -21,14 +21,12 @@ import type {
   NewAccessToken,
   NewAccount,
   NewAdminToken,
-  NewConsoleSession,
   RetentionRule,
   NewConfig,
   NewIntegration,
   Precondition,
   RevisionAuthor,
   ScopePattern,
-  Store,
   WriteOutcome,
 } from '../store.js';
 import {
@@ -45,48 +43,24 @@ import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
 import { createLockTable, lockMigrations, transactionLock } from './transaction-locks.js';
 import { revisionSql } from './revision-queries.js';
-import type { StoreCapabilities } from '../store-driver.js';
+import type { DriverCapabilities } from '../store-driver.js';
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
-import { channelStoreNulRules } from '../channel-rules.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
-import { refusingNul } from '../nul-guard.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
-import type { ChannelStore } from '../channel-store.js';
-import type { ReplyStore } from '../reply-store.js';
-import { replyStoreNulRules } from '../reply-rows.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
+import { PostgresGrantStore } from './postgres-grant-store.js';
+import type { StoreCapabilities } from '../store.js';
+import type { StoreStorage } from '../wrap-store.js';
 import { PostgresZisRegistry } from './postgres-zis-registry.js';
-import type { ZisRegistryStore } from '../zis-registry-store.js';
-import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
 import { PostgresActivity } from './activity-queries.js';
-import { encryptingExchanges } from '../encryption/encrypting-exchanges.js';
-import type { ExchangeStore } from '../exchange-store.js';
 import { PostgresExchanges } from './postgres-exchanges.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
-import { oauthGrantSql } from './oauth-grant-queries.js';
-import type {
-  AuthorizationCode,
-  NewAuthorizationCode,
-  NewRefreshToken,
-  OAuthClient,
-  OAuthClientChange,
-  RefreshToken,
-} from '../oauth-grant-records.js';
-import {
-  toAuthorizationCode,
-  toOAuthClient,
-  toRefreshToken,
-  type AuthorizationCodeRow,
-  type OAuthClientRow,
-  type RefreshTokenRow,
-} from '../oauth-grant-rows.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { retentionSql } from './retention-queries.js';
-import { sessionSql } from './session-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import { scopeLike } from './scope-like.js';
@@ -98,7 +72,6 @@ import {
   type AccessTokenRow,
 } from '../token-rows.js';
 
-import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
 import type { RotationBatch } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptPostgresInstances } from './postgres-key-rotation.js';
@@ -121,22 +94,16 @@ export interface PostgresOptions {
   /** Most finished pulls recorded in one transaction (default 64; 1: one transaction per pull). */
   pullBatch?: number;
   /** What the server offers (store-driver.ts); all of it by default. */
-  capabilities?: StoreCapabilities;
+  capabilities?: DriverCapabilities;
 }
 
-const allCapabilities: StoreCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
+const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
 
 /** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
 const int8AsNumber: pg.CustomTypesConfig = {
   getTypeParser: (oid, format) =>
     oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format),
 };
-
-/**
- * PostgreSQL text cannot hold U+0000 and rejects a parameter containing it, so no stored
- * scope has one: a lookup with one finds nothing, as it does in SQLite.
- */
-const hasNul = (text: string) => text.includes('\u0000');
 
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -145,21 +112,24 @@ const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * statement runs on a pooled connection; config writes run in a transaction that
  * row-locks the config (`SELECT … FOR UPDATE`), so concurrent writers from any node take
  * turns and none is lost. A write resolves after COMMIT, so it is durable. Connection
- * failures surface as {@link StoreUnavailableError}.
+ * failures surface as {@link StoreUnavailableError}. Unwrapped: `openStore` adds the NUL
+ * guard and encryption (`wrap-store.ts`).
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements StoreStorage {
   readonly dialect = 'postgres';
   // Reuses this store's query runner, so connection-error mapping and close() tracking apply.
   private readonly access: PostgresAccess = {
     rows: (text, values) => this.rows(text, values),
     transaction: (work) => this.transaction(work),
   };
-  // The NUL guard sees plaintext; the stores see only ciphertext.
-  readonly channels: ChannelStore;
-  readonly replies: ReplyStore;
-  readonly zisRegistry: ZisRegistryStore;
+  readonly channels: PostgresChannelStore;
+  readonly replies: PostgresReplyStore;
+  readonly zisRegistry: PostgresZisRegistry;
+  readonly grants: PostgresGrantStore;
+  /** Every read is a round trip: none answers at once. */
+  readonly capabilities: StoreCapabilities = { syncReads: undefined };
   readonly activity: ActivityStore;
-  readonly exchanges: ExchangeStore;
+  readonly exchanges: PostgresExchanges;
   private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
@@ -171,14 +141,15 @@ export class PostgresStore implements Store {
   private readonly revisions: PostgresRevisions;
   private readonly changeListeners = new ChangeListeners();
   private readonly changeListener: ChangeSignal;
-  private readonly capabilities: StoreCapabilities;
+  /** What this PostgreSQL offers (store-driver.ts): LISTEN/NOTIFY, advisory locks, named statements. */
+  private readonly driverCapabilities: DriverCapabilities;
 
   constructor(url: string, options: PostgresOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
-    const capabilities = (this.capabilities = options.capabilities ?? allCapabilities);
+    const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     this.changeListener = capabilities.listenNotify
       ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
       : !this.recordsHistory
@@ -186,20 +157,14 @@ export class PostgresStore implements Store {
         : new PostgresChangePoller(this.changeListeners, () =>
             this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
           );
-    // The NUL guard sees plaintext; the stores see only ciphertext. Replies share the channel
-    // store's outbox, so this node's deliverer hears of a sent reply's events at once.
-    const channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
-    this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
-    this.replies = refusingNul(
-      encryptingReplyStore(new PostgresReplyStore(this.access, channels.outbox), this.cipher),
-      replyStoreNulRules,
-    );
-    this.zisRegistry = encryptingZisRegistry(
-      new PostgresZisRegistry(this.access, transactionLock(capabilities.advisoryLocks)),
-      this.cipher,
-    );
+    // Replies share the channel store's outbox, so this node's deliverer hears of a sent
+    // reply's events at once.
+    this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
+    this.replies = new PostgresReplyStore(this.access, this.channels.outbox);
+    this.zisRegistry = new PostgresZisRegistry(this.access, transactionLock(capabilities.advisoryLocks));
+    this.grants = new PostgresGrantStore({ ...this.access, result: (text, values) => this.result(text, values) });
     this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
-    this.exchanges = encryptingExchanges(new PostgresExchanges(this.access), this.cipher);
+    this.exchanges = new PostgresExchanges(this.access);
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({
@@ -229,7 +194,7 @@ export class PostgresStore implements Store {
   async migrate(): Promise<MigrationReport> {
     const migrations = readMigrations(migrationsFolder);
     const known = migrations.at(-1)?.version ?? 0;
-    const advisoryLocks = this.capabilities.advisoryLocks;
+    const advisoryLocks = this.driverCapabilities.advisoryLocks;
     const createSchema =
       this.schema === undefined ? undefined : `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`;
     if (!advisoryLocks) await createLockTable((work) => this.transaction(work), createSchema);
@@ -393,78 +358,6 @@ export class PostgresStore implements Store {
     return row && toIntegration(row);
   }
 
-  async listOAuthClients(accountId: number): Promise<OAuthClient[]> {
-    return (await this.rows<OAuthClientRow>(oauthGrantSql.oauthClientsOfAccount, [accountId])).map(toOAuthClient);
-  }
-
-  async findOAuthClient(accountId: number, id: number): Promise<OAuthClient | undefined> {
-    const [row] = await this.rows<OAuthClientRow>(oauthGrantSql.oauthClientById, [accountId, id]);
-    return row && toOAuthClient(row);
-  }
-
-  async updateOAuthClient(accountId: number, id: number, change: OAuthClientChange): Promise<OAuthClient | undefined> {
-    const [row] = await this.rows<OAuthClientRow>(oauthGrantSql.updateOAuthClient, [
-      change.description ?? null,
-      change.redirectUris === undefined ? null : JSON.stringify(change.redirectUris),
-      change.nowSeconds,
-      accountId,
-      id,
-    ]);
-    return row && toOAuthClient(row);
-  }
-
-  async createAuthorizationCode(input: NewAuthorizationCode): Promise<void> {
-    await this.transaction(async (client) => {
-      await client.query(oauthGrantSql.deleteExpiredCodes, [input.createdAt]);
-      await client.query(oauthGrantSql.insertCode, [
-        input.codeHash,
-        input.accountId,
-        input.integration,
-        scopesText(input.scopes),
-        input.redirectUri,
-        input.codeChallenge,
-        input.adminEmail,
-        input.createdAt,
-        input.expiresAt,
-      ]);
-    });
-  }
-
-  async takeAuthorizationCode(codeHash: string, client: IntegrationKey): Promise<AuthorizationCode | undefined> {
-    const [row] = await this.rows<AuthorizationCodeRow>(oauthGrantSql.takeCode, [
-      codeHash,
-      client.accountId,
-      client.integration,
-    ]);
-    return row && toAuthorizationCode(row);
-  }
-
-  async createRefreshToken(input: NewRefreshToken): Promise<void> {
-    await this.transaction(async (client) => {
-      await client.query(oauthGrantSql.deleteExpiredRefreshTokens, [input.createdAt]);
-      await client.query(oauthGrantSql.deleteExpiredAccessTokens, [input.createdAt]);
-      await client.query(oauthGrantSql.insertRefreshToken, [
-        input.tokenHash,
-        input.accountId,
-        input.integration,
-        scopesText(input.scopes),
-        input.publicClient,
-        input.createdAt,
-        input.expiresAt,
-        input.accessTokenId,
-      ]);
-    });
-  }
-
-  async takeRefreshToken(tokenHash: string, client: IntegrationKey): Promise<RefreshToken | undefined> {
-    const [row] = await this.rows<RefreshTokenRow>(oauthGrantSql.takeRefreshToken, [
-      tokenHash,
-      client.accountId,
-      client.integration,
-    ]);
-    return row && toRefreshToken(row);
-  }
-
   async listAccessTokens(accountId: number, page: { afterId: number; limit: number }): Promise<AccessTokenDetails[]> {
     const rows = await this.rows<AccessTokenDetailsRow>(sql.accessTokensOfAccount, [
       accountId,
@@ -504,27 +397,6 @@ export class PostgresStore implements Store {
     return row?.version ?? 0;
   }
 
-  async createConsoleSession(input: NewConsoleSession): Promise<void> {
-    await this.rows(sessionSql.insertConsoleSession, [
-      input.idHash,
-      input.accountId,
-      input.nowSeconds,
-      input.expiresAt,
-    ]);
-  }
-
-  async consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean> {
-    return (await this.rows(sessionSql.consoleSessionActive, [idHash, nowSeconds])).length > 0;
-  }
-
-  async deleteConsoleSession(idHash: string): Promise<boolean> {
-    return (await this.result(sessionSql.deleteConsoleSession, [idHash])) > 0;
-  }
-
-  async pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number> {
-    return this.result(sessionSql.pruneConsoleSessions, [nowSeconds, limit]);
-  }
-
   async pruneRetained(rule: RetentionRule, limit: number): Promise<number> {
     const bound = rule.table === 'pulls' ? rule.keep : rule.beforeMs;
     return this.result(retentionSql[rule.table], [bound, limit]);
@@ -535,7 +407,6 @@ export class PostgresStore implements Store {
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
-    if (query.pattern.some(hasNul)) return [];
     const [text, operand] =
       query.pattern.length === 1
         ? [sql.listConfigsExact, query.pattern[0]]
@@ -551,7 +422,6 @@ export class PostgresStore implements Store {
   }
 
   async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
-    if (hasNul(scope)) return undefined;
     const [row] = await this.rows<ConfigRow>(sql.configByScope, [key.accountId, key.integration, scope]);
     return row && toConfig(row);
   }
@@ -641,7 +511,7 @@ export class PostgresStore implements Store {
 
   /** Inside a config write: its revision (unless history is off) and the NOTIFY sent at commit. */
   private async recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
-    const notify = this.capabilities.listenNotify;
+    const notify = this.driverCapabilities.listenNotify;
     if (this.recordsHistory) await recordRevision(client, facts, notify);
     else if (notify) await notifyChange(client, facts.key.accountId);
   }
@@ -689,7 +559,6 @@ export class PostgresStore implements Store {
     scope: string,
     precondition: Precondition | undefined,
   ): Promise<{ kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' }> {
-    if (hasNul(scope)) return { kind: 'not_found' };
     const { rows } = await client.query<ConfigRow>(sql.configByScopeForUpdate, [key.accountId, key.integration, scope]);
     if (!rows[0]) return { kind: 'not_found' };
     const config = toConfig(rows[0]);

@@ -1,4 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { StoreUnavailableError } from '../store-errors.js';
+
+const closedStore = () => new StoreUnavailableError(new Error('the store is closed'));
 
 /** What the write-side classes need: run a write inside the next batch's transaction. */
 export interface WriteQueue {
@@ -24,17 +27,6 @@ export interface GroupCommitOptions {
 }
 
 const isBusy = (error: unknown) => (error as { code?: string } | undefined)?.code?.startsWith('SQLITE_BUSY') === true;
-
-/**
- * The main thread's queue when a writer thread owns the writes: every write method is
- * forwarded there, so a write reaching this queue is a method missing from a forward list.
- */
-export const writesBelongToTheWriterThread: WriteQueue = {
-  enqueue: () =>
-    Promise.reject(
-      new Error('SqliteStore: a write ran on the main thread; list its method among the forwarded writes'),
-    ),
-};
 
 interface PendingWrite {
   run: () => unknown;
@@ -133,8 +125,10 @@ export class GroupCommit implements WriteQueue {
     const batch = this.queue;
     this.queue = [];
     this.scheduled = false;
-    if (this.broken) {
-      for (const write of batch) write.reject(this.broken);
+    // A write after close() is refused, as it was on the retired writer thread, not thrown here.
+    const refusal = this.broken ?? (this.db.open ? undefined : closedStore());
+    if (refusal) {
+      for (const write of batch) write.reject(refusal);
       this.notifyIdle();
       return;
     }

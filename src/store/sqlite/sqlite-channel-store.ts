@@ -42,26 +42,6 @@ import { SqliteEventOutbox } from './sqlite-event-outbox.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
-/** The methods that write: on a file, the main thread forwards them to the writer thread. */
-export const channelWriteMethods = [
-  'createIntegration',
-  'updateIntegrationManifest',
-  'deleteIntegration',
-  'createInstance',
-  'updateInstance',
-  'deleteInstance',
-  'claimDueInstances',
-  'claimInstance',
-  'renewPullLeases',
-  'completePull',
-  'completePush',
-  'createHandoff',
-  'consumeHandoff',
-  'claimEventBatches',
-  'renewEventLeases',
-  'completeEventBatch',
-] as const satisfies readonly (keyof SqliteChannelStore)[];
-
 /**
  * Channel hosting on the embedded SQLite store. Reads run directly; every write goes
  * through the store's group commit, and a write of several statements runs as one nested

@@ -72,7 +72,7 @@ export class SqliteEventOutbox implements EventOutboxStore {
     return events.length;
   }
 
-  /** Tells the listeners that events committed (here, or on the writer thread: see `sqlite-writer.ts`). */
+  /** Tells the listeners that events committed. */
   announceCommitted(): void {
     for (const listener of this.listeners) listener();
   }

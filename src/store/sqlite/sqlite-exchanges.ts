@@ -12,12 +12,6 @@ import type {
 import type { WriteQueue } from './group-commit.js';
 import { exchangeSql as sql } from './exchange-queries.js';
 
-/** The methods that write: on a file, the main thread forwards them to the writer thread. */
-export const exchangeWriteMethods = [
-  'recordExchange',
-  'rewriteBodies',
-] as const satisfies readonly (keyof SqliteExchanges)[];
-
 /** The inspector's ring on the embedded SQLite store: reads on this connection, writes through group commit. */
 export class SqliteExchanges implements ExchangeStorage {
   private statements: Map<string, Database.Statement> = new Map();

@@ -10,8 +10,8 @@ import { keyRotationSql } from './key-rotation-queries.js';
 
 /**
  * One batch of key rotation on SQLite: read outside any transaction, encrypt outside it,
- * then rewrite in one group-commit write (`rewrite`, on the writer thread when there is
- * one), so other writers wait for a few hundred UPDATEs by primary key at most.
+ * then rewrite in one group-commit write (`rewrite`), so other writers wait for a few
+ * hundred UPDATEs by primary key at most.
  * `updated_at` and `state_version` stay: the values did not change.
  */
 export async function reencryptSqliteInstances(

@@ -16,15 +16,6 @@ import type { WriteQueue } from './group-commit.js';
 import type { SqliteEventOutbox } from './sqlite-event-outbox.js';
 import { replySql } from './reply-queries.js';
 
-/** The methods that write: on a file, the main thread forwards them to the writer thread. */
-export const replyWriteMethods = [
-  'createReply',
-  'claimDueReplies',
-  'renewReplyLeases',
-  'completeReply',
-  'reportReplyError',
-] as const satisfies readonly (keyof SqliteReplyStore)[];
-
 const flagOrNull = (value: boolean | undefined) => (value === undefined ? null : value ? 1 : 0);
 
 /**

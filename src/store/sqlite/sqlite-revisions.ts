@@ -63,8 +63,7 @@ export class SqliteRevisions {
     key: IntegrationKey,
     query: { pattern: ScopePattern; sinceRevision: number; limit: number },
   ): ConfigRevision[] {
-    // GLOB stops at U+0000, which no scope contains: such a pattern matches nothing.
-    if (query.pattern.some((part) => part.includes('\u0000'))) return [];
+    // GLOB stops at U+0000: the method table answers a pattern holding one (none matches).
     const [statement, operand] =
       query.pattern.length === 1
         ? [this.q.changesExact, query.pattern[0]]

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
-import { sessionSql } from './session-queries.js';
 import { oauthGrantSql } from './oauth-grant-queries.js';
 
 /** The store's own statements, prepared once the schema exists (after migrating). */
@@ -43,12 +42,6 @@ export function prepareStoreStatements(db: Database.Database) {
     deleteAdminToken: p(revocationSql.deleteAdminToken),
     bumpRevocationVersion: p(revocationSql.bumpRevocationVersion),
     revocationVersion: p(revocationSql.revocationVersion),
-    insertConsoleSession: p(sessionSql.insertConsoleSession),
-    consoleSessionActive: p(sessionSql.consoleSessionActive),
-    deleteConsoleSession: p(sessionSql.deleteConsoleSession),
-    pruneConsoleSessions: p(sessionSql.pruneConsoleSessions),
-    oauth: Object.fromEntries(Object.entries(oauthGrantSql).map(([name, text]) => [name, p(text)])) as {
-      [K in keyof typeof oauthGrantSql]: Database.Statement;
-    },
+    deleteRefreshTokensOf: p(oauthGrantSql.deleteRefreshTokensOf),
   };
 }

@@ -21,14 +21,12 @@ import type {
   NewAccessToken,
   NewAccount,
   NewAdminToken,
-  NewConsoleSession,
   RetentionRule,
   NewConfig,
   NewIntegration,
   Precondition,
   RevisionAuthor,
   ScopePattern,
-  Store,
   WriteOutcome,
 } from '../store.js';
 import {
@@ -49,54 +47,29 @@ import {
   type AccessTokenDetailsRow,
   type AccessTokenRow,
 } from '../token-rows.js';
-import type { GroupCommit, WriteQueue } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
-import { channelStoreNulRules } from '../channel-rules.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
-import type { ChannelStore } from '../channel-store.js';
-import { refusingNul } from '../nul-guard.js';
-import { channelWriteMethods, SqliteChannelStore } from './sqlite-channel-store.js';
-import { replyStoreNulRules } from '../reply-rows.js';
-import type { ReplyStore } from '../reply-store.js';
-import { replyWriteMethods, SqliteReplyStore } from './sqlite-reply-store.js';
-import { SqliteZisRegistry, zisRegistryWriteMethods } from './sqlite-zis-registry.js';
-import type { ZisRegistryStore } from '../zis-registry-store.js';
-import { encryptingZisRegistry } from '../encryption/encrypting-zis-registry.js';
+import { SqliteChannelStore } from './sqlite-channel-store.js';
+import { SqliteGrantStore } from './sqlite-grant-store.js';
+import { SqliteReplyStore } from './sqlite-reply-store.js';
+import { SqliteZisRegistry } from './sqlite-zis-registry.js';
+import type { StoreCapabilities } from '../store.js';
+import type { StoreStorage } from '../wrap-store.js';
 import type { ActivityStore } from '../activity-store.js';
 import { SqliteActivity } from './activity-queries.js';
-import { encryptingExchanges } from '../encryption/encrypting-exchanges.js';
-import type { ExchangeStore } from '../exchange-store.js';
-import { exchangeWriteMethods, SqliteExchanges } from './sqlite-exchanges.js';
+import { SqliteExchanges } from './sqlite-exchanges.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
-import type {
-  AuthorizationCode,
-  NewAuthorizationCode,
-  NewRefreshToken,
-  OAuthClient,
-  OAuthClientChange,
-  RefreshToken,
-} from '../oauth-grant-records.js';
-import {
-  toAuthorizationCode,
-  toOAuthClient,
-  toRefreshToken,
-  type AuthorizationCodeRow,
-  type OAuthClientRow,
-  type RefreshTokenRow,
-} from '../oauth-grant-rows.js';
-import { encryptingChannelStore, encryptingReplyStore } from '../encryption/encrypting-stores.js';
 import type { RotationBatch, ValueRewrite } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptSqliteInstances, rewriteSqliteValues } from './sqlite-key-rotation.js';
 import { retentionSql } from './retention-queries.js';
 import { prepareStoreStatements } from './sqlite-store-statements.js';
 import { openWritePath, type SqliteWriterMode } from './sqlite-write-path.js';
-import type { SqliteWriter } from './sqlite-writer.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { SyncFile, WalSync } from './wal-sync.js';
-import type { WriteTarget } from './writer-messages.js';
 
 export type { SqliteWriterMode } from './sqlite-write-path.js';
 
@@ -116,9 +89,8 @@ export interface SqliteOptions {
    * with `synchronous=NORMAL`, each batch made durable by an fdatasync of the WAL in the
    * libuv pool before its writes are answered, later batches committing meanwhile;
    * checkpoints on a thread of their own. So no fsync ever runs on this event loop.
-   * `thread`: a writer thread with its own connection runs the writes, COMMIT and fsync.
-   * `in-thread`: group commit with COMMIT's fsync on this thread (the benchmark's
-   * "before"), the only choice for `:memory:` (one connection).
+   * `in-thread`: group commit with COMMIT's fsync on this thread, which never shows a write
+   * before it is on disk; the only choice for `:memory:` (one connection).
    */
   writer?: SqliteWriterMode;
   /** `pipelined` only: how the WAL is flushed (tests wrap the real fdatasync to hold it). */
@@ -126,32 +98,6 @@ export interface SqliteOptions {
   /** Config writes record revisions (default); false only to measure what history costs. */
   configHistory?: boolean;
 }
-
-/** The methods that write: on a file, the main thread forwards them to the writer thread. */
-const storeWriteMethods = [
-  'createAccount',
-  'createAdminToken',
-  'createIntegration',
-  'createAccessToken',
-  'rotateClientSecret',
-  'updateOAuthClient',
-  'createAuthorizationCode',
-  'takeAuthorizationCode',
-  'createRefreshToken',
-  'takeRefreshToken',
-  'deleteAccessToken',
-  'deleteAdminToken',
-  'recordAccessTokenUse',
-  'createConsoleSession',
-  'deleteConsoleSession',
-  'pruneConsoleSessions',
-  'pruneRetained',
-  'createConfig',
-  'updateConfig',
-  'deleteConfig',
-  'rewriteInstanceValues',
-  'compactConfigRevisions',
-] as const satisfies readonly (keyof SqliteStore)[];
 
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError &&
@@ -162,35 +108,29 @@ const isUniqueViolation = (error: unknown) =>
  * connection; writes go through group commit, one transaction per batch. By default
  * (`pipelined`) the batch commits on this connection without an fsync and is answered
  * after an fdatasync of the WAL in the libuv pool (`wal-sync.ts`), checkpoints running on
- * their own thread (`checkpointer.ts`); with `thread`, the writer thread
- * (`sqlite-writer.ts`), whose own SqliteStore runs the same methods, commits and fsyncs.
+ * their own thread (`checkpointer.ts`). Unwrapped: `openStore` adds the NUL guard and
+ * encryption (`wrap-store.ts`).
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements StoreStorage {
   readonly dialect = 'sqlite';
   private readonly db: Database.Database;
-  private readonly writes: WriteQueue;
-  /** This thread's group commit, when writes run here (`in-thread`). */
-  private readonly groupCommit: GroupCommit | undefined;
-  /** The writer thread, when writes run there. */
-  private readonly writer: SqliteWriter | undefined;
+  /** This thread's group commit: every write is queued there. */
+  private readonly groupCommit: GroupCommit;
   /** `pipelined`: the WAL's fdatasync off the event loop (none unless `synchronous=FULL`). */
   private readonly walSync: WalSync | undefined;
   /** `pipelined`: checkpoints on their own thread. */
   private readonly checkpointer: Checkpointer | undefined;
-  /** The unwrapped channel and reply stores: what the writer thread forwards calls to. */
-  readonly writeSide: {
-    channels: SqliteChannelStore;
-    replies: SqliteReplyStore;
-    zisRegistry: SqliteZisRegistry;
-    exchanges: SqliteExchanges;
-  };
   private readonly clock: Clock;
   private readonly cipher: ValueCipher;
-  readonly channels: ChannelStore;
-  readonly replies: ReplyStore;
-  readonly zisRegistry: ZisRegistryStore;
+  readonly channels: SqliteChannelStore;
+  readonly replies: SqliteReplyStore;
+  readonly zisRegistry: SqliteZisRegistry;
+  readonly grants: SqliteGrantStore;
+  readonly capabilities: StoreCapabilities = {
+    syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
+  };
   readonly activity: ActivityStore;
-  readonly exchanges: ExchangeStore;
+  readonly exchanges: SqliteExchanges;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
   private history: SqliteRevisions | undefined;
@@ -203,45 +143,21 @@ export class SqliteStore implements Store {
     const mode = path === ':memory:' ? 'in-thread' : (options.writer ?? 'pipelined');
     this.db = new Database(path);
     const configHistory = options.configHistory ?? true;
-    const writePath = openWritePath(this.db, path, { mode, synchronous, configHistory, syncFile: options.syncFile });
-    this.writer = writePath.writer;
+    const writePath = openWritePath(this.db, path, { mode, synchronous, syncFile: options.syncFile });
     this.walSync = writePath.walSync;
     this.checkpointer = writePath.checkpointer;
     this.groupCommit = writePath.groupCommit;
-    this.writes = writePath.writes;
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = configHistory;
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
-    const channels = new SqliteChannelStore(this.db, this.writes);
-    const replies = new SqliteReplyStore(this.db, this.writes, channels.outbox);
-    const zisRegistry = new SqliteZisRegistry(this.db, this.writes);
-    const exchanges = new SqliteExchanges(this.db, this.writes);
-    this.writeSide = { channels, replies, zisRegistry, exchanges };
-    if (this.writer) {
-      // Each write method now runs on the writer thread, in that thread's own SqliteStore.
-      this.forwardWrites(this, 'store', storeWriteMethods);
-      this.forwardWrites(channels, 'channels', channelWriteMethods);
-      this.forwardWrites(replies, 'replies', replyWriteMethods);
-      this.forwardWrites(zisRegistry, 'zisRegistry', zisRegistryWriteMethods);
-      this.forwardWrites(exchanges, 'exchanges', exchangeWriteMethods);
-      this.writer.onEventsCommitted(() => channels.outbox.announceCommitted());
-      this.writer.onConfigChanged((accountId) => this.changeListeners.fire(accountId));
-    }
-    // The NUL guard sees plaintext; the stores (and the writer thread) see only ciphertext.
-    this.channels = refusingNul(encryptingChannelStore(channels, this.cipher), channelStoreNulRules);
-    this.replies = refusingNul(encryptingReplyStore(replies, this.cipher), replyStoreNulRules);
-    this.zisRegistry = encryptingZisRegistry(zisRegistry, this.cipher);
+    this.channels = new SqliteChannelStore(this.db, this.groupCommit);
+    this.replies = new SqliteReplyStore(this.db, this.groupCommit, this.channels.outbox);
+    this.zisRegistry = new SqliteZisRegistry(this.db, this.groupCommit);
+    this.grants = new SqliteGrantStore(this.db, this.groupCommit);
     this.activity = new SqliteActivity(this.db, { configHistory });
-    this.exchanges = encryptingExchanges(exchanges, this.cipher);
-  }
-
-  /** Replaces `methods` of `object` with ones that run them on the writer thread. */
-  private forwardWrites<T extends object>(object: T, target: WriteTarget, methods: readonly (keyof T & string)[]) {
-    for (const method of methods) {
-      Object.defineProperty(object, method, { value: this.writer!.forwarder(target, method), writable: true });
-    }
+    this.exchanges = new SqliteExchanges(this.db, this.groupCommit);
   }
 
   /** Prepared on first use (after migrating), on whichever thread runs the writes. */
@@ -272,7 +188,7 @@ export class SqliteStore implements Store {
 
   /** A config write through group commit; once it has committed a change, listeners hear of it. */
   private async configWrite<T>(accountId: number, write: () => T, changed: (result: T) => boolean): Promise<T> {
-    const result = await this.writes.enqueue(write);
+    const result = await this.groupCommit.enqueue(write);
     if (changed(result) && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
     return result;
   }
@@ -281,30 +197,22 @@ export class SqliteStore implements Store {
     return this.migrateAt(epochSeconds(this.clock));
   }
 
-  /** Migrates (on the writer thread, if there is one), dating the migrations `nowSeconds`. */
+  /** Migrates, dating the migrations `nowSeconds`. */
   async migrateAt(nowSeconds: number): Promise<MigrationReport> {
-    if (this.writer) {
-      const report = (await this.writer.call('store', 'migrateAt', [nowSeconds])) as MigrationReport;
-      this.statements = prepareStoreStatements(this.db);
-      this.history = new SqliteRevisions(this.db, this.writes);
-      return report;
-    }
     const report = applyMigrations(this.db, nowSeconds);
-    await this.groupCommit?.durable();
+    await this.groupCommit.durable();
     this.statements = prepareStoreStatements(this.db);
-    this.history = new SqliteRevisions(this.db, this.writes);
+    this.history = new SqliteRevisions(this.db, this.groupCommit);
     return report;
   }
 
   async ping(): Promise<void> {
-    this.writer?.check();
-    if (this.groupCommit?.broken) throw this.groupCommit.broken;
+    if (this.groupCommit.broken) throw this.groupCommit.broken;
     this.db.prepare('SELECT 1').get();
   }
 
   async close(): Promise<void> {
-    await this.writer?.close();
-    await this.groupCommit?.drained();
+    await this.groupCommit.drained();
     await this.checkpointer?.close();
     await this.walSync?.close();
     if (this.db.open) this.db.close();
@@ -315,7 +223,7 @@ export class SqliteStore implements Store {
    * function is called: backup export and import have the database to themselves.
    */
   holdWrites(): Promise<() => void> {
-    return this.writer ? this.writer.hold() : this.groupCommit!.hold();
+    return this.groupCommit.hold();
   }
 
   createFailureLimiter(limits: FailureLimits): FailureLimiter {
@@ -328,7 +236,7 @@ export class SqliteStore implements Store {
 
   /** Key rotation's write: each row rewritten only if unchanged since it was read. */
   rewriteInstanceValues(rewrites: ValueRewrite[]): Promise<number> {
-    return this.writes.enqueue(() => rewriteSqliteValues(this.db, rewrites));
+    return this.groupCommit.enqueue(() => rewriteSqliteValues(this.db, rewrites));
   }
 
   async isEmpty(): Promise<boolean> {
@@ -346,7 +254,7 @@ export class SqliteStore implements Store {
       this.q.insertAdminToken.run(row.id, input.adminEmail, input.adminTokenHash, input.nowSeconds);
       return toAccount(row);
     });
-    return this.writes.enqueue(() => {
+    return this.groupCommit.enqueue(() => {
       try {
         return insert();
       } catch (error) {
@@ -371,7 +279,7 @@ export class SqliteStore implements Store {
   }
 
   async createAdminToken(input: NewAdminToken): Promise<void> {
-    await this.writes.enqueue(() =>
+    await this.groupCommit.enqueue(() =>
       this.q.insertAdminToken.run(input.accountId, input.email, input.tokenHash, input.nowSeconds),
     );
   }
@@ -382,7 +290,7 @@ export class SqliteStore implements Store {
   }
 
   createIntegration(input: NewIntegration): Promise<Integration | 'exists'> {
-    return this.writes.enqueue(() => {
+    return this.groupCommit.enqueue(() => {
       try {
         const row = this.q.insertIntegration.get(
           input.accountId,
@@ -411,7 +319,7 @@ export class SqliteStore implements Store {
   }
 
   createAccessToken(input: NewAccessToken): Promise<{ id: number }> {
-    return this.writes.enqueue(
+    return this.groupCommit.enqueue(
       () =>
         this.q.insertAccessToken.get(
           input.tokenHash,
@@ -444,82 +352,10 @@ export class SqliteStore implements Store {
     integrationId: number,
     clientSecretHash: string,
   ): Promise<Integration | undefined> {
-    return this.writes.enqueue(() => {
+    return this.groupCommit.enqueue(() => {
       const row = this.q.rotateClientSecret.get(clientSecretHash, accountId, integrationId) as
         IntegrationRow | undefined;
       return row && toIntegration(row);
-    });
-  }
-
-  async listOAuthClients(accountId: number): Promise<OAuthClient[]> {
-    return (this.q.oauth.oauthClientsOfAccount.all(accountId) as OAuthClientRow[]).map(toOAuthClient);
-  }
-
-  async findOAuthClient(accountId: number, id: number): Promise<OAuthClient | undefined> {
-    const row = this.q.oauth.oauthClientById.get(accountId, id) as OAuthClientRow | undefined;
-    return row && toOAuthClient(row);
-  }
-
-  updateOAuthClient(accountId: number, id: number, change: OAuthClientChange): Promise<OAuthClient | undefined> {
-    return this.writes.enqueue(() => {
-      const row = this.q.oauth.updateOAuthClient.get(
-        change.description ?? null,
-        change.redirectUris === undefined ? null : JSON.stringify(change.redirectUris),
-        change.nowSeconds,
-        accountId,
-        id,
-      ) as OAuthClientRow | undefined;
-      return row && toOAuthClient(row);
-    });
-  }
-
-  async createAuthorizationCode(input: NewAuthorizationCode): Promise<void> {
-    await this.writes.enqueue(() => {
-      this.q.oauth.deleteExpiredCodes.run(input.createdAt);
-      this.q.oauth.insertCode.run(
-        input.codeHash,
-        input.accountId,
-        input.integration,
-        scopesText(input.scopes),
-        input.redirectUri,
-        input.codeChallenge,
-        input.adminEmail,
-        input.createdAt,
-        input.expiresAt,
-      );
-    });
-  }
-
-  takeAuthorizationCode(codeHash: string, client: IntegrationKey): Promise<AuthorizationCode | undefined> {
-    return this.writes.enqueue(() => {
-      const row = this.q.oauth.takeCode.get(codeHash, client.accountId, client.integration) as
-        AuthorizationCodeRow | undefined;
-      return row && toAuthorizationCode(row);
-    });
-  }
-
-  async createRefreshToken(input: NewRefreshToken): Promise<void> {
-    await this.writes.enqueue(() => {
-      this.q.oauth.deleteExpiredRefreshTokens.run(input.createdAt);
-      this.q.oauth.deleteExpiredAccessTokens.run(input.createdAt);
-      this.q.oauth.insertRefreshToken.run(
-        input.tokenHash,
-        input.accountId,
-        input.integration,
-        scopesText(input.scopes),
-        input.publicClient ? 1 : 0,
-        input.createdAt,
-        input.expiresAt,
-        input.accessTokenId,
-      );
-    });
-  }
-
-  takeRefreshToken(tokenHash: string, client: IntegrationKey): Promise<RefreshToken | undefined> {
-    return this.writes.enqueue(() => {
-      const row = this.q.oauth.takeRefreshToken.get(tokenHash, client.accountId, client.integration) as
-        RefreshTokenRow | undefined;
-      return row && toRefreshToken(row);
     });
   }
 
@@ -534,9 +370,9 @@ export class SqliteStore implements Store {
   }
 
   deleteAccessToken(accountId: number, id: number): Promise<boolean> {
-    return this.writes.enqueue(() => {
+    return this.groupCommit.enqueue(() => {
       const deleted = this.q.deleteAccessToken.run(accountId, id).changes > 0;
-      if (deleted) this.q.oauth.deleteRefreshTokensOf.run(id);
+      if (deleted) this.q.deleteRefreshTokensOf.run(id);
       if (deleted) this.q.bumpRevocationVersion.run();
       return deleted;
     });
@@ -547,7 +383,7 @@ export class SqliteStore implements Store {
   }
 
   deleteAdminToken(accountId: number, id: number, options: { keepLast: boolean }): Promise<AdminTokenDeletion> {
-    return this.writes.enqueue((): AdminTokenDeletion => {
+    return this.groupCommit.enqueue((): AdminTokenDeletion => {
       if (!this.q.adminTokenOfAccount.get(accountId, id)) return 'not_found';
       if (options.keepLast && this.q.countAdminTokensOfAccount.pluck().get(accountId) === 1) return 'last';
       this.q.deleteAdminToken.run(accountId, id);
@@ -560,26 +396,8 @@ export class SqliteStore implements Store {
     return (this.q.revocationVersion.pluck().get() as number | undefined) ?? 0;
   }
 
-  async createConsoleSession(input: NewConsoleSession): Promise<void> {
-    await this.writes.enqueue(() =>
-      this.q.insertConsoleSession.run(input.idHash, input.accountId, input.nowSeconds, input.expiresAt),
-    );
-  }
-
-  async consoleSessionActive(idHash: string, nowSeconds: number): Promise<boolean> {
-    return this.q.consoleSessionActive.get(idHash, nowSeconds) !== undefined;
-  }
-
-  deleteConsoleSession(idHash: string): Promise<boolean> {
-    return this.writes.enqueue(() => this.q.deleteConsoleSession.run(idHash).changes > 0);
-  }
-
-  pruneConsoleSessions(nowSeconds: number, limit: number): Promise<number> {
-    return this.writes.enqueue(() => this.q.pruneConsoleSessions.run(nowSeconds, limit).changes);
-  }
-
   pruneRetained(rule: RetentionRule, limit: number): Promise<number> {
-    return this.writes.enqueue(() => {
+    return this.groupCommit.enqueue(() => {
       const statement = this.retentionStatements[rule.table];
       const bound = rule.table === 'pulls' ? { keep: rule.keep } : { beforeMs: rule.beforeMs };
       return statement.run({ ...bound, limit }).changes;
@@ -587,12 +405,11 @@ export class SqliteStore implements Store {
   }
 
   async recordAccessTokenUse(id: number, usedAt: number): Promise<void> {
-    await this.writes.enqueue(() => this.q.recordAccessTokenUse.run(usedAt, id, usedAt));
+    await this.groupCommit.enqueue(() => this.q.recordAccessTokenUse.run(usedAt, id, usedAt));
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
-    // GLOB stops at U+0000, which no scope contains: such a pattern matches nothing.
-    if (query.pattern.some((part) => part.includes('\u0000'))) return [];
+    // GLOB stops at U+0000: the method table answers a pattern holding one (none matches).
     const { pattern, afterId, limit } = query;
     const { accountId, integration } = key;
     let rows: unknown[];
@@ -613,16 +430,18 @@ export class SqliteStore implements Store {
     return this.getConfigAtOnce(key, scope);
   }
 
-  readonly getConfigAtOnce = (key: IntegrationKey, scope: string): ConfigRecord | undefined => {
+  /** `getConfig`'s answer at once: this connection reads without waiting (`capabilities.syncReads`). */
+  getConfigAtOnce(key: IntegrationKey, scope: string): ConfigRecord | undefined {
     const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
     return row && toConfig(row);
-  };
+  }
 
   private epoch = { value: 0, dataVersion: -1, ownChanges: -1 };
 
-  readonly configReadEpoch = (): number => {
-    // data_version moves with every commit of another connection (the writer thread, another
-    // process); total_changes with this connection's own writes (in-thread mode).
+  /** A number that moves whenever a config may have changed (`capabilities.syncReads`). */
+  configReadEpoch(): number {
+    // data_version moves with every commit of another connection (another process);
+    // total_changes with this connection's own writes.
     const dataVersion = this.q.dataVersion.get() as number;
     const ownChanges = this.q.totalChanges.get() as number;
     const epoch = this.epoch;
@@ -632,7 +451,7 @@ export class SqliteStore implements Store {
       epoch.ownChanges = ownChanges;
     }
     return epoch.value;
-  };
+  }
 
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
     const write = () => {
@@ -734,7 +553,7 @@ export class SqliteStore implements Store {
     try {
       const counts = await importSqlite(this.db, records);
       // Its COMMIT wrote the WAL; pipelined, the fsync is this.
-      await this.groupCommit?.durable();
+      await this.groupCommit.durable();
       return counts;
     } finally {
       release();

@@ -28,20 +28,6 @@ import type {
 import type { WriteQueue } from './group-commit.js';
 import { zisRegistrySql as sql } from './zis-registry-queries.js';
 
-/** The methods that write: on a file, the main thread forwards them to the writer thread. */
-export const zisRegistryWriteMethods = [
-  'saveBundle',
-  'installJobSpec',
-  'uninstallJobSpec',
-  'createConnection',
-  'updateConnection',
-  'deleteConnection',
-  'createOAuthClient',
-  'updateOAuthClient',
-  'deleteOAuthClient',
-  'rewriteSecrets',
-] as const satisfies readonly (keyof SqliteZisRegistry)[];
-
 const isUniqueViolation = (error: unknown) =>
   error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
 

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * Starts the worker module `name` (`writer-thread`, `checkpoint-thread`) that sits beside
+ * Starts the worker module `name` (`checkpoint-thread`) that sits beside
  * this file: the compiled `.js`, or, when this runs from TypeScript source (a TypeScript
  * loader, the tests), the `.ts` one through the same loader.
  */

@@ -1,6 +1,6 @@
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { NotFound } from '../../http/errors.js';
-import type { IntegrationKey, Store } from '../../store/store.js';
+import type { IntegrationKey, TokenStore } from '../../store/store.js';
 
 /**
  * Bundles and job specs take what the vendor documents: admin basic auth, an API token, or
@@ -8,7 +8,7 @@ import type { IntegrationKey, Store } from '../../store/store.js';
  * must be registered on the principal's account; another account's answers 404.
  */
 export async function registryKeyOf(
-  store: Store,
+  store: TokenStore,
   principal: Principal,
   integration: string,
   method: string,

@@ -4,7 +4,7 @@ import { epochSeconds, type Clock } from '../../clock.js';
 import type { Principal } from '../../http/authenticate.js';
 import { NotFound } from '../../http/errors.js';
 import { adminErrors, emptyBody } from '../../http/response-schemas.js';
-import type { Store } from '../../store/store.js';
+import type { SubStores, TokenStore } from '../../store/store.js';
 import { readEveryBodyAsJson } from '../configs/json-whatever-content-type.js';
 import { integrationNamePattern } from '../names.js';
 import { registryKeyOf } from './bundle-access.js';
@@ -12,7 +12,7 @@ import { bundleJson, bundleSchema, bundleVersionJson, bundleVersionSchema } from
 import { validateBundle, zisTemplateVersion } from './bundle-validation.js';
 
 export interface BundleRoutesOptions {
-  store: Store;
+  store: TokenStore & Pick<SubStores, 'zisRegistry'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
 }

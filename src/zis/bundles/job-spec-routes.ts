@@ -3,13 +3,13 @@ import { epochSeconds, formatTimestamp, type Clock } from '../../clock.js';
 import type { Principal } from '../../http/authenticate.js';
 import { BadRequest, NotFound } from '../../http/errors.js';
 import { adminErrors, emptyBody, nullableTimestamp } from '../../http/response-schemas.js';
-import type { IntegrationKey, Store } from '../../store/store.js';
+import type { IntegrationKey, SubStores, TokenStore } from '../../store/store.js';
 import { integrationNamePattern } from '../names.js';
 import { registryKeyOf } from './bundle-access.js';
 import { declaredJobSpecs, parseJobSpecName, type DeclaredJobSpec } from './bundle-validation.js';
 
 export interface JobSpecRoutesOptions {
-  store: Store;
+  store: TokenStore & Pick<SubStores, 'zisRegistry'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
 }
@@ -19,7 +19,7 @@ const installPath = '/api/services/zis/registry/job_specs/install';
 
 /** The job specs the newest version of each of the integration's bundles declares, with their bundle's name. */
 async function declaredJobSpecsOf(
-  store: Store,
+  store: TokenStore & Pick<SubStores, 'zisRegistry'>,
   key: IntegrationKey,
 ): Promise<(DeclaredJobSpec & { bundle: string })[]> {
   const declared: (DeclaredJobSpec & { bundle: string })[] = [];

@@ -1,7 +1,7 @@
-import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
+import type { ConfigRevision, ConfigStore, IntegrationKey, ScopePattern } from '../../store/store.js';
 
 /** What the feed needs of the store. */
-export type ChangeSource = Pick<Store, 'listConfigChanges' | 'onConfigChanged' | 'revisionBounds'>;
+export type ChangeSource = Pick<ConfigStore, 'listConfigChanges' | 'onConfigChanged' | 'revisionBounds'>;
 
 /** One read of a feed: its changes, and the account's revision bounds read just before them. */
 export interface ChangeBatch {

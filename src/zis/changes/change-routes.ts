@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { AuthenticationFailed, BadRequest, Gone } from '../../http/errors.js';
 import { releaseClientSlot } from '../../http/per-client-limit.js';
-import type { ConfigRevision, IntegrationKey, ScopePattern, Store } from '../../store/store.js';
+import type { ConfigRevision, ConfigStore, IntegrationKey, ScopePattern } from '../../store/store.js';
 import { parseScopeFilter } from '../configs/scope-filter.js';
 import { ChangeFollower, changeBatchSize, FeedCompactedError } from './change-follower.js';
 import type { ChangeHub } from './change-hub.js';
@@ -13,7 +13,7 @@ import { SseStream } from './sse-stream.js';
 import { StreamLimit } from './stream-limit.js';
 
 export interface ChangeRoutesOptions {
-  store: Store;
+  store: ConfigStore;
   /** This node's change hub: built (and closed) by the composition root, which exposes it. */
   hub: ChangeHub;
   /** Resolves the request's principal (authentication, Host check). */

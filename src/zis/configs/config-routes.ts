@@ -3,7 +3,7 @@ import { epochSeconds, type Clock } from '../../clock.js';
 import { actorOf } from '../../http/actor.js';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
-import type { IntegrationKey, Store, WriteOutcome } from '../../store/store.js';
+import type { ConfigStore, IntegrationKey, WriteOutcome } from '../../store/store.js';
 import { scopeProblem } from '../names.js';
 import { configOf, serialiseConfig, type ConfigBody } from './config-body.js';
 import { configListBody, singleConfigBody } from './config-json.js';
@@ -20,7 +20,7 @@ import {
 } from './schemas.js';
 
 export interface ConfigRoutesOptions {
-  store: Store;
+  store: ConfigStore;
   clock: Clock;
   maxConfigBytes: number;
   /** Resolves the request's principal (authentication, Host check). */

@@ -3,7 +3,7 @@ import { epochSeconds, type Clock } from '../../clock.js';
 import type { Principal } from '../../http/authenticate.js';
 import { Conflict, NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { emptyBody, errorResponses } from '../../http/response-schemas.js';
-import type { Store } from '../../store/store.js';
+import type { SubStores } from '../../store/store.js';
 import { connectionTypes, type ConnectionType } from '../../store/zis-registry-store.js';
 import { readEveryBodyAsJson } from '../configs/json-whatever-content-type.js';
 import { integrationNamePattern } from '../names.js';
@@ -17,7 +17,7 @@ import {
 import { zisTokenKey } from './zis-token.js';
 
 export interface ConnectionRoutesOptions {
-  store: Store;
+  store: Pick<SubStores, 'zisRegistry'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
 }

@@ -4,7 +4,7 @@ import { epochSeconds, formatTimestamp, type Clock } from '../../clock.js';
 import type { Principal } from '../../http/authenticate.js';
 import { NotFound, UnprocessableEntity } from '../../http/errors.js';
 import { emptyBody, errorResponses, timestamp } from '../../http/response-schemas.js';
-import type { Store } from '../../store/store.js';
+import type { SubStores } from '../../store/store.js';
 import type { OAuthClientRecord } from '../../store/zis-registry-store.js';
 import { readEveryBodyAsJson } from '../configs/json-whatever-content-type.js';
 import { integrationNamePattern } from '../names.js';
@@ -12,7 +12,7 @@ import { refuseNul } from './connection-routes.js';
 import { redacted, zisTokenKey } from './zis-token.js';
 
 export interface OAuthClientRoutesOptions {
-  store: Store;
+  store: Pick<SubStores, 'zisRegistry'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
 }

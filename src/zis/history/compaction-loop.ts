@@ -1,8 +1,8 @@
 import { epochSeconds, type Clock } from '../../clock.js';
-import type { CompactionReport, Store } from '../../store/store.js';
+import type { CompactionReport, ConfigStore } from '../../store/store.js';
 
 export interface CompactionLoopOptions {
-  store: Store;
+  store: ConfigStore;
   clock: Clock;
   /** Revisions older than this may go, seconds. */
   retentionSeconds: number;

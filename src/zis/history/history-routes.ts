@@ -3,7 +3,7 @@ import { epochSeconds, type Clock } from '../../clock.js';
 import { actorOf } from '../../http/actor.js';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
 import { BadRequest, NotFound, PreconditionFailed, UnprocessableEntity } from '../../http/errors.js';
-import type { IntegrationKey, Store } from '../../store/store.js';
+import type { ConfigStore, IntegrationKey } from '../../store/store.js';
 import { singleConfigBody } from '../configs/config-json.js';
 import { etagOf } from '../configs/etag.js';
 import { scopeProblem } from '../names.js';
@@ -12,7 +12,7 @@ import { restoreRevision } from './restore-revision.js';
 import { revisionJson, revisionListBody } from './revision-json.js';
 
 export interface HistoryRoutesOptions {
-  store: Store;
+  store: ConfigStore;
   clock: Clock;
   /** Resolves the request's principal (authentication, Host check). */
   principalOf: (request: FastifyRequest) => Principal;

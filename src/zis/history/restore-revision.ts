@@ -1,4 +1,4 @@
-import type { Actor, ConfigRecord, IntegrationKey, Precondition, Store } from '../../store/store.js';
+import type { Actor, ConfigRecord, ConfigStore, IntegrationKey, Precondition } from '../../store/store.js';
 
 export type RestoreOutcome =
   | { kind: 'overwritten' | 'recreated'; config: ConfigRecord }
@@ -22,7 +22,7 @@ const attempts = 3;
  * or, when the config was deleted since, as a new one (a new id, the version after the
  * deleted one's). Each attempt is one store write, so the revision is in its transaction.
  */
-export async function restoreRevision(store: Store, request: RestoreRequest): Promise<RestoreOutcome> {
+export async function restoreRevision(store: ConfigStore, request: RestoreRequest): Promise<RestoreOutcome> {
   const { key, scope, precondition, actor, nowSeconds } = request;
   const revision = await store.getConfigRevision(key, scope, request.revision);
   if (!revision) {

@@ -5,7 +5,7 @@ import { subdomainOfHost } from '../../http/public-url.js';
 import { withOAuthCode } from '../../http/oauth-envelope.js';
 import { secretMatchesHash } from '../../security/secrets.js';
 import type { FailureLimiter } from '../../store/failure-limiter.js';
-import type { Integration, Store } from '../../store/store.js';
+import type { AccountStore, Integration, TokenStore } from '../../store/store.js';
 
 /** The fields of a token request (RFC 6749 §4), form or JSON. */
 export interface TokenRequest {
@@ -62,7 +62,11 @@ const clientFailed = () =>
  * per-address and per-credential limits.
  */
 export async function authenticateClient(
-  { store, failures, baseDomain }: { store: Store; failures: FailureLimiter; baseDomain: string | undefined },
+  {
+    store,
+    failures,
+    baseDomain,
+  }: { store: AccountStore & TokenStore; failures: FailureLimiter; baseDomain: string | undefined },
   request: FastifyRequest<{ Body: TokenRequest | undefined }>,
   options: { secretOptional: boolean } = { secretOptional: false },
 ): Promise<Integration> {

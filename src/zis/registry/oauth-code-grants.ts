@@ -62,7 +62,7 @@ async function issueExpiringPair(
     now + accessSeconds,
   );
   const refreshToken = generateSecret('sbrt_');
-  await options.store.createRefreshToken({
+  await options.store.grants.createRefreshToken({
     tokenHash: hashSecret(refreshToken),
     accountId: integration.accountId,
     integration: integration.name,
@@ -98,7 +98,7 @@ export function authorizationCodeGrant(options: OAuthTokenRoutesOptions): GrantH
     const integration = await authenticateClient(options, request, {
       secretOptional: verifier !== undefined,
     });
-    const grant = await options.store.takeAuthorizationCode(hashSecret(code), {
+    const grant = await options.store.grants.takeAuthorizationCode(hashSecret(code), {
       accountId: integration.accountId,
       integration: integration.name,
     });
@@ -135,7 +135,7 @@ export function refreshTokenGrant(options: OAuthTokenRoutesOptions): GrantHandle
     const presented = requiredText(body, 'refresh_token');
     const secretSent = clientCredentialsOf(body, request.headers.authorization)?.secret !== undefined;
     const integration = await authenticateClient(options, request, { secretOptional: true });
-    const old = await options.store.takeRefreshToken(hashSecret(presented), {
+    const old = await options.store.grants.takeRefreshToken(hashSecret(presented), {
       accountId: integration.accountId,
       integration: integration.name,
     });

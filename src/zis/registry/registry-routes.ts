@@ -3,12 +3,12 @@ import { registerIntegration } from '../../accounts/provision.js';
 import type { Clock } from '../../clock.js';
 import { requireAdmin, type Principal } from '../../http/authenticate.js';
 import { AuthenticationFailed, UnprocessableEntity } from '../../http/errors.js';
-import type { Store } from '../../store/store.js';
+import type { AccountStore, SubStores, TokenStore } from '../../store/store.js';
 import { integrationNamePattern } from '../names.js';
 import { adminErrors } from '../../http/response-schemas.js';
 
 export interface RegistryRoutesOptions {
-  store: Store;
+  store: AccountStore & TokenStore & Pick<SubStores, 'grants'>;
   clock: Clock;
   principalOf: (request: FastifyRequest) => Principal;
 }
@@ -56,7 +56,7 @@ export async function registryRoutes(app: FastifyInstance, options: RegistryRout
     { schema: listIntegrationsSchema },
     async function listRegisteredIntegrations(request, reply) {
       const admin = requireAdmin(options.principalOf(request), 'Listing integrations');
-      const clients = await options.store.listOAuthClients(admin.account.id);
+      const clients = await options.store.grants.listOAuthClients(admin.account.id);
       return reply.send({
         integrations: clients.map(({ integration, description }) => ({
           name: integration.name,

@@ -1,0 +1,60 @@
+import { withSecretRotation } from './encryption/encrypting-zis-registry.js';
+import { noEncryption, type ValueCipher } from './encryption/value-cipher.js';
+import { wrapContract, type MethodTable } from './method-facts.js';
+import { withExchangeRotation } from './encryption/encrypting-exchanges.js';
+import {
+  accountStoreTable,
+  activityStoreTable,
+  exchangeStoreTable,
+  backupStoreTable,
+  channelStoreTable,
+  configStoreTable,
+  grantStoreTable,
+  lifecycleTable,
+  replyStoreTable,
+  tokenStoreTable,
+  zisRegistryTable,
+} from './method-tables.js';
+import type { Store, SubStores } from './store.js';
+import type { ZisRegistryStorage } from './zis-registry-store.js';
+import type { ExchangeStorage } from './exchange-store.js';
+
+/**
+ * A store as a dialect builds it: the contract, except that the registry passes secrets
+ * and the inspector's ring pass secrets and bodies through as stored (key rotation reads and
+ * rewrites them), and no method refuses U+0000
+ * or encrypts: {@link wrapStore} adds both.
+ */
+export type StoreStorage = Omit<Store, 'zisRegistry' | 'exchanges'> & {
+  readonly zisRegistry: ZisRegistryStorage;
+  readonly exchanges: ExchangeStorage;
+};
+
+/**
+ * The store callers get: every contract's methods wrapped as its method table says
+ * (`method-tables.ts`): U+0000 refused or found nowhere, instance metadata and state and
+ * registry secrets sealed on the way in and opened on the way out, so the stores and the
+ * database see only ciphertext and the NUL check sees plaintext. Built once, when the store
+ * is opened; the tables, not the stores, decide.
+ */
+export function wrapStore(store: StoreStorage, options: { cipher?: ValueCipher } = {}): Store {
+  const cipher = options.cipher ?? noEncryption;
+  const table = {
+    ...lifecycleTable,
+    ...accountStoreTable,
+    ...tokenStoreTable,
+    ...configStoreTable,
+    ...backupStoreTable,
+  } satisfies MethodTable<Omit<Store, keyof SubStores>>;
+  return {
+    ...wrapContract<Omit<Store, keyof SubStores>>(store, table, cipher),
+    dialect: store.dialect,
+    capabilities: store.capabilities,
+    channels: wrapContract(store.channels, channelStoreTable, cipher),
+    replies: wrapContract(store.replies, replyStoreTable, cipher),
+    zisRegistry: wrapContract(withSecretRotation(store.zisRegistry, cipher), zisRegistryTable, cipher),
+    grants: wrapContract(store.grants, grantStoreTable, cipher),
+    activity: wrapContract(store.activity, activityStoreTable, cipher),
+    exchanges: wrapContract(withExchangeRotation(store.exchanges, cipher), exchangeStoreTable, cipher),
+  };
+}
