@@ -7,5 +7,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Files run in parallel processes; each uses its own database file or schema.
     pool: 'forks',
+    // Most test time is waiting (leases running out, processes starting, servers answering),
+    // not CPU: vitest's default of one worker per core but one leaves a 2-core machine
+    // running one file at a time. Three overlap the waits; VITEST_MAX_WORKERS overrides.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
   },
 });
