@@ -1,3 +1,6 @@
+import { forPostgres } from '../sql/render.js';
+import { exchangeStatements } from '../sql/exchanges.js';
+
 /** The inspector's SQL on PostgreSQL, as plain text. */
 const summaryColumns = `id, account_id, integration_id, instance_id, kind, method, url, started_at, duration_ms,
   http_status, outcome, error, findings, request_bytes, response_bytes`;
@@ -36,7 +39,7 @@ export const exchangeSql = {
     WHERE ${inScope} AND id < $4 ORDER BY id DESC LIMIT $5`,
   getExchange: `SELECT * FROM exchanges WHERE id = $4 AND ${inScope}`,
   /** Key rotation: a batch of stored bodies by id, and a rewrite only if unchanged since read. */
-  storedBodies: `SELECT id, request_body, response_body FROM exchanges WHERE id > $1 ORDER BY id LIMIT $2`,
+  ...forPostgres(exchangeStatements),
   rewriteBodies: `
     UPDATE exchanges SET request_body = $1, response_body = $2
     WHERE id = $3 AND request_body = $4 AND response_body IS NOT DISTINCT FROM $5`,

@@ -1,3 +1,6 @@
+import { forSqlite } from '../sql/render.js';
+import { exchangeStatements } from '../sql/exchanges.js';
+
 /** The inspector's SQL on SQLite, as plain text. */
 const summaryColumns = `id, account_id, integration_id, instance_id, kind, method, url, started_at, duration_ms,
   http_status, outcome, error, findings, request_bytes, response_bytes`;
@@ -29,7 +32,7 @@ export const exchangeSql = {
     WHERE ${inScope} AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
   getExchange: `SELECT * FROM exchanges WHERE id = @id AND ${inScope}`,
   /** Key rotation: a batch of stored bodies by id, and a rewrite only if unchanged since read. */
-  storedBodies: `SELECT id, request_body, response_body FROM exchanges WHERE id > ? ORDER BY id LIMIT ?`,
+  ...forSqlite(exchangeStatements),
   rewriteBodies: `
     UPDATE exchanges SET request_body = ?, response_body = ?
     WHERE id = ? AND request_body = ? AND response_body IS ?`,
