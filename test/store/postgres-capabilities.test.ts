@@ -8,6 +8,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { configChangesChannel } from '../../src/store/postgres/revision-queries.js';
 import type { Store } from '../../src/store/store.js';
 import { driverFor } from '../../src/store/store-drivers.js';
+import { transactionLock } from '../../src/store/postgres/transaction-locks.js';
 import { createPostgresSchema, postgresAvailable, postgresTestUrl, urlForDriver } from '../helpers/stores.js';
 
 // Each capability's fallback, shown on the server itself; the contract suites run whole on
@@ -78,6 +79,40 @@ describe.runIf(postgresAvailable)('PostgreSQL without LISTEN/NOTIFY, advisory lo
       expect(await migrating).toEqual({ from: latest, to: latest });
     } finally {
       await holder.end();
+    }
+  });
+
+  it('holds a lock row taken while another transaction was creating it (first use of a name)', async () => {
+    const schema = freshSchema();
+    await basicStore(schema).migrate();
+    const lock = transactionLock(false);
+    const clients = [0, 1, 2].map(() => new pg.Client({ connectionString: postgresTestUrl }));
+    await Promise.all(clients.map((client) => client.connect()));
+    const [a, b, c] = clients as [pg.Client, pg.Client, pg.Client];
+    const settled = (promise: Promise<unknown>) => {
+      const state = { done: false };
+      void promise.then(() => (state.done = true));
+      return state;
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      for (const client of clients) await client.query(`SET search_path TO "${schema}"; BEGIN`);
+      await lock(a, 'bundle/first-use'); // a creates the row, uncommitted
+      const bLocked = lock(b, 'bundle/first-use');
+      const bState = settled(bLocked);
+      await pause();
+      expect(bState.done).toBe(false);
+      await a.query('COMMIT');
+      await bLocked; // b now holds it: c must wait for b
+      const cState = settled(lock(c, 'bundle/first-use'));
+      await pause();
+      expect(cState.done).toBe(false);
+      await b.query('COMMIT');
+      await pause();
+      expect(cState.done).toBe(true);
+      await c.query('COMMIT');
+    } finally {
+      await Promise.all(clients.map((client) => client.end()));
     }
   });
 

@@ -12,11 +12,13 @@ export const lockSql = {
    */
   createLockTable: `CREATE TABLE IF NOT EXISTS switchboard_locks (name text PRIMARY KEY)`,
   /**
-   * The lock row, created on first use. A new row is locked by its insert (a second inserter
-   * waits for it at the unique index, then finds it committed and done with); an existing
-   * one by FOR UPDATE.
+   * The lock row, created on first use, and locked in the same statement: an upsert whose
+   * DO UPDATE takes the row lock, waiting for whoever holds it (or is inserting it) to
+   * finish. (An `INSERT … DO NOTHING` in a CTE beside `SELECT … FOR UPDATE` is not enough:
+   * both read the statement's one snapshot, so a row another transaction committed while
+   * this one waited at the unique index is invisible to the SELECT, which then locks nothing.)
    */
   rowLock: `
-    WITH created AS (INSERT INTO switchboard_locks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING)
-    SELECT name FROM switchboard_locks WHERE name = $1 FOR UPDATE`,
+    INSERT INTO switchboard_locks (name) VALUES ($1)
+    ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name`,
 } as const;
