@@ -47,7 +47,8 @@ describe.each(storeKinds)('channelback on $name', (kind) => {
   const clock = () => new Date(now);
   const settings = loadSettings({});
   const serverSettings = {
-    pull: { ...settings.pull, scheduler: false, timeoutMs: 2000 },
+    // A roomy outbound timeout: on a loaded CI machine the first manifest fetch can take seconds.
+    pull: { ...settings.pull, scheduler: false, timeoutMs: 10_000 },
     channelback: { ...settings.channelback, attempts: 3, backoffMs: 1000, maxBackoffMs: 60_000 },
   };
   const admin = (method: string, path: string, body?: unknown, as: Tenant = tenant) =>
@@ -58,7 +59,7 @@ describe.each(storeKinds)('channelback on $name', (kind) => {
   async function instanceWith(resources: object[], manifest = channelbackManifest(), metadata = '{"token":"m-1"}') {
     integration.setManifest(manifest);
     const registered = await admin('POST', '/channel_integrations', { manifest_url: integration.manifestUrl });
-    expect(registered.status).toBe(201);
+    expect(registered.status, JSON.stringify(registered.json)).toBe(201);
     signingSecret = registered.json.signing_secret;
     const created = await admin('POST', '/instances', {
       integration_id: registered.json.integration.id,
