@@ -1,3 +1,4 @@
+import { inspectorSetting, type InspectorSetting } from './inspector-setting.js';
 /** The default database: a SQLite file under `./data`. */
 export const defaultDatabaseUrl = 'sqlite:./data/switchboard.db';
 
@@ -77,7 +78,7 @@ export interface Settings {
    * newest; 0 records none. `errorsOnly` keeps only exchanges with a finding or a failure
    * (production's default).
    */
-  inspector: { exchanges: number; errorsOnly: boolean };
+  inspector: InspectorSetting;
   /** Event callbacks: delivery from the outbox (see `channels/events/event-deliverer.ts`). */
   events: {
     /** Run the deliverer in this process. */
@@ -518,27 +519,6 @@ function tlsSettings(env: Env, mode: 'development' | 'production'): TlsSettings 
     proxyPort,
     proxyPassthrough,
   };
-}
-
-/** `N` (every exchange, rings of N; 0: off), `errors` (failures and findings only, rings of 200) or `errors:N`. */
-function inspectorSetting(raw: string | undefined, mode: Settings['mode']): Settings['inspector'] {
-  const ring = 200;
-  const value = raw?.trim() ?? '';
-  if (value === '') return { exchanges: ring, errorsOnly: mode === 'production' };
-  const match = /^(?:(\d{1,7})|(errors)(?::(\d{1,7}))?)$/.exec(value);
-  if (!match) {
-    throw new Error(
-      `SWITCHBOARD_INSPECTOR_EXCHANGES must be a count of exchanges kept per instance (0 turns the inspector off), ` +
-        `"errors" (only failed exchanges and those with findings, 200 each) or "errors:N"; got "${value}"`,
-    );
-  }
-  const [, all, errors, errorCount] = match;
-  const count = all ?? errorCount;
-  const exchanges = count === undefined ? ring : Number(count);
-  if (exchanges > 100_000) {
-    throw new Error(`SWITCHBOARD_INSPECTOR_EXCHANGES keeps at most 100000 exchanges per instance; got ${exchanges}`);
-  }
-  return { exchanges, errorsOnly: errors !== undefined };
 }
 
 function historySettings(env: Env): Settings['history'] {

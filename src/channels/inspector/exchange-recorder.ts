@@ -1,3 +1,4 @@
+import type { InspectorSetting } from '../../inspector-setting.js';
 import type { ExchangeKind, ExchangeOwner, ExchangeStore } from '../../store/exchange-store.js';
 import type { Finding } from '../protocol/finding.js';
 
@@ -20,11 +21,8 @@ export interface ExchangeDraft extends ExchangeOwner {
   responseBody: string | null;
 }
 
-/** What the inspector keeps: rings of `exchanges` (0: off), every exchange or only failures and findings. */
-export interface InspectorSettings {
-  exchanges: number;
-  errorsOnly: boolean;
-}
+/** What the recorder keeps (`SWITCHBOARD_INSPECTOR_EXCHANGES`, parsed in `inspector-setting.ts`). */
+export type InspectorSettings = InspectorSetting;
 
 /**
  * Records the exchanges Switchboard has with integrations into the store's rings, as

@@ -1,7 +1,5 @@
 import pg from 'pg';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
-import { fileURLToPath } from 'node:url';
-import { DatabaseTooNewError, readMigrations } from '../migration-files.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import type { BackupRecord } from '../backup-records.js';
 import type {
@@ -41,7 +39,8 @@ import {
 import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
-import { createLockTable, lockMigrations, transactionLock } from './transaction-locks.js';
+import { transactionLock } from './transaction-locks.js';
+import { applyPostgresMigrations, quoteIdentifier } from './postgres-migrations.js';
 import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
 import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
@@ -78,8 +77,6 @@ import { reencryptPostgresInstances } from './postgres-key-rotation.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { CallerError, callerCode, callerRecords } from './caller-errors.js';
 
-const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
-
 export interface PostgresOptions {
   /** A schema to work in instead of the search_path's default; created by `migrate()`. */
   schema?: string;
@@ -104,8 +101,6 @@ const int8AsNumber: pg.CustomTypesConfig = {
   getTypeParser: (oid, format) =>
     oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format),
 };
-
-const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * The PostgreSQL store, for running several Switchboard nodes against one database. Each
@@ -191,32 +186,12 @@ export class PostgresStore implements StoreStorage {
     this.pool.on('error', () => {});
   }
 
-  async migrate(): Promise<MigrationReport> {
-    const migrations = readMigrations(migrationsFolder);
-    const known = migrations.at(-1)?.version ?? 0;
-    const advisoryLocks = this.driverCapabilities.advisoryLocks;
-    const createSchema =
-      this.schema === undefined ? undefined : `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`;
-    if (!advisoryLocks) await createLockTable((work) => this.transaction(work), createSchema);
-    // One transaction under one lock (advisory, or a row of the lock table): nodes starting
-    // together take turns, the first migrates and the others find nothing left to do.
-    // Postgres DDL is transactional.
-    return this.transaction(async (client) => {
-      await lockMigrations(client, advisoryLocks);
-      if (this.schema !== undefined) {
-        const { rowCount } = await client.query(sql.schemaExists, [this.schema]);
-        // Identifiers cannot be parameters, so this one statement is built here.
-        if (!rowCount) await client.query(`CREATE SCHEMA ${quoteIdentifier(this.schema)}`);
-      }
-      await client.query(sql.createMigrationsTable);
-      const { rows } = await client.query<{ version: number | null }>(sql.currentSchemaVersion);
-      const from = rows[0]?.version ?? 0;
-      if (from > known) throw new DatabaseTooNewError(from, known);
-      for (const migration of migrations.filter((m) => m.version > from)) {
-        await client.query(migration.sql);
-        await client.query(sql.recordMigration, [migration.version, migration.name, epochSeconds(this.clock)]);
-      }
-      return { from, to: known };
+  migrate(): Promise<MigrationReport> {
+    return applyPostgresMigrations({
+      transaction: (work) => this.transaction(work),
+      schema: this.schema,
+      advisoryLocks: this.driverCapabilities.advisoryLocks,
+      nowSeconds: () => epochSeconds(this.clock),
     });
   }
 
