@@ -187,3 +187,164 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
   }
   return cluster;
 }
+
+// ---------------------------------------------------------------------------------------------
+// A primary with a synchronous streaming standby, for failover fault tests: the standby is
+// `pg_basebackup -R` of the primary, the primary waits for it on every commit
+// (`synchronous_standby_names`, `synchronous_commit=on`), so a write acknowledged by the
+// primary is on the standby when the primary is killed and the standby promoted.
+
+/** A standby of a throwaway primary: the same handle, plus promotion. */
+export interface ThrowawayStandby extends ThrowawayPostgres {
+  /** `pg_ctl promote -w`: resolves once the standby accepts writes. */
+  promote: () => Promise<void>;
+}
+
+/** A throwaway primary and its synchronous standby, each on its own spare port. */
+export interface SynchronousPair {
+  primary: ThrowawayPostgres;
+  standby: ThrowawayStandby;
+}
+
+/**
+ * Starts a streaming standby of `primary` (any throwaway cluster, or a promoted standby) on
+ * a spare port and makes the primary wait for it on every commit. Resolves once the
+ * primary's `pg_stat_replication` shows the standby as `sync`.
+ */
+export async function startSynchronousStandby(primary: ThrowawayPostgres): Promise<ThrowawayStandby> {
+  const found = await toolchain();
+  if (typeof found === 'string') throw new Error(`no throwaway PostgreSQL: ${found}`);
+  const chain = found;
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-standby-'));
+  const data = join(dir, 'data');
+  const sockets = join(dir, 'sock');
+  const logFile = join(dir, 'postgres.log');
+  mkdirSync(sockets);
+  if (chain.user) for (const path of [dir, sockets]) chownSync(path, chain.user.uid, chain.user.gid);
+  const port = await freePort();
+  // The standby's own options; synchronous_standby_names is the primary's alone (set below
+  // with ALTER SYSTEM after the base backup), so a promoted standby does not wait for anyone.
+  const serverOptions = [
+    `-p ${port}`,
+    `-k ${sockets}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=on',
+    '-c synchronous_commit=on',
+    '-c max_connections=50',
+    '-c shared_buffers=16MB',
+    '-c hot_standby=on',
+  ].join(' ');
+  const pgCtl = (args: string[]) => run(chain, 'pg_ctl', ['-D', data, ...args], dir);
+  let running = false;
+  let destroyed = false;
+  const onExit = () => {
+    if (!running) return;
+    const args = ['-D', data, '-m', 'immediate', 'stop'];
+    const path = join(chain.bin, 'pg_ctl');
+    try {
+      if (chain.user)
+        execFileSync('runuser', ['-u', chain.user.name, '--', path, ...args], { cwd: dir, stdio: 'ignore' });
+      else execFileSync(path, args, { cwd: dir, stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', onExit);
+  const standby: ThrowawayStandby = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start: async () => {
+      await pgCtl(['-o', serverOptions, '-l', logFile, '-w', '-t', '30', 'start']);
+      running = true;
+    },
+    stop: async (mode) => {
+      await pgCtl(['-m', mode, '-w', '-t', '30', 'stop']);
+      running = false;
+    },
+    promote: async () => {
+      await pgCtl(['-w', '-t', '30', 'promote']);
+    },
+    destroy: async () => {
+      if (destroyed) return;
+      destroyed = true;
+      if (running) await standby.stop('immediate').catch(() => {});
+      process.removeListener('exit', onExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+  try {
+    const source = new URL(primary.url);
+    await run(
+      chain,
+      'pg_basebackup',
+      ['-h', '127.0.0.1', '-p', source.port, '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--checkpoint=fast'],
+      dir,
+    );
+    await standby.start();
+    await onServer(primary.url, async (client) => {
+      await client.query(`ALTER SYSTEM SET synchronous_standby_names = '*'`);
+      await client.query('SELECT pg_reload_conf()');
+      for (let waited = 0; ; waited += 50) {
+        const { rows } = await client.query(`SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'`);
+        if (rows.length > 0) break;
+        if (waited > 20_000) throw new Error(`the standby on ${port} never became synchronous`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+  } catch (error) {
+    await standby.destroy();
+    throw error;
+  }
+  return standby;
+}
+
+/** A fresh throwaway primary with a synchronous standby (see {@link startSynchronousStandby}). */
+export async function createSynchronousPair(): Promise<SynchronousPair> {
+  const primary = await createThrowawayPostgres();
+  try {
+    return { primary, standby: await startSynchronousStandby(primary) };
+  } catch (error) {
+    await primary.destroy();
+    throw error;
+  }
+}
+
+/**
+ * `kill -9` of the server's postmaster (found as the parent of a backend), as a crash of the
+ * machine's database process looks. Its backends notice and exit; nothing is shut down
+ * cleanly. Resolves with the postmaster's pid once it is gone.
+ */
+export async function killPostmaster(cluster: ThrowawayPostgres): Promise<number> {
+  const backend = await onServer(cluster.url, async (client) => {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return rows[0]!.pid;
+  });
+  const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
+  // Field 4 of /proc/PID/stat, after the parenthesised command name.
+  const postmaster = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  process.kill(postmaster, 'SIGKILL');
+  for (let waited = 0; existsSync(`/proc/${postmaster}`); waited += 10) {
+    if (waited > 10_000) throw new Error(`postmaster ${postmaster} survived SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return postmaster;
+}
+
+/** One short direct connection to a throwaway server. */
+async function onServer<T>(url: string, work: (client: import('pg').Client) => Promise<T>): Promise<T> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, application_name: 'throwaway-admin' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
