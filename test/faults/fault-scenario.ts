@@ -86,18 +86,34 @@ export function summary(name: string, run: ScenarioRun): string {
  * answer but success or the documented 503, every node serving within 5 s of the database
  * being reachable, and every acknowledged write found (read on `primaryUrl`, directly).
  */
-export async function expectSharedChecks(run: ScenarioRun, nodes: FaultNode[], primaryUrl: string): Promise<void> {
+export async function expectSharedChecks(
+  run: ScenarioRun,
+  nodes: FaultNode[],
+  primaryUrl: string,
+  /** The scenario's own checks' violations, shown beside the shared ones. */
+  own: Record<string, string[]> = {},
+): Promise<void> {
   const names = nodes.map((node) => node.name);
   const before = run.outcomes.filter((o) => o.ended < run.faultAt);
   expect(before.length, 'requests before the fault').toBeGreaterThan(0);
   expect(run.acknowledged.length, 'acknowledged writes (none would make "no write lost" say nothing)').toBeGreaterThan(
     10,
   );
+  const ownFew = Object.fromEntries(Object.entries(own).map(([name, found]) => [name, firstFew(found)]));
+  const none = Object.fromEntries(Object.keys(own).map((name) => [name, []]));
   expect({
+    ...ownFew,
     lateOrUnanswered: firstFew(lateOrUnanswered(run.outcomes)),
     undocumentedFailures: firstFew(undocumentedFailures(run.outcomes)),
     slowRecoveries: firstFew(slowRecoveries(run.outcomes, names, run.reachableAt)),
     lostWrites: firstFew(await lostWrites(primaryUrl, run.prefix, run.acknowledged)),
     nodesExited: nodes.filter((node) => node.process.child.exitCode !== null).map((node) => node.tail()),
-  }).toEqual({ lateOrUnanswered: [], undocumentedFailures: [], slowRecoveries: [], lostWrites: [], nodesExited: [] });
+  }).toEqual({
+    ...none,
+    lateOrUnanswered: [],
+    undocumentedFailures: [],
+    slowRecoveries: [],
+    lostWrites: [],
+    nodesExited: [],
+  });
 }

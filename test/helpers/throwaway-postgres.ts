@@ -322,11 +322,11 @@ export async function createSynchronousPair(): Promise<SynchronousPair> {
  * cleanly. Resolves with the postmaster's pid once it is gone.
  */
 export async function killPostmaster(cluster: ThrowawayPostgres): Promise<number> {
-  const backend = await onServer(cluster.url, async (client) => {
+  // Read while the backend lives: it exits when the connection ends.
+  const stat = await onServer(cluster.url, async (client) => {
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return rows[0]!.pid;
+    return readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8');
   });
-  const stat = readFileSync(`/proc/${backend}/stat`, 'utf8');
   // Field 4 of /proc/PID/stat, after the parenthesised command name.
   const postmaster = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   process.kill(postmaster, 'SIGKILL');
