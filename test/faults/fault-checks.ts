@@ -106,7 +106,7 @@ export function slowRecoveries(outcomes: Outcome[], nodes: string[], reachableAt
 }
 
 /** Local port → pid of every established TCP socket on this machine (`ss`, as root sees all). */
-function portOwners(): Map<number, number> {
+export function portOwners(): Map<number, number> {
   const owners = new Map<number, number>();
   for (const line of execFileSync('ss', ['-Htnp', 'state', 'established'], { encoding: 'utf8' }).split('\n')) {
     const match = /^\S+\s+\S+\s+\S+:(\d+)\s+\S+\s+.*pid=(\d+)/.exec(line);
@@ -117,9 +117,10 @@ function portOwners(): Map<number, number> {
 
 /**
  * Switchboard sessions on the server `url` names that came through a faulted path (a proxy
- * in this test process) and were opened before `since`, the moment the path worked again:
- * connections the fault stranded, which the nodes should have dropped. Idle pooled
- * connections that were never used are closed by the pool's idle timeout (10 s) by then.
+ * in this test process) and have done nothing since `since`, the moment the path worked
+ * again: connections the fault stranded, which the nodes should have dropped. A healthy
+ * pooled connection under load ran a statement since; an idle one the pool closes after
+ * 10 s (pg-pool's idle timeout), and the fault lasted longer than the rest of that.
  */
 export async function strandedSessions(url: string, since: number): Promise<string[]> {
   const client = new pg.Client({ connectionString: url, application_name: 'fault-check' });
@@ -139,10 +140,10 @@ export async function strandedSessions(url: string, since: number): Promise<stri
          extract(epoch FROM now() - state_change) * 1000 AS since_change_ms
        FROM pg_stat_activity WHERE application_name LIKE 'switchboard%'`,
     );
-    const openedBefore = performance.now() - since;
+    const quietFor = performance.now() - since;
     const owners = portOwners();
     return rows
-      .filter((row) => owners.get(row.client_port) === process.pid && row.age_ms > openedBefore)
+      .filter((row) => owners.get(row.client_port) === process.pid && row.since_change_ms > quietFor)
       .map(
         (row) =>
           `stranded session pid ${row.pid} (${row.application_name}), ${row.state} for ${Math.round(row.since_change_ms)} ms,` +

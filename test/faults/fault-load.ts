@@ -105,6 +105,7 @@ export interface LoadShape {
   /** Scopes start with this: one scenario's writes are told apart from another's. */
   prefix: string;
   nodes: FaultNode[];
+  /** Writers on each node (default 2); each alternates a POST and a PATCH. */
   writersPerNode?: number;
   readersPerNode?: number;
 }
