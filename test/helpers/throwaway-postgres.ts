@@ -284,7 +284,21 @@ export async function startSynchronousStandby(primary: ThrowawayPostgres): Promi
     await run(
       chain,
       'pg_basebackup',
-      ['-h', '127.0.0.1', '-p', source.port, '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--checkpoint=fast'],
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        source.port,
+        '-U',
+        'postgres',
+        '-D',
+        data,
+        '-R',
+        '-X',
+        'stream',
+        '--checkpoint=fast',
+        '--no-sync',
+      ],
       dir,
     );
     await standby.start();
