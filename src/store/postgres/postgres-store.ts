@@ -174,13 +174,17 @@ export class PostgresStore implements StoreStorage {
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
-    this.changeListener = capabilities.listenNotify
-      ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
-      : !this.recordsHistory
-        ? ownWritesOnly
-        : new PostgresChangePoller(this.changeListeners, () =>
-            this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
-          );
+    const parsedUrl = parsePostgresUrl(url);
+    // The LISTEN connection takes one host's URL; until it picks hosts as the pool does
+    // (postgres-url.ts: connectFirstFitting), a multi-host URL polls for changes instead.
+    this.changeListener =
+      capabilities.listenNotify && parsedUrl.hosts.length === 1
+        ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
+        : !this.recordsHistory
+          ? ownWritesOnly
+          : new PostgresChangePoller(this.changeListeners, () =>
+              this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
+            );
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -204,7 +208,7 @@ export class PostgresStore implements StoreStorage {
       pooler: this.pooler,
     };
     this.pool = new PostgresPool({
-      url: parsePostgresUrl(url),
+      url: parsedUrl,
       bounds,
       health: this.health,
       types: int8AsNumber,
