@@ -1,4 +1,5 @@
 import { inspectorSetting, type InspectorSetting } from './inspector-setting.js';
+import { postgresSettings, type PostgresSettings } from './postgres-settings.js';
 /** The default database: a SQLite file under `./data`. */
 export const defaultDatabaseUrl = 'sqlite:./data/switchboard.db';
 
@@ -7,6 +8,8 @@ export interface Settings {
   port: number;
   host: string;
   databaseUrl: string;
+  /** PostgreSQL: the pool's size and the bounds on every wait for the database. */
+  postgres: PostgresSettings;
   /** `production` turns off first-run credentials (and, later, loopback outbound calls). */
   mode: 'development' | 'production';
   /** When set, a request to `{subdomain}.{baseDomain}` must use that account's credentials. */
@@ -227,6 +230,7 @@ export function loadSettings(
     port: integerSetting('PORT', flags.port ?? env.PORT, 3000, 0, 65535),
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     databaseUrl: flags.database ?? env.DATABASE_URL ?? defaultDatabaseUrl,
+    postgres: postgresSettings(env, integerSetting),
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
     publicUrl: publicUrlSetting(env.SWITCHBOARD_PUBLIC_URL),

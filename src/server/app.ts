@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { createChannelHost } from '../channels/channel-host.js';
 import { healthRoutes } from '../ops/health-routes.js';
 import { Metrics, metricsRoutes } from '../ops/metrics.js';
+import { logDatabaseHealth } from '../ops/database-log.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { recordRoutes } from '../ops/route-list.js';
 import { rootRoute } from '../ops/root-route.js';
@@ -160,7 +161,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const named = subdomain !== undefined && (await store.findAccountBySubdomain(subdomain)) !== undefined;
     return publicBaseUrl(request, settings, named);
   });
-  const metrics = new Metrics();
+  const metrics = new Metrics({ database: store.health });
+  if (store.health) {
+    const stopLogging = logDatabaseHealth(store.health, app.log);
+    app.addHook('onClose', async () => stopLogging());
+  }
   const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
   const channelHost = createChannelHost({
     channels: store.channels,

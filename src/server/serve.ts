@@ -24,6 +24,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     cipher,
     configHistory: settings.history.enabled,
     postgresPullBatch: settings.pull.postgresBatch,
+    postgres: settings.postgres,
   });
   await store.migrate();
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { PostgresSettings } from '../postgres-settings.js';
 import type { SqliteOptions } from './sqlite/sqlite-store.js';
 import type { StoreStorage } from './wrap-store.js';
 
@@ -16,7 +17,12 @@ export interface DriverCapabilities {
 }
 
 /** What `openStore` passes on to a driver. */
-export type StoreOptions = SqliteOptions & { clock?: Clock; postgresPullBatch?: number };
+export type StoreOptions = SqliteOptions & {
+  clock?: Clock;
+  postgresPullBatch?: number;
+  /** PostgreSQL: pool size and bounds (settings.ts); PostgresOptions' defaults when absent. */
+  postgres?: PostgresSettings;
+};
 
 /** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */
 export interface RawSql {

@@ -49,6 +49,7 @@ function postgresDriver(name: string, schemes: string[], capabilities: DriverCap
         configHistory: options.configHistory,
         pullBatch: options.postgresPullBatch,
         capabilities,
+        ...options.postgres,
       });
     },
     connectRaw: postgresRaw,

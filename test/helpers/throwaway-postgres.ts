@@ -188,30 +188,18 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
   return cluster;
 }
 
-// ---------------------------------------------------------------------------------------------
-// A primary with a synchronous streaming standby, for failover fault tests: the standby is
-// `pg_basebackup -R` of the primary, the primary waits for it on every commit
-// (`synchronous_standby_names`, `synchronous_commit=on`), so a write acknowledged by the
-// primary is on the standby when the primary is killed and the standby promoted.
-
-/** A standby of a throwaway primary: the same handle, plus promotion. */
+/** A streaming standby of a throwaway primary, which a test can promote. */
 export interface ThrowawayStandby extends ThrowawayPostgres {
-  /** `pg_ctl promote -w`: resolves once the standby accepts writes. */
+  /** `pg_ctl promote`; resolves once the server accepts writes. */
   promote: () => Promise<void>;
 }
 
-/** A throwaway primary and its synchronous standby, each on its own spare port. */
-export interface SynchronousPair {
-  primary: ThrowawayPostgres;
-  standby: ThrowawayStandby;
-}
-
 /**
- * Starts a streaming standby of `primary` (any throwaway cluster, or a promoted standby) on
- * a spare port and makes the primary wait for it on every commit. Resolves once the
- * primary's `pg_stat_replication` shows the standby as `sync`.
+ * A streaming standby of `primary` (`pg_basebackup -R`) on its own free port, started; its
+ * own files, removed by `destroy()`. Asynchronous replication: a test that needs a write on
+ * both waits for it to arrive.
  */
-export async function startSynchronousStandby(primary: ThrowawayPostgres): Promise<ThrowawayStandby> {
+export async function createThrowawayStandby(primary: ThrowawayPostgres): Promise<ThrowawayStandby> {
   const found = await toolchain();
   if (typeof found === 'string') throw new Error(`no throwaway PostgreSQL: ${found}`);
   const chain = found;
@@ -222,25 +210,20 @@ export async function startSynchronousStandby(primary: ThrowawayPostgres): Promi
   mkdirSync(sockets);
   if (chain.user) for (const path of [dir, sockets]) chownSync(path, chain.user.uid, chain.user.gid);
   const port = await freePort();
-  // The standby's own options; synchronous_standby_names is the primary's alone (set below
-  // with ALTER SYSTEM after the base backup), so a promoted standby does not wait for anyone.
   const serverOptions = [
     `-p ${port}`,
     `-k ${sockets}`,
     '-c listen_addresses=127.0.0.1',
-    '-c fsync=on',
-    '-c synchronous_commit=on',
     '-c max_connections=50',
     '-c shared_buffers=16MB',
-    '-c hot_standby=on',
   ].join(' ');
   const pgCtl = (args: string[]) => run(chain, 'pg_ctl', ['-D', data, ...args], dir);
   let running = false;
   let destroyed = false;
   const onExit = () => {
     if (!running) return;
-    const args = ['-D', data, '-m', 'immediate', 'stop'];
     const path = join(chain.bin, 'pg_ctl');
+    const args = ['-D', data, '-m', 'immediate', 'stop'];
     try {
       if (chain.user)
         execFileSync('runuser', ['-u', chain.user.name, '--', path, ...args], { cwd: dir, stdio: 'ignore' });
@@ -280,35 +263,48 @@ export async function startSynchronousStandby(primary: ThrowawayPostgres): Promi
     },
   };
   try {
-    const source = new URL(primary.url);
     await run(
       chain,
       'pg_basebackup',
-      [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        source.port,
-        '-U',
-        'postgres',
-        '-D',
-        data,
-        '-R',
-        '-X',
-        'stream',
-        '--checkpoint=fast',
-        '--no-sync',
-      ],
+      ['-D', data, '-R', '-X', 'stream', '-c', 'fast', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'],
       dir,
     );
     await standby.start();
+  } catch (error) {
+    await standby.destroy();
+    throw error;
+  }
+  return standby;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A primary with a synchronous streaming standby, for failover fault tests: the primary
+// waits for the standby on every commit (`synchronous_standby_names`, `synchronous_commit=on`),
+// so a write it acknowledged is on the standby when the primary is killed and the standby
+// promoted.
+
+/** A throwaway primary and its synchronous standby, each on its own spare port. */
+export interface SynchronousPair {
+  primary: ThrowawayPostgres;
+  standby: ThrowawayStandby;
+}
+
+/**
+ * A streaming standby of `primary` ({@link createThrowawayStandby}) that the primary waits
+ * for on every commit. Resolves once the primary's `pg_stat_replication` shows it `sync`.
+ * The setting is the primary's alone (ALTER SYSTEM after the base backup): a promoted
+ * standby waits for no one.
+ */
+export async function startSynchronousStandby(primary: ThrowawayPostgres): Promise<ThrowawayStandby> {
+  const standby = await createThrowawayStandby(primary);
+  try {
     await onServer(primary.url, async (client) => {
       await client.query(`ALTER SYSTEM SET synchronous_standby_names = '*'`);
       await client.query('SELECT pg_reload_conf()');
       for (let waited = 0; ; waited += 50) {
         const { rows } = await client.query(`SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'`);
         if (rows.length > 0) break;
-        if (waited > 20_000) throw new Error(`the standby on ${port} never became synchronous`);
+        if (waited > 20_000) throw new Error(`the standby on ${standby.port} never became synchronous`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     });
@@ -318,7 +314,6 @@ export async function startSynchronousStandby(primary: ThrowawayPostgres): Promi
   }
   return standby;
 }
-
 /** A fresh throwaway primary with a synchronous standby (see {@link startSynchronousStandby}). */
 export async function createSynchronousPair(): Promise<SynchronousPair> {
   const primary = await createThrowawayPostgres();

@@ -43,7 +43,10 @@ import { transactionLock } from './transaction-locks.js';
 import { applyPostgresMigrations, quoteIdentifier } from './postgres-migrations.js';
 import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
-import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
+import { isConnectionFailure, isServerTimeout, isUniqueViolation } from './connection-errors.js';
+import { PostgresPool, type PoolBounds } from './postgres-pool.js';
+import { parsePostgresUrl } from './postgres-url.js';
+import { DatabaseHealth } from '../database-health.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
@@ -82,6 +85,24 @@ export interface PostgresOptions {
   schema?: string;
   /** Most connections open at once (default 10). */
   poolSize?: number;
+  /** A new connection's connect and start-up, ms (default 5000). */
+  connectTimeoutMs?: number;
+  /** Waiting for a connection, pooled or new, ms (default 5000). */
+  acquireTimeoutMs?: number;
+  /** Client side: one statement's answer, ms (default 10000); ends a wait on a silent server. */
+  queryTimeoutMs?: number;
+  /** Server-side session bounds, ms (defaults 10000, 5000, 10000; 0: the server's own). */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+  /**
+   * Behind a transaction-mode pooler (PgBouncer): the server-side bounds are not set per
+   * session (the pooler refuses start-up parameters) but checked at `migrate()`, and a
+   * warning names the `ALTER ROLE … SET` to run when one is missing.
+   */
+  pooler?: boolean;
+  /** Where availability changes, counters and warnings go; a new one by default. */
+  health?: DatabaseHealth;
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
   /** Encrypts instances' metadata and state; none (plaintext) by default. */
@@ -93,6 +114,11 @@ export interface PostgresOptions {
   /** What the server offers (store-driver.ts); all of it by default. */
   capabilities?: DriverCapabilities;
 }
+
+/** Lifts the server-side bounds for the rest of one transaction (migrations, backups). */
+const unboundSql =
+  "SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), " +
+  "set_config('idle_in_transaction_session_timeout', '0', true)";
 
 const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
 
@@ -126,7 +152,10 @@ export class PostgresStore implements StoreStorage {
   readonly activity: ActivityStore;
   readonly exchanges: PostgresExchanges;
   private readonly cipher: ValueCipher;
-  private readonly pool: pg.Pool;
+  private readonly pool: PostgresPool;
+  /** Reachable or not (each change once, for the log), pool counters, start-up warnings. */
+  readonly health: DatabaseHealth;
+  private readonly pooler: boolean;
   private readonly schema: string | undefined;
   private readonly clock: Clock;
   /** Operations under way, so `close()` can wait for them before ending the pool. */
@@ -145,13 +174,17 @@ export class PostgresStore implements StoreStorage {
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
-    this.changeListener = capabilities.listenNotify
-      ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
-      : !this.recordsHistory
-        ? ownWritesOnly
-        : new PostgresChangePoller(this.changeListeners, () =>
-            this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
-          );
+    const parsedUrl = parsePostgresUrl(url);
+    // The LISTEN connection takes one host's URL; until it picks hosts as the pool does
+    // (postgres-url.ts: connectFirstFitting), a multi-host URL polls for changes instead.
+    this.changeListener =
+      capabilities.listenNotify && parsedUrl.hosts.length === 1
+        ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
+        : !this.recordsHistory
+          ? ownWritesOnly
+          : new PostgresChangePoller(this.changeListeners, () =>
+              this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
+            );
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -162,33 +195,47 @@ export class PostgresStore implements StoreStorage {
     this.exchanges = new PostgresExchanges(this.access);
     const schema = options.schema;
     this.schema = schema;
-    this.pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize ?? 10,
-      // Fail (503) instead of waiting forever when the database is down or the pool is exhausted.
-      connectionTimeoutMillis: 5000,
-      keepAlive: true,
-      application_name: 'switchboard',
+    this.health = options.health ?? new DatabaseHealth();
+    this.pooler = options.pooler ?? false;
+    const bounds: PoolBounds = {
+      poolSize: options.poolSize ?? 10,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      acquireTimeoutMs: options.acquireTimeoutMs ?? 5000,
+      queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+      lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+      idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 10_000,
+      pooler: this.pooler,
+    };
+    this.pool = new PostgresPool({
+      url: parsedUrl,
+      bounds,
+      health: this.health,
       types: int8AsNumber,
       // The pool awaits this before handing out a new connection; if it fails, so does the
       // request, so no statement ever runs in the wrong schema.
       onConnect: async (client) => {
-        // Errors while checked out surface on the next query; without a listener, one
-        // arriving between queries would crash the process.
-        client.on('error', () => {});
         // A transaction-mode pooler hands each transaction any server connection: no named statements then.
         if (capabilities.namedStatements) prepareParameterisedStatements(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });
-    // An idle connection dropped by the server: the pool discards it and opens a new one
-    // when needed. Without a listener, the 'error' event would crash the process.
-    this.pool.on('error', () => {});
   }
 
-  migrate(): Promise<MigrationReport> {
+  async migrate(): Promise<MigrationReport> {
+    if (this.pooler) {
+      // Checked once: a pooler cannot take them per session, so the role must have them.
+      const missing = await this.run(() => this.pool.missingServerTimeouts());
+      if (missing.length > 0) {
+        this.health.warn(
+          `The database does not bound statements, locks and idle transactions as the settings ask ` +
+            `(a pooler cannot set them per session); run: ${missing.join('; ')}`,
+        );
+      }
+    }
     return applyPostgresMigrations({
-      transaction: (work) => this.transaction(work),
+      // A migration may rightly take long (a large table rewritten): no bound on it.
+      transaction: (work) => this.transaction(work, { unbounded: true }),
       schema: this.schema,
       advisoryLocks: this.driverCapabilities.advisoryLocks,
       nowSeconds: () => epochSeconds(this.clock),
@@ -510,21 +557,27 @@ export class PostgresStore implements StoreStorage {
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.inFlight.add(settled);
-    let discard = false;
+    // An export reads every table in one transaction: as long as it takes. The session's
+    // bounds are lifted, so the connection is closed afterwards rather than reused.
+    const rebind = this.pool.unbound(client);
+    let failure: unknown;
     try {
+      await client.query(unboundSql.replaceAll('true)', 'false)'));
       yield* exportPostgres(client);
     } catch (error) {
-      discard = true;
-      throw isConnectionFailure(error) ? new StoreUnavailableError(error) : error;
+      failure = error;
+      throw isConnectionFailure(error) ? new StoreUnavailableError(error, { stateLogged: true }) : error;
     } finally {
-      client.release(discard);
+      rebind();
+      this.pool.release(client, failure, true);
       this.inFlight.delete(settled);
       settle();
     }
   }
 
   importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'> {
-    return this.transaction((client) => importPostgres(client, callerRecords(records)));
+    // Reads the backup file as it writes: no bound on the transaction.
+    return this.transaction((client) => importPostgres(client, callerRecords(records)), { unbounded: true });
   }
 
   /** Inside a write: the config, row-locked until commit, or why the write cannot go ahead. */
@@ -552,22 +605,29 @@ export class PostgresStore implements StoreStorage {
   }
 
   /** `work` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private transaction<T>(
+    work: (client: pg.PoolClient) => Promise<T>,
+    options: { unbounded?: boolean } = {},
+  ): Promise<T> {
     return this.run(async () => {
       const client = await this.pool.connect();
+      const rebind = options.unbounded ? this.pool.unbound(client) : undefined;
+      let failure: unknown;
       let discard = false;
       try {
         await client.query('BEGIN');
+        if (options.unbounded) await client.query(unboundSql);
         const result = await work(client);
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        discard = isConnectionFailure(error);
-        if (!discard) await client.query('ROLLBACK').catch(() => (discard = true));
+        failure = error;
+        if (!isConnectionFailure(error)) await client.query('ROLLBACK').catch(() => (discard = true));
         throw error;
       } finally {
+        rebind?.();
         // A connection in an unknown state is closed rather than reused.
-        client.release(discard);
+        this.pool.release(client, failure, discard);
       }
     });
   }
@@ -577,10 +637,16 @@ export class PostgresStore implements StoreStorage {
     const promise = operation();
     this.inFlight.add(promise);
     try {
-      return await promise;
+      const result = await promise;
+      this.health.succeeded();
+      return result;
     } catch (error) {
       if (error instanceof CallerError) throw error.error;
-      if (isConnectionFailure(error)) throw new StoreUnavailableError(error);
+      if (isConnectionFailure(error) || isServerTimeout(error)) {
+        this.health.failed(error);
+        // Logged once per outage by whoever watches `health`, not once per request.
+        throw new StoreUnavailableError(error, { stateLogged: true });
+      }
       throw error;
     } finally {
       this.inFlight.delete(promise);
