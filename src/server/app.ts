@@ -161,9 +161,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const named = subdomain !== undefined && (await store.findAccountBySubdomain(subdomain)) !== undefined;
     return publicBaseUrl(request, settings, named);
   });
-  const metrics = new Metrics({ database: store.health });
-  if (store.health) {
-    const stopLogging = logDatabaseHealth(store.health, app.log);
+  const metrics = new Metrics({ database: store.databaseHealth });
+  if (store.databaseHealth) {
+    const stopLogging = logDatabaseHealth(store.databaseHealth, app.log);
     app.addHook('onClose', async () => stopLogging());
   }
   const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
@@ -313,6 +313,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       hub: changeHub,
       principalOf,
       heartbeatMs: settings.changes.heartbeatMs,
+      confirmWithinMs: settings.changes.pollMs,
       maxStreamsPerClient: settings.changes.maxStreamsPerClient,
       stillAuthenticated: (request) =>
         authenticate(store, request, clock).then(

@@ -136,9 +136,9 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL waits bounded, failo
     }
     // The first request waited on the silent connection itself: the query timeout bounds it.
     expect(during[0]!.ms).toBeLessThan(bounds.queryTimeoutMs + 1000);
-    expect(store.health!.counters.queryTimeouts).toBeGreaterThanOrEqual(1);
-    expect(store.health!.counters.discarded).toBeGreaterThanOrEqual(1);
-    expect(store.health!.counters.renewals).toBeGreaterThanOrEqual(1);
+    expect(store.databaseHealth!.counters.queryTimeouts).toBeGreaterThanOrEqual(1);
+    expect(store.databaseHealth!.counters.discarded).toBeGreaterThanOrEqual(1);
+    expect(store.databaseHealth!.counters.renewals).toBeGreaterThanOrEqual(1);
 
     proxy!.forward();
     // No stranded connection in the pool: more requests at once than it holds all succeed.
@@ -193,7 +193,7 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL waits bounded, failo
     const outcome = await timedPost(baseUrl, tenant.tokens.my_integration!, 'on_standby');
     expect(outcome.status, JSON.stringify(outcome.json)).toBe(503);
     expect(outcome.json.errors[0]).toMatchObject({ status: '503' });
-    expect(store.health!.counters.discarded).toBeGreaterThanOrEqual(1);
+    expect(store.databaseHealth!.counters.discarded).toBeGreaterThanOrEqual(1);
     expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
     // Reads still answer from it.
     const read = await call(baseUrl, 'GET', `${configs}/before_silence`, { token: tenant.tokens.my_integration! });

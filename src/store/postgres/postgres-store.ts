@@ -53,7 +53,7 @@ import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
 import { PostgresGrantStore } from './postgres-grant-store.js';
-import type { StoreCapabilities } from '../store.js';
+import type { StoreCapabilities, StoreHealth } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
@@ -113,6 +113,8 @@ export interface PostgresOptions {
   pullBatch?: number;
   /** What the server offers (store-driver.ts); all of it by default. */
   capabilities?: DriverCapabilities;
+  /** Where the LISTEN connection goes (`SWITCHBOARD_POSTGRES_LISTEN_URL`): a direct URL when `url` is a pooler's. */
+  listenUrl?: string;
 }
 
 /** Lifts the server-side bounds for the rest of one transaction (migrations, backups). */
@@ -154,7 +156,7 @@ export class PostgresStore implements StoreStorage {
   private readonly cipher: ValueCipher;
   private readonly pool: PostgresPool;
   /** Reachable or not (each change once, for the log), pool counters, start-up warnings. */
-  readonly health: DatabaseHealth;
+  readonly databaseHealth: DatabaseHealth;
   private readonly pooler: boolean;
   private readonly schema: string | undefined;
   private readonly clock: Clock;
@@ -175,16 +177,21 @@ export class PostgresStore implements StoreStorage {
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     const parsedUrl = parsePostgresUrl(url);
+    const counters = () => this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters);
     // The LISTEN connection takes one host's URL; until it picks hosts as the pool does
-    // (postgres-url.ts: connectFirstFitting), a multi-host URL polls for changes instead.
+    // (postgres-url.ts: connectFirstFitting), a multi-host URL without a listen URL polls instead.
+    const listenTo = options.listenUrl ?? (parsedUrl.hosts.length === 1 ? url : undefined);
     this.changeListener =
-      capabilities.listenNotify && parsedUrl.hosts.length === 1
-        ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
+      capabilities.listenNotify && listenTo !== undefined
+        ? new PostgresChangeListener(this.changeListeners, {
+            url: listenTo,
+            searchPath: options.schema,
+            // While the LISTEN connection is down; with history off no counter moves (the feed's safety poll remains).
+            counters: this.recordsHistory ? counters : undefined,
+          })
         : !this.recordsHistory
           ? ownWritesOnly
-          : new PostgresChangePoller(this.changeListeners, () =>
-              this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
-            );
+          : new PostgresChangePoller(this.changeListeners, counters);
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -195,7 +202,7 @@ export class PostgresStore implements StoreStorage {
     this.exchanges = new PostgresExchanges(this.access);
     const schema = options.schema;
     this.schema = schema;
-    this.health = options.health ?? new DatabaseHealth();
+    this.databaseHealth = options.health ?? new DatabaseHealth();
     this.pooler = options.pooler ?? false;
     const bounds: PoolBounds = {
       poolSize: options.poolSize ?? 10,
@@ -210,7 +217,7 @@ export class PostgresStore implements StoreStorage {
     this.pool = new PostgresPool({
       url: parsedUrl,
       bounds,
-      health: this.health,
+      health: this.databaseHealth,
       types: int8AsNumber,
       // The pool awaits this before handing out a new connection; if it fails, so does the
       // request, so no statement ever runs in the wrong schema.
@@ -227,7 +234,7 @@ export class PostgresStore implements StoreStorage {
       // Checked once: a pooler cannot take them per session, so the role must have them.
       const missing = await this.run(() => this.pool.missingServerTimeouts());
       if (missing.length > 0) {
-        this.health.warn(
+        this.databaseHealth.warn(
           `The database does not bound statements, locks and idle transactions as the settings ask ` +
             `(a pooler cannot set them per session); run: ${missing.join('; ')}`,
         );
@@ -244,6 +251,20 @@ export class PostgresStore implements StoreStorage {
 
   async ping(): Promise<void> {
     await this.rows('SELECT 1');
+  }
+
+  /** One statement within `timeoutMs` (a connection that does not answer is discarded), and the feed's state. */
+  async health(timeoutMs: number): Promise<StoreHealth> {
+    const feed = this.changeListener.state;
+    // pg reads `query_timeout` on a query's config; its types do not list it.
+    const query: pg.QueryConfig & { query_timeout: number } = { text: revisionSql.readOnly, query_timeout: timeoutMs };
+    try {
+      const [row] = await this.run(async () => (await this.pool.query<{ transaction_read_only: string }>(query)).rows);
+      // `on` behind the endpoint: a standby (a failover under way) or a read-only database.
+      return { reachable: true, writable: row?.transaction_read_only === 'off', feed };
+    } catch {
+      return { reachable: false, writable: false, feed };
+    }
   }
 
   close(): Promise<void> {
@@ -638,12 +659,12 @@ export class PostgresStore implements StoreStorage {
     this.inFlight.add(promise);
     try {
       const result = await promise;
-      this.health.succeeded();
+      this.databaseHealth.succeeded();
       return result;
     } catch (error) {
       if (error instanceof CallerError) throw error.error;
       if (isConnectionFailure(error) || isServerTimeout(error)) {
-        this.health.failed(error);
+        this.databaseHealth.failed(error);
         // Logged once per outage by whoever watches `health`, not once per request.
         throw new StoreUnavailableError(error, { stateLogged: true });
       }
