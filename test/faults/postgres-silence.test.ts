@@ -115,6 +115,7 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
     it('does not block the other node beyond the idle-in-transaction bound', async () => {
       let stallAt = 0;
       let tries = 0;
+      let heldMs = 0;
       const run = await runScenario({
         prefix: 'stall',
         nodes,
@@ -133,22 +134,36 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
               throw new Error('no transaction of the stalled node held the revision counter in 20 tries');
             await sleep(300);
           }
+          // How long the counter stays held: the idle-in-transaction bound (or the node's own
+          // query timeout, whichever ends the session first) must end it.
+          while ((await counterHolders()).length > 0 && performance.now() < stallAt + silenceMs) await sleep(50);
+          heldMs = performance.now() - stallAt;
           await sleep(stallAt + silenceMs - performance.now());
           proxy.forward();
           return { faultAt: stallAt, reachableAt: performance.now() };
         },
       });
-      console.log(`${summary("one node's path stalled", run)} (caught holding the counter on try ${tries})`);
+      const direct = run.outcomes.filter((o) => o.node === 'direct' && o.started > stallAt);
+      // Its writers were already waiting for the row when the stall began: count those too.
+      const duringStall = run.outcomes.filter((o) => o.node === 'direct' && o.ended > stallAt);
+      const slowestDirect = Math.max(...duringStall.map((o) => o.ended - o.started));
+      console.log(
+        `${summary("one node's path stalled", run)} (caught holding the counter on try ${tries}; held ` +
+          `${Math.round(heldMs)} ms; the direct node's slowest answer ${Math.round(slowestDirect)} ms)`,
+      );
       // The direct node may wait for the row while the stalled transaction lives, bounded by
       // idle_in_transaction_session_timeout; what it starts after that must succeed.
       const unblockedBy = stallAt + timeoutMs + slackMs;
-      const direct = run.outcomes.filter((o) => o.node === 'direct' && o.started > stallAt);
       expect(
         direct.filter((o) => o.started > unblockedBy).length,
         'direct-node requests after the bound',
       ).toBeGreaterThan(5);
       await sleep(run.reachableAt + strandedAfterMs - performance.now());
       await expectSharedChecks(run, nodes, cluster.url, {
+        counterHeldBeyondBound:
+          heldMs > timeoutMs + slackMs
+            ? [`the stalled node held the revision counter for ${Math.round(heldMs)} ms`]
+            : [],
         directNodeBlocked: direct.filter((o) => o.started > unblockedBy && !succeeded(o)).map(describeOutcome),
         strandedSessions: await strandedSessions(cluster.url, run.reachableAt),
       });
