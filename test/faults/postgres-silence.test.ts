@@ -89,8 +89,13 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
 
     beforeAll(async () => {
       proxy = await startTcpProxy(cluster.port);
-      nodes.push(await startFaultNode('stalled', proxy.urlThrough(cluster.url), dir.path));
-      nodes.push(await startFaultNode('direct', cluster.url, dir.path));
+      // Together: the database is migrated and the dev account made by the first describe's nodes.
+      nodes.push(
+        ...(await Promise.all([
+          startFaultNode('stalled', proxy.urlThrough(cluster.url), dir.path),
+          startFaultNode('direct', cluster.url, dir.path),
+        ])),
+      );
       admin = new pg.Client({ connectionString: cluster.url, application_name: 'fault-admin' });
       await admin.connect();
     });
