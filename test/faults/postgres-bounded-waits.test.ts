@@ -184,6 +184,31 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL waits bounded, failo
     expect(metrics.text).toMatch(/^switchboard_postgres_available 1$/m);
   });
 
+  it('answers 503 to a write that waits on another session’s row lock past the lock timeout', async () => {
+    const { baseUrl, lines } = await openServed(primary!.url);
+    const token = tenant.tokens.my_integration!;
+    expect((await timedPost(baseUrl, token, 'locked')).status).toBe(201);
+    const locker = new pg.Client({ connectionString: primary!.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM configs WHERE scope = 'locked' FOR UPDATE`);
+      const started = performance.now();
+      const patch = await call(baseUrl, 'PATCH', `${configs}/locked`, { token, body: { config: { k: 1 } } });
+      const ms = performance.now() - started;
+      expect(patch.status, patch.text).toBe(503);
+      expect(patch.headers.get('retry-after')).toBe('1');
+      expect(ms).toBeLessThan(bounds.lockTimeoutMs + 1000);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    // Once the lock is gone the same write goes through, and nothing was logged as an outage.
+    const patch = await call(baseUrl, 'PATCH', `${configs}/locked`, { token, body: { config: { k: 2 } } });
+    expect(patch.status).toBe(200);
+    expect(lines.filter((line) => /^database unavailable|^request failed/.test(line.msg))).toEqual([]);
+  });
+
   it('answers 503, not 500, to a write on an endpoint that is a standby', async () => {
     // The tenant and the first test's configs reached the standby with the rest of the primary's data.
     await waitFor(

@@ -642,11 +642,14 @@ export class PostgresStore implements StoreStorage {
       return result;
     } catch (error) {
       if (error instanceof CallerError) throw error.error;
-      if (isConnectionFailure(error) || isServerTimeout(error)) {
+      if (isConnectionFailure(error)) {
         this.health.failed(error);
         // Logged once per outage by whoever watches `health`, not once per request.
         throw new StoreUnavailableError(error, { stateLogged: true });
       }
+      // A statement or lock wait the server cut short: this request's trouble, not an outage
+      // (counted by the pool for metrics).
+      if (isServerTimeout(error)) throw new StoreUnavailableError(error, { stateLogged: true });
       throw error;
     } finally {
       this.inFlight.delete(promise);
