@@ -96,6 +96,23 @@ describe.runIf(postgresAvailable)('PostgreSQL pool bounds', () => {
     expect(await pid()).toBe(before);
   });
 
+  it('discards a connection the server terminated (57P01) and re-makes the pool', async () => {
+    const { pool, health } = openPool();
+    const victim = await pool.connect();
+    const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const idle = await pool.connect();
+    pool.release(idle);
+    const running = victim.query('SELECT pg_sleep(5)');
+    await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    const error = await running.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '57P01' });
+    pool.release(victim, error);
+    expect(health.counters).toMatchObject({ discarded: 1, renewals: 1 });
+    // The idle connection of the old pool is closed too; new statements run on new connections.
+    expect(pool.stats()).toMatchObject({ total: 0 });
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
   it('gives up waiting for a connection at the acquire timeout', async () => {
     const { pool, health } = openPool({ poolSize: 1, acquireTimeoutMs: 300 });
     const held = await pool.connect();
