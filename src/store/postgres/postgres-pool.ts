@@ -2,7 +2,7 @@
 // doubt discarded, hosts picked as libpq picks them, and the pool re-made after a failover.
 import pg from 'pg';
 import type { DatabaseHealth } from '../database-health.js';
-import { isConnectionFailure, isServerTimeout } from './connection-errors.js';
+import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout } from './connection-errors.js';
 import {
   checkSessionAttrs,
   connectFirstFitting,
@@ -193,7 +193,7 @@ export class PostgresPool {
       client.sbPool = pool;
       return client;
     } catch (error) {
-      if (/^timeout exceeded when trying to connect/.test((error as Error).message)) {
+      if (isPoolQueueTimeout(error) || /due to connection timeout/.test((error as Error).message)) {
         this.health.count('acquireTimeouts');
       }
       throw error;

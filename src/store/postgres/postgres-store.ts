@@ -43,7 +43,7 @@ import { transactionLock } from './transaction-locks.js';
 import { applyPostgresMigrations, quoteIdentifier } from './postgres-migrations.js';
 import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
-import { isConnectionFailure, isServerTimeout, isUniqueViolation } from './connection-errors.js';
+import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout, isUniqueViolation } from './connection-errors.js';
 import { PostgresPool, type PoolBounds } from './postgres-pool.js';
 import { parsePostgresUrl } from './postgres-url.js';
 import { DatabaseHealth } from '../database-health.js';
@@ -634,16 +634,18 @@ export class PostgresStore implements StoreStorage {
 
   /** Tracks an operation for `close()`, and translates its errors for callers. */
   private async run<T>(operation: () => Promise<T>): Promise<T> {
+    const epoch = this.health.epoch;
     const promise = operation();
     this.inFlight.add(promise);
     try {
       const result = await promise;
-      this.health.succeeded();
+      this.health.succeeded(epoch);
       return result;
     } catch (error) {
       if (error instanceof CallerError) throw error.error;
       if (isConnectionFailure(error)) {
-        this.health.failed(error);
+        // Every pooled connection busy is this node's load, not an outage: 503, not logged.
+        if (!isPoolQueueTimeout(error)) this.health.failed(error, epoch);
         // Logged once per outage by whoever watches `health`, not once per request.
         throw new StoreUnavailableError(error, { stateLogged: true });
       }
