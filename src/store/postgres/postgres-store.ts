@@ -115,10 +115,12 @@ export interface PostgresOptions {
   capabilities?: DriverCapabilities;
 }
 
-/** Lifts the server-side bounds for the rest of one transaction (migrations, backups). */
-const unboundSql =
-  "SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), " +
-  "set_config('idle_in_transaction_session_timeout', '0', true)";
+/** Lifts the server-side bounds for the rest of one transaction (`local`) or of the session. */
+const liftBoundsSql = (local: boolean) =>
+  ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']
+    .map((name) => `set_config('${name}', '0', ${local})`)
+    .reduce((list, call) => `${list}, ${call}`, 'SELECT 1');
+const unboundSql = liftBoundsSql(true);
 
 const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
 
@@ -562,7 +564,7 @@ export class PostgresStore implements StoreStorage {
     const rebind = this.pool.unbound(client);
     let failure: unknown;
     try {
-      await client.query(unboundSql.replaceAll('true)', 'false)'));
+      await client.query(liftBoundsSql(false));
       yield* exportPostgres(client);
     } catch (error) {
       failure = error;
