@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseHealth } from '../../src/store/database-health.js';
@@ -112,6 +113,21 @@ describe.runIf(postgresAvailable)('PostgreSQL pool bounds', () => {
     expect(pool.stats()).toMatchObject({ total: 0 });
     expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
   });
+
+  // Debian's socket directory for the shared server; elsewhere the test server may have none.
+  it.runIf(existsSync('/var/run/postgresql/.s.PGSQL.5432'))(
+    'connects through a Unix socket named in the authority (percent-encoded) or as the host parameter',
+    async () => {
+      for (const url of [
+        'postgres://postgres@%2Fvar%2Frun%2Fpostgresql:5432/test',
+        'postgres://postgres@/test?host=/var/run/postgresql',
+      ]) {
+        const { pool } = openPool({}, url);
+        const { rows } = await pool.query<{ socket: boolean }>('SELECT inet_server_addr() IS NULL AS socket');
+        expect(rows, url).toEqual([{ socket: true }]);
+      }
+    },
+  );
 
   it('gives up waiting for a connection at the acquire timeout', async () => {
     const { pool, health } = openPool({ poolSize: 1, acquireTimeoutMs: 300 });
