@@ -7,6 +7,7 @@ import { createChannelHost } from '../channels/channel-host.js';
 import { healthRoutes } from '../ops/health-routes.js';
 import { Metrics, metricsRoutes } from '../ops/metrics.js';
 import { logDatabaseHealth } from '../ops/database-log.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { recordRoutes } from '../ops/route-list.js';
 import { rootRoute } from '../ops/root-route.js';
@@ -262,7 +263,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         principals.clear();
         credentialsRevoked();
       },
-      onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
+      // An unavailable database is logged once per outage (ops/database-log.ts), not every tick.
+      onError: (error) =>
+        error instanceof StoreUnavailableError && error.stateLogged
+          ? app.log.debug('could not read the credential revocation version: the database is unavailable')
+          : app.log.warn({ err: error }, 'could not read the credential revocation version'),
     });
     api.addHook('onClose', async () => revocations.stop());
     const resolvePrincipal = async (request: FastifyRequest, cached: Principal | undefined) => {

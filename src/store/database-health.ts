@@ -38,6 +38,8 @@ export class DatabaseHealth {
   /** Found at start (e.g. server-side timeouts a pooler set-up lacks); kept for whoever logs. */
   readonly warnings: string[] = [];
   private down: { since: number; failures: number } | undefined;
+  /** Moves at each change of state: an outcome of an operation begun before it is stale. */
+  private currentEpoch = 0;
   private readonly listeners = new Set<(change: AvailabilityChange) => void>();
   private readonly warningListeners = new Set<(warning: string) => void>();
 
@@ -48,26 +50,38 @@ export class DatabaseHealth {
     return this.down === undefined;
   }
 
+  /** Read when an operation begins, and passed back with its outcome. */
+  get epoch(): number {
+    return this.currentEpoch;
+  }
+
   count(counter: keyof DatabaseCounters): void {
     this.counters[counter] += 1;
   }
 
-  /** An operation failed for want of the database. */
-  failed(error: unknown): void {
+  /**
+   * An operation failed for want of the database. One begun before the last change of
+   * state (`epoch` then) changes nothing: a connection attempt made during an outage that
+   * times out just after recovery is not a new outage.
+   */
+  failed(error: unknown, epoch = this.currentEpoch): void {
     if (this.down) {
       this.down.failures += 1;
       return;
     }
+    if (epoch !== this.currentEpoch) return;
+    this.currentEpoch += 1;
     this.down = { since: this.nowMs(), failures: 1 };
     const cause = (error as { cause?: unknown }).cause ?? error;
     const reason = cause instanceof Error ? cause.message : String(cause);
     for (const listener of this.listeners) listener({ available: false, reason });
   }
 
-  /** An operation reached the database. */
-  succeeded(): void {
+  /** An operation reached the database; one begun before the outage was seen proves nothing. */
+  succeeded(epoch = this.currentEpoch): void {
     const down = this.down;
-    if (!down) return;
+    if (!down || epoch !== this.currentEpoch) return;
+    this.currentEpoch += 1;
     this.down = undefined;
     const change = { available: true, unavailableMs: this.nowMs() - down.since, failures: down.failures } as const;
     for (const listener of this.listeners) listener(change);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseHealth } from '../../src/store/database-health.js';
@@ -95,6 +96,38 @@ describe.runIf(postgresAvailable)('PostgreSQL pool bounds', () => {
     expect(health.counters).toMatchObject({ serverTimeouts: 1, discarded: 0, renewals: 0 });
     expect(await pid()).toBe(before);
   });
+
+  it('discards a connection the server terminated (57P01) and re-makes the pool', async () => {
+    const { pool, health } = openPool();
+    const victim = await pool.connect();
+    const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const idle = await pool.connect();
+    pool.release(idle);
+    const running = victim.query('SELECT pg_sleep(5)');
+    await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    const error = await running.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: '57P01' });
+    pool.release(victim, error);
+    expect(health.counters).toMatchObject({ discarded: 1, renewals: 1 });
+    // The idle connection of the old pool is closed too; new statements run on new connections.
+    expect(pool.stats()).toMatchObject({ total: 0 });
+    expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  // Debian's socket directory for the shared server; elsewhere the test server may have none.
+  it.runIf(existsSync('/var/run/postgresql/.s.PGSQL.5432'))(
+    'connects through a Unix socket named in the authority (percent-encoded) or as the host parameter',
+    async () => {
+      for (const url of [
+        'postgres://postgres@%2Fvar%2Frun%2Fpostgresql:5432/test',
+        'postgres://postgres@/test?host=/var/run/postgresql',
+      ]) {
+        const { pool } = openPool({}, url);
+        const { rows } = await pool.query<{ socket: boolean }>('SELECT inet_server_addr() IS NULL AS socket');
+        expect(rows, url).toEqual([{ socket: true }]);
+      }
+    },
+  );
 
   it('gives up waiting for a connection at the acquire timeout', async () => {
     const { pool, health } = openPool({ poolSize: 1, acquireTimeoutMs: 300 });

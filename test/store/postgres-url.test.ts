@@ -34,6 +34,14 @@ describe('PostgreSQL URLs (postgres-url.ts)', () => {
     expect(url.clientConfig(url.hosts[0]!).connectionString).toBe('postgresql://postgres@127.0.0.1:5432/test');
   });
 
+  it('reads a percent-encoded socket directory as the host, and writes it back encoded for pg', () => {
+    const url = parsePostgresUrl('postgres://postgres@%2Fvar%2Frun%2Fpostgresql:5432/test');
+    expect(url.hosts).toEqual([{ host: '/var/run/postgresql', port: 5432 }]);
+    expect(url.clientConfig(url.hosts[0]!).connectionString).toBe(
+      'postgres://postgres@%2Fvar%2Frun%2Fpostgresql:5432/test',
+    );
+  });
+
   it('accepts every parameter node-postgres reads', () => {
     for (const name of nodePostgresParameters) {
       if (name === 'host' || name === 'port') continue;

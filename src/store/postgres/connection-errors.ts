@@ -32,6 +32,10 @@ const unavailableCodes = new Set([
 const unavailableMessage =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/;
 
+/** pg-pool's acquire timeout while waiting for a busy pool's connection (not while connecting). */
+export const isPoolQueueTimeout = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('timeout exceeded when trying to connect');
+
 /** The server's own bounds: statement_timeout (57014, query_canceled) and lock_timeout (55P03). */
 const serverTimeoutCodes = new Set(['57014', '55P03']);
 

@@ -2,7 +2,7 @@
 // doubt discarded, hosts picked as libpq picks them, and the pool re-made after a failover.
 import pg from 'pg';
 import type { DatabaseHealth } from '../database-health.js';
-import { isConnectionFailure, isServerTimeout } from './connection-errors.js';
+import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout } from './connection-errors.js';
 import {
   checkSessionAttrs,
   connectFirstFitting,
@@ -14,21 +14,48 @@ import {
 
 /** The bounds and sizes of one pool (settings.ts: `SWITCHBOARD_POSTGRES_*`). */
 export interface PoolBounds {
-  /** Most connections open at once. */
+  /** Most connections open at once (default 10). */
   poolSize: number;
-  /** A new connection's connect and start-up (and its host check), ms. */
+  /** A new connection's connect and start-up (and its host check), ms (default 5000). */
   connectTimeoutMs: number;
-  /** Waiting for a connection, pooled or new, ms. */
+  /** Waiting for a connection, pooled or new, ms (default 5000). */
   acquireTimeoutMs: number;
-  /** Client side: one statement's answer, ms; what ends a wait on a silent server. */
+  /** Client side: one statement's answer, ms (default 10000); what ends a wait on a silent server. */
   queryTimeoutMs: number;
-  /** Server side, per session (0: the server's own setting). */
+  /** Server side, per session, ms (defaults 10000, 5000, 10000; 0: the server's own setting). */
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
-  /** Behind a transaction-mode pooler: no start-up parameters, no session state. */
+  /**
+   * Behind a transaction-mode pooler (PgBouncer; default false): the server-side bounds are
+   * not sent per session (the pooler refuses start-up parameters) but checked at start, and
+   * a warning names the `ALTER ROLE … SET` to run when one is missing.
+   */
   pooler: boolean;
 }
+
+/** The bounds given, the defaults for the rest. */
+export function poolBoundsOf(given: Partial<PoolBounds>): PoolBounds {
+  return {
+    poolSize: given.poolSize ?? 10,
+    connectTimeoutMs: given.connectTimeoutMs ?? 5000,
+    acquireTimeoutMs: given.acquireTimeoutMs ?? 5000,
+    queryTimeoutMs: given.queryTimeoutMs ?? 10_000,
+    statementTimeoutMs: given.statementTimeoutMs ?? 10_000,
+    lockTimeoutMs: given.lockTimeoutMs ?? 5000,
+    idleInTransactionTimeoutMs: given.idleInTransactionTimeoutMs ?? 10_000,
+    pooler: given.pooler ?? false,
+  };
+}
+
+/**
+ * Lifts the server-side bounds for the rest of a transaction or of the session, for work
+ * that may rightly take long (migrations, backups); with {@link PostgresPool.unbound}.
+ */
+export const liftBoundsSql = (scope: 'transaction' | 'session') =>
+  ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']
+    .map((name) => `set_config('${name}', '0', ${scope === 'transaction'})`)
+    .reduce((list, call) => `${list}, ${call}`, 'SELECT 1');
 
 /** TCP keepalive's first probe after this much idle time, not the OS's 2 hours: dead peers of idle connections are found. */
 export const keepAliveInitialDelayMs = 10_000;
@@ -193,7 +220,7 @@ export class PostgresPool {
       client.sbPool = pool;
       return client;
     } catch (error) {
-      if (/^timeout exceeded when trying to connect/.test((error as Error).message)) {
+      if (isPoolQueueTimeout(error) || /due to connection timeout/.test((error as Error).message)) {
         this.health.count('acquireTimeouts');
       }
       throw error;
@@ -281,6 +308,16 @@ export class PostgresPool {
       if (ms === 0 || ms > wanted) missing.push(`ALTER ROLE CURRENT_USER SET ${name} = '${wanted}ms'`);
     }
     return missing;
+  }
+
+  /** In pooler mode, at start: one warning (through `health`) naming what to run, if anything is missing. */
+  async warnOfMissingServerTimeouts(): Promise<void> {
+    const missing = await this.missingServerTimeouts();
+    if (missing.length === 0) return;
+    this.health.warn(
+      `The database does not bound statements, locks and idle transactions as the settings ask ` +
+        `(a pooler cannot set them per session); run: ${missing.join('; ')}`,
+    );
   }
 
   async end(): Promise<void> {

@@ -43,8 +43,8 @@ import { transactionLock } from './transaction-locks.js';
 import { applyPostgresMigrations, quoteIdentifier } from './postgres-migrations.js';
 import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
-import { isConnectionFailure, isServerTimeout, isUniqueViolation } from './connection-errors.js';
-import { PostgresPool, type PoolBounds } from './postgres-pool.js';
+import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout, isUniqueViolation } from './connection-errors.js';
+import { liftBoundsSql, poolBoundsOf, PostgresPool, type PoolBounds } from './postgres-pool.js';
 import { parsePostgresUrl } from './postgres-url.js';
 import { DatabaseHealth } from '../database-health.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
@@ -80,27 +80,10 @@ import { reencryptPostgresInstances } from './postgres-key-rotation.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { CallerError, callerCode, callerRecords } from './caller-errors.js';
 
-export interface PostgresOptions {
+/** The pool's size and bounds (postgres-pool.ts: `PoolBounds`, each with its default), and: */
+export interface PostgresOptions extends Partial<PoolBounds> {
   /** A schema to work in instead of the search_path's default; created by `migrate()`. */
   schema?: string;
-  /** Most connections open at once (default 10). */
-  poolSize?: number;
-  /** A new connection's connect and start-up, ms (default 5000). */
-  connectTimeoutMs?: number;
-  /** Waiting for a connection, pooled or new, ms (default 5000). */
-  acquireTimeoutMs?: number;
-  /** Client side: one statement's answer, ms (default 10000); ends a wait on a silent server. */
-  queryTimeoutMs?: number;
-  /** Server-side session bounds, ms (defaults 10000, 5000, 10000; 0: the server's own). */
-  statementTimeoutMs?: number;
-  lockTimeoutMs?: number;
-  idleInTransactionTimeoutMs?: number;
-  /**
-   * Behind a transaction-mode pooler (PgBouncer): the server-side bounds are not set per
-   * session (the pooler refuses start-up parameters) but checked at `migrate()`, and a
-   * warning names the `ALTER ROLE … SET` to run when one is missing.
-   */
-  pooler?: boolean;
   /** Where availability changes, counters and warnings go; a new one by default. */
   health?: DatabaseHealth;
   /** Dates the migrations it applies; the system clock by default. */
@@ -116,11 +99,6 @@ export interface PostgresOptions {
   /** Where the LISTEN connection goes (`SWITCHBOARD_POSTGRES_LISTEN_URL`): a direct URL when `url` is a pooler's. */
   listenUrl?: string;
 }
-
-/** Lifts the server-side bounds for the rest of one transaction (migrations, backups). */
-const unboundSql =
-  "SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true), " +
-  "set_config('idle_in_transaction_session_timeout', '0', true)";
 
 const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
 
@@ -203,17 +181,8 @@ export class PostgresStore implements StoreStorage {
     const schema = options.schema;
     this.schema = schema;
     this.databaseHealth = options.health ?? new DatabaseHealth();
-    this.pooler = options.pooler ?? false;
-    const bounds: PoolBounds = {
-      poolSize: options.poolSize ?? 10,
-      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
-      acquireTimeoutMs: options.acquireTimeoutMs ?? 5000,
-      queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
-      statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
-      lockTimeoutMs: options.lockTimeoutMs ?? 5000,
-      idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? 10_000,
-      pooler: this.pooler,
-    };
+    const bounds = poolBoundsOf(options);
+    this.pooler = bounds.pooler;
     this.pool = new PostgresPool({
       url: parsedUrl,
       bounds,
@@ -230,16 +199,8 @@ export class PostgresStore implements StoreStorage {
   }
 
   async migrate(): Promise<MigrationReport> {
-    if (this.pooler) {
-      // Checked once: a pooler cannot take them per session, so the role must have them.
-      const missing = await this.run(() => this.pool.missingServerTimeouts());
-      if (missing.length > 0) {
-        this.databaseHealth.warn(
-          `The database does not bound statements, locks and idle transactions as the settings ask ` +
-            `(a pooler cannot set them per session); run: ${missing.join('; ')}`,
-        );
-      }
-    }
+    // Checked once: a pooler cannot take them per session, so the role must have them.
+    if (this.pooler) await this.run(() => this.pool.warnOfMissingServerTimeouts());
     return applyPostgresMigrations({
       // A migration may rightly take long (a large table rewritten): no bound on it.
       transaction: (work) => this.transaction(work, { unbounded: true }),
@@ -583,7 +544,7 @@ export class PostgresStore implements StoreStorage {
     const rebind = this.pool.unbound(client);
     let failure: unknown;
     try {
-      await client.query(unboundSql.replaceAll('true)', 'false)'));
+      await client.query(liftBoundsSql('session'));
       yield* exportPostgres(client);
     } catch (error) {
       failure = error;
@@ -637,7 +598,7 @@ export class PostgresStore implements StoreStorage {
       let discard = false;
       try {
         await client.query('BEGIN');
-        if (options.unbounded) await client.query(unboundSql);
+        if (options.unbounded) await client.query(liftBoundsSql('transaction'));
         const result = await work(client);
         await client.query('COMMIT');
         return result;
@@ -655,19 +616,24 @@ export class PostgresStore implements StoreStorage {
 
   /** Tracks an operation for `close()`, and translates its errors for callers. */
   private async run<T>(operation: () => Promise<T>): Promise<T> {
+    const epoch = this.databaseHealth.epoch;
     const promise = operation();
     this.inFlight.add(promise);
     try {
       const result = await promise;
-      this.databaseHealth.succeeded();
+      this.databaseHealth.succeeded(epoch);
       return result;
     } catch (error) {
       if (error instanceof CallerError) throw error.error;
-      if (isConnectionFailure(error) || isServerTimeout(error)) {
-        this.databaseHealth.failed(error);
+      if (isConnectionFailure(error)) {
+        // Every pooled connection busy is this node's load, not an outage: 503, not logged.
+        if (!isPoolQueueTimeout(error)) this.databaseHealth.failed(error, epoch);
         // Logged once per outage by whoever watches `health`, not once per request.
         throw new StoreUnavailableError(error, { stateLogged: true });
       }
+      // A statement or lock wait the server cut short: this request's trouble, not an outage
+      // (counted by the pool for metrics).
+      if (isServerTimeout(error)) throw new StoreUnavailableError(error, { stateLogged: true });
       throw error;
     } finally {
       this.inFlight.delete(promise);

@@ -77,8 +77,19 @@ function parseHost(text: string): PostgresHost {
   if (port !== undefined && (port < 1 || port > 65535)) {
     throw new PostgresUrlError(`The database URL's port ${match[2]} is not a TCP port (1 to 65535).`);
   }
-  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  let host: string;
+  try {
+    // `%2Fvar%2Frun%2Fpostgresql`: a socket directory, as node-postgres reads it.
+    host = decodeURIComponent(match[1]!.replace(/^\[(.*)\]$/, '$1'));
+  } catch {
+    throw new PostgresUrlError(`The database URL's host "${match[1]}" is not valid percent-encoding.`);
+  }
+  return { host, port };
 }
+
+/** A host as the authority of a URL writes it. */
+const hostInUrl = (host: string) =>
+  host.startsWith('/') ? encodeURIComponent(host) : host.includes(':') ? `[${host}]` : host;
 
 /**
  * Takes a `postgres://` or `postgresql://` URL apart. Throws {@link PostgresUrlError} for a
@@ -141,9 +152,8 @@ export function parsePostgresUrl(url: string): PostgresUrl {
     options: query.get('options') ?? undefined,
     describe,
     clientConfig: (host) => {
-      const hostText = host.host.includes(':') ? `[${host.host}]` : host.host;
       const port = host.port ? `:${host.port}` : '';
-      return { connectionString: `${scheme}${userinfo}${hostText}${port}${pgRest}` };
+      return { connectionString: `${scheme}${userinfo}${hostInUrl(host.host)}${port}${pgRest}` };
     },
   };
 }
