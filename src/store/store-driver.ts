@@ -22,6 +22,8 @@ export type StoreOptions = SqliteOptions & {
   postgresPullBatch?: number;
   /** PostgreSQL: pool size and bounds (settings.ts); PostgresOptions' defaults when absent. */
   postgres?: PostgresSettings;
+  /** PostgreSQL: where the LISTEN connection goes (`PostgresOptions.listenUrl`); the store's URL when unset. */
+  postgresListenUrl?: string;
 };
 
 /** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */

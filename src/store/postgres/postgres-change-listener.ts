@@ -29,11 +29,11 @@ export interface ChangeListenerOptions {
  * (this one included) and tells the store's listeners.
  *
  * It checks itself: every `checkMs` a `SELECT 1` on the same connection, bounded by
- * `checkTimeoutMs`. PostgreSQL sends a listening session the notifications committed so far
- * before it answers a statement, so a check that answers proves that every change committed
- * before it was sent has been heard ({@link confirmedAt}); one that does not answer (a silent
- * network path, a frozen server) or fails gives the connection up. A check costs one round
- * trip on a connection that is open anyway, and no pool connection.
+ * `checkTimeoutMs`. PostgreSQL delivers a listening session's pending notifications before it
+ * answers a statement on it, so a check that answers shows that notifications still reach
+ * this node; one that does not answer (a silent network path, a frozen server) or fails gives
+ * the connection up, whatever the socket says. A check costs one round trip on a connection
+ * that is open anyway, and no pool connection (a self-NOTIFY would take one from the pool).
  *
  * While the connection is down it polls the revision counters through the pool (waking every
  * account on its first poll: changes since the last check may have gone unheard), and
@@ -53,10 +53,6 @@ export class PostgresChangeListener implements ChangeSignal {
   private fallback: PostgresChangePoller | undefined;
   /** True while the LISTEN is in place: changes reach the listeners through it. */
   listening = false;
-  /** `performance.now()` when the last check that answered was sent: every change committed before it was heard. */
-  confirmedAt: number | undefined;
-  /** Connections made so far (the first included): for tests and metrics. */
-  connections = 0;
 
   constructor(
     private readonly listeners: ChangeListeners,
@@ -97,7 +93,6 @@ export class PostgresChangeListener implements ChangeSignal {
       query_timeout: timeout,
     });
     this.client = client;
-    this.connections += 1;
     let lost = false;
     const onLost = () => {
       if (lost) return;
@@ -116,7 +111,6 @@ export class PostgresChangeListener implements ChangeSignal {
     client.on('end', onLost);
     client.on('notification', (message) => this.heard(message));
     try {
-      const sent = performance.now();
       await client.connect();
       if (this.options.searchPath !== undefined) {
         await client.query(`SET search_path TO "${this.options.searchPath.replace(/"/g, '""')}"`);
@@ -130,7 +124,6 @@ export class PostgresChangeListener implements ChangeSignal {
         return;
       }
       this.listening = true;
-      this.confirmedAt = sent;
       this.failures = 0;
       this.stopFallback();
       this.checkTimer = setInterval(() => void this.check(client, onLost), this.options.checkMs ?? 1000);
@@ -146,10 +139,8 @@ export class PostgresChangeListener implements ChangeSignal {
   private async check(client: pg.Client, onLost: () => void): Promise<void> {
     if (this.checking || this.client !== client) return;
     this.checking = true;
-    const sent = performance.now();
     try {
       await client.query('SELECT 1');
-      if (this.client === client) this.confirmedAt = sent;
     } catch {
       onLost();
     } finally {

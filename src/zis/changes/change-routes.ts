@@ -133,9 +133,9 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
       onError: (error) => {
         // The client reconnects with Last-Event-ID: it resumes where it was, or learns (410) that it cannot.
         if (error instanceof FeedCompactedError) return stream.end();
-        // The database's trouble is logged once per state change by the store, not per stream with a stack.
+        // The database's trouble is the store's to log (once per state change), not each stream's: debug only.
         if (error instanceof StoreUnavailableError)
-          request.log.warn('change stream ended: the database did not answer');
+          request.log.debug('change stream ended: the database did not answer');
         else request.log.error({ err: error }, 'change stream read failed');
         stream.fail(envelopeOf(toApiError(error)));
       },
