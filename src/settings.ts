@@ -7,6 +7,10 @@ export interface Settings {
   port: number;
   host: string;
   databaseUrl: string;
+  /** `serve --wait-for-database`: how long a start waits for an unreachable database, seconds (0: not at all). */
+  waitForDatabaseSeconds: number;
+  /** `SWITCHBOARD_POSTGRES_LISTEN_URL`: a direct PostgreSQL URL for LISTEN/NOTIFY (when `databaseUrl` is a pooler's). */
+  postgresListenUrl: string | undefined;
   /** `production` turns off first-run credentials (and, later, loopback outbound calls). */
   mode: 'development' | 'production';
   /** When set, a request to `{subdomain}.{baseDomain}` must use that account's credentials. */
@@ -210,7 +214,7 @@ function logFormatSetting(raw: string | undefined): Settings['logFormat'] {
 /** Settings from the environment, with flags (already parsed) taking precedence. */
 export function loadSettings(
   env: Env = process.env,
-  flags: Partial<Record<'port' | 'host' | 'database', string>> = {},
+  flags: Partial<Record<'port' | 'host' | 'database' | 'waitForDatabase', string>> = {},
 ): Settings {
   const pullTimeoutMs = integerSetting(
     'SWITCHBOARD_PULL_TIMEOUT_MS',
@@ -227,6 +231,14 @@ export function loadSettings(
     port: integerSetting('PORT', flags.port ?? env.PORT, 3000, 0, 65535),
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     databaseUrl: flags.database ?? env.DATABASE_URL ?? defaultDatabaseUrl,
+    waitForDatabaseSeconds: integerSetting(
+      flags.waitForDatabase === undefined ? 'SWITCHBOARD_WAIT_FOR_DATABASE_SECONDS' : '--wait-for-database',
+      flags.waitForDatabase ?? env.SWITCHBOARD_WAIT_FOR_DATABASE_SECONDS,
+      0,
+      0,
+      86_400,
+    ),
+    postgresListenUrl: listenUrlSetting(env.SWITCHBOARD_POSTGRES_LISTEN_URL),
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
     publicUrl: publicUrlSetting(env.SWITCHBOARD_PUBLIC_URL),
@@ -596,4 +608,15 @@ function publicUrlSetting(raw: string | undefined): string | undefined {
     );
   }
   return url.origin;
+}
+
+/** `SWITCHBOARD_POSTGRES_LISTEN_URL`: a postgres:// URL, or unset. */
+function listenUrlSetting(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^postgres(ql)?:\/\/./.test(raw)) {
+    throw new Error(
+      `SWITCHBOARD_POSTGRES_LISTEN_URL must be a postgres:// URL straight to the server (not through a transaction pooler); got "${raw.replace(/\/\/[^@/]*@/, '//…@')}"`,
+    );
+  }
+  return raw;
 }

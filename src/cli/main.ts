@@ -43,7 +43,11 @@ program
   .option('--port <port>', 'port to listen on (env PORT, default 3000)')
   .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
   .addOption(databaseOption())
-  .action(async (flags: { port?: string; host?: string; database?: string }) => {
+  .option(
+    '--wait-for-database <seconds>',
+    'at start, wait this long for an unreachable database (env SWITCHBOARD_WAIT_FOR_DATABASE_SECONDS, default 0)',
+  )
+  .action(async (flags: { port?: string; host?: string; database?: string; waitForDatabase?: string }) => {
     await serve(loadSettings(process.env, flags));
   });
 

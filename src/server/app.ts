@@ -308,6 +308,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       hub: changeHub,
       principalOf,
       heartbeatMs: settings.changes.heartbeatMs,
+      confirmWithinMs: settings.changes.pollMs,
       maxStreamsPerClient: settings.changes.maxStreamsPerClient,
       stillAuthenticated: (request) =>
         authenticate(store, request, clock).then(

@@ -10,6 +10,7 @@ import { devCredentialsBanner, devCredentialsFile, ensureDevCredentials, tryItCo
 import type { TlsListeners } from './tls/tls-listeners.js';
 import { isAddressInUse, PortInUseError } from './port-in-use.js';
 import { createLogOutput } from './log-output.js';
+import { databaseLabel, waitForDatabase } from './wait-for-database.js';
 
 /**
  * `switchboard serve`: migrate, create first-run credentials, listen, and on SIGTERM or
@@ -24,8 +25,17 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     cipher,
     configHistory: settings.history.enabled,
     postgresPullBatch: settings.pull.postgresBatch,
+    postgresListenUrl: settings.postgresListenUrl,
   });
-  await store.migrate();
+  // --wait-for-database: a node started before its database (or during a restart) waits for it.
+  await waitForDatabase(() => store.migrate(), {
+    seconds: settings.waitForDatabaseSeconds,
+    what: databaseLabel(settings.databaseUrl),
+    say: (line) => process.stderr.write(`${line}\n`),
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const secretKey = loadSecretKey(settings.secretKey, settings.dataDir);
   const log = createLogOutput(settings);
   const app = await buildApp({

@@ -165,6 +165,7 @@ export const zisRegistryTable = {
 export const lifecycleTable = {
   migrate: plainWrite,
   ping: plainRead,
+  health: plainRead,
   close: plainWrite,
   createFailureLimiter: plainRead,
   pruneRetained: plainWrite,

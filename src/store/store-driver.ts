@@ -16,7 +16,12 @@ export interface DriverCapabilities {
 }
 
 /** What `openStore` passes on to a driver. */
-export type StoreOptions = SqliteOptions & { clock?: Clock; postgresPullBatch?: number };
+export type StoreOptions = SqliteOptions & {
+  clock?: Clock;
+  postgresPullBatch?: number;
+  /** PostgreSQL: where the LISTEN connection goes (`PostgresOptions.listenUrl`); the store's URL when unset. */
+  postgresListenUrl?: string;
+};
 
 /** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */
 export interface RawSql {

@@ -82,6 +82,12 @@ export interface Lifecycle {
   migrate(): Promise<MigrationReport>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * What `/readyz` reports: whether the database answers within `timeoutMs`, accepts writes
+   * (not a standby or a read-only database behind the endpoint) and how this node hears of
+   * config changes. Never throws: a failure is `reachable: false`.
+   */
+  health(timeoutMs: number): Promise<StoreHealth>;
   /** Waits for pending writes, then releases the database. */
   close(): Promise<void>;
   /** Counts failed authentications: shared by every node on PostgreSQL, in memory on SQLite. */
@@ -102,6 +108,25 @@ export interface Lifecycle {
    */
   reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch>;
 }
+
+/** A store's answer to {@link Lifecycle.health}. */
+export interface StoreHealth {
+  /** The database answered within the timeout. */
+  reachable: boolean;
+  /** It accepts writes: `SHOW transaction_read_only` is off (PostgreSQL), the file is writable (SQLite). */
+  writable: boolean;
+  /** How this node hears of config changes committed by any node ({@link ChangeFeedState}). */
+  feed: ChangeFeedState;
+}
+
+/**
+ * How a store hears of config changes: `listening` (its LISTEN connection is up and its last
+ * check answered), `down` (a LISTEN connection is configured but down: the store polls
+ * meanwhile, and the node is not ready), `polling` (no LISTEN by design: the store polls the
+ * revision counters), `in-process` (SQLite, or history off: the store tells its own writes),
+ * `idle` (nothing has subscribed yet, so nothing needs to hear).
+ */
+export type ChangeFeedState = 'listening' | 'down' | 'polling' | 'in-process' | 'idle';
 
 /** Capabilities a store declares rather than optional members: absent means it has none. */
 export interface StoreCapabilities {

@@ -225,7 +225,11 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL restarted under load
       expect([expectedOk[o.kind], 503], describeOutcome(o)).toContain(o.status);
       if (o.status !== 503) continue;
       if (o.kind === 'readyz') {
-        expect(o.json).toEqual({ status: 'unavailable', database: 'postgres' });
+        expect(o.json).toEqual({
+          status: 'unavailable',
+          database: 'postgres',
+          reason: expect.stringMatching(/^(timeout|unreachable|feed_down)$/),
+        });
       } else {
         expect(o.json).toEqual({
           errors: [{ code: '1110', detail: expect.stringMatching(/database is unavailable/i), status: '503' }],

@@ -1,30 +1,56 @@
 import pg from 'pg';
 import type { ChangeListeners } from '../config-revisions.js';
+import type { ChangeFeedState } from '../store.js';
+import { PostgresChangePoller, type ChangeSignal, type RevisionCounters } from './postgres-change-poller.js';
 import { configChangesChannel, revisionSql } from './revision-queries.js';
 
 export interface ChangeListenerOptions {
+  /** Where the LISTEN connection goes: the store's `listenUrl`, else the URL its pool uses. */
   url: string;
   /** The store's schema option, set as the search path like the pool's connections. */
   searchPath?: string;
   /** First wait before reconnecting after the connection is lost, doubled up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
+  /** How often the connection is checked with `SELECT 1` (default 1000 ms). */
+  checkMs?: number;
+  /** How long a check, or a statement while connecting, may take before the connection is given up (default 2000 ms). */
+  checkTimeoutMs?: number;
+  /** How long connecting may take (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** Every account's latest revision, read through the pool: polled while the connection is down. */
+  counters?: RevisionCounters;
+  /** How often that fallback polls (default 250 ms). */
+  pollMs?: number;
 }
 
 /**
  * One dedicated connection per store that LISTENs for config changes committed by any node
- * (this one included) and tells the store's listeners. Reconnects after a loss with a
- * growing pause; once back, it wakes every account's listeners, since notifications sent
- * meanwhile are lost (the revisions table still has every change).
+ * (this one included) and tells the store's listeners.
+ *
+ * It checks itself: every `checkMs` a `SELECT 1` on the same connection, bounded by
+ * `checkTimeoutMs`. PostgreSQL delivers a listening session's pending notifications before it
+ * answers a statement on it, so a check that answers shows that notifications still reach
+ * this node; one that does not answer (a silent network path, a frozen server) or fails gives
+ * the connection up, whatever the socket says. A check costs one round trip on a connection
+ * that is open anyway, and no pool connection (a self-NOTIFY would take one from the pool).
+ *
+ * While the connection is down it polls the revision counters through the pool (waking every
+ * account on its first poll: changes since the last check may have gone unheard), and
+ * reconnects with a growing pause; once back, it wakes every account again, since
+ * notifications sent meanwhile are lost (the revisions table still has every change).
  */
-export class PostgresChangeListener {
+export class PostgresChangeListener implements ChangeSignal {
   private client: pg.Client | undefined;
   private schema: string | undefined;
   private stopped = false;
   private started = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private checking = false;
   private failures = 0;
   private everConnected = false;
+  private fallback: PostgresChangePoller | undefined;
   /** True while the LISTEN is in place: changes reach the listeners through it. */
   listening = false;
 
@@ -32,6 +58,11 @@ export class PostgresChangeListener {
     private readonly listeners: ChangeListeners,
     private readonly options: ChangeListenerOptions,
   ) {}
+
+  get state(): ChangeFeedState {
+    if (!this.started) return 'idle';
+    return this.listening ? 'listening' : 'down';
+  }
 
   /** Connects once; later calls do nothing. */
   start(): void {
@@ -43,28 +74,38 @@ export class PostgresChangeListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.checkTimer);
     this.listening = false;
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => {});
+    await Promise.all([this.fallback?.stop(), client && endWithin(client, 1000)]);
+    this.fallback = undefined;
   }
 
   private async connect(): Promise<void> {
+    const timeout = this.options.checkTimeoutMs ?? 2000;
     const client = new pg.Client({
       connectionString: this.options.url,
       application_name: 'switchboard-listen',
       keepAlive: true,
-      connectionTimeoutMillis: 5000,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
+      // Every statement on it, checks included: a silent path fails a statement instead of holding it.
+      query_timeout: timeout,
     });
     this.client = client;
     let lost = false;
     const onLost = () => {
       if (lost) return;
       lost = true;
-      this.listening = false;
-      void client.end().catch(() => {});
-      if (this.client === client) this.client = undefined;
-      this.retry();
+      if (this.client === client) {
+        this.client = undefined;
+        this.listening = false;
+        clearInterval(this.checkTimer);
+        this.startFallback();
+        this.retry();
+      }
+      // Not awaited: on a silent path the goodbye may never be acknowledged.
+      void endWithin(client, 1000);
     };
     client.on('error', onLost);
     client.on('end', onLost);
@@ -78,16 +119,32 @@ export class PostgresChangeListener {
       // Named after its schema, so an operator (or a test) can tell one store's listener in pg_stat_activity.
       await client.query(revisionSql.nameListener, [`switchboard-listen ${this.schema}`]);
       await client.query(revisionSql.listen);
-      if (this.stopped) {
-        await client.end().catch(() => {});
+      if (this.stopped || lost) {
+        void endWithin(client, 1000);
         return;
       }
       this.listening = true;
       this.failures = 0;
+      this.stopFallback();
+      this.checkTimer = setInterval(() => void this.check(client, onLost), this.options.checkMs ?? 1000);
+      this.checkTimer.unref();
       if (this.everConnected) await this.wakeEveryAccount(client);
       this.everConnected = true;
     } catch {
       onLost();
+    }
+  }
+
+  /** One health check: `SELECT 1` on the LISTEN connection, within the client's query timeout. */
+  private async check(client: pg.Client, onLost: () => void): Promise<void> {
+    if (this.checking || this.client !== client) return;
+    this.checking = true;
+    try {
+      await client.query('SELECT 1');
+    } catch {
+      onLost();
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -98,6 +155,19 @@ export class PostgresChangeListener {
     this.failures += 1;
     this.retryTimer = setTimeout(() => void this.connect(), wait);
     this.retryTimer.unref();
+  }
+
+  /** While deaf: the counters are polled, so changes still arrive (within `pollMs`). */
+  private startFallback(): void {
+    if (this.stopped || this.fallback || !this.options.counters) return;
+    this.fallback = new PostgresChangePoller(this.listeners, this.options.counters, this.options.pollMs ?? 250, true);
+    this.fallback.start();
+  }
+
+  private stopFallback(): void {
+    const fallback = this.fallback;
+    this.fallback = undefined;
+    void fallback?.stop();
   }
 
   private heard(message: pg.Notification): void {
@@ -113,4 +183,21 @@ export class PostgresChangeListener {
     const { rows } = await client.query<{ account_id: string }>(revisionSql.accountsWithRevisions);
     for (const row of rows) this.listeners.fire(Number(row.account_id));
   }
+}
+
+/** Ends a client, waiting at most `ms` before dropping its socket: a goodbye on a silent path is never acknowledged. */
+async function endWithin(client: pg.Client, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    client.end().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!ended) client.connection.stream.destroy();
 }

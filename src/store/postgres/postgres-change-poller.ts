@@ -1,4 +1,5 @@
 import type { ChangeListeners } from '../config-revisions.js';
+import type { ChangeFeedState } from '../store.js';
 
 /** How a PostgreSQL store hears of config changes committed by other nodes. */
 export interface ChangeSignal {
@@ -9,6 +10,8 @@ export interface ChangeSignal {
   readonly listening: boolean;
   /** Resolves once a change committed from now on will be heard (the poll knows where each account stands). */
   ready?(): Promise<void>;
+  /** How the store hears of changes now, for `/readyz` (store.ts, `ChangeFeedState`). */
+  readonly state: ChangeFeedState;
 }
 
 /**
@@ -16,7 +19,12 @@ export interface ChangeSignal {
  * store tells its listeners of its own writes, and other nodes' are found by the change
  * feed's safety poll.
  */
-export const ownWritesOnly: ChangeSignal = { start: () => {}, stop: async () => {}, listening: false };
+export const ownWritesOnly: ChangeSignal = {
+  start: () => {},
+  stop: async () => {},
+  listening: false,
+  state: 'in-process',
+};
 
 /** One poll's answer: every account's latest revision. */
 export type RevisionCounters = () => Promise<{ account_id: number; last_revision: number }[]>;
@@ -29,6 +37,7 @@ export type RevisionCounters = () => Promise<{ account_id: number; last_revision
  */
 export class PostgresChangePoller implements ChangeSignal {
   listening = false;
+  readonly state = 'polling';
   private seen: Map<number, number> | undefined;
   private started = false;
   private stopped = false;
@@ -40,6 +49,8 @@ export class PostgresChangePoller implements ChangeSignal {
     private readonly listeners: ChangeListeners,
     private readonly counters: RevisionCounters,
     private readonly pollMs = 250,
+    /** Wake every account its first poll finds: a fallback that starts after changes may have gone unheard. */
+    private readonly wakeAllFirst = false,
   ) {}
 
   start(): void {
@@ -84,7 +95,11 @@ export class PostgresChangePoller implements ChangeSignal {
     this.listening = !this.stopped;
     // The first poll (or the first after a failure: the store told its own writes meanwhile,
     // others' are found here) compares with what the last good one saw.
-    if (before === undefined || this.stopped) return;
+    if (this.stopped) return;
+    if (before === undefined) {
+      if (this.wakeAllFirst) for (const accountId of this.seen.keys()) this.listeners.fire(accountId);
+      return;
+    }
     for (const [accountId, revision] of this.seen) {
       if (revision > (before.get(accountId) ?? 0)) this.listeners.fire(accountId);
     }

@@ -50,7 +50,7 @@ import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
 import { PostgresGrantStore } from './postgres-grant-store.js';
-import type { StoreCapabilities } from '../store.js';
+import type { StoreCapabilities, StoreHealth } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
@@ -92,6 +92,8 @@ export interface PostgresOptions {
   pullBatch?: number;
   /** What the server offers (store-driver.ts); all of it by default. */
   capabilities?: DriverCapabilities;
+  /** Where the LISTEN connection goes (`SWITCHBOARD_POSTGRES_LISTEN_URL`): a direct URL when `url` is a pooler's. */
+  listenUrl?: string;
 }
 
 const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
@@ -145,13 +147,17 @@ export class PostgresStore implements StoreStorage {
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
+    const counters = () => this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters);
     this.changeListener = capabilities.listenNotify
-      ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
+      ? new PostgresChangeListener(this.changeListeners, {
+          url: options.listenUrl ?? url,
+          searchPath: options.schema,
+          // While the LISTEN connection is down; with history off no counter moves (the feed's safety poll remains).
+          counters: this.recordsHistory ? counters : undefined,
+        })
       : !this.recordsHistory
         ? ownWritesOnly
-        : new PostgresChangePoller(this.changeListeners, () =>
-            this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters),
-          );
+        : new PostgresChangePoller(this.changeListeners, counters);
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -197,6 +203,20 @@ export class PostgresStore implements StoreStorage {
 
   async ping(): Promise<void> {
     await this.rows('SELECT 1');
+  }
+
+  /** One statement within `timeoutMs` (a connection that does not answer is discarded), and the feed's state. */
+  async health(timeoutMs: number): Promise<StoreHealth> {
+    const feed = this.changeListener.state;
+    // pg reads `query_timeout` on a query's config; its types do not list it.
+    const query: pg.QueryConfig & { query_timeout: number } = { text: revisionSql.readOnly, query_timeout: timeoutMs };
+    try {
+      const [row] = await this.run(async () => (await this.pool.query<{ transaction_read_only: string }>(query)).rows);
+      // `on` behind the endpoint: a standby (a failover under way) or a read-only database.
+      return { reachable: true, writable: row?.transaction_read_only === 'off', feed };
+    } catch {
+      return { reachable: false, writable: false, feed };
+    }
   }
 
   close(): Promise<void> {

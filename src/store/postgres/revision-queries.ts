@@ -36,6 +36,8 @@ export const revisionSql = {
   notifyOnly: `SELECT pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
   listen: `LISTEN ${configChangesChannel}`,
   currentSchema: `SELECT current_schema() AS schema`,
+  /** `/readyz`: `on` on a standby or a read-only database. */
+  readOnly: `SHOW transaction_read_only`,
   nameListener: `SELECT set_config('application_name', $1, false)`,
   // E'\\' is one backslash whatever standard_conforming_strings says.
   changesLike: `

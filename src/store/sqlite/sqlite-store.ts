@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { applyMigrations } from './sqlite-migrations.js';
 import type { BackupRecord } from '../backup-records.js';
@@ -54,7 +54,7 @@ import { SqliteChannelStore } from './sqlite-channel-store.js';
 import { SqliteGrantStore } from './sqlite-grant-store.js';
 import { SqliteReplyStore } from './sqlite-reply-store.js';
 import { SqliteZisRegistry } from './sqlite-zis-registry.js';
-import type { StoreCapabilities } from '../store.js';
+import type { StoreCapabilities, StoreHealth } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import type { ActivityStore } from '../activity-store.js';
 import { SqliteActivity } from './activity-queries.js';
@@ -136,8 +136,10 @@ export class SqliteStore implements StoreStorage {
   private history: SqliteRevisions | undefined;
   private readonly recordsHistory: boolean;
   private readonly changeListeners = new ChangeListeners();
+  private readonly path: string;
 
   constructor(path: string, options: SqliteOptions = {}) {
+    this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const synchronous = options.synchronous ?? 'FULL';
     const mode = path === ':memory:' ? 'in-thread' : (options.writer ?? 'pipelined');
@@ -209,6 +211,21 @@ export class SqliteStore implements StoreStorage {
   async ping(): Promise<void> {
     if (this.groupCommit.broken) throw this.groupCommit.broken;
     this.db.prepare('SELECT 1').get();
+  }
+
+  /** One process, in-process notifications: writable unless the file (or the connection) is read-only. */
+  async health(): Promise<StoreHealth> {
+    const reachable = await this.ping().then(
+      () => true,
+      () => false,
+    );
+    let writable = reachable && !this.db.readonly;
+    try {
+      if (writable && this.path !== ':memory:') accessSync(this.path, constants.W_OK);
+    } catch {
+      writable = false;
+    }
+    return { reachable, writable, feed: 'in-process' };
   }
 
   async close(): Promise<void> {

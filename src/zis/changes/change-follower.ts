@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '../../store/store-errors.js';
 import type { ConfigRevision, IntegrationKey, ScopePattern } from '../../store/store.js';
 import type { ChangeHub } from './change-hub.js';
 
@@ -5,6 +6,13 @@ import type { ChangeHub } from './change-hub.js';
 export class FeedCompactedError extends Error {
   constructor(readonly oldest: number) {
     super(`the feed's history was compacted past this watcher (oldest retained revision: ${oldest})`);
+  }
+}
+
+/** A read of the feed did not answer within its bound: the database is silent or stalled (503). */
+export class FeedStalledError extends StoreUnavailableError {
+  constructor(readonly afterMs: number) {
+    super(new Error(`a read of the change feed did not answer within ${afterMs} ms`));
   }
 }
 
@@ -22,9 +30,13 @@ export interface FollowerOptions {
    * `covered` is what {@link ChangeFollower.covered} becomes with this batch.
    */
   deliver: (changes: ConfigRevision[], covered: number) => void | Promise<void>;
-  /** A read failed: the follower has stopped. */
+  /** A read failed (or stalled): the follower has stopped. */
   onError: (error: unknown) => void;
   batchSize?: number;
+  /** A read that takes longer than this fails with {@link FeedStalledError}; none by default. */
+  stallMs?: number;
+  /** After each read that answered: {@link ChangeFollower.confirmedAt} has moved. */
+  onConfirmed?: () => void;
 }
 
 /**
@@ -40,6 +52,7 @@ export class ChangeFollower {
   private again = false;
   private closed = false;
   private unsubscribe: (() => void) | undefined;
+  private confirmed: number | undefined;
 
   constructor(private readonly options: FollowerOptions) {
     this.cursorRevision = options.cursor;
@@ -58,6 +71,14 @@ export class ChangeFollower {
    */
   get covered(): number {
     return this.coveredRevision;
+  }
+
+  /**
+   * `performance.now()` when the last read that answered began (undefined before the first):
+   * every change committed before it has been read, so this watcher's view is current as of then.
+   */
+  get confirmedAt(): number | undefined {
+    return this.confirmed;
   }
 
   /** Subscribes first, then reads: a change committed in between still wakes it. */
@@ -90,8 +111,10 @@ export class ChangeFollower {
       do {
         this.again = false;
         // From what it has covered: nothing it has not been sent is at or below that.
-        const batch = await hub.read(key, pattern, this.coveredRevision, limit);
+        const batch = await this.withinStallBound(hub.read(key, pattern, this.coveredRevision, limit));
         if (this.closed) return;
+        // The shared read's start, not this watcher's: it may have joined one begun earlier.
+        this.confirmed = batch.readAt;
         if (batch.oldest - 1 > this.coveredRevision) throw new FeedCompactedError(batch.oldest);
         // A shared read may hold what this watcher already has: never send a revision twice.
         const fresh = batch.changes.filter((change) => change.revision > this.coveredRevision);
@@ -107,6 +130,7 @@ export class ChangeFollower {
         } else this.coveredRevision = covered;
         // A full batch: more may be waiting without a notification to say so.
         if (full && fresh.length > 0) this.again = true;
+        if (!this.closed) this.options.onConfirmed?.();
       } while (this.again && !this.closed);
     } catch (error) {
       this.close();
@@ -114,5 +138,16 @@ export class ChangeFollower {
     } finally {
       this.reading = false;
     }
+  }
+
+  /** A read, failed with {@link FeedStalledError} when it takes longer than `stallMs` (it may still answer later, unread). */
+  private withinStallBound<T>(read: Promise<T>): Promise<T> {
+    const ms = this.options.stallMs;
+    if (ms === undefined) return read;
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new FeedStalledError(ms)), ms);
+    });
+    return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
   }
 }

@@ -10,6 +10,8 @@ export interface ChangeBatch {
   latest: number;
   /** The oldest revision still retained: a cursor below `oldest - 1` has lost changes to compaction. */
   oldest: number;
+  /** `performance.now()` when the read began: every change committed before then is in it (up to `latest`). */
+  readAt: number;
 }
 
 /**
@@ -88,10 +90,11 @@ export class ChangeHub {
     sinceRevision: number,
     limit: number,
   ): Promise<ChangeBatch> {
+    const readAt = performance.now();
     // Bounds first: every revision up to `latest` has committed, so the read that follows sees them all.
     const { oldest, latest } = await this.source.revisionBounds(key.accountId);
     const changes = await this.source.listConfigChanges(key, { pattern, sinceRevision, limit });
-    return { changes, latest, oldest };
+    return { changes, latest, oldest, readAt };
   }
 
   private wake(accountId: number): void {

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { accountIdOf, checkIntegrationAccess, checkTokenScope, type Principal } from '../../http/authenticate.js';
-import { AuthenticationFailed, BadRequest, Gone } from '../../http/errors.js';
+import { toApiError } from '../../http/error-handler.js';
+import { AuthenticationFailed, BadRequest, envelopeOf, Gone } from '../../http/errors.js';
 import { releaseClientSlot } from '../../http/per-client-limit.js';
+import { StoreUnavailableError } from '../../store/store-errors.js';
 import type { ConfigRevision, ConfigStore, IntegrationKey, ScopePattern } from '../../store/store.js';
 import { parseScopeFilter } from '../configs/scope-filter.js';
 import { ChangeFollower, changeBatchSize, FeedCompactedError } from './change-follower.js';
@@ -19,6 +21,12 @@ export interface ChangeRoutesOptions {
   /** Resolves the request's principal (authentication, Host check). */
   principalOf: (request: FastifyRequest) => Principal;
   heartbeatMs: number;
+  /**
+   * The safety poll's interval (`SWITCHBOARD_CHANGES_POLL_MS`): a heartbeat goes out only when a read
+   * that began within it answered, and a read that takes longer than it has stalled (the stream
+   * ends with an `error` event, a long-poll answers 503).
+   */
+  confirmWithinMs: number;
   maxStreamsPerClient: number;
   /** Checks a request's credential again (it may have been revoked since the stream began). */
   stillAuthenticated: (request: FastifyRequest) => Promise<boolean>;
@@ -106,18 +114,30 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
       headers: { 'x-request-id': String(request.id) },
       // A quiet filter's client still moves on: reconnecting from here loses nothing.
       progress: (): number => follower.covered,
+      // A heartbeat says "nothing new": only after a read that began within the safety-poll bound.
+      current: (): boolean => {
+        const at = follower.confirmedAt;
+        return at !== undefined && performance.now() - at <= options.confirmWithinMs;
+      },
+      onStale: () => follower.wake(),
     });
     const follower: ChangeFollower = new ChangeFollower({
       hub,
       key,
       pattern,
       cursor,
+      stallMs: options.confirmWithinMs,
       // One frame per change, built once for every watcher it goes to.
       deliver: (changes): Promise<void> => stream.send(changes.map(changeFrame).join(''), changes.at(-1)!.revision),
+      onConfirmed: () => stream.heartbeatIfDue(),
       onError: (error) => {
         // The client reconnects with Last-Event-ID: it resumes where it was, or learns (410) that it cannot.
-        if (!(error instanceof FeedCompactedError)) request.log.error({ err: error }, 'change stream read failed');
-        stream.end();
+        if (error instanceof FeedCompactedError) return stream.end();
+        // The database's trouble is the store's to log (once per state change), not each stream's: debug only.
+        if (error instanceof StoreUnavailableError)
+          request.log.debug('change stream ended: the database did not answer');
+        else request.log.error({ err: error }, 'change stream read failed');
+        stream.fail(envelopeOf(toApiError(error)));
       },
     });
     const end = () => stream.end();
@@ -170,6 +190,8 @@ export async function changeRoutes(app: FastifyInstance, options: ChangeRoutesOp
         key,
         pattern,
         cursor,
+        // A stalled read answers 503 (the error handler's), not a wait past the client's patience.
+        stallMs: options.confirmWithinMs,
         deliver: (changes, covered) => settle(changes, covered),
         onError: (error) =>
           settle(

@@ -15,7 +15,9 @@ export const changesSchema = {
   description:
     "The integration's config changes after a revision, oldest first, never skipping one and never sending one " +
     'twice. With "Accept: text/event-stream": a Server-Sent Events stream, one event per change (`id:` the ' +
-    'revision, `data:` the change as JSON), a comment line as a heartbeat every 15 s; on reconnection ' +
+    'revision, `data:` the change as JSON), a comment line as a heartbeat every 15 s (sent only while the ' +
+    "node's view of the feed is current); a stream whose reads fail or stall ends with an `error` event " +
+    '(`data:` the error envelope) so that the client reconnects; on reconnection ' +
     '`Last-Event-ID` (sent by EventSource) wins over `since`. Otherwise JSON long-poll: the changes at once if ' +
     'there are any, else the first ones within `wait` seconds, else an empty list; ask again with ' +
     '`since=next_since`. Without `since` (or `Last-Event-ID`) the feed starts from the newest revision.',

@@ -5,11 +5,16 @@ import type { ServerResponse } from 'node:http';
  * headers, `id:`/`data:` frames, a comment line every `heartbeatMs` so proxies and load
  * balancers do not close an idle stream, and backpressure: {@link send} resolves once the
  * socket has taken the frames, so a slow client is read for no faster than it reads.
+ *
+ * A heartbeat says "nothing new", so it goes out only while the stream's view of the feed
+ * is `current`; when it is not, the heartbeat waits ({@link heartbeatIfDue}) for the fresh
+ * read `onStale` asks for. A stream whose reads fail ends with an `error` event ({@link fail}).
  */
 export class SseStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastId = -1;
   private ended = false;
+  private heartbeatDue = false;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
@@ -19,6 +24,10 @@ export class SseStream {
       headers: Record<string, string>;
       /** The revision the client may resume after: sent as a bare `id:` with a heartbeat when it moved. */
       progress: () => number;
+      /** Whether the stream's view of the feed is recent enough for a heartbeat to vouch for it; always by default. */
+      current?: () => boolean;
+      /** A heartbeat is due and the view is not current: read again (then call {@link heartbeatIfDue}). */
+      onStale?: () => void;
     },
   ) {
     raw.on('close', () => this.finish());
@@ -51,13 +60,22 @@ export class SseStream {
     this.heartbeat = setInterval(() => {
       // A client that is not reading needs no heartbeat: its connection is not idle.
       if (this.raw.writableNeedDrain) return;
-      // An `id:` without `data:` dispatches no event but moves EventSource's Last-Event-ID.
-      const progress = this.options.progress();
-      if (progress > this.lastId) {
-        this.lastId = progress;
-        this.raw.write(`: heartbeat\nid: ${progress}\n\n`);
-      } else this.raw.write(': heartbeat\n\n');
+      this.heartbeatDue = true;
+      if (this.options.current?.() === false) this.options.onStale?.();
+      else this.heartbeatIfDue();
     }, this.options.heartbeatMs);
+  }
+
+  /** Sends the heartbeat that waited for a current view, if one is due and the view now is. */
+  heartbeatIfDue(): void {
+    if (!this.heartbeatDue || this.ended || this.options.current?.() === false) return;
+    this.heartbeatDue = false;
+    // An `id:` without `data:` dispatches no event but moves EventSource's Last-Event-ID.
+    const progress = this.options.progress();
+    if (progress > this.lastId) {
+      this.lastId = progress;
+      this.raw.write(`: heartbeat\nid: ${progress}\n\n`);
+    } else this.raw.write(': heartbeat\n\n');
   }
 
   /** Writes frames (see `changeFrame`), the last one's id `lastId`; resolves when the socket can take more (or the stream closed). */
@@ -76,7 +94,18 @@ export class SseStream {
     });
   }
 
-  /** Ends the stream from the server's side (shutdown, a failed read): the client reconnects. */
+  /**
+   * Ends the stream with an `error` event whose data is the API's error envelope: a read
+   * failed or stalled, and the client should reconnect with `Last-Event-ID` (to this node
+   * or another), losing nothing.
+   */
+  fail(envelope: unknown): void {
+    if (this.ended) return;
+    if (!this.raw.writableEnded) this.raw.write(`event: error\ndata: ${JSON.stringify(envelope)}\n\n`);
+    this.end();
+  }
+
+  /** Ends the stream from the server's side (shutdown, compaction): the client reconnects. */
   end(): void {
     if (!this.ended && !this.raw.writableEnded) this.raw.end();
     this.finish();

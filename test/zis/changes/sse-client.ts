@@ -10,6 +10,8 @@ export interface SseConnection {
   status: number;
   headers: IncomingMessage['headers'];
   events: SseEvent[];
+  /** The data of `event: error` frames (the API's error envelope): the server ended the stream. */
+  errors: any[];
   /** Comment lines (`: heartbeat`), in order. */
   comments: string[];
   /** The last `id:` received, with an event or without (progress): what EventSource would resume from. */
@@ -30,6 +32,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
     const req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       res.setEncoding('utf8');
       const events: SseEvent[] = [];
+      const errors: any[] = [];
       const comments: string[] = [];
       const waiters = new Set<() => void>();
       let buffer = '';
@@ -45,13 +48,16 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
           buffer = buffer.slice(end + 2);
           let id: number | undefined;
           let data: string | undefined;
+          let type = 'message';
           for (const line of frame.split('\n')) {
             if (line.startsWith(':')) comments.push(line.slice(1).trim());
             else if (line.startsWith('id: ')) id = Number(line.slice(4));
+            else if (line.startsWith('event: ')) type = line.slice(7);
             else if (line.startsWith('data: ')) data = line.slice(6);
           }
           if (id !== undefined) lastId = id;
-          if (data !== undefined) events.push({ id: id!, data: JSON.parse(data) });
+          if (type === 'error' && data !== undefined) errors.push(JSON.parse(data));
+          else if (data !== undefined) events.push({ id: id!, data: JSON.parse(data) });
         }
         for (const waiter of [...waiters]) waiter();
       });
@@ -75,6 +81,7 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
         status: res.statusCode!,
         headers: res.headers,
         events,
+        errors,
         comments,
         lastId: () => lastId,
         waitForEvents: async (count, timeoutMs = 10_000) => {
