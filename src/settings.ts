@@ -1,4 +1,5 @@
 import { inspectorSetting, type InspectorSetting } from './inspector-setting.js';
+import { postgresSettings, type PostgresSettings } from './postgres-settings.js';
 /** The default database: a SQLite file under `./data`. */
 export const defaultDatabaseUrl = 'sqlite:./data/switchboard.db';
 
@@ -11,6 +12,8 @@ export interface Settings {
   waitForDatabaseSeconds: number;
   /** `SWITCHBOARD_POSTGRES_LISTEN_URL`: a direct PostgreSQL URL for LISTEN/NOTIFY (when `databaseUrl` is a pooler's). */
   postgresListenUrl: string | undefined;
+  /** PostgreSQL: the pool's size and the bounds on every wait for the database. */
+  postgres: PostgresSettings;
   /** `production` turns off first-run credentials (and, later, loopback outbound calls). */
   mode: 'development' | 'production';
   /** When set, a request to `{subdomain}.{baseDomain}` must use that account's credentials. */
@@ -239,6 +242,7 @@ export function loadSettings(
       86_400,
     ),
     postgresListenUrl: listenUrlSetting(env.SWITCHBOARD_POSTGRES_LISTEN_URL),
+    postgres: postgresSettings(env, integerSetting),
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
     publicUrl: publicUrlSetting(env.SWITCHBOARD_PUBLIC_URL),

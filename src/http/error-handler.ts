@@ -82,7 +82,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     const apiError = emptyBody
       ? UnprocessableEntity('The request body is empty; send a JSON object.')
       : toApiError(error);
-    if (apiError.statusCode >= 500) {
+    if (error instanceof StoreUnavailableError && error.stateLogged) {
+      // The outage is logged once when it begins and once when it ends (ops/database-log.ts).
+      request.log.debug({ reason: (error.cause as Error | undefined)?.message }, 'database unavailable');
+    } else if (apiError.statusCode >= 500) {
       // Logged with the request id; the client sees only the catalogue's detail.
       request.log.error({ err: error }, 'request failed');
     }

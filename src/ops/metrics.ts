@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PullRecord } from '../store/channel-store.js';
+import type { DatabaseHealth } from '../store/database-health.js';
+import { databaseMetrics } from './database-metrics.js';
 import { processMetrics } from './process-metrics.js';
 import { Counter, exposition, Histogram, prometheusContentType, type Metric } from './prometheus-text.js';
 
@@ -27,14 +29,20 @@ export class Metrics {
     'switchboard_instance_deactivations_total',
     'Instances deactivated after failing pulls.',
   );
-  private readonly all: Metric[] = [
-    this.pulls,
-    this.pullDuration,
-    this.resourcesStored,
-    this.duplicates,
-    this.deactivations,
-    ...processMetrics('switchboard_'),
-  ];
+  private readonly all: Metric[];
+
+  /** `database`: the store's health (PostgreSQL), for the pool's metrics. */
+  constructor(options: { database?: DatabaseHealth } = {}) {
+    this.all = [
+      this.pulls,
+      this.pullDuration,
+      this.resourcesStored,
+      this.duplicates,
+      this.deactivations,
+      ...(options.database ? databaseMetrics('switchboard_', options.database) : []),
+      ...processMetrics('switchboard_'),
+    ];
+  }
 
   observePull(pull: PullRecord): void {
     this.pulls.inc(1, pull.outcome);

@@ -6,6 +6,8 @@ import { systemClock, type Clock } from '../clock.js';
 import { createChannelHost } from '../channels/channel-host.js';
 import { healthRoutes } from '../ops/health-routes.js';
 import { Metrics, metricsRoutes } from '../ops/metrics.js';
+import { logDatabaseHealth } from '../ops/database-log.js';
+import { StoreUnavailableError } from '../store/store-errors.js';
 import { registerOpenApi } from '../ops/openapi.js';
 import { recordRoutes } from '../ops/route-list.js';
 import { rootRoute } from '../ops/root-route.js';
@@ -160,7 +162,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const named = subdomain !== undefined && (await store.findAccountBySubdomain(subdomain)) !== undefined;
     return publicBaseUrl(request, settings, named);
   });
-  const metrics = new Metrics();
+  const metrics = new Metrics({ database: store.databaseHealth });
+  if (store.databaseHealth) {
+    const stopLogging = logDatabaseHealth(store.databaseHealth, app.log);
+    app.addHook('onClose', async () => stopLogging());
+  }
   const secretKey = options.secretKey ?? randomBytes(32).toString('base64url');
   const channelHost = createChannelHost({
     channels: store.channels,
@@ -257,7 +263,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         principals.clear();
         credentialsRevoked();
       },
-      onError: (error) => app.log.warn({ err: error }, 'could not read the credential revocation version'),
+      // An unavailable database is logged once per outage (ops/database-log.ts), not every tick.
+      onError: (error) =>
+        error instanceof StoreUnavailableError && error.stateLogged
+          ? app.log.debug('could not read the credential revocation version: the database is unavailable')
+          : app.log.warn({ err: error }, 'could not read the credential revocation version'),
     });
     api.addHook('onClose', async () => revocations.stop());
     const resolvePrincipal = async (request: FastifyRequest, cached: Principal | undefined) => {

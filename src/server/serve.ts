@@ -26,6 +26,7 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
     configHistory: settings.history.enabled,
     postgresPullBatch: settings.pull.postgresBatch,
     postgresListenUrl: settings.postgresListenUrl,
+    postgres: settings.postgres,
   });
   // --wait-for-database: a node started before its database (or during a restart) waits for it.
   await waitForDatabase(() => store.migrate(), {

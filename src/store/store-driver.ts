@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { PostgresSettings } from '../postgres-settings.js';
 import type { SqliteOptions } from './sqlite/sqlite-store.js';
 import type { StoreStorage } from './wrap-store.js';
 
@@ -21,6 +22,8 @@ export type StoreOptions = SqliteOptions & {
   postgresPullBatch?: number;
   /** PostgreSQL: where the LISTEN connection goes (`PostgresOptions.listenUrl`); the store's URL when unset. */
   postgresListenUrl?: string;
+  /** PostgreSQL: pool size and bounds (settings.ts); PostgresOptions' defaults when absent. */
+  postgres?: PostgresSettings;
 };
 
 /** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */

@@ -49,6 +49,8 @@ function postgresDriver(name: string, schemes: string[], capabilities: DriverCap
         configHistory: options.configHistory,
         pullBatch: options.postgresPullBatch,
         capabilities,
+        listenUrl: options.postgresListenUrl,
+        ...options.postgres,
       });
     },
     connectRaw: postgresRaw,

@@ -1,3 +1,4 @@
+import type { DatabaseHealth } from './database-health.js';
 import type { BackupRecord, RecordCounts } from './backup-records.js';
 import type { ChannelStore } from './channel-store.js';
 import type { RotationBatch } from './encryption/key-rotation.js';
@@ -78,6 +79,8 @@ export interface Lifecycle {
   readonly dialect: 'sqlite' | 'postgres';
   /** What this store can do beyond the contract (`syncReads`: SQLite's read connection). */
   readonly capabilities: StoreCapabilities;
+  /** PostgreSQL: its database's availability (each change once), pool counters, start-up warnings. */
+  readonly databaseHealth?: DatabaseHealth;
   /** Applies pending numbered migrations; refuses a database migrated by a newer version. */
   migrate(): Promise<MigrationReport>;
   /** Resolves when the database answers a trivial query. */

@@ -50,6 +50,7 @@ export function wrapStore(store: StoreStorage, options: { cipher?: ValueCipher }
     ...wrapContract<Omit<Store, keyof SubStores>>(store, table, cipher),
     dialect: store.dialect,
     capabilities: store.capabilities,
+    databaseHealth: store.databaseHealth,
     channels: wrapContract(store.channels, channelStoreTable, cipher),
     replies: wrapContract(store.replies, replyStoreTable, cipher),
     zisRegistry: wrapContract(withSecretRotation(store.zisRegistry, cipher), zisRegistryTable, cipher),

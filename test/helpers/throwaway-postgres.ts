@@ -187,3 +187,92 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
   }
   return cluster;
 }
+
+/** A streaming standby of a throwaway primary, which a test can promote. */
+export interface ThrowawayStandby extends ThrowawayPostgres {
+  /** `pg_ctl promote`; resolves once the server accepts writes. */
+  promote: () => Promise<void>;
+}
+
+/**
+ * A streaming standby of `primary` (`pg_basebackup -R`) on its own free port, started; its
+ * own files, removed by `destroy()`. Asynchronous replication: a test that needs a write on
+ * both waits for it to arrive.
+ */
+export async function createThrowawayStandby(primary: ThrowawayPostgres): Promise<ThrowawayStandby> {
+  const found = await toolchain();
+  if (typeof found === 'string') throw new Error(`no throwaway PostgreSQL: ${found}`);
+  const chain = found;
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-standby-'));
+  const data = join(dir, 'data');
+  const sockets = join(dir, 'sock');
+  const logFile = join(dir, 'postgres.log');
+  mkdirSync(sockets);
+  if (chain.user) for (const path of [dir, sockets]) chownSync(path, chain.user.uid, chain.user.gid);
+  const port = await freePort();
+  const serverOptions = [
+    `-p ${port}`,
+    `-k ${sockets}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c max_connections=50',
+    '-c shared_buffers=16MB',
+  ].join(' ');
+  const pgCtl = (args: string[]) => run(chain, 'pg_ctl', ['-D', data, ...args], dir);
+  let running = false;
+  let destroyed = false;
+  const onExit = () => {
+    if (!running) return;
+    const path = join(chain.bin, 'pg_ctl');
+    const args = ['-D', data, '-m', 'immediate', 'stop'];
+    try {
+      if (chain.user)
+        execFileSync('runuser', ['-u', chain.user.name, '--', path, ...args], { cwd: dir, stdio: 'ignore' });
+      else execFileSync(path, args, { cwd: dir, stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', onExit);
+  const standby: ThrowawayStandby = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start: async () => {
+      await pgCtl(['-o', serverOptions, '-l', logFile, '-w', '-t', '30', 'start']);
+      running = true;
+    },
+    stop: async (mode) => {
+      await pgCtl(['-m', mode, '-w', '-t', '30', 'stop']);
+      running = false;
+    },
+    promote: async () => {
+      await pgCtl(['-w', '-t', '30', 'promote']);
+    },
+    destroy: async () => {
+      if (destroyed) return;
+      destroyed = true;
+      if (running) await standby.stop('immediate').catch(() => {});
+      process.removeListener('exit', onExit);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+  try {
+    await run(
+      chain,
+      'pg_basebackup',
+      ['-D', data, '-R', '-X', 'stream', '-c', 'fast', '-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'],
+      dir,
+    );
+    await standby.start();
+  } catch (error) {
+    await standby.destroy();
+    throw error;
+  }
+  return standby;
+}

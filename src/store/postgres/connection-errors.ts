@@ -21,13 +21,32 @@ const unavailableCodes = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  '25006', // read_only_sql_transaction: the endpoint is (now) a standby, as in a failover
+  '25P03', // idle_in_transaction_session_timeout: the server closed the session
 ]);
 
-/** pg reports a dropped connection or an exhausted pool with plain Errors, told apart by message. */
+/**
+ * pg reports a dropped connection, an exhausted pool and its client-side query timeout with
+ * plain Errors, told apart by message.
+ */
 const unavailableMessage =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout)/;
 
-/** Whether an error means the database cannot be reached, rather than that a statement failed. */
+/** pg-pool's acquire timeout while waiting for a busy pool's connection (not while connecting). */
+export const isPoolQueueTimeout = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('timeout exceeded when trying to connect');
+
+/** The server's own bounds: statement_timeout (57014, query_canceled) and lock_timeout (55P03). */
+const serverTimeoutCodes = new Set(['57014', '55P03']);
+
+/** Whether the server cancelled a statement at one of its bounds: retryable, the connection is fine. */
+export const isServerTimeout = (error: unknown): boolean => serverTimeoutCodes.has(codeOf(error) as string);
+
+/**
+ * Whether an error means the database cannot be reached or its connection is in doubt
+ * (closed, timed out, on a read-only server), rather than that a statement failed: the
+ * connection is discarded and the request answered 503.
+ */
 export function isConnectionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = codeOf(error);

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { PostgresPool } from './postgres-pool.js';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { failureLimiterOver, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 
@@ -7,7 +7,7 @@ import { failureLimiterOver, type FailureLimiter, type FailureLimits } from '../
  * the database. The table is the library's layout; the migration creates it, so the
  * limiter never issues DDL at run time.
  */
-export function postgresFailureLimiter(pool: pg.Pool, limits: FailureLimits, nowMs: () => number): FailureLimiter {
+export function postgresFailureLimiter(pool: PostgresPool, limits: FailureLimits, nowMs: () => number): FailureLimiter {
   const counting = failureLimiterOver(
     limits,
     (points, keyPrefix) =>

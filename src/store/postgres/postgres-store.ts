@@ -43,7 +43,10 @@ import { transactionLock } from './transaction-locks.js';
 import { applyPostgresMigrations, quoteIdentifier } from './postgres-migrations.js';
 import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
-import { isConnectionFailure, isUniqueViolation } from './connection-errors.js';
+import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout, isUniqueViolation } from './connection-errors.js';
+import { liftBoundsSql, poolBoundsOf, PostgresPool, type PoolBounds } from './postgres-pool.js';
+import { DatabaseHealth } from '../database-health.js';
+import { parsePostgresUrl } from './postgres-url.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
@@ -77,11 +80,12 @@ import { reencryptPostgresInstances } from './postgres-key-rotation.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { CallerError, callerCode, callerRecords } from './caller-errors.js';
 
-export interface PostgresOptions {
+/** The pool's size and bounds (postgres-pool.ts: `PoolBounds`, each with its default), and: */
+export interface PostgresOptions extends Partial<PoolBounds> {
   /** A schema to work in instead of the search_path's default; created by `migrate()`. */
   schema?: string;
-  /** Most connections open at once (default 10). */
-  poolSize?: number;
+  /** Where availability changes, counters and warnings go; a new one by default. */
+  databaseHealth?: DatabaseHealth;
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
   /** Encrypts instances' metadata and state; none (plaintext) by default. */
@@ -128,7 +132,10 @@ export class PostgresStore implements StoreStorage {
   readonly activity: ActivityStore;
   readonly exchanges: PostgresExchanges;
   private readonly cipher: ValueCipher;
-  private readonly pool: pg.Pool;
+  private readonly pool: PostgresPool;
+  /** Reachable or not (each change once, for the log), pool counters, start-up warnings. */
+  readonly databaseHealth: DatabaseHealth;
+  private readonly pooler: boolean;
   private readonly schema: string | undefined;
   private readonly clock: Clock;
   /** Operations under way, so `close()` can wait for them before ending the pool. */
@@ -147,6 +154,7 @@ export class PostgresStore implements StoreStorage {
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
+    const parsedUrl = parsePostgresUrl(url);
     const counters = () => this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters);
     this.changeListener = capabilities.listenNotify
       ? new PostgresChangeListener(this.changeListeners, {
@@ -168,33 +176,30 @@ export class PostgresStore implements StoreStorage {
     this.exchanges = new PostgresExchanges(this.access);
     const schema = options.schema;
     this.schema = schema;
-    this.pool = new pg.Pool({
-      connectionString: url,
-      max: options.poolSize ?? 10,
-      // Fail (503) instead of waiting forever when the database is down or the pool is exhausted.
-      connectionTimeoutMillis: 5000,
-      keepAlive: true,
-      application_name: 'switchboard',
+    this.databaseHealth = options.databaseHealth ?? new DatabaseHealth();
+    const bounds = poolBoundsOf(options);
+    this.pooler = bounds.pooler;
+    this.pool = new PostgresPool({
+      url: parsedUrl,
+      bounds,
+      health: this.databaseHealth,
       types: int8AsNumber,
       // The pool awaits this before handing out a new connection; if it fails, so does the
       // request, so no statement ever runs in the wrong schema.
       onConnect: async (client) => {
-        // Errors while checked out surface on the next query; without a listener, one
-        // arriving between queries would crash the process.
-        client.on('error', () => {});
         // A transaction-mode pooler hands each transaction any server connection: no named statements then.
         if (capabilities.namedStatements) prepareParameterisedStatements(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });
-    // An idle connection dropped by the server: the pool discards it and opens a new one
-    // when needed. Without a listener, the 'error' event would crash the process.
-    this.pool.on('error', () => {});
   }
 
-  migrate(): Promise<MigrationReport> {
+  async migrate(): Promise<MigrationReport> {
+    // Checked once: a pooler cannot take them per session, so the role must have them.
+    if (this.pooler) await this.run(() => this.pool.warnOfMissingServerTimeouts());
     return applyPostgresMigrations({
-      transaction: (work) => this.transaction(work),
+      // A migration may rightly take long (a large table rewritten): no bound on it.
+      transaction: (work) => this.transaction(work, { unbounded: true }),
       schema: this.schema,
       advisoryLocks: this.driverCapabilities.advisoryLocks,
       nowSeconds: () => epochSeconds(this.clock),
@@ -530,21 +535,27 @@ export class PostgresStore implements StoreStorage {
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
     this.inFlight.add(settled);
-    let discard = false;
+    // An export reads every table in one transaction: as long as it takes. The session's
+    // bounds are lifted, so the connection is closed afterwards rather than reused.
+    const rebind = this.pool.unbound(client);
+    let failure: unknown;
     try {
+      await client.query(liftBoundsSql('session'));
       yield* exportPostgres(client);
     } catch (error) {
-      discard = true;
-      throw isConnectionFailure(error) ? new StoreUnavailableError(error) : error;
+      failure = error;
+      throw isConnectionFailure(error) ? new StoreUnavailableError(error, { stateLogged: true }) : error;
     } finally {
-      client.release(discard);
+      rebind();
+      this.pool.release(client, failure, true);
       this.inFlight.delete(settled);
       settle();
     }
   }
 
   importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'> {
-    return this.transaction((client) => importPostgres(client, callerRecords(records)));
+    // Reads the backup file as it writes: no bound on the transaction.
+    return this.transaction((client) => importPostgres(client, callerRecords(records)), { unbounded: true });
   }
 
   /** Inside a write: the config, row-locked until commit, or why the write cannot go ahead. */
@@ -572,35 +583,53 @@ export class PostgresStore implements StoreStorage {
   }
 
   /** `work` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private transaction<T>(
+    work: (client: pg.PoolClient) => Promise<T>,
+    options: { unbounded?: boolean } = {},
+  ): Promise<T> {
     return this.run(async () => {
       const client = await this.pool.connect();
+      const rebind = options.unbounded ? this.pool.unbound(client) : undefined;
+      let failure: unknown;
       let discard = false;
       try {
         await client.query('BEGIN');
+        if (options.unbounded) await client.query(liftBoundsSql('transaction'));
         const result = await work(client);
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        discard = isConnectionFailure(error);
-        if (!discard) await client.query('ROLLBACK').catch(() => (discard = true));
+        failure = error;
+        if (!isConnectionFailure(error)) await client.query('ROLLBACK').catch(() => (discard = true));
         throw error;
       } finally {
+        rebind?.();
         // A connection in an unknown state is closed rather than reused.
-        client.release(discard);
+        this.pool.release(client, failure, discard);
       }
     });
   }
 
   /** Tracks an operation for `close()`, and translates its errors for callers. */
   private async run<T>(operation: () => Promise<T>): Promise<T> {
+    const epoch = this.databaseHealth.epoch;
     const promise = operation();
     this.inFlight.add(promise);
     try {
-      return await promise;
+      const result = await promise;
+      this.databaseHealth.succeeded(epoch);
+      return result;
     } catch (error) {
       if (error instanceof CallerError) throw error.error;
-      if (isConnectionFailure(error)) throw new StoreUnavailableError(error);
+      if (isConnectionFailure(error)) {
+        // Every pooled connection busy is this node's load, not an outage: 503, not logged.
+        if (!isPoolQueueTimeout(error)) this.databaseHealth.failed(error, epoch);
+        // Logged once per outage by whoever watches `health`, not once per request.
+        throw new StoreUnavailableError(error, { stateLogged: true });
+      }
+      // A statement or lock wait the server cut short: this request's trouble, not an outage
+      // (counted by the pool for metrics).
+      if (isServerTimeout(error)) throw new StoreUnavailableError(error, { stateLogged: true });
       throw error;
     } finally {
       this.inFlight.delete(promise);
