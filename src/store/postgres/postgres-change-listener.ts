@@ -89,9 +89,12 @@ export class PostgresChangeListener implements ChangeSignal {
     try {
       // The hosts of a multi-host URL in turn, as the pool picks them; LISTEN needs the
       // primary (a standby refuses it, and NOTIFY is sent on the primary), so read-write.
+      const url = parsePostgresUrl(this.options.url);
       ({ client } = await connectFirstFitting(
-        { ...parsePostgresUrl(this.options.url), targetSessionAttrs: 'read-write' },
+        { ...url, targetSessionAttrs: 'read-write' },
         {
+          // The URL's own `options` (e.g. `-c search_path=…`), as the pool passes them.
+          options: url.options,
           application_name: 'switchboard-listen',
           keepAlive: true,
           connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
