@@ -16,7 +16,17 @@ export interface DriverCapabilities {
 }
 
 /** What `openStore` passes on to a driver. */
-export type StoreOptions = SqliteOptions & { clock?: Clock; postgresPullBatch?: number };
+export type StoreOptions = SqliteOptions & {
+  clock?: Clock;
+  postgresPullBatch?: number;
+  /**
+   * PostgreSQL (`SWITCHBOARD_POSTGRES_STATEMENTS`): `unnamed` for a transaction-mode pooler
+   * (PgBouncer): no named prepared statements, no session state, no LISTEN on the pooled URL.
+   */
+  postgresStatements?: 'named' | 'unnamed';
+  /** PostgreSQL: a direct URL (not through a pooler) for LISTEN/NOTIFY. */
+  postgresListenUrl?: string;
+};
 
 /** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */
 export interface RawSql {

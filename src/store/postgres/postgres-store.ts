@@ -56,7 +56,7 @@ import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
 import { PostgresActivity } from './activity-queries.js';
 import { PostgresExchanges } from './postgres-exchanges.js';
-import { prepareParameterisedStatements } from './prepared-statements.js';
+import { prepareParameterisedStatements, unnamedStatementsOnly } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { retentionSql } from './retention-queries.js';
@@ -92,6 +92,10 @@ export interface PostgresOptions {
   pullBatch?: number;
   /** What the server offers (store-driver.ts); all of it by default. */
   capabilities?: DriverCapabilities;
+  /** Behind a transaction-mode pooler (pooler-mode.ts): no session state; `schema` is refused. */
+  pooler?: boolean;
+  /** A direct URL for the LISTEN connection (default: the store's URL). */
+  listenUrl?: string;
 }
 
 const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
@@ -145,8 +149,11 @@ export class PostgresStore implements StoreStorage {
     this.recordsHistory = options.configHistory ?? true;
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
+    if (options.pooler && options.schema !== undefined) {
+      throw new Error('A schema needs a session search_path, which a transaction pooler does not keep: use a database');
+    }
     this.changeListener = capabilities.listenNotify
-      ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
+      ? new PostgresChangeListener(this.changeListeners, { url: options.listenUrl ?? url, searchPath: options.schema })
       : !this.recordsHistory
         ? ownWritesOnly
         : new PostgresChangePoller(this.changeListeners, () =>
@@ -178,6 +185,7 @@ export class PostgresStore implements StoreStorage {
         client.on('error', () => {});
         // A transaction-mode pooler hands each transaction any server connection: no named statements then.
         if (capabilities.namedStatements) prepareParameterisedStatements(client);
+        else unnamedStatementsOnly(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });

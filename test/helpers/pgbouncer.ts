@@ -1,0 +1,140 @@
+// PgBouncer in transaction mode in front of the test PostgreSQL, on a free port: one per
+// test process, started on first use and stopped when the process exits. Debian's
+// `pgbouncer` (1.18: no prepared-statement support), run as user postgres when we are root.
+
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface PgBouncer {
+  port: number;
+  /** `postgres://postgres@127.0.0.1:PORT/DATABASE`: that database of the upstream server, through PgBouncer. */
+  urlFor: (database: string) => string;
+  stop: () => void;
+}
+
+/** Debian puts it in /usr/sbin, which a non-root PATH may lack. */
+function findPgBouncer(): string | undefined {
+  const dirs = ['/usr/sbin', '/usr/local/sbin', ...(process.env.PATH ?? '').split(':')].filter((d) =>
+    d.startsWith('/'),
+  );
+  return dirs.map((dir) => join(dir, 'pgbouncer')).find((path) => existsSync(path));
+}
+
+const binary = findPgBouncer();
+
+/** Why no PgBouncer can run here, or undefined. */
+export const pgBouncerProblem: string | undefined =
+  process.env.SWITCHBOARD_TEST_PGBOUNCER === 'off'
+    ? 'turned off'
+    : binary === undefined
+      ? 'no pgbouncer binary (apt-get install -y pgbouncer)'
+      : undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The config: every database (`*`) of `upstream`, transaction pooling, trust for the postgres user. */
+function configText(dir: string, port: number, upstream: URL): string {
+  return `[databases]
+* = host=${upstream.hostname} port=${upstream.port || 5432}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${port}
+unix_socket_dir =
+auth_type = trust
+auth_file = ${join(dir, 'userlist.txt')}
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 10
+; Test databases come and go: give their server connections back to the shared server soon.
+server_idle_timeout = 5
+server_lifetime = 60
+logfile = ${join(dir, 'pgbouncer.log')}
+pidfile = ${join(dir, 'pgbouncer.pid')}
+admin_users = postgres
+`;
+}
+
+async function waitUntilServing(url: string, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`PgBouncer did not serve: ${(error as Error).message}\n${log()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}
+
+/** Starts a PgBouncer in front of `upstreamUrl` (user postgres, trust), daemonised, stopped at exit. */
+export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
+  if (pgBouncerProblem) throw new Error(`no PgBouncer: ${pgBouncerProblem}`);
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-pgbouncer-'));
+  const port = await freePort();
+  const configFile = join(dir, 'pgbouncer.ini');
+  writeFileSync(configFile, configText(dir, port, new URL(upstreamUrl)));
+  writeFileSync(join(dir, 'userlist.txt'), '"postgres" ""\n');
+  const asRoot = process.getuid?.() === 0;
+  // PgBouncer refuses to run as root.
+  if (asRoot) {
+    const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' })));
+    chownSync(dir, uid!, gid!);
+  }
+  const [file, argv] = asRoot
+    ? ['runuser', ['-u', 'postgres', '--', binary!, '-d', configFile]]
+    : [binary!, ['-d', configFile]];
+  const log = () => {
+    try {
+      return readFileSync(join(dir, 'pgbouncer.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  await new Promise<void>((resolve, reject) =>
+    execFile(file, argv, { timeout: 10_000 }, (error, stdout, stderr) =>
+      error
+        ? reject(new Error(`pgbouncer failed to start: ${error.message}\n${stdout}${stderr}\n${log()}`))
+        : resolve(),
+    ),
+  );
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', stop);
+    try {
+      process.kill(Number(readFileSync(join(dir, 'pgbouncer.pid'), 'utf8').trim()), 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stop);
+  const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  try {
+    await waitUntilServing(urlFor(new URL(upstreamUrl).pathname.slice(1) || 'postgres'), log);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { port, urlFor, stop };
+}
