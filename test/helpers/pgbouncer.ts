@@ -1,9 +1,9 @@
 // PgBouncer in transaction mode in front of the test PostgreSQL, on a free port: one per
-// test process, started on first use and stopped when the process exits. Debian's
-// `pgbouncer` (1.18: no prepared-statement support), run as user postgres when we are root.
+// test process, started on first use, and gone when the process is (however it ends).
+// Debian's `pgbouncer` (1.18: no prepared-statement support), run as user postgres when we are root.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +63,6 @@ default_pool_size = 10
 server_idle_timeout = 5
 server_lifetime = 60
 logfile = ${join(dir, 'pgbouncer.log')}
-pidfile = ${join(dir, 'pgbouncer.pid')}
 admin_users = postgres
 `;
 }
@@ -85,7 +84,7 @@ async function waitUntilServing(url: string, log: () => string): Promise<void> {
   }
 }
 
-/** Starts a PgBouncer in front of `upstreamUrl` (user postgres, trust), daemonised, stopped at exit. */
+/** Starts a PgBouncer in front of `upstreamUrl` (user postgres, trust); `stop()` or this process's end stops it. */
 export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
   if (pgBouncerProblem) throw new Error(`no PgBouncer: ${pgBouncerProblem}`);
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-pgbouncer-'));
@@ -99,9 +98,6 @@ export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
     const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' })));
     chownSync(dir, uid!, gid!);
   }
-  const [file, argv] = asRoot
-    ? ['runuser', ['-u', 'postgres', '--', binary!, '-d', configFile]]
-    : [binary!, ['-d', configFile]];
   const log = () => {
     try {
       return readFileSync(join(dir, 'pgbouncer.log'), 'utf8');
@@ -109,26 +105,24 @@ export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
       return '';
     }
   };
-  await new Promise<void>((resolve, reject) =>
-    execFile(file, argv, { timeout: 10_000 }, (error, stdout, stderr) =>
-      error
-        ? reject(new Error(`pgbouncer failed to start: ${error.message}\n${stdout}${stderr}\n${log()}`))
-        : resolve(),
-    ),
-  );
+  // A shell keeps PgBouncer for as long as our end of its stdin is open: when this process
+  // ends, even killed, the pipe closes and the shell stops PgBouncer (vitest ends its workers
+  // without an 'exit' event).
+  const watchdog = `"$1" "$2" & child=$!; read -r _; kill $child; wait $child; rm -rf "$3"`;
+  const command = ['sh', '-c', watchdog, 'pgbouncer-watchdog', binary!, configFile, dir];
+  const child = asRoot
+    ? spawn('runuser', ['-u', 'postgres', '--', ...command], { stdio: ['pipe', 'ignore', 'ignore'] })
+    : spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });
+  // Not a reason to keep this process alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
-    process.removeListener('exit', stop);
-    try {
-      process.kill(Number(readFileSync(join(dir, 'pgbouncer.pid'), 'utf8').trim()), 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-    rmSync(dir, { recursive: true, force: true });
+    // The watchdog stops PgBouncer and removes its folder.
+    child.stdin?.end();
   };
-  process.once('exit', stop);
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   try {
     await waitUntilServing(urlFor(new URL(upstreamUrl).pathname.slice(1) || 'postgres'), log);
