@@ -166,6 +166,22 @@ describe.runIf(storeProfiles.some((kind) => kind.name === 'pgbouncer'))('Postgre
     expect(await listeningSessions(direct, name)).toBe(0);
   });
 
+  it('counts auth failures from two nodes through it: the limiter’s own named statements go unnamed', async () => {
+    const { pooled } = await freshDatabase();
+    const nodes = [
+      await open(pooled, { postgresStatements: 'unnamed' }),
+      await open(pooled, { postgresStatements: 'unnamed' }),
+    ];
+    await nodes[0]!.migrate();
+    const limits = { perAddress: 1000, perCredential: 5, windowSeconds: 60 };
+    const limiters = nodes.map((node) => node.createFailureLimiter(limits));
+    const counts = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => limiters[i % 2]!.recordFailure(`10.0.0.${i}`, 'guessed')),
+    );
+    // Five pass, the other seven are past the limit: every failure was counted, by either node.
+    expect(counts.filter((count) => count.limited)).toHaveLength(7);
+  });
+
   it('refuses a schema of its own in pooler mode: a transaction pooler keeps no search_path', async () => {
     const { PostgresStore } = await import('../../src/store/postgres/postgres-store.js');
     const { pooled } = await freshDatabase();
