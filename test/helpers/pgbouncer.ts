@@ -11,7 +11,7 @@ import pg from 'pg';
 
 export interface PgBouncer {
   port: number;
-  /** `postgres://postgres@127.0.0.1:PORT/DATABASE`: that database of the upstream server, through PgBouncer. */
+  /** `postgres://USER@127.0.0.1:PORT/DATABASE`: that database of the upstream server, through PgBouncer. */
   urlFor: (database: string) => string;
   stop: () => void;
 }
@@ -45,10 +45,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The config: every database (`*`) of `upstream`, transaction pooling, trust for the postgres user. */
+/** The config: every database (`*`) of `upstream`, transaction pooling, trust for the upstream's user. */
 function configText(dir: string, port: number, upstream: URL): string {
+  // PgBouncer logs in to the server as the upstream URL says; clients are trusted.
+  const password = upstream.password ? ` password=${decodeURIComponent(upstream.password)}` : '';
   return `[databases]
-* = host=${upstream.hostname} port=${upstream.port || 5432}
+* = host=${upstream.hostname} port=${upstream.port || 5432}${password}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -63,7 +65,6 @@ default_pool_size = 10
 server_idle_timeout = 5
 server_lifetime = 60
 logfile = ${join(dir, 'pgbouncer.log')}
-admin_users = postgres
 `;
 }
 
@@ -91,7 +92,9 @@ export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
   const port = await freePort();
   const configFile = join(dir, 'pgbouncer.ini');
   writeFileSync(configFile, configText(dir, port, new URL(upstreamUrl)));
-  writeFileSync(join(dir, 'userlist.txt'), '"postgres" ""\n');
+  const upstream = new URL(upstreamUrl);
+  const user = decodeURIComponent(upstream.username) || 'postgres';
+  writeFileSync(join(dir, 'userlist.txt'), `"${user}" ""\n`);
   const asRoot = process.getuid?.() === 0;
   // PgBouncer refuses to run as root.
   if (asRoot) {
@@ -123,9 +126,10 @@ export async function startPgBouncer(upstreamUrl: string): Promise<PgBouncer> {
     // The watchdog stops PgBouncer and removes its folder.
     child.stdin?.end();
   };
-  const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const urlFor = (database: string) =>
+    `postgres://${encodeURIComponent(user)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   try {
-    await waitUntilServing(urlFor(new URL(upstreamUrl).pathname.slice(1) || 'postgres'), log);
+    await waitUntilServing(urlFor(upstream.pathname.slice(1) || 'postgres'), log);
   } catch (error) {
     stop();
     throw error;
