@@ -14,7 +14,7 @@ export interface OpenedStore {
 }
 
 export interface StoreKind {
-  /** The store driver's name (src/store/store-drivers.ts). */
+  /** The store driver's name (src/store/store-drivers.ts), or `pgbouncer`: `postgres-basic` through PgBouncer. */
   name: 'sqlite' | 'postgres' | 'postgres-basic' | 'pgbouncer';
   /** The SQL a test must write behind the store's back. */
   dialect: 'sqlite' | 'postgres';

@@ -150,7 +150,9 @@ export class PostgresStore implements StoreStorage {
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     if (options.pooler && options.schema !== undefined) {
-      throw new Error('A schema needs a session search_path, which a transaction pooler does not keep: use a database');
+      throw new Error(
+        'A schema needs a session search_path, which a transaction pooler does not keep: use a database of its own',
+      );
     }
     this.changeListener = capabilities.listenNotify
       ? new PostgresChangeListener(this.changeListeners, { url: options.listenUrl ?? url, searchPath: options.schema })
