@@ -1,5 +1,6 @@
 import { inspectorSetting, type InspectorSetting } from './inspector-setting.js';
 import { postgresSettings, type PostgresSettings } from './postgres-settings.js';
+import { postgresStatementsSetting, type PostgresStatements } from './postgres-statements-setting.js';
 /** The default database: a SQLite file under `./data`. */
 export const defaultDatabaseUrl = 'sqlite:./data/switchboard.db';
 
@@ -122,6 +123,8 @@ export interface Settings {
    * loop: never shows a write before it is on disk). `thread` is retired.
    */
   sqliteWriter: 'pipelined' | 'in-thread';
+  /** PostgreSQL: `unnamed` behind a transaction-mode pooler (PgBouncer); see postgres-statements-setting.ts. */
+  postgresStatements: PostgresStatements;
   /** Config history: revisions of every config write, and how long they are kept. */
   history: {
     /** Record revisions (default); off only to measure what they cost (no history, no feed). */
@@ -404,6 +407,7 @@ export function loadSettings(
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
     sqliteWriter: sqliteWriter(env.SWITCHBOARD_SQLITE_WRITER),
+    postgresStatements: postgresStatementsSetting(env.SWITCHBOARD_POSTGRES_STATEMENTS),
     history: historySettings(env),
     retention: retentionSettings(env),
     authFailures: {

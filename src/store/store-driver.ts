@@ -20,10 +20,15 @@ export interface DriverCapabilities {
 export type StoreOptions = SqliteOptions & {
   clock?: Clock;
   postgresPullBatch?: number;
-  /** PostgreSQL: where the LISTEN connection goes (`PostgresOptions.listenUrl`); the store's URL when unset. */
-  postgresListenUrl?: string;
   /** PostgreSQL: pool size and bounds (settings.ts); PostgresOptions' defaults when absent. */
   postgres?: PostgresSettings;
+  /**
+   * PostgreSQL (`SWITCHBOARD_POSTGRES_STATEMENTS`): `unnamed` for a transaction-mode pooler
+   * (PgBouncer): no named prepared statements, no session state, no LISTEN on the pooled URL.
+   */
+  postgresStatements?: 'named' | 'unnamed';
+  /** PostgreSQL: a direct URL (not through a pooler) for LISTEN/NOTIFY. */
+  postgresListenUrl?: string;
 };
 
 /** SQL behind a store's back, on the database a URL names: for tests and tools, never for the store itself. */

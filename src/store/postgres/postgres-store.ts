@@ -59,7 +59,7 @@ import { PostgresZisRegistry } from './postgres-zis-registry.js';
 import type { ActivityStore } from '../activity-store.js';
 import { PostgresActivity } from './activity-queries.js';
 import { PostgresExchanges } from './postgres-exchanges.js';
-import { prepareParameterisedStatements } from './prepared-statements.js';
+import { prepareParameterisedStatements, unnamedStatementsOnly } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { retentionSql } from './retention-queries.js';
@@ -96,7 +96,7 @@ export interface PostgresOptions extends Partial<PoolBounds> {
   pullBatch?: number;
   /** What the server offers (store-driver.ts); all of it by default. */
   capabilities?: DriverCapabilities;
-  /** Where the LISTEN connection goes (`SWITCHBOARD_POSTGRES_LISTEN_URL`): a direct URL when `url` is a pooler's. */
+  /** A direct URL for the LISTEN connection (`SWITCHBOARD_POSTGRES_LISTEN_URL`; default: the store's URL). */
   listenUrl?: string;
 }
 
@@ -155,6 +155,11 @@ export class PostgresStore implements StoreStorage {
     this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     const parsedUrl = parsePostgresUrl(url);
+    if (options.pooler && options.schema !== undefined) {
+      throw new Error(
+        'A schema needs a session search_path, which a transaction pooler does not keep: use a database of its own',
+      );
+    }
     const counters = () => this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters);
     this.changeListener = capabilities.listenNotify
       ? new PostgresChangeListener(this.changeListeners, {
@@ -189,6 +194,7 @@ export class PostgresStore implements StoreStorage {
       onConnect: async (client) => {
         // A transaction-mode pooler hands each transaction any server connection: no named statements then.
         if (capabilities.namedStatements) prepareParameterisedStatements(client);
+        else unnamedStatementsOnly(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });
