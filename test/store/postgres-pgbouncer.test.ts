@@ -94,8 +94,14 @@ describe.runIf(storeProfiles.some((kind) => kind.name === 'pgbouncer'))('Postgre
 
   it('serves two nodes’ concurrent reads and writes with unnamed statements; named ones fail there', async () => {
     const { pooled } = await freshDatabase();
+    // An error and its cause: a protocol error from the pooler (08P01) answers as "unavailable", the cause says why.
+    const described = (error: unknown) =>
+      `${String(error)} ${String((error as { cause?: { message?: string } }).cause?.message ?? '')}`;
     const load = async (stores: Store[]) => {
-      const tenant = await createTenant(stores[0]!, `t${stores.length}${Date.now()}`, ['crm']);
+      const tenant = await createTenant(stores[0]!, `t${stores.length}${Date.now()}`, ['crm']).catch(
+        (error: unknown) => ({ error }),
+      );
+      if ('error' in tenant) return [described(tenant.error)];
       const key: IntegrationKey = { accountId: tenant.accountId, integration: 'crm' };
       const results = await Promise.allSettled(
         Array.from({ length: 60 }, (_, i) => {
@@ -105,14 +111,26 @@ describe.runIf(storeProfiles.some((kind) => kind.name === 'pgbouncer'))('Postgre
             : store.getConfig(key, `s/${i - (i % 3)}`);
         }),
       );
-      return results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+      return results.filter((r) => r.status === 'rejected').map((r) => described((r as PromiseRejectedResult).reason));
     };
     const unnamed = [await open(pooled, { postgresStatements: 'unnamed' })];
     await unnamed[0]!.migrate();
     unnamed.push(await open(pooled, { postgresStatements: 'unnamed' }));
     expect(await load(unnamed)).toEqual([]);
     // The issue's failure, so the test above can fail: named statements through the same pooler.
-    const named = [await open(pooled), await open(pooled)];
+    // Server-side bounds left to the server: their start-up `options` would be refused by the pooler first.
+    const leftToServer = {
+      postgres: {
+        poolSize: 10,
+        connectTimeoutMs: 5000,
+        acquireTimeoutMs: 5000,
+        queryTimeoutMs: 10_000,
+        statementTimeoutMs: 0,
+        lockTimeoutMs: 0,
+        idleInTransactionTimeoutMs: 0,
+      },
+    };
+    const named = [await open(pooled, leftToServer), await open(pooled, leftToServer)];
     const failures = await load(named);
     expect(failures.length).toBeGreaterThan(0);
     expect(failures.join('\n')).toMatch(/prepared statement "sb_\w+" (already exists|does not exist)/);
