@@ -52,7 +52,9 @@ import { PostgresReplyStore } from './postgres-reply-store.js';
 import { PostgresGrantStore } from './postgres-grant-store.js';
 import type { StoreCapabilities } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
-import { PostgresZisRegistry } from './postgres-zis-registry.js';
+import { SqlZisRegistry } from '../sql-zis-registry.js';
+import { PostgresRunner } from './postgres-runner.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import type { ActivityStore } from '../activity-store.js';
 import { PostgresActivity } from './activity-queries.js';
 import { PostgresExchanges } from './postgres-exchanges.js';
@@ -119,7 +121,7 @@ export class PostgresStore implements StoreStorage {
   };
   readonly channels: PostgresChannelStore;
   readonly replies: PostgresReplyStore;
-  readonly zisRegistry: PostgresZisRegistry;
+  readonly zisRegistry: SqlZisRegistry;
   readonly grants: PostgresGrantStore;
   /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = { syncReads: undefined };
@@ -156,7 +158,11 @@ export class PostgresStore implements StoreStorage {
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
     this.replies = new PostgresReplyStore(this.access, this.channels.outbox);
-    this.zisRegistry = new PostgresZisRegistry(this.access, transactionLock(capabilities.advisoryLocks));
+    const runner = new PostgresRunner(
+      { ...this.access, result: (text, values) => this.result(text, values) },
+      transactionLock(capabilities.advisoryLocks),
+    );
+    this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new PostgresGrantStore({ ...this.access, result: (text, values) => this.result(text, values) });
     this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
     this.exchanges = new PostgresExchanges(this.access);

@@ -53,7 +53,9 @@ import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '.
 import { SqliteChannelStore } from './sqlite-channel-store.js';
 import { SqliteGrantStore } from './sqlite-grant-store.js';
 import { SqliteReplyStore } from './sqlite-reply-store.js';
-import { SqliteZisRegistry } from './sqlite-zis-registry.js';
+import { SqlZisRegistry } from '../sql-zis-registry.js';
+import { SqliteRunner } from './sqlite-runner.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import type { StoreCapabilities } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import type { ActivityStore } from '../activity-store.js';
@@ -124,7 +126,7 @@ export class SqliteStore implements StoreStorage {
   private readonly cipher: ValueCipher;
   readonly channels: SqliteChannelStore;
   readonly replies: SqliteReplyStore;
-  readonly zisRegistry: SqliteZisRegistry;
+  readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqliteGrantStore;
   readonly capabilities: StoreCapabilities = {
     syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
@@ -154,7 +156,8 @@ export class SqliteStore implements StoreStorage {
     // reply's events at once.
     this.channels = new SqliteChannelStore(this.db, this.groupCommit);
     this.replies = new SqliteReplyStore(this.db, this.groupCommit, this.channels.outbox);
-    this.zisRegistry = new SqliteZisRegistry(this.db, this.groupCommit);
+    const runner = new SqliteRunner(this.db, this.groupCommit);
+    this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqliteGrantStore(this.db, this.groupCommit);
     this.activity = new SqliteActivity(this.db, { configHistory });
     this.exchanges = new SqliteExchanges(this.db, this.groupCommit);

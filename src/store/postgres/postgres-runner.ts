@@ -1,0 +1,54 @@
+import type pg from 'pg';
+import { driveAsync, type SqlRunner, type Step, type WriteBody } from '../sql-runner.js';
+import { isUniqueViolation } from './connection-errors.js';
+import type { PostgresAccess } from './postgres-channel-store.js';
+import type { TransactionLock } from './transaction-locks.js';
+
+/** The store's query runner, with the row count of a statement. */
+export interface CountingAccess extends PostgresAccess {
+  /** One statement on any pooled connection: how many rows it changed. */
+  result(text: string, values: unknown[]): Promise<number>;
+}
+
+/**
+ * The {@link SqlRunner} of the PostgreSQL store: one statement is autocommit on any pooled
+ * connection; a write's body runs in one transaction on one connection, its named lock (if
+ * any) taken first.
+ */
+export class PostgresRunner implements SqlRunner {
+  readonly dialect = 'postgres';
+
+  constructor(
+    private readonly db: CountingAccess,
+    private readonly lock: TransactionLock,
+  ) {}
+
+  rows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.db.rows<R & pg.QueryResultRow>(sql, [...params]);
+  }
+
+  writeRows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.rows<R>(sql, params);
+  }
+
+  writeCount(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.db.result(sql, [...params]);
+  }
+
+  write<T>(body: () => WriteBody<T>, options: { lock?: string } = {}): Promise<T> {
+    return this.db.transaction(async (client) => {
+      if (options.lock !== undefined) await this.lock(client, options.lock);
+      return driveAsync(body(), (step) => answer(client, step));
+    });
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    return isUniqueViolation(error);
+  }
+}
+
+/** One step of a write's body, on the transaction's connection. */
+export async function answer(client: pg.ClientBase, step: Step): Promise<unknown> {
+  const result = await client.query(step.sql, [...step.params]);
+  return step.want === 'rows' ? result.rows : (result.rowCount ?? 0);
+}
