@@ -49,7 +49,7 @@ import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
 import { PostgresReplyStore } from './postgres-reply-store.js';
-import { PostgresGrantStore } from './postgres-grant-store.js';
+import { SqlGrantStore } from '../sql-grant-store.js';
 import type { StoreCapabilities } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import { SqlZisRegistry } from '../sql-zis-registry.js';
@@ -122,7 +122,7 @@ export class PostgresStore implements StoreStorage {
   readonly channels: PostgresChannelStore;
   readonly replies: PostgresReplyStore;
   readonly zisRegistry: SqlZisRegistry;
-  readonly grants: PostgresGrantStore;
+  readonly grants: SqlGrantStore;
   /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = { syncReads: undefined };
   readonly activity: ActivityStore;
@@ -163,7 +163,7 @@ export class PostgresStore implements StoreStorage {
       transactionLock(capabilities.advisoryLocks),
     );
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
-    this.grants = new PostgresGrantStore({ ...this.access, result: (text, values) => this.result(text, values) });
+    this.grants = new SqlGrantStore(runner);
     this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
     this.exchanges = new PostgresExchanges(this.access);
     const schema = options.schema;

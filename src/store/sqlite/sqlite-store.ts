@@ -51,7 +51,7 @@ import type { GroupCommit } from './group-commit.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
-import { SqliteGrantStore } from './sqlite-grant-store.js';
+import { SqlGrantStore } from '../sql-grant-store.js';
 import { SqliteReplyStore } from './sqlite-reply-store.js';
 import { SqlZisRegistry } from '../sql-zis-registry.js';
 import { SqliteRunner } from './sqlite-runner.js';
@@ -127,7 +127,7 @@ export class SqliteStore implements StoreStorage {
   readonly channels: SqliteChannelStore;
   readonly replies: SqliteReplyStore;
   readonly zisRegistry: SqlZisRegistry;
-  readonly grants: SqliteGrantStore;
+  readonly grants: SqlGrantStore;
   readonly capabilities: StoreCapabilities = {
     syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
   };
@@ -158,7 +158,7 @@ export class SqliteStore implements StoreStorage {
     this.replies = new SqliteReplyStore(this.db, this.groupCommit, this.channels.outbox);
     const runner = new SqliteRunner(this.db, this.groupCommit);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
-    this.grants = new SqliteGrantStore(this.db, this.groupCommit);
+    this.grants = new SqlGrantStore(runner);
     this.activity = new SqliteActivity(this.db, { configHistory });
     this.exchanges = new SqliteExchanges(this.db, this.groupCommit);
   }
