@@ -57,7 +57,8 @@ import { PostgresRunner } from './postgres-runner.js';
 import { zisRegistrySql } from './zis-registry-queries.js';
 import type { ActivityStore } from '../activity-store.js';
 import { PostgresActivity } from './activity-queries.js';
-import { PostgresExchanges } from './postgres-exchanges.js';
+import { SqlExchanges } from '../sql-exchanges.js';
+import { exchangeRecordSql } from './exchange-queries.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
@@ -126,7 +127,7 @@ export class PostgresStore implements StoreStorage {
   /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = { syncReads: undefined };
   readonly activity: ActivityStore;
-  readonly exchanges: PostgresExchanges;
+  readonly exchanges: SqlExchanges;
   private readonly cipher: ValueCipher;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
@@ -165,7 +166,7 @@ export class PostgresStore implements StoreStorage {
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
     this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
-    this.exchanges = new PostgresExchanges(this.access);
+    this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
     const schema = options.schema;
     this.schema = schema;
     this.pool = new pg.Pool({

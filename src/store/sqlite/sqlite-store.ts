@@ -60,7 +60,8 @@ import type { StoreCapabilities } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import type { ActivityStore } from '../activity-store.js';
 import { SqliteActivity } from './activity-queries.js';
-import { SqliteExchanges } from './sqlite-exchanges.js';
+import { SqlExchanges } from '../sql-exchanges.js';
+import { exchangeRecordSql } from './exchange-queries.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
@@ -132,7 +133,7 @@ export class SqliteStore implements StoreStorage {
     syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
   };
   readonly activity: ActivityStore;
-  readonly exchanges: SqliteExchanges;
+  readonly exchanges: SqlExchanges;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
   private history: SqliteRevisions | undefined;
@@ -160,7 +161,7 @@ export class SqliteStore implements StoreStorage {
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
     this.activity = new SqliteActivity(this.db, { configHistory });
-    this.exchanges = new SqliteExchanges(this.db, this.groupCommit);
+    this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
   }
 
   /** Prepared on first use (after migrating), on whichever thread runs the writes. */
