@@ -56,7 +56,7 @@ import { SqlZisRegistry } from '../sql-zis-registry.js';
 import { PostgresRunner } from './postgres-runner.js';
 import { zisRegistrySql } from './zis-registry-queries.js';
 import type { ActivityStore } from '../activity-store.js';
-import { PostgresActivity } from './activity-queries.js';
+import { SqlActivity } from '../sql-activity.js';
 import { SqlExchanges } from '../sql-exchanges.js';
 import { exchangeRecordSql } from './exchange-queries.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
@@ -165,7 +165,7 @@ export class PostgresStore implements StoreStorage {
     );
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
-    this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
+    this.activity = new SqlActivity(runner, { configHistory: this.recordsHistory });
     this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
     const schema = options.schema;
     this.schema = schema;

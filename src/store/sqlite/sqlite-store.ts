@@ -59,7 +59,7 @@ import { zisRegistrySql } from './zis-registry-queries.js';
 import type { StoreCapabilities } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import type { ActivityStore } from '../activity-store.js';
-import { SqliteActivity } from './activity-queries.js';
+import { SqlActivity } from '../sql-activity.js';
 import { SqlExchanges } from '../sql-exchanges.js';
 import { exchangeRecordSql } from './exchange-queries.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
@@ -160,7 +160,7 @@ export class SqliteStore implements StoreStorage {
     const runner = new SqliteRunner(this.db, this.groupCommit);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
-    this.activity = new SqliteActivity(this.db, { configHistory });
+    this.activity = new SqlActivity(runner, { configHistory });
     this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
   }
 
