@@ -19,7 +19,8 @@ export type WriteBody<T> = Generator<Step, T, unknown>;
 
 /**
  * Runs statements on one store. Parameters are positional in the statement's order (`?` or
- * `$n`); booleans are bound as the engine stores them.
+ * `$n`); booleans are bound as the engine stores them, an array as an array (PostgreSQL) or
+ * JSON text (SQLite, read with `json_each`).
  */
 export interface SqlRunner {
   readonly dialect: Dialect;

@@ -22,6 +22,7 @@ import {
   type StoredResourceIds,
 } from '../event-rules.js';
 import { eventSql as sql } from './event-queries.js';
+import { countOf, type WriteBody } from '../sql-runner.js';
 
 /** The store's pool, as the channel store reaches it (`PostgresAccess`; restated: no import cycle). */
 interface OutboxAccess {
@@ -50,6 +51,20 @@ export class PostgresEventOutbox implements EventOutboxStore {
       await client.query(sql.insertKey, [event.integrationId, event.nowMs]);
     }
     return events.length;
+  }
+
+  /** {@link enqueue} inside a shared store's write body. */
+  *enqueueInWrite(events: readonly NewOutboxEvent[]): WriteBody<number> {
+    for (const event of events) {
+      yield* countOf(sql.insertEvent, outboxInsertValues(event));
+      yield* countOf(sql.insertKey, [event.integrationId, event.nowMs]);
+    }
+    return events.length;
+  }
+
+  /** After a shared store's write committed `count` events. */
+  committed(count: number): void {
+    if (count > 0) this.notifyCommitted();
   }
 
   /** Tells this node's listeners that enqueued events are committed. */

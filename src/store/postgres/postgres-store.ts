@@ -48,7 +48,8 @@ import { exportPostgres, importPostgres } from './postgres-backup.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
-import { PostgresReplyStore } from './postgres-reply-store.js';
+import { SqlReplyStore } from '../sql-reply-store.js';
+import { replySql } from './reply-queries.js';
 import { SqlGrantStore } from '../sql-grant-store.js';
 import type { StoreCapabilities } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
@@ -121,7 +122,7 @@ export class PostgresStore implements StoreStorage {
     transaction: (work) => this.transaction(work),
   };
   readonly channels: PostgresChannelStore;
-  readonly replies: PostgresReplyStore;
+  readonly replies: SqlReplyStore;
   readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqlGrantStore;
   /** Every read is a round trip: none answers at once. */
@@ -158,11 +159,11 @@ export class PostgresStore implements StoreStorage {
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
-    this.replies = new PostgresReplyStore(this.access, this.channels.outbox);
     const runner = new PostgresRunner(
       { ...this.access, result: (text, values) => this.result(text, values) },
       transactionLock(capabilities.advisoryLocks),
     );
+    this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
     this.activity = new SqlActivity(runner, { configHistory: this.recordsHistory });

@@ -22,6 +22,7 @@ import {
 } from '../event-rules.js';
 import { eventSql } from './event-queries.js';
 import type { WriteQueue } from './group-commit.js';
+import type { WriteBody } from '../sql-runner.js';
 
 /**
  * The event outbox on SQLite. Its writes run in the store's group commit, like every other
@@ -71,6 +72,18 @@ export class SqliteEventOutbox implements EventOutboxStore {
     }
     return events.length;
   }
+
+  /**
+   * {@link enqueue} inside a shared store's write body, which runs synchronously inside the
+   * group commit's transaction: the events are inserted at once, no statement is yielded.
+   */
+  // eslint-disable-next-line require-yield
+  *enqueueInWrite(events: readonly NewOutboxEvent[]): WriteBody<number> {
+    return this.enqueue(events);
+  }
+
+  /** `enqueue` has scheduled the listeners already. */
+  committed(): void {}
 
   /** Tells the listeners that events committed. */
   announceCommitted(): void {

@@ -5,8 +5,12 @@ import type { WriteQueue } from './group-commit.js';
 /** A statement with `$1`, `$2`, … takes its parameters by number (named `1`, `2`, … in SQLite). */
 const numbered = /\$\d/;
 
-/** SQLite binds no booleans: 1 and 0, as its columns hold them. */
-const bindable = (value: unknown) => (typeof value === 'boolean' ? Number(value) : value);
+/**
+ * SQLite binds no booleans: 1 and 0, as its columns hold them. An array (ids, say) is bound
+ * as JSON text, which the statement reads with `json_each` (PostgreSQL takes it as an array).
+ */
+const bindable = (value: unknown) =>
+  typeof value === 'boolean' ? Number(value) : Array.isArray(value) ? JSON.stringify(value) : value;
 
 /**
  * The {@link SqlRunner} of the embedded SQLite store: reads on the store's connection at once,

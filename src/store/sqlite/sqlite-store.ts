@@ -52,7 +52,8 @@ import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
 import { SqlGrantStore } from '../sql-grant-store.js';
-import { SqliteReplyStore } from './sqlite-reply-store.js';
+import { SqlReplyStore } from '../sql-reply-store.js';
+import { replySql } from './reply-queries.js';
 import { SqlZisRegistry } from '../sql-zis-registry.js';
 import { SqliteRunner } from './sqlite-runner.js';
 import { zisRegistrySql } from './zis-registry-queries.js';
@@ -126,7 +127,7 @@ export class SqliteStore implements StoreStorage {
   private readonly clock: Clock;
   private readonly cipher: ValueCipher;
   readonly channels: SqliteChannelStore;
-  readonly replies: SqliteReplyStore;
+  readonly replies: SqlReplyStore;
   readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqlGrantStore;
   readonly capabilities: StoreCapabilities = {
@@ -156,8 +157,8 @@ export class SqliteStore implements StoreStorage {
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new SqliteChannelStore(this.db, this.groupCommit);
-    this.replies = new SqliteReplyStore(this.db, this.groupCommit, this.channels.outbox);
     const runner = new SqliteRunner(this.db, this.groupCommit);
+    this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
     this.activity = new SqlActivity(runner, { configHistory });
