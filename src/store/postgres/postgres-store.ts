@@ -36,7 +36,8 @@ import {
   type RevisionBounds,
   type RevisionFacts,
 } from '../config-revisions.js';
-import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
+import { notifyChange, recordRevision } from './postgres-revisions.js';
+import { SqlRevisions } from '../sql-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
 import { transactionLock } from './transaction-locks.js';
@@ -137,7 +138,7 @@ export class PostgresStore implements StoreStorage {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed: Promise<void> | undefined;
   private readonly recordsHistory: boolean;
-  private readonly revisions: PostgresRevisions;
+  private readonly revisions: SqlRevisions;
   private readonly changeListeners = new ChangeListeners();
   private readonly changeListener: ChangeSignal;
   /** What this PostgreSQL offers (store-driver.ts): LISTEN/NOTIFY, advisory locks, named statements. */
@@ -147,7 +148,6 @@ export class PostgresStore implements StoreStorage {
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = options.configHistory ?? true;
-    this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     this.changeListener = capabilities.listenNotify
       ? new PostgresChangeListener(this.changeListeners, { url, searchPath: options.schema })
@@ -163,6 +163,7 @@ export class PostgresStore implements StoreStorage {
       { ...this.access, result: (text, values) => this.result(text, values) },
       transactionLock(capabilities.advisoryLocks),
     );
+    this.revisions = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeLike });
     this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);

@@ -39,6 +39,8 @@ import {
   revisionFactsOf,
 } from '../config-revisions.js';
 import { SqliteRevisions } from './sqlite-revisions.js';
+import { SqlRevisions } from '../sql-revisions.js';
+import { revisionSql } from './revision-queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import {
   scopesText,
@@ -137,7 +139,9 @@ export class SqliteStore implements StoreStorage {
   readonly exchanges: SqlExchanges;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
-  private history: SqliteRevisions | undefined;
+  private recorder: SqliteRevisions | undefined;
+  /** Config history's reads and compaction. */
+  private readonly history: SqlRevisions;
   private readonly recordsHistory: boolean;
   private readonly changeListeners = new ChangeListeners();
 
@@ -158,6 +162,7 @@ export class SqliteStore implements StoreStorage {
     // reply's events at once.
     this.channels = new SqliteChannelStore(this.db, this.groupCommit);
     const runner = new SqliteRunner(this.db, this.groupCommit);
+    this.history = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeGlob });
     this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
@@ -182,8 +187,8 @@ export class SqliteStore implements StoreStorage {
   }
 
   private get revisions(): SqliteRevisions {
-    if (!this.history) throw new Error('SqliteStore: call migrate() before use');
-    return this.history;
+    if (!this.recorder) throw new Error('SqliteStore: call migrate() before use');
+    return this.recorder;
   }
 
   /** Inside a config write: its revision, unless history is off. */
@@ -207,7 +212,7 @@ export class SqliteStore implements StoreStorage {
     const report = applyMigrations(this.db, nowSeconds);
     await this.groupCommit.durable();
     this.statements = prepareStoreStatements(this.db);
-    this.history = new SqliteRevisions(this.db, this.groupCommit);
+    this.recorder = new SqliteRevisions(this.db);
     return report;
   }
 
@@ -516,22 +521,22 @@ export class SqliteStore implements StoreStorage {
     scope: string,
     page: { beforeRevision?: number; limit: number },
   ): Promise<ConfigRevision[]> {
-    return this.revisions.list(key, scope, page);
+    return this.history.list(key, scope, page);
   }
 
   async getConfigRevision(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined> {
-    return this.revisions.get(key, scope, revision);
+    return this.history.get(key, scope, revision);
   }
 
   async listConfigChanges(
     key: IntegrationKey,
     query: { pattern: ScopePattern; sinceRevision: number; limit: number },
   ): Promise<ConfigRevision[]> {
-    return this.revisions.changes(key, query);
+    return this.history.changes(key, query);
   }
 
   async revisionBounds(accountId: number): Promise<RevisionBounds> {
-    return this.revisions.bounds(accountId);
+    return this.history.bounds(accountId);
   }
 
   onConfigChanged(listener: (accountId: number) => void): () => void {
@@ -539,7 +544,7 @@ export class SqliteStore implements StoreStorage {
   }
 
   compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport> {
-    return this.revisions.compact(policy);
+    return this.history.compact(policy);
   }
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {
