@@ -4,10 +4,10 @@ import { isUniqueViolation } from './connection-errors.js';
 import type { PostgresAccess } from './postgres-channel-store.js';
 import type { TransactionLock } from './transaction-locks.js';
 
-/** The store's query runner, with the row count of a statement. */
+/** The store's query runner, and (if it offers one) the row count of a statement. */
 export interface CountingAccess extends PostgresAccess {
   /** One statement on any pooled connection: how many rows it changed. */
-  result(text: string, values: unknown[]): Promise<number>;
+  result?(text: string, values: unknown[]): Promise<number>;
 }
 
 /**
@@ -20,7 +20,8 @@ export class PostgresRunner implements SqlRunner {
 
   constructor(
     private readonly db: CountingAccess,
-    private readonly lock: TransactionLock,
+    /** How a write takes its named lock; a runner without one takes no write with `lock`. */
+    private readonly lock?: TransactionLock,
   ) {}
 
   rows<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -32,12 +33,16 @@ export class PostgresRunner implements SqlRunner {
   }
 
   writeCount(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.db.result(sql, [...params]);
+    if (this.db.result) return this.db.result(sql, [...params]);
+    return this.db.transaction(async (client) => (await client.query(sql, [...params])).rowCount ?? 0);
   }
 
   write<T>(body: () => WriteBody<T>, options: { lock?: string } = {}): Promise<T> {
     return this.db.transaction(async (client) => {
-      if (options.lock !== undefined) await this.lock(client, options.lock);
+      if (options.lock !== undefined) {
+        if (!this.lock) throw new Error(`PostgresRunner: no lock for ${options.lock}`);
+        await this.lock(client, options.lock);
+      }
       return driveAsync(body(), (step) => answer(client, step));
     });
   }
