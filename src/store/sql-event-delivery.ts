@@ -1,8 +1,22 @@
-import type { EventBatch, EventBatchCompletion, EventOutboxStore, EventRecord } from './event-outbox-store.js';
-import { toEventBatch, toEventRecord, type ClaimedOutboxRow, type OutboxRow } from './event-rules.js';
+import type { ChannelIntegration } from './channel-store.js';
+import { toChannelIntegration, type ChannelIntegrationRow } from './channel-rows.js';
+import type {
+  EventBatch,
+  EventBatchCompletion,
+  EventOutboxStore,
+  EventRecord,
+  NewOutboxEvent,
+} from './event-outbox-store.js';
+import {
+  eventCallbackUrlOf,
+  toEventBatch,
+  toEventRecord,
+  type ClaimedOutboxRow,
+  type OutboxRow,
+} from './event-rules.js';
 import { eventStatements } from './sql/events.js';
 import { forDialect } from './sql/render.js';
-import { countOf, rowsOf, type SqlRunner } from './sql-runner.js';
+import { countOf, rowsOf, type SqlRunner, type WriteBody } from './sql-runner.js';
 
 /** The delivery statements each dialect writes its own way. */
 export interface EventDeliverySql {
@@ -21,6 +35,14 @@ export interface EventDeliverySql {
   readonly markDelivered: string;
   /** ($1 error, $2 now, $3 max attempts, $4 event ids) → each tried event's status. */
   readonly markAttemptFailed: string;
+}
+
+/** The outbox as a shared store's write enqueues into it (each dialect's outbox implements it). */
+export interface OutboxInWrite {
+  /** Enqueues `events` inside the write under way; answers how many. */
+  enqueueInWrite(events: readonly NewOutboxEvent[]): WriteBody<number>;
+  /** After the write committed with `count` events: this node's deliverer hears of them. */
+  committed(count: number): void;
 }
 
 /**
@@ -94,6 +116,12 @@ export class SqlEventDelivery implements EventOutboxStore {
       yield* countOf(sql.releaseKey, [nextAttemptAt, completion.integrationId]);
       return true;
     });
+  }
+
+  /** Inside a write's body: the integration, when it takes events (its manifest has an event callback URL). */
+  *eventTakingIntegrationInWrite(integrationId: number): WriteBody<ChannelIntegration | undefined> {
+    const [row] = yield* rowsOf<ChannelIntegrationRow>(this.delivery.integrationByIdAnyAccount, [integrationId]);
+    return row && eventCallbackUrlOf(row.manifest) !== null ? toChannelIntegration(row) : undefined;
   }
 
   async listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {

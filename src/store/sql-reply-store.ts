@@ -8,13 +8,13 @@ import {
   type ResourceRow,
   type ThreadRow,
 } from './channel-rows.js';
-import type { NewOutboxEvent } from './event-outbox-store.js';
 import { channelbackEvents } from './event-rules.js';
 import { statusAfter, toReply, type ReplyRow } from './reply-rows.js';
 import type { NewReply, ReplyCompletion, ReplyRecord, ReplyStore, ReplyTarget } from './reply-store.js';
 import { forDialect } from './sql/render.js';
 import { replyStatements } from './sql/replies.js';
-import { countOf, rowsOf, type SqlRunner, type WriteBody } from './sql-runner.js';
+import type { OutboxInWrite } from './sql-event-delivery.js';
+import { countOf, rowsOf, type SqlRunner } from './sql-runner.js';
 
 /** The reply statements each dialect writes its own way. */
 export interface ReplySql {
@@ -28,14 +28,6 @@ export interface ReplySql {
   readonly lockInstance?: string;
   /** (reply id, owner) → the reply, if still pending and leased by this owner. */
   readonly leasedReply: string;
-}
-
-/** The channel store's outbox, as a reply's completion writes into it. */
-export interface OutboxInWrite {
-  /** Enqueues `events` inside the write under way; answers how many. */
-  enqueueInWrite(events: readonly NewOutboxEvent[]): WriteBody<number>;
-  /** After the write committed with `count` events: this node's deliverer hears of them. */
-  committed(count: number): void;
 }
 
 /**

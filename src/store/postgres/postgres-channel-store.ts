@@ -1,24 +1,6 @@
 import type pg from 'pg';
-import type {
-  ChannelIntegration,
-  ChannelStore,
-  Instance,
-  InstanceChange,
-  NewChannelIntegration,
-  NewInstance,
-  PullCompletion,
-  PullRecord,
-  PullTarget,
-} from '../channel-store.js';
-import {
-  toChannelIntegration,
-  toInstance,
-  toJoinedIntegration,
-  type ChannelIntegrationRow,
-  type InstanceRow,
-  type InstanceWithIntegrationRow,
-} from '../channel-rows.js';
-import { changedInstance, pullUrlOf } from '../channel-rules.js';
+import type { ChannelStore, PullCompletion, PullRecord, PullTarget } from '../channel-store.js';
+import { toInstance, toJoinedIntegration, type InstanceRow, type InstanceWithIntegrationRow } from '../channel-rows.js';
 import { channelSql as sql } from './channel-queries.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp, repeatOutcome } from '../push-rules.js';
@@ -54,23 +36,6 @@ const target = (row: InstanceWithIntegrationRow, leasedAt: number): PullTarget =
   leasedAt,
 });
 
-/** The parameters of `updateInstance`. */
-const instanceFields = (instance: Instance) => [
-  instance.name,
-  instance.pushTokenHash,
-  instance.metadata,
-  instance.state,
-  instance.stateVersion,
-  instance.active,
-  instance.deactivatedReason,
-  instance.metadataNeedsUpdate,
-  instance.consecutiveFailures,
-  instance.nextPullAt,
-  instance.lastPullAt,
-  instance.updatedAt,
-  instance.id,
-];
-
 /**
  * Channel hosting on PostgreSQL, for several nodes sharing one database. Writes that read
  * first run in a transaction that row-locks the instance (`SELECT … FOR UPDATE`), so
@@ -90,7 +55,7 @@ export class PostgresChannelStore extends SqlChannelBase<PostgresEventOutbox> im
     options: { pullBatch?: number } = {},
   ) {
     // Events are enqueued inside the transaction that causes them (see `PostgresEventOutbox.enqueue`).
-    super(new PostgresRunner(db), new PostgresEventOutbox(db));
+    super(new PostgresRunner(db), new PostgresEventOutbox(db), sql.instanceByIdForUpdate);
     this.pullCompletions = new PullCompletionQueue(
       (completions) => this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
       // Batching off (one pull per transaction): several at once, as before batching.
@@ -106,100 +71,7 @@ export class PostgresChannelStore extends SqlChannelBase<PostgresEventOutbox> im
     return result;
   }
 
-  // --- Integrations ------------------------------------------------------------------------
-
-  async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
-    const { remoteId, name, manifestUrl, manifestJson } = input;
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<ChannelIntegrationRow>(sql.insertIntegration, [
-        input.accountId,
-        remoteId,
-        name,
-        manifestUrl,
-        manifestJson,
-        pullUrlOf(manifestJson),
-        input.nowMs,
-      ]);
-      const integration = toChannelIntegration(rows[0]!);
-      const event = { data: { manifest_url: manifestUrl }, nowMs: input.nowMs };
-      events.count += await this.outbox.enqueueAbout(client, integration, 'create_integration', event);
-      return integration;
-    });
-  }
-
-  async deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<ChannelIntegrationRow>(sql.integrationById, [accountId, id]);
-      const deleted = await client.query(sql.deleteIntegration, [accountId, id]);
-      const row = rows[0];
-      if (row && deleted.rowCount) {
-        const event = { data: { manifest_url: row.manifest_url }, nowMs: nowMs ?? row.updated_at };
-        events.count += await this.outbox.enqueueAbout(client, toChannelIntegration(row), 'destroy_integration', event);
-      }
-      return (deleted.rowCount ?? 0) > 0;
-    });
-  }
-
   // --- Instances -----------------------------------------------------------------------------
-
-  async createInstance(input: NewInstance): Promise<Instance> {
-    const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.insertInstance, [
-        input.accountId,
-        input.integrationId,
-        name,
-        metadata,
-        state,
-        instancePushId,
-        pushTokenHash,
-        input.nowMs,
-      ]);
-      const instance = toInstance(rows[0]!);
-      const integration = await this.outbox.eventTakingIntegration(client, instance.integrationId);
-      const event = { instanceId: instance.id, nowMs: input.nowMs };
-      if (integration) {
-        events.count += await this.outbox.enqueueAbout(client, integration, 'create_integration_instance', event);
-      }
-      return instance;
-    });
-  }
-
-  async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
-      if (!rows[0]) return undefined;
-      const next = changedInstance(toInstance(rows[0]), change);
-      const updated = await client.query<InstanceRow>(sql.updateInstance, instanceFields(next));
-      const integration =
-        next.active !== rows[0].active && (await this.outbox.eventTakingIntegration(client, next.integrationId));
-      if (integration) {
-        const data = next.active ? {} : { deactivated_by: 'api' };
-        const type = next.active ? 'activate_integration_instance' : 'deactivate_integration_instance';
-        events.count += await this.outbox.enqueueAbout(client, integration, type, {
-          instanceId: id,
-          data,
-          nowMs: change.nowMs,
-        });
-      }
-      return toInstance(updated.rows[0]!);
-    });
-  }
-
-  async deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
-      const row = rows[0];
-      if (!row) return false;
-      await client.query(sql.deleteInstance, [accountId, id]);
-      const integration = await this.outbox.eventTakingIntegration(client, row.integration_id);
-      if (integration) {
-        const event = { instanceId: id, nowMs: nowMs ?? row.updated_at };
-        events.count += await this.outbox.enqueueAbout(client, integration, 'destroy_integration_instance', event);
-      }
-      return true;
-    });
-  }
 
   // --- The pull loop ---------------------------------------------------------------------------
 

@@ -1,27 +1,21 @@
 import type Database from 'better-sqlite3';
 import type {
-  ChannelIntegration,
   ChannelStore,
   Instance,
-  InstanceChange,
-  NewChannelIntegration,
-  NewInstance,
   PullCompletion,
   PullRecord,
   PulledResource,
   PullTarget,
 } from '../channel-store.js';
 import {
-  toChannelIntegration,
   toInstance,
   toJoinedIntegration,
   toPull,
-  type ChannelIntegrationRow,
   type InstanceRow,
   type InstanceWithIntegrationRow,
   type PullRow,
 } from '../channel-rows.js';
-import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
+import { idsToLookUp, planResources, settledInstance } from '../channel-rules.js';
 import { channelSql } from './channel-queries.js';
 import type { WriteQueue } from './group-commit.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
@@ -58,93 +52,7 @@ export class SqliteChannelStore extends SqlChannelBase<SqliteEventOutbox> implem
     return this.statements;
   }
 
-  // --- Integrations ------------------------------------------------------------------------
-
-  async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
-    const { remoteId, name, manifestUrl, manifestJson } = input;
-    const row = await this.writes.enqueue(() => {
-      const inserted = this.q.insertIntegration.get(
-        input.accountId,
-        remoteId,
-        name,
-        manifestUrl,
-        manifestJson,
-        pullUrlOf(manifestJson),
-        input.nowMs,
-        input.nowMs,
-      ) as ChannelIntegrationRow;
-      const data = { manifest_url: manifestUrl };
-      this.outbox.enqueueAbout(toChannelIntegration(inserted), 'create_integration', { data, nowMs: input.nowMs });
-      return inserted;
-    });
-    return toChannelIntegration(row);
-  }
-
-  async deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    const { changes } = await this.writes.enqueue(() => {
-      const row = this.q.integrationById.get(accountId, id) as ChannelIntegrationRow | undefined;
-      const data = { manifest_url: row?.manifest_url };
-      if (row)
-        this.outbox.enqueueAbout(toChannelIntegration(row), 'destroy_integration', {
-          data,
-          nowMs: nowMs ?? row.updated_at,
-        });
-      return this.q.deleteIntegration.run(accountId, id);
-    });
-    return changes > 0;
-  }
-
   // --- Instances -----------------------------------------------------------------------------
-
-  async createInstance(input: NewInstance): Promise<Instance> {
-    const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    const row = await this.writes.enqueue(() => {
-      const inserted = this.q.insertInstance.get(
-        input.accountId,
-        input.integrationId,
-        name,
-        metadata,
-        state,
-        instancePushId,
-        pushTokenHash,
-        input.nowMs,
-        input.nowMs,
-        input.nowMs,
-      ) as InstanceRow;
-      const integration = this.outbox.eventTakingIntegration(inserted.integration_id);
-      const event = { instanceId: inserted.id, nowMs: input.nowMs };
-      if (integration) this.outbox.enqueueAbout(integration, 'create_integration_instance', event);
-      return inserted;
-    });
-    return toInstance(row);
-  }
-
-  async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    return this.writes.enqueue(() => {
-      const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
-      if (!row) return undefined;
-      const updated = this.writeInstance(changedInstance(toInstance(row), change));
-      const integration =
-        updated.active !== Boolean(row.active) && this.outbox.eventTakingIntegration(row.integration_id);
-      if (integration) {
-        const data = updated.active ? {} : { deactivated_by: 'api' };
-        const type = updated.active ? 'activate_integration_instance' : 'deactivate_integration_instance';
-        this.outbox.enqueueAbout(integration, type, { instanceId: id, data, nowMs: change.nowMs });
-      }
-      return updated;
-    });
-  }
-
-  async deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    const { changes } = await this.writes.enqueue(() => {
-      const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
-      const integration = row && this.outbox.eventTakingIntegration(row.integration_id);
-      const event = { instanceId: id, nowMs: nowMs ?? row?.updated_at ?? 0 };
-      if (integration) this.outbox.enqueueAbout(integration, 'destroy_integration_instance', event);
-      return this.q.deleteInstance.run(accountId, id);
-    });
-    return changes > 0;
-  }
 
   // --- The pull loop ---------------------------------------------------------------------------
 
