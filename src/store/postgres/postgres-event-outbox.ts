@@ -14,20 +14,14 @@ import {
 import { SqlEventDelivery } from '../sql-event-delivery.js';
 import { countOf, type WriteBody } from '../sql-runner.js';
 import { eventSql as sql } from './event-queries.js';
-import { PostgresRunner } from './postgres-runner.js';
-
-/** The store's pool, as the channel store reaches it (`PostgresAccess`; restated: no import cycle). */
-interface OutboxAccess {
-  rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
-  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-}
+import { PostgresRunner, type CountingAccess } from './postgres-runner.js';
 
 /**
  * The event outbox on PostgreSQL, shared by every node on the database. `enqueue` runs
  * inside a transaction that is already under way.
  */
 export class PostgresEventOutbox extends SqlEventDelivery {
-  constructor(db: OutboxAccess) {
+  constructor(db: CountingAccess) {
     super(new PostgresRunner(db), sql);
   }
 

@@ -1,11 +1,17 @@
 import type pg from 'pg';
 import { driveAsync, type SqlRunner, type Step, type WriteBody } from '../sql-runner.js';
 import { isUniqueViolation } from './connection-errors.js';
-import type { PostgresAccess } from './postgres-channel-store.js';
 import type { TransactionLock } from './transaction-locks.js';
 
-/** The store's query runner, and (if it offers one) the row count of a statement. */
-export interface CountingAccess extends PostgresAccess {
+/**
+ * The store's pool as its sub-stores reach it (`PostgresAccess`, restated: no import cycle),
+ * and (if it offers one) the row count of a statement.
+ */
+export interface CountingAccess {
+  /** One statement on any pooled connection (autocommit). */
+  rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  /** `work` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** One statement on any pooled connection: how many rows it changed. */
   result?(text: string, values: unknown[]): Promise<number>;
 }
