@@ -36,7 +36,8 @@ import {
   type RevisionBounds,
   type RevisionFacts,
 } from '../config-revisions.js';
-import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
+import { notifyChange, recordRevision } from './postgres-revisions.js';
+import { SqlRevisions } from '../sql-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
 import { transactionLock } from './transaction-locks.js';
@@ -51,14 +52,18 @@ import { exportPostgres, importPostgres } from './postgres-backup.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
-import { PostgresReplyStore } from './postgres-reply-store.js';
-import { PostgresGrantStore } from './postgres-grant-store.js';
+import { SqlReplyStore } from '../sql-reply-store.js';
+import { replySql } from './reply-queries.js';
+import { SqlGrantStore } from '../sql-grant-store.js';
 import type { StoreCapabilities, StoreHealth } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
-import { PostgresZisRegistry } from './postgres-zis-registry.js';
+import { SqlZisRegistry } from '../sql-zis-registry.js';
+import { PostgresRunner } from './postgres-runner.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import type { ActivityStore } from '../activity-store.js';
-import { PostgresActivity } from './activity-queries.js';
-import { PostgresExchanges } from './postgres-exchanges.js';
+import { SqlActivity } from '../sql-activity.js';
+import { SqlExchanges } from '../sql-exchanges.js';
+import { exchangeRecordSql } from './exchange-queries.js';
 import { prepareParameterisedStatements, unnamedStatementsOnly } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
@@ -124,13 +129,13 @@ export class PostgresStore implements StoreStorage {
     transaction: (work) => this.transaction(work),
   };
   readonly channels: PostgresChannelStore;
-  readonly replies: PostgresReplyStore;
-  readonly zisRegistry: PostgresZisRegistry;
-  readonly grants: PostgresGrantStore;
+  readonly replies: SqlReplyStore;
+  readonly zisRegistry: SqlZisRegistry;
+  readonly grants: SqlGrantStore;
   /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = { syncReads: undefined };
   readonly activity: ActivityStore;
-  readonly exchanges: PostgresExchanges;
+  readonly exchanges: SqlExchanges;
   private readonly cipher: ValueCipher;
   private readonly pool: PostgresPool;
   /** Reachable or not (each change once, for the log), pool counters, start-up warnings. */
@@ -142,7 +147,7 @@ export class PostgresStore implements StoreStorage {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed: Promise<void> | undefined;
   private readonly recordsHistory: boolean;
-  private readonly revisions: PostgresRevisions;
+  private readonly revisions: SqlRevisions;
   private readonly changeListeners = new ChangeListeners();
   private readonly changeListener: ChangeSignal;
   /** What this PostgreSQL offers (store-driver.ts): LISTEN/NOTIFY, advisory locks, named statements. */
@@ -152,7 +157,6 @@ export class PostgresStore implements StoreStorage {
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = options.configHistory ?? true;
-    this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     const parsedUrl = parsePostgresUrl(url);
     if (options.pooler && options.schema !== undefined) {
@@ -174,11 +178,16 @@ export class PostgresStore implements StoreStorage {
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
-    this.replies = new PostgresReplyStore(this.access, this.channels.outbox);
-    this.zisRegistry = new PostgresZisRegistry(this.access, transactionLock(capabilities.advisoryLocks));
-    this.grants = new PostgresGrantStore({ ...this.access, result: (text, values) => this.result(text, values) });
-    this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
-    this.exchanges = new PostgresExchanges(this.access);
+    const runner = new PostgresRunner(
+      { ...this.access, result: (text, values) => this.result(text, values) },
+      transactionLock(capabilities.advisoryLocks),
+    );
+    this.revisions = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeLike });
+    this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
+    this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
+    this.grants = new SqlGrantStore(runner);
+    this.activity = new SqlActivity(runner, { configHistory: this.recordsHistory });
+    this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
     const schema = options.schema;
     this.schema = schema;
     this.databaseHealth = options.databaseHealth ?? new DatabaseHealth();
