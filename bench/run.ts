@@ -14,7 +14,9 @@
  *   BENCH_QUIET_WAIT   before each round, wait up to this many seconds for both cores to go
  *                      idle (default 30; 5 with --quick; 0 turns it off)
  *   BENCH_POSTGRES_URL adds PostgreSQL rows; the benchmark works in its own schemas there
- *                      and drops them afterwards
+ *                      and drops them afterwards. With Debian's `pgbouncer` installed, it adds
+ *                      rows through a PgBouncer of its own in transaction mode (unnamed
+ *                      statements) beside the same database direct, each on a database of its own.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +36,8 @@ import {
 } from './processes.js';
 import type { CapturedResponse } from './raw-server.js';
 import { bestRuns, evaluate, markdownTable, type Measurement, type RowResult } from './report.js';
-import { seedPostgres } from './seed-postgres.js';
+import { seedPostgres, seedPostgresDatabase } from './seed-postgres.js';
+import { pgBouncerProblem, startPgBouncer, type PgBouncer } from '../test/helpers/pgbouncer.js';
 import { seedSqlite } from './seed.js';
 import { measureStartup, startupRows, startupTable, type StartupMeasurement, type StartupRow } from './startup.js';
 import { isBuildCurrent } from '../scripts/build-state.js';
@@ -65,8 +68,8 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 interface Dataset {
   token: string;
   configs: number;
-  /** How to start Switchboard on this database, durable or not. */
-  server: (durable: boolean) => { databaseUrl: string; env: Record<string, string> };
+  /** How to start Switchboard on this database, durable or not, direct or through PgBouncer. */
+  server: (durable: boolean, pgbouncer?: boolean) => { databaseUrl: string; env: Record<string, string> };
   drop: () => Promise<void>;
 }
 
@@ -89,6 +92,20 @@ async function seed(spec: DatasetSpec): Promise<Dataset> {
       }),
       drop: async () => rmSync(path, { force: true }),
     };
+  } else if (spec.ownDatabase) {
+    const name = `switchboard_bench_${process.pid}_${spec.id.replace(/\W/g, '_')}`;
+    const seeded = await seedPostgresDatabase(postgresUrl!, name, spec.configs);
+    const through = await pgBouncer();
+    dataset = {
+      token: seeded.token,
+      configs: spec.configs,
+      // Durable only: synchronous_commit=off would be a session setting, which PgBouncer refuses.
+      server: (_durable, throughPgBouncer): { databaseUrl: string; env: Record<string, string> } =>
+        throughPgBouncer
+          ? { databaseUrl: through.urlFor(name), env: { SWITCHBOARD_POSTGRES_STATEMENTS: 'unnamed' } }
+          : { databaseUrl: seeded.url, env: {} },
+      drop: seeded.drop,
+    };
   } else {
     const schema = `switchboard_bench_${process.pid}_${spec.id.replace(/\W/g, '_')}`;
     const seeded = await seedPostgres(postgresUrl!, schema, spec.configs);
@@ -104,6 +121,13 @@ async function seed(spec: DatasetSpec): Promise<Dataset> {
   }
   log(`  seeded ${spec.id} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return dataset;
+}
+
+let bouncer: Promise<PgBouncer> | undefined;
+/** One PgBouncer for the run (transaction mode, in front of BENCH_POSTGRES_URL's server), stopped at exit. */
+function pgBouncer(): Promise<PgBouncer> {
+  bouncer ??= startPgBouncer(postgresUrl!);
+  return bouncer;
 }
 
 function dataset(spec: DatasetSpec): Promise<Dataset> {
@@ -170,7 +194,7 @@ interface Measured {
 
 async function measureSwitchboard(workload: Workload, side: SwitchboardSide): Promise<Measured> {
   const data = await dataset(side.dataset);
-  const { databaseUrl, env } = data.server(side.durable);
+  const { databaseUrl, env } = data.server(side.durable, side.pgbouncer);
   const server = await startSwitchboard(databaseUrl, { ...env, ...side.env });
   try {
     const spec: Omit<LoadSpec, 'origin'> = {
@@ -265,6 +289,7 @@ async function cleanUp(): Promise<void> {
     }
   }
   rmSync(workDir, { recursive: true, force: true });
+  if (bouncer) (await bouncer).stop();
 }
 
 process.once('SIGINT', () => {
@@ -281,6 +306,7 @@ const workloads = allWorkloads({
   large: options.large,
   huge: options.huge,
   postgres: !postgresSkipped,
+  pgbouncer: !pgBouncerProblem,
 }).filter((workload) => only === undefined || workload.name.includes(only));
 const startupLabel = `SQLite ${countLabel(options.large)} configs`;
 const measureStartupRows = only === undefined || 'start-up and memory'.includes(only);
@@ -291,6 +317,7 @@ log(
     `Node ${machine.node}; databases in ${workDir}`,
 );
 if (postgresSkipped) log(`PostgreSQL rows skipped: ${postgresSkipped}.`);
+else if (pgBouncerProblem) log(`PgBouncer rows skipped: ${pgBouncerProblem}.`);
 // bench/all.ts builds first; run alone on edited sources, the servers run through tsx.
 const compiled = isBuildCurrent();
 if (!compiled) log('dist/ is not current (npm run build): the servers run the TypeScript sources through tsx.');

@@ -66,3 +66,38 @@ export async function seedPostgres(url: string, schema: string, count: number): 
     },
   };
 }
+
+export interface SeededPostgresDatabase extends Credentials {
+  /** The new database's name, e.g. for a pooler's URL to it. */
+  name: string;
+  /** The new database on the same server, without session settings. */
+  url: string;
+  /** Drops the database, ending any session on it (a pooler's among them). */
+  drop: () => Promise<void>;
+}
+
+/**
+ * A new database on the server at `url`, named `name`, with `count` configs in its `public`
+ * schema: for a transaction pooler, which keeps no `search_path`.
+ */
+export async function seedPostgresDatabase(url: string, name: string, count: number): Promise<SeededPostgresDatabase> {
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const databaseUrl = new URL(url);
+  databaseUrl.pathname = `/${name}`;
+  const seeded = await seedPostgres(databaseUrl.toString(), 'public', count);
+  return {
+    ...seeded,
+    name,
+    url: databaseUrl.toString(),
+    drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}

@@ -11,6 +11,11 @@ export interface DatasetSpec {
   configs: number;
   /** Workloads naming the same id share one database, seeded once. Writes get their own. */
   id: string;
+  /**
+   * PostgreSQL: a database of its own instead of a schema (`search_path` in the URL), so that
+   * a transaction pooler, which keeps no session settings, can reach it too.
+   */
+  ownDatabase?: boolean;
 }
 
 export interface SwitchboardSide {
@@ -20,6 +25,8 @@ export interface SwitchboardSide {
   durable: boolean;
   /** Settings for this side only, e.g. SWITCHBOARD_READ_CACHE_ENTRIES=0. */
   env?: Record<string, string>;
+  /** PostgreSQL through PgBouncer in transaction mode, with SWITCHBOARD_POSTGRES_STATEMENTS=unnamed. */
+  pgbouncer?: boolean;
 }
 
 /** The raw node:http server answering the bytes the subject answered to the first request. */
@@ -152,10 +159,43 @@ function growthWorkloads(small: number, huge: number): Workload[] {
   ];
 }
 
-export function allWorkloads(options: { small: number; large: number; huge?: number; postgres: boolean }): Workload[] {
+/**
+ * PostgreSQL through PgBouncer in transaction mode (unnamed statements) beside the same
+ * database direct (named statements, the default), each on a database of its own.
+ */
+function pgBouncerWorkloads(small: number): Workload[] {
+  const dataset = (id: string): DatasetSpec => ({ engine: 'postgres', configs: small, id, ownDatabase: true });
+  const reads = dataset('postgres-db-read');
+  const report: Target = { kind: 'report' };
+  return [
+    {
+      name: `config read, PostgreSQL ${countLabel(small)} through PgBouncer (transaction mode, unnamed) vs direct`,
+      request: 'read',
+      subject: { kind: 'switchboard', dataset: reads, durable: true, pgbouncer: true },
+      baseline: { kind: 'switchboard', dataset: reads, durable: true },
+      target: report,
+    },
+    {
+      name: `PATCH merge, PostgreSQL ${countLabel(small)} through PgBouncer (transaction mode, unnamed) vs direct`,
+      request: 'patch',
+      subject: { kind: 'switchboard', dataset: dataset('postgres-db-patch-bouncer'), durable: true, pgbouncer: true },
+      baseline: { kind: 'switchboard', dataset: dataset('postgres-db-patch-direct'), durable: true },
+      target: report,
+    },
+  ];
+}
+
+export function allWorkloads(options: {
+  small: number;
+  large: number;
+  huge?: number;
+  postgres: boolean;
+  pgbouncer: boolean;
+}): Workload[] {
   return [
     ...engineWorkloads('sqlite', options.small, options.large, true),
     ...(options.huge ? growthWorkloads(options.small, options.huge) : []),
     ...(options.postgres ? engineWorkloads('postgres', options.small, options.large, false) : []),
+    ...(options.postgres && options.pgbouncer ? pgBouncerWorkloads(options.small) : []),
   ];
 }

@@ -1,5 +1,6 @@
 import { inspectorSetting, type InspectorSetting } from './inspector-setting.js';
 import { postgresSettings, type PostgresSettings } from './postgres-settings.js';
+import { postgresStatementsSetting, type PostgresStatements } from './postgres-statements-setting.js';
 /** The default database: a SQLite file under `./data`. */
 export const defaultDatabaseUrl = 'sqlite:./data/switchboard.db';
 
@@ -8,12 +9,12 @@ export interface Settings {
   port: number;
   host: string;
   databaseUrl: string;
-  /** PostgreSQL: the pool's size and the bounds on every wait for the database. */
-  postgres: PostgresSettings;
   /** `serve --wait-for-database`: how long a start waits for an unreachable database, seconds (0: not at all). */
   waitForDatabaseSeconds: number;
   /** `SWITCHBOARD_POSTGRES_LISTEN_URL`: a direct PostgreSQL URL for LISTEN/NOTIFY (when `databaseUrl` is a pooler's). */
   postgresListenUrl: string | undefined;
+  /** PostgreSQL: the pool's size and the bounds on every wait for the database. */
+  postgres: PostgresSettings;
   /** `production` turns off first-run credentials (and, later, loopback outbound calls). */
   mode: 'development' | 'production';
   /** When set, a request to `{subdomain}.{baseDomain}` must use that account's credentials. */
@@ -122,6 +123,8 @@ export interface Settings {
    * loop: never shows a write before it is on disk). `thread` is retired.
    */
   sqliteWriter: 'pipelined' | 'in-thread';
+  /** PostgreSQL: `unnamed` behind a transaction-mode pooler (PgBouncer); see postgres-statements-setting.ts. */
+  postgresStatements: PostgresStatements;
   /** Config history: revisions of every config write, and how long they are kept. */
   history: {
     /** Record revisions (default); off only to measure what they cost (no history, no feed). */
@@ -234,7 +237,6 @@ export function loadSettings(
     port: integerSetting('PORT', flags.port ?? env.PORT, 3000, 0, 65535),
     host: flags.host ?? env.HOST ?? '127.0.0.1',
     databaseUrl: flags.database ?? env.DATABASE_URL ?? defaultDatabaseUrl,
-    postgres: postgresSettings(env, integerSetting),
     waitForDatabaseSeconds: integerSetting(
       flags.waitForDatabase === undefined ? 'SWITCHBOARD_WAIT_FOR_DATABASE_SECONDS' : '--wait-for-database',
       flags.waitForDatabase ?? env.SWITCHBOARD_WAIT_FOR_DATABASE_SECONDS,
@@ -243,6 +245,7 @@ export function loadSettings(
       86_400,
     ),
     postgresListenUrl: listenUrlSetting(env.SWITCHBOARD_POSTGRES_LISTEN_URL),
+    postgres: postgresSettings(env, integerSetting),
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
     publicUrl: publicUrlSetting(env.SWITCHBOARD_PUBLIC_URL),
@@ -404,6 +407,7 @@ export function loadSettings(
     ),
     sqliteSynchronous: sqliteSynchronous(env.SWITCHBOARD_SQLITE_SYNCHRONOUS),
     sqliteWriter: sqliteWriter(env.SWITCHBOARD_SQLITE_WRITER),
+    postgresStatements: postgresStatementsSetting(env.SWITCHBOARD_POSTGRES_STATEMENTS),
     history: historySettings(env),
     retention: retentionSettings(env),
     authFailures: {

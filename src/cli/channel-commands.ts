@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.js';
 import { resolveAccount } from './account-option.js';
 import { printJson, printListing, tableTime, type JsonFlag } from './output.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Account, Store } from '../store/store.js';
 import { ExchangeRecorder } from '../channels/inspector/exchange-recorder.js';
@@ -21,7 +22,11 @@ async function withAccount<T>(
   clock: Clock,
   work: (store: Store, account: Account) => Promise<T>,
 ) {
-  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+    cipher: loadCipher(settings, { forServe: false }),
+  });
   try {
     await store.migrate();
     const account = await resolveAccount(store, subdomain);

@@ -6,6 +6,7 @@ import { importBackup } from '../backup/import-backup.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { Store } from '../store/store.js';
 import { isIntegrationName } from '../zis/names.js';
@@ -20,7 +21,11 @@ export async function withStore<T>(
   clock: Clock,
   work: (store: Store, schemaVersion: number) => Promise<T>,
 ): Promise<T> {
-  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+    cipher: loadCipher(settings, { forServe: false }),
+  });
   try {
     const report = await store.migrate();
     return await work(store, report.to);
@@ -34,7 +39,11 @@ const print = (json: boolean | undefined, value: object, text: string) =>
 
 /** `switchboard migrate`: apply pending migrations. */
 export async function migrate(settings: Settings, clock: Clock = systemClock): Promise<void> {
-  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+    cipher: loadCipher(settings, { forServe: false }),
+  });
   try {
     const report = await store.migrate();
     process.stdout.write(

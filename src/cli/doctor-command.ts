@@ -13,6 +13,7 @@ import { buildApp } from '../server/app.js';
 import { loadSettings } from '../settings.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -113,7 +114,11 @@ export async function doctorCli(
   const settings = loadSettings(hostEnv(env, dataDir), { database: `sqlite:${join(dataDir, 'doctor.db')}` });
   const clock = systemClock;
   const secretKey = randomBytes(32).toString('base64url');
-  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: true }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+    cipher: loadCipher(settings, { forServe: true }),
+  });
   let app;
   const client = outboundClientFor(settings);
   try {

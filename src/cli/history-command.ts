@@ -1,6 +1,7 @@
 import { formatTimestamp } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { ConfigRevision } from '../store/store.js';
 import { revisionEtag, revisionJson } from '../zis/history/revision-json.js';
@@ -49,7 +50,10 @@ export async function configsHistory(
   if (problem) throw new UsageError(`Invalid scope: ${problem}`);
   const limit = positive('--limit', flags.limit, 20)!;
   const before = positive('--before', flags.before, undefined);
-  const store = await openStore(settings.databaseUrl, { cipher: loadCipher(settings, { forServe: false }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    cipher: loadCipher(settings, { forServe: false }),
+  });
   try {
     await store.migrate();
     const account = await resolveAccount(store, flags.account);

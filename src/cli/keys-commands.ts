@@ -5,6 +5,7 @@ import { rotateInstanceKeys } from '../store/encryption/key-rotation.js';
 import { rotateZisSecretKeys } from '../store/encryption/encrypting-zis-registry.js';
 import { rotateExchangeKeys } from '../store/encryption/encrypting-exchanges.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { UsageError } from './commands.js';
 
 /** Passes over the table at most: a row a writer changed during a pass is checked again in the next. */
@@ -40,7 +41,11 @@ export async function keysRotate(
       'No encryption key to rotate to: set SWITCHBOARD_ENCRYPTION_KEYS or SWITCHBOARD_ENCRYPTION_KEY_FILE (new key first)',
     );
   }
-  const store = await openStore(settings.databaseUrl, { clock, cipher });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+    cipher,
+  });
   try {
     await store.migrate();
     const started = clock().getTime();

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { ApiError } from '../http/errors.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { UsageError } from './commands.js';
 import { resolveAccount } from './account-option.js';
@@ -18,7 +19,11 @@ export async function repliesCreate(
   flags: { account?: string; instance: string; thread: string; message: string },
   clock: Clock = systemClock,
 ) {
-  const store = await openStore(settings.databaseUrl, { clock, cipher: loadCipher(settings, { forServe: false }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+    cipher: loadCipher(settings, { forServe: false }),
+  });
   try {
     await store.migrate();
     const account = await resolveAccount(store, flags.account);

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { UsageError } from './commands.js';
 import { resolveAccount } from './account-option.js';
 
@@ -32,7 +33,10 @@ export async function tokensRevoke(
   }
   const tokenId = flags.tokenId === undefined ? undefined : idFlag('--token-id', flags.tokenId);
   const adminTokenId = flags.adminTokenId === undefined ? undefined : idFlag('--admin-token-id', flags.adminTokenId);
-  const store = await openStore(settings.databaseUrl, { clock });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    clock,
+  });
   try {
     await store.migrate();
     const account = await resolveAccount(store, flags.account);

@@ -2,6 +2,7 @@ import { formatTimestamp } from '../clock.js';
 import { ApiError } from '../http/errors.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import type { ConfigRevision } from '../store/store.js';
 import { ChangeFollower } from '../zis/changes/change-follower.js';
@@ -54,7 +55,10 @@ export async function configsWatch(
   if (!Number.isInteger(pollMs) || pollMs < 10)
     throw new UsageError('--poll-ms takes a whole number of ms, 10 or more');
 
-  const store = await openStore(settings.databaseUrl, { cipher: loadCipher(settings, { forServe: false }) });
+  const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
+    cipher: loadCipher(settings, { forServe: false }),
+  });
   try {
     await store.migrate();
     const account = await resolveAccount(store, flags.account);

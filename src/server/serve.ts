@@ -3,6 +3,7 @@ import { loadSecretKey } from '../channels/signing-secret.js';
 import { buildApp } from './app.js';
 import type { Settings } from '../settings.js';
 import { openStore } from '../store/open-store.js';
+import { storeOptionsOf } from '../store/store-options.js';
 import { loadCipher } from '../store/encryption/encryption-keys.js';
 import { startCompaction } from '../zis/history/compaction-loop.js';
 import { startRetentionPruner } from '../ops/retention-pruner.js';
@@ -20,13 +21,12 @@ export async function serve(settings: Settings, clock: Clock = systemClock): Pro
   // Before the database: production without a key refuses to start (see encryption-keys.ts).
   const cipher = loadCipher(settings, { forServe: true });
   const store = await openStore(settings.databaseUrl, {
+    ...storeOptionsOf(settings),
     synchronous: settings.sqliteSynchronous,
     writer: settings.sqliteWriter,
     cipher,
     configHistory: settings.history.enabled,
     postgresPullBatch: settings.pull.postgresBatch,
-    postgres: settings.postgres,
-    postgresListenUrl: settings.postgresListenUrl,
   });
   // --wait-for-database: a node started before its database (or during a restart) waits for it.
   await waitForDatabase(() => store.migrate(), {

@@ -25,14 +25,15 @@ export async function waitForDatabase<T>(attempt: () => Promise<T>, options: Wai
     try {
       return await attempt();
     } catch (error) {
-      const pauseMs = options.pauseMs ?? 500;
-      if (!(error instanceof StoreUnavailableError) || performance.now() + pauseMs > deadline) throw error;
+      // The last try falls at the deadline, so a start waits the whole time it was given.
+      const left = deadline - performance.now();
+      if (!(error instanceof StoreUnavailableError) || left <= 0) throw error;
       if (!said) {
         said = true;
         const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
         options.say(`Waiting up to ${options.seconds} s for the database at ${options.what} (${cause})`);
       }
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(options.pauseMs ?? 500, left)));
     }
   }
 }

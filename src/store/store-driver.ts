@@ -22,7 +22,12 @@ export type StoreOptions = SqliteOptions & {
   postgresPullBatch?: number;
   /** PostgreSQL: pool size and bounds (settings.ts); PostgresOptions' defaults when absent. */
   postgres?: PostgresSettings;
-  /** PostgreSQL: where the LISTEN connection goes (`PostgresOptions.listenUrl`); the store's URL when unset. */
+  /**
+   * PostgreSQL (`SWITCHBOARD_POSTGRES_STATEMENTS`): `unnamed` for a transaction-mode pooler
+   * (PgBouncer): no named prepared statements, no session state, no LISTEN on the pooled URL.
+   */
+  postgresStatements?: 'named' | 'unnamed';
+  /** PostgreSQL: a direct URL (not through a pooler) for LISTEN/NOTIFY. */
   postgresListenUrl?: string;
 };
 

@@ -35,7 +35,12 @@ async function postgresRaw(url: string): Promise<RawSql> {
   };
 }
 
-function postgresDriver(name: string, schemes: string[], capabilities: DriverCapabilities): StoreDriver {
+function postgresDriver(
+  name: string,
+  schemes: string[],
+  capabilities: DriverCapabilities,
+  profile: { pooler: boolean },
+): StoreDriver {
   return {
     name,
     dialect: 'postgres',
@@ -43,13 +48,18 @@ function postgresDriver(name: string, schemes: string[], capabilities: DriverCap
     capabilities,
     open: async (url: string, options: StoreOptions) => {
       const { PostgresStore } = await import('./postgres/postgres-store.js');
+      const { postgresMode } = await import('./postgres/pooler-mode.js');
+      const mode = postgresMode({ capabilities, pooler: profile.pooler }, options);
       return new PostgresStore(postgresConnectionString(url), {
+        // Pool size and bounds (settings); the mode's fields below are the driver's to set.
+        ...options.postgres,
         clock: options.clock,
         cipher: options.cipher,
         configHistory: options.configHistory,
         pullBatch: options.postgresPullBatch,
-        capabilities,
-        ...options.postgres,
+        capabilities: mode.capabilities,
+        pooler: mode.pooler,
+        ...(mode.listenUrl === undefined ? {} : { listenUrl: mode.listenUrl }),
       });
     },
     connectRaw: postgresRaw,
@@ -70,10 +80,11 @@ export const storeDrivers: readonly StoreDriver[] = [
     },
     connectRaw: sqliteRaw,
   },
-  postgresDriver('postgres', ['postgres://', 'postgresql://'], everything),
-  // PostgreSQL with every capability off: what a transaction-mode pooler (PgBouncer) or a
-  // PostgreSQL-wire engine without LISTEN/NOTIFY and advisory locks can serve.
-  postgresDriver('postgres-basic', ['postgres-basic://'], none),
+  // SWITCHBOARD_POSTGRES_STATEMENTS=unnamed puts it in pooler mode (postgres/pooler-mode.ts).
+  postgresDriver('postgres', ['postgres://', 'postgresql://'], everything, { pooler: false }),
+  // PostgreSQL with every capability off and no session state: what a transaction-mode
+  // pooler (PgBouncer) or a PostgreSQL-wire engine without LISTEN/NOTIFY and advisory locks can serve.
+  postgresDriver('postgres-basic', ['postgres-basic://'], none, { pooler: true }),
 ];
 
 /** The driver for a database URL, or undefined for a scheme no driver opens. */

@@ -108,11 +108,3 @@ export const toOAuthClient = (row: OAuthClientRow): OAuthClientRecord => ({
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
-
-/** What a backup record of each registry table holds: the record, as the export selects it. */
-export const registryRecordOf = {
-  zis_bundle: (row: BundleRow) => toBundle(row),
-  zis_job_spec_install: (row: JobSpecInstallRow) => toJobSpecInstall(row),
-  zis_connection: (row: ConnectionRow) => toConnection(row),
-  zis_oauth_client: (row: OAuthClientRow) => toOAuthClient(row),
-};

@@ -4,6 +4,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { storeDrivers } from '../../src/store/store-drivers.js';
 import type { Store } from '../../src/store/store.js';
 import { openTempSqlite } from './server.js';
+import { pgBouncerProblem, startPgBouncer, type PgBouncer } from './pgbouncer.js';
 
 /** A migrated store of one kind, with the URL a separate process can open it by. */
 export interface OpenedStore {
@@ -13,8 +14,8 @@ export interface OpenedStore {
 }
 
 export interface StoreKind {
-  /** The store driver's name (src/store/store-drivers.ts). */
-  name: 'sqlite' | 'postgres' | 'postgres-basic';
+  /** The store driver's name (src/store/store-drivers.ts), or `pgbouncer`: `postgres-basic` through PgBouncer. */
+  name: 'sqlite' | 'postgres' | 'postgres-basic' | 'pgbouncer';
   /** The SQL a test must write behind the store's back. */
   dialect: 'sqlite' | 'postgres';
   open: () => Promise<OpenedStore>;
@@ -76,6 +77,28 @@ export async function createPostgresSchema(): Promise<{ schema: string; url: str
   };
 }
 
+/** A fresh database on the test server (made on the direct connection), dropped by the returned function. */
+export async function createPostgresDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `sb_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresTestUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(postgresTestUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: postgresTestUrl });
+      await client.connect();
+      // FORCE: PgBouncer may still hold server connections to it.
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
 /** The same database through another driver: its scheme instead of `postgres://`. */
 export function urlForDriver(url: string, driverName: string): string {
   const driver = storeDrivers.find((d) => d.name === driverName)!;
@@ -98,6 +121,45 @@ async function openTempPostgres(driverName = 'postgres'): Promise<OpenedStore> {
   };
 }
 
+if (postgresProblem === undefined && pgBouncerProblem && process.env.CI === 'true') {
+  throw new Error(`CI needs PgBouncer for the pgbouncer store profile: ${pgBouncerProblem}`);
+}
+if (
+  postgresProblem === undefined &&
+  pgBouncerProblem &&
+  !(globalThis as { pgBouncerSkipNoted?: boolean }).pgBouncerSkipNoted
+) {
+  (globalThis as { pgBouncerSkipNoted?: boolean }).pgBouncerSkipNoted = true;
+  console.warn(`PgBouncer store profile skipped (${pgBouncerProblem}).`);
+}
+
+let pgBouncer: Promise<PgBouncer> | undefined;
+/** This test process's PgBouncer (transaction mode) in front of the test server: started once, stopped at exit. */
+export function sharedPgBouncer(): Promise<PgBouncer> {
+  pgBouncer ??= startPgBouncer(postgresTestUrl);
+  return pgBouncer;
+}
+
+/**
+ * A store through PgBouncer in transaction mode, on a database of its own (a transaction
+ * pooler keeps no search_path): `postgres-basic://`, every capability off and no session state.
+ */
+async function openThroughPgBouncer(): Promise<OpenedStore> {
+  const bouncer = await sharedPgBouncer();
+  const database = await createPostgresDatabase();
+  const url = urlForDriver(bouncer.urlFor(database.name), 'postgres-basic');
+  const store = await openStore(url);
+  await store.migrate();
+  return {
+    store,
+    url,
+    cleanup: async () => {
+      await store.close();
+      await database.drop();
+    },
+  };
+}
+
 const sqliteKind: StoreKind = { name: 'sqlite', dialect: 'sqlite', open: openTempSqlite };
 const postgresKind: StoreKind = { name: 'postgres', dialect: 'postgres', open: () => openTempPostgres() };
 /** PostgreSQL with LISTEN/NOTIFY, advisory locks and named statements off: each one's fallback. */
@@ -107,6 +169,9 @@ const postgresBasicKind: StoreKind = {
   open: () => openTempPostgres('postgres-basic'),
 };
 
+/** The postgres-basic profile through PgBouncer in transaction mode, isolated by database. */
+const pgBouncerKind: StoreKind = { name: 'pgbouncer', dialect: 'postgres', open: openThroughPgBouncer };
+
 /** Every store kind this run tests: SQLite always, PostgreSQL when reachable. */
 export const storeKinds: StoreKind[] = postgresAvailable ? [sqliteKind, postgresKind] : [sqliteKind];
 
@@ -115,4 +180,6 @@ export const storeKinds: StoreKind[] = postgresAvailable ? [sqliteKind, postgres
  * the change feed only, which prove each capability's fallback. Other tests use
  * {@link storeKinds}: a profile changes nothing above the store.
  */
-export const storeProfiles: StoreKind[] = postgresAvailable ? [...storeKinds, postgresBasicKind] : storeKinds;
+export const storeProfiles: StoreKind[] = postgresAvailable
+  ? [...storeKinds, postgresBasicKind, ...(pgBouncerProblem ? [] : [pgBouncerKind])]
+  : storeKinds;

@@ -5,9 +5,9 @@ import { systemClock } from '../../src/clock.js';
 import type { ActivityWindow } from '../../src/store/activity-store.js';
 import type { Instance } from '../../src/store/channel-store.js';
 import { openStore } from '../../src/store/open-store.js';
-import { PostgresActivity } from '../../src/store/postgres/activity-queries.js';
-import type { PostgresAccess } from '../../src/store/postgres/postgres-channel-store.js';
-import { SqliteActivity } from '../../src/store/sqlite/activity-queries.js';
+import { PostgresRunner } from '../../src/store/postgres/postgres-runner.js';
+import { SqlActivity } from '../../src/store/sql-activity.js';
+import { SqliteRunner } from '../../src/store/sqlite/sqlite-runner.js';
 import type { Store } from '../../src/store/store.js';
 import { createPostgresSchema, storeKinds, type OpenedStore } from '../helpers/stores.js';
 import { tempDir } from '../helpers/server.js';
@@ -272,22 +272,29 @@ describe.each(storeKinds)('ActivityStore on $name', (kind) => {
   });
 });
 
+/** Writes refused: the readers below only read. */
+const readOnly = { enqueue: () => Promise.reject(new Error('read-only')) };
+
 /** An activity reader over an opened store's database, reading at most `cap` revisions. */
 async function cappedReader(kind: 'sqlite' | 'postgres', url: string) {
   if (kind === 'sqlite') {
     const db = new Database(url.slice('sqlite:'.length), { readonly: true });
     return {
-      read: (cap: number) => new SqliteActivity(db, { configHistory: true, revisionScanCap: cap }),
+      read: (cap: number) =>
+        new SqlActivity(new SqliteRunner(db, readOnly), { configHistory: true, revisionScanCap: cap }),
       close: async () => db.close(),
     };
   }
   const pool = new pg.Pool({ connectionString: url, max: 1 });
-  const access: PostgresAccess = {
-    rows: async (text, values) => (await pool.query(text, values)).rows,
+  const access = {
+    rows: async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+      (await pool.query<R>(text, values)).rows,
+    result: () => Promise.reject(new Error('read-only')),
     transaction: () => Promise.reject(new Error('read-only')),
   };
+  const runner = new PostgresRunner(access, () => Promise.reject(new Error('read-only')));
   return {
-    read: (cap: number) => new PostgresActivity(access, { configHistory: true, revisionScanCap: cap }),
+    read: (cap: number) => new SqlActivity(runner, { configHistory: true, revisionScanCap: cap }),
     close: () => pool.end(),
   };
 }

@@ -36,14 +36,16 @@ describe('the event delivery poll on SQLite', () => {
     await opened.cleanup();
   });
 
+  // The claim's parameters by number: $1 now, $2 limit, $3 owner, $4 lease ms.
+  const claim = { 1: 1, 2: 10, 3: 'node-a', 4: 60_000 };
+
   it('finds exactly the integrations with pending events', () => {
-    expect(db.prepare(eventSql.dueKeys).pluck().all({ nowMs: 1, limit: 10 })).toEqual([17, 4242]);
+    const leased = db.prepare(eventSql.claimKeys).pluck().all(claim) as number[];
+    expect(leased.sort((a, b) => a - b)).toEqual([17, 4242]);
   });
 
   it('reads keys only by id, never by scanning them', () => {
-    const plan = (
-      db.prepare(`EXPLAIN QUERY PLAN ${eventSql.dueKeys}`).all({ nowMs: 1, limit: 10 }) as { detail: string }[]
-    )
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${eventSql.claimKeys}`).all(claim) as { detail: string }[])
       .map((row) => row.detail)
       .join('\n');
     expect(plan).toMatch(/SEARCH k USING INTEGER PRIMARY KEY/);

@@ -148,6 +148,38 @@ describe.runIf(postgresAvailable)('PostgreSQL change listener on its own path', 
   }, 30_000);
 });
 
+/** A multi-host URL: the LISTEN connection tries the hosts in order, as the pool does, and takes the writable one. */
+describe.runIf(postgresAvailable)('PostgreSQL change listener on a multi-host URL', () => {
+  let drop: () => Promise<void>;
+  let writer: Store;
+  let listener: Store;
+  const heard: number[] = [];
+
+  beforeAll(async () => {
+    const created = await createPostgresSchema();
+    drop = created.drop;
+    writer = await openStore(created.url);
+    await writer.migrate();
+    // The first host refuses connections (port 1); the second is the test server.
+    const direct = new URL(created.url);
+    const multiHost = created.url.replace(`@${direct.host}`, `@127.0.0.1:1,${direct.host}`);
+    expect(multiHost).not.toBe(created.url);
+    listener = await openStore(`${multiHost}&target_session_attrs=read-write`);
+    listener.onConfigChanged((accountId) => heard.push(accountId));
+  });
+  afterAll(async () => {
+    await listener.close();
+    await writer.close();
+    await drop();
+  });
+
+  it('skips a host that does not answer and hears changes by NOTIFY', async () => {
+    await expect.poll(async () => (await listener.health(1000)).feed, { timeout: 10_000 }).toBe('listening');
+    await write(writer, 41, 'multi-host');
+    await until(() => heard.includes(41));
+  });
+});
+
 function write(store: Store, accountId: number, scope: string) {
   return store.createConfig(
     { accountId, integration: 'crm' },

@@ -63,15 +63,22 @@ describe.runIf(postgresAvailable)('PostgreSQL pool bounds', () => {
   });
 
   it('in pooler mode, warns once at migrate() with what to run', async () => {
-    const schema = `sb_pooler_${randomBytes(4).toString('hex')}`;
+    // A database of its own: pooler mode keeps no session search_path, so it takes no schema.
+    const database = `sb_pooler_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: postgresTestUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    await admin.end();
+    const url = new URL(postgresTestUrl);
+    url.pathname = `/${database}`;
     const health = new DatabaseHealth();
-    const store = new PostgresStore(postgresTestUrl, { schema, pooler: true, health });
+    const store = new PostgresStore(url.toString(), { pooler: true, databaseHealth: health });
     closers.push(async () => {
       await store.close();
-      const admin = new pg.Client({ connectionString: postgresTestUrl });
-      await admin.connect();
-      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await admin.end();
+      const dropper = new pg.Client({ connectionString: postgresTestUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await dropper.end();
     });
     await store.migrate();
     expect(health.warnings).toHaveLength(1);

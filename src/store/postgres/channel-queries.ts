@@ -6,24 +6,10 @@ import { integrationColumnsPrefixed } from '../channel-rows.js';
 export const channelSql = {
   // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(channelStatements),
-  // --- Integrations
-  insertIntegration: `
-    INSERT INTO channel_integrations
-      (account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`,
-  deleteIntegration: `DELETE FROM channel_integrations WHERE account_id = $1 AND id = $2 RETURNING id`,
-
   // --- Instances
-  insertInstance: `
-    INSERT INTO instances
-      (account_id, integration_id, name, metadata, state, state_version, instance_push_id, push_token_hash,
-       active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
-       created_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, 1, $6, $7, true, NULL, false, 0, $8, NULL, $8, $8) RETURNING *`,
   /** Row-locks the instance until commit, so writes to it (and to its threads) take turns. */
   instanceByIdForUpdate: `SELECT * FROM instances WHERE account_id = $1 AND id = $2 FOR UPDATE`,
   instanceByIdAnyAccountForUpdate: `SELECT * FROM instances WHERE id = $1 FOR UPDATE`,
-  deleteInstance: `DELETE FROM instances WHERE account_id = $1 AND id = $2 RETURNING id`,
 
   // --- The pull loop
   /**

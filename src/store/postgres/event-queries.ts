@@ -59,20 +59,17 @@ export const eventSql = {
       ORDER BY integration_id FOR UPDATE
     )
     RETURNING integration_id`,
-  keyOwnerForUpdate: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = $1 FOR UPDATE`,
+  keyOwner: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = $1 FOR UPDATE`,
   markDelivered: `
     UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $1,
       delivered_at = $1
     WHERE id = ANY ($2::bigint[]) AND status = 'pending'`,
-  /** Returns how many of the batch are still pending. */
+  /** Each tried event's status. */
   markAttemptFailed: `
-    WITH tried AS (
-      UPDATE event_outbox SET attempts = attempts + 1, last_error = $1, last_attempt_at = $2,
-        status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
-      WHERE id = ANY ($4::bigint[]) AND status = 'pending'
-      RETURNING status
-    )
-    SELECT count(*) FILTER (WHERE status = 'pending')::integer AS pending FROM tried`,
+    UPDATE event_outbox SET attempts = attempts + 1, last_error = $1, last_attempt_at = $2,
+      status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END
+    WHERE id = ANY ($4::bigint[]) AND status = 'pending'
+    RETURNING status`,
   /** Stored resources among external ids, each with the first resource of its thread. */
   storedResourceIds: `
     SELECT r.external_id, r.id, r.thread_id,

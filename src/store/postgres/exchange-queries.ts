@@ -1,13 +1,3 @@
-import { forPostgres } from '../sql/render.js';
-import { exchangeStatements } from '../sql/exchanges.js';
-
-/** The inspector's SQL on PostgreSQL, as plain text. */
-const summaryColumns = `id, account_id, integration_id, instance_id, kind, method, url, started_at, duration_ms,
-  http_status, outcome, error, findings, request_bytes, response_bytes`;
-
-/** An instance's exchanges ($2) and its integration's own ($3, instance_id NULL), of account $1. */
-const inScope = `account_id = $1 AND (instance_id = $2 OR (integration_id = $3 AND instance_id IS NULL))`;
-
 /** `ring` selects the ring; `newestFirst` orders it as its index does, so the walk reads the index only. */
 function record(ring: string, newestFirst: string): string {
   return `
@@ -25,22 +15,14 @@ function record(ring: string, newestFirst: string): string {
     SELECT id FROM inserted`;
 }
 
-export const exchangeSql = {
-  /**
-   * One statement: the insert, then the ring past its newest `keep` ($17) deleted (the
-   * delete sees the ring as before the insert, so it keeps `keep - 1`). Rings take no lock:
-   * two exchanges of one ring recorded at once may leave it one over, until the next. Nothing is
-   * inserted when the instance or integration is gone (events of a deleted integration still go out).
-   */
-  recordInstanceExchange: record(`instance_id = $3`, 'instance_id DESC, id DESC'),
-  recordIntegrationExchange: record(`integration_id = $2 AND instance_id IS NULL`, 'id DESC'),
-  listExchanges: `
-    SELECT ${summaryColumns} FROM exchanges
-    WHERE ${inScope} AND id < $4 ORDER BY id DESC LIMIT $5`,
-  getExchange: `SELECT * FROM exchanges WHERE id = $4 AND ${inScope}`,
-  /** Key rotation: a batch of stored bodies by id, and a rewrite only if unchanged since read. */
-  ...forPostgres(exchangeStatements),
-  rewriteBodies: `
-    UPDATE exchanges SET request_body = $1, response_body = $2
-    WHERE id = $3 AND request_body = $4 AND response_body IS NOT DISTINCT FROM $5`,
+/**
+ * Recording into the inspector's ring on PostgreSQL, one statement: the insert, then the ring
+ * past its newest `keep` ($17) deleted (the delete sees the ring as before the insert, so it
+ * keeps `keep - 1`). Rings take no lock: two exchanges of one ring recorded at once may leave
+ * it one over, until the next. Nothing is inserted when the instance or integration is gone
+ * (events of a deleted integration still go out).
+ */
+export const exchangeRecordSql = {
+  recordInstanceExchange: [record(`instance_id = $3`, 'instance_id DESC, id DESC')],
+  recordIntegrationExchange: [record(`integration_id = $2 AND instance_id IS NULL`, 'id DESC')],
 };

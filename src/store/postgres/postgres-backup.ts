@@ -1,17 +1,15 @@
 import type pg from 'pg';
 import {
   dataRecordTypes,
-  pageAfter,
-  pageStart,
   sequencedRecordTypes,
   recordChars,
   zeroCounts,
   type BackupRecord,
   type DataRecord,
   type DataRecordType,
-  UncoveredDataError,
 } from '../backup-records.js';
-import { backupTables, notBackedUp, postgresImportStatement, rowValues } from '../backup-tables.js';
+import { backupTables, postgresImportStatement, rowValues } from '../backup-tables.js';
+import { exportRecords, exportSelects, type ExportSql } from '../export-records.js';
 import type { ImportCounts } from '../store.js';
 import { zisRegistrySql } from './zis-registry-queries.js';
 import { sql } from './queries.js';
@@ -19,74 +17,26 @@ import { sql } from './queries.js';
 // Backup export and import for the PostgreSQL store, each on one connection the store
 // hands over (and gets back, committed or rolled back).
 
-/** Rows per query or insert: memory stays flat however large the store. */
+/** Rows per insert: memory stays flat however large the store. */
 const batchSize = 1000;
 /** Also flush an insert batch at this much text (configs, manifests, metadata, payloads may be large). */
 const batchChars = 8 * 1024 * 1024;
 
-/** This store's export statement per record type (imports are built from the table map's columns). */
-const selects: Record<DataRecordType, string> = {
-  account: sql.exportAccounts,
-  admin_token: sql.exportAdminTokens,
-  integration: sql.exportIntegrations,
-  access_token: sql.exportAccessTokens,
-  config: sql.exportConfigs,
-  channel_integration: sql.exportChannelIntegrations,
-  instance: sql.exportInstances,
-  pull: sql.exportPulls,
-  thread: sql.exportThreads,
-  resource: sql.exportResources,
-  config_revision: sql.exportConfigRevisions,
-  revision_counter: sql.exportRevisionCounters,
-  revision_watermark: sql.exportRevisionWatermarks,
-  reply: sql.exportReplies,
-  event: sql.exportEvents,
-  push_request: sql.exportPushRequests,
-  zis_bundle: zisRegistrySql.exportBundles,
-  zis_job_spec_install: zisRegistrySql.exportJobSpecInstalls,
-  zis_connection: zisRegistrySql.exportConnections,
-  zis_oauth_client: zisRegistrySql.exportOAuthClients,
+const exportSql: ExportSql = {
+  selects: exportSelects({ ...sql, ...zisRegistrySql }),
+  tableNames: sql.tableNames,
+  sequenceOf: sql.sequenceOf,
 };
 
 /** Every record, from one REPEATABLE READ snapshot: consistent while other nodes write. */
 export async function* exportPostgres(client: pg.PoolClient): AsyncGenerator<BackupRecord> {
   await client.query(sql.beginSnapshot);
   try {
-    await refuseUncoveredData(client);
-    const highest = new Map<DataRecordType, number>();
-    for (const type of dataRecordTypes) {
-      const select = selects[type];
-      const { toFields } = backupTables[type];
-      let after = pageStart(type);
-      for (;;) {
-        const { rows } = await client.query<Record<string, unknown>>(select, [...after, batchSize]);
-        for (const row of rows) yield { type, ...(toFields ? toFields(row as never) : row) } as BackupRecord;
-        if (rows.length > 0) after = pageAfter(type, rows.at(-1)!);
-        if (rows.length < batchSize) break;
-      }
-      highest.set(type, after[0] as number);
-    }
-    for (const type of sequencedRecordTypes) {
-      const { rows } = await client.query<{ lastId: number }>(sql.sequenceOf, [backupTables[type].name]);
-      yield { type: 'sequence', recordType: type, lastId: Math.max(rows[0]!.lastId, highest.get(type)!) };
-    }
+    yield* exportRecords(async (text, params) => (await client.query(text, params)).rows, exportSql);
   } finally {
     // Read-only: ending the snapshot either way writes nothing.
     await client.query('ROLLBACK');
   }
-}
-
-async function refuseUncoveredData(client: pg.PoolClient): Promise<void> {
-  const covered = new Set(Object.values(backupTables).map((table) => table.name));
-  const { rows } = await client.query<{ name: string }>(sql.tableNames);
-  const uncovered: string[] = [];
-  for (const { name } of rows) {
-    if (covered.has(name) || notBackedUp.has(name)) continue;
-    // Identifiers cannot be parameters; these names come from the database itself.
-    const found = await client.query(`SELECT 1 FROM "${name.replace(/"/g, '""')}" LIMIT 1`);
-    if (found.rowCount) uncovered.push(name);
-  }
-  if (uncovered.length > 0) throw new UncoveredDataError(uncovered.sort());
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ChangeListeners } from '../config-revisions.js';
 import type { ChangeFeedState } from '../store.js';
 import { PostgresChangePoller, type ChangeSignal, type RevisionCounters } from './postgres-change-poller.js';
 import { configChangesChannel, revisionSql } from './revision-queries.js';
+import { connectFirstFitting, parsePostgresUrl } from './postgres-url.js';
 
 export interface ChangeListenerOptions {
   /** Where the LISTEN connection goes: the store's `listenUrl`, else the URL its pool uses. */
@@ -84,14 +85,34 @@ export class PostgresChangeListener implements ChangeSignal {
 
   private async connect(): Promise<void> {
     const timeout = this.options.checkTimeoutMs ?? 2000;
-    const client = new pg.Client({
-      connectionString: this.options.url,
-      application_name: 'switchboard-listen',
-      keepAlive: true,
-      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
-      // Every statement on it, checks included: a silent path fails a statement instead of holding it.
-      query_timeout: timeout,
-    });
+    let client: pg.Client;
+    try {
+      // The hosts of a multi-host URL in turn, as the pool picks them; LISTEN needs the
+      // primary (a standby refuses it, and NOTIFY is sent on the primary), so read-write.
+      const url = parsePostgresUrl(this.options.url);
+      ({ client } = await connectFirstFitting(
+        { ...url, targetSessionAttrs: 'read-write' },
+        {
+          // The URL's own `options` (e.g. `-c search_path=…`), as the pool passes them.
+          options: url.options,
+          application_name: 'switchboard-listen',
+          keepAlive: true,
+          connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5000,
+          // Every statement on it, checks included: a silent path fails a statement instead of holding it.
+          query_timeout: timeout,
+        },
+        timeout,
+      ));
+    } catch {
+      if (this.stopped) return;
+      this.startFallback();
+      this.retry();
+      return;
+    }
+    if (this.stopped) {
+      void endWithin(client, 1000);
+      return;
+    }
     this.client = client;
     let lost = false;
     const onLost = () => {
@@ -111,7 +132,6 @@ export class PostgresChangeListener implements ChangeSignal {
     client.on('end', onLost);
     client.on('notification', (message) => this.heard(message));
     try {
-      await client.connect();
       if (this.options.searchPath !== undefined) {
         await client.query(`SET search_path TO "${this.options.searchPath.replace(/"/g, '""')}"`);
       }

@@ -1,36 +1,6 @@
 import type pg from 'pg';
-import type {
-  ChannelIntegration,
-  ChannelStore,
-  Handoff,
-  Instance,
-  InstanceChange,
-  NewChannelIntegration,
-  NewHandoff,
-  NewInstance,
-  PullCompletion,
-  PullRecord,
-  PullTarget,
-  ResourceRecord,
-  ThreadRecord,
-} from '../channel-store.js';
-import {
-  toChannelIntegration,
-  toHandoff,
-  toInstance,
-  toJoinedIntegration,
-  toPull,
-  toResource,
-  toThread,
-  type ChannelIntegrationRow,
-  type HandoffRow,
-  type InstanceRow,
-  type InstanceWithIntegrationRow,
-  type PullRow,
-  type ResourceRow,
-  type ThreadRow,
-} from '../channel-rows.js';
-import { changedInstance, pullUrlOf } from '../channel-rules.js';
+import type { ChannelStore, PullCompletion, PullRecord, PullTarget } from '../channel-store.js';
+import { toInstance, toJoinedIntegration, type InstanceRow, type InstanceWithIntegrationRow } from '../channel-rows.js';
 import { channelSql as sql } from './channel-queries.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp, repeatOutcome } from '../push-rules.js';
@@ -41,8 +11,9 @@ import {
   recordPushResults,
   storedPushRequest,
 } from './postgres-push-requests.js';
-import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
 import { PostgresEventOutbox } from './postgres-event-outbox.js';
+import { PostgresRunner } from './postgres-runner.js';
+import { SqlChannelBase } from '../sql-channel-base.js';
 import { completePulls, PullCompletionQueue } from './postgres-pull-completions.js';
 import { storedThreads, storeResourcesOfMany } from './postgres-resources.js';
 
@@ -65,33 +36,13 @@ const target = (row: InstanceWithIntegrationRow, leasedAt: number): PullTarget =
   leasedAt,
 });
 
-/** The parameters of `updateInstance`. */
-const instanceFields = (instance: Instance) => [
-  instance.name,
-  instance.pushTokenHash,
-  instance.metadata,
-  instance.state,
-  instance.stateVersion,
-  instance.active,
-  instance.deactivatedReason,
-  instance.metadataNeedsUpdate,
-  instance.consecutiveFailures,
-  instance.nextPullAt,
-  instance.lastPullAt,
-  instance.updatedAt,
-  instance.id,
-];
-
 /**
  * Channel hosting on PostgreSQL, for several nodes sharing one database. Writes that read
  * first run in a transaction that row-locks the instance (`SELECT … FOR UPDATE`), so
  * concurrent writers to one instance take turns; the scheduler's claim is one statement
  * with `FOR UPDATE SKIP LOCKED`, so nodes never lease the same instance.
  */
-export class PostgresChannelStore implements ChannelStore {
-  /** Events are enqueued inside the transaction that causes them (see `PostgresEventOutbox.enqueue`). */
-  readonly outbox: PostgresEventOutbox;
-
+export class PostgresChannelStore extends SqlChannelBase<PostgresEventOutbox> implements ChannelStore {
   /**
    * Finished pulls that arrive together are recorded in one transaction, one batch at a
    * time: the next gathers while one runs (like a group commit). Measured against four at
@@ -103,7 +54,8 @@ export class PostgresChannelStore implements ChannelStore {
     private readonly db: PostgresAccess,
     options: { pullBatch?: number } = {},
   ) {
-    this.outbox = new PostgresEventOutbox(db);
+    // Events are enqueued inside the transaction that causes them (see `PostgresEventOutbox.enqueue`).
+    super(new PostgresRunner(db), new PostgresEventOutbox(db), sql.instanceByIdForUpdate);
     this.pullCompletions = new PullCompletionQueue(
       (completions) => this.withEvents((client, events) => completePulls(client, this.outbox, completions, events)),
       // Batching off (one pull per transaction): several at once, as before batching.
@@ -119,149 +71,7 @@ export class PostgresChannelStore implements ChannelStore {
     return result;
   }
 
-  // --- Integrations ------------------------------------------------------------------------
-
-  async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
-    const { remoteId, name, manifestUrl, manifestJson } = input;
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<ChannelIntegrationRow>(sql.insertIntegration, [
-        input.accountId,
-        remoteId,
-        name,
-        manifestUrl,
-        manifestJson,
-        pullUrlOf(manifestJson),
-        input.nowMs,
-      ]);
-      const integration = toChannelIntegration(rows[0]!);
-      const event = { data: { manifest_url: manifestUrl }, nowMs: input.nowMs };
-      events.count += await this.outbox.enqueueAbout(client, integration, 'create_integration', event);
-      return integration;
-    });
-  }
-
-  async listIntegrations(accountId: number): Promise<ChannelIntegration[]> {
-    return (await this.db.rows<ChannelIntegrationRow>(sql.listIntegrations, [accountId])).map(toChannelIntegration);
-  }
-
-  async getIntegration(accountId: number, id: number): Promise<ChannelIntegration | undefined> {
-    const [row] = await this.db.rows<ChannelIntegrationRow>(sql.integrationById, [accountId, id]);
-    return row && toChannelIntegration(row);
-  }
-
-  async updateIntegrationManifest(
-    accountId: number,
-    id: number,
-    change: { manifestJson: string; name: string; nowMs: number },
-  ): Promise<ChannelIntegration | undefined> {
-    const { manifestJson, name } = change;
-    const [row] = await this.db.rows<ChannelIntegrationRow>(sql.updateIntegrationManifest, [
-      manifestJson,
-      pullUrlOf(manifestJson),
-      name,
-      change.nowMs,
-      accountId,
-      id,
-    ]);
-    return row && toChannelIntegration(row);
-  }
-
-  async deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<ChannelIntegrationRow>(sql.integrationById, [accountId, id]);
-      const deleted = await client.query(sql.deleteIntegration, [accountId, id]);
-      const row = rows[0];
-      if (row && deleted.rowCount) {
-        const event = { data: { manifest_url: row.manifest_url }, nowMs: nowMs ?? row.updated_at };
-        events.count += await this.outbox.enqueueAbout(client, toChannelIntegration(row), 'destroy_integration', event);
-      }
-      return (deleted.rowCount ?? 0) > 0;
-    });
-  }
-
   // --- Instances -----------------------------------------------------------------------------
-
-  async createInstance(input: NewInstance): Promise<Instance> {
-    const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.insertInstance, [
-        input.accountId,
-        input.integrationId,
-        name,
-        metadata,
-        state,
-        instancePushId,
-        pushTokenHash,
-        input.nowMs,
-      ]);
-      const instance = toInstance(rows[0]!);
-      const integration = await this.outbox.eventTakingIntegration(client, instance.integrationId);
-      const event = { instanceId: instance.id, nowMs: input.nowMs };
-      if (integration) {
-        events.count += await this.outbox.enqueueAbout(client, integration, 'create_integration_instance', event);
-      }
-      return instance;
-    });
-  }
-
-  async listInstances(accountId: number, filter: { integrationId?: number } = {}): Promise<Instance[]> {
-    const rows =
-      filter.integrationId === undefined
-        ? await this.db.rows<InstanceRow>(sql.listInstances, [accountId])
-        : await this.db.rows<InstanceRow>(sql.listInstancesOfIntegration, [accountId, filter.integrationId]);
-    return rows.map(toInstance);
-  }
-
-  async getInstance(accountId: number, id: number): Promise<Instance | undefined> {
-    const [row] = await this.db.rows<InstanceRow>(sql.instanceById, [accountId, id]);
-    return row && toInstance(row);
-  }
-
-  async findInstanceByPushId(instancePushId: string): Promise<Instance | undefined> {
-    const [row] = await this.db.rows<InstanceRow>(sql.instanceByPushId, [instancePushId]);
-    return row && toInstance(row);
-  }
-
-  async findInstanceByPushTokenHash(pushTokenHash: string): Promise<Instance | undefined> {
-    const [row] = await this.db.rows<InstanceRow>(sql.instanceByPushTokenHash, [pushTokenHash]);
-    return row && toInstance(row);
-  }
-
-  async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
-      if (!rows[0]) return undefined;
-      const next = changedInstance(toInstance(rows[0]), change);
-      const updated = await client.query<InstanceRow>(sql.updateInstance, instanceFields(next));
-      const integration =
-        next.active !== rows[0].active && (await this.outbox.eventTakingIntegration(client, next.integrationId));
-      if (integration) {
-        const data = next.active ? {} : { deactivated_by: 'api' };
-        const type = next.active ? 'activate_integration_instance' : 'deactivate_integration_instance';
-        events.count += await this.outbox.enqueueAbout(client, integration, type, {
-          instanceId: id,
-          data,
-          nowMs: change.nowMs,
-        });
-      }
-      return toInstance(updated.rows[0]!);
-    });
-  }
-
-  async deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    return this.withEvents(async (client, events) => {
-      const { rows } = await client.query<InstanceRow>(sql.instanceByIdForUpdate, [accountId, id]);
-      const row = rows[0];
-      if (!row) return false;
-      await client.query(sql.deleteInstance, [accountId, id]);
-      const integration = await this.outbox.eventTakingIntegration(client, row.integration_id);
-      if (integration) {
-        const event = { instanceId: id, nowMs: nowMs ?? row.updated_at };
-        events.count += await this.outbox.enqueueAbout(client, integration, 'destroy_integration_instance', event);
-      }
-      return true;
-    });
-  }
 
   // --- The pull loop ---------------------------------------------------------------------------
 
@@ -321,10 +131,6 @@ export class PostgresChannelStore implements ChannelStore {
     return this.pullCompletions.add(completion);
   }
 
-  async listPulls(accountId: number, instanceId: number, limit: number): Promise<PullRecord[]> {
-    return (await this.db.rows<PullRow>(sql.listPulls, [accountId, instanceId, limit])).map(toPull);
-  }
-
   // --- The push API --------------------------------------------------------------------------
 
   async completePush(push: PushCompletion): Promise<PushOutcome> {
@@ -358,66 +164,5 @@ export class PostgresChannelStore implements ChannelStore {
       if (requestId !== null) await recordPushResults(client, instanceId, requestId, plan.results);
       return { kind: 'processed', results: plan.results };
     });
-  }
-
-  // --- Threads and resources -----------------------------------------------------------------
-
-  async listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]> {
-    return (await this.db.rows<ThreadRow>(sql.listThreads, [accountId, instanceId])).map(toThread);
-  }
-
-  async listResources(accountId: number, instanceId: number, threadId?: number): Promise<ResourceRecord[]> {
-    const rows =
-      threadId === undefined
-        ? await this.db.rows<ResourceRow>(sql.listResources, [accountId, instanceId])
-        : await this.db.rows<ResourceRow>(sql.listThreadResources, [accountId, instanceId, threadId]);
-    return rows.map(toResource);
-  }
-
-  // --- Admin UI hand-off -----------------------------------------------------------------------
-
-  async createHandoff(input: NewHandoff): Promise<void> {
-    const { tokenHash, instancePushId, pushTokenHash } = input;
-    await this.db.transaction(async (client) => {
-      // Unused hand-offs are deleted once they expire, so the table stays small.
-      await client.query(sql.purgeExpiredHandoffs, [input.nowMs]);
-      await client.query(sql.insertHandoff, [
-        tokenHash,
-        input.accountId,
-        input.integrationId,
-        input.instanceId,
-        instancePushId,
-        pushTokenHash,
-        input.expiresAt,
-        input.nowMs,
-      ]);
-    });
-  }
-
-  async consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined> {
-    const [row] = await this.db.rows<HandoffRow>(sql.consumeHandoff, [tokenHash, nowMs]);
-    return row && toHandoff(row);
-  }
-
-  // --- The event outbox -----------------------------------------------------------------------
-
-  claimEventBatches(claim: Parameters<PostgresEventOutbox['claimEventBatches']>[0]): Promise<EventBatch[]> {
-    return this.outbox.claimEventBatches(claim);
-  }
-
-  renewEventLeases(renewal: Parameters<PostgresEventOutbox['renewEventLeases']>[0]): Promise<number[]> {
-    return this.outbox.renewEventLeases(renewal);
-  }
-
-  completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
-    return this.outbox.completeEventBatch(completion);
-  }
-
-  listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
-    return this.outbox.listEvents(accountId, integrationId, limit);
-  }
-
-  onEventsCommitted(listener: () => void): () => void {
-    return this.outbox.onEventsCommitted(listener);
   }
 }

@@ -2,41 +2,28 @@ import type pg from 'pg';
 import type { ChannelIntegration, Instance, PullCompletion, PullRecord } from '../channel-store.js';
 import { toChannelIntegration, type ChannelIntegrationRow } from '../channel-rows.js';
 import { pullUrlOf } from '../channel-rules.js';
-import type {
-  EventBatch,
-  EventBatchCompletion,
-  EventOutboxStore,
-  EventRecord,
-  NewOutboxEvent,
-} from '../event-outbox-store.js';
+import type { NewOutboxEvent } from '../event-outbox-store.js';
 import {
   eventCallbackUrlOf,
   outboxEvent,
   outboxInsertValues,
   pullEvents,
   pushEvents,
-  toEventBatch,
-  toEventRecord,
-  type ClaimedOutboxRow,
-  type OutboxRow,
   type StoredResourceIds,
 } from '../event-rules.js';
+import { SqlEventDelivery } from '../sql-event-delivery.js';
+import { countOf, type WriteBody } from '../sql-runner.js';
 import { eventSql as sql } from './event-queries.js';
-
-/** The store's pool, as the channel store reaches it (`PostgresAccess`; restated: no import cycle). */
-interface OutboxAccess {
-  rows<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
-  transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-}
+import { PostgresRunner, type CountingAccess } from './postgres-runner.js';
 
 /**
  * The event outbox on PostgreSQL, shared by every node on the database. `enqueue` runs
  * inside a transaction that is already under way.
  */
-export class PostgresEventOutbox implements EventOutboxStore {
-  private listeners = new Set<() => void>();
-
-  constructor(private readonly db: OutboxAccess) {}
+export class PostgresEventOutbox extends SqlEventDelivery {
+  constructor(db: CountingAccess) {
+    super(new PostgresRunner(db), sql);
+  }
 
   /**
    * Enqueues `events` inside the caller's transaction on `client`: they commit, or roll
@@ -52,80 +39,18 @@ export class PostgresEventOutbox implements EventOutboxStore {
     return events.length;
   }
 
-  /** Tells this node's listeners that enqueued events are committed. */
-  notifyCommitted(): void {
-    for (const listener of this.listeners) listener();
+  /** {@link enqueue} inside a shared store's write body. */
+  *enqueueInWrite(events: readonly NewOutboxEvent[]): WriteBody<number> {
+    for (const event of events) {
+      yield* countOf(sql.insertEvent, outboxInsertValues(event));
+      yield* countOf(sql.insertKey, [event.integrationId, event.nowMs]);
+    }
+    return events.length;
   }
 
-  onEventsCommitted(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  async claimEventBatches(claim: {
-    nowMs: number;
-    keys: number;
-    batchSize: number;
-    leaseMs: number;
-    owner: string;
-  }): Promise<EventBatch[]> {
-    const keys = await this.db.rows<{ integration_id: number }>(sql.claimKeys, [
-      claim.nowMs,
-      claim.keys,
-      claim.owner,
-      claim.leaseMs,
-    ]);
-    if (keys.length === 0) return [];
-    const rows = await this.db.rows<ClaimedOutboxRow>(sql.pendingEvents, [
-      keys.map((key) => key.integration_id),
-      claim.batchSize,
-    ]);
-    const byKey = new Map<number, ClaimedOutboxRow[]>();
-    for (const row of rows) byKey.set(row.integration_id, [...(byKey.get(row.integration_id) ?? []), row]);
-    return [...byKey.values()].flatMap((group) => toEventBatch(group) ?? []);
-  }
-
-  async renewEventLeases(renewal: {
-    owner: string;
-    integrationIds: number[];
-    nowMs: number;
-    leaseMs: number;
-  }): Promise<number[]> {
-    if (renewal.integrationIds.length === 0) return [];
-    const rows = await this.db.rows<{ integration_id: number }>(sql.renewLeases, [
-      renewal.nowMs + renewal.leaseMs,
-      renewal.integrationIds,
-      renewal.owner,
-    ]);
-    return rows.map((row) => row.integration_id);
-  }
-
-  async completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
-    return this.db.transaction(async (client) => {
-      const { rows } = await client.query<{ lease_owner: string | null }>(sql.keyOwnerForUpdate, [
-        completion.integrationId,
-      ]);
-      if (rows[0]?.lease_owner !== completion.owner) return false;
-      let nextAttemptAt = completion.nowMs;
-      if (completion.outcome === 'delivered') {
-        await client.query(sql.markDelivered, [completion.nowMs, completion.eventIds]);
-      } else {
-        const tried = await client.query<{ pending: number }>(sql.markAttemptFailed, [
-          completion.error,
-          completion.nowMs,
-          completion.maxAttempts,
-          completion.eventIds,
-        ]);
-        // Events given up no longer hold the others back.
-        if (tried.rows[0]!.pending > 0) nextAttemptAt = completion.retryAt;
-      }
-      await client.query(sql.releaseKey, [nextAttemptAt, completion.integrationId]);
-      return true;
-    });
-  }
-
-  async listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
-    return (await this.db.rows<OutboxRow>(sql.listEvents, [accountId, integrationId, limit])).map(toEventRecord);
+  /** After a shared store's write committed `count` events. */
+  committed(count: number): void {
+    if (count > 0) this.notifyCommitted();
   }
 
   // --- The channel store's events (inside its transactions) -----------------------------------

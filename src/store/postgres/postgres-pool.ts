@@ -72,8 +72,11 @@ export function serverTimeouts(bounds: PoolBounds): Record<string, number> {
 /** The start-up `options` of a direct connection: the URL's own, then the server-side bounds. */
 export function startupOptions(url: PostgresUrl, bounds: PoolBounds): string | undefined {
   if (bounds.pooler) return url.options;
-  const set = Object.entries(serverTimeouts(bounds)).map(([name, ms]) => `-c ${name}=${ms}`);
-  return [url.options, ...set].filter(Boolean).join(' ');
+  // 0 leaves the bound to the server (its own or the role's setting): nothing is sent for it.
+  const set = Object.entries(serverTimeouts(bounds))
+    .filter(([, ms]) => ms > 0)
+    .map(([name, ms]) => `-c ${name}=${ms}`);
+  return [url.options, ...set].filter(Boolean).join(' ') || undefined;
 }
 
 /** What the pool needs besides its bounds. */

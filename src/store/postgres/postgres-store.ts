@@ -36,7 +36,8 @@ import {
   type RevisionBounds,
   type RevisionFacts,
 } from '../config-revisions.js';
-import { notifyChange, PostgresRevisions, recordRevision } from './postgres-revisions.js';
+import { notifyChange, recordRevision } from './postgres-revisions.js';
+import { SqlRevisions } from '../sql-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
 import { transactionLock } from './transaction-locks.js';
@@ -45,21 +46,25 @@ import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
 import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout, isUniqueViolation } from './connection-errors.js';
 import { liftBoundsSql, poolBoundsOf, PostgresPool, type PoolBounds } from './postgres-pool.js';
-import { parsePostgresUrl } from './postgres-url.js';
 import { DatabaseHealth } from '../database-health.js';
+import { parsePostgresUrl } from './postgres-url.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
 import type { FailureLimiter, FailureLimits } from '../failure-limiter.js';
 import { postgresFailureLimiter } from './postgres-failure-limiter.js';
 import { PostgresChannelStore, type PostgresAccess } from './postgres-channel-store.js';
-import { PostgresReplyStore } from './postgres-reply-store.js';
-import { PostgresGrantStore } from './postgres-grant-store.js';
+import { SqlReplyStore } from '../sql-reply-store.js';
+import { replySql } from './reply-queries.js';
+import { SqlGrantStore } from '../sql-grant-store.js';
 import type { StoreCapabilities, StoreHealth } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
-import { PostgresZisRegistry } from './postgres-zis-registry.js';
+import { SqlZisRegistry } from '../sql-zis-registry.js';
+import { PostgresRunner } from './postgres-runner.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import type { ActivityStore } from '../activity-store.js';
-import { PostgresActivity } from './activity-queries.js';
-import { PostgresExchanges } from './postgres-exchanges.js';
-import { prepareParameterisedStatements } from './prepared-statements.js';
+import { SqlActivity } from '../sql-activity.js';
+import { SqlExchanges } from '../sql-exchanges.js';
+import { exchangeRecordSql } from './exchange-queries.js';
+import { prepareParameterisedStatements, unnamedStatementsOnly } from './prepared-statements.js';
 import { sql } from './queries.js';
 import { revocationSql } from './revocation-queries.js';
 import { retentionSql } from './retention-queries.js';
@@ -85,7 +90,7 @@ export interface PostgresOptions extends Partial<PoolBounds> {
   /** A schema to work in instead of the search_path's default; created by `migrate()`. */
   schema?: string;
   /** Where availability changes, counters and warnings go; a new one by default. */
-  health?: DatabaseHealth;
+  databaseHealth?: DatabaseHealth;
   /** Dates the migrations it applies; the system clock by default. */
   clock?: Clock;
   /** Encrypts instances' metadata and state; none (plaintext) by default. */
@@ -96,7 +101,7 @@ export interface PostgresOptions extends Partial<PoolBounds> {
   pullBatch?: number;
   /** What the server offers (store-driver.ts); all of it by default. */
   capabilities?: DriverCapabilities;
-  /** Where the LISTEN connection goes (`SWITCHBOARD_POSTGRES_LISTEN_URL`): a direct URL when `url` is a pooler's. */
+  /** A direct URL for the LISTEN connection (`SWITCHBOARD_POSTGRES_LISTEN_URL`; default: the store's URL). */
   listenUrl?: string;
 }
 
@@ -124,13 +129,13 @@ export class PostgresStore implements StoreStorage {
     transaction: (work) => this.transaction(work),
   };
   readonly channels: PostgresChannelStore;
-  readonly replies: PostgresReplyStore;
-  readonly zisRegistry: PostgresZisRegistry;
-  readonly grants: PostgresGrantStore;
+  readonly replies: SqlReplyStore;
+  readonly zisRegistry: SqlZisRegistry;
+  readonly grants: SqlGrantStore;
   /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = { syncReads: undefined };
   readonly activity: ActivityStore;
-  readonly exchanges: PostgresExchanges;
+  readonly exchanges: SqlExchanges;
   private readonly cipher: ValueCipher;
   private readonly pool: PostgresPool;
   /** Reachable or not (each change once, for the log), pool counters, start-up warnings. */
@@ -142,7 +147,7 @@ export class PostgresStore implements StoreStorage {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed: Promise<void> | undefined;
   private readonly recordsHistory: boolean;
-  private readonly revisions: PostgresRevisions;
+  private readonly revisions: SqlRevisions;
   private readonly changeListeners = new ChangeListeners();
   private readonly changeListener: ChangeSignal;
   /** What this PostgreSQL offers (store-driver.ts): LISTEN/NOTIFY, advisory locks, named statements. */
@@ -152,35 +157,40 @@ export class PostgresStore implements StoreStorage {
     this.clock = options.clock ?? systemClock;
     this.cipher = options.cipher ?? noEncryption;
     this.recordsHistory = options.configHistory ?? true;
-    this.revisions = new PostgresRevisions(this.access);
     const capabilities = (this.driverCapabilities = options.capabilities ?? allCapabilities);
     const parsedUrl = parsePostgresUrl(url);
+    if (options.pooler && options.schema !== undefined) {
+      throw new Error(
+        'A schema needs a session search_path, which a transaction pooler does not keep: use a database of its own',
+      );
+    }
     const counters = () => this.rows<{ account_id: number; last_revision: number }>(revisionSql.revisionCounters);
-    // The LISTEN connection takes one host's URL; until it picks hosts as the pool does
-    // (postgres-url.ts: connectFirstFitting), a multi-host URL without a listen URL polls instead.
-    const listenTo = options.listenUrl ?? (parsedUrl.hosts.length === 1 ? url : undefined);
-    this.changeListener =
-      capabilities.listenNotify && listenTo !== undefined
-        ? new PostgresChangeListener(this.changeListeners, {
-            url: listenTo,
-            searchPath: options.schema,
-            // While the LISTEN connection is down; with history off no counter moves (the feed's safety poll remains).
-            counters: this.recordsHistory ? counters : undefined,
-          })
-        : !this.recordsHistory
-          ? ownWritesOnly
-          : new PostgresChangePoller(this.changeListeners, counters);
+    this.changeListener = capabilities.listenNotify
+      ? new PostgresChangeListener(this.changeListeners, {
+          url: options.listenUrl ?? url,
+          searchPath: options.schema,
+          // While the LISTEN connection is down; with history off no counter moves (the feed's safety poll remains).
+          counters: this.recordsHistory ? counters : undefined,
+        })
+      : !this.recordsHistory
+        ? ownWritesOnly
+        : new PostgresChangePoller(this.changeListeners, counters);
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
-    this.replies = new PostgresReplyStore(this.access, this.channels.outbox);
-    this.zisRegistry = new PostgresZisRegistry(this.access, transactionLock(capabilities.advisoryLocks));
-    this.grants = new PostgresGrantStore({ ...this.access, result: (text, values) => this.result(text, values) });
-    this.activity = new PostgresActivity(this.access, { configHistory: this.recordsHistory });
-    this.exchanges = new PostgresExchanges(this.access);
+    const runner = new PostgresRunner(
+      { ...this.access, result: (text, values) => this.result(text, values) },
+      transactionLock(capabilities.advisoryLocks),
+    );
+    this.revisions = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeLike });
+    this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
+    this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
+    this.grants = new SqlGrantStore(runner);
+    this.activity = new SqlActivity(runner, { configHistory: this.recordsHistory });
+    this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
     const schema = options.schema;
     this.schema = schema;
-    this.databaseHealth = options.health ?? new DatabaseHealth();
+    this.databaseHealth = options.databaseHealth ?? new DatabaseHealth();
     const bounds = poolBoundsOf(options);
     this.pooler = bounds.pooler;
     this.pool = new PostgresPool({
@@ -193,6 +203,7 @@ export class PostgresStore implements StoreStorage {
       onConnect: async (client) => {
         // A transaction-mode pooler hands each transaction any server connection: no named statements then.
         if (capabilities.namedStatements) prepareParameterisedStatements(client);
+        else unnamedStatementsOnly(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
       },
     });

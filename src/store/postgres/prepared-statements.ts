@@ -29,3 +29,22 @@ export function prepareParameterisedStatements(client: pg.ClientBase): void {
     return send(...args);
   };
 }
+
+/**
+ * Sends every statement on this connection unnamed, also those a library names itself
+ * (rate-limiter-flexible names its queries): behind a transaction-mode pooler the next
+ * statement may reach another server connection, where the name is unknown or taken.
+ */
+export function unnamedStatementsOnly(client: pg.ClientBase): void {
+  const send = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const [config, ...rest] = args;
+    // Plain query configs only: a Query or Cursor object must keep its prototype.
+    if (typeof config === 'object' && config !== null && Object.getPrototypeOf(config) === Object.prototype) {
+      const unnamed = { ...(config as Record<string, unknown>) };
+      delete unnamed.name;
+      return send(unnamed, ...rest);
+    }
+    return send(...args);
+  };
+}

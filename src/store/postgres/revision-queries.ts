@@ -40,19 +40,9 @@ export const revisionSql = {
   readOnly: `SHOW transaction_read_only`,
   nameListener: `SELECT set_config('application_name', $1, false)`,
   // E'\\' is one backslash whatever standard_conforming_strings says.
-  changesLike: `
+  /** (account, integration, since, LIKE pattern, limit) */
+  changesMatching: `
     SELECT ${columns} FROM config_revisions
     WHERE account_id = $1 AND integration = $2 AND revision > $3 AND scope LIKE $4 ESCAPE E'\\\\'
     ORDER BY revision LIMIT $5`,
-
-  bounds: `
-    SELECT
-      coalesce((SELECT last_revision FROM config_revision_counters WHERE account_id = $1), 0) AS latest,
-      coalesce((SELECT compacted_through FROM config_revision_watermarks WHERE account_id = $1), 0) AS watermark`,
-  /** Never moves the watermark down. */
-  raiseWatermark: `
-    INSERT INTO config_revision_watermarks (account_id, compacted_through) VALUES ($1, $2)
-    ON CONFLICT (account_id) DO UPDATE
-    SET compacted_through = greatest(config_revision_watermarks.compacted_through, excluded.compacted_through)
-    RETURNING compacted_through`,
 } as const;

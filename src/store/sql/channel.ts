@@ -3,6 +3,20 @@
  * statements both stores run alike, written once with `?` placeholders (see render.ts).
  */
 export const channelStatements = {
+  /** (account, remote id, name, manifest URL, manifest, pull URL, now, now) */
+  insertIntegration: `
+    INSERT INTO channel_integrations
+      (account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  deleteIntegration: `DELETE FROM channel_integrations WHERE account_id = ? AND id = ?`,
+  /** (account, integration, name, metadata, state, push id, push token hash, now, now, now) */
+  insertInstance: `
+    INSERT INTO instances
+      (account_id, integration_id, name, metadata, state, state_version, instance_push_id, push_token_hash,
+       active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
+       created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, 1, ?, ?, TRUE, NULL, FALSE, 0, ?, NULL, ?, ?) RETURNING *`,
+  deleteInstance: `DELETE FROM instances WHERE account_id = ? AND id = ?`,
   listIntegrations: `SELECT * FROM channel_integrations WHERE account_id = ? ORDER BY id`,
   integrationById: `SELECT * FROM channel_integrations WHERE account_id = ? AND id = ?`,
   updateIntegrationManifest: `

@@ -55,3 +55,8 @@ export function forSqlite<T extends Statements>(statements: T): Rendered<T> {
 export function forPostgres<T extends Statements>(statements: T): Rendered<T> {
   return renderEach(statements, numberedPlaceholders);
 }
+
+/** Shared statements as the named dialect runs them. */
+export function forDialect<T extends Statements>(dialect: 'sqlite' | 'postgres', statements: T): Rendered<T> {
+  return dialect === 'sqlite' ? forSqlite(statements) : forPostgres(statements);
+}

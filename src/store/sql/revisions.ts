@@ -16,6 +16,12 @@ export const revisionStatements = {
     WHERE account_id = ? AND integration = ? AND revision > ? AND scope = ?
     ORDER BY revision LIMIT ?`,
 
+  /** The latest revision and the compaction watermark (account twice), 0 when there is none. */
+  bounds: `
+    SELECT
+      coalesce((SELECT last_revision FROM config_revision_counters WHERE account_id = ?), 0) AS latest,
+      coalesce((SELECT compacted_through FROM config_revision_watermarks WHERE account_id = ?), 0) AS watermark`,
+
   // --- Compaction
   accountsWithRevisions: `SELECT account_id FROM config_revision_counters ORDER BY account_id`,
   /** The first revision above the watermark still inside the retention (walks the number index up to it). */
@@ -23,6 +29,13 @@ export const revisionStatements = {
     SELECT revision FROM config_revisions
     WHERE account_id = ? AND revision > ? AND changed_at >= ?
     ORDER BY revision LIMIT 1`,
+  /** Never moves the watermark down. */
+  raiseWatermark: `
+    INSERT INTO config_revision_watermarks (account_id, compacted_through) VALUES (?, ?)
+    ON CONFLICT (account_id) DO UPDATE
+    SET compacted_through = CASE WHEN excluded.compacted_through > config_revision_watermarks.compacted_through
+      THEN excluded.compacted_through ELSE config_revision_watermarks.compacted_through END
+    RETURNING compacted_through`,
   /**
    * One batch: revisions after the cursor, at or below the watermark, that are not among
    * their scope's last N (OFFSET N finds the newest one that may go).

@@ -6,22 +6,8 @@ import { integrationColumnsPrefixed } from '../channel-rows.js';
 export const channelSql = {
   // The statements both dialects run alike, written once under src/store/sql/.
   ...forSqlite(channelStatements),
-  // --- Integrations
-  insertIntegration: `
-    INSERT INTO channel_integrations
-      (account_id, remote_id, name, manifest_url, manifest, pull_url, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-  deleteIntegration: `DELETE FROM channel_integrations WHERE account_id = ? AND id = ?`,
-
   // --- Instances
-  insertInstance: `
-    INSERT INTO instances
-      (account_id, integration_id, name, metadata, state, state_version, instance_push_id, push_token_hash,
-       active, deactivated_reason, metadata_needs_update, consecutive_failures, next_pull_at, last_pull_at,
-       created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, 1, ?, ?, 1, NULL, 0, 0, ?, NULL, ?, ?) RETURNING *`,
   instanceByIdAnyAccount: `SELECT * FROM instances WHERE id = ?`,
-  deleteInstance: `DELETE FROM instances WHERE account_id = ? AND id = ?`,
 
   // --- The pull loop
   /** Due, active, pullable and not leased (or the lease ran out), oldest due first. */

@@ -14,44 +14,50 @@ export const eventSql = {
       COALESCE((SELECT subdomain FROM accounts WHERE id = @accountId), ''), @typeId, @error, @dataJson, @nowMs,
       'pending', 0`,
   /**
-   * Integrations with pending events, due, not leased (or the lease ran out), longest waiting
-   * first. Starts from the pending events' index, one entry per integration (a skip scan), so
-   * the poll reads only integrations with pending events, not every key ever made.
+   * Leases integrations with pending events, due, not leased (or the lease ran out), longest
+   * waiting first ($1 now, $2 limit, $3 owner, $4 lease ms). Starts from the pending events'
+   * index, one entry per integration (a skip scan), so the claim reads only integrations
+   * with pending events, not every key ever made. Writers take turns: no two claims lease one key.
    */
-  dueKeys: `
-    WITH RECURSIVE pending (integration_id) AS (
-      SELECT min(integration_id) FROM event_outbox WHERE status = 'pending'
-      UNION ALL
-      SELECT (SELECT min(e.integration_id) FROM event_outbox e
-              WHERE e.status = 'pending' AND e.integration_id > pending.integration_id)
-      FROM pending WHERE pending.integration_id IS NOT NULL
-    )
-    SELECT k.integration_id FROM pending JOIN event_delivery_keys k ON k.integration_id = pending.integration_id
-    WHERE k.next_attempt_at <= @nowMs AND (k.lease_expires_at IS NULL OR k.lease_expires_at <= @nowMs)
-    ORDER BY k.next_attempt_at, k.integration_id
-    LIMIT @limit`,
-  leaseKey: `UPDATE event_delivery_keys SET lease_owner = ?, lease_expires_at = ? WHERE integration_id = ?`,
+  claimKeys: `
+    UPDATE event_delivery_keys SET lease_owner = $3, lease_expires_at = $1 + $4
+    WHERE integration_id IN (
+      WITH RECURSIVE pending (integration_id) AS (
+        SELECT min(integration_id) FROM event_outbox WHERE status = 'pending'
+        UNION ALL
+        SELECT (SELECT min(e.integration_id) FROM event_outbox e
+                WHERE e.status = 'pending' AND e.integration_id > pending.integration_id)
+        FROM pending WHERE pending.integration_id IS NOT NULL
+      )
+      SELECT k.integration_id FROM pending JOIN event_delivery_keys k ON k.integration_id = pending.integration_id
+      WHERE k.next_attempt_at <= $1 AND (k.lease_expires_at IS NULL OR k.lease_expires_at <= $1)
+      ORDER BY k.next_attempt_at, k.integration_id
+      LIMIT $2)
+    RETURNING integration_id`,
+  /** The oldest pending events of each key (a JSON array), at most ? each, with their instance's metadata. */
   pendingEvents: `
     SELECT e.*, i.metadata AS instance_metadata
-    FROM event_outbox e LEFT JOIN instances i ON i.id = e.instance_id
-    WHERE e.integration_id = ? AND e.status = 'pending'
-    ORDER BY e.id LIMIT ?`,
-  /** Extends an owner's leases; RETURNING names the ones still that owner's. */
+    FROM json_each(?) AS k
+    JOIN event_outbox e ON e.id IN (
+      SELECT p.id FROM event_outbox p WHERE p.integration_id = k.value AND p.status = 'pending'
+      ORDER BY p.id LIMIT ?)
+    LEFT JOIN instances i ON i.id = e.instance_id
+    ORDER BY e.integration_id, e.id`,
+  /** Extends an owner's leases (until, ids, owner); RETURNING names the ones still that owner's. */
   renewLeases: `
     UPDATE event_delivery_keys SET lease_expires_at = ?
     WHERE integration_id IN (SELECT value FROM json_each(?)) AND lease_owner = ?
     RETURNING integration_id`,
   keyOwner: `SELECT lease_owner FROM event_delivery_keys WHERE integration_id = ?`,
   markDelivered: `
-    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = @nowMs,
-      delivered_at = @nowMs
-    WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending'`,
+    UPDATE event_outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = $1, delivered_at = $1
+    WHERE id IN (SELECT value FROM json_each($2)) AND status = 'pending'`,
+  /** Each tried event's status. */
   markAttemptFailed: `
-    UPDATE event_outbox SET attempts = attempts + 1, last_error = @error, last_attempt_at = @nowMs,
-      status = CASE WHEN attempts + 1 >= @maxAttempts THEN 'failed' ELSE 'pending' END
-    WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending'`,
-  stillPending: `
-    SELECT count(*) FROM event_outbox WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`,
+    UPDATE event_outbox SET attempts = attempts + 1, last_error = ?, last_attempt_at = ?,
+      status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END
+    WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'
+    RETURNING status`,
   /** Stored resources among external ids (a JSON array), each with the first resource of its thread. */
   storedResourceIds: `
     SELECT r.external_id, r.id, r.thread_id,

@@ -53,7 +53,7 @@ export const sql = {
     ON CONFLICT (account_id) DO UPDATE
     SET last_revision = max(config_revision_counters.last_revision, excluded.last_revision)`,
   /** AUTOINCREMENT's high-water mark for a table: the largest id it ever handed out. */
-  sequenceOf: `SELECT seq FROM sqlite_sequence WHERE name = ?`,
+  sequenceOf: `SELECT seq AS "lastId" FROM sqlite_sequence WHERE name = ?`,
   // sqlite_sequence has no key on name, hence update-or-insert. An insert with an explicit
   // id already raises it to that id; these raise it to a deleted row's id too.
   raiseSequence: `UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?`,

@@ -14,17 +14,9 @@ export const revisionSql = {
     INSERT INTO config_revisions (account_id, revision, integration, scope, operation, config, config_id,
       version, changed_at, actor_type, actor_id, request_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  changesGlob: `
+  /** (account, integration, since, GLOB pattern, limit) */
+  changesMatching: `
     SELECT ${columns} FROM config_revisions
     WHERE account_id = ? AND integration = ? AND revision > ? AND scope GLOB ?
     ORDER BY revision LIMIT ?`,
-
-  latestRevision: `SELECT last_revision FROM config_revision_counters WHERE account_id = ?`,
-  watermark: `SELECT compacted_through FROM config_revision_watermarks WHERE account_id = ?`,
-  /** Never moves the watermark down. */
-  raiseWatermark: `
-    INSERT INTO config_revision_watermarks (account_id, compacted_through) VALUES (?, ?)
-    ON CONFLICT (account_id) DO UPDATE
-    SET compacted_through = max(config_revision_watermarks.compacted_through, excluded.compacted_through)
-    RETURNING compacted_through`,
 } as const;

@@ -1,44 +1,29 @@
 import type Database from 'better-sqlite3';
 import type {
-  ChannelIntegration,
   ChannelStore,
-  Handoff,
   Instance,
-  InstanceChange,
-  NewChannelIntegration,
-  NewHandoff,
-  NewInstance,
   PullCompletion,
   PullRecord,
   PulledResource,
   PullTarget,
-  ResourceRecord,
-  ThreadRecord,
 } from '../channel-store.js';
 import {
-  toChannelIntegration,
-  toHandoff,
   toInstance,
   toJoinedIntegration,
   toPull,
-  toResource,
-  toThread,
-  type ChannelIntegrationRow,
-  type HandoffRow,
   type InstanceRow,
   type InstanceWithIntegrationRow,
   type PullRow,
-  type ResourceRow,
-  type ThreadRow,
 } from '../channel-rows.js';
-import { changedInstance, idsToLookUp, planResources, pullUrlOf, settledInstance } from '../channel-rules.js';
+import { idsToLookUp, planResources, settledInstance } from '../channel-rules.js';
 import { channelSql } from './channel-queries.js';
 import type { WriteQueue } from './group-commit.js';
 import type { PushCompletion, PushOutcome } from '../push-records.js';
 import { planPush, pushIdsToLookUp, repeatOutcome } from '../push-rules.js';
 import { SqlitePushRequests } from './sqlite-push-requests.js';
-import type { EventBatch, EventBatchCompletion, EventRecord } from '../event-outbox-store.js';
 import { SqliteEventOutbox } from './sqlite-event-outbox.js';
+import { SqliteRunner } from './sqlite-runner.js';
+import { SqlChannelBase } from '../sql-channel-base.js';
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
@@ -48,18 +33,17 @@ const flag = (value: boolean) => (value ? 1 : 0);
  * transaction (a savepoint), so a failure undoes all of it. Writers take turns, so a
  * claim can never hand out an instance twice; across processes, BEGIN IMMEDIATE does.
  */
-export class SqliteChannelStore implements ChannelStore {
+export class SqliteChannelStore extends SqlChannelBase<SqliteEventOutbox> implements ChannelStore {
   private statements: ReturnType<typeof prepareStatements> | undefined;
   private readonly pushRequests: SqlitePushRequests;
-  /** Events are enqueued inside the write that causes them (see `SqliteEventOutbox.enqueue`). */
-  readonly outbox: SqliteEventOutbox;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writes: WriteQueue,
   ) {
+    // Events are enqueued inside the write that causes them (see `SqliteEventOutbox.enqueue`).
+    super(new SqliteRunner(db, writes), new SqliteEventOutbox(db, writes));
     this.pushRequests = new SqlitePushRequests(db);
-    this.outbox = new SqliteEventOutbox(db, writes);
   }
 
   /** Prepared on first use: the tables exist only once the store is migrated. */
@@ -68,145 +52,7 @@ export class SqliteChannelStore implements ChannelStore {
     return this.statements;
   }
 
-  // --- Integrations ------------------------------------------------------------------------
-
-  async createIntegration(input: NewChannelIntegration): Promise<ChannelIntegration> {
-    const { remoteId, name, manifestUrl, manifestJson } = input;
-    const row = await this.writes.enqueue(() => {
-      const inserted = this.q.insertIntegration.get(
-        input.accountId,
-        remoteId,
-        name,
-        manifestUrl,
-        manifestJson,
-        pullUrlOf(manifestJson),
-        input.nowMs,
-        input.nowMs,
-      ) as ChannelIntegrationRow;
-      const data = { manifest_url: manifestUrl };
-      this.outbox.enqueueAbout(toChannelIntegration(inserted), 'create_integration', { data, nowMs: input.nowMs });
-      return inserted;
-    });
-    return toChannelIntegration(row);
-  }
-
-  async listIntegrations(accountId: number): Promise<ChannelIntegration[]> {
-    return (this.q.listIntegrations.all(accountId) as ChannelIntegrationRow[]).map(toChannelIntegration);
-  }
-
-  async getIntegration(accountId: number, id: number): Promise<ChannelIntegration | undefined> {
-    const row = this.q.integrationById.get(accountId, id) as ChannelIntegrationRow | undefined;
-    return row && toChannelIntegration(row);
-  }
-
-  async updateIntegrationManifest(
-    accountId: number,
-    id: number,
-    change: { manifestJson: string; name: string; nowMs: number },
-  ): Promise<ChannelIntegration | undefined> {
-    const { manifestJson, name } = change;
-    const row = await this.writes.enqueue(
-      () =>
-        this.q.updateIntegrationManifest.get(
-          manifestJson,
-          pullUrlOf(manifestJson),
-          name,
-          change.nowMs,
-          accountId,
-          id,
-        ) as ChannelIntegrationRow | undefined,
-    );
-    return row && toChannelIntegration(row);
-  }
-
-  async deleteIntegration(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    const { changes } = await this.writes.enqueue(() => {
-      const row = this.q.integrationById.get(accountId, id) as ChannelIntegrationRow | undefined;
-      const data = { manifest_url: row?.manifest_url };
-      if (row)
-        this.outbox.enqueueAbout(toChannelIntegration(row), 'destroy_integration', {
-          data,
-          nowMs: nowMs ?? row.updated_at,
-        });
-      return this.q.deleteIntegration.run(accountId, id);
-    });
-    return changes > 0;
-  }
-
   // --- Instances -----------------------------------------------------------------------------
-
-  async createInstance(input: NewInstance): Promise<Instance> {
-    const { name, metadata, state, instancePushId, pushTokenHash } = input;
-    const row = await this.writes.enqueue(() => {
-      const inserted = this.q.insertInstance.get(
-        input.accountId,
-        input.integrationId,
-        name,
-        metadata,
-        state,
-        instancePushId,
-        pushTokenHash,
-        input.nowMs,
-        input.nowMs,
-        input.nowMs,
-      ) as InstanceRow;
-      const integration = this.outbox.eventTakingIntegration(inserted.integration_id);
-      const event = { instanceId: inserted.id, nowMs: input.nowMs };
-      if (integration) this.outbox.enqueueAbout(integration, 'create_integration_instance', event);
-      return inserted;
-    });
-    return toInstance(row);
-  }
-
-  async listInstances(accountId: number, filter: { integrationId?: number } = {}): Promise<Instance[]> {
-    const rows =
-      filter.integrationId === undefined
-        ? this.q.listInstances.all(accountId)
-        : this.q.listInstancesOfIntegration.all(accountId, filter.integrationId);
-    return (rows as InstanceRow[]).map(toInstance);
-  }
-
-  async getInstance(accountId: number, id: number): Promise<Instance | undefined> {
-    const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
-    return row && toInstance(row);
-  }
-
-  async findInstanceByPushId(instancePushId: string): Promise<Instance | undefined> {
-    const row = this.q.instanceByPushId.get(instancePushId) as InstanceRow | undefined;
-    return row && toInstance(row);
-  }
-
-  async findInstanceByPushTokenHash(pushTokenHash: string): Promise<Instance | undefined> {
-    const row = this.q.instanceByPushTokenHash.get(pushTokenHash) as InstanceRow | undefined;
-    return row && toInstance(row);
-  }
-
-  async updateInstance(accountId: number, id: number, change: InstanceChange): Promise<Instance | undefined> {
-    return this.writes.enqueue(() => {
-      const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
-      if (!row) return undefined;
-      const updated = this.writeInstance(changedInstance(toInstance(row), change));
-      const integration =
-        updated.active !== Boolean(row.active) && this.outbox.eventTakingIntegration(row.integration_id);
-      if (integration) {
-        const data = updated.active ? {} : { deactivated_by: 'api' };
-        const type = updated.active ? 'activate_integration_instance' : 'deactivate_integration_instance';
-        this.outbox.enqueueAbout(integration, type, { instanceId: id, data, nowMs: change.nowMs });
-      }
-      return updated;
-    });
-  }
-
-  async deleteInstance(accountId: number, id: number, nowMs?: number): Promise<boolean> {
-    const { changes } = await this.writes.enqueue(() => {
-      const row = this.q.instanceById.get(accountId, id) as InstanceRow | undefined;
-      const integration = row && this.outbox.eventTakingIntegration(row.integration_id);
-      const event = { instanceId: id, nowMs: nowMs ?? row?.updated_at ?? 0 };
-      if (integration) this.outbox.enqueueAbout(integration, 'destroy_integration_instance', event);
-      return this.q.deleteInstance.run(accountId, id);
-    });
-    return changes > 0;
-  }
 
   // --- The pull loop ---------------------------------------------------------------------------
 
@@ -285,10 +131,6 @@ export class SqliteChannelStore implements ChannelStore {
     return this.writes.enqueue(() => complete());
   }
 
-  async listPulls(accountId: number, instanceId: number, limit: number): Promise<PullRecord[]> {
-    return (this.q.listPulls.all(accountId, instanceId, limit) as PullRow[]).map(toPull);
-  }
-
   // --- The push API --------------------------------------------------------------------------
 
   async completePush(push: PushCompletion): Promise<PushOutcome> {
@@ -321,68 +163,6 @@ export class SqliteChannelStore implements ChannelStore {
       return { kind: 'processed', results: plan.results };
     });
     return this.writes.enqueue(() => complete());
-  }
-
-  // --- Threads and resources -----------------------------------------------------------------
-
-  async listThreads(accountId: number, instanceId: number): Promise<ThreadRecord[]> {
-    return (this.q.listThreads.all(accountId, instanceId) as ThreadRow[]).map(toThread);
-  }
-
-  async listResources(accountId: number, instanceId: number, threadId?: number): Promise<ResourceRecord[]> {
-    const rows =
-      threadId === undefined
-        ? this.q.listResources.all(accountId, instanceId)
-        : this.q.listThreadResources.all(accountId, instanceId, threadId);
-    return (rows as ResourceRow[]).map(toResource);
-  }
-
-  // --- Admin UI hand-off -----------------------------------------------------------------------
-
-  async createHandoff(input: NewHandoff): Promise<void> {
-    const { tokenHash, instancePushId, pushTokenHash } = input;
-    const create = this.db.transaction(() => {
-      // Unused hand-offs are deleted once they expire, so the table stays small.
-      this.q.purgeExpiredHandoffs.run(input.nowMs);
-      this.q.insertHandoff.run(
-        tokenHash,
-        input.accountId,
-        input.integrationId,
-        input.instanceId,
-        instancePushId,
-        pushTokenHash,
-        input.expiresAt,
-        input.nowMs,
-      );
-    });
-    await this.writes.enqueue(() => create());
-  }
-
-  async consumeHandoff(tokenHash: string, nowMs: number): Promise<Handoff | undefined> {
-    const row = await this.writes.enqueue(() => this.q.consumeHandoff.get(tokenHash, nowMs) as HandoffRow | undefined);
-    return row && toHandoff(row);
-  }
-
-  // --- The event outbox -----------------------------------------------------------------------
-
-  claimEventBatches(claim: Parameters<SqliteEventOutbox['claimEventBatches']>[0]): Promise<EventBatch[]> {
-    return this.outbox.claimEventBatches(claim);
-  }
-
-  renewEventLeases(renewal: Parameters<SqliteEventOutbox['renewEventLeases']>[0]): Promise<number[]> {
-    return this.outbox.renewEventLeases(renewal);
-  }
-
-  completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
-    return this.outbox.completeEventBatch(completion);
-  }
-
-  listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
-    return this.outbox.listEvents(accountId, integrationId, limit);
-  }
-
-  onEventsCommitted(listener: () => void): () => void {
-    return this.outbox.onEventsCommitted(listener);
   }
 
   // --- Inside writes ---------------------------------------------------------------------------

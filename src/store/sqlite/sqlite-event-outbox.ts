@@ -2,40 +2,28 @@ import type Database from 'better-sqlite3';
 import type { ChannelIntegration, Instance, PullCompletion, PullRecord } from '../channel-store.js';
 import { toChannelIntegration, type ChannelIntegrationRow } from '../channel-rows.js';
 import { pullUrlOf } from '../channel-rules.js';
-import type {
-  EventBatch,
-  EventBatchCompletion,
-  EventOutboxStore,
-  EventRecord,
-  NewOutboxEvent,
-} from '../event-outbox-store.js';
-import {
-  eventCallbackUrlOf,
-  outboxEvent,
-  pullEvents,
-  pushEvents,
-  toEventBatch,
-  toEventRecord,
-  type ClaimedOutboxRow,
-  type OutboxRow,
-  type StoredResourceIds,
-} from '../event-rules.js';
+import type { NewOutboxEvent } from '../event-outbox-store.js';
+import { eventCallbackUrlOf, outboxEvent, pullEvents, pushEvents, type StoredResourceIds } from '../event-rules.js';
+import { SqlEventDelivery } from '../sql-event-delivery.js';
+import type { WriteBody } from '../sql-runner.js';
 import { eventSql } from './event-queries.js';
 import type { WriteQueue } from './group-commit.js';
+import { SqliteRunner } from './sqlite-runner.js';
 
 /**
  * The event outbox on SQLite. Its writes run in the store's group commit, like every other
  * write; `enqueue` runs inside a write that is already under way.
  */
-export class SqliteEventOutbox implements EventOutboxStore {
+export class SqliteEventOutbox extends SqlEventDelivery {
   private statements: { [K in keyof typeof eventSql]: Database.Statement } | undefined;
-  private listeners = new Set<() => void>();
   private notifyScheduled = false;
 
   constructor(
     private readonly db: Database.Database,
     private readonly writes: WriteQueue,
-  ) {}
+  ) {
+    super(new SqliteRunner(db, writes), eventSql);
+  }
 
   /** Prepared on first use: the tables exist only once the store is migrated. */
   private get q() {
@@ -62,9 +50,9 @@ export class SqliteEventOutbox implements EventOutboxStore {
         this.notifyScheduled = false;
         // Pipelined, the COMMIT is not on disk yet: no deliverer may send what a crash could undo.
         const durable = this.writes.durable?.();
-        if (!durable) return this.announceCommitted();
+        if (!durable) return this.notifyCommitted();
         durable.then(
-          () => this.announceCommitted(),
+          () => this.notifyCommitted(),
           () => {}, // the store is broken (see `WalSync`): nothing to announce
         );
       });
@@ -72,69 +60,17 @@ export class SqliteEventOutbox implements EventOutboxStore {
     return events.length;
   }
 
-  /** Tells the listeners that events committed. */
-  announceCommitted(): void {
-    for (const listener of this.listeners) listener();
+  /**
+   * {@link enqueue} inside a shared store's write body, which runs synchronously inside the
+   * group commit's transaction: the events are inserted at once, no statement is yielded.
+   */
+  // eslint-disable-next-line require-yield
+  *enqueueInWrite(events: readonly NewOutboxEvent[]): WriteBody<number> {
+    return this.enqueue(events);
   }
 
-  onEventsCommitted(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  async claimEventBatches(claim: {
-    nowMs: number;
-    keys: number;
-    batchSize: number;
-    leaseMs: number;
-    owner: string;
-  }): Promise<EventBatch[]> {
-    return this.writes.enqueue(() => {
-      const keys = this.q.dueKeys.pluck().all({ nowMs: claim.nowMs, limit: claim.keys }) as number[];
-      const batches: EventBatch[] = [];
-      for (const key of keys) {
-        this.q.leaseKey.run(claim.owner, claim.nowMs + claim.leaseMs, key);
-        const batch = toEventBatch(this.q.pendingEvents.all(key, claim.batchSize) as ClaimedOutboxRow[]);
-        if (batch) batches.push(batch);
-      }
-      return batches;
-    });
-  }
-
-  async renewEventLeases(renewal: {
-    owner: string;
-    integrationIds: number[];
-    nowMs: number;
-    leaseMs: number;
-  }): Promise<number[]> {
-    if (renewal.integrationIds.length === 0) return [];
-    const until = renewal.nowMs + renewal.leaseMs;
-    const ids = JSON.stringify(renewal.integrationIds);
-    return this.writes.enqueue(() => this.q.renewLeases.pluck().all(until, ids, renewal.owner) as number[]);
-  }
-
-  async completeEventBatch(completion: EventBatchCompletion): Promise<boolean> {
-    return this.writes.enqueue(() => {
-      const owner = this.q.keyOwner.pluck().get(completion.integrationId) as string | null | undefined;
-      if (owner !== completion.owner) return false;
-      const ids = JSON.stringify(completion.eventIds);
-      let nextAttemptAt = completion.nowMs;
-      if (completion.outcome === 'delivered') {
-        this.q.markDelivered.run({ nowMs: completion.nowMs, ids });
-      } else {
-        const { error, nowMs, maxAttempts } = completion;
-        this.q.markAttemptFailed.run({ error, nowMs, maxAttempts, ids });
-        // Events given up no longer hold the others back.
-        if ((this.q.stillPending.pluck().get(ids) as number) > 0) nextAttemptAt = completion.retryAt;
-      }
-      this.q.releaseKey.run(nextAttemptAt, completion.integrationId);
-      return true;
-    });
-  }
-
-  async listEvents(accountId: number, integrationId: number, limit: number): Promise<EventRecord[]> {
-    return (this.q.listEvents.all(accountId, integrationId, limit) as OutboxRow[]).map(toEventRecord);
-  }
+  /** `enqueue` has scheduled the listeners already. */
+  committed(): void {}
 
   // --- The channel store's events (inside its writes) ---------------------------------------
 

@@ -39,6 +39,8 @@ import {
   revisionFactsOf,
 } from '../config-revisions.js';
 import { SqliteRevisions } from './sqlite-revisions.js';
+import { SqlRevisions } from '../sql-revisions.js';
+import { revisionSql } from './revision-queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
 import {
   scopesText,
@@ -51,14 +53,18 @@ import type { GroupCommit } from './group-commit.js';
 import { editedConfigJson, preconditionHolds } from '../config-edit.js';
 import { memoryFailureLimiter, type FailureLimiter, type FailureLimits } from '../failure-limiter.js';
 import { SqliteChannelStore } from './sqlite-channel-store.js';
-import { SqliteGrantStore } from './sqlite-grant-store.js';
-import { SqliteReplyStore } from './sqlite-reply-store.js';
-import { SqliteZisRegistry } from './sqlite-zis-registry.js';
+import { SqlGrantStore } from '../sql-grant-store.js';
+import { SqlReplyStore } from '../sql-reply-store.js';
+import { replySql } from './reply-queries.js';
+import { SqlZisRegistry } from '../sql-zis-registry.js';
+import { SqliteRunner } from './sqlite-runner.js';
+import { zisRegistrySql } from './zis-registry-queries.js';
 import type { StoreCapabilities, StoreHealth } from '../store.js';
 import type { StoreStorage } from '../wrap-store.js';
 import type { ActivityStore } from '../activity-store.js';
-import { SqliteActivity } from './activity-queries.js';
-import { SqliteExchanges } from './sqlite-exchanges.js';
+import { SqlActivity } from '../sql-activity.js';
+import { SqlExchanges } from '../sql-exchanges.js';
+import { exchangeRecordSql } from './exchange-queries.js';
 import { prefixUpperBound, scopeGlob } from './scope-glob.js';
 import { exportSqlite, importSqlite } from './sqlite-backup.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
@@ -123,17 +129,19 @@ export class SqliteStore implements StoreStorage {
   private readonly clock: Clock;
   private readonly cipher: ValueCipher;
   readonly channels: SqliteChannelStore;
-  readonly replies: SqliteReplyStore;
-  readonly zisRegistry: SqliteZisRegistry;
-  readonly grants: SqliteGrantStore;
+  readonly replies: SqlReplyStore;
+  readonly zisRegistry: SqlZisRegistry;
+  readonly grants: SqlGrantStore;
   readonly capabilities: StoreCapabilities = {
     syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
   };
   readonly activity: ActivityStore;
-  readonly exchanges: SqliteExchanges;
+  readonly exchanges: SqlExchanges;
   private statements: ReturnType<typeof prepareStoreStatements> | undefined;
   private retention: Record<RetentionRule['table'], Database.Statement> | undefined;
-  private history: SqliteRevisions | undefined;
+  private recorder: SqliteRevisions | undefined;
+  /** Config history's reads and compaction. */
+  private readonly history: SqlRevisions;
   private readonly recordsHistory: boolean;
   private readonly changeListeners = new ChangeListeners();
   private readonly path: string;
@@ -155,11 +163,13 @@ export class SqliteStore implements StoreStorage {
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new SqliteChannelStore(this.db, this.groupCommit);
-    this.replies = new SqliteReplyStore(this.db, this.groupCommit, this.channels.outbox);
-    this.zisRegistry = new SqliteZisRegistry(this.db, this.groupCommit);
-    this.grants = new SqliteGrantStore(this.db, this.groupCommit);
-    this.activity = new SqliteActivity(this.db, { configHistory });
-    this.exchanges = new SqliteExchanges(this.db, this.groupCommit);
+    const runner = new SqliteRunner(this.db, this.groupCommit);
+    this.history = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeGlob });
+    this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
+    this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
+    this.grants = new SqlGrantStore(runner);
+    this.activity = new SqlActivity(runner, { configHistory });
+    this.exchanges = new SqlExchanges(runner, exchangeRecordSql);
   }
 
   /** Prepared on first use (after migrating), on whichever thread runs the writes. */
@@ -179,8 +189,8 @@ export class SqliteStore implements StoreStorage {
   }
 
   private get revisions(): SqliteRevisions {
-    if (!this.history) throw new Error('SqliteStore: call migrate() before use');
-    return this.history;
+    if (!this.recorder) throw new Error('SqliteStore: call migrate() before use');
+    return this.recorder;
   }
 
   /** Inside a config write: its revision, unless history is off. */
@@ -204,7 +214,7 @@ export class SqliteStore implements StoreStorage {
     const report = applyMigrations(this.db, nowSeconds);
     await this.groupCommit.durable();
     this.statements = prepareStoreStatements(this.db);
-    this.history = new SqliteRevisions(this.db, this.groupCommit);
+    this.recorder = new SqliteRevisions(this.db);
     return report;
   }
 
@@ -528,22 +538,22 @@ export class SqliteStore implements StoreStorage {
     scope: string,
     page: { beforeRevision?: number; limit: number },
   ): Promise<ConfigRevision[]> {
-    return this.revisions.list(key, scope, page);
+    return this.history.list(key, scope, page);
   }
 
   async getConfigRevision(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined> {
-    return this.revisions.get(key, scope, revision);
+    return this.history.get(key, scope, revision);
   }
 
   async listConfigChanges(
     key: IntegrationKey,
     query: { pattern: ScopePattern; sinceRevision: number; limit: number },
   ): Promise<ConfigRevision[]> {
-    return this.revisions.changes(key, query);
+    return this.history.changes(key, query);
   }
 
   async revisionBounds(accountId: number): Promise<RevisionBounds> {
-    return this.revisions.bounds(accountId);
+    return this.history.bounds(accountId);
   }
 
   onConfigChanged(listener: (accountId: number) => void): () => void {
@@ -551,7 +561,7 @@ export class SqliteStore implements StoreStorage {
   }
 
   compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport> {
-    return this.revisions.compact(policy);
+    return this.history.compact(policy);
   }
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {

@@ -9,9 +9,8 @@ export const zisRegistrySql = {
   insertBundleVersion: `
     INSERT INTO zis_bundles
       (account_id, integration, name, version, uuid, description, template_version, resources, uploaded_at)
-    SELECT @accountId, @integration, @name, COALESCE(MAX(version), 0) + 1, COALESCE(MIN(uuid), @uuid),
-      @description, @templateVersion, @resourcesJson, @nowSeconds
-    FROM zis_bundles WHERE account_id = @accountId AND integration = @integration AND name = @name
+    SELECT $1, $2, $3, COALESCE(MAX(version), 0) + 1, COALESCE(MIN(uuid), $4), $5, $6, $7, $8
+    FROM zis_bundles WHERE account_id = $1 AND integration = $2 AND name = $3
     RETURNING *`,
   latestBundles: `
     SELECT b.* FROM zis_bundles AS b

@@ -12,7 +12,8 @@ import { openSse } from './sse-client.js';
  * behind a load balancer. The feed's safety poll is an hour, so only the notification (or
  * the store's poll) can carry a change across in time.
  */
-const postgresProfiles = storeProfiles.filter((kind) => kind.dialect === 'postgres');
+// By schema, so the driver profiles only; PgBouncer's two stores: test/store/postgres-pgbouncer.test.ts.
+const postgresProfiles = storeProfiles.filter((kind) => kind.dialect === 'postgres' && kind.name !== 'pgbouncer');
 describe.runIf(postgresAvailable).each(postgresProfiles)('the change feed across two nodes on $name', (kind) => {
   let schema: Awaited<ReturnType<typeof createPostgresSchema>>;
   const stores: Store[] = [];
