@@ -171,7 +171,9 @@ export class PostgresChangeListener implements ChangeSignal {
   private retry(): void {
     if (this.stopped) return;
     const base = this.options.retryMs ?? 100;
-    const wait = Math.min(base * 2 ** this.failures, this.options.maxRetryMs ?? 5000);
+    // At most 2 s apart: /readyz says not ready while it is down, and a node must be ready
+    // again within seconds of the database coming back.
+    const wait = Math.min(base * 2 ** this.failures, this.options.maxRetryMs ?? 2000);
     this.failures += 1;
     this.retryTimer = setTimeout(() => void this.connect(), wait);
     this.retryTimer.unref();

@@ -156,6 +156,11 @@ export class PostgresPool {
     class PickedHostClient extends pg.Client {
       constructor(config: pg.ClientConfig) {
         super({ ...config, connectionTimeoutMillis: bounds.connectTimeoutMs });
+        // pg-pool listens for errors only once our (promise-based) connect has called back: a
+        // server that ends the connection in the packet that opens it (FATAL 57P01 as a restart
+        // begins) would emit 'error' with no listener and crash the process. The failure
+        // reaches the caller through connect or the next query anyway.
+        this.on('error', () => {});
       }
 
       override connect(): Promise<pg.Client>;
