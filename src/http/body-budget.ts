@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailable } from './errors.js';
 
@@ -7,6 +8,9 @@ import { ServiceUnavailable } from './errors.js';
  * (as Node does), so their clients keep the connection and surely read the answer.
  */
 export const LARGE_UNREAD_BODY_BYTES = 64 * 1024;
+
+/** How long a connection closed on an unread body stays open for its client to read the answer. */
+export const LINGER_MS = 2000;
 
 /**
  * The share of the budget that requests whose credentials travel in the body (the OAuth
@@ -89,7 +93,7 @@ export function installBodyBudget(app: FastifyInstance, maxBytesInFlight: number
     done(null, payload);
   });
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (!request.raw.complete && unreadBodyIsLarge(request)) closeAfterAnswer(reply);
+    if (!request.raw.complete && unreadBodyIsLarge(request)) closeAfterAnswer(reply, request.raw.socket);
     done(null, payload);
   });
 }
@@ -100,7 +104,24 @@ function unreadBodyIsLarge(request: FastifyRequest): boolean {
   return Number(length) >= LARGE_UNREAD_BODY_BYTES;
 }
 
-/** `Connection: close`: Node ends the socket once the answer is written, instead of draining the body. */
-function closeAfterAnswer(reply: FastifyReply): void {
+/**
+ * `Connection: close`, so Node ends the socket once the answer is written instead of
+ * reading the body to reuse the connection, and a lingering close in place of Node's
+ * immediate one: closing a socket with unread bytes sends a reset, and a client still
+ * sending its body then often loses the answer already in its receive buffer (a
+ * connection reset instead of the 401 or 413 that says what to fix). So the answer and
+ * FIN go out, the socket stops reading (the unread body waits in the kernel's buffers,
+ * not this process's memory, and the sender soon stalls), and it is destroyed
+ * {@link LINGER_MS} later, when the client has read the answer.
+ */
+function closeAfterAnswer(reply: FastifyReply, socket: Socket): void {
   reply.header('connection', 'close');
+  // Node calls destroySoon once the answer with `Connection: close` is written.
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    this.pause();
+    // Node resumes the socket to discard the unread body (`req._dump()`); it stays paused.
+    this.resume = () => this;
+    setTimeout(() => this.destroy(), LINGER_MS).unref();
+  };
 }

@@ -145,6 +145,19 @@ describe.each(storeKinds)('push authenticated before its body on $name', (kind) 
     await chunked.closed;
   });
 
+  it('lets a client still sending its body read the refusal before the connection goes', async () => {
+    // Closing a socket with unread bytes sends a reset, which takes with it an answer the
+    // client has not read yet: this client reads nothing for half a second, as a busy one might.
+    const connection = rawConnection(server.baseUrl);
+    connection.socket.pause();
+    connection.socket.write(head(pushPath, 'sbpt_wrong', 14 * 1024 * 1024) + 'x'.repeat(4 * 1024 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    connection.socket.resume();
+    await connection.closed;
+    // 429 once this file's earlier wrong tokens put the address past its failure limit.
+    expect(connection.received()).toMatch(/^HTTP\/1\.1 (401|429) /);
+  });
+
   it('answers an address past its failure limit 429 before reading the body', async () => {
     for (let i = 0; i < 6; i++) {
       await call(server.baseUrl, 'POST', validatePath, { token: `sbpt_guess_${i}`, body: {} });

@@ -98,9 +98,9 @@ describe.each(storeKinds)('an unauthenticated push flood on $name', (kind) => {
     const growthMb = Math.round((peak - idle) / 1024 / 1024);
     console.log(`${kind.name}: idle ${Math.round(idle / 1024 / 1024)} MB, peak +${growthMb} MB`);
     expect(peak - idle).toBeLessThanOrEqual(allowedGrowthBytes);
-    // Refused (401, or 429 once the address is past its limit), or cut off before reading the answer.
-    for (const result of results) expect([401, 429, undefined]).toContain(result.status);
-    expect(results.filter((result) => result.status !== undefined).length).toBeGreaterThan(attackers / 2);
+    // Each refused (401, or 429 once the address is past its limit), and each read its
+    // answer: the lingering close keeps the connection until the client has it.
+    for (const result of results) expect([401, 429]).toContain(result.status);
     // No attacker got its whole body in: the server stopped reading.
     for (const result of results) expect(result.bodyBytesSent).toBeLessThan(bodyBytes);
   }, 120_000);
