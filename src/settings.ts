@@ -15,6 +15,13 @@ export interface Settings {
   postgresListenUrl: string | undefined;
   /** PostgreSQL: the pool's size and the bounds on every wait for the database. */
   postgres: PostgresSettings;
+  /**
+   * `SWITCHBOARD_POSTGRES_READ_CACHE` (`off`): `on` serves repeated config reads from this
+   * node's rendered answers while its LISTEN connection is up, each kept until its account's
+   * next change notification (src/zis/configs/read-cache-epochs.ts): a read may trail another
+   * node's write by the notification's delay, never this node's own. Ignored on SQLite.
+   */
+  postgresReadCache: boolean;
   /** `production` turns off first-run credentials (and, later, loopback outbound calls). */
   mode: 'development' | 'production';
   /** When set, a request to `{subdomain}.{baseDomain}` must use that account's credentials. */
@@ -246,6 +253,7 @@ export function loadSettings(
     ),
     postgresListenUrl: listenUrlSetting(env.SWITCHBOARD_POSTGRES_LISTEN_URL),
     postgres: postgresSettings(env, integerSetting),
+    postgresReadCache: onOffSetting('SWITCHBOARD_POSTGRES_READ_CACHE', env.SWITCHBOARD_POSTGRES_READ_CACHE, false),
     mode,
     baseDomain: env.SWITCHBOARD_BASE_DOMAIN || undefined,
     publicUrl: publicUrlSetting(env.SWITCHBOARD_PUBLIC_URL),
@@ -627,4 +635,11 @@ function listenUrlSetting(raw: string | undefined): string | undefined {
     );
   }
   return raw;
+}
+
+/** An `on`/`off` setting; unset or empty is `fallback`. */
+function onOffSetting(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'on' && raw !== 'off') throw new Error(`${name} must be "on" or "off"; got "${raw}"`);
+  return raw === 'on';
 }

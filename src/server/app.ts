@@ -18,6 +18,7 @@ import { changeRoutes } from '../zis/changes/change-routes.js';
 import { consoleRoutes } from '../console/console-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { installConfigReadFastLane } from './config-read-install.js';
+import { ReadCacheEpochs } from '../zis/configs/read-cache-epochs.js';
 import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
@@ -73,7 +74,9 @@ export interface AppOptions {
     | 'channelback'
     | 'shutdownGraceMs'
     | 'inspector'
-  >;
+  > &
+    // Absent is off.
+    Partial<Pick<Settings, 'postgresReadCache'>>;
   /** The key integration signing secrets derive from; random per process when omitted. */
   secretKey?: string;
   clock?: Clock;
@@ -215,18 +218,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The system clock as Date.now: no Date allocated per request on the hot path.
   const nowMs = clock === systemClock ? Date.now : () => clock().getTime();
   const principals = new PrincipalCache<Principal>(settings.authCacheMs, undefined, nowMs);
+  // SQLite reads at once and keeps rendered answers per read epoch. PostgreSQL reads
+  // through the pool, one round trip per read, so a write through any node is read at
+  // once; with its read cache on, answers are kept per account until its next change
+  // notification, while the LISTEN connection is up.
   const syncReads = store.capabilities.syncReads;
-  if (syncReads) {
-    installConfigReadFastLane(app, {
-      readConfig: syncReads.getConfigAtOnce,
-      readEpoch: syncReads.configReadEpoch,
-      cacheEntries: settings.readCacheEntries,
-      principals,
-      someClientAtLimit: perClient.someClientAtLimit,
-      baseDomain: settings.baseDomain,
-      requestLogLevel,
-    });
-  }
+  const readCache =
+    !syncReads && settings.postgresReadCache ? new ReadCacheEpochs(store, store.capabilities) : undefined;
+  if (readCache) app.addHook('onClose', async () => readCache.close());
+  installConfigReadFastLane(app, {
+    readConfig: syncReads ? syncReads.getConfigAtOnce : (key, scope) => store.getConfig(key, scope),
+    readEpoch: syncReads?.configReadEpoch ?? (readCache && ((accountId) => readCache.epochOf(accountId))),
+    cacheEntries: settings.readCacheEntries,
+    // The lane's waiting reads are not counted per client: at most one client's worth of
+    // them, and past that reads take the route and its per-client limit.
+    maxPendingReads: settings.connections.maxRequestsPerClient,
+    principals,
+    someClientAtLimit: perClient.someClientAtLimit,
+    baseDomain: settings.baseDomain,
+    requestLogLevel,
+  });
   // Open change streams were authenticated once, when they began: a revocation anywhere
   // makes each check its credential again (so the watch runs even without a cache).
   const revocationListeners: (() => void)[] = [];

@@ -6,7 +6,10 @@ import { logRequestLine, requestIdOf, type RequestLineLevel } from '../http/requ
 import { configReadFastLane, type FastLaneParts } from '../zis/configs/config-read-fast-lane.js';
 
 /** What the app gives the lane; the rest (ids, log line, closing, Host) is worked out here. */
-export interface FastLaneInstall extends Pick<FastLaneParts, 'readConfig' | 'readEpoch' | 'cacheEntries'> {
+export interface FastLaneInstall extends Pick<
+  FastLaneParts,
+  'readConfig' | 'readEpoch' | 'cacheEntries' | 'maxPendingReads'
+> {
   /** The cache the authenticated API's `onRequest` fills: the lane only answers credentials found there. */
   principals: PrincipalCache<Principal>;
   someClientAtLimit: () => boolean;
@@ -28,11 +31,12 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
     done();
   });
   const suffix = parts.baseDomain ? `.${parts.baseDomain.toLowerCase()}` : undefined;
-  const { readConfig, readEpoch, cacheEntries } = parts;
+  const { readConfig, readEpoch, cacheEntries, maxPendingReads } = parts;
   const lane = configReadFastLane({
     readConfig,
     readEpoch,
     cacheEntries,
+    maxPendingReads,
     cachedPrincipal: (authorization) => parts.principals.get(authorization),
     stepAside: () => closing || parts.someClientAtLimit(),
     // Behind a proxy the Host may come from X-Forwarded-Host: the app works that out.
@@ -49,6 +53,6 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
   if (!fastifyHandler) throw new Error('config-read fast lane: the server has no request handler to put it before');
   server.removeListener('request', fastifyHandler);
   server.on('request', (request: IncomingMessage, response) => {
-    if (!lane(request, response)) fastifyHandler(request, response);
+    if (!lane(request, response, () => fastifyHandler(request, response))) fastifyHandler(request, response);
   });
 }

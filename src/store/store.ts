@@ -135,6 +135,16 @@ export type ChangeFeedState = 'listening' | 'down' | 'polling' | 'in-process' | 
 export interface StoreCapabilities {
   /** Config reads answered at once, without a round trip (SQLite); undefined on PostgreSQL. */
   readonly syncReads: SyncConfigReads | undefined;
+  /**
+   * How this node hears of config changes now, at once (what `health()` reports as `feed`):
+   * a cache of reads may be served only while it is `listening` (PostgreSQL's read cache).
+   */
+  readonly feedState: () => ChangeFeedState;
+  /**
+   * A number that moves each time the node starts `listening` again after a gap, in which
+   * notifications may have been lost (0 where there is no LISTEN connection).
+   */
+  readonly feedGeneration: () => number;
 }
 
 /** The hottest read without waiting: the HTTP layer's fast lane (`zis/configs/config-read-fast-lane.ts`). */
@@ -299,8 +309,8 @@ export interface ConfigStore {
   revisionBounds(accountId: number): Promise<RevisionBounds>;
   /**
    * Calls `listener` with the account's id after a config change commits: on SQLite after
-   * the group commit, on PostgreSQL through LISTEN/NOTIFY, so on every node, this one
-   * included. Only a wake-up: a lost notification loses nothing, the revisions are the
+   * the group commit, on PostgreSQL through LISTEN/NOTIFY, so on every node (this node's
+   * own writes are told at once as well, before their answers). Only a wake-up: a lost notification loses nothing, the revisions are the
    * truth. Returns the unsubscribe.
    */
   onConfigChanged(listener: (accountId: number) => void): () => void;

@@ -5,24 +5,57 @@ import { issueScopedAccessToken } from '../../src/accounts/provision.js';
 import { systemClock } from '../../src/clock.js';
 import { limitRequestsPerClient } from '../../src/http/per-client-limit.js';
 import { openStore } from '../../src/store/open-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { RenderedConfigs } from '../../src/zis/configs/rendered-configs.js';
 import { testActor } from '../helpers/actors.js';
 import { buildApp } from '../../src/server/app.js';
 import { loadSettings } from '../../src/settings.js';
 import { call, createTenant, tempDir, type Tenant, type TestServer } from '../helpers/server.js';
+import { createPostgresSchema, postgresAvailable } from '../helpers/stores.js';
 
 const base = '/api/services/zis/integrations';
 const configPath = (scope: string, integration = 'app') => `${base}/${integration}/configs/${scope}`;
 const listPath = (filter: string, integration = 'app') => `${base}/${integration}/configs?filter[scope]=${filter}`;
 
+/** A store the lane runs on, and a second handle on the same data (another process: the CLI, another node). */
+interface LaneStore {
+  name: string;
+  open: () => Promise<{ store: Store; other: () => Promise<Store>; cleanup: () => Promise<void> }>;
+}
+
+const sqliteLane = (writer: 'pipelined' | 'in-thread'): LaneStore => ({
+  name: `SQLite writer ${writer}`,
+  open: async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'lane.db');
+    const store = await openStore(`sqlite:${path}`, { writer });
+    return {
+      store,
+      other: () => openStore(`sqlite:${path}`, { writer: 'in-thread' }),
+      cleanup: async () => dir.remove(),
+    };
+  },
+});
+
+const postgresLane: LaneStore = {
+  name: 'PostgreSQL',
+  open: async () => {
+    const schema = await createPostgresSchema();
+    const store = await openStore(schema.url);
+    return { store, other: () => openStore(schema.url), cleanup: schema.drop };
+  },
+};
+
+const laneStores = postgresAvailable
+  ? [sqliteLane('pipelined'), sqliteLane('in-thread'), postgresLane]
+  : [sqliteLane('pipelined'), sqliteLane('in-thread')];
+
 // The lane answers `GET …/configs/{scope}` outside fastify; whatever it answers must be
 // what the fastify route answers (app.inject always takes the route).
-describe.each(['pipelined', 'in-thread'] as const)('config-read fast lane, SQLite writer %s', (writer) => {
-  const dir = tempDir();
-  const path = join(dir.path, 'lane.db');
+describe.each(laneStores)('config-read fast lane, $name', (kind) => {
   let store: Store;
+  let otherStore: () => Promise<Store>;
+  let cleanup: () => Promise<void>;
   let server: TestServer;
   let tenant: Tenant;
   let token: string;
@@ -30,7 +63,7 @@ describe.each(['pipelined', 'in-thread'] as const)('config-read fast lane, SQLit
   let reachedFastify = 0;
 
   beforeAll(async () => {
-    store = await openStore(`sqlite:${path}`, { writer });
+    ({ store, other: otherStore, cleanup } = await kind.open());
     await store.migrate();
     const app = await buildApp({ store, settings: loadSettings({}), clock: systemClock, logger: false });
     app.addHook('onRequest', (_request, _reply, done) => {
@@ -53,7 +86,7 @@ describe.each(['pipelined', 'in-thread'] as const)('config-read fast lane, SQLit
   afterAll(async () => {
     await server.close();
     await store.close();
-    dir.remove();
+    await cleanup();
   });
 
   /** Status, headers that do not vary per request, and body, over HTTP and through the route. */
@@ -165,8 +198,8 @@ describe.each(['pipelined', 'in-thread'] as const)('config-read fast lane, SQLit
     expect(after.json.config.config.n).toBe(2);
     expect(after.headers.get('etag')).not.toBe(before.headers.get('etag'));
 
-    // Another process (the CLI, say) writing the same file: its commit moves data_version.
-    const other = new SqliteStore(path, { writer: 'in-thread' });
+    // Another process (the CLI, another node) writing the same data: on SQLite its commit moves data_version.
+    const other = await otherStore();
     await other.migrate(); // nothing to do: it prepares the statements
     try {
       const outcome = await other.updateConfig({ accountId: tenant.accountId, integration: 'app' }, 'one', {

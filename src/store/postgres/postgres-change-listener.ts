@@ -54,6 +54,8 @@ export class PostgresChangeListener implements ChangeSignal {
   private fallback: PostgresChangePoller | undefined;
   /** True while the LISTEN is in place: changes reach the listeners through it. */
   listening = false;
+  /** How many times the LISTEN has been put in place: a move means notifications may have been lost between. */
+  generation = 0;
 
   constructor(
     private readonly listeners: ChangeListeners,
@@ -143,6 +145,7 @@ export class PostgresChangeListener implements ChangeSignal {
         void endWithin(client, 1000);
         return;
       }
+      this.generation++;
       this.listening = true;
       this.failures = 0;
       this.stopFallback();

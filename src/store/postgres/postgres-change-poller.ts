@@ -12,6 +12,8 @@ export interface ChangeSignal {
   ready?(): Promise<void>;
   /** How the store hears of changes now, for `/readyz` (store.ts, `ChangeFeedState`). */
   readonly state: ChangeFeedState;
+  /** Moves each time the LISTEN connection is put in place again (LISTEN/NOTIFY only). */
+  readonly generation?: number;
 }
 
 /**

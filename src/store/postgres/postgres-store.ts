@@ -133,7 +133,11 @@ export class PostgresStore implements StoreStorage {
   readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqlGrantStore;
   /** Every read is a round trip: none answers at once. */
-  readonly capabilities: StoreCapabilities = { syncReads: undefined };
+  readonly capabilities: StoreCapabilities = {
+    syncReads: undefined,
+    feedState: () => this.changeListener.state,
+    feedGeneration: () => this.changeListener.generation ?? 0,
+  };
   readonly activity: ActivityStore;
   readonly exchanges: SqlExchanges;
   private readonly cipher: ValueCipher;
@@ -532,15 +536,15 @@ export class PostgresStore implements StoreStorage {
   }
 
   /**
-   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll),
-   * and so does this one while its LISTEN connection (or poll) is up; while it is down, or
-   * was when the write began, this node's listeners are told here.
+   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll);
+   * this node's listeners are told here as soon as it commits, before its answer goes out,
+   * so a read cache on this node never answers a client's read with what its own write
+   * replaced (the NOTIFY that follows is one more wake-up, harmless).
    */
   private async configWrite<T>(accountId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.changeListener.ready?.();
-    const deaf = !this.changeListener.listening;
     const result = await this.transaction(work);
-    if ((deaf || !this.changeListener.listening) && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    if (this.changeListeners.size > 0) this.changeListeners.fire(accountId);
     return result;
   }
 

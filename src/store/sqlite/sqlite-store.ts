@@ -134,6 +134,8 @@ export class SqliteStore implements StoreStorage {
   readonly grants: SqlGrantStore;
   readonly capabilities: StoreCapabilities = {
     syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
+    feedState: () => 'in-process',
+    feedGeneration: () => 0,
   };
   readonly activity: ActivityStore;
   readonly exchanges: SqlExchanges;

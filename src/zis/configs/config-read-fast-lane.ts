@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../../http/authenticate.js';
+import { envelopeOf, ServiceUnavailable } from '../../http/errors.js';
 import { requestIdHeader } from '../../http/request-log.js';
+import { StoreUnavailableError } from '../../store/store-errors.js';
 import type { ConfigRecord, IntegrationKey } from '../../store/store.js';
 import { isIntegrationName, scopeProblem } from '../names.js';
 import { configListBody, singleConfigBody } from './config-json.js';
@@ -9,12 +11,22 @@ import { RenderedConfigs, type RenderedConfig } from './rendered-configs.js';
 
 /** What the fast lane needs from the app; every part is the same one the fastify route uses. */
 export interface FastLaneParts {
-  /** The store's synchronous read (SQLite's read connection): the same answer as `getConfig`. */
-  readConfig: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
-  /** The store's read epoch: answers rendered at one value are reused while it holds. */
-  readEpoch: () => number;
+  /**
+   * The store's read, the same answer as `getConfig`: at once on SQLite (its read
+   * connection), a promise on PostgreSQL (one round trip; the lane then holds the request).
+   */
+  readConfig: (key: IntegrationKey, scope: string) => ConfigRecord | undefined | Promise<ConfigRecord | undefined>;
+  /**
+   * The account's read epoch: answers rendered at one value are reused while it holds
+   * (SQLite: one for every account, its `data_version`; PostgreSQL's read cache: the
+   * account's change notifications). Undefined, or answering undefined, where no answer
+   * may be reused now: every read goes to the store.
+   */
+  readEpoch: ((accountId: number) => number | undefined) | undefined;
   /** How many rendered answers to keep (0: render every time). */
   cacheEntries: number;
+  /** Reads the lane may hold waiting on the store at once; past it, requests take the route. */
+  maxPendingReads: number;
   /** The principal the app already checked this exact `Authorization` header for, if it remembers one. */
   cachedPrincipal: (authorization: string) => Principal | undefined;
   /** True while the app must look at every request itself: closing, or some client at its in-flight limit. */
@@ -27,6 +39,12 @@ export interface FastLaneParts {
   logRequest: (id: string, method: string, url: string, status: number, ms: number) => void;
 }
 
+/**
+ * The lane: true when it took the request (it answers it, or later hands it to `toRoute`),
+ * false when the router must take it now.
+ */
+export type FastLane = (request: IncomingMessage, response: ServerResponse, toRoute: () => void) => boolean;
+
 const prefix = '/api/services/zis/integrations/';
 const oneConfig = '/configs/';
 // The vendor's own read: the list filtered on one exact scope, the only query parameter.
@@ -34,8 +52,15 @@ const exactList = /^\/configs\?filter(?:\[|%5B)scope(?:\]|%5D)=([A-Za-z0-9._~-]+
 // The only query string the lane takes, checked before anything else is looked up.
 const exactQuery = /^\?filter(?:\[|%5B)scope(?:\]|%5D)=[A-Za-z0-9._~-]+$/;
 
+/** A config the lane may answer for, from its path. */
+interface RequestedConfig {
+  integration: string;
+  scope: string;
+  asList: boolean;
+}
+
 /** Which config a path names, and how to answer it; undefined for one the router must judge. */
-function requestedConfig(url: string): { integration: string; scope: string; asList: boolean } | undefined {
+function requestedConfig(url: string): RequestedConfig | undefined {
   const end = url.indexOf('/', prefix.length);
   if (end < 0) return undefined;
   const integration = url.slice(prefix.length, end);
@@ -55,38 +80,94 @@ function requestedConfig(url: string): { integration: string; scope: string; asL
 /**
  * The hottest requests — one config read, `GET …/integrations/{integration}/configs/{scope}`,
  * or the vendor's own read of one, `GET …/configs?filter[scope]={scope}` with an exact scope —
- * with a remembered credential, answered straight from node:http: no routing, hooks,
- * promises or per-request logger. Everything else — an unknown credential, a refusal, a
- * missing config, a wildcard, any percent-encoding, another query parameter, a body —
- * returns false and goes to fastify, so every
- * error still comes from the one catalogue. The answer is byte for byte the route's
- * (`config-routes.ts`), which `test/zis/config-read-fast-lane.test.ts` holds it to.
+ * with a remembered credential, answered straight from node:http: no routing, hooks or
+ * per-request logger. Everything else — an unknown credential, a refusal, a missing
+ * config, a wildcard, any percent-encoding, another query parameter, a body — goes to
+ * fastify, so every error still comes from the one catalogue. The answer is byte for byte
+ * the route's (`config-routes.ts`), which `test/zis/config-read-fast-lane.test.ts` holds it to.
  *
- * The rendered answer (ETag and body bytes) is kept until the store's read epoch moves: a
- * repeated read costs one `data_version` check instead of a lookup and a render.
- *
- * Synchronous from start to end, so the request never holds a per-client slot or a timer.
+ * On SQLite the read is synchronous from start to end, so the request never holds a
+ * per-client slot or a timer, and the rendered answer (ETag and body bytes) is kept until
+ * the store's read epoch moves: a repeated read costs one `data_version` check instead of
+ * a lookup and a render. On PostgreSQL the read is one round trip, at most
+ * `maxPendingReads` at once; a missing config or an unexpected error then goes to the
+ * route (which reads again), and an unavailable database is answered 503 here, as the
+ * route would, so a silent server is waited on once, not twice.
  */
-export function configReadFastLane(
-  parts: FastLaneParts,
-): (request: IncomingMessage, response: ServerResponse) => boolean {
-  const cache = new RenderedConfigs(parts.cacheEntries);
+export function configReadFastLane(parts: FastLaneParts): FastLane {
+  const cache = new RenderedConfigs(parts.readEpoch === undefined ? 0 : parts.cacheEntries);
+  const readEpoch = parts.readEpoch ?? (() => undefined);
+  let pendingReads = 0;
 
-  /** The config the path names, rendered and kept; undefined for a path the router must judge, or no config. */
-  const readAndRender = (accountId: number, url: string, epoch: number): RenderedConfig | undefined => {
-    const requested = requestedConfig(url);
-    if (requested === undefined) return undefined;
-    const { integration, scope, asList } = requested;
-    const config = parts.readConfig({ accountId, integration }, scope);
-    // No config: the route's 404 (for the list too, as the vendor answers).
+  /** The config's answer, rendered, and kept if read at the account's current epoch; undefined for no config (the route's 404, for the list too). */
+  const render = (
+    accountId: number,
+    url: string,
+    requested: RequestedConfig,
+    epoch: number | undefined,
+    config: ConfigRecord | undefined,
+    waited: boolean,
+  ): RenderedConfig | undefined => {
     if (config === undefined) return undefined;
-    const body = asList ? configListBody([config], undefined) : singleConfigBody(config);
-    const rendered = { integration, etag: asList ? undefined : etagOf(config), body, bytes: Buffer.byteLength(body) };
-    cache.set(accountId, url, epoch, rendered);
+    const body = requested.asList ? configListBody([config], undefined) : singleConfigBody(config);
+    const etag = requested.asList ? undefined : etagOf(config);
+    const rendered = { integration: requested.integration, etag, body, bytes: Buffer.byteLength(body) };
+    // A read that waited may have seen the epoch move (a change committed meanwhile): answered, not kept.
+    if (epoch !== undefined) cache.set(accountId, url, epoch, rendered, waited ? readEpoch(accountId) : epoch);
     return rendered;
   };
 
-  return function answerConfigRead(request, response) {
+  /** Writes the answer; false when the route must answer instead (no config, another integration's token). */
+  const send = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    principal: Principal,
+    rendered: RenderedConfig | undefined,
+    started: number,
+  ): boolean => {
+    if (rendered === undefined) return false;
+    if (principal.kind === 'token' && principal.integration !== rendered.integration) return false;
+    const id = parts.requestIdOf(request);
+    const etag = rendered.etag;
+    if (etag === undefined) {
+      // The list: no ETag, and If-None-Match is not asked.
+      response.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        [requestIdHeader]: id,
+        'content-length': rendered.bytes,
+      });
+      response.end(rendered.body);
+    } else if (ifNoneMatchHits(request.headers['if-none-match'], etag)) {
+      response.writeHead(304, { etag, [requestIdHeader]: id });
+      response.end();
+    } else {
+      response.writeHead(200, {
+        etag,
+        'content-type': 'application/json; charset=utf-8',
+        [requestIdHeader]: id,
+        'content-length': rendered.bytes,
+      });
+      response.end(rendered.body);
+    }
+    parts.logRequest(id, 'GET', request.url!, response.statusCode, performance.now() - started);
+    return true;
+  };
+
+  /** The database is unavailable: the route's 503, without a second wait on it. */
+  const sendUnavailable = (request: IncomingMessage, response: ServerResponse, started: number): void => {
+    const id = parts.requestIdOf(request);
+    const body = JSON.stringify(envelopeOf(ServiceUnavailable()));
+    response.writeHead(503, {
+      'retry-after': '1',
+      'content-type': 'application/json; charset=utf-8',
+      [requestIdHeader]: id,
+      'content-length': Buffer.byteLength(body),
+    });
+    response.end(body);
+    parts.logRequest(id, 'GET', request.url!, 503, performance.now() - started);
+  };
+
+  return function answerConfigRead(request, response, toRoute) {
     if (request.method !== 'GET') return false;
     const url = request.url!;
     if (!url.startsWith(prefix)) return false;
@@ -104,40 +185,42 @@ export function configReadFastLane(
     if (principal.kind === 'token' && !principal.scopes.includes('read')) return false;
     const started = performance.now();
     const accountId = principal.kind === 'admin' ? principal.account.id : principal.accountId;
-    let rendered: RenderedConfig | undefined;
+    let epoch: number | undefined;
+    let read: ConfigRecord | undefined | Promise<ConfigRecord | undefined>;
+    let requested: RequestedConfig | undefined;
     try {
-      const epoch = parts.readEpoch();
+      epoch = readEpoch(accountId);
       // A path in the cache was checked when it was read: it is a valid integration and scope.
-      rendered = cache.get(accountId, url, epoch) ?? readAndRender(accountId, url, epoch);
+      const kept = epoch === undefined ? undefined : cache.get(accountId, url, epoch);
+      if (kept !== undefined) return send(request, response, principal, kept, started);
+      requested = requestedConfig(url);
+      if (requested === undefined) return false;
+      // A read that waits on the store (PostgreSQL) holds the request: bounded in number, so
+      // past it reads take the route and its per-client limit.
+      if (pendingReads >= parts.maxPendingReads) return false;
+      read = parts.readConfig({ accountId, integration: requested.integration }, requested.scope);
     } catch {
       // The route reads again and answers whatever went wrong in the catalogue's words.
       return false;
     }
-    if (rendered === undefined) return false;
-    if (principal.kind === 'token' && principal.integration !== rendered.integration) return false;
-    const id = parts.requestIdOf(request);
-    const etag = rendered.etag;
-    if (etag === undefined) {
-      // The list: no ETag, and If-None-Match is not asked.
-      response.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        [requestIdHeader]: id,
-        'content-length': rendered.bytes,
-      });
-      response.end(rendered.body);
-    } else if (ifNoneMatchHits(headers['if-none-match'], etag)) {
-      response.writeHead(304, { etag, [requestIdHeader]: id });
-      response.end();
-    } else {
-      response.writeHead(200, {
-        etag,
-        'content-type': 'application/json; charset=utf-8',
-        [requestIdHeader]: id,
-        'content-length': rendered.bytes,
-      });
-      response.end(rendered.body);
+    if (!(read instanceof Promise)) {
+      return send(request, response, principal, render(accountId, url, requested, epoch, read, false), started);
     }
-    parts.logRequest(id, 'GET', url, response.statusCode, performance.now() - started);
+    const asked = requested;
+    pendingReads++;
+    read.then(
+      (config) => {
+        pendingReads--;
+        if (!send(request, response, principal, render(accountId, url, asked, epoch, config, true), started)) toRoute();
+      },
+      (error: unknown) => {
+        pendingReads--;
+        // Unavailable: answered here, as the route would after waiting once more.
+        // Anything else: the route reads again and answers in the catalogue's words.
+        if (error instanceof StoreUnavailableError) sendUnavailable(request, response, started);
+        else toRoute();
+      },
+    );
     return true;
   };
 }

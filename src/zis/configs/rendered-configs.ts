@@ -9,42 +9,54 @@ export interface RenderedConfig {
   bytes: number;
 }
 
+/** One account's kept answers, and the epoch they were read at. */
+interface AccountAnswers {
+  epoch: number;
+  paths: Map<string, RenderedConfig>;
+}
+
 /**
- * Answers of recent config reads, kept until the store's read epoch moves (any write,
- * through any connection or process, moves it) and then all forgotten at once. Bounded: at
- * `maxEntries` it is emptied, like a new epoch, and fills again from the reads that follow.
- * Each account has its own map, keyed by the
- * request's path as it came (no key string is built per read).
+ * Answers of recent config reads, each account's kept until its read epoch moves (on
+ * SQLite one epoch for all, moved by any write through any connection or process; with
+ * PostgreSQL's read cache one per account, moved by its change notifications), then
+ * forgotten together. Bounded: at `maxEntries` it is emptied and fills again from the
+ * reads that follow. Keyed by the request's path as it came (no key string built per read).
  */
 export class RenderedConfigs {
-  private readonly accounts = new Map<number, Map<string, RenderedConfig>>();
+  private readonly accounts = new Map<number, AccountAnswers>();
   private size = 0;
-  private epoch = Number.NaN;
 
   constructor(private readonly maxEntries: number) {}
 
-  /** The answer kept for the account's `path` at this epoch; a new epoch empties the cache first. */
+  /** The answer kept for the account's `path` at this epoch; a new epoch forgets the account's answers first. */
   get(accountId: number, path: string, epoch: number): RenderedConfig | undefined {
-    if (epoch !== this.epoch) {
-      this.accounts.clear();
-      this.size = 0;
-      this.epoch = epoch;
+    const answers = this.accounts.get(accountId);
+    if (answers === undefined) return undefined;
+    if (answers.epoch !== epoch) {
+      this.size -= answers.paths.size;
+      this.accounts.delete(accountId);
       return undefined;
     }
-    return this.accounts.get(accountId)?.get(path);
+    return answers.paths.get(path);
   }
 
-  /** Keeps `rendered` for the account's `path`, read at `epoch` (as `get` was just asked). */
-  set(accountId: number, path: string, epoch: number, rendered: RenderedConfig): void {
-    if (this.maxEntries === 0 || epoch !== this.epoch) return;
+  /**
+   * Keeps `rendered` for the account's `path`, read at `epoch`, unless the account's epoch
+   * has moved since (`currentEpoch`): an answer read before a change is never kept after it.
+   */
+  set(accountId: number, path: string, epoch: number, rendered: RenderedConfig, currentEpoch = epoch): void {
+    if (this.maxEntries === 0 || epoch !== currentEpoch) return;
     // Full: start again rather than track age; a hot set refills at once.
     if (this.size >= this.maxEntries) {
       this.accounts.clear();
       this.size = 0;
     }
-    let paths = this.accounts.get(accountId);
-    if (paths === undefined) this.accounts.set(accountId, (paths = new Map()));
-    if (!paths.has(path)) this.size++;
-    paths.set(path, rendered);
+    let answers = this.accounts.get(accountId);
+    if (answers === undefined || answers.epoch !== epoch) {
+      if (answers !== undefined) this.size -= answers.paths.size;
+      this.accounts.set(accountId, (answers = { epoch, paths: new Map() }));
+    }
+    if (!answers.paths.has(path)) this.size++;
+    answers.paths.set(path, rendered);
   }
 }
