@@ -84,15 +84,37 @@ function engineWorkloads(engine: Engine, small: number, large: number, withTarge
       request: 'read',
       subject: { kind: 'switchboard', dataset: readSmall, durable: true },
       baseline: raw,
-      target: withTargets ? { kind: 'throughput', atLeast: 0.6, p99AtMostMs: 10, cpuAtMost: 1.5 } : report,
+      // PostgreSQL's default reads the database every time (issue 23's goal: at least 0.4×).
+      target: withTargets
+        ? { kind: 'throughput', atLeast: 0.6, p99AtMostMs: 10, cpuAtMost: 1.5 }
+        : { kind: 'throughput', atLeast: 0.4 },
     },
-    {
-      name: `config read, ${label} ${countLabel(small)}, rendered-answer cache off, vs raw node:http`,
-      request: 'read',
-      subject: { kind: 'switchboard', dataset: readSmall, durable: true, env: { SWITCHBOARD_READ_CACHE_ENTRIES: '0' } },
-      baseline: raw,
-      target: report,
-    },
+    engine === 'sqlite'
+      ? {
+          name: `config read, ${label} ${countLabel(small)}, rendered-answer cache off, vs raw node:http`,
+          request: 'read',
+          subject: {
+            kind: 'switchboard',
+            dataset: readSmall,
+            durable: true,
+            env: { SWITCHBOARD_READ_CACHE_ENTRIES: '0' },
+          },
+          baseline: raw,
+          target: report,
+        }
+      : {
+          // The opt-in cache: answers kept per account until its next change notification.
+          name: `config read, ${label} ${countLabel(small)}, read cache on, vs raw node:http`,
+          request: 'read',
+          subject: {
+            kind: 'switchboard',
+            dataset: readSmall,
+            durable: true,
+            env: { SWITCHBOARD_POSTGRES_READ_CACHE: 'on' },
+          },
+          baseline: raw,
+          target: { kind: 'throughput', atLeast: 0.6 },
+        },
     {
       name: `list on one exact scope (the vendor's read), ${label} ${countLabel(small)} vs raw node:http`,
       request: 'exact',
