@@ -19,6 +19,7 @@ import { consoleRoutes } from '../console/console-routes.js';
 import { configRoutes } from '../zis/configs/config-routes.js';
 import { installConfigReadFastLane } from './config-read-install.js';
 import { ReadCacheEpochs } from '../zis/configs/read-cache-epochs.js';
+import { RenderedConfigs, type KeptAnswers } from '../zis/configs/rendered-configs.js';
 import { historyRoutes } from '../zis/history/history-routes.js';
 import { oauthTokenRoutes } from '../zis/registry/oauth-token-routes.js';
 import { registryRoutes } from '../zis/registry/registry-routes.js';
@@ -221,15 +222,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // SQLite reads at once and keeps rendered answers per read epoch. PostgreSQL reads
   // through the pool, one round trip per read, so a write through any node is read at
   // once; with its read cache on, answers are kept per account until its next change
-  // notification, while the LISTEN connection is up.
+  // notification, while the LISTEN connection is up. The list route keeps its pages in the
+  // same place, for the lane to answer again.
   const syncReads = store.capabilities.syncReads;
   const readCache =
     !syncReads && settings.postgresReadCache ? new ReadCacheEpochs(store, store.capabilities) : undefined;
   if (readCache) app.addHook('onClose', async () => readCache.close());
+  const readEpoch = syncReads
+    ? () => syncReads.configReadEpoch()
+    : readCache && ((accountId: number) => readCache.epochOf(accountId));
+  const keptAnswers: KeptAnswers | undefined = readEpoch && {
+    cache: new RenderedConfigs(settings.readCacheEntries),
+    readEpoch,
+  };
   installConfigReadFastLane(app, {
     readConfig: syncReads ? syncReads.getConfigAtOnce : (key, scope) => store.getConfig(key, scope),
-    readEpoch: syncReads?.configReadEpoch ?? (readCache && ((accountId) => readCache.epochOf(accountId))),
-    cacheEntries: settings.readCacheEntries,
+    readEpoch,
+    cache: keptAnswers?.cache ?? new RenderedConfigs(0),
     // The lane's waiting reads are not counted per client: at most one client's worth of
     // them, and past that reads take the route and its per-client limit.
     maxPendingReads: settings.connections.maxRequestsPerClient,
@@ -316,6 +325,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       maxConfigBytes: settings.maxConfigBytes,
       principalOf,
       publicUrlOf,
+      keptAnswers,
     });
     await api.register(historyRoutes, { store, clock, principalOf, publicUrlOf });
     await api.register(registryRoutes, { store, clock, principalOf });

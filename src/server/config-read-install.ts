@@ -8,7 +8,7 @@ import { configReadFastLane, type FastLaneParts } from '../zis/configs/config-re
 /** What the app gives the lane; the rest (ids, log line, closing, Host) is worked out here. */
 export interface FastLaneInstall extends Pick<
   FastLaneParts,
-  'readConfig' | 'readEpoch' | 'cacheEntries' | 'maxPendingReads'
+  'readConfig' | 'readEpoch' | 'cache' | 'maxPendingReads'
 > {
   /** The cache the authenticated API's `onRequest` fills: the lane only answers credentials found there. */
   principals: PrincipalCache<Principal>;
@@ -31,11 +31,11 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
     done();
   });
   const suffix = parts.baseDomain ? `.${parts.baseDomain.toLowerCase()}` : undefined;
-  const { readConfig, readEpoch, cacheEntries, maxPendingReads } = parts;
+  const { readConfig, readEpoch, cache, maxPendingReads } = parts;
   const lane = configReadFastLane({
     readConfig,
     readEpoch,
-    cacheEntries,
+    cache,
     maxPendingReads,
     cachedPrincipal: (authorization) => parts.principals.get(authorization),
     stepAside: () => closing || parts.someClientAtLimit(),

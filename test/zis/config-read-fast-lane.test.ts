@@ -20,11 +20,14 @@ const listPath = (filter: string, integration = 'app') => `${base}/${integration
 /** A store the lane runs on, and a second handle on the same data (another process: the CLI, another node). */
 interface LaneStore {
   name: string;
+  /** Whether the list route keeps pages for the lane (SQLite; PostgreSQL only with its read cache). */
+  keepsLists: boolean;
   open: () => Promise<{ store: Store; other: () => Promise<Store>; cleanup: () => Promise<void> }>;
 }
 
 const sqliteLane = (writer: 'pipelined' | 'in-thread'): LaneStore => ({
   name: `SQLite writer ${writer}`,
+  keepsLists: true,
   open: async () => {
     const dir = tempDir();
     const path = join(dir.path, 'lane.db');
@@ -39,6 +42,7 @@ const sqliteLane = (writer: 'pipelined' | 'in-thread'): LaneStore => ({
 
 const postgresLane: LaneStore = {
   name: 'PostgreSQL',
+  keepsLists: false,
   open: async () => {
     const schema = await createPostgresSchema();
     const store = await openStore(schema.url);
@@ -136,6 +140,35 @@ describe.each(laneStores)('config-read fast lane, $name', (kind) => {
       expect(listed.http).toEqual(listed.route);
       expect(listed.http.status).toBe(200);
     }
+  });
+
+  it('answers wildcard lists and pages the route kept without fastify, as the route does, until a write', async () => {
+    const headers = { authorization: `Bearer ${token}`, 'x-request-id': 'req-fixed-5' };
+    // Every config on one page (no link), and the first of pages of one (a `links.next`).
+    const whole = `${listPath('*')}&page[size]=10`;
+    const paged = `${listPath('*')}&page[size]=1`;
+    for (const url of [listPath('t*'), whole]) {
+      expect((await call(server.baseUrl, 'GET', url, { token })).status).toBe(200); // the route answers, and keeps it
+      const before = reachedFastify;
+      const answer = await both(url, headers);
+      expect(reachedFastify - before).toBe(kind.keepsLists ? 1 : 2);
+      expect(answer.http).toEqual(answer.route);
+      expect(answer.http.status).toBe(200);
+    }
+    const first = await fetch(server.baseUrl + paged, { headers });
+    const before = reachedFastify;
+    const again = await fetch(server.baseUrl + paged, { headers });
+    expect(reachedFastify - before).toBe(kind.keepsLists ? 0 : 1);
+    const firstBody = await first.text();
+    expect(await again.text()).toBe(firstBody);
+    expect(JSON.parse(firstBody).links.next).toContain(server.baseUrl);
+    // A write: the kept pages are not answered again.
+    const patched = await call(server.baseUrl, 'PATCH', configPath('two'), { token, body: { config: { n: 5 } } });
+    expect(patched.status).toBe(200);
+    const listed = await call(server.baseUrl, 'GET', listPath('t*'), { token });
+    expect(listed.json.configs[0].config.n).toBe(5);
+    const all = await call(server.baseUrl, 'GET', whole, { token });
+    expect(all.json.configs.find((c: { scope: string }) => c.scope === 'two').config.n).toBe(5);
   });
 
   it('gives every request an id of its own when the client sends none', async () => {

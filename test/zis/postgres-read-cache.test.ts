@@ -81,6 +81,24 @@ describe.runIf(postgresAvailable)('PostgreSQL read cache', () => {
     );
   });
 
+  it('keeps wildcard list pages the same way', async () => {
+    const list = () =>
+      call(a.baseUrl, 'GET', `${configs}?filter[scope]=listed*`, { token }).then((answer) =>
+        answer.json.configs.map((c: { config: { n: number } }) => c.config.n),
+      );
+    expect(
+      (await call(a.baseUrl, 'POST', configs, { token, body: { scope: 'listed-1', config: { n: 1 } } })).status,
+    ).toBe(201);
+    expect(await list()).toEqual([1]);
+    await sql.query(`UPDATE configs SET config = '{"n":2}' WHERE scope = 'listed-1'`);
+    expect(await list()).toEqual([1]); // kept
+    await sql.query(`SELECT pg_notify('switchboard_config_changes', $1)`, [`${schema.schema}:${tenant.accountId}`]);
+    await within(2000, list, (ns) => (ns as number[])[0] === 2);
+    // This node's own write, at once.
+    await call(a.baseUrl, 'PATCH', `${configs}/listed-1`, { token, body: { config: { n: 3 } } });
+    expect(await list()).toEqual([3]);
+  });
+
   it("never answers a client's read with what its own write through this node replaced", async () => {
     expect((await call(a.baseUrl, 'POST', configs, { token, body: { scope: 'own', config: { n: 0 } } })).status).toBe(
       201,

@@ -7,7 +7,7 @@ import type { ConfigRecord, IntegrationKey } from '../../store/store.js';
 import { isIntegrationName, scopeProblem } from '../names.js';
 import { configListBody, singleConfigBody } from './config-json.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
-import { RenderedConfigs, type RenderedConfig } from './rendered-configs.js';
+import { listAnswerKey, type RenderedConfig, type RenderedConfigs } from './rendered-configs.js';
 
 /** What the fast lane needs from the app; every part is the same one the fastify route uses. */
 export interface FastLaneParts {
@@ -23,8 +23,8 @@ export interface FastLaneParts {
    * may be reused now: every read goes to the store.
    */
   readEpoch: ((accountId: number) => number | undefined) | undefined;
-  /** How many rendered answers to keep (0: render every time). */
-  cacheEntries: number;
+  /** Where rendered answers are kept (shared with the list route, which keeps wildcard and paged lists there). */
+  cache: RenderedConfigs;
   /** Reads the lane may hold waiting on the store at once; past it, requests take the route. */
   maxPendingReads: number;
   /** The principal the app already checked this exact `Authorization` header for, if it remembers one. */
@@ -95,7 +95,7 @@ function requestedConfig(url: string): RequestedConfig | undefined {
  * route would, so a silent server is waited on once, not twice.
  */
 export function configReadFastLane(parts: FastLaneParts): FastLane {
-  const cache = new RenderedConfigs(parts.readEpoch === undefined ? 0 : parts.cacheEntries);
+  const cache = parts.cache;
   const readEpoch = parts.readEpoch ?? (() => undefined);
   let pendingReads = 0;
 
@@ -176,15 +176,26 @@ export function configReadFastLane(parts: FastLaneParts): FastLane {
     if (authorization === undefined) return false;
     // A GET with a body is left to fastify, which reads and refuses it as the route says.
     if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
-    // Wildcards, pages and other lists are the route's: no epoch check or lookup for them.
+    // Wildcards, pages and other lists: answered only from what the list route kept.
     const query = url.indexOf('?');
-    if (query >= 0 && !exactQuery.test(url.slice(query))) return false;
+    const otherList = query >= 0 && !exactQuery.test(url.slice(query));
+    if (otherList && parts.readEpoch === undefined) return false;
     const principal = parts.cachedPrincipal(authorization);
     if (principal === undefined || parts.stepAside() || parts.mayNameAccount(request)) return false;
     // Refusals (403) are the route's to word.
     if (principal.kind === 'token' && !principal.scopes.includes('read')) return false;
     const started = performance.now();
     const accountId = principal.kind === 'admin' ? principal.account.id : principal.accountId;
+    if (otherList) {
+      let page: RenderedConfig | undefined;
+      try {
+        const epoch = readEpoch(accountId);
+        page = epoch === undefined ? undefined : cache.get(accountId, listAnswerKey(request), epoch);
+      } catch {
+        return false;
+      }
+      return send(request, response, principal, page, started);
+    }
     let epoch: number | undefined;
     let read: ConfigRecord | undefined | Promise<ConfigRecord | undefined>;
     let requested: RequestedConfig | undefined;

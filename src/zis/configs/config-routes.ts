@@ -8,6 +8,7 @@ import { scopeProblem } from '../names.js';
 import { configOf, serialiseConfig, type ConfigBody } from './config-body.js';
 import { configListBody, singleConfigBody } from './config-json.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
+import { listAnswerKey, type KeptAnswers } from './rendered-configs.js';
 import { readEveryBodyAsJson } from './json-whatever-content-type.js';
 import { parseScopeFilter } from './scope-filter.js';
 import {
@@ -27,6 +28,8 @@ export interface ConfigRoutesOptions {
   principalOf: (request: FastifyRequest) => Principal;
   /** Where absolute links (`links.next`) point: see `http/public-url.ts`. */
   publicUrlOf: (request: FastifyRequest) => string;
+  /** Where list pages' answers are kept for the fast lane to answer again, while their account's epoch holds. */
+  keptAnswers?: KeptAnswers;
 }
 
 const base = '/api/services/zis/integrations/:integration/configs';
@@ -86,6 +89,8 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
       const parsed = parseScopeFilter(filter);
       if ('problem' in parsed) throw BadRequest(parsed.problem);
       const size = request.query['page[size]'] ?? defaultPageSize;
+      const kept = request.hostNamedAccount ? undefined : options.keptAnswers;
+      const epoch = kept?.readEpoch(key.accountId);
       const rows = await store.listConfigs(key, {
         pattern: parsed.pattern,
         afterId: request.query['page[after]'] ?? 0,
@@ -98,7 +103,13 @@ export async function configRoutes(app: FastifyInstance, options: ConfigRoutesOp
         rows.length > size
           ? nextPageUrl(options.publicUrlOf(request), request, filter, page.at(-1)!.id, size)
           : undefined;
-      return reply.type('application/json').send(configListBody(page, next));
+      const body = configListBody(page, next);
+      if (kept !== undefined && epoch !== undefined) {
+        // Kept only if no change was heard while the page was read.
+        const answer = { integration: key.integration, etag: undefined, body, bytes: Buffer.byteLength(body) };
+        kept.cache.set(key.accountId, listAnswerKey(request.raw), epoch, answer, kept.readEpoch(key.accountId));
+      }
+      return reply.type('application/json').send(body);
     },
   );
 

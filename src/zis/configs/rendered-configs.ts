@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 /** A config read's answer, ready to write: its ETag and its body (JSON text). */
 export interface RenderedConfig {
   /** The integration the config belongs to: a token for another may not have it. */
@@ -59,4 +60,23 @@ export class RenderedConfigs {
     if (!answers.paths.has(path)) this.size++;
     answers.paths.set(path, rendered);
   }
+}
+
+/** What the config routes and the fast lane share: kept answers, and the epoch each account is at. */
+export interface KeptAnswers {
+  cache: RenderedConfigs;
+  /** The account's read epoch now; undefined when no answer may be kept or reused (see the fast lane's `readEpoch`). */
+  readEpoch: (accountId: number) => number | undefined;
+}
+
+/**
+ * The key a list page's answer is kept under: its path and query as they came, and what
+ * its `links.next` is built from when the Host does not name an account (the protocol, as
+ * TLS or a trusted `X-Forwarded-Proto` says, and the local address and port: see
+ * `http/public-url.ts`), so an answer is reused only where it would be rendered the same.
+ */
+export function listAnswerKey(request: IncomingMessage): string {
+  const socket = request.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  const forwarded = request.headers['x-forwarded-proto'] ?? '';
+  return `${request.url}\n${socket.encrypted ? 's' : ''}${String(forwarded)} ${socket.localAddress} ${socket.localPort}`;
 }
