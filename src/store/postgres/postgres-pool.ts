@@ -57,6 +57,9 @@ export const liftBoundsSql = (scope: 'transaction' | 'session') =>
     .map((name) => `set_config('${name}', '0', ${scope === 'transaction'})`)
     .reduce((list, call) => `${list}, ${call}`, 'SELECT 1');
 
+/** How long a pooled connection may sit idle before it is closed. */
+export const idleConnectionMs = 10_000;
+
 /** TCP keepalive's first probe after this much idle time, not the OS's 2 hours: dead peers of idle connections are found. */
 export const keepAliveInitialDelayMs = 10_000;
 
@@ -197,6 +200,9 @@ export class PostgresPool {
       ...base,
       Client: PickedHostClient as unknown as new () => pg.ClientBase,
       max: bounds.poolSize,
+      // An idle connection is closed after 10 s (pg-pool's default, set here so it stays):
+      // after a fault, connections kept on an old path or server are gone within it.
+      idleTimeoutMillis: idleConnectionMs,
       // pg-pool's one timer covers waiting for a pooled connection and making a new one.
       connectionTimeoutMillis: bounds.acquireTimeoutMs,
       query_timeout: bounds.queryTimeoutMs,
