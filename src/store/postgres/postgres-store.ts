@@ -1,3 +1,4 @@
+import { configsByScopesSql, PostgresConfigReads } from './postgres-config-reads.js';
 import pg from 'pg';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -133,6 +134,12 @@ export class PostgresStore implements StoreStorage {
   readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqlGrantStore;
   /** Every read is a round trip: none answers at once. */
+  /** Config reads that arrive together share one statement (postgres-config-reads.ts). */
+  private readonly configReads = new PostgresConfigReads(
+    (accountId, integration, scope) => this.rows<ConfigRow>(sql.configByScope, [accountId, integration, scope]),
+    (accountIds, integrations, scopes) =>
+      this.rows<ConfigRow & { i: string }>(configsByScopesSql, [accountIds, integrations, scopes]),
+  );
   readonly capabilities: StoreCapabilities = {
     syncReads: undefined,
     feedState: () => this.changeListener.state,
@@ -441,7 +448,7 @@ export class PostgresStore implements StoreStorage {
   }
 
   async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
-    const [row] = await this.rows<ConfigRow>(sql.configByScope, [key.accountId, key.integration, scope]);
+    const row = await this.configReads.read(key.accountId, key.integration, scope);
     return row && toConfig(row);
   }
 

@@ -1,0 +1,111 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configsByScopesSql, PostgresConfigReads } from '../../src/store/postgres/postgres-config-reads.js';
+import type { ConfigRow } from '../../src/store/rows.js';
+import type { Store } from '../../src/store/store.js';
+import { testActor } from '../helpers/actors.js';
+import { createTenant } from '../helpers/server.js';
+import { postgresAvailable, storeKinds, type OpenedStore } from '../helpers/stores.js';
+
+const postgres = storeKinds.find((kind) => kind.name === 'postgres');
+
+/**
+ * Issue 23, 1(a): PostgreSQL config reads that arrive together share one statement. Each
+ * still gets its own answer (a missing config, another account's same scope), and the
+ * statement is sent after every read in it was asked.
+ */
+describe.runIf(postgresAvailable)('PostgreSQL config reads arriving together', () => {
+  let opened: OpenedStore;
+  let store: Store;
+  let accounts: number[];
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    opened = await postgres!.open();
+    store = opened.store;
+    accounts = [
+      (await createTenant(store, 'one', ['app'])).accountId,
+      (await createTenant(store, 'two', ['app'])).accountId,
+    ];
+    for (const [n, accountId] of accounts.entries()) {
+      for (const scope of ['a', 'b', 'c']) {
+        await store.createConfig(
+          { accountId, integration: 'app' },
+          {
+            scope,
+            configJson: JSON.stringify({ account: n, scope }),
+            nowSeconds: 1,
+            operation: 'create',
+            actor: testActor,
+          },
+        );
+      }
+    }
+    client = new pg.Client({ connectionString: opened.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await opened?.cleanup();
+  });
+
+  it('answers each of many concurrent reads with its own config, or none', async () => {
+    const asked = Array.from({ length: 60 }, (_, n) => ({
+      accountId: accounts[n % 2]!,
+      scope: ['a', 'b', 'c', 'missing'][n % 4]!,
+    }));
+    const answers = await Promise.all(
+      asked.map(({ accountId, scope }) => store.getConfig({ accountId, integration: 'app' }, scope)),
+    );
+    for (const [n, { accountId, scope }] of asked.entries()) {
+      const answer = answers[n];
+      if (scope === 'missing') expect(answer).toBeUndefined();
+      else expect(JSON.parse(answer!.configJson)).toEqual({ account: accounts.indexOf(accountId), scope });
+    }
+  });
+
+  it('sends reads asked in one turn as one statement, a lone read as the plain one', async () => {
+    const calls = { one: 0, many: 0 };
+    const reads = new PostgresConfigReads(
+      async (accountId, integration, scope) => {
+        calls.one++;
+        const { rows } = await client.query<ConfigRow>(
+          'SELECT * FROM configs WHERE account_id = $1 AND integration = $2 AND scope = $3',
+          [accountId, integration, scope],
+        );
+        return rows;
+      },
+      async (accountIds, integrations, scopes) => {
+        calls.many++;
+        const { rows } = await client.query<ConfigRow & { i: string }>(configsByScopesSql, [
+          accountIds,
+          integrations,
+          scopes,
+        ]);
+        return rows;
+      },
+    );
+    const together = await Promise.all(
+      ['a', 'missing', 'c', 'b'].map((scope) => reads.read(accounts[1]!, 'app', scope)),
+    );
+    expect(together.map((row) => row?.scope)).toEqual(['a', undefined, 'c', 'b']);
+    expect(calls).toEqual({ one: 0, many: 1 });
+    expect((await reads.read(accounts[0]!, 'app', 'b'))?.scope).toBe('b');
+    expect(calls).toEqual({ one: 1, many: 1 });
+  });
+
+  it('fails every read of a statement that fails, and the next ones go ahead', async () => {
+    let fail = true;
+    const reads = new PostgresConfigReads(
+      async () => [],
+      async () => {
+        if (fail) throw new Error('the database went away');
+        return [];
+      },
+    );
+    const failed = await Promise.allSettled([reads.read(1, 'app', 'a'), reads.read(1, 'app', 'b')]);
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await Promise.all([reads.read(1, 'app', 'a'), reads.read(1, 'app', 'b')])).toEqual([undefined, undefined]);
+  });
+});
