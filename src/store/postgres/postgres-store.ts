@@ -453,37 +453,45 @@ export class PostgresStore implements StoreStorage {
   }
 
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
-    return this.configWrite(key.accountId, async (client) => {
-      const { rows } = await client.query<ConfigRow>(sql.insertConfig, [
-        key.accountId,
-        key.integration,
-        input.scope,
-        input.configJson,
-        input.version ?? 1,
-        input.nowSeconds,
-        input.nowSeconds,
-      ]);
-      if (!rows[0]) return 'exists' as const;
-      const config = toConfig(rows[0]);
-      await this.recordRevision(client, revisionFactsOf(config, input.operation ?? 'create', input.actor));
-      return config;
-    });
+    return this.configWrite(
+      key.accountId,
+      async (client) => {
+        const { rows } = await client.query<ConfigRow>(sql.insertConfig, [
+          key.accountId,
+          key.integration,
+          input.scope,
+          input.configJson,
+          input.version ?? 1,
+          input.nowSeconds,
+          input.nowSeconds,
+        ]);
+        if (!rows[0]) return 'exists' as const;
+        const config = toConfig(rows[0]);
+        await this.recordRevision(client, revisionFactsOf(config, input.operation ?? 'create', input.actor));
+        return config;
+      },
+      (result) => result !== 'exists',
+    );
   }
 
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
-    return this.configWrite(key.accountId, async (client): Promise<WriteOutcome> => {
-      const current = await this.lockConfig(client, key, scope, change.precondition);
-      if (current.kind !== 'ok') return current;
-      const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
-      const { rows } = await client.query<ConfigRow>(sql.updateConfig, [
-        configJson,
-        change.nowSeconds,
-        current.config.id,
-      ]);
-      const config = toConfig(rows[0]!);
-      await this.recordRevision(client, revisionFactsOf(config, change.operation, change.actor));
-      return { kind: 'ok', config };
-    });
+    return this.configWrite(
+      key.accountId,
+      async (client): Promise<WriteOutcome> => {
+        const current = await this.lockConfig(client, key, scope, change.precondition);
+        if (current.kind !== 'ok') return current;
+        const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
+        const { rows } = await client.query<ConfigRow>(sql.updateConfig, [
+          configJson,
+          change.nowSeconds,
+          current.config.id,
+        ]);
+        const config = toConfig(rows[0]!);
+        await this.recordRevision(client, revisionFactsOf(config, change.operation, change.actor));
+        return { kind: 'ok', config };
+      },
+      (result) => result.kind === 'ok',
+    );
   }
 
   deleteConfig(
@@ -492,15 +500,19 @@ export class PostgresStore implements StoreStorage {
     precondition: Precondition | undefined,
     author: RevisionAuthor,
   ): Promise<WriteOutcome> {
-    return this.configWrite(key.accountId, async (client): Promise<WriteOutcome> => {
-      const current = await this.lockConfig(client, key, scope, precondition);
-      if (current.kind !== 'ok') return current;
-      await client.query(sql.deleteConfig, [current.config.id]);
-      const { id: configId, version } = current.config;
-      const facts = { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author } as const;
-      await this.recordRevision(client, facts);
-      return { kind: 'ok', config: undefined };
-    });
+    return this.configWrite(
+      key.accountId,
+      async (client): Promise<WriteOutcome> => {
+        const current = await this.lockConfig(client, key, scope, precondition);
+        if (current.kind !== 'ok') return current;
+        await client.query(sql.deleteConfig, [current.config.id]);
+        const { id: configId, version } = current.config;
+        const facts = { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author } as const;
+        await this.recordRevision(client, facts);
+        return { kind: 'ok', config: undefined };
+      },
+      (result) => result.kind === 'ok',
+    );
   }
 
   listConfigRevisions(
@@ -548,10 +560,15 @@ export class PostgresStore implements StoreStorage {
    * so a read cache on this node never answers a client's read with what its own write
    * replaced (the NOTIFY that follows is one more wake-up, harmless).
    */
-  private async configWrite<T>(accountId: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async configWrite<T>(
+    accountId: number,
+    work: (client: pg.PoolClient) => Promise<T>,
+    wrote: (result: T) => boolean,
+  ): Promise<T> {
     await this.changeListener.ready?.();
     const result = await this.transaction(work);
-    if (this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    // A refused write (a precondition, a config that exists) changed nothing to tell.
+    if (this.changeListeners.size > 0 && wrote(result)) this.changeListeners.fire(accountId);
     return result;
   }
 
