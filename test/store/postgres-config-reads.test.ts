@@ -66,25 +66,12 @@ describe.runIf(postgresAvailable)('PostgreSQL config reads arriving together', (
 
   it('sends reads asked in one turn as one statement, a lone read as the plain one', async () => {
     const calls = { one: 0, many: 0 };
-    const reads = new PostgresConfigReads(
-      async (accountId, integration, scope) => {
-        calls.one++;
-        const { rows } = await client.query<ConfigRow>(
-          'SELECT * FROM configs WHERE account_id = $1 AND integration = $2 AND scope = $3',
-          [accountId, integration, scope],
-        );
-        return rows;
-      },
-      async (accountIds, integrations, scopes) => {
-        calls.many++;
-        const { rows } = await client.query<ConfigRow & { i: string }>(configsByScopesSql, [
-          accountIds,
-          integrations,
-          scopes,
-        ]);
-        return rows;
-      },
-    );
+    // The plain statement for a lone read, the batched one for reads asked together.
+    const reads = new PostgresConfigReads(async <R extends ConfigRow>(text: string, values: unknown[]) => {
+      if (text === configsByScopesSql) calls.many++;
+      else calls.one++;
+      return (await client.query<R>(text, values)).rows;
+    });
     const together = await Promise.all(
       ['a', 'missing', 'c', 'b'].map((scope) => reads.read(accounts[1]!, 'app', scope)),
     );
@@ -96,13 +83,10 @@ describe.runIf(postgresAvailable)('PostgreSQL config reads arriving together', (
 
   it('fails every read of a statement that fails, and the next ones go ahead', async () => {
     let fail = true;
-    const reads = new PostgresConfigReads(
-      async () => [],
-      async () => {
-        if (fail) throw new Error('the database went away');
-        return [];
-      },
-    );
+    const reads = new PostgresConfigReads(async <R extends ConfigRow>(text: string) => {
+      if (fail && text === configsByScopesSql) throw new Error('the database went away');
+      return [] as R[];
+    });
     const failed = await Promise.allSettled([reads.read(1, 'app', 'a'), reads.read(1, 'app', 'b')]);
     expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     fail = false;

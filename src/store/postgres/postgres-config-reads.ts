@@ -1,4 +1,5 @@
 import type { ConfigRow } from '../rows.js';
+import { sql } from './queries.js';
 
 /** One config a read asks for. */
 interface Wanted {
@@ -29,12 +30,8 @@ export class PostgresConfigReads {
   private scheduled = false;
 
   constructor(
-    private readonly one: (accountId: number, integration: string, scope: string) => Promise<ConfigRow[]>,
-    private readonly many: (
-      accountIds: number[],
-      integrations: string[],
-      scopes: string[],
-    ) => Promise<(ConfigRow & { i: string })[]>,
+    /** The store's statement runner: its connection-error mapping and close() tracking apply. */
+    private readonly rows: <R extends ConfigRow>(text: string, values: unknown[]) => Promise<R[]>,
     private readonly maxBatch = 100,
   ) {}
 
@@ -59,15 +56,15 @@ export class PostgresConfigReads {
     try {
       if (batch.length === 1) {
         const [wanted] = batch as [Wanted];
-        const [row] = await this.one(wanted.accountId, wanted.integration, wanted.scope);
+        const [row] = await this.rows(sql.configByScope, [wanted.accountId, wanted.integration, wanted.scope]);
         wanted.resolve(row);
         return;
       }
-      const rows = await this.many(
+      const rows = await this.rows<ConfigRow & { i: string }>(configsByScopesSql, [
         batch.map((w) => w.accountId),
         batch.map((w) => w.integration),
         batch.map((w) => w.scope),
-      );
+      ]);
       const found: (ConfigRow | undefined)[] = new Array(batch.length);
       for (const row of rows) found[Number(row.i) - 1] = row;
       batch.forEach((wanted, n) => wanted.resolve(found[n]));

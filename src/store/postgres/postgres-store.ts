@@ -1,4 +1,3 @@
-import { configsByScopesSql, PostgresConfigReads } from './postgres-config-reads.js';
 import pg from 'pg';
 import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { StoreUnavailableError } from '../store-errors.js';
@@ -30,14 +29,13 @@ import type {
 } from '../store.js';
 import {
   ChangeListeners,
-  revisionFactsOf,
   type CompactionReport,
   type ConfigRevision,
   type RetentionPolicy,
   type RevisionBounds,
-  type RevisionFacts,
 } from '../config-revisions.js';
-import { notifyChange, recordRevision } from './postgres-revisions.js';
+import { PostgresConfigReads } from './postgres-config-reads.js';
+import { PostgresConfigWrites } from './postgres-config-writes.js';
 import { SqlRevisions } from '../sql-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
@@ -83,8 +81,7 @@ import {
 import type { RotationBatch } from '../encryption/key-rotation.js';
 import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptPostgresInstances } from './postgres-key-rotation.js';
-import { editedConfigJson, preconditionHolds } from '../config-edit.js';
-import { CallerError, callerCode, callerRecords } from './caller-errors.js';
+import { CallerError, callerRecords } from './caller-errors.js';
 
 /** The pool's size and bounds (postgres-pool.ts: `PoolBounds`, each with its default), and: */
 export interface PostgresOptions extends Partial<PoolBounds> {
@@ -133,13 +130,10 @@ export class PostgresStore implements StoreStorage {
   readonly replies: SqlReplyStore;
   readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqlGrantStore;
-  /** Every read is a round trip: none answers at once. */
   /** Config reads that arrive together share one statement (postgres-config-reads.ts). */
-  private readonly configReads = new PostgresConfigReads(
-    (accountId, integration, scope) => this.rows<ConfigRow>(sql.configByScope, [accountId, integration, scope]),
-    (accountIds, integrations, scopes) =>
-      this.rows<ConfigRow & { i: string }>(configsByScopesSql, [accountIds, integrations, scopes]),
-  );
+  private readonly configReads = new PostgresConfigReads((text, values) => this.rows(text, values));
+  private readonly configWrites: PostgresConfigWrites;
+  /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = {
     syncReads: undefined,
     feedState: () => this.changeListener.state,
@@ -186,6 +180,13 @@ export class PostgresStore implements StoreStorage {
       : !this.recordsHistory
         ? ownWritesOnly
         : new PostgresChangePoller(this.changeListeners, counters);
+    this.configWrites = new PostgresConfigWrites({
+      transaction: (work) => this.transaction(work),
+      changes: this.changeListener,
+      listeners: this.changeListeners,
+      recordsHistory: this.recordsHistory,
+      notify: capabilities.listenNotify,
+    });
     // Replies share the channel store's outbox, so this node's deliverer hears of a sent
     // reply's events at once.
     this.channels = new PostgresChannelStore(this.access, { pullBatch: options.pullBatch });
@@ -453,45 +454,11 @@ export class PostgresStore implements StoreStorage {
   }
 
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
-    return this.configWrite(
-      key.accountId,
-      async (client) => {
-        const { rows } = await client.query<ConfigRow>(sql.insertConfig, [
-          key.accountId,
-          key.integration,
-          input.scope,
-          input.configJson,
-          input.version ?? 1,
-          input.nowSeconds,
-          input.nowSeconds,
-        ]);
-        if (!rows[0]) return 'exists' as const;
-        const config = toConfig(rows[0]);
-        await this.recordRevision(client, revisionFactsOf(config, input.operation ?? 'create', input.actor));
-        return config;
-      },
-      (result) => result !== 'exists',
-    );
+    return this.configWrites.create(key, input);
   }
 
   updateConfig(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
-    return this.configWrite(
-      key.accountId,
-      async (client): Promise<WriteOutcome> => {
-        const current = await this.lockConfig(client, key, scope, change.precondition);
-        if (current.kind !== 'ok') return current;
-        const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
-        const { rows } = await client.query<ConfigRow>(sql.updateConfig, [
-          configJson,
-          change.nowSeconds,
-          current.config.id,
-        ]);
-        const config = toConfig(rows[0]!);
-        await this.recordRevision(client, revisionFactsOf(config, change.operation, change.actor));
-        return { kind: 'ok', config };
-      },
-      (result) => result.kind === 'ok',
-    );
+    return this.configWrites.update(key, scope, change);
   }
 
   deleteConfig(
@@ -500,19 +467,7 @@ export class PostgresStore implements StoreStorage {
     precondition: Precondition | undefined,
     author: RevisionAuthor,
   ): Promise<WriteOutcome> {
-    return this.configWrite(
-      key.accountId,
-      async (client): Promise<WriteOutcome> => {
-        const current = await this.lockConfig(client, key, scope, precondition);
-        if (current.kind !== 'ok') return current;
-        await client.query(sql.deleteConfig, [current.config.id]);
-        const { id: configId, version } = current.config;
-        const facts = { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author } as const;
-        await this.recordRevision(client, facts);
-        return { kind: 'ok', config: undefined };
-      },
-      (result) => result.kind === 'ok',
-    );
+    return this.configWrites.delete(key, scope, precondition, author);
   }
 
   listConfigRevisions(
@@ -547,31 +502,6 @@ export class PostgresStore implements StoreStorage {
     return this.revisions.compact(policy);
   }
 
-  /** Inside a config write: its revision (unless history is off) and the NOTIFY sent at commit. */
-  private async recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
-    const notify = this.driverCapabilities.listenNotify;
-    if (this.recordsHistory) await recordRevision(client, facts, notify);
-    else if (notify) await notifyChange(client, facts.key.accountId);
-  }
-
-  /**
-   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll);
-   * this node's listeners are told here as soon as it commits, before its answer goes out,
-   * so a read cache on this node never answers a client's read with what its own write
-   * replaced (the NOTIFY that follows is one more wake-up, harmless).
-   */
-  private async configWrite<T>(
-    accountId: number,
-    work: (client: pg.PoolClient) => Promise<T>,
-    wrote: (result: T) => boolean,
-  ): Promise<T> {
-    await this.changeListener.ready?.();
-    const result = await this.transaction(work);
-    // A refused write (a precondition, a config that exists) changed nothing to tell.
-    if (this.changeListeners.size > 0 && wrote(result)) this.changeListeners.fire(accountId);
-    return result;
-  }
-
   async *exportRecords(): AsyncGenerator<BackupRecord> {
     const client = await this.run(() => this.pool.connect());
     // Tracked like any operation, so close() waits for the export to finish.
@@ -599,20 +529,6 @@ export class PostgresStore implements StoreStorage {
   importRecords(records: AsyncIterable<BackupRecord>): Promise<ImportCounts | 'not_empty'> {
     // Reads the backup file as it writes: no bound on the transaction.
     return this.transaction((client) => importPostgres(client, callerRecords(records)), { unbounded: true });
-  }
-
-  /** Inside a write: the config, row-locked until commit, or why the write cannot go ahead. */
-  private async lockConfig(
-    client: pg.PoolClient,
-    key: IntegrationKey,
-    scope: string,
-    precondition: Precondition | undefined,
-  ): Promise<{ kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' }> {
-    const { rows } = await client.query<ConfigRow>(sql.configByScopeForUpdate, [key.accountId, key.integration, scope]);
-    if (!rows[0]) return { kind: 'not_found' };
-    const config = toConfig(rows[0]);
-    if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
-    return { kind: 'ok', config };
   }
 
   /** One statement on any pooled connection (autocommit). */

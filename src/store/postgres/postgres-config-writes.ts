@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import { callerCode } from './caller-errors.js';
+import { editedConfigJson, preconditionHolds } from '../config-edit.js';
+import { revisionFactsOf, type ChangeListeners, type RevisionFacts } from '../config-revisions.js';
+import { toConfig } from '../rows.js';
+import type { ConfigRow } from '../rows.js';
+import type {
+  ConfigChange,
+  ConfigRecord,
+  IntegrationKey,
+  NewConfig,
+  Precondition,
+  RevisionAuthor,
+  WriteOutcome,
+} from '../store.js';
+import type { ChangeSignal } from './postgres-change-poller.js';
+import type { PostgresAccess } from './postgres-channel-store.js';
+import { notifyChange, recordRevision } from './postgres-revisions.js';
+import { sql } from './queries.js';
+
+/** What config writes need of the PostgreSQL store. */
+export interface ConfigWriteParts {
+  /** The store's transaction: connection-error mapping and close() tracking apply. */
+  transaction: PostgresAccess['transaction'];
+  /** How the store hears of changes: a write waits until one committed now will be heard. */
+  changes: ChangeSignal;
+  /** This node's listeners, told of each write that changed something before it resolves. */
+  listeners: ChangeListeners;
+  /** Config history on: each write records its revision. */
+  recordsHistory: boolean;
+  /** LISTEN/NOTIFY: each write sends its NOTIFY at commit. */
+  notify: boolean;
+}
+
+/**
+ * Config writes on PostgreSQL: each in a transaction that row-locks the config
+ * (`SELECT … FOR UPDATE`), so concurrent writers from any node take turns and none is
+ * lost; its revision and NOTIFY in the same transaction; resolved after COMMIT.
+ */
+export class PostgresConfigWrites {
+  constructor(private readonly parts: ConfigWriteParts) {}
+
+  create(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
+    return this.configWrite(
+      key.accountId,
+      async (client) => {
+        const { rows } = await client.query<ConfigRow>(sql.insertConfig, [
+          key.accountId,
+          key.integration,
+          input.scope,
+          input.configJson,
+          input.version ?? 1,
+          input.nowSeconds,
+          input.nowSeconds,
+        ]);
+        if (!rows[0]) return 'exists' as const;
+        const config = toConfig(rows[0]);
+        await this.recordRevision(client, revisionFactsOf(config, input.operation ?? 'create', input.actor));
+        return config;
+      },
+      (result) => result !== 'exists',
+    );
+  }
+
+  update(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
+    return this.configWrite(
+      key.accountId,
+      async (client): Promise<WriteOutcome> => {
+        const current = await this.lockConfig(client, key, scope, change.precondition);
+        if (current.kind !== 'ok') return current;
+        const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
+        const { rows } = await client.query<ConfigRow>(sql.updateConfig, [
+          configJson,
+          change.nowSeconds,
+          current.config.id,
+        ]);
+        const config = toConfig(rows[0]!);
+        await this.recordRevision(client, revisionFactsOf(config, change.operation, change.actor));
+        return { kind: 'ok', config };
+      },
+      (result) => result.kind === 'ok',
+    );
+  }
+
+  delete(
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+    author: RevisionAuthor,
+  ): Promise<WriteOutcome> {
+    return this.configWrite(
+      key.accountId,
+      async (client): Promise<WriteOutcome> => {
+        const current = await this.lockConfig(client, key, scope, precondition);
+        if (current.kind !== 'ok') return current;
+        await client.query(sql.deleteConfig, [current.config.id]);
+        const { id: configId, version } = current.config;
+        const facts = { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author } as const;
+        await this.recordRevision(client, facts);
+        return { kind: 'ok', config: undefined };
+      },
+      (result) => result.kind === 'ok',
+    );
+  }
+
+  /** Inside a config write: its revision (unless history is off) and the NOTIFY sent at commit. */
+  private async recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
+    const { recordsHistory, notify } = this.parts;
+    if (recordsHistory) await recordRevision(client, facts, notify);
+    else if (notify) await notifyChange(client, facts.key.accountId);
+  }
+
+  /**
+   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll);
+   * this node's listeners are told here as soon as it commits, before its answer goes out,
+   * so a read cache on this node never answers a client's read with what its own write
+   * replaced (the NOTIFY that follows is one more wake-up, harmless).
+   */
+  private async configWrite<T>(
+    accountId: number,
+    work: (client: pg.PoolClient) => Promise<T>,
+    wrote: (result: T) => boolean,
+  ): Promise<T> {
+    const { changes, listeners } = this.parts;
+    await changes.ready?.();
+    const result = await this.parts.transaction(work);
+    // A refused write (a precondition, a config that exists) changed nothing to tell.
+    if (listeners.size > 0 && wrote(result)) listeners.fire(accountId);
+    return result;
+  }
+
+  /** Inside a write: the config, row-locked until commit, or why the write cannot go ahead. */
+  private async lockConfig(
+    client: pg.PoolClient,
+    key: IntegrationKey,
+    scope: string,
+    precondition: Precondition | undefined,
+  ): Promise<{ kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' }> {
+    const { rows } = await client.query<ConfigRow>(sql.configByScopeForUpdate, [key.accountId, key.integration, scope]);
+    if (!rows[0]) return { kind: 'not_found' };
+    const config = toConfig(rows[0]);
+    if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
+    return { kind: 'ok', config };
+  }
+}
