@@ -3,6 +3,7 @@ import { epochSeconds, systemClock, type Clock } from '../../clock.js';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { applyMigrations } from './sqlite-migrations.js';
+import { SqliteSyncReads } from './sqlite-sync-reads.js';
 import type { BackupRecord } from '../backup-records.js';
 import type {
   AccessToken,
@@ -132,8 +133,9 @@ export class SqliteStore implements StoreStorage {
   readonly replies: SqlReplyStore;
   readonly zisRegistry: SqlZisRegistry;
   readonly grants: SqlGrantStore;
+  private readonly syncReads = new SqliteSyncReads(() => this.q);
   readonly capabilities: StoreCapabilities = {
-    syncReads: { getConfigAtOnce: this.getConfigAtOnce.bind(this), configReadEpoch: this.configReadEpoch.bind(this) },
+    syncReads: this.syncReads,
     feedState: () => 'in-process',
     feedGeneration: () => 0,
   };
@@ -456,30 +458,7 @@ export class SqliteStore implements StoreStorage {
   }
 
   async getConfig(key: IntegrationKey, scope: string): Promise<ConfigRecord | undefined> {
-    return this.getConfigAtOnce(key, scope);
-  }
-
-  /** `getConfig`'s answer at once: this connection reads without waiting (`capabilities.syncReads`). */
-  getConfigAtOnce(key: IntegrationKey, scope: string): ConfigRecord | undefined {
-    const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
-    return row && toConfig(row);
-  }
-
-  private epoch = { value: 0, dataVersion: -1, ownChanges: -1 };
-
-  /** A number that moves whenever a config may have changed (`capabilities.syncReads`). */
-  configReadEpoch(): number {
-    // data_version moves with every commit of another connection (another process);
-    // total_changes with this connection's own writes.
-    const dataVersion = this.q.dataVersion.get() as number;
-    const ownChanges = this.q.totalChanges.get() as number;
-    const epoch = this.epoch;
-    if (dataVersion !== epoch.dataVersion || ownChanges !== epoch.ownChanges) {
-      epoch.value++;
-      epoch.dataVersion = dataVersion;
-      epoch.ownChanges = ownChanges;
-    }
-    return epoch.value;
+    return this.syncReads.getConfigAtOnce(key, scope);
   }
 
   createConfig(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
