@@ -237,8 +237,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   installConfigReadFastLane(app, {
     readConfig: syncReads ? syncReads.getConfigAtOnce : (key, scope) => store.getConfig(key, scope),
-    readEpoch,
-    cache: keptAnswers?.cache ?? new RenderedConfigs(0),
+    kept: keptAnswers,
     // The lane's waiting reads are not counted per client: at most one client's worth of
     // them, and past that reads take the route and its per-client limit.
     maxPendingReads: settings.connections.maxRequestsPerClient,

@@ -6,7 +6,7 @@ import { logRequestLine, requestIdOf, type RequestLineLevel } from '../http/requ
 import { configReadFastLane, type FastLaneParts } from '../zis/configs/config-read-fast-lane.js';
 
 /** What the app gives the lane; the rest (ids, log line, closing, Host) is worked out here. */
-export interface FastLaneInstall extends Pick<FastLaneParts, 'readConfig' | 'readEpoch' | 'cache' | 'maxPendingReads'> {
+export interface FastLaneInstall extends Pick<FastLaneParts, 'readConfig' | 'kept' | 'maxPendingReads'> {
   /** The cache the authenticated API's `onRequest` fills: the lane only answers credentials found there. */
   principals: PrincipalCache<Principal>;
   someClientAtLimit: () => boolean;
@@ -28,11 +28,10 @@ export function installConfigReadFastLane(app: FastifyInstance, parts: FastLaneI
     done();
   });
   const suffix = parts.baseDomain ? `.${parts.baseDomain.toLowerCase()}` : undefined;
-  const { readConfig, readEpoch, cache, maxPendingReads } = parts;
+  const { readConfig, kept, maxPendingReads } = parts;
   const lane = configReadFastLane({
     readConfig,
-    readEpoch,
-    cache,
+    kept,
     maxPendingReads,
     cachedPrincipal: (authorization) => parts.principals.get(authorization),
     stepAside: () => closing || parts.someClientAtLimit(),

@@ -7,7 +7,7 @@ import type { ConfigRecord, IntegrationKey } from '../../store/store.js';
 import { isIntegrationName, scopeProblem } from '../names.js';
 import { configListBody, singleConfigBody } from './config-json.js';
 import { etagOf, ifNoneMatchHits } from './etag.js';
-import { listAnswerKey, type RenderedConfig, type RenderedConfigs } from './rendered-configs.js';
+import { listAnswerKey, RenderedConfigs, type KeptAnswers, type RenderedConfig } from './rendered-configs.js';
 
 /** What the fast lane needs from the app; every part is the same one the fastify route uses. */
 export interface FastLaneParts {
@@ -17,14 +17,13 @@ export interface FastLaneParts {
    */
   readConfig: (key: IntegrationKey, scope: string) => ConfigRecord | undefined | Promise<ConfigRecord | undefined>;
   /**
-   * The account's read epoch: answers rendered at one value are reused while it holds
-   * (SQLite: one for every account, its `data_version`; PostgreSQL's read cache: the
-   * account's change notifications). Undefined, or answering undefined, where no answer
-   * may be reused now: every read goes to the store.
+   * Where answers are kept, and each account's read epoch: answers rendered at one value
+   * are reused while it holds (SQLite: one for every account, its `data_version`;
+   * PostgreSQL's read cache: the account's change notifications). Shared with the list
+   * route, which keeps wildcard and paged lists there. Undefined (PostgreSQL by default),
+   * or an epoch of undefined: every read goes to the store.
    */
-  readEpoch: ((accountId: number) => number | undefined) | undefined;
-  /** Where rendered answers are kept (shared with the list route, which keeps wildcard and paged lists there). */
-  cache: RenderedConfigs;
+  kept: KeptAnswers | undefined;
   /** Reads the lane may hold waiting on the store at once; past it, requests take the route. */
   maxPendingReads: number;
   /** The principal the app already checked this exact `Authorization` header for, if it remembers one. */
@@ -95,8 +94,8 @@ function requestedConfig(url: string): RequestedConfig | undefined {
  * route would, so a silent server is waited on once, not twice.
  */
 export function configReadFastLane(parts: FastLaneParts): FastLane {
-  const cache = parts.cache;
-  const readEpoch = parts.readEpoch ?? (() => undefined);
+  const cache = parts.kept?.cache ?? new RenderedConfigs(0);
+  const readEpoch = parts.kept?.readEpoch ?? (() => undefined);
   let pendingReads = 0;
 
   /** The config's answer, rendered, and kept if read at the account's current epoch; undefined for no config (the route's 404, for the list too). */
@@ -179,7 +178,7 @@ export function configReadFastLane(parts: FastLaneParts): FastLane {
     // Wildcards, pages and other lists: answered only from what the list route kept.
     const query = url.indexOf('?');
     const otherList = query >= 0 && !exactQuery.test(url.slice(query));
-    if (otherList && parts.readEpoch === undefined) return false;
+    if (otherList && parts.kept === undefined) return false;
     const principal = parts.cachedPrincipal(authorization);
     if (principal === undefined || parts.stepAside() || parts.mayNameAccount(request)) return false;
     // Refusals (403) are the route's to word.
