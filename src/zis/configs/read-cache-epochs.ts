@@ -12,7 +12,8 @@ import type { ConfigStore, StoreCapabilities } from '../../store/store.js';
  *
  * The staleness bound this gives: another node's write is seen once its NOTIFY arrives
  * (milliseconds; BENCHMARKS.md measures it), or, should the LISTEN connection go silent,
- * within its check's bound (`checkTimeoutMs`, 2 s), after which the cache is not used.
+ * within about 3 s (its check runs every second, bounded by 2 s), after which the cache is
+ * not used.
  */
 export class ReadCacheEpochs {
   /** Each value given out once: a moved account, or a new base after a gap, never repeats an epoch. */
