@@ -311,8 +311,7 @@ export interface ConfigStore {
    * Calls `listener` with the account's id after a config change commits: on SQLite after
    * the group commit, on PostgreSQL through LISTEN/NOTIFY, so on every node (this node's
    * own writes are told at once as well, before their answers). Only a wake-up: a lost
-   * notification loses nothing, the revisions are the
-   * truth. Returns the unsubscribe.
+   * notification loses nothing, the revisions are the truth. Returns the unsubscribe.
    */
   onConfigChanged(listener: (accountId: number) => void): () => void;
   /**
