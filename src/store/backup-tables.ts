@@ -372,6 +372,9 @@ export function postgresImportStatement(type: DataRecordType): string {
  */
 export const notBackedUp: ReadonlySet<string> = new Set([
   'schema_migrations',
+  // PostgreSQL: revisions of writes committed at most moments ago, numbered into
+  // config_revisions just after; an export numbers what is waiting before its snapshot.
+  'config_revisions_pending',
   // Lock rows (PostgreSQL without advisory locks): names only, created again on use.
   'switchboard_locks',
   // Single-use admin-UI links that expire within minutes: open the console again for a new one.

@@ -15,27 +15,30 @@ import type {
 } from '../store.js';
 import type { ChangeSignal } from './postgres-change-poller.js';
 import type { PostgresAccess } from './postgres-channel-store.js';
-import { notifyChange, recordRevision } from './postgres-revisions.js';
+import { notifyChange, queueRevision, type RevisionNumbering } from './postgres-revisions.js';
 import { sql } from './queries.js';
 
 /** What config writes need of the PostgreSQL store. */
 export interface ConfigWriteParts {
   /** The store's transaction: connection-error mapping and close() tracking apply. */
   transaction: PostgresAccess['transaction'];
+  /** Numbers queued revisions after their writes' COMMIT. */
+  numbering: RevisionNumbering;
   /** How the store hears of changes: a write waits until one committed now will be heard. */
   changes: ChangeSignal;
   /** This node's listeners, told of each write that changed something before it resolves. */
   listeners: ChangeListeners;
-  /** Config history on: each write records its revision. */
+  /** Config history on: each write queues its revision, numbered after COMMIT. */
   recordsHistory: boolean;
-  /** LISTEN/NOTIFY: each write sends its NOTIFY at commit. */
+  /** LISTEN/NOTIFY: each write (or, with history, its numbering) sends a NOTIFY at commit. */
   notify: boolean;
 }
 
 /**
  * Config writes on PostgreSQL: each in a transaction that row-locks the config
  * (`SELECT … FOR UPDATE`), so concurrent writers from any node take turns and none is
- * lost; its revision and NOTIFY in the same transaction; resolved after COMMIT.
+ * lost; its revision queued in the same transaction and numbered just after COMMIT (the
+ * numbering sends the NOTIFY); resolved once numbered.
  */
 export class PostgresConfigWrites {
   constructor(private readonly parts: ConfigWriteParts) {}
@@ -43,7 +46,7 @@ export class PostgresConfigWrites {
   create(key: IntegrationKey, input: NewConfig): Promise<ConfigRecord | 'exists'> {
     return this.configWrite(
       key.accountId,
-      async (client) => {
+      async (client, record) => {
         const { rows } = await client.query<ConfigRow>(sql.insertConfig, [
           key.accountId,
           key.integration,
@@ -55,7 +58,7 @@ export class PostgresConfigWrites {
         ]);
         if (!rows[0]) return 'exists' as const;
         const config = toConfig(rows[0]);
-        await this.recordRevision(client, revisionFactsOf(config, input.operation ?? 'create', input.actor));
+        await record(revisionFactsOf(config, input.operation ?? 'create', input.actor));
         return config;
       },
       (result) => result !== 'exists',
@@ -65,7 +68,7 @@ export class PostgresConfigWrites {
   update(key: IntegrationKey, scope: string, change: ConfigChange): Promise<WriteOutcome> {
     return this.configWrite(
       key.accountId,
-      async (client): Promise<WriteOutcome> => {
+      async (client, record): Promise<WriteOutcome> => {
         const current = await this.lockConfig(client, key, scope, change.precondition);
         if (current.kind !== 'ok') return current;
         const configJson = callerCode(() => editedConfigJson(change.edit, current.config.configJson));
@@ -75,7 +78,7 @@ export class PostgresConfigWrites {
           current.config.id,
         ]);
         const config = toConfig(rows[0]!);
-        await this.recordRevision(client, revisionFactsOf(config, change.operation, change.actor));
+        await record(revisionFactsOf(config, change.operation, change.actor));
         return { kind: 'ok', config };
       },
       (result) => result.kind === 'ok',
@@ -90,42 +93,45 @@ export class PostgresConfigWrites {
   ): Promise<WriteOutcome> {
     return this.configWrite(
       key.accountId,
-      async (client): Promise<WriteOutcome> => {
+      async (client, record): Promise<WriteOutcome> => {
         const current = await this.lockConfig(client, key, scope, precondition);
         if (current.kind !== 'ok') return current;
         await client.query(sql.deleteConfig, [current.config.id]);
         const { id: configId, version } = current.config;
         const facts = { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author } as const;
-        await this.recordRevision(client, facts);
+        await record(facts);
         return { kind: 'ok', config: undefined };
       },
       (result) => result.kind === 'ok',
     );
   }
 
-  /** Inside a config write: its revision (unless history is off) and the NOTIFY sent at commit. */
-  private async recordRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
-    const { recordsHistory, notify } = this.parts;
-    if (recordsHistory) await recordRevision(client, facts, notify);
-    else if (notify) await notifyChange(client, facts.key.accountId);
-  }
-
   /**
-   * A config write in a transaction. Other nodes hear of it through NOTIFY (or their poll);
-   * this node's listeners are told here as soon as it commits, before its answer goes out,
-   * so a read cache on this node never answers a client's read with what its own write
-   * replaced (the NOTIFY that follows is one more wake-up, harmless).
+   * A config write in a transaction; `record` queues its revision (or, with history off,
+   * sends the NOTIFY at commit), numbered after COMMIT, before the write resolves. Other nodes hear of it through NOTIFY (or their poll);
+   * this node's listeners are told here before the answer goes out, so a read cache on this
+   * node never answers a client's read with what its own write replaced (the NOTIFY that
+   * follows is one more wake-up, harmless).
    */
   private async configWrite<T>(
     accountId: number,
-    work: (client: pg.PoolClient) => Promise<T>,
+    work: (client: pg.PoolClient, record: (facts: RevisionFacts) => Promise<void>) => Promise<T>,
     wrote: (result: T) => boolean,
   ): Promise<T> {
-    const { changes, listeners } = this.parts;
+    const { changes, listeners, recordsHistory, notify } = this.parts;
     await changes.ready?.();
-    const result = await this.parts.transaction(work);
+    const result = await this.parts.transaction((client) =>
+      work(client, async (facts) => {
+        if (recordsHistory) await queueRevision(client, facts);
+        else if (notify) await notifyChange(client, facts.key.accountId);
+      }),
+    );
     // A refused write (a precondition, a config that exists) changed nothing to tell.
-    if (listeners.size > 0 && wrote(result)) listeners.fire(accountId);
+    if (!wrote(result)) return result;
+    // The write is durable from here: if its numbering fails (the database went away), the
+    // next write to the account or the store's sweep numbers it, so the answer stays a success.
+    if (recordsHistory) await this.parts.numbering.number(accountId).catch(() => {});
+    if (listeners.size > 0) listeners.fire(accountId);
     return result;
   }
 

@@ -36,6 +36,7 @@ import {
 } from '../config-revisions.js';
 import { PostgresConfigReads } from './postgres-config-reads.js';
 import { PostgresConfigWrites } from './postgres-config-writes.js';
+import { RevisionNumbering } from './postgres-revisions.js';
 import { SqlRevisions } from '../sql-revisions.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
@@ -44,7 +45,8 @@ import { applyPostgresMigrations, quoteIdentifier } from './postgres-migrations.
 import { revisionSql } from './revision-queries.js';
 import type { DriverCapabilities } from '../store-driver.js';
 import { isConnectionFailure, isPoolQueueTimeout, isServerTimeout, isUniqueViolation } from './connection-errors.js';
-import { liftBoundsSql, poolBoundsOf, PostgresPool, type PoolBounds } from './postgres-pool.js';
+import { liftBoundsSql, poolBoundsOf, PostgresPool } from './postgres-pool.js';
+import { allCapabilities, int8AsNumber, type PostgresOptions } from './postgres-options.js';
 import { DatabaseHealth } from '../database-health.js';
 import { parsePostgresUrl } from './postgres-url.js';
 import { exportPostgres, importPostgres } from './postgres-backup.js';
@@ -83,34 +85,6 @@ import { noEncryption, type ValueCipher } from '../encryption/value-cipher.js';
 import { reencryptPostgresInstances } from './postgres-key-rotation.js';
 import { CallerError, callerRecords } from './caller-errors.js';
 
-/** The pool's size and bounds (postgres-pool.ts: `PoolBounds`, each with its default), and: */
-export interface PostgresOptions extends Partial<PoolBounds> {
-  /** A schema to work in instead of the search_path's default; created by `migrate()`. */
-  schema?: string;
-  /** Where availability changes, counters and warnings go; a new one by default. */
-  databaseHealth?: DatabaseHealth;
-  /** Dates the migrations it applies; the system clock by default. */
-  clock?: Clock;
-  /** Encrypts instances' metadata and state; none (plaintext) by default. */
-  cipher?: ValueCipher;
-  /** Config writes record revisions (default); false only to measure what history costs. */
-  configHistory?: boolean;
-  /** Most finished pulls recorded in one transaction (default 64; 1: one transaction per pull). */
-  pullBatch?: number;
-  /** What the server offers (store-driver.ts); all of it by default. */
-  capabilities?: DriverCapabilities;
-  /** A direct URL for the LISTEN connection (`SWITCHBOARD_POSTGRES_LISTEN_URL`; default: the store's URL). */
-  listenUrl?: string;
-}
-
-const allCapabilities: DriverCapabilities = { listenNotify: true, advisoryLocks: true, namedStatements: true };
-
-/** bigint (int8) columns as JS numbers, for this pool only: pg's global parsers stay as they are. */
-const int8AsNumber: pg.CustomTypesConfig = {
-  getTypeParser: (oid, format) =>
-    oid === pg.types.builtins.INT8 && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format),
-};
-
 /**
  * The PostgreSQL store, for running several Switchboard nodes against one database. Each
  * statement runs on a pooled connection; config writes run in a transaction that
@@ -133,6 +107,8 @@ export class PostgresStore implements StoreStorage {
   /** Config reads that arrive together share one statement (postgres-config-reads.ts). */
   private readonly configReads = new PostgresConfigReads((text, values) => this.rows(text, values));
   private readonly configWrites: PostgresConfigWrites;
+  private readonly numbering: RevisionNumbering;
+  private readonly revisionSweepMs: number;
   /** Every read is a round trip: none answers at once. */
   readonly capabilities: StoreCapabilities = {
     syncReads: undefined,
@@ -180,8 +156,11 @@ export class PostgresStore implements StoreStorage {
       : !this.recordsHistory
         ? ownWritesOnly
         : new PostgresChangePoller(this.changeListeners, counters);
+    this.numbering = new RevisionNumbering(this.access.rows, capabilities.listenNotify);
+    this.revisionSweepMs = options.revisionSweepMs ?? 10_000;
     this.configWrites = new PostgresConfigWrites({
       transaction: (work) => this.transaction(work),
+      numbering: this.numbering,
       changes: this.changeListener,
       listeners: this.changeListeners,
       recordsHistory: this.recordsHistory,
@@ -224,13 +203,15 @@ export class PostgresStore implements StoreStorage {
   async migrate(): Promise<MigrationReport> {
     // Checked once: a pooler cannot take them per session, so the role must have them.
     if (this.pooler) await this.run(() => this.pool.warnOfMissingServerTimeouts());
-    return applyPostgresMigrations({
+    const report = await applyPostgresMigrations({
       // A migration may rightly take long (a large table rewritten): no bound on it.
       transaction: (work) => this.transaction(work, { unbounded: true }),
       schema: this.schema,
       advisoryLocks: this.driverCapabilities.advisoryLocks,
       nowSeconds: () => epochSeconds(this.clock),
     });
+    if (this.recordsHistory) await this.numbering.startSweeping(this.revisionSweepMs);
+    return report;
   }
 
   async ping(): Promise<void> {
@@ -255,6 +236,7 @@ export class PostgresStore implements StoreStorage {
     this.closed ??= (async () => {
       // pg-pool never serves requests still queued for a connection once end() is called.
       while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      await this.numbering.stop();
       await this.changeListener.stop();
       await this.pool.end();
     })();
@@ -503,6 +485,8 @@ export class PostgresStore implements StoreStorage {
   }
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {
+    // Revisions of committed writes still waiting for a number go in as history (backup-tables.ts).
+    if (this.recordsHistory) await this.numbering.sweep();
     const client = await this.run(() => this.pool.connect());
     // Tracked like any operation, so close() waits for the export to finish.
     let settle = () => {};

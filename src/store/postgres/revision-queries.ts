@@ -4,32 +4,27 @@ import { revisionColumns as columns, revisionStatements } from '../sql/revisions
 /** The NOTIFY channel of config changes; the payload is `schema:accountId`, so stores in other schemas ignore it. */
 export const configChangesChannel = 'switchboard_config_changes';
 
-/**
- * In the write's own transaction, one round trip: bumps the account's counter row (which
- * row-locks it until commit, so the account's revisions commit in number order) and stores
- * the revision under that number.
- */
-const recordRevision = `
-    WITH counter AS (
-      INSERT INTO config_revision_counters (account_id, last_revision) VALUES ($1::bigint, 1)
-      ON CONFLICT (account_id) DO UPDATE SET last_revision = config_revision_counters.last_revision + 1
-      RETURNING last_revision
-    )
-    INSERT INTO config_revisions (account_id, revision, integration, scope, operation, config, config_id,
-      version, changed_at, actor_type, actor_id, request_id)
-    SELECT $1::bigint, last_revision, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::integer, $8::bigint,
-      $9::text, $10::text, $11::text
-    FROM counter
-    RETURNING revision`;
-
+/** The PostgreSQL store's config-history statements, as plain text. */
 /** The PostgreSQL store's config-history statements, as plain text. */
 export const revisionSql = {
   // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(revisionStatements),
-  /** The revision, and the NOTIFY, which PostgreSQL sends at commit. */
-  recordRevision: `${recordRevision}, pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
-  /** Without LISTEN/NOTIFY: other nodes' pollers find the counter moved ({@link revisionSql.revisionCounters}). */
-  recordRevisionQuietly: recordRevision,
+  /**
+   * In the write's transaction: the revision, unnumbered (migration 0024), numbered after
+   * COMMIT. No shared row is locked, so one account's writes commit side by side and share
+   * WAL flushes.
+   */
+  queueRevision: `
+    INSERT INTO config_revisions_pending (account_id, integration, scope, operation, config, config_id,
+      version, changed_at, actor_type, actor_id, request_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+  /**
+   * After writes' COMMIT: numbers every waiting revision of the accounts `$1` in one short
+   * transaction under their counter rows, and (with `$2`) sends each account's NOTIFY at its commit.
+   */
+  numberRevisions: `SELECT switchboard_number_revisions($1::bigint[], $2::boolean) AS numbered`,
+  /** Accounts with revisions still waiting: left by a node that stopped between a write and its numbering. */
+  accountsWithWaitingRevisions: `SELECT DISTINCT account_id FROM config_revisions_pending ORDER BY account_id`,
   /** Every account's latest revision: what a node without LISTEN polls for changes. */
   revisionCounters: `SELECT account_id, last_revision FROM config_revision_counters`,
   /** With history off, listeners still hear of the change. */
