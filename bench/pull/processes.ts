@@ -78,15 +78,20 @@ export function startIntegration(delayMs = 0): Promise<RunningProcess> {
   });
 }
 
-/** `switchboard serve` on a free port, in development mode (loopback integrations allowed). */
+/**
+ * `switchboard serve` on a free port, in development mode (loopback integrations allowed).
+ * `BENCH_SERVER_NODE_ARGS` adds node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profile`
+ * to profile the server under any of these benchmarks.
+ */
 export function startSwitchboard(
   databaseUrl: string,
   env: Record<string, string>,
   extraNodeArgs: string[] = [],
 ): Promise<RunningProcess> {
+  const fromEnv = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   return startListening(
     serverCpu,
-    [...extraNodeArgs, 'bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
+    [...fromEnv, ...extraNodeArgs, 'bin/switchboard.js', 'serve', '--port', '0', '--database', databaseUrl],
     { SWITCHBOARD_MODE: 'development', LOG_LEVEL: 'warn', ...env },
   );
 }
