@@ -9,7 +9,7 @@ import { PostgresRunner } from '../../src/store/postgres/postgres-runner.js';
 import { SqlActivity } from '../../src/store/sql-activity.js';
 import { SqliteRunner } from '../../src/store/sqlite/sqlite-runner.js';
 import type { Store } from '../../src/store/store.js';
-import { createPostgresSchema, storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { createPostgresSchema, storeKinds, storeProfiles, type OpenedStore } from '../helpers/stores.js';
 import { tempDir } from '../helpers/server.js';
 
 const manifestJson = JSON.stringify({
@@ -30,7 +30,7 @@ const minute = 60_000;
  * account only; pending replies by instance; the latest config changes; events paged.
  * Times are taken from the real clock, as the console takes them.
  */
-describe.each(storeKinds)('ActivityStore on $name', (kind) => {
+describe.each(storeProfiles)('ActivityStore on $name', (kind) => {
   let opened: OpenedStore;
   let store: Store;
   let accountA: number;

@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/store.js';
 import { openEncrypted, testKey } from '../helpers/encrypted-stores.js';
 import { countRows, execSql } from '../helpers/raw-sql.js';
 import { createTenant } from '../helpers/server.js';
-import { storeKinds } from '../helpers/stores.js';
+import { storeProfiles } from '../helpers/stores.js';
 import pg from 'pg';
 import Database from 'better-sqlite3';
 
@@ -32,7 +32,7 @@ async function storedBodies(url: string): Promise<{ request_body: string; respon
   }
 }
 
-describe.each(storeKinds)('the exchange store on $name', (kind) => {
+describe.each(storeProfiles)('the exchange store on $name', (kind) => {
   const first = testKey('first');
   const second = testKey('second');
   let opened: Awaited<ReturnType<typeof openEncrypted>>;

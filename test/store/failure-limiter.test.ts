@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows } from '../helpers/raw-sql.js';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeKinds, storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
-describe.each(storeKinds)('failure limiter on $name', (kind) => {
+describe.each(storeProfiles)('failure limiter on $name', (kind) => {
   let opened: OpenedStore;
   beforeAll(async () => {
     opened = await kind.open();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeKinds, type OpenedStore } from '../helpers/stores.js';
+import { storeProfiles, type OpenedStore } from '../helpers/stores.js';
 
-describe.each(storeKinds)('listAccounts, on $name', (kind) => {
+describe.each(storeProfiles)('listAccounts, on $name', (kind) => {
   let opened: OpenedStore;
   beforeAll(async () => {
     opened = await kind.open();
