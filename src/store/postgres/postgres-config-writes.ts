@@ -108,10 +108,11 @@ export class PostgresConfigWrites {
 
   /**
    * A config write in a transaction; `record` queues its revision (or, with history off,
-   * sends the NOTIFY at commit), numbered after COMMIT, before the write resolves. Other nodes hear of it through NOTIFY (or their poll);
-   * this node's listeners are told here before the answer goes out, so a read cache on this
-   * node never answers a client's read with what its own write replaced (the NOTIFY that
-   * follows is one more wake-up, harmless).
+   * sends the NOTIFY at commit), which is numbered after COMMIT, before the write resolves.
+   * Other nodes hear of it through NOTIFY (or their poll); this node's listeners are told
+   * here before the answer goes out, so a read cache on this node never answers a client's
+   * read with what its own write replaced (the NOTIFY that follows is one more wake-up,
+   * harmless).
    */
   private async configWrite<T>(
     accountId: number,

@@ -26,10 +26,10 @@ export async function notifyChange(client: pg.PoolClient, accountId: number): Pr
 }
 
 /**
- * Numbers committed writes' revisions (migration 0024), a batch at a time, like a group
- * commit: one numbering runs at once on this node, and the accounts of writes that commit
- * while it runs go together into the next, so concurrent writes share its transaction and
- * its WAL flush. `number(account)` resolves once a numbering that began after the call has
+ * Numbers committed writes' revisions (migration 0024) in batches, like a group commit: up
+ * to `concurrency` numberings run at once on this node, and the accounts of writes that
+ * commit while they run go together into the next, so concurrent writes share its
+ * transaction and its WAL flush. `number(account)` resolves once a numbering that began after the call has
  * committed, so the caller's revision has its number (this node's numbering or another
  * node's gave it); with `notify`, each numbered account's NOTIFY goes out at that commit.
  */

@@ -9,7 +9,7 @@
 -- accounts of the writes that committed while its last numbering ran into the next one, so
 -- numberings share flushes too. Numbers are only ever handed out under the account's
 -- counter row lock, so the feed's promise holds: a reader that sees revision n has seen
--- every number below it. A numbering that finds nothing left commits nothing.
+-- every number below it. A numbering that finds nothing left waits for no WAL flush.
 
 CREATE TABLE config_revisions_pending (
   -- Insert order: a scope's writes take turns on the config row, so its revisions queue in
