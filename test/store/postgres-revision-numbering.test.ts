@@ -13,10 +13,11 @@ const admin = new pg.Client({ connectionString: url });
 const now = 1_700_000_000;
 const key: IntegrationKey = { accountId: 7, integration: 'crm' };
 
-async function freshStore(options: { revisionSweepMs?: number; schema?: string } = {}) {
+async function freshStore(options: { revisionSweepMs?: number; lockTimeoutMs?: number; schema?: string } = {}) {
   const schema = options.schema ?? `${prefix}_${schemas.length}`;
   if (!schemas.includes(schema)) schemas.push(schema);
-  const store = new PostgresStore(url, { schema, revisionSweepMs: options.revisionSweepMs });
+  const { revisionSweepMs, lockTimeoutMs } = options;
+  const store = new PostgresStore(url, { schema, revisionSweepMs, ...(lockTimeoutMs ? { lockTimeoutMs } : {}) });
   stores.push(store);
   await store.migrate();
   return { store, schema };
@@ -94,6 +95,40 @@ describe.runIf(postgresAvailable)('PostgreSQL revision numbering', () => {
       [1, 1],
       [2, 2],
     ]);
+  });
+
+  it('answers a write whose numbering failed as done, tells other nodes at once, and numbers it later', async () => {
+    const { store, schema } = await freshStore({ lockTimeoutMs: 300, revisionSweepMs: 200 });
+    const { store: other } = await freshStore({ schema });
+    await store.createConfig(key, { scope: 'late', configJson: '{"n":0}', nowSeconds: now, actor: testActor });
+    const heard = new Promise<number>((resolve) => {
+      const stop = other.onConfigChanged((accountId) => {
+        stop();
+        resolve(accountId);
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // LISTEN in place
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `SELECT last_revision FROM "${schema}".config_revision_counters WHERE account_id = $1 FOR UPDATE`,
+        [key.accountId],
+      );
+      // The numbering gives up at the lock timeout; the write committed, so it is answered as done.
+      expect(await merge(store, 'late', { n: 1 })).toMatchObject({ kind: 'ok' });
+      expect(await heard).toBe(key.accountId);
+      expect((await other.revisionBounds(key.accountId)).latest).toBe(1);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+    }
+    const numbered = await waitFor(async () => {
+      const found = await other.listConfigChanges(key, { pattern: ['', ''], sinceRevision: 1, limit: 10 });
+      return found.length > 0 ? found : undefined;
+    });
+    expect(numbered?.map((c) => [c.revision, c.configJson])).toEqual([[2, '{"n":1}']]);
   });
 
   it('numbers each scope’s revisions in version order, without gaps, under concurrent writers on two nodes', async () => {

@@ -129,9 +129,10 @@ export class PostgresConfigWrites {
     );
     // A refused write (a precondition, a config that exists) changed nothing to tell.
     if (!wrote(result)) return result;
-    // The write is durable from here: if its numbering fails (the database went away), the
-    // next write to the account or the store's sweep numbers it, so the answer stays a success.
-    if (recordsHistory) await this.parts.numbering.number(accountId).catch(() => {});
+    // The write is durable from here: if its numbering fails (the database went away, a lock
+    // timeout), the next write to the account or the store's sweep numbers it, so the answer
+    // stays a success; other nodes' read caches still hear of the write now, if they can.
+    if (recordsHistory) await this.parts.numbering.number(accountId).catch(() => this.parts.numbering.tell(accountId));
     if (listeners.size > 0) listeners.fire(accountId);
     return result;
   }

@@ -68,6 +68,11 @@ export class RevisionNumbering {
     await this.rows(revisionSql.numberRevisions, [[...accounts], this.notify]);
   }
 
+  /** Only the NOTIFY, when a numbering failed (best effort: never rejects). */
+  async tell(accountId: number): Promise<void> {
+    if (this.notify) await this.rows(revisionSql.notifyOnly, [accountId]).catch(() => {});
+  }
+
   /**
    * Numbers what a stopped node left waiting (it committed a write, then stopped before its
    * numbering; the next write to the account would number it too). Returns how many accounts.
