@@ -229,7 +229,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     !syncReads && settings.postgresReadCache ? new ReadCacheEpochs(store, store.capabilities) : undefined;
   if (readCache) app.addHook('onClose', async () => readCache.close());
   const readEpoch = syncReads
-    ? () => syncReads.configReadEpoch()
+    ? syncReads.configReadEpoch
     : readCache && ((accountId: number) => readCache.epochOf(accountId));
   const keptAnswers: KeptAnswers | undefined = readEpoch && {
     cache: new RenderedConfigs(settings.readCacheEntries),

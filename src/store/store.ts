@@ -155,11 +155,12 @@ export interface SyncConfigReads {
    */
   readonly getConfigAtOnce: (key: IntegrationKey, scope: string) => ConfigRecord | undefined;
   /**
-   * A number that moves whenever a config may have changed, through any connection or
-   * process (SQLite: its `data_version` and this connection's own changes). Beside
-   * `getConfigAtOnce`: an answer rendered at one value may be reused while it holds.
+   * A number that moves whenever one of the account's configs may have changed, through any
+   * connection or process (SQLite: this store's own config writes to the account, and its
+   * `data_version` for everyone else's). Beside `getConfigAtOnce`: an answer rendered at one
+   * value may be reused while it holds.
    */
-  readonly configReadEpoch: () => number;
+  readonly configReadEpoch: (accountId: number) => number;
 }
 
 /** Accounts, their admin API tokens, and whether any exists yet. */

@@ -31,7 +31,6 @@ export const sql = {
     WHERE account_id = ? AND integration = ? AND scope GLOB ? AND id > ?
     ORDER BY id LIMIT ?`,
   dataVersion: `PRAGMA data_version`,
-  totalChanges: `SELECT total_changes()`,
   insertConfig: `
     INSERT INTO configs (account_id, integration, scope, config, version, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,

@@ -32,7 +32,6 @@ export function prepareStoreStatements(db: Database.Database) {
     listConfigsGlob: p(sql.listConfigsGlob),
     configByScope: p(sql.configByScope),
     dataVersion: db.prepare(sql.dataVersion).pluck(),
-    totalChanges: db.prepare(sql.totalChanges).pluck(),
     insertConfig: p(sql.insertConfig),
     updateConfig: p(sql.updateConfig),
     deleteConfig: p(sql.deleteConfig),

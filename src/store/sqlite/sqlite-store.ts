@@ -202,10 +202,19 @@ export class SqliteStore implements StoreStorage {
     if (this.recordsHistory) this.revisions.record(facts);
   }
 
-  /** A config write through group commit; once it has committed a change, listeners hear of it. */
+  /**
+   * A config write through group commit; once it has committed a change, the account's read
+   * epoch moves and listeners hear of it. A write that failed may have committed before its
+   * sync failed: its account's epoch moves too.
+   */
   private async configWrite<T>(accountId: number, write: () => T, changed: (result: T) => boolean): Promise<T> {
-    const result = await this.groupCommit.enqueue(write);
-    if (changed(result) && this.changeListeners.size > 0) this.changeListeners.fire(accountId);
+    const result = await this.groupCommit.enqueue(write).catch((error: unknown) => {
+      this.syncReads.configChanged(accountId);
+      throw error;
+    });
+    if (!changed(result)) return result;
+    this.syncReads.configChanged(accountId);
+    if (this.changeListeners.size > 0) this.changeListeners.fire(accountId);
     return result;
   }
 

@@ -6,16 +6,29 @@ import type { ConfigRecord, IntegrationKey, SyncConfigReads } from '../store.js'
 interface ReadStatements {
   configByScope: Database.Statement;
   dataVersion: Database.Statement;
-  totalChanges: Database.Statement;
 }
+
+/** Accounts with an epoch of their own before all are forgotten at once (memory stays bounded). */
+const maxAccounts = 100_000;
 
 /**
  * SQLite's config reads without waiting (`capabilities.syncReads`), for the HTTP layer's
- * fast lane: the read connection answers at once, and its read epoch says when an answer
- * rendered before may no longer hold. Arrow properties, so the lane can call them unbound.
+ * fast lane: the read connection answers at once, and each account's read epoch says when
+ * an answer rendered before may no longer hold. Arrow properties, so the lane can call them
+ * unbound.
+ *
+ * An account's epoch moves with this store's own config writes to that account
+ * ({@link configChanged}), so writes to other accounts, and the store's other writes (pulls,
+ * replies, tokens), keep its answers; every account's moves when `data_version` says
+ * another connection or process committed (the CLI, an import, `keys rotate`), since that
+ * may have changed any config.
  */
 export class SqliteSyncReads implements SyncConfigReads {
-  private epoch = { value: 0, dataVersion: -1, ownChanges: -1 };
+  /** Each value given out once: a moved account, or a new base, never repeats an epoch. */
+  private tick = 0;
+  private base = 0;
+  private dataVersion = -1;
+  private readonly accounts = new Map<number, number>();
 
   /** `statements`: the store's prepared statements, there once it has migrated. */
   constructor(private readonly statements: () => ReadStatements) {}
@@ -26,19 +39,28 @@ export class SqliteSyncReads implements SyncConfigReads {
     return row && toConfig(row);
   };
 
-  /** A number that moves whenever a config may have changed. */
-  readonly configReadEpoch = (): number => {
-    // data_version moves with every commit of another connection (another process);
-    // total_changes with this connection's own writes.
-    const q = this.statements();
-    const dataVersion = q.dataVersion.get() as number;
-    const ownChanges = q.totalChanges.get() as number;
-    const epoch = this.epoch;
-    if (dataVersion !== epoch.dataVersion || ownChanges !== epoch.ownChanges) {
-      epoch.value++;
-      epoch.dataVersion = dataVersion;
-      epoch.ownChanges = ownChanges;
+  /** A number that moves whenever one of the account's configs may have changed. */
+  readonly configReadEpoch = (accountId: number): number => {
+    // data_version moves with every commit of another connection, never with this one's.
+    const dataVersion = this.statements().dataVersion.get() as number;
+    if (dataVersion !== this.dataVersion) {
+      this.dataVersion = dataVersion;
+      this.forgetAll();
     }
-    return epoch.value;
+    return this.accounts.get(accountId) ?? this.base;
   };
+
+  /**
+   * This connection wrote (or tried to write) one of the account's configs: called once the
+   * write has committed and before it resolves, so its writer's next read sees it.
+   */
+  configChanged(accountId: number): void {
+    if (this.accounts.size >= maxAccounts) this.forgetAll();
+    this.accounts.set(accountId, ++this.tick);
+  }
+
+  private forgetAll(): void {
+    this.accounts.clear();
+    this.base = ++this.tick;
+  }
 }

@@ -18,8 +18,9 @@ interface AccountAnswers {
 
 /**
  * Answers of recent config reads, each account's kept until its read epoch moves (on
- * SQLite one epoch for all, moved by any write through any connection or process; with
- * PostgreSQL's read cache one per account, moved by its change notifications), then
+ * SQLite moved by the store's own config writes to the account, and for every account by
+ * another connection's or process's commit; with PostgreSQL's read cache moved by the
+ * account's change notifications), then
  * forgotten together. Bounded: at `maxEntries` it is emptied and fills again from the
  * reads that follow. Keyed by the request's path as it came (no key string built per read).
  */
