@@ -49,7 +49,7 @@ export interface Settings {
   trustProxy: boolean;
   /** How long a checked Authorization header is trusted without a lookup, ms (0: never). */
   authCacheMs: number;
-  /** SQLite: rendered config reads kept until any write (0: none). */
+  /** SQLite: rendered config reads kept until a config write to their account, or another process's commit (0: none). */
   readCacheEntries: number;
   /**
    * On SIGTERM, how long in-flight requests may take before their connections are cut, and
