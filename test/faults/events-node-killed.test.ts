@@ -106,7 +106,7 @@ describe.each(kinds)('event delivery when its node is killed, on $name', (kind) 
       // Hold the next batch: its node is the one to kill.
       const senders = new Map<object, number>();
       integration.answerEvents((delivery) => {
-        senders.set(delivery, pidOfClientPort(delivery.remotePort));
+        senders.set(delivery, pidOfClientPort(delivery.remotePort, delivery.localPort));
         if (held) return { status: 200 };
         held = { pid: senders.get(delivery)!, at: delivery.at };
         return { hold: new Promise<number>((resolve) => (release = resolve)) };

@@ -71,7 +71,7 @@ async function startRecordingIntegration() {
     const entry: Seen = {
       path,
       item,
-      pid: pidOfClientPort(request.socket.remotePort!),
+      pid: pidOfClientPort(request.socket.remotePort!, request.socket.localPort),
       at: Date.now(),
       cutOff: false,
       answered: false,

@@ -85,7 +85,7 @@ describe.each(kinds)('reply sending when its node is killed, on $name', (kind) =
     let release!: () => void;
     const hold = new Promise<void>((resolve) => (release = resolve));
     integration.answerChannelbacks((seen) => {
-      senders.set(seen, pidOfClientPort(seen.remotePort));
+      senders.set(seen, pidOfClientPort(seen.remotePort, seen.localPort));
       if (holding && !held) {
         held = seen;
         return { body: { external_id: 'never-answered' }, hold };

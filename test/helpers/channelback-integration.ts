@@ -10,6 +10,8 @@ export interface ChannelbackSeen {
   headers: IncomingMessage['headers'];
   /** The sender's port: which process sent it. */
   remotePort: number;
+  /** The port it was sent to (this integration's), so the sender's socket is told apart from another with its port. */
+  localPort: number;
 }
 
 export type IntegrationAnswer = { status?: number; body: string | object; hold?: Promise<unknown> };
@@ -65,6 +67,7 @@ export async function startChannelbackIntegration(manifest: object = channelback
         raw,
         headers: request.headers,
         remotePort: request.socket.remotePort!,
+        localPort: request.socket.localPort!,
       };
       channelbacks.push(seen);
       return answer(await onChannelback(seen));

@@ -9,6 +9,8 @@ export interface EventDelivery {
   at: number;
   /** The sender's port: which process sent it. */
   remotePort: number;
+  /** The port it was sent to (this integration's), so the sender's socket is told apart from another with its port. */
+  localPort: number;
 }
 
 export type EventAnswer = { status: number } | { hold: Promise<number> };
@@ -62,6 +64,7 @@ export async function startEventIntegration(options: { events?: boolean; channel
         headers: request.headers,
         at: Date.now(),
         remotePort: request.socket.remotePort!,
+        localPort: request.socket.localPort!,
       };
       deliveries.push(delivery);
       for (const wake of waiters.splice(0)) wake();

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 
 /** The pid of the process whose socket has this local port (the node that made a request). */
-export function pidOfClientPort(port: number): number {
-  const line = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+export function pidOfClientPort(port: number, serverPort?: number): number {
+  // The same ephemeral port may be in use towards another server too (a PostgreSQL
+  // connection, say): with the server's port, only the connection to it is looked at.
+  const filter = serverPort === undefined ? `( sport = :${port} )` : `( sport = :${port} and dport = :${serverPort} )`;
+  const line = execFileSync('ss', ['-Htnp', 'state', 'established', filter], { encoding: 'utf8' });
   const pid = /pid=(\d+)/.exec(line)?.[1];
   if (!pid) throw new Error(`no process owns local port ${port}: ${line}`);
   return Number(pid);
