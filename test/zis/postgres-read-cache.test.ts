@@ -63,10 +63,28 @@ describe.runIf(postgresAvailable)('PostgreSQL read cache', () => {
     await schema?.drop();
   });
 
+  /**
+   * A create through A, and then both wake-ups it causes on A are over: its own, before the
+   * answer, and its NOTIFY coming back (milliseconds later), which also forgets what A kept.
+   */
+  async function createSettled(scope: string, config: { n: number }): Promise<number> {
+    let heard = 0;
+    const stop = storeA.onConfigChanged(() => heard++);
+    try {
+      const { status } = await call(a.baseUrl, 'POST', configs, { token, body: { scope, config } });
+      await within(
+        2000,
+        async () => heard,
+        (n) => (n as number) >= 2,
+      );
+      return status;
+    } finally {
+      stop();
+    }
+  }
+
   it('answers from the cache until a change notification, which the database alone does not send', async () => {
-    expect((await call(a.baseUrl, 'POST', configs, { token, body: { scope: 'kept', config: { n: 1 } } })).status).toBe(
-      201,
-    );
+    expect(await createSettled('kept', { n: 1 })).toBe(201);
     expect(await read(a, 'kept')).toEqual({ n: 1 }); // read, rendered and kept
     // Behind every node's back: no NOTIFY, so A does not know.
     await sql.query(`UPDATE configs SET config = '{"n":2}' WHERE scope = 'kept'`);
@@ -86,9 +104,7 @@ describe.runIf(postgresAvailable)('PostgreSQL read cache', () => {
       call(a.baseUrl, 'GET', `${configs}?filter[scope]=listed*`, { token }).then((answer) =>
         answer.json.configs.map((c: { config: { n: number } }) => c.config.n),
       );
-    expect(
-      (await call(a.baseUrl, 'POST', configs, { token, body: { scope: 'listed-1', config: { n: 1 } } })).status,
-    ).toBe(201);
+    expect(await createSettled('listed-1', { n: 1 })).toBe(201);
     expect(await list()).toEqual([1]);
     await sql.query(`UPDATE configs SET config = '{"n":2}' WHERE scope = 'listed-1'`);
     expect(await list()).toEqual([1]); // kept
