@@ -49,6 +49,31 @@ async function waitFor<T>(read: () => Promise<T | undefined>, ms = 3000): Promis
   }
 }
 
+/** Another session holding the account's counter row until `release()` (idempotent). */
+async function holdCounterRow(schema: string): Promise<{ release: () => Promise<void> }> {
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query(
+    `SELECT last_revision FROM "${schema}".config_revision_counters WHERE account_id = $1 FOR UPDATE`,
+    [key.accountId],
+  );
+  let released: Promise<void> | undefined;
+  return { release: () => (released ??= holder.query('COMMIT').then(() => holder.end())) };
+}
+
+/** The next account `store`'s listeners hear of; resolves once its LISTEN connection is in place. */
+async function nextChange(store: PostgresStore): Promise<{ heard: Promise<number> }> {
+  const heard = new Promise<number>((resolve) => {
+    const stop = store.onConfigChanged((accountId) => {
+      stop();
+      resolve(accountId);
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return { heard };
+}
+
 const byScope = (changes: ConfigRevision[], scope: string) => changes.filter((c) => c.scope === scope);
 
 /**
@@ -66,14 +91,8 @@ describe.runIf(postgresAvailable)('PostgreSQL revision numbering', () => {
   it('commits a write while another transaction holds the account’s counter row, and numbers it once the row is free', async () => {
     const { store, schema } = await freshStore();
     await store.createConfig(key, { scope: 'held', configJson: '{"n":0}', nowSeconds: now, actor: testActor });
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
+    const holder = await holdCounterRow(schema);
     try {
-      await holder.query('BEGIN');
-      await holder.query(
-        `SELECT last_revision FROM "${schema}".config_revision_counters WHERE account_id = $1 FOR UPDATE`,
-        [key.accountId],
-      );
       let resolved = false;
       const write = merge(store, 'held', { n: 1 }).finally(() => (resolved = true));
       // Before migration 0024 the write waited for the row inside its own transaction: nothing committed.
@@ -85,10 +104,10 @@ describe.runIf(postgresAvailable)('PostgreSQL revision numbering', () => {
       // Its revision waits for a number (the row is still held), and so does its answer.
       expect((await store.revisionBounds(key.accountId)).latest).toBe(1);
       expect(resolved).toBe(false);
-      await holder.query('COMMIT');
+      await holder.release();
       expect(await write).toMatchObject({ kind: 'ok' });
     } finally {
-      await holder.end();
+      await holder.release();
     }
     const changes = await store.listConfigChanges(key, { pattern: ['', ''], sinceRevision: 0, limit: 10 });
     expect(changes.map((c) => [c.revision, c.version])).toEqual([
@@ -101,28 +120,15 @@ describe.runIf(postgresAvailable)('PostgreSQL revision numbering', () => {
     const { store, schema } = await freshStore({ lockTimeoutMs: 300, revisionSweepMs: 200 });
     const { store: other } = await freshStore({ schema });
     await store.createConfig(key, { scope: 'late', configJson: '{"n":0}', nowSeconds: now, actor: testActor });
-    const heard = new Promise<number>((resolve) => {
-      const stop = other.onConfigChanged((accountId) => {
-        stop();
-        resolve(accountId);
-      });
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // LISTEN in place
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
+    const { heard } = await nextChange(other);
+    const holder = await holdCounterRow(schema);
     try {
-      await holder.query('BEGIN');
-      await holder.query(
-        `SELECT last_revision FROM "${schema}".config_revision_counters WHERE account_id = $1 FOR UPDATE`,
-        [key.accountId],
-      );
       // The numbering gives up at the lock timeout; the write committed, so it is answered as done.
       expect(await merge(store, 'late', { n: 1 })).toMatchObject({ kind: 'ok' });
       expect(await heard).toBe(key.accountId);
       expect((await other.revisionBounds(key.accountId)).latest).toBe(1);
     } finally {
-      await holder.query('COMMIT');
-      await holder.end();
+      await holder.release();
     }
     const numbered = await waitFor(async () => {
       const found = await other.listConfigChanges(key, { pattern: ['', ''], sinceRevision: 1, limit: 10 });
@@ -158,13 +164,7 @@ describe.runIf(postgresAvailable)('PostgreSQL revision numbering', () => {
     const atStart = await restarted.listConfigChanges(key, { pattern: ['', ''], sinceRevision: 1, limit: 10 });
     expect(atStart.map((c) => [c.revision, c.configJson])).toEqual([[2, '{"n":1}']]);
 
-    const heard = new Promise<number>((resolve) => {
-      const stop = restarted.onConfigChanged((accountId) => {
-        stop();
-        resolve(accountId);
-      });
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // LISTEN in place
+    const { heard } = await nextChange(restarted);
     await leaveWaiting(schema, 'left', '{"n":2}');
     const swept = await waitFor(async () => {
       const found = await restarted.listConfigChanges(key, { pattern: ['', ''], sinceRevision: 2, limit: 10 });
