@@ -1,7 +1,7 @@
 import type { BackupRecord } from '../store/backup-records.js';
 import { encryptedColumns } from '../store/encryption/encrypting-stores.js';
 import { keyIdOf, type ValueCipher } from '../store/encryption/value-cipher.js';
-import { secretColumns } from '../store/zis-registry-store.js';
+import { secretColumns } from '../store/encryption/encrypting-zis-registry.js';
 
 const { metadata: M, state: S } = encryptedColumns;
 

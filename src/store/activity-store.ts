@@ -1,5 +1,6 @@
 import type { EventRecord } from './event-outbox-store.js';
 import type { RevisionOperation } from './config-revisions.js';
+import { plainRead, type MethodTable } from './method-facts.js';
 
 /** A span of time, epoch milliseconds: from `sinceMs` (included) to `untilMs` (excluded). */
 export interface ActivityWindow {
@@ -80,3 +81,15 @@ export interface ActivityStore {
   /** One event of an integration, payload included. */
   getEvent(accountId: number, integrationId: number, eventId: number): Promise<EventRecord | undefined>;
 }
+
+/** The console's per-minute activity: reads only, nothing encrypted (events are stored as sent). */
+export const activityStoreTable = {
+  pullsPerMinute: plainRead,
+  eventsDeliveredPerMinute: plainRead,
+  repliesSentPerMinute: plainRead,
+  configWritesPerMinute: plainRead,
+  pendingRepliesByInstance: plainRead,
+  latestConfigChanges: plainRead,
+  listEventsBefore: plainRead,
+  getEvent: plainRead,
+} satisfies MethodTable<ActivityStore>;

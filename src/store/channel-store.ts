@@ -1,5 +1,15 @@
 import type { PushCompletion, PushOutcome } from './push-records.js';
 import type { EventOutboxStore } from './event-outbox-store.js';
+import { write, read, type MethodTable } from './method-facts.js';
+import { eventOutboxTable } from './event-outbox-store.js';
+import {
+  openInstance,
+  openInstances,
+  openOptionalInstance,
+  openTarget,
+  sealMetadata,
+  sealState,
+} from './encryption/encrypting-stores.js';
 
 /**
  * Storage for Channel-framework hosting: integrations registered by manifest, their
@@ -272,3 +282,58 @@ export interface Handoff {
   instancePushId: string;
   pushTokenHash: string;
 }
+
+/** Channel-framework hosting: instances' metadata and state are sealed and opened here. */
+export const channelStoreTable = {
+  ...eventOutboxTable,
+  createIntegration: write,
+  listIntegrations: read,
+  getIntegration: read,
+  updateIntegrationManifest: write,
+  deleteIntegration: write,
+  createInstance: {
+    ...write,
+    seal: ([input], cipher) => [
+      { ...input, metadata: sealMetadata(input.metadata, cipher)!, state: sealState(input.state, cipher)! },
+    ],
+    open: openInstance,
+  },
+  listInstances: { ...read, open: openInstances },
+  getInstance: { ...read, open: openOptionalInstance },
+  findInstanceByPushId: { writes: false, nul: { lookup: undefined }, open: openOptionalInstance },
+  findInstanceByPushTokenHash: { writes: false, nul: { lookup: undefined }, open: openOptionalInstance },
+  updateInstance: {
+    ...write,
+    seal: ([accountId, id, change], cipher) => [
+      accountId,
+      id,
+      { ...change, metadata: sealMetadata(change.metadata, cipher), state: sealState(change.state, cipher) },
+    ],
+    open: openOptionalInstance,
+  },
+  deleteInstance: write,
+  claimDueInstances: { ...write, open: (targets, cipher) => targets.map((target) => openTarget(target, cipher)) },
+  claimInstance: {
+    ...write,
+    open: (claimed, cipher) => (typeof claimed === 'string' ? claimed : openTarget(claimed, cipher)),
+  },
+  renewPullLeases: write,
+  completePull: {
+    ...write,
+    // A failed pull stores only its error.
+    checked: (completion) => (completion.outcome === 'ok' ? completion : { error: completion.error }),
+    seal: ([completion], cipher) => [
+      {
+        ...completion,
+        newMetadata: sealMetadata(completion.newMetadata, cipher),
+        newState: sealState(completion.newState, cipher),
+      },
+    ],
+  },
+  listPulls: read,
+  completePush: write,
+  listThreads: read,
+  listResources: read,
+  createHandoff: write,
+  consumeHandoff: { writes: true, nul: { lookup: undefined } },
+} satisfies MethodTable<ChannelStore>;

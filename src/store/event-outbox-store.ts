@@ -1,3 +1,5 @@
+import { write, read, type MethodTable } from './method-facts.js';
+import { openBatches } from './encryption/encrypting-stores.js';
 /**
  * The event-callback outbox: events written in the same transaction as the change that
  * caused them, delivered later in batches to the integration's `event_callback_url`.
@@ -137,3 +139,12 @@ export interface EventRecord {
   lastAttemptAt: number | null;
   deliveredAt: number | null;
 }
+
+/** The event outbox (part of the channel store). */
+export const eventOutboxTable = {
+  claimEventBatches: { ...write, open: openBatches },
+  renewEventLeases: write,
+  completeEventBatch: write,
+  listEvents: read,
+  onEventsCommitted: read,
+} satisfies MethodTable<EventOutboxStore>;

@@ -1,4 +1,6 @@
 import type { RotationBatch } from './encryption/key-rotation.js';
+import { plainWrite, plainRead, type MethodTable } from './method-facts.js';
+import { openExchange, sealExchange } from './encryption/encrypting-exchanges.js';
 
 /** What Switchboard called: a manifest fetch, a pull, a channelback or one event batch. */
 export type ExchangeKind = 'manifest' | 'pull' | 'channelback' | 'event_batch';
@@ -114,8 +116,13 @@ export interface ExchangeStorage extends Omit<ExchangeStore, 'reencryptExchanges
   rewriteBodies(rewrites: BodiesRewrite[]): Promise<number>;
 }
 
-/** The columns that hold bodies (also the cipher's additional data). */
-export const exchangeBodyColumns = {
-  request: 'exchanges.request_body',
-  response: 'exchanges.response_body',
-} as const;
+/**
+ * The inspector's rings: bodies sealed on the way in and opened on the way out. U+0000 is
+ * passed on: the recorder never refuses an exchange (a body is text as the integration sent it).
+ */
+export const exchangeStoreTable = {
+  recordExchange: { ...plainWrite, seal: ([exchange, keep], cipher) => [sealExchange(exchange, cipher), keep] },
+  listExchanges: plainRead,
+  getExchange: { ...plainRead, open: openExchange },
+  reencryptExchanges: plainWrite,
+} satisfies MethodTable<ExchangeStore>;

@@ -2,8 +2,11 @@ import { NulCharacterError, nulPath } from './nul-guard.js';
 import type { ValueCipher } from './encryption/value-cipher.js';
 
 // What each method of a store contract does, as data the compiler checks against the
-// contract: one table per contract (`method-tables.ts`), and one wrapper derived from it
-// (`wrapContract`) that refuses U+0000, encrypts arguments and decrypts results.
+// contract: one table per contract, written beside the contract's interface (so adding a
+// method is one file for both), and one wrapper derived from it (`wrapContract`, applied
+// once in wrap-store.ts) that refuses U+0000, encrypts arguments and decrypts results. A
+// method added to a contract and missing from its table, or whose arguments or result carry
+// ciphertext without a `seal` or `open`, does not compile (test/store/method-tables.test-d.ts).
 
 /** Field names whose values the store keeps only as ciphertext (instances, events, registry secrets, the inspector's bodies). */
 type EncryptedField =
@@ -30,6 +33,13 @@ type Carries<T, D extends Depth = []> = D['length'] extends 4
  * store copes, or callers validate first).
  */
 export type NulRule<R> = 'refuse' | 'unchecked' | { lookup: R };
+
+// The common entries. `refuse`: an argument holding U+0000 is refused before any SQL runs
+// (PostgreSQL text cannot hold it); `unchecked`: passed on as it is.
+export const write = { writes: true, nul: 'refuse' } as const;
+export const read = { writes: false, nul: 'refuse' } as const;
+export const plainWrite = { writes: true, nul: 'unchecked' } as const;
+export const plainRead = { writes: false, nul: 'unchecked' } as const;
 
 type Base<A extends unknown[], R> = {
   /** The method changes the database. */

@@ -1,4 +1,6 @@
 import type { ChannelIntegration, Instance, ResourceRecord, ThreadRecord } from './channel-store.js';
+import { write, read, type MethodTable } from './method-facts.js';
+import { openTarget, sealMetadata } from './encryption/encrypting-stores.js';
 
 /**
  * Storage for channelback: agents' replies to a thread, sent to the integration's
@@ -155,3 +157,20 @@ export interface ReplyCompletion {
   metadataNeedsUpdate?: boolean;
   nowMs: number;
 }
+
+/** Channelback replies: the claimed reply's instance is opened, a sent reply's new metadata sealed. */
+export const replyStoreTable = {
+  getThread: read,
+  getResource: read,
+  createReply: write,
+  findIdempotentReply: { writes: false, nul: { lookup: undefined } },
+  getReply: read,
+  listThreadReplies: read,
+  claimDueReplies: { ...write, open: (targets, cipher) => targets.map((target) => openTarget(target, cipher)) },
+  renewReplyLeases: write,
+  completeReply: {
+    ...write,
+    seal: ([completion], cipher) => [{ ...completion, newMetadata: sealMetadata(completion.newMetadata, cipher) }],
+  },
+  reportReplyError: write,
+} satisfies MethodTable<ReplyStore>;

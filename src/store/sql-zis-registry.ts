@@ -23,10 +23,10 @@ import type {
   NewOAuthClient,
   OAuthClientChange,
   OAuthClientRecord,
-  SecretTable,
   StoredSecretRow,
   ZisRegistryStorage,
 } from './zis-registry-store.js';
+import type { SecretTable } from './encryption/encrypting-zis-registry.js';
 
 /** The registry's statements in one dialect: the shared ones, and the two each dialect writes its own way. */
 export type ZisRegistrySql = Rendered<typeof zisRegistryStatements> & {

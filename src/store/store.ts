@@ -25,6 +25,7 @@ import type {
   RevisionBounds,
   RevisionOperation,
 } from './config-revisions.js';
+import { plainWrite, plainRead, type MethodTable } from './method-facts.js';
 
 export type { Account, ConfigRecord, Integration } from './records.js';
 export type {
@@ -52,7 +53,7 @@ export type {
  *
  * Records use camelCase; how they are laid out in tables is each implementation's affair.
  * `Store` is the intersection of narrow contracts; routes and feature code take the one
- * they use. Each contract has a method table (`method-tables.ts`) the wrappers derive from.
+ * they use. Each contract has a method table, written beside it, that the wrappers derive from.
  */
 export type Store = Lifecycle & AccountStore & TokenStore & ConfigStore & BackupStore & SubStores;
 
@@ -513,3 +514,76 @@ export interface ConfigChange {
 
 export type WriteOutcome =
   { kind: 'ok'; config: ConfigRecord | undefined } | { kind: 'not_found' } | { kind: 'precondition_failed' };
+
+export const lifecycleTable = {
+  migrate: plainWrite,
+  ping: plainRead,
+  health: plainRead,
+  close: plainWrite,
+  createFailureLimiter: plainRead,
+  pruneRetained: plainWrite,
+  reencryptInstances: plainWrite,
+} satisfies MethodTable<Lifecycle>;
+
+export const accountStoreTable = {
+  isEmpty: plainRead,
+  createAccount: plainWrite,
+  findAccountById: plainRead,
+  listAccounts: plainRead,
+  findAccountBySubdomain: plainRead,
+  createAdminToken: plainWrite,
+  findAdminByTokenHash: plainRead,
+  listAdminTokens: plainRead,
+  deleteAdminToken: plainWrite,
+} satisfies MethodTable<AccountStore>;
+
+export const tokenStoreTable = {
+  credentialRevocationVersion: plainRead,
+  createIntegration: plainWrite,
+  findIntegration: plainRead,
+  findIntegrationByClientIdentifier: plainRead,
+  createAccessToken: plainWrite,
+  findAccessToken: plainRead,
+  listIntegrations: plainRead,
+  findIntegrationById: plainRead,
+  rotateClientSecret: plainWrite,
+  listAccessTokens: plainRead,
+  findAccessTokenById: plainRead,
+  deleteAccessToken: plainWrite,
+  recordAccessTokenUse: plainWrite,
+} satisfies MethodTable<TokenStore>;
+
+export const grantStoreTable = {
+  listOAuthClients: plainRead,
+  findOAuthClient: plainRead,
+  updateOAuthClient: plainWrite,
+  createAuthorizationCode: plainWrite,
+  takeAuthorizationCode: plainWrite,
+  createRefreshToken: plainWrite,
+  takeRefreshToken: plainWrite,
+  createConsoleSession: plainWrite,
+  consoleSessionActive: plainRead,
+  deleteConsoleSession: plainWrite,
+  pruneConsoleSessions: plainWrite,
+} satisfies MethodTable<GrantStore>;
+
+// A scope holding U+0000 names no config (none can be stored): the reads find nothing and
+// the writes find no config, on both stores alike (PostgreSQL would refuse the parameter).
+export const configStoreTable = {
+  listConfigs: { writes: false, nul: { lookup: [] }, checked: (_key, query) => query.pattern },
+  getConfig: { writes: false, nul: { lookup: undefined }, checked: (_key, scope) => scope },
+  createConfig: plainWrite,
+  updateConfig: { writes: true, nul: { lookup: { kind: 'not_found' } }, checked: (_key, scope) => scope },
+  deleteConfig: { writes: true, nul: { lookup: { kind: 'not_found' } }, checked: (_key, scope) => scope },
+  listConfigRevisions: { writes: false, nul: { lookup: [] }, checked: (_key, scope) => scope },
+  getConfigRevision: { writes: false, nul: { lookup: undefined }, checked: (_key, scope) => scope },
+  listConfigChanges: { writes: false, nul: { lookup: [] }, checked: (_key, query) => query.pattern },
+  revisionBounds: plainRead,
+  onConfigChanged: plainRead,
+  compactConfigRevisions: plainWrite,
+} satisfies MethodTable<ConfigStore>;
+
+export const backupStoreTable = {
+  exportRecords: plainRead,
+  importRecords: plainWrite,
+} satisfies MethodTable<BackupStore>;

@@ -1,20 +1,20 @@
-import { withSecretRotation } from './encryption/encrypting-zis-registry.js';
+import { withSecretRotation } from './encryption/zis-registry-rotation.js';
 import { noEncryption, type ValueCipher } from './encryption/value-cipher.js';
 import { wrapContract, type MethodTable } from './method-facts.js';
-import { withExchangeRotation } from './encryption/encrypting-exchanges.js';
+import { withExchangeRotation } from './encryption/exchange-rotation.js';
+import { activityStoreTable } from './activity-store.js';
+import { channelStoreTable } from './channel-store.js';
+import { exchangeStoreTable } from './exchange-store.js';
+import { replyStoreTable } from './reply-store.js';
 import {
   accountStoreTable,
-  activityStoreTable,
-  exchangeStoreTable,
   backupStoreTable,
-  channelStoreTable,
   configStoreTable,
   grantStoreTable,
   lifecycleTable,
-  replyStoreTable,
   tokenStoreTable,
-  zisRegistryTable,
-} from './method-tables.js';
+} from './store.js';
+import { zisRegistryTable } from './zis-registry-store.js';
 import type { Store, SubStores } from './store.js';
 import type { ZisRegistryStorage } from './zis-registry-store.js';
 import type { ExchangeStorage } from './exchange-store.js';
@@ -32,7 +32,7 @@ export type StoreStorage = Omit<Store, 'zisRegistry' | 'exchanges'> & {
 
 /**
  * The store callers get: every contract's methods wrapped as its method table says
- * (`method-tables.ts`): U+0000 refused or found nowhere, instance metadata and state and
+ * (each beside its contract's interface): U+0000 refused or found nowhere, instance metadata and state and
  * registry secrets sealed on the way in and opened on the way out, so the stores and the
  * database see only ciphertext and the NUL check sees plaintext. Built once, when the store
  * is opened; the tables, not the stores, decide.

@@ -1,4 +1,12 @@
 import type { RotationBatch } from './encryption/key-rotation.js';
+import { plainWrite, plainRead, type MethodTable } from './method-facts.js';
+import {
+  openClient,
+  openConnection,
+  sealClientSecret,
+  sealConnectionSecret,
+  type SecretTable,
+} from './encryption/encrypting-zis-registry.js';
 
 /** Which account's which integration a row belongs to (the same shape as the configs' key in store.ts). */
 export interface IntegrationKey {
@@ -65,13 +73,6 @@ export interface ZisRegistryStore {
    */
   reencryptSecrets(batch: { table: SecretTable; afterId: number; limit: number }): Promise<RotationBatch>;
 }
-
-/** The tables that hold secrets, and the column each keeps them in (also the cipher's additional data). */
-export const secretColumns = {
-  zis_connections: 'zis_connections.secret',
-  zis_oauth_clients: 'zis_oauth_clients.client_secret',
-} as const;
-export type SecretTable = keyof typeof secretColumns;
 
 /** A stored secret as key rotation reads it. */
 export interface StoredSecretRow {
@@ -168,3 +169,49 @@ export interface OAuthClientRecord extends Omit<NewOAuthClient, 'nowSeconds'> {
 export type OAuthClientChange = Partial<
   Pick<NewOAuthClient, 'name' | 'clientId' | 'clientSecret' | 'authUrl' | 'tokenUrl' | 'defaultScopes' | 'grantType'>
 > & { nowSeconds: number };
+
+/** The ZIS registry: connection and OAuth client secrets are sealed and opened here. */
+export const zisRegistryTable = {
+  saveBundle: plainWrite,
+  listLatestBundles: plainRead,
+  listBundleVersions: plainRead,
+  installJobSpec: plainWrite,
+  uninstallJobSpec: plainWrite,
+  listJobSpecInstalls: plainRead,
+  createConnection: {
+    ...plainWrite,
+    seal: ([input], cipher) => [{ ...input, secret: sealConnectionSecret(input.secret, cipher) }],
+    open: (created, cipher) => (created === 'exists' ? created : openConnection(created, cipher)),
+  },
+  getConnection: { ...plainRead, open: (found, cipher) => found && openConnection(found, cipher) },
+  listConnections: { ...plainRead, open: (found, cipher) => found.map((c) => openConnection(c, cipher)) },
+  updateConnection: {
+    ...plainWrite,
+    seal: ([key, type, name, change], cipher) => [
+      key,
+      type,
+      name,
+      { ...change, secret: sealConnectionSecret(change.secret, cipher) },
+    ],
+    open: (updated, cipher) => updated && openConnection(updated, cipher),
+  },
+  deleteConnection: plainWrite,
+  createOAuthClient: {
+    ...plainWrite,
+    seal: ([input], cipher) => [{ ...input, clientSecret: sealClientSecret(input.clientSecret, cipher) }],
+    open: openClient,
+  },
+  listOAuthClients: { ...plainRead, open: (found, cipher) => found.map((c) => openClient(c, cipher)) },
+  getOAuthClient: { ...plainRead, open: (found, cipher) => found && openClient(found, cipher) },
+  updateOAuthClient: {
+    ...plainWrite,
+    seal: ([key, uuid, change], cipher) => [
+      key,
+      uuid,
+      { ...change, clientSecret: sealClientSecret(change.clientSecret, cipher) },
+    ],
+    open: (updated, cipher) => updated && openClient(updated, cipher),
+  },
+  deleteOAuthClient: plainWrite,
+  reencryptSecrets: plainWrite,
+} satisfies MethodTable<ZisRegistryStore>;

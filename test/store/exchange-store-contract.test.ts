@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValueCipher } from '../../src/store/encryption/value-cipher.js';
-import { rotateExchangeKeys } from '../../src/store/encryption/encrypting-exchanges.js';
+import { rotateExchangeKeys } from '../../src/store/encryption/exchange-rotation.js';
 import type { ExchangeScope, NewExchange } from '../../src/store/exchange-store.js';
 import type { Store } from '../../src/store/store.js';
 import { openEncrypted, testKey } from '../helpers/encrypted-stores.js';

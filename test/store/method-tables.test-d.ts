@@ -3,7 +3,9 @@
 // an error: remove one, and the compile fails; so must a table that stops refusing.
 import type { ChannelStore, Instance } from '../../src/store/channel-store.js';
 import type { MethodTable } from '../../src/store/method-facts.js';
-import { channelStoreTable, configStoreTable, replyStoreTable } from '../../src/store/method-tables.js';
+import { channelStoreTable } from '../../src/store/channel-store.js';
+import { replyStoreTable } from '../../src/store/reply-store.js';
+import { configStoreTable } from '../../src/store/store.js';
 import type { ReplyStore } from '../../src/store/reply-store.js';
 
 /** The channel store with one method added, as a change to channel-store.ts would. */

@@ -1,17 +1,19 @@
-import {
-  exchangeBodyColumns,
-  type NewExchange,
-  type ExchangeRecord,
-  type ExchangeStorage,
-  type ExchangeStore,
-} from '../exchange-store.js';
-import type { RotationBatch } from './key-rotation.js';
 import type { ValueCipher } from './value-cipher.js';
+
+/** The columns that hold bodies (also the cipher's additional data). */
+export const exchangeBodyColumns = {
+  request: 'exchanges.request_body',
+  response: 'exchanges.response_body',
+} as const;
 
 const { request: Q, response: R } = exchangeBodyColumns;
 
+// Typed by the fields they touch: the contract's file holds the table that calls these. Key
+// rotation is exchange-rotation.ts.
+type Bodies = { requestBody: string; responseBody: string | null };
+
 /** An exchange's bodies (which hold metadata and state) sealed under the key ring instances' metadata uses. */
-export function sealExchange(exchange: NewExchange, cipher: ValueCipher): NewExchange {
+export function sealExchange<T extends Bodies>(exchange: T, cipher: ValueCipher): T {
   return {
     ...exchange,
     requestBody: cipher.encrypt(exchange.requestBody, Q),
@@ -20,7 +22,7 @@ export function sealExchange(exchange: NewExchange, cipher: ValueCipher): NewExc
 }
 
 /** An exchange as read, its bodies opened. */
-export function openExchange(found: ExchangeRecord | undefined, cipher: ValueCipher): ExchangeRecord | undefined {
+export function openExchange<T extends Bodies>(found: T | undefined, cipher: ValueCipher): T | undefined {
   return (
     found && {
       ...found,
@@ -28,57 +30,4 @@ export function openExchange(found: ExchangeRecord | undefined, cipher: ValueCip
       responseBody: found.responseBody === null ? null : cipher.decrypt(found.responseBody, R),
     }
   );
-}
-
-/**
- * The inspector's ring as its method table expects it (`method-tables.ts` seals and opens the
- * bodies): the storage plus key rotation, batch by batch, as `keys rotate` does for instances.
- */
-export function withExchangeRotation(store: ExchangeStorage, cipher: ValueCipher): ExchangeStore {
-  return {
-    recordExchange: (exchange, keep) => store.recordExchange(exchange, keep),
-    listExchanges: (scope, page) => store.listExchanges(scope, page),
-    getExchange: (scope, id) => store.getExchange(scope, id),
-    reencryptExchanges: (batch) => reencryptExchanges(store, cipher, batch),
-  };
-}
-
-/** One batch: read, re-encrypt here, rewrite each row only if it still holds what was read. */
-async function reencryptExchanges(
-  store: ExchangeStorage,
-  cipher: ValueCipher,
-  batch: { afterId: number; limit: number },
-): Promise<RotationBatch> {
-  const rows = await store.storedBodies(batch.afterId, batch.limit);
-  const lastId = rows.at(-1)?.id;
-  const rewrites = rows
-    .filter(
-      (row) => !cipher.isCurrent(row.requestBody) || (row.responseBody !== null && !cipher.isCurrent(row.responseBody)),
-    )
-    .map((row) => ({
-      id: row.id,
-      old: row,
-      requestBody: cipher.reencrypt(row.requestBody, Q),
-      responseBody: row.responseBody === null ? null : cipher.reencrypt(row.responseBody, R),
-    }));
-  if (rewrites.length === 0) return { lastId, scanned: rows.length, reencrypted: 0, changedMeanwhile: 0 };
-  const reencrypted = await store.rewriteBodies(rewrites);
-  return { lastId, scanned: rows.length, reencrypted, changedMeanwhile: rewrites.length - reencrypted };
-}
-
-/** Every exchange's bodies under the current key, batch after batch. Idempotent. */
-export async function rotateExchangeKeys(
-  store: Pick<ExchangeStore, 'reencryptExchanges'>,
-  options: { batchSize: number },
-): Promise<{ scanned: number; reencrypted: number; changedMeanwhile: number }> {
-  const totals = { scanned: 0, reencrypted: 0, changedMeanwhile: 0 };
-  let afterId = 0;
-  for (;;) {
-    const batch = await store.reencryptExchanges({ afterId, limit: options.batchSize });
-    if (batch.lastId === undefined) return totals;
-    totals.scanned += batch.scanned;
-    totals.reencrypted += batch.reencrypted;
-    totals.changedMeanwhile += batch.changedMeanwhile;
-    afterId = batch.lastId;
-  }
 }

@@ -1,10 +1,7 @@
-import type { Instance, PullTarget } from '../channel-store.js';
-import type { EventBatch } from '../event-outbox-store.js';
-import type { ReplyTarget } from '../reply-store.js';
 import type { ValueCipher } from './value-cipher.js';
 
 // How instance `metadata` and `state` cross the encryption boundary: sealed on every write,
-// opened on every read. The method tables (`method-tables.ts`) say which method does which;
+// opened on every read. The method tables (beside each contract) say which method does which;
 // inside, the stores pass the stored text along unread (the pull's compare-and-swap is on
 // `state_version`, not on the text), so their code and SQL do not change.
 
@@ -13,24 +10,31 @@ export const encryptedColumns = { metadata: 'instances.metadata', state: 'instan
 
 const { metadata: M, state: S } = encryptedColumns;
 
-export const openInstance = (instance: Instance, cipher: ValueCipher): Instance => ({
+// Typed by the fields they touch, not by the contracts' records: the contracts' files hold
+// the method tables that call these, so importing their types here would make a cycle.
+type Sealed = { metadata: string; state: string };
+
+export const openInstance = <T extends Sealed>(instance: T, cipher: ValueCipher): T => ({
   ...instance,
   metadata: cipher.decrypt(instance.metadata, M),
   state: cipher.decrypt(instance.state, S),
 });
 
-export const openInstances = (instances: Instance[], cipher: ValueCipher) =>
+export const openInstances = <T extends Sealed>(instances: T[], cipher: ValueCipher) =>
   instances.map((instance) => openInstance(instance, cipher));
 
-export const openOptionalInstance = (instance: Instance | undefined, cipher: ValueCipher) =>
+export const openOptionalInstance = <T extends Sealed>(instance: T | undefined, cipher: ValueCipher) =>
   instance && openInstance(instance, cipher);
 
-export const openTarget = <T extends PullTarget | ReplyTarget>(target: T, cipher: ValueCipher): T => ({
+export const openTarget = <T extends { instance: Sealed }>(target: T, cipher: ValueCipher): T => ({
   ...target,
   instance: openInstance(target.instance, cipher),
 });
 
-export const openBatches = (batches: EventBatch[], cipher: ValueCipher): EventBatch[] =>
+export const openBatches = <B extends { events: { metadata: string | null }[] }>(
+  batches: B[],
+  cipher: ValueCipher,
+): B[] =>
   batches.map((batch) => ({
     ...batch,
     events: batch.events.map((event) =>
