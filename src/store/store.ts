@@ -312,7 +312,8 @@ export interface ConfigStore {
   /**
    * Calls `listener` with the account's id after a config change commits: on SQLite after
    * the group commit, on PostgreSQL through LISTEN/NOTIFY, so on every node (this node's
-   * own writes are told at once as well, before their answers). Only a wake-up: a lost
+   * own writes are told at once, before their answers, and once: where a node can tell its own
+   * connections, their NOTIFY is passed over). Only a wake-up: a lost
    * notification loses nothing, the revisions are the truth. Returns the unsubscribe.
    */
   onConfigChanged(listener: (accountId: number) => void): () => void;

@@ -23,6 +23,11 @@ export interface ChangeListenerOptions {
   counters?: RevisionCounters;
   /** How often that fallback polls (default 250 ms). */
   pollMs?: number;
+  /**
+   * Whether a server process is one of this node's own connections: its NOTIFYs are passed
+   * over, since this node tells its listeners of its own changes itself (own-backends.ts).
+   */
+  ownBackend?: (pid: number) => boolean;
 }
 
 /**
@@ -197,6 +202,7 @@ export class PostgresChangeListener implements ChangeSignal {
 
   private heard(message: pg.Notification): void {
     if (message.channel !== configChangesChannel || !message.payload) return;
+    if (this.options.ownBackend?.(message.processId)) return;
     const colon = message.payload.lastIndexOf(':');
     if (message.payload.slice(0, colon) !== this.schema) return;
     const accountId = Number(message.payload.slice(colon + 1));

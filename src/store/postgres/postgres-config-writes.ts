@@ -26,7 +26,7 @@ export interface ConfigWriteParts {
   numbering: RevisionNumbering;
   /** How the store hears of changes: a write waits until one committed now will be heard. */
   changes: ChangeSignal;
-  /** This node's listeners, told of each write that changed something before it resolves. */
+  /** This node's listeners, told of each write that changed something before it resolves (with history on, by the numbering). */
   listeners: ChangeListeners;
   /** Config history on: each write queues its revision, numbered after COMMIT. */
   recordsHistory: boolean;
@@ -110,9 +110,10 @@ export class PostgresConfigWrites {
    * A config write in a transaction; `record` queues its revision (or, with history off,
    * sends the NOTIFY at commit), which is numbered after COMMIT, before the write resolves.
    * Other nodes hear of it through NOTIFY (or their poll); this node's listeners are told
-   * here before the answer goes out, so a read cache on this node never answers a client's
-   * read with what its own write replaced (the NOTIFY that follows is one more wake-up,
-   * harmless).
+   * before the answer goes out (with history on, by the numbering), so a read cache on this
+   * node never answers a client's read with what its own write replaced. This node's LISTEN
+   * passes over the NOTIFY of its own connections, so it is told once, not twice; a write
+   * that failed after it may have committed (the connection lost at COMMIT) tells it too.
    */
   private async configWrite<T>(
     accountId: number,
@@ -121,19 +122,26 @@ export class PostgresConfigWrites {
   ): Promise<T> {
     const { changes, listeners, recordsHistory, notify } = this.parts;
     await changes.ready?.();
-    const result = await this.parts.transaction((client) =>
-      work(client, async (facts) => {
-        if (recordsHistory) await queueRevision(client, facts);
-        else if (notify) await notifyChange(client, facts.key.accountId);
-      }),
-    );
+    let result: T;
+    try {
+      result = await this.parts.transaction((client) =>
+        work(client, async (facts) => {
+          if (recordsHistory) await queueRevision(client, facts);
+          else if (notify) await notifyChange(client, facts.key.accountId);
+        }),
+      );
+    } catch (error) {
+      if (listeners.size > 0) listeners.fire(accountId);
+      throw error;
+    }
     // A refused write (a precondition, a config that exists) changed nothing to tell.
     if (!wrote(result)) return result;
     // The write is durable from here: if its numbering fails (the database went away, a lock
     // timeout), the next write to the account or the store's sweep numbers it, so the answer
     // stays a success; other nodes' read caches still hear of the write now, if they can.
+    // The numbering tells this node's listeners, whether it succeeded or not.
     if (recordsHistory) await this.parts.numbering.number(accountId).catch(() => this.parts.numbering.tell(accountId));
-    if (listeners.size > 0) listeners.fire(accountId);
+    else if (listeners.size > 0) listeners.fire(accountId);
     return result;
   }
 

@@ -43,6 +43,12 @@ export class RevisionNumbering {
   constructor(
     private readonly rows: PostgresAccess['rows'],
     private readonly notify: boolean,
+    /**
+     * Told of each batch's accounts once its numbering has ended (committed, or failed when
+     * it may have committed), before the writes waiting on it resolve: this node's listeners
+     * hear of every change the batch numbered, and the NOTIFY it sent comes back unheeded.
+     */
+    private readonly numbered: (accounts: number[]) => void = () => {},
     /** Numberings at once: one account's wait on its counter row; others' flushes overlap. */
     private readonly concurrency = 4,
   ) {}
@@ -65,7 +71,11 @@ export class RevisionNumbering {
     await Promise.resolve();
     while (this.running.size > this.concurrency) await Promise.race(this.running);
     if (this.next?.accounts === accounts) this.next = undefined;
-    await this.rows(revisionSql.numberRevisions, [[...accounts], this.notify]);
+    try {
+      await this.rows(revisionSql.numberRevisions, [[...accounts], this.notify]);
+    } finally {
+      this.numbered([...accounts]);
+    }
   }
 
   /** Only the NOTIFY, when a numbering failed (best effort: never rejects). */

@@ -38,6 +38,7 @@ import { PostgresConfigReads } from './postgres-config-reads.js';
 import { PostgresConfigWrites } from './postgres-config-writes.js';
 import { RevisionNumbering } from './postgres-revisions.js';
 import { SqlRevisions } from '../sql-revisions.js';
+import { OwnBackends } from './own-backends.js';
 import { PostgresChangeListener } from './postgres-change-listener.js';
 import { ownWritesOnly, PostgresChangePoller, type ChangeSignal } from './postgres-change-poller.js';
 import { transactionLock } from './transaction-locks.js';
@@ -130,6 +131,8 @@ export class PostgresStore implements StoreStorage {
   private readonly recordsHistory: boolean;
   private readonly revisions: SqlRevisions;
   private readonly changeListeners = new ChangeListeners();
+  /** This store's own pool connections, whose NOTIFYs its LISTEN passes over. */
+  private readonly ownBackends = new OwnBackends();
   private readonly changeListener: ChangeSignal;
   /** What this PostgreSQL offers (store-driver.ts): LISTEN/NOTIFY, advisory locks, named statements. */
   private readonly driverCapabilities: DriverCapabilities;
@@ -152,11 +155,14 @@ export class PostgresStore implements StoreStorage {
           searchPath: options.schema,
           // While the LISTEN connection is down; with history off no counter moves (the feed's safety poll remains).
           counters: this.recordsHistory ? counters : undefined,
+          ownBackend: (pid) => this.ownBackends.has(pid),
         })
       : !this.recordsHistory
         ? ownWritesOnly
         : new PostgresChangePoller(this.changeListeners, counters);
-    this.numbering = new RevisionNumbering(this.access.rows, capabilities.listenNotify);
+    this.numbering = new RevisionNumbering(this.access.rows, capabilities.listenNotify, (accounts) => {
+      if (this.changeListeners.size > 0) for (const account of accounts) this.changeListeners.fire(account);
+    });
     this.revisionSweepMs = options.revisionSweepMs ?? 10_000;
     this.configWrites = new PostgresConfigWrites({
       transaction: (work) => this.transaction(work),
@@ -196,6 +202,7 @@ export class PostgresStore implements StoreStorage {
         if (capabilities.namedStatements) prepareParameterisedStatements(client);
         else unnamedStatementsOnly(client);
         if (schema !== undefined) await client.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+        if (capabilities.listenNotify && !bounds.pooler) await this.ownBackends.add(client);
       },
     });
   }

@@ -5,7 +5,6 @@ import { revisionColumns as columns, revisionStatements } from '../sql/revisions
 export const configChangesChannel = 'switchboard_config_changes';
 
 /** The PostgreSQL store's config-history statements, as plain text. */
-/** The PostgreSQL store's config-history statements, as plain text. */
 export const revisionSql = {
   // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(revisionStatements),
@@ -31,6 +30,8 @@ export const revisionSql = {
   notifyOnly: `SELECT pg_notify('${configChangesChannel}', current_schema() || ':' || $1::bigint::text)::text`,
   listen: `LISTEN ${configChangesChannel}`,
   currentSchema: `SELECT current_schema() AS schema`,
+  /** The server process a connection talks to (own-backends.ts). */
+  backendPid: `SELECT pg_backend_pid() AS pid`,
   /** `/readyz`: `on` on a standby or a read-only database. */
   readOnly: `SHOW transaction_read_only`,
   nameListener: `SELECT set_config('application_name', $1, false)`,
