@@ -26,8 +26,6 @@ export interface ReplySql {
   readonly instancesWithIntegrations: string;
   /** (reply id): locks what a completion writes, where the engine needs it. */
   readonly lockInstance?: string;
-  /** (reply id, owner) → the reply, if still pending and leased by this owner. */
-  readonly leasedReply: string;
 }
 
 /**
@@ -146,9 +144,14 @@ export class SqlReplyStore implements ReplyStore {
     let events = 0;
     const reply = await this.db.write(function* () {
       if (sql.lockInstance) yield* countOf(sql.lockInstance, [completion.replyId]);
-      const [row] = yield* rowsOf<ReplyRow>(sql.leasedReply, [completion.replyId, completion.owner]);
-      if (!row) return undefined;
       const sent = completion.outcome === 'sent';
+      // Nothing changes unless the lease is still this owner's; what follows writes beside it.
+      const [row] = yield* rowsOf<ReplyRow>(sql.settleLeasedReply, [
+        ...[statusAfter(completion), sent ? completion.externalId : null, completion.error],
+        completion.outcome === 'retry' ? completion.nextAttemptAt : null,
+        ...[sent ? completion.nowMs : null, completion.nowMs, completion.replyId, completion.owner],
+      ]);
+      if (!row) return undefined;
       if (sent) {
         const [stored] = yield* rowsOf<{ id: number }>(sql.insertReplyResource, [
           ...[row.instance_id, row.thread_id, completion.externalId, completion.resourcePayloadJson, completion.nowMs],
@@ -171,12 +174,7 @@ export class SqlReplyStore implements ReplyStore {
           }),
         );
       }
-      const [settled] = yield* rowsOf<ReplyRow>(sql.settleReply, [
-        ...[statusAfter(completion), sent ? completion.externalId : null, completion.error],
-        completion.outcome === 'retry' ? completion.nextAttemptAt : row.next_attempt_at,
-        ...[sent ? completion.nowMs : null, completion.nowMs, row.id],
-      ]);
-      return toReply(settled!);
+      return toReply(row);
     });
     outbox.committed(events);
     return reply;

@@ -38,6 +38,4 @@ export const replySql = {
     WHERE instances.id = ANY ($1::bigint[])`,
   /** Writers of an instance's resources take its row lock first (see the channel store). */
   lockInstance: `SELECT id FROM instances WHERE id = (SELECT instance_id FROM replies WHERE id = $1) FOR UPDATE`,
-  /** The reply, if still pending and leased by this owner. */
-  leasedReply: `SELECT * FROM replies WHERE id = $1 AND status = 'pending' AND lease_owner = $2 FOR UPDATE`,
 } as const;

@@ -26,10 +26,15 @@ export const replyStatements = {
     SELECT replies.* FROM replies JOIN instances ON instances.id = replies.instance_id
     WHERE instances.account_id = ? AND replies.instance_id = ? AND replies.thread_id = ?
     ORDER BY replies.id`,
-  settleReply: `
-    UPDATE replies SET status = ?, external_id = ?, last_error = ?, next_attempt_at = ?, sent_at = ?, updated_at = ?,
-      lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = ? RETURNING *`,
+  /**
+   * A completion's first step: settles the reply only if it is still pending and leased by
+   * this owner (the lease check and the settle in one statement; on PostgreSQL the UPDATE
+   * takes the row lock and re-checks after any wait). A NULL next attempt keeps the one it had.
+   */
+  settleLeasedReply: `
+    UPDATE replies SET status = ?, external_id = ?, last_error = ?, next_attempt_at = coalesce(?, next_attempt_at),
+      sent_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = ? AND status = 'pending' AND lease_owner = ? RETURNING *`,
   /**
    * Inserts nothing unless the thread belongs to an instance of the account; with a key the
    * instance already holds, nothing either (a racing insert of that key waits for the other

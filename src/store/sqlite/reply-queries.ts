@@ -23,6 +23,4 @@ export const replySql = {
     SELECT instances.*, ${integrationColumnsPrefixed}
     FROM instances JOIN channel_integrations ci ON ci.id = instances.integration_id
     WHERE instances.id IN (SELECT value FROM json_each(?))`,
-  /** The reply, if still pending and leased by this owner. */
-  leasedReply: `SELECT * FROM replies WHERE id = ? AND status = 'pending' AND lease_owner = ?`,
 } as const;
