@@ -150,6 +150,12 @@ export interface ReplyCompletion {
   externalId?: string;
   /** `sent`: the `channelback_url` it went to, for the `channelback` event. */
   channelbackUrl?: string;
+  /**
+   * `sent`: false when the integration's manifest, as the claim read it, has no event
+   * callback URL, so the completion looks for no events (it skips re-reading the instance
+   * and its integration). When true or absent the integration is re-read in the write.
+   */
+  integrationTakesEvents?: boolean;
   /** `sent`: the resource stored for it, JSON text. */
   resourcePayloadJson?: string;
   /** `sent`: replaces the instance's metadata when given. */

@@ -161,6 +161,7 @@ export class SqlReplyStore implements ReplyStore {
           ...[completion.newMetadata ?? null, completion.metadataNeedsUpdate ?? null, completion.nowMs],
           row.instance_id,
         ]);
+        if (completion.integrationTakesEvents === false) return toReply(row);
         const [joined] = yield* rowsOf<InstanceWithIntegrationRow>(sql.instancesWithIntegrations, [[row.instance_id]]);
         events = yield* outbox.enqueueInWrite(
           channelbackEvents(toJoinedIntegration(joined!), {

@@ -295,6 +295,43 @@ describe.each(storeProfiles)('ReplyStore contract on $name', (kind) => {
     expect(await replies.getResource(accountB, instance.id, resources[1]!.id)).toBeUndefined();
   });
 
+  it('a sent reply enqueues its events when the integration takes them, and looks for none when the claim saw no event callback URL', async () => {
+    const now = T0 + 200_000;
+    const takingEvents = JSON.parse(manifestJson) as { urls: Record<string, unknown> };
+    takingEvents.urls.event_callback_url = {
+      href: 'https://chat.example/events',
+      scheme: 'https',
+      written: './events',
+    };
+    await store.channels.updateIntegrationManifest(accountA, instance.integrationId, {
+      manifestJson: JSON.stringify(takingEvents),
+      name: 'Chat',
+      nowMs: now,
+    });
+    const eventsNow = async () => (await store.channels.listEvents(accountA, instance.integrationId, 1000)).length;
+    const send = async (externalId: string, integrationTakesEvents?: boolean) => {
+      const created = (await replies.createReply(newReply({ nowMs: now })))!;
+      await replies.claimDueReplies({ nowMs: now, limit: 1, leaseMs: 5000, owner: 'ev' });
+      const base = { replyId: created.id, owner: 'ev', outcome: 'sent', error: null, externalId } as const;
+      const payload = { resourcePayloadJson: JSON.stringify({ external_id: externalId }), nowMs: now + 1 };
+      expect(await replies.completeReply({ ...base, ...payload, integrationTakesEvents })).toMatchObject({
+        status: 'sent',
+      });
+    };
+    const before = await eventsNow();
+    // The integration took events when claimed: `channelback` and the resource's event.
+    await send('ev-1');
+    expect(await eventsNow()).toBe(before + 2);
+    // The claim read a manifest without an event callback URL: no events looked for.
+    await send('ev-2', false);
+    expect(await eventsNow()).toBe(before + 2);
+    await store.channels.updateIntegrationManifest(accountA, instance.integrationId, {
+      manifestJson,
+      name: 'Chat',
+      nowMs: now + 2,
+    });
+  });
+
   it('deleting the instance removes its replies', async () => {
     const created = (await replies.createReply(newReply()))!;
     expect(await store.channels.deleteInstance(accountA, instance.id)).toBe(true);

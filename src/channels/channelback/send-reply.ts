@@ -1,5 +1,6 @@
 import type { ChannelIntegration } from '../../store/channel-store.js';
 import type { ReplyCompletion, ReplyRecord, ReplyStore, ReplyTarget } from '../../store/reply-store.js';
+import { eventCallbackUrlOf } from '../../store/event-rules.js';
 import { isoTime } from '../instances/instance-json.js';
 import { manifestUrl, storedManifest } from '../integrations/stored-manifest.js';
 import type { OutboundClient } from '../outbound/outbound-client.js';
@@ -157,6 +158,7 @@ export async function sendReply(target: ReplyTarget, owner: string, deps: SendDe
       error: null,
       externalId: answer.external_id,
       channelbackUrl: url,
+      integrationTakesEvents: eventCallbackUrlOf(integration.manifestJson) !== null,
       resourcePayloadJson: JSON.stringify({
         external_id: answer.external_id,
         message: reply.message,
