@@ -79,6 +79,19 @@ describe.each(storeKinds)('encryption at rest on $name', (kind) => {
     expect((await admin('GET', `/instances/${id}?include=metadata`)).json.instance.metadata).toBe(`${marker} patched`);
   });
 
+  it('keeps the state and its version when a pull answers the state it was sent', async () => {
+    const id = ids.get('emoji')!;
+    const before = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    fake.answerPulls((pull) => ({ body: { external_resources: [], state: pull.fields.state } }));
+    expect((await admin('POST', `/instances/${id}/pull`)).status).toBe(200);
+    expect(fake.pulls.at(-1)!.fields.state).toBe(marked('state', opaqueTexts.emoji!));
+    const after = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    // Without encryption the same state was never a change; sealed under a fresh IV it
+    // differed from the stored ciphertext, so every such pull rewrote it and moved its version.
+    expect(after.stateVersion).toBe(before.stateVersion);
+    expect(after.state).toBe(before.state);
+  });
+
   it('leaves no plaintext metadata or state in the database', async () => {
     const rows = await storedInstanceValues(opened.url);
     expect(rows).toHaveLength(Object.keys(opaqueTexts).length);

@@ -116,7 +116,9 @@ export async function pullInstance(target: PullTarget, deps: PullDependencies, l
         threadId: resource.thread_id ?? null,
         payloadJson: JSON.stringify(resource),
       })),
-      newState: pulled.state,
+      // The state it was sent is no change (and nothing to seal or write): the stored text is
+      // ciphertext under a fresh IV each time, so the store cannot tell by comparing.
+      newState: pulled.state === instance.state ? undefined : pulled.state,
       newMetadata: pulled.metadata,
       metadataNeedsUpdate: pulled.metadata_needs_update,
       nextPullAt: nextPullAfterSuccess(startedAt, deps.timing),
