@@ -23,8 +23,13 @@ describe('value cipher', () => {
     expect(cipher.decrypt(stored, 'instances.metadata')).toBe(value);
   });
 
-  it('uses a fresh IV for every value', () => {
+  it('uses a fresh IV for every value, across refills of the IV pool', () => {
     expect(cipher.encrypt('same', 'c')).not.toBe(cipher.encrypt('same', 'c'));
+    // 1,000 values take 12,000 bytes of IVs: the 4 KiB pool is drawn again twice.
+    const stored = Array.from({ length: 1000 }, () => cipher.encrypt('same', 'c'));
+    const ivs = stored.map((value) => Buffer.from(value.split(':')[3]!, 'base64url').subarray(0, 12).toString('hex'));
+    expect(new Set(ivs).size).toBe(1000);
+    expect(stored.every((value) => cipher.decrypt(value, 'c') === 'same')).toBe(true);
   });
 
   it('reads values stored before encryption as they are', () => {
