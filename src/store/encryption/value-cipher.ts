@@ -6,6 +6,7 @@ export const cipherPrefix = 'enc:v1:';
 /** Key ids: short, and free of the `:` that separates a stored value's parts. */
 const keyIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
 const ivBytes = 12;
+const tagBytes = 16;
 
 // IVs are cut from a pool of random bytes drawn 4 KiB at a time: one `randomBytes` call per
 // value cost about 5 µs, 40 % of sealing a short value (GCM needs each IV unique under a key;
@@ -20,7 +21,6 @@ function nextIv(): Buffer {
   ivOffset += ivBytes;
   return ivPool.subarray(ivOffset - ivBytes, ivOffset);
 }
-const tagBytes = 16;
 
 /** One AES-256 key and the id stored beside every value it encrypts. */
 export interface EncryptionKey {
