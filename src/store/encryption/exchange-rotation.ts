@@ -1,6 +1,6 @@
 import type { ExchangeStorage, ExchangeStore } from '../exchange-store.js';
 import { exchangeBodyColumns } from './encrypting-exchanges.js';
-import type { RotationBatch } from './key-rotation.js';
+import { rotateInBatches, type RotationBatch, type RotationTotals } from './key-rotation.js';
 import type { ValueCipher } from './value-cipher.js';
 
 const { request: Q, response: R } = exchangeBodyColumns;
@@ -45,15 +45,10 @@ async function reencryptExchanges(
 export async function rotateExchangeKeys(
   store: Pick<ExchangeStore, 'reencryptExchanges'>,
   options: { batchSize: number },
-): Promise<{ scanned: number; reencrypted: number; changedMeanwhile: number }> {
-  const totals = { scanned: 0, reencrypted: 0, changedMeanwhile: 0 };
-  let afterId = 0;
-  for (;;) {
-    const batch = await store.reencryptExchanges({ afterId, limit: options.batchSize });
-    if (batch.lastId === undefined) return totals;
-    totals.scanned += batch.scanned;
-    totals.reencrypted += batch.reencrypted;
-    totals.changedMeanwhile += batch.changedMeanwhile;
-    afterId = batch.lastId;
-  }
+): Promise<Omit<RotationTotals, 'batches'>> {
+  const { scanned, reencrypted, changedMeanwhile } = await rotateInBatches(
+    (batch) => store.reencryptExchanges(batch),
+    options,
+  );
+  return { scanned, reencrypted, changedMeanwhile };
 }

@@ -47,14 +47,34 @@ export function planRewrites(rows: StoredValuesRow[], cipher: ValueCipher): Valu
  * under the current key are left alone, so a second run (or one after an interruption)
  * finishes what is left.
  */
-export async function rotateInstanceKeys(
+export function rotateInstanceKeys(
   store: { reencryptInstances(batch: { afterId: number; limit: number }): Promise<RotationBatch> },
   options: { batchSize: number; onBatch?: (batch: RotationBatch) => void },
-): Promise<{ scanned: number; reencrypted: number; changedMeanwhile: number; batches: number }> {
+): Promise<RotationTotals> {
+  return rotateInBatches((batch) => store.reencryptInstances(batch), options);
+}
+
+/** What a rotation did, summed over its batches. */
+export interface RotationTotals {
+  scanned: number;
+  reencrypted: number;
+  changedMeanwhile: number;
+  batches: number;
+}
+
+/**
+ * Key rotation's one loop, for instances, registry secrets and inspector bodies alike:
+ * `reencrypt` batch after batch from the first id, each after the last one read, until a
+ * batch finds no row left.
+ */
+export async function rotateInBatches(
+  reencrypt: (batch: { afterId: number; limit: number }) => Promise<RotationBatch>,
+  options: { batchSize: number; onBatch?: (batch: RotationBatch) => void },
+): Promise<RotationTotals> {
   const totals = { scanned: 0, reencrypted: 0, changedMeanwhile: 0, batches: 0 };
   let afterId = 0;
   for (;;) {
-    const batch = await store.reencryptInstances({ afterId, limit: options.batchSize });
+    const batch = await reencrypt({ afterId, limit: options.batchSize });
     if (batch.lastId === undefined) return totals;
     totals.scanned += batch.scanned;
     totals.reencrypted += batch.reencrypted;

@@ -1,6 +1,6 @@
 import type { ZisRegistryStorage, ZisRegistryStore } from '../zis-registry-store.js';
 import { secretColumns, type SecretTable } from './encrypting-zis-registry.js';
-import type { RotationBatch } from './key-rotation.js';
+import { rotateInBatches, type RotationBatch, type RotationTotals } from './key-rotation.js';
 import type { ValueCipher } from './value-cipher.js';
 
 // Key rotation of the ZIS registry's secrets, batch by batch (`keys rotate`).
@@ -39,18 +39,13 @@ async function reencryptSecrets(
 export async function rotateZisSecretKeys(
   store: Pick<ZisRegistryStore, 'reencryptSecrets'>,
   options: { batchSize: number },
-): Promise<{ scanned: number; reencrypted: number; changedMeanwhile: number }> {
+): Promise<Omit<RotationTotals, 'batches'>> {
   const totals = { scanned: 0, reencrypted: 0, changedMeanwhile: 0 };
   for (const table of Object.keys(secretColumns) as SecretTable[]) {
-    let afterId = 0;
-    for (;;) {
-      const batch = await store.reencryptSecrets({ table, afterId, limit: options.batchSize });
-      if (batch.lastId === undefined) break;
-      totals.scanned += batch.scanned;
-      totals.reencrypted += batch.reencrypted;
-      totals.changedMeanwhile += batch.changedMeanwhile;
-      afterId = batch.lastId;
-    }
+    const done = await rotateInBatches((batch) => store.reencryptSecrets({ table, ...batch }), options);
+    totals.scanned += done.scanned;
+    totals.reencrypted += done.reencrypted;
+    totals.changedMeanwhile += done.changedMeanwhile;
   }
   return totals;
 }
