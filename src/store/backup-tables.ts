@@ -375,6 +375,9 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   // PostgreSQL: revisions of writes committed at most moments ago, numbered into
   // config_revisions just after; an export numbers what is waiting before its snapshot.
   'config_revisions_pending',
+  // SQLite: revisions not yet folded into config_revisions (migration 0025); the export reads
+  // them with config_revisions, as config_revision records.
+  'config_revisions_recent',
   // Lock rows (PostgreSQL without advisory locks): names only, created again on use.
   'switchboard_locks',
   // Single-use admin-UI links that expire within minutes: open the console again for a new one.

@@ -38,7 +38,7 @@ export const revisionSql = {
   // E'\\' is one backslash whatever standard_conforming_strings says.
   /** (account, integration, since, LIKE pattern, limit) */
   changesMatching: `
-    SELECT ${columns} FROM config_revisions
+    SELECT ${columns} FROM config_history
     WHERE account_id = $1 AND integration = $2 AND revision > $3 AND scope LIKE $4 ESCAPE E'\\\\'
     ORDER BY revision LIMIT $5`,
 } as const;

@@ -30,7 +30,7 @@ export const activityStatements = {
    */
   configWritesPerMinute: `
     WITH newest AS (
-      SELECT changed_at FROM config_revisions WHERE account_id = ? ORDER BY revision DESC LIMIT ?
+      SELECT changed_at FROM config_history WHERE account_id = ? ORDER BY revision DESC LIMIT ?
     )
     SELECT changed_at / 60 AS minute, COUNT(*) AS count,
       (SELECT COUNT(*) FROM newest) AS scanned, (SELECT MIN(changed_at) FROM newest) AS oldest
@@ -43,7 +43,7 @@ export const activityStatements = {
     GROUP BY r.instance_id ORDER BY pending DESC, r.instance_id`,
   latestConfigChanges: `
     SELECT revision, integration, scope, operation, changed_at, actor_type, actor_id
-    FROM config_revisions WHERE account_id = ? ORDER BY revision DESC LIMIT ?`,
+    FROM config_history WHERE account_id = ? ORDER BY revision DESC LIMIT ?`,
   eventsBefore: `
     SELECT * FROM event_outbox WHERE account_id = ? AND integration_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
   event: `SELECT * FROM event_outbox WHERE account_id = ? AND integration_id = ? AND id = ?`,

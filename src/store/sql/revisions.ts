@@ -2,17 +2,22 @@
 export const revisionColumns = `revision, integration, scope, operation, config, config_id, version, changed_at,
   actor_type, actor_id, request_id`;
 
-/** Config-history reads and compaction: the statements both stores run alike (see render.ts). */
+/**
+ * Config-history reads and compaction: the statements both stores run alike (see render.ts).
+ * Reads go through the `config_history` view (migration 0025: on SQLite, the folded revisions
+ * and the recent ones not yet folded); compaction works on `config_revisions` itself, which
+ * the SQLite store folds everything into first.
+ */
 export const revisionStatements = {
   revisionsOfScope: `
-    SELECT ${revisionColumns} FROM config_revisions
+    SELECT ${revisionColumns} FROM config_history
     WHERE account_id = ? AND integration = ? AND scope = ? AND revision < ?
     ORDER BY revision DESC LIMIT ?`,
   revisionOfScope: `
-    SELECT ${revisionColumns} FROM config_revisions
+    SELECT ${revisionColumns} FROM config_history
     WHERE account_id = ? AND integration = ? AND scope = ? AND revision = ?`,
   changesExact: `
-    SELECT ${revisionColumns} FROM config_revisions
+    SELECT ${revisionColumns} FROM config_history
     WHERE account_id = ? AND integration = ? AND revision > ? AND scope = ?
     ORDER BY revision LIMIT ?`,
 

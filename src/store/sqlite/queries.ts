@@ -2,6 +2,10 @@ import { forSqlite } from '../sql/render.js';
 import { backupExportStatements } from '../sql/backup-export.js';
 import { accountStatements } from '../sql/accounts-and-configs.js';
 
+const exportedRevisionColumns = `account_id AS "accountId", revision, integration, scope, operation,
+  config AS "configJson", config_id AS "configId", version, changed_at AS "changedAt", actor_type AS "actorType",
+  actor_id AS "actorId", request_id AS "requestId"`;
+
 /** Every SQL statement the SQLite store runs, as plain text. */
 export const sql = {
   // The statements both dialects run alike, written once under src/store/sql/.
@@ -45,6 +49,20 @@ export const sql = {
       body_hash AS "bodyHash"
     FROM push_requests WHERE (instance_id, request_id) > (?, ?)
     ORDER BY instance_id, request_id LIMIT ?`,
+  /**
+   * Revisions in id order: the folded ones by their ids, then the recent ones not yet folded
+   * (migration 0025) under ids after every id config_revisions has handed out, so the import
+   * takes them as it takes any revision. (page cursor, batch size)
+   */
+  exportConfigRevisions: `
+    WITH page (after, base) AS (
+      SELECT ?, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'config_revisions'), 0)
+    )
+    SELECT id, ${exportedRevisionColumns} FROM config_revisions WHERE id > (SELECT after FROM page)
+    UNION ALL
+    SELECT (SELECT base FROM page) + rowid, ${exportedRevisionColumns} FROM config_revisions_recent
+    WHERE (SELECT base FROM page) + rowid > (SELECT after FROM page)
+    ORDER BY id LIMIT ?`,
   /** After an import: no counter behind its account's highest revision, so numbers keep increasing. */
   raiseRevisionCounters: `
     INSERT INTO config_revision_counters (account_id, last_revision)

@@ -550,7 +550,8 @@ export class SqliteStore implements StoreStorage {
     return this.changeListeners.add(listener);
   }
 
-  compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport> {
+  async compactConfigRevisions(policy: RetentionPolicy): Promise<CompactionReport> {
+    await this.groupCommit.enqueue(() => this.revisions.fold());
     return this.history.compact(policy);
   }
 
