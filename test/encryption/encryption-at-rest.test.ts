@@ -92,6 +92,36 @@ describe.each(storeKinds)('encryption at rest on $name', (kind) => {
     expect(after.state).toBe(before.state);
   });
 
+  it('keeps the state version when an admin sets the state the instance already holds', async () => {
+    const id = ids.get('xml')!;
+    const before = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    const same = await admin('PATCH', `/instances/${id}`, { name: 'renamed', state: before.state });
+    expect(same.status).toBe(200);
+    const after = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    // Sealed again under a fresh IV, the same state differed from the stored ciphertext and
+    // moved the version, which takes a pull under way its right to store its state.
+    expect(after).toMatchObject({ name: 'renamed', state: before.state, stateVersion: before.stateVersion });
+    expect((await admin('PATCH', `/instances/${id}`, { state: `${before.state} new` })).status).toBe(200);
+    const changed = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    expect(changed).toMatchObject({ state: `${before.state} new`, stateVersion: before.stateVersion + 1 });
+  });
+
+  it('keeps the state version when the admin UI returns the state it was handed', async () => {
+    const id = ids.get('base64')!;
+    const before = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    const handoff = await fetch(`${server.baseUrl}/console/instances/${id}/admin_ui`, {
+      method: 'POST',
+      headers: { authorization: tenant.adminAuth },
+    });
+    expect(handoff.status).toBe(200);
+    const returnUrl = /name="return_url" value="([^"]+)"/.exec(await handoff.text())![1]!;
+    const form = new URLSearchParams({ name: 'edited', metadata: before.metadata, state: before.state });
+    const returned = await fetch(returnUrl, { method: 'POST', body: form });
+    expect(returned.status).toBeLessThan(400);
+    const after = (await opened.store.channels.getInstance(tenant.accountId, id))!;
+    expect(after).toMatchObject({ name: 'edited', state: before.state, stateVersion: before.stateVersion });
+  });
+
   it('leaves no plaintext metadata or state in the database', async () => {
     const rows = await storedInstanceValues(opened.url);
     expect(rows).toHaveLength(Object.keys(opaqueTexts).length);
