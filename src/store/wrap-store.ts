@@ -1,6 +1,7 @@
 import { withSecretRotation } from './encryption/zis-registry-rotation.js';
 import { noEncryption, type ValueCipher } from './encryption/value-cipher.js';
 import { wrapContract, type MethodTable } from './method-facts.js';
+import { withUnchangedStateLeftOut } from './encryption/unchanged-state.js';
 import { withExchangeRotation } from './encryption/exchange-rotation.js';
 import { activityStoreTable } from './activity-store.js';
 import { channelStoreTable } from './channel-store.js';
@@ -51,7 +52,7 @@ export function wrapStore(store: StoreStorage, options: { cipher?: ValueCipher }
     dialect: store.dialect,
     capabilities: store.capabilities,
     databaseHealth: store.databaseHealth,
-    channels: wrapContract(store.channels, channelStoreTable, cipher),
+    channels: withUnchangedStateLeftOut(wrapContract(store.channels, channelStoreTable, cipher), cipher),
     replies: wrapContract(store.replies, replyStoreTable, cipher),
     zisRegistry: wrapContract(withSecretRotation(store.zisRegistry, cipher), zisRegistryTable, cipher),
     grants: wrapContract(store.grants, grantStoreTable, cipher),

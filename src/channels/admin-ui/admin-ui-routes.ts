@@ -5,7 +5,6 @@ import { generateSecret, hashSecret } from '../../security/secrets.js';
 import type { ChannelIntegration, Instance } from '../../store/channel-store.js';
 import { idParams, requireAdmin, type ChannelContext } from '../channel-context.js';
 import { newPushCredentials } from '../instances/push-credentials.js';
-import { withoutUnchangedState } from '../instances/unchanged-state.js';
 import { validateAdminUiReturn } from '../protocol/admin-ui-return.js';
 import { escapeHtml, framedBySelfOnly, page } from './html.js';
 
@@ -165,16 +164,13 @@ export async function adminUiReturnRoutes(
           nowMs,
         });
       } else {
-        const change = {
+        instance = await channels.updateInstance(handoff.accountId, handoff.instanceId, {
           name,
           metadata,
           ...(state === undefined ? {} : { state }),
           pushTokenHash: handoff.pushTokenHash,
           nowMs,
-        };
-        const { accountId, instanceId } = handoff;
-        const unchangedLeftOut = await withoutUnchangedState(channels, accountId, instanceId, change);
-        instance = await channels.updateInstance(accountId, instanceId, unchangedLeftOut);
+        });
       }
       if (!instance) {
         return html(

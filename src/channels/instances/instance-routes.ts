@@ -5,7 +5,6 @@ import { instanceFields } from './instance-input.js';
 import { instanceJson, instanceSchema } from './instance-json.js';
 import { adminErrors, emptyBody } from '../../http/response-schemas.js';
 import { newPushCredentials } from './push-credentials.js';
-import { withoutUnchangedState } from './unchanged-state.js';
 import { positiveId } from '../../http/id-schemas.js';
 
 const base = '/api/switchboard/v1/instances';
@@ -151,12 +150,10 @@ export async function instanceRoutes(app: FastifyInstance, context: ChannelConte
         throw UnprocessableEntity('An instance cannot move to another integration; create a new one.');
       }
       const fields = instanceFields(request.body);
-      const change = { ...fields, nowMs: context.nowMs() };
-      const updated = await channels.updateInstance(
-        account.id,
-        request.params.id,
-        await withoutUnchangedState(channels, account.id, request.params.id, change),
-      );
+      const updated = await channels.updateInstance(account.id, request.params.id, {
+        ...fields,
+        nowMs: context.nowMs(),
+      });
       if (!updated) throw NotFound(`No instance ${request.params.id}.`);
       return { instance: instanceJson(updated, { includeMetadata: true }) };
     },

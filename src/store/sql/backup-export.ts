@@ -1,3 +1,8 @@
+/** A revision's columns as a `config_revision` record's fields (its id aside). */
+export const exportedRevisionColumns = `account_id AS "accountId", revision, integration, scope, operation,
+  config AS "configJson", config_id AS "configId", version, changed_at AS "changedAt", actor_type AS "actorType",
+  actor_id AS "actorId", request_id AS "requestId"`;
+
 /**
  * Backup export: every table in id order, a batch at a time (id > ?, at most ? rows), with
  * columns named as the record's fields. Written once with `?` placeholders (see render.ts).
@@ -32,10 +37,7 @@ export const backupExportStatements = {
   exportThreads: `SELECT * FROM threads WHERE id > ? ORDER BY id LIMIT ?`,
   exportResources: `SELECT * FROM resources WHERE id > ? ORDER BY id LIMIT ?`,
   exportConfigRevisions: `
-    SELECT id, account_id AS "accountId", revision, integration, scope, operation, config AS "configJson",
-      config_id AS "configId", version, changed_at AS "changedAt", actor_type AS "actorType",
-      actor_id AS "actorId", request_id AS "requestId"
-    FROM config_revisions WHERE id > ? ORDER BY id LIMIT ?`,
+    SELECT id, ${exportedRevisionColumns} FROM config_revisions WHERE id > ? ORDER BY id LIMIT ?`,
   exportRevisionCounters: `
     SELECT account_id AS id, account_id AS "accountId", last_revision AS "lastRevision"
     FROM config_revision_counters WHERE account_id > ? ORDER BY account_id LIMIT ?`,

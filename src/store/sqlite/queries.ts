@@ -1,10 +1,6 @@
 import { forSqlite } from '../sql/render.js';
-import { backupExportStatements } from '../sql/backup-export.js';
+import { backupExportStatements, exportedRevisionColumns } from '../sql/backup-export.js';
 import { accountStatements } from '../sql/accounts-and-configs.js';
-
-const exportedRevisionColumns = `account_id AS "accountId", revision, integration, scope, operation,
-  config AS "configJson", config_id AS "configId", version, changed_at AS "changedAt", actor_type AS "actorType",
-  actor_id AS "actorId", request_id AS "requestId"`;
 
 /** Every SQL statement the SQLite store runs, as plain text. */
 export const sql = {
