@@ -1,28 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pidOfClientPort, until } from '../helpers/node-kill.js';
 import { runCli, startServeProcess, type ServeProcess } from '../helpers/processes.js';
 import { call, tempDir } from '../helpers/server.js';
 import { createPostgresSchema, postgresAvailable } from '../helpers/stores.js';
 
 const api = '/api/switchboard/v1';
-
-/** The pid of the process whose socket has this local port (the node that made a request). */
-function pidOfClientPort(port: number): number {
-  const line = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
-  const pid = /pid=(\d+)/.exec(line)?.[1];
-  if (!pid) throw new Error(`no process owns local port ${port}: ${line}`);
-  return Number(pid);
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string) {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 interface PullCall {
   pid: number;
@@ -52,7 +36,7 @@ async function startStallingIntegration() {
     inFlight++;
     mostAtOnce = Math.max(mostAtOnce, inFlight);
     const seen: PullCall = {
-      pid: pidOfClientPort(request.socket.remotePort!),
+      pid: pidOfClientPort(request.socket.remotePort!, request.socket.localPort),
       at: Date.now(),
       answer: (state) => {
         if (response.writableEnded || response.destroyed) return;
@@ -156,8 +140,11 @@ describe.each(kinds)('a pull lost with its node, on $name', (kind) => {
     expect(integration.mostAtOnce()).toBe(1);
     integration.calls[0]!.answer('slow-but-alive');
     await until(() => integration.calls[0]!.endedAt !== undefined, 5000, 'the answer');
-    const log = await call(nodes[0]!.baseUrl, 'GET', `${api}/instances/${id}/pulls`, { auth });
-    expect(log.json.pulls).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+    // The answer has left the integration; the node records the pull a moment later.
+    const pulls = async () =>
+      (await call(nodes[0]!.baseUrl, 'GET', `${api}/instances/${id}/pulls`, { auth })).json.pulls as unknown[];
+    await until(async () => (await pulls()).length > 0, 10_000, 'the pull recorded');
+    expect(await pulls()).toEqual([expect.objectContaining({ outcome: 'ok' })]);
   }, 60_000);
 
   it('pulls the instance of a node killed mid-pull again within 15 s, never twice at once', async () => {

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChannelbackIntegration, type ChannelbackSeen } from '../helpers/channelback-integration.js';
 import { resource } from '../helpers/fake-integration.js';
+import { pidOfClientPort, until } from '../helpers/node-kill.js';
 import { runCli, startServeProcess, type ServeProcess } from '../helpers/processes.js';
 import { call, tempDir } from '../helpers/server.js';
 import { createPostgresSchema, postgresAvailable } from '../helpers/stores.js';
@@ -12,22 +12,6 @@ const api = '/api/switchboard/v1';
  * keeps it: a node that cannot renew within about half a lease cuts its sends off.
  */
 const leaseMs = 5000;
-
-/** The pid of the process whose socket has this local port (the node that made a request). */
-function pidOfClientPort(port: number): number {
-  const line = execFileSync('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
-  const pid = /pid=(\d+)/.exec(line)?.[1];
-  if (!pid) throw new Error(`no process owns local port ${port}: ${line}`);
-  return Number(pid);
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Two `serve` processes, each running the reply sender, on one PostgreSQL database. */
 describe.runIf(postgresAvailable)('channelback with two nodes on one PostgreSQL database', () => {
@@ -132,7 +116,7 @@ describe.runIf(postgresAvailable)('channelback with two nodes on one PostgreSQL 
     const others = await Promise.all([reply(nodes[0]!, 'other 1'), reply(nodes[1]!, 'other 2')]);
     await until(() => integration.channelbacks.length >= before + 3, 5000, 'the other replies');
 
-    const holder = pidOfClientPort(heldSeen!.remotePort);
+    const holder = pidOfClientPort(heldSeen!.remotePort, heldSeen!.localPort);
     const victim = nodes.find((node) => node.child.pid === holder)!;
     const survivor = nodes.find((node) => node !== victim)!;
     expect(victim).toBeDefined();
