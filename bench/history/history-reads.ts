@@ -1,8 +1,8 @@
 /**
  * What config history's reads cost through the store (SQLite), µs per call: a scope's newest
- * revisions, one revision by number, the feed for one scope and for all. 20,300 revisions over
- * 50 scopes of one account, so on SQLite 332 of them wait unfolded (migration 0025), as a
- * busy account's newest do. `node --import tsx bench/history/history-reads.ts`
+ * revisions, a page deep in them, a scope written once long ago, one revision by number, the
+ * feed for one scope and for all. 20,301 revisions over 51 scopes of one account, so on SQLite
+ * 333 of them wait unfolded (migration 0025), as a busy account's newest do. `node --import tsx bench/history/history-reads.ts`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ try {
   const actor = { type: 'cli', id: 'bench' } as const;
   const scopes = Array.from({ length: 50 }, (_, s) => `s${s}`);
   for (const scope of scopes) await store.createConfig(key, { scope, configJson: '{"n":0}', nowSeconds: 1, actor });
+  // Written once, before all the others: its history is the oldest of the account's.
+  await store.createConfig(key, { scope: 'rare', configJson: '{}', nowSeconds: 1, actor });
   for (let n = 1; n <= 405; n++) {
     const edit = { kind: 'replace', configJson: `{"n":${n}}` } as const;
     await Promise.all(
@@ -30,6 +32,10 @@ try {
     console.log(`${label}: ${(Number(process.hrtime.bigint() - started) / 2000 / 1000).toFixed(1)} µs`);
   };
   await time('a scope’s history, newest 20', () => store.listConfigRevisions(key, 's7', { limit: 20 }));
+  await time('a scope’s history, 20 below revision 10,000', () =>
+    store.listConfigRevisions(key, 's7', { beforeRevision: 10_000, limit: 20 }),
+  );
+  await time('a scope written once, long ago', () => store.listConfigRevisions(key, 'rare', { limit: 20 }));
   await time('one revision by number', () => store.getConfigRevision(key, 's7', 1000));
   await time('the feed, one scope, 500 revisions back', () =>
     store.listConfigChanges(key, { pattern: ['s7'], sinceRevision: 19_800, limit: 100 }),

@@ -378,6 +378,9 @@ export const notBackedUp: ReadonlySet<string> = new Set([
   // SQLite: revisions not yet folded into config_revisions (migration 0025); the export reads
   // them with config_revisions, as config_revision records.
   'config_revisions_recent',
+  // SQLite: the history heads of deleted scopes (migration 0026), derived from the revisions:
+  // an import links them again.
+  'config_history_deleted',
   // Lock rows (PostgreSQL without advisory locks): names only, created again on use.
   'switchboard_locks',
   // Single-use admin-UI links that expire within minutes: open the console again for a new one.

@@ -11,11 +11,19 @@ import { revisionStatements } from './sql/revisions.js';
 import type { SqlRunner } from './sql-runner.js';
 import type { IntegrationKey, ScopePattern } from './store.js';
 
-/** How a dialect matches a scope pattern of several parts: its statement, and the operand it takes. */
-export interface ScopeMatching {
+/**
+ * What differs between the dialects' history: how a scope pattern of several parts is
+ * matched, how a scope's history is found (SQLite walks links, PostgreSQL reads an index),
+ * and so how compaction keeps each scope's newest revisions.
+ */
+export interface DialectHistory {
   /** (account, integration, since revision, operand, limit) */
   readonly changesMatching: string;
   readonly operand: (pattern: ScopePattern) => string;
+  /** A scope's history, newest first: (account, integration, scope, below revision, limit). */
+  readonly revisionsOfScope: string;
+  /** One compaction batch, `RETURNING revision`: (account, after revision, watermark, keep per scope, batch size). */
+  readonly deleteCompacted: string;
 }
 
 /**
@@ -28,7 +36,7 @@ export class SqlRevisions {
 
   constructor(
     private readonly db: SqlRunner,
-    private readonly matching: ScopeMatching,
+    private readonly dialect: DialectHistory,
   ) {
     this.sql = forDialect(db.dialect, revisionStatements);
   }
@@ -36,7 +44,7 @@ export class SqlRevisions {
   async list(key: IntegrationKey, scope: string, page: { beforeRevision?: number; limit: number }) {
     const before = page.beforeRevision ?? Number.MAX_SAFE_INTEGER;
     const values = [key.accountId, key.integration, scope, before, page.limit];
-    return (await this.db.rows<RevisionRow>(this.sql.revisionsOfScope, values)).map(toRevision);
+    return (await this.db.rows<RevisionRow>(this.dialect.revisionsOfScope, values)).map(toRevision);
   }
 
   async get(key: IntegrationKey, scope: string, revision: number): Promise<ConfigRevision | undefined> {
@@ -53,7 +61,7 @@ export class SqlRevisions {
     const [text, operand] =
       query.pattern.length === 1
         ? [this.sql.changesExact, query.pattern[0]]
-        : [this.matching.changesMatching, this.matching.operand(query.pattern)];
+        : [this.dialect.changesMatching, this.dialect.operand(query.pattern)];
     const values = [key.accountId, key.integration, query.sinceRevision, operand, query.limit];
     return (await this.db.rows<RevisionRow>(text, values)).map(toRevision);
   }
@@ -77,7 +85,7 @@ export class SqlRevisions {
       ]);
       let cursor = 0;
       for (;;) {
-        const gone = await this.db.writeRows<{ revision: number }>(this.sql.deleteCompacted, [
+        const gone = await this.db.writeRows<{ revision: number }>(this.dialect.deleteCompacted, [
           ...[accountId, cursor, raised!.compacted_through, policy.keepPerScope, policy.batchSize],
         ]);
         deleted += gone.length;

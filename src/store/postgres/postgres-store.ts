@@ -179,7 +179,7 @@ export class PostgresStore implements StoreStorage {
       { ...this.access, result: (text, values) => this.result(text, values) },
       transactionLock(capabilities.advisoryLocks),
     );
-    this.revisions = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeLike });
+    this.revisions = new SqlRevisions(runner, { ...revisionSql, operand: scopeLike });
     this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);

@@ -8,6 +8,26 @@ export const configChangesChannel = 'switchboard_config_changes';
 export const revisionSql = {
   // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(revisionStatements),
+  /** A scope's history, newest first, below a revision: (account, integration, scope, before, limit). */
+  revisionsOfScope: `
+    SELECT ${columns} FROM config_history
+    WHERE account_id = $1 AND integration = $2 AND scope = $3 AND revision < $4
+    ORDER BY revision DESC LIMIT $5`,
+  /**
+   * Compaction, one batch: revisions after the cursor, at or below the watermark, that are not
+   * among their scope's last N (OFFSET N finds the newest one that may go):
+   * (account, cursor, watermark, N, batch).
+   */
+  deleteCompacted: `
+    DELETE FROM config_revisions WHERE id IN (
+      SELECT r.id FROM config_revisions r
+      WHERE r.account_id = $1 AND r.revision > $2 AND r.revision <= $3
+        AND r.revision <= coalesce((
+          SELECT n.revision FROM config_revisions n
+          WHERE n.account_id = r.account_id AND n.integration = r.integration AND n.scope = r.scope
+          ORDER BY n.revision DESC LIMIT 1 OFFSET $4), 0)
+      ORDER BY r.revision LIMIT $5)
+    RETURNING revision`,
   /**
    * In the write's transaction: the revision, unnumbered (migration 0024), numbered after
    * COMMIT. No shared row is locked, so one account's writes commit side by side and share

@@ -6,13 +6,10 @@ export const revisionColumns = `revision, integration, scope, operation, config,
  * Config-history reads and compaction: the statements both stores run alike (see render.ts).
  * Reads go through the `config_history` view (migration 0025: on SQLite, the folded revisions
  * and the recent ones not yet folded); compaction works on `config_revisions` itself, which
- * the SQLite store folds everything into first.
+ * the SQLite store folds everything into first. A scope's history and compaction's deletes
+ * differ: SQLite walks each scope's links (migration 0026), PostgreSQL reads its scope index.
  */
 export const revisionStatements = {
-  revisionsOfScope: `
-    SELECT ${revisionColumns} FROM config_history
-    WHERE account_id = ? AND integration = ? AND scope = ? AND revision < ?
-    ORDER BY revision DESC LIMIT ?`,
   revisionOfScope: `
     SELECT ${revisionColumns} FROM config_history
     WHERE account_id = ? AND integration = ? AND scope = ? AND revision = ?`,
@@ -41,18 +38,4 @@ export const revisionStatements = {
     SET compacted_through = CASE WHEN excluded.compacted_through > config_revision_watermarks.compacted_through
       THEN excluded.compacted_through ELSE config_revision_watermarks.compacted_through END
     RETURNING compacted_through`,
-  /**
-   * One batch: revisions after the cursor, at or below the watermark, that are not among
-   * their scope's last N (OFFSET N finds the newest one that may go).
-   */
-  deleteCompacted: `
-    DELETE FROM config_revisions WHERE id IN (
-      SELECT r.id FROM config_revisions r
-      WHERE r.account_id = ? AND r.revision > ? AND r.revision <= ?
-        AND r.revision <= coalesce((
-          SELECT n.revision FROM config_revisions n
-          WHERE n.account_id = r.account_id AND n.integration = r.integration AND n.scope = r.scope
-          ORDER BY n.revision DESC LIMIT 1 OFFSET ?), 0)
-      ORDER BY r.revision LIMIT ?)
-    RETURNING revision`,
 } as const;

@@ -1,6 +1,13 @@
 import { forSqlite } from '../sql/render.js';
 import { revisionColumns as columns, revisionStatements } from '../sql/revisions.js';
 
+/** The revision columns of table alias `alias`. */
+const prefixed = (alias: string) =>
+  columns
+    .split(',')
+    .map((name) => `${alias}.${name.trim()}`)
+    .join(', ');
+
 /** The SQLite store's config-history statements, as plain text. */
 export const revisionSql = {
   // The statements both dialects run alike, written once under src/store/sql/.
@@ -10,11 +17,80 @@ export const revisionSql = {
     INSERT INTO config_revision_counters (account_id, last_revision) VALUES (?, 1)
     ON CONFLICT (account_id) DO UPDATE SET last_revision = config_revision_counters.last_revision + 1
     RETURNING last_revision`,
-  /** Into the unindexed table of recent revisions (migration 0025), folded into config_revisions later. */
+  /**
+   * Into the unindexed table of recent revisions (migration 0025), folded into config_revisions
+   * later; linked to the scope's previous revision, `depth` one more than its (migration 0026).
+   */
   insertRevision: `
     INSERT INTO config_revisions_recent (account_id, revision, integration, scope, operation, config, config_id,
-      version, changed_at, actor_type, actor_id, request_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      version, changed_at, actor_type, actor_id, request_id, previous, depth)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  /** A config's history head: its scope's newest revision and how many it has had (null: none recorded). */
+  headOfConfig: `SELECT history_head AS revision, history_depth AS depth FROM configs WHERE id = ?`,
+  /** (revision, depth, config id) */
+  setConfigHead: `UPDATE configs SET history_head = ?, history_depth = ? WHERE id = ?`,
+  /** A created scope takes the head its deleted predecessor left: (account, integration, scope). */
+  takeDeletedHead: `
+    DELETE FROM config_history_deleted WHERE account_id = ? AND integration = ? AND scope = ?
+    RETURNING head AS revision, depth`,
+  /** A deleted config leaves its head here: (account, integration, scope, revision, depth). */
+  putDeletedHead: `
+    INSERT INTO config_history_deleted (account_id, integration, scope, head, depth) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (account_id, integration, scope) DO UPDATE SET head = excluded.head, depth = excluded.depth`,
+  /**
+   * A scope's history, newest first, below revision $4, at most $5: the scope's recent rows,
+   * then a walk down the links from the newest folded one (the cursor's previous, when the
+   * cursor is a folded revision of this scope; else the oldest recent row's previous; else
+   * the head). Each step is one lookup in the number index; the walk stops once it has $5
+   * rows below $4. An account's recent revisions are all newer than its folded ones (a fold
+   * moves every one), so the recent rows come first. One statement: one snapshot. CROSS JOIN
+   * keeps the walk outside: left to itself the planner may scan the account's revisions below $4.
+   */
+  revisionsOfScope: `
+    WITH RECURSIVE
+      recent AS (
+        SELECT revision, previous FROM config_revisions_recent
+        WHERE account_id = $1 AND integration = $2 AND scope = $3),
+      start (revision) AS (
+        SELECT CASE
+          WHEN EXISTS (SELECT 1 FROM config_revisions
+            WHERE account_id = $1 AND revision = $4 AND integration = $2 AND scope = $3)
+            THEN (SELECT previous FROM config_revisions WHERE account_id = $1 AND revision = $4)
+          WHEN EXISTS (SELECT 1 FROM recent)
+            THEN (SELECT previous FROM recent ORDER BY revision LIMIT 1)
+          ELSE coalesce(
+            (SELECT history_head FROM configs WHERE account_id = $1 AND integration = $2 AND scope = $3),
+            (SELECT head FROM config_history_deleted WHERE account_id = $1 AND integration = $2 AND scope = $3))
+        END),
+      walk (revision, taken) AS (
+        SELECT revision, 0 FROM start WHERE revision IS NOT NULL
+        UNION ALL
+        SELECT r.previous, walk.taken + (r.revision < $4)
+        FROM walk CROSS JOIN config_revisions r ON r.account_id = $1 AND r.revision = walk.revision
+        WHERE r.previous IS NOT NULL AND walk.taken + (r.revision < $4) < $5)
+    SELECT ${columns} FROM config_revisions_recent
+    WHERE account_id = $1 AND integration = $2 AND scope = $3 AND revision < $4
+    UNION ALL
+    SELECT ${prefixed('r')} FROM walk CROSS JOIN config_revisions r ON r.account_id = $1 AND r.revision = walk.revision
+    WHERE r.revision < $4
+    ORDER BY revision DESC LIMIT $5`,
+  /**
+   * Compaction, one batch: revisions after the cursor, at or below the watermark, with at
+   * least N newer ones in their scope (the head's depth less theirs):
+   * (account, cursor, watermark, N, batch).
+   */
+  deleteCompacted: `
+    DELETE FROM config_revisions WHERE id IN (
+      SELECT r.id FROM config_revisions r
+      WHERE r.account_id = $1 AND r.revision > $2 AND r.revision <= $3
+        AND r.depth <= coalesce(
+          (SELECT c.history_depth FROM configs c WHERE c.account_id = r.account_id
+            AND c.integration = r.integration AND c.scope = r.scope AND c.history_head IS NOT NULL),
+          (SELECT d.depth FROM config_history_deleted d WHERE d.account_id = r.account_id
+            AND d.integration = r.integration AND d.scope = r.scope),
+          0) - $4
+      ORDER BY r.revision LIMIT $5)
+    RETURNING revision`,
   /** (account, integration, since, GLOB pattern, limit) */
   changesMatching: `
     SELECT ${columns} FROM config_history
@@ -24,9 +100,37 @@ export const revisionSql = {
   /** A fold, in one transaction with `clearRecent`: the recent revisions into the indexed table, whole. */
   foldRecent: `
     INSERT INTO config_revisions (account_id, revision, integration, scope, operation, config, config_id,
-      version, changed_at, actor_type, actor_id, request_id)
+      version, changed_at, actor_type, actor_id, request_id, previous, depth)
     SELECT account_id, revision, integration, scope, operation, config, config_id,
-      version, changed_at, actor_type, actor_id, request_id
+      version, changed_at, actor_type, actor_id, request_id, previous, depth
     FROM config_revisions_recent ORDER BY account_id, revision`,
   clearRecent: `DELETE FROM config_revisions_recent`,
+  /**
+   * After a backup import, which brings revisions and configs without them: every revision's
+   * link and depth, then each scope's head, in its config row or, deleted, in
+   * config_history_deleted (as migration 0026 did for the revisions there were).
+   */
+  linkImported: [
+    `UPDATE config_revisions SET previous = linked.previous, depth = linked.depth
+    FROM (
+      SELECT id, lag(revision) OVER scope_order AS previous, row_number() OVER scope_order AS depth
+      FROM config_revisions
+      WINDOW scope_order AS (PARTITION BY account_id, integration, scope ORDER BY revision)
+    ) AS linked
+    WHERE linked.id = config_revisions.id`,
+    `UPDATE configs SET history_head = heads.head, history_depth = heads.depth
+    FROM (
+      SELECT account_id, integration, scope, max(revision) AS head, max(depth) AS depth
+      FROM config_revisions GROUP BY account_id, integration, scope
+    ) AS heads
+    WHERE heads.account_id = configs.account_id AND heads.integration = configs.integration
+      AND heads.scope = configs.scope`,
+    `INSERT INTO config_history_deleted (account_id, integration, scope, head, depth)
+    SELECT account_id, integration, scope, max(revision), max(depth)
+    FROM config_revisions r
+    WHERE NOT EXISTS (
+      SELECT 1 FROM configs c
+      WHERE c.account_id = r.account_id AND c.integration = r.integration AND c.scope = r.scope)
+    GROUP BY account_id, integration, scope`,
+  ],
 } as const;

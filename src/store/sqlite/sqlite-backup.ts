@@ -5,6 +5,7 @@ import { exportRecords, exportSelects, type ExportSql } from '../export-records.
 import type { ImportCounts } from '../store.js';
 import { zisRegistrySql } from './zis-registry-queries.js';
 import { sql } from './queries.js';
+import { revisionSql } from './revision-queries.js';
 
 // Backup export and import for the SQLite store. The store holds its group commit while
 // these run, so they have the connection, and its transaction, to themselves.
@@ -57,6 +58,7 @@ export async function importSqlite(
       }
     }
     db.prepare(sql.raiseRevisionCounters).run();
+    for (const statement of revisionSql.linkImported) db.prepare(statement).run();
     db.prepare(sql.restoreDeliveryKeys).run();
     db.exec('COMMIT');
     return counts;

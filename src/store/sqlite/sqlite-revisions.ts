@@ -16,43 +16,87 @@ export const foldRevisionsAt = 512;
  * `config_revisions_recent`, which has no index, so a group commit of writes to many scopes
  * writes one page for their revisions, not a page of each index per write (migration 0025).
  */
+/** A scope's newest revision and how many it has had; `revision` null when none was recorded. */
+interface Head {
+  revision: number | null;
+  depth: number;
+}
+
 export class SqliteRevisions {
   private readonly bumpCounter: Database.Statement;
   private readonly insertRevision: Database.Statement;
+  private readonly headOfConfig: Database.Statement;
+  private readonly setConfigHead: Database.Statement;
+  private readonly takeDeletedHead: Database.Statement;
+  private readonly putDeletedHead: Database.Statement;
   private readonly foldRecent: Database.Statement;
   private readonly clearRecent: Database.Statement;
   private readonly recentCount: Database.Statement;
   /** Rows waiting, as far as this connection knows (another process's writes and folds add or take some). */
   private waiting: number;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    /** False: writes record no revision, but heads still move with deletes and creates (see `record`). */
+    private readonly recordsHistory = true,
+  ) {
     this.bumpCounter = db.prepare(revisionSql.bumpCounter).pluck();
     this.insertRevision = db.prepare(revisionSql.insertRevision);
+    this.headOfConfig = db.prepare(revisionSql.headOfConfig);
+    this.setConfigHead = db.prepare(revisionSql.setConfigHead);
+    this.takeDeletedHead = db.prepare(revisionSql.takeDeletedHead);
+    this.putDeletedHead = db.prepare(revisionSql.putDeletedHead);
     this.foldRecent = db.prepare(revisionSql.foldRecent);
     this.clearRecent = db.prepare(revisionSql.clearRecent);
     this.recentCount = db.prepare(revisionSql.recentCount).pluck();
     this.waiting = this.recentCount.get() as number;
   }
 
-  /** Inside a write's transaction: takes the account's next number and stores the revision. */
+  /**
+   * Inside a config write, after the config row is written (for a delete, before it goes):
+   * takes the account's next number, stores the revision linked to its scope's previous one,
+   * and moves the scope's head to it (migration 0026). A new config first takes the head its
+   * deleted predecessor left. With history off only the heads move, so a scope's history stays
+   * whole across a delete and a create made while it was off.
+   */
   record(facts: RevisionFacts): void {
-    const revision = this.bumpCounter.get(facts.key.accountId) as number;
-    this.insertRevision.run(
-      facts.key.accountId,
-      revision,
-      facts.key.integration,
-      facts.scope,
-      facts.operation,
-      facts.configJson ?? null,
-      facts.configId,
-      facts.version,
-      facts.nowSeconds,
-      facts.actor.type,
-      facts.actor.id,
-      facts.actor.requestId ?? null,
-    );
-    // A fold rolled back with its write leaves the count at 0: at most twice as many rows wait.
-    if (++this.waiting >= foldRevisionsAt) this.fold();
+    const { accountId, integration } = facts.key;
+    let head = this.headOfConfig.get(facts.configId) as Head | undefined;
+    let moved = false;
+    if (head === undefined || head.revision === null) {
+      const left = this.takeDeletedHead.get(accountId, integration, facts.scope) as Head | undefined;
+      if (left) [head, moved] = [left, true];
+    }
+    if (this.recordsHistory) {
+      const revision = this.bumpCounter.get(accountId) as number;
+      const depth = (head?.depth ?? 0) + 1;
+      this.insertRevision.run(
+        accountId,
+        revision,
+        integration,
+        facts.scope,
+        facts.operation,
+        facts.configJson ?? null,
+        facts.configId,
+        facts.version,
+        facts.nowSeconds,
+        facts.actor.type,
+        facts.actor.id,
+        facts.actor.requestId ?? null,
+        head?.revision ?? null,
+        depth,
+      );
+      [head, moved] = [{ revision, depth }, true];
+      // A fold rolled back with its write leaves the count at 0: at most twice as many rows wait.
+      if (++this.waiting >= foldRevisionsAt) this.fold();
+    }
+    if (facts.operation === 'delete') {
+      if (head && head.revision !== null) {
+        this.putDeletedHead.run(accountId, integration, facts.scope, head.revision, head.depth);
+      }
+    } else if (moved && head) {
+      this.setConfigHead.run(head.revision, head.depth, facts.configId);
+    }
   }
 
   /**

@@ -168,7 +168,7 @@ export class SqliteStore implements StoreStorage {
     // reply's events at once.
     this.channels = new SqliteChannelStore(this.db, this.groupCommit);
     const runner = new SqliteRunner(this.db, this.groupCommit);
-    this.history = new SqlRevisions(runner, { changesMatching: revisionSql.changesMatching, operand: scopeGlob });
+    this.history = new SqlRevisions(runner, { ...revisionSql, operand: scopeGlob });
     this.replies = new SqlReplyStore(runner, replySql, this.channels.outbox);
     this.zisRegistry = new SqlZisRegistry(runner, zisRegistrySql);
     this.grants = new SqlGrantStore(runner);
@@ -197,9 +197,12 @@ export class SqliteStore implements StoreStorage {
     return this.recorder;
   }
 
-  /** Inside a config write: its revision, unless history is off. */
-  private recordRevision(facts: RevisionFacts): void {
-    if (this.recordsHistory) this.revisions.record(facts);
+  /**
+   * Inside a config write: its revision. With history off, an update records nothing, and a
+   * create or delete only moves the scope's history head (see `SqliteRevisions.record`).
+   */
+  private recordRevision(facts: RevisionFacts, movesHead = false): void {
+    if (this.recordsHistory || movesHead) this.revisions.record(facts);
   }
 
   /**
@@ -227,7 +230,7 @@ export class SqliteStore implements StoreStorage {
     const report = applyMigrations(this.db, nowSeconds);
     await this.groupCommit.durable();
     this.statements = prepareStoreStatements(this.db);
-    this.recorder = new SqliteRevisions(this.db);
+    this.recorder = new SqliteRevisions(this.db, this.recordsHistory);
     return report;
   }
 
@@ -483,7 +486,7 @@ export class SqliteStore implements StoreStorage {
           input.nowSeconds,
         ) as ConfigRow;
         const config = toConfig(row);
-        this.recordRevision(revisionFactsOf(config, input.operation ?? 'create', input.actor));
+        this.recordRevision(revisionFactsOf(config, input.operation ?? 'create', input.actor), true);
         return config;
       } catch (error) {
         if (isUniqueViolation(error)) return 'exists' as const;
@@ -515,9 +518,13 @@ export class SqliteStore implements StoreStorage {
     const write = (): WriteOutcome => {
       const current = this.currentConfig(key, scope, precondition);
       if (current.kind !== 'ok') return current;
-      this.q.deleteConfig.run(current.config.id);
       const { id: configId, version } = current.config;
-      this.recordRevision({ key, scope, operation: 'delete', configJson: undefined, configId, version, ...author });
+      // Before the row goes: the revision links to the head the row holds.
+      this.recordRevision(
+        { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author },
+        true,
+      );
+      this.q.deleteConfig.run(configId);
       return { kind: 'ok', config: undefined };
     };
     return this.configWrite(key.accountId, write, (outcome) => outcome.kind === 'ok');
