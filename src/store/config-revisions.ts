@@ -89,6 +89,18 @@ export function revisionFactsOf(
   };
 }
 
+/**
+ * A revision's values in the order both stores insert them: account, integration, scope,
+ * operation, config, config id, version, changed at, actor type, actor id, request id.
+ */
+export function revisionValues(facts: RevisionFacts): unknown[] {
+  const { key, actor } = facts;
+  return [
+    ...[key.accountId, key.integration, facts.scope, facts.operation, facts.configJson ?? null],
+    ...[facts.configId, facts.version, facts.nowSeconds, actor.type, actor.id, actor.requestId ?? null],
+  ];
+}
+
 /** A revision row as both stores return it (snake_case; int8 parsed as numbers). */
 export type RevisionRow = {
   revision: number;

@@ -1,23 +1,11 @@
 import type pg from 'pg';
-import type { RevisionFacts } from '../config-revisions.js';
+import { revisionValues, type RevisionFacts } from '../config-revisions.js';
 import type { PostgresAccess } from './postgres-channel-store.js';
 import { revisionSql } from './revision-queries.js';
 
 /** Inside a write's transaction: its revision, waiting for a number ({@link RevisionNumbering}). */
 export async function queueRevision(client: pg.PoolClient, facts: RevisionFacts): Promise<void> {
-  await client.query(revisionSql.queueRevision, [
-    facts.key.accountId,
-    facts.key.integration,
-    facts.scope,
-    facts.operation,
-    facts.configJson ?? null,
-    facts.configId,
-    facts.version,
-    facts.nowSeconds,
-    facts.actor.type,
-    facts.actor.id,
-    facts.actor.requestId ?? null,
-  ]);
+  await client.query(revisionSql.queueRevision, revisionValues(facts));
 }
 
 /** With history off: only the wake-up, so watchers still hear of the change. */

@@ -22,8 +22,8 @@ export const revisionSql = {
    * later; linked to the scope's previous revision, `depth` one more than its (migration 0026).
    */
   insertRevision: `
-    INSERT INTO config_revisions_recent (account_id, revision, integration, scope, operation, config, config_id,
-      version, changed_at, actor_type, actor_id, request_id, previous, depth)
+    INSERT INTO config_revisions_recent (account_id, integration, scope, operation, config, config_id,
+      version, changed_at, actor_type, actor_id, request_id, revision, previous, depth)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   /** A config's history head: its scope's newest revision and how many it has had (null: none recorded). */
   headOfConfig: `SELECT history_head AS revision, history_depth AS depth FROM configs WHERE id = ?`,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RevisionFacts } from '../config-revisions.js';
+import { revisionValues, type RevisionFacts } from '../config-revisions.js';
 import { revisionSql } from './revision-queries.js';
 
 /**
@@ -17,9 +17,15 @@ export const foldRevisionsAt = 512;
  * writes one page for their revisions, not a page of each index per write (migration 0025).
  */
 /** A scope's newest revision and how many it has had; `revision` null when none was recorded. */
-interface Head {
+export interface Head {
   revision: number | null;
   depth: number;
+}
+
+/** The head as a config row holds it (migration 0026). */
+export interface HeadColumns {
+  history_head: number | null;
+  history_depth: number;
 }
 
 export class SqliteRevisions {
@@ -55,13 +61,14 @@ export class SqliteRevisions {
   /**
    * Inside a config write, after the config row is written (for a delete, before it goes):
    * takes the account's next number, stores the revision linked to its scope's previous one,
-   * and moves the scope's head to it (migration 0026). A new config first takes the head its
+   * and moves the scope's head to it (migration 0026); `configHead` is the config row's, when
+   * the write has it at hand. A new config first takes the head its
    * deleted predecessor left. With history off only the heads move, so a scope's history stays
    * whole across a delete and a create made while it was off.
    */
-  record(facts: RevisionFacts): void {
+  record(facts: RevisionFacts, configHead?: Head): void {
     const { accountId, integration } = facts.key;
-    let head = this.headOfConfig.get(facts.configId) as Head | undefined;
+    let head = configHead ?? (this.headOfConfig.get(facts.configId) as Head | undefined);
     let moved = false;
     if (head === undefined || head.revision === null) {
       const left = this.takeDeletedHead.get(accountId, integration, facts.scope) as Head | undefined;
@@ -70,22 +77,7 @@ export class SqliteRevisions {
     if (this.recordsHistory) {
       const revision = this.bumpCounter.get(accountId) as number;
       const depth = (head?.depth ?? 0) + 1;
-      this.insertRevision.run(
-        accountId,
-        revision,
-        integration,
-        facts.scope,
-        facts.operation,
-        facts.configJson ?? null,
-        facts.configId,
-        facts.version,
-        facts.nowSeconds,
-        facts.actor.type,
-        facts.actor.id,
-        facts.actor.requestId ?? null,
-        head?.revision ?? null,
-        depth,
-      );
+      this.insertRevision.run(...revisionValues(facts), revision, head?.revision ?? null, depth);
       [head, moved] = [{ revision, depth }, true];
       // A fold rolled back with its write leaves the count at 0: at most twice as many rows wait.
       if (++this.waiting >= foldRevisionsAt) this.fold();

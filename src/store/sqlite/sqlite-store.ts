@@ -36,10 +36,9 @@ import {
   type ConfigRevision,
   type RetentionPolicy,
   type RevisionBounds,
-  type RevisionFacts,
   revisionFactsOf,
 } from '../config-revisions.js';
-import { SqliteRevisions } from './sqlite-revisions.js';
+import { SqliteRevisions, type HeadColumns } from './sqlite-revisions.js';
 import { SqlRevisions } from '../sql-revisions.js';
 import { revisionSql } from './revision-queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
@@ -195,14 +194,6 @@ export class SqliteStore implements StoreStorage {
   private get revisions(): SqliteRevisions {
     if (!this.recorder) throw new Error('SqliteStore: call migrate() before use');
     return this.recorder;
-  }
-
-  /**
-   * Inside a config write: its revision. With history off, an update records nothing, and a
-   * create or delete only moves the scope's history head (see `SqliteRevisions.record`).
-   */
-  private recordRevision(facts: RevisionFacts, movesHead = false): void {
-    if (this.recordsHistory || movesHead) this.revisions.record(facts);
   }
 
   /**
@@ -486,7 +477,8 @@ export class SqliteStore implements StoreStorage {
           input.nowSeconds,
         ) as ConfigRow;
         const config = toConfig(row);
-        this.recordRevision(revisionFactsOf(config, input.operation ?? 'create', input.actor), true);
+        // With history off too: a new config takes the head its deleted predecessor left.
+        this.revisions.record(revisionFactsOf(config, input.operation ?? 'create', input.actor));
         return config;
       } catch (error) {
         if (isUniqueViolation(error)) return 'exists' as const;
@@ -501,9 +493,11 @@ export class SqliteStore implements StoreStorage {
       const current = this.currentConfig(key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
       const configJson = editedConfigJson(change.edit, current.config.configJson);
-      const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow;
+      const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow & HeadColumns;
       const config = toConfig(row);
-      this.recordRevision(revisionFactsOf(config, change.operation, change.actor));
+      // The UPDATE leaves the head columns alone, so its row holds the head before this write.
+      const head = { revision: row.history_head, depth: row.history_depth };
+      if (this.recordsHistory) this.revisions.record(revisionFactsOf(config, change.operation, change.actor), head);
       return { kind: 'ok', config };
     };
     return this.configWrite(key.accountId, write, (outcome) => outcome.kind === 'ok');
@@ -520,10 +514,7 @@ export class SqliteStore implements StoreStorage {
       if (current.kind !== 'ok') return current;
       const { id: configId, version } = current.config;
       // Before the row goes: the revision links to the head the row holds.
-      this.recordRevision(
-        { key, scope, operation: 'delete', configJson: undefined, configId, version, ...author },
-        true,
-      );
+      this.revisions.record({ key, scope, operation: 'delete', configJson: undefined, configId, version, ...author });
       this.q.deleteConfig.run(configId);
       return { kind: 'ok', config: undefined };
     };
