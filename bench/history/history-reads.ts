@@ -32,7 +32,12 @@ try {
     console.log(`${label}: ${(Number(process.hrtime.bigint() - started) / 2000 / 1000).toFixed(1)} µs`);
   };
   await time('a scope’s history, newest 20', () => store.listConfigRevisions(key, 's7', { limit: 20 }));
-  await time('a scope’s history, 20 below revision 10,000', () =>
+  // A page deep in the history: the cursor is one of the scope's own revisions, as the API's next link has it.
+  const [cursor] = await store.listConfigRevisions(key, 's7', { beforeRevision: 10_000, limit: 1 });
+  await time('a scope’s history, 20 below its revision near 10,000', () =>
+    store.listConfigRevisions(key, 's7', { beforeRevision: cursor!.revision, limit: 20 }),
+  );
+  await time('a scope’s history, 20 below revision 10,000 of another scope', () =>
     store.listConfigRevisions(key, 's7', { beforeRevision: 10_000, limit: 20 }),
   );
   await time('a scope written once, long ago', () => store.listConfigRevisions(key, 'rare', { limit: 20 }));

@@ -6,7 +6,8 @@
  *    every write's transaction) beside the same with SWITCHBOARD_CONFIG_HISTORY=off,
  *    SQLite and (with BENCH_POSTGRES_URL) PostgreSQL. Goal: on ≥ 85% of off.
  * 2. What the per-account counter serialises: concurrent durable writes through the store on
- *    many scopes of one account vs spread over many accounts (counter-contention.ts).
+ *    many scopes of one account vs spread over many accounts, and one account's writes over
+ *    10k scopes, with the bytes written per write (counter-contention.ts).
  *
  * Same environment as bench/run.ts (BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS,
  * BENCH_ROUNDS, BENCH_POSTGRES_URL). Results also go to bench/results/history.json.
@@ -127,13 +128,19 @@ async function patchRow(engine: 'sqlite' | 'postgres'): Promise<void> {
 }
 
 const describe = (r: ContentionResult) =>
-  `${r.writesPerSecond} writes/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuMicrosPerWrite} µs CPU/write, RSS ${r.rssMb} MB`;
+  `${r.writesPerSecond} writes/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuMicrosPerWrite} µs CPU/write, ` +
+  `${r.bytesPerWrite === undefined ? '' : `${(r.bytesPerWrite / 1024).toFixed(1)} KiB written/write, `}RSS ${r.rssMb} MB`;
 
 async function contentionRows(engine: 'sqlite' | 'postgres'): Promise<void> {
   const label = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const seconds = durationSeconds;
-  for (const layout of ['one-account', 'many-accounts'] as const) {
-    const name = `store writes, 50 writers, ${layout === 'one-account' ? '50 scopes of 1 account' : '1 scope each of 50 accounts'}, ${label}, history on vs off`;
+  const layouts = {
+    'one-account': '50 scopes of 1 account',
+    'many-accounts': '1 scope each of 50 accounts',
+    'many-scopes': '10k scopes of 1 account',
+  } as const;
+  for (const layout of Object.keys(layouts) as (keyof typeof layouts)[]) {
+    const name = `store writes, 50 writers, ${layouts[layout]}, ${label}, history on vs off`;
     if (only && !name.includes(only)) continue;
     log(`\n${name}`);
     const spec = async (history: boolean): Promise<ContentionSpec> => ({
