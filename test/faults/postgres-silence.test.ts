@@ -136,8 +136,10 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
             await sleep(100);
             if ((await stalledWriters()).length > 0) break;
             proxy.forward();
-            if (tries === 20) throw new Error('no config write of the stalled node was caught in 20 tries');
-            await sleep(300);
+            // A write is inside its transaction for a fraction of each round trip: on a loaded
+            // machine 20 tries once caught none (CI), so up to 40, 200 ms apart.
+            if (tries === 40) throw new Error('no config write of the stalled node was caught in 40 tries');
+            await sleep(200);
           }
           // How long it stays open: the idle-in-transaction bound (or the node's own query
           // timeout, whichever ends the session first) must end it.
