@@ -7,6 +7,7 @@ export const sql = {
   // The statements both dialects run alike, written once under src/store/sql/.
   ...forPostgres(accountStatements),
   ...forPostgres(backupExportStatements),
+  updateConfig: `UPDATE configs SET config = $1, version = version + 1, updated_at = $2 WHERE id = $3 RETURNING *`,
   schemaExists: `SELECT 1 FROM pg_namespace WHERE nspname = $1`,
   createMigrationsTable: `
     CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -47,6 +47,5 @@ export const accountStatements = {
     WHERE account_id = ? AND integration = ? AND scope = ? AND id > ?
     ORDER BY id LIMIT ?`,
   configByScope: `SELECT * FROM configs WHERE account_id = ? AND integration = ? AND scope = ?`,
-  updateConfig: `UPDATE configs SET config = ?, version = version + 1, updated_at = ? WHERE id = ? RETURNING *`,
   deleteConfig: `DELETE FROM configs WHERE id = ?`,
 } as const;

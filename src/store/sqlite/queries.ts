@@ -34,6 +34,14 @@ export const sql = {
   insertConfig: `
     INSERT INTO configs (account_id, integration, scope, config, version, created_at, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  /**
+   * (config, updated at, revision, revision, id): with a revision (history on) the config's
+   * history head moves to it in the same statement (migration 0026); with null it stays.
+   */
+  updateConfig: `
+    UPDATE configs SET config = ?, version = version + 1, updated_at = ?,
+      history_head = coalesce(?, history_head), history_depth = history_depth + (? IS NOT NULL)
+    WHERE id = ? RETURNING *`,
 
   // --- Backup: every table in id order, a batch at a time (id > ?, at most ? rows), with
   // columns named as the record's fields; rows inserted with their ids.

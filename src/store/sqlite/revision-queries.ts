@@ -25,8 +25,6 @@ export const revisionSql = {
     INSERT INTO config_revisions_recent (account_id, integration, scope, operation, config, config_id,
       version, changed_at, actor_type, actor_id, request_id, revision, previous, depth)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  /** A config's history head: its scope's newest revision and how many it has had (null: none recorded). */
-  headOfConfig: `SELECT history_head AS revision, history_depth AS depth FROM configs WHERE id = ?`,
   /** (revision, depth, config id) */
   setConfigHead: `UPDATE configs SET history_head = ?, history_depth = ? WHERE id = ?`,
   /** A created scope takes the head its deleted predecessor left: (account, integration, scope). */

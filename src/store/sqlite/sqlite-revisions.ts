@@ -22,6 +22,9 @@ export interface Head {
   depth: number;
 }
 
+/** A new config's own head, before it takes any its deleted predecessor left. */
+export const noHead: Head = { revision: null, depth: 0 };
+
 /** The head as a config row holds it (migration 0026). */
 export interface HeadColumns {
   history_head: number | null;
@@ -31,7 +34,6 @@ export interface HeadColumns {
 export class SqliteRevisions {
   private readonly bumpCounter: Database.Statement;
   private readonly insertRevision: Database.Statement;
-  private readonly headOfConfig: Database.Statement;
   private readonly setConfigHead: Database.Statement;
   private readonly takeDeletedHead: Database.Statement;
   private readonly putDeletedHead: Database.Statement;
@@ -48,7 +50,6 @@ export class SqliteRevisions {
   ) {
     this.bumpCounter = db.prepare(revisionSql.bumpCounter).pluck();
     this.insertRevision = db.prepare(revisionSql.insertRevision);
-    this.headOfConfig = db.prepare(revisionSql.headOfConfig);
     this.setConfigHead = db.prepare(revisionSql.setConfigHead);
     this.takeDeletedHead = db.prepare(revisionSql.takeDeletedHead);
     this.putDeletedHead = db.prepare(revisionSql.putDeletedHead);
@@ -58,37 +59,51 @@ export class SqliteRevisions {
     this.waiting = this.recentCount.get() as number;
   }
 
+  /** Inside an update with history on, before its UPDATE: the account's next number (its counter row). */
+  nextNumber(accountId: number): number {
+    return this.bumpCounter.get(accountId) as number;
+  }
+
   /**
-   * Inside a config write, after the config row is written (for a delete, before it goes):
-   * takes the account's next number, stores the revision linked to its scope's previous one,
-   * and moves the scope's head to it (migration 0026); `configHead` is the config row's, when
-   * the write has it at hand. A new config first takes the head its
-   * deleted predecessor left. With history off only the heads move, so a scope's history stays
-   * whole across a delete and a create made while it was off.
+   * Inside an update, after its UPDATE moved the config's head to `revision`: the revision,
+   * linked to the head `before` it (migration 0026).
    */
-  record(facts: RevisionFacts, configHead?: Head): void {
+  recordUpdate(facts: RevisionFacts, revision: number, before: Head): void {
+    this.insert(facts, revision, before);
+  }
+
+  /**
+   * Inside a create (after the config row is written) or a delete (before it goes), whose
+   * row held `head`: takes the account's next number, stores the revision linked to its
+   * scope's previous one, and moves the scope's head to it. A new config first takes the
+   * head its deleted predecessor left; a deleted one leaves its head behind. With history off
+   * only the heads move, so a scope's history stays whole across a delete and a create made
+   * while it was off.
+   */
+  record(facts: RevisionFacts, head: Head): void {
     const { accountId, integration } = facts.key;
-    let head = configHead ?? (this.headOfConfig.get(facts.configId) as Head | undefined);
     let moved = false;
-    if (head === undefined || head.revision === null) {
+    if (head.revision === null) {
       const left = this.takeDeletedHead.get(accountId, integration, facts.scope) as Head | undefined;
       if (left) [head, moved] = [left, true];
     }
     if (this.recordsHistory) {
       const revision = this.bumpCounter.get(accountId) as number;
-      const depth = (head?.depth ?? 0) + 1;
-      this.insertRevision.run(...revisionValues(facts), revision, head?.revision ?? null, depth);
-      [head, moved] = [{ revision, depth }, true];
-      // A fold rolled back with its write leaves the count at 0: at most twice as many rows wait.
-      if (++this.waiting >= foldRevisionsAt) this.fold();
+      this.insert(facts, revision, head);
+      [head, moved] = [{ revision, depth: head.depth + 1 }, true];
     }
     if (facts.operation === 'delete') {
-      if (head && head.revision !== null) {
+      if (head.revision !== null)
         this.putDeletedHead.run(accountId, integration, facts.scope, head.revision, head.depth);
-      }
-    } else if (moved && head) {
+    } else if (moved) {
       this.setConfigHead.run(head.revision, head.depth, facts.configId);
     }
+  }
+
+  private insert(facts: RevisionFacts, revision: number, previous: Head): void {
+    this.insertRevision.run(...revisionValues(facts), revision, previous.revision, previous.depth + 1);
+    // A fold rolled back with its write leaves the count at 0: at most twice as many rows wait.
+    if (++this.waiting >= foldRevisionsAt) this.fold();
   }
 
   /**

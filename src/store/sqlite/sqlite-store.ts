@@ -38,7 +38,7 @@ import {
   type RevisionBounds,
   revisionFactsOf,
 } from '../config-revisions.js';
-import { SqliteRevisions, type HeadColumns } from './sqlite-revisions.js';
+import { noHead, SqliteRevisions, type Head, type HeadColumns } from './sqlite-revisions.js';
 import { SqlRevisions } from '../sql-revisions.js';
 import { revisionSql } from './revision-queries.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
@@ -478,7 +478,7 @@ export class SqliteStore implements StoreStorage {
         ) as ConfigRow;
         const config = toConfig(row);
         // With history off too: a new config takes the head its deleted predecessor left.
-        this.revisions.record(revisionFactsOf(config, input.operation ?? 'create', input.actor));
+        this.revisions.record(revisionFactsOf(config, input.operation ?? 'create', input.actor), noHead);
         return config;
       } catch (error) {
         if (isUniqueViolation(error)) return 'exists' as const;
@@ -493,11 +493,14 @@ export class SqliteStore implements StoreStorage {
       const current = this.currentConfig(key, scope, change.precondition);
       if (current.kind !== 'ok') return current;
       const configJson = editedConfigJson(change.edit, current.config.configJson);
-      const row = this.q.updateConfig.get(configJson, change.nowSeconds, current.config.id) as ConfigRow & HeadColumns;
+      // With history on the UPDATE moves the config's history head to the new revision itself.
+      const revision = this.recordsHistory ? this.revisions.nextNumber(key.accountId) : null;
+      const id = current.config.id;
+      const row = this.q.updateConfig.get(configJson, change.nowSeconds, revision, revision, id) as ConfigRow;
       const config = toConfig(row);
-      // The UPDATE leaves the head columns alone, so its row holds the head before this write.
-      const head = { revision: row.history_head, depth: row.history_depth };
-      if (this.recordsHistory) this.revisions.record(revisionFactsOf(config, change.operation, change.actor), head);
+      if (revision !== null) {
+        this.revisions.recordUpdate(revisionFactsOf(config, change.operation, change.actor), revision, current.head);
+      }
       return { kind: 'ok', config };
     };
     return this.configWrite(key.accountId, write, (outcome) => outcome.kind === 'ok');
@@ -514,7 +517,8 @@ export class SqliteStore implements StoreStorage {
       if (current.kind !== 'ok') return current;
       const { id: configId, version } = current.config;
       // Before the row goes: the revision links to the head the row holds.
-      this.revisions.record({ key, scope, operation: 'delete', configJson: undefined, configId, version, ...author });
+      const facts = { key, scope, operation: 'delete' as const, configJson: undefined, configId, version, ...author };
+      this.revisions.record(facts, current.head);
       this.q.deleteConfig.run(configId);
       return { kind: 'ok', config: undefined };
     };
@@ -581,11 +585,12 @@ export class SqliteStore implements StoreStorage {
     key: IntegrationKey,
     scope: string,
     precondition: Precondition | undefined,
-  ): { kind: 'ok'; config: ConfigRecord } | { kind: 'not_found' } | { kind: 'precondition_failed' } {
-    const row = this.q.configByScope.get(key.accountId, key.integration, scope) as ConfigRow | undefined;
+  ): { kind: 'ok'; config: ConfigRecord; head: Head } | { kind: 'not_found' } | { kind: 'precondition_failed' } {
+    const row = this.q.configByScope.get(key.accountId, key.integration, scope) as
+      (ConfigRow & HeadColumns) | undefined;
     if (!row) return { kind: 'not_found' };
     const config = toConfig(row);
     if (!preconditionHolds(precondition, config)) return { kind: 'precondition_failed' };
-    return { kind: 'ok', config };
+    return { kind: 'ok', config, head: { revision: row.history_head, depth: row.history_depth } };
   }
 }
