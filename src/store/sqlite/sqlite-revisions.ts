@@ -10,12 +10,6 @@ import { revisionSql } from './revision-queries.js';
  */
 export const foldRevisionsAt = 512;
 
-/**
- * The SQLite store's config writes record their revision here, inside the write (in its
- * group commit savepoint); reads and compaction are `SqlRevisions`. A revision goes first into
- * `config_revisions_recent`, which has no index, so a group commit of writes to many scopes
- * writes one page for their revisions, not a page of each index per write (migration 0025).
- */
 /** A scope's newest revision and how many it has had; `revision` null when none was recorded. */
 export interface Head {
   revision: number | null;
@@ -31,6 +25,14 @@ export interface HeadColumns {
   history_depth: number;
 }
 
+/**
+ * The SQLite store's config writes record their revision here, inside the write (in its
+ * group commit savepoint); reads and compaction are `SqlRevisions`. A revision goes first into
+ * `config_revisions_recent`, which has no index, so a group commit of writes to many scopes
+ * writes one page for their revisions, not a page of each index per write (migration 0025).
+ * Each revision links to its scope's previous one, and the config row (or, once deleted,
+ * `config_history_deleted`) keeps the scope's head (migration 0026).
+ */
 export class SqliteRevisions {
   private readonly bumpCounter: Database.Statement;
   private readonly insertRevision: Database.Statement;
