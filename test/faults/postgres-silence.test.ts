@@ -89,7 +89,9 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
     const nodes: FaultNode[] = [];
 
     beforeAll(async () => {
-      proxy = await startTcpProxy(cluster.port);
+      // A slow path (10 ms each way): a config write spends most of its transaction waiting
+      // between round trips, so a silence soon catches one inside it.
+      proxy = await startTcpProxy(cluster.port, { latencyMs: 10 });
       // Together: the database is migrated and the dev account made by the first describe's nodes.
       nodes.push(
         ...(await Promise.all([
@@ -136,8 +138,6 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
             await sleep(100);
             if ((await stalledWriters()).length > 0) break;
             proxy.forward();
-            // A write is inside its transaction for a fraction of each round trip: on a loaded
-            // machine 20 tries once caught none (CI), so up to 40, 200 ms apart.
             if (tries === 40) throw new Error('no config write of the stalled node was caught in 40 tries');
             await sleep(200);
           }

@@ -35,8 +35,12 @@ interface Pair {
   server: Socket;
 }
 
-/** A proxy on a free loopback port to `127.0.0.1:targetPort`. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+/**
+ * A proxy on a free loopback port to `127.0.0.1:targetPort`. With `latencyMs`, each chunk is
+ * forwarded that much later either way (a slow path: a transaction then spends most of its
+ * time between round trips, where a fault test wants to catch it).
+ */
+export async function startTcpProxy(targetPort: number, options: { latencyMs?: number } = {}): Promise<TcpProxy> {
   let target = targetPort;
   let mode: ProxyMode = 'forward';
   const pairs = new Set<Pair>();
@@ -56,12 +60,17 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     client.on('close', end);
     upstream.on('close', end);
     // Bytes move only while forwarding; in silence they are dropped (a lossy path).
-    client.on('data', (chunk) => {
-      if (mode === 'forward') upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (mode === 'forward') client.write(chunk);
-    });
+    // A chunk still on its way when the path goes silent is dropped too. Timers of one delay
+    // fire in order, so bytes keep their order.
+    const pass = (to: Socket) => (chunk: Buffer) => {
+      if (!options.latencyMs) {
+        if (mode === 'forward') to.write(chunk);
+      } else {
+        setTimeout(() => mode === 'forward' && !to.destroyed && to.write(chunk), options.latencyMs);
+      }
+    };
+    client.on('data', pass(upstream));
+    upstream.on('data', pass(client));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
