@@ -19,7 +19,7 @@ import {
   throwawayPostgresProblem,
   type ThrowawayPostgres,
 } from '../helpers/throwaway-postgres.js';
-import { portOwners, slackMs, strandedSessions } from './fault-checks.js';
+import { slackMs, strandedSessions } from './fault-checks.js';
 import { describeOutcome, succeeded } from './fault-load.js';
 import { startFaultNode, timeoutMs, type FaultNode } from './fault-nodes.js';
 import { expectSharedChecks, runScenario, summary } from './fault-scenario.js';
@@ -116,8 +116,9 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
          WHERE a.application_name LIKE 'switchboard%' AND a.state = 'idle in transaction'
            AND l.relation = 'configs'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted`,
       );
-      const owners = portOwners();
-      return rows.filter((row) => owners.get(row.client_port) === process.pid).map((row) => row.pid);
+      // The stalled node's sessions are this proxy's connections: the ports it opened them from.
+      const ports = proxy.upstreamPorts();
+      return rows.filter((row) => ports.has(row.client_port)).map((row) => row.pid);
     }
 
     it('does not block the other node’s writes to the same account, and ends the stalled transaction within its bound', async () => {
@@ -138,7 +139,8 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
             await sleep(100);
             if ((await stalledWriters()).length > 0) break;
             proxy.forward();
-            if (tries === 40) throw new Error('no config write of the stalled node was caught in 40 tries');
+            // A loaded machine (the whole suite at once) has needed dozens of tries.
+            if (tries === 80) throw new Error('no config write of the stalled node was caught in 80 tries');
             await sleep(200);
           }
           // How long it stays open: the idle-in-transaction bound (or the node's own query
@@ -172,6 +174,6 @@ describe.skipIf(problem !== undefined && !inCi)('PostgreSQL behind a silent path
         directNodeFailed: direct.filter((o) => !succeeded(o)).map(describeOutcome),
         strandedSessions: await strandedSessions(cluster.url, run.reachableAt),
       });
-    }, 60_000);
+    }, 90_000);
   });
 });

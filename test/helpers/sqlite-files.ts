@@ -1,6 +1,14 @@
 import Database from 'better-sqlite3';
 import { SqliteStore, type SqliteOptions } from '../../src/store/sqlite/sqlite-store.js';
-import type { IntegrationKey } from '../../src/store/store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { IntegrationKey, Store } from '../../src/store/store.js';
+
+/** A migrated store on the SQLite file at `path`, and a read-only connection to look at its tables. */
+export async function storeWithReader(path: string): Promise<{ store: Store; raw: Database.Database }> {
+  const store = await openStore(`sqlite:${path}`);
+  await store.migrate();
+  return { store, raw: new Database(path, { readonly: true }) };
+}
 
 /** A migrated SQLite store at `path` with one account, and the key of its integration `shop`. */
 export async function openStoreWithAccount(

@@ -15,6 +15,8 @@ export interface TcpProxy {
   urlThrough(url: string): string;
   /** Connections open through the proxy now (client side). */
   openConnections(): number;
+  /** The local ports of the proxy's own connections to the server: the client ports the server sees. */
+  upstreamPorts(): Set<number>;
   /** Destroys every open connection with a TCP reset; new ones are accepted as before. */
   resetAll(): void;
   /**
@@ -84,6 +86,7 @@ export async function startTcpProxy(targetPort: number, options: { latencyMs?: n
       return parsed.toString();
     },
     openConnections: () => pairs.size,
+    upstreamPorts: () => new Set([...pairs].map((pair) => pair.server.localPort).filter((port) => port !== undefined)),
     resetAll() {
       for (const pair of [...pairs]) {
         pair.client.resetAndDestroy();

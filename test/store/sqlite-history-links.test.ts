@@ -9,6 +9,7 @@ import { foldRevisionsAt } from '../../src/store/sqlite/sqlite-revisions.js';
 import type { IntegrationKey, Store } from '../../src/store/store.js';
 import { testActor } from '../helpers/actors.js';
 import { tempDir } from '../helpers/server.js';
+import { storeWithReader } from '../helpers/sqlite-files.js';
 
 const now = 1_700_000_000;
 const key: IntegrationKey = { accountId: 1, integration: 'app' };
@@ -45,9 +46,7 @@ describe('SQLite scope history by links', () => {
   let raw: Database.Database;
 
   beforeEach(async () => {
-    store = await openStore(`sqlite:${path}`);
-    await store.migrate();
-    raw = new Database(path, { readonly: true });
+    ({ store, raw } = await storeWithReader(path));
   });
   afterEach(async () => {
     raw.close();
