@@ -4,6 +4,7 @@ import { LeaseLostError } from '../../src/channels/pull/pull-leases.js';
 import { LeasedWorker, type LeasedWorkerOptions } from '../../src/channels/work/leased-worker.js';
 import type { ChannelStore, Instance, PullTarget } from '../../src/store/channel-store.js';
 import { channelStoreKinds, type OpenedChannelStore } from '../helpers/channel-stores.js';
+import { until } from '../helpers/node-kill.js';
 import { A, builders, openContractStore } from '../store/channel-contract/fixtures.js';
 
 /** Long: a lease another owner can claim at once was handed back, not run out. */
@@ -60,6 +61,53 @@ describe.each(channelStoreKinds)('the leased worker on $name', (kind) => {
       lost: (id, reason) => new LeaseLostError(id, reason),
       ...options,
     }));
+
+  it('claims for items that end together once, within refillWithinMs, while more than refillAt are in flight', async () => {
+    const on = await integration();
+    for (let n = 0; n < 7; n++) await instance(on);
+    const claims: { at: number; limit: number; got: number }[] = [];
+    const finish = new Map<number, () => void>();
+    const loop = newWorker({
+      concurrency: 4,
+      refillAt: 1,
+      refillWithinMs: 1000,
+      tickMs: 60_000,
+      claim: async (request) => {
+        const got = (await channels.claimDueInstances(request)).map((target) => ({
+          id: target.instance.id,
+          leasedAt: target.leasedAt,
+          item: target,
+        }));
+        claims.push({ at: Date.now(), limit: request.limit, got: got.length });
+        return got;
+      },
+      run: (target) => new Promise<void>((resolve) => finish.set(target.instance.id, resolve)),
+    });
+    loop.start();
+    await until(() => finish.size === 4, 10_000, 'the first claim');
+    expect(claims.map((c) => c.limit)).toEqual([4]);
+
+    // Two end in one turn, leaving two in flight, more than refillAt (1): no claim at once,
+    // but one claim for both, no sooner than refillWithinMs after they ended.
+    const [first, second] = [...finish.keys()];
+    const endedAt = Date.now();
+    finish.get(first!)!();
+    finish.get(second!)!();
+    await until(() => claims.length === 2, 10_000, 'the delayed claim');
+    expect(claims[1]!.limit).toBe(2);
+    expect(claims[1]!.got).toBe(2);
+    expect(claims[1]!.at - endedAt).toBeGreaterThanOrEqual(990);
+
+    // Three more end, down to refillAt in flight: a claim at once, for all the room (one
+    // instance is left to take).
+    const before = Date.now();
+    for (const id of [...finish.keys()].slice(2, 5)) finish.get(id)!();
+    await until(() => claims.length === 3, 10_000, 'the claim at once');
+    expect(claims[2]!.limit).toBe(3);
+    expect(claims[2]!.got).toBe(1);
+    expect(claims[2]!.at - before).toBeLessThan(990);
+    for (const end of finish.values()) end();
+  });
 
   it('hands back, never begun, what a claim under way brings in after stop()', async () => {
     const made = await instance(await integration());

@@ -46,6 +46,12 @@ export interface LeasedWorkerOptions<Item> {
    * as there is room). Fewer claims cost fewer durable writes when items are quick.
    */
   refillAt?: number;
+  /**
+   * With more than `refillAt` in flight, claim anyway this many ms after an item ends
+   * (default: not at all): a slow integration's free slots do not wait for a whole batch,
+   * and a fast one's still share a claim.
+   */
+  refillWithinMs?: number;
   /** How long `stop()` lets the items under way finish before cutting them off, ms (default 10 s). */
   drainMs?: number;
   /** Other wake-ups (this node committed work, say): called on start with `kick`, answers how to unsubscribe. */
@@ -70,6 +76,7 @@ export class LeasedWorker<Item> {
   private readonly leases: LeaseKeeper;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private refillTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private running = false;
   private ticking = false;
@@ -162,6 +169,8 @@ export class LeasedWorker<Item> {
   private async drain(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     await Promise.allSettled([...this.claims]);
@@ -235,10 +244,25 @@ export class LeasedWorker<Item> {
         lease.release();
         this.inFlight.delete(work);
         if (this.cutOff.delete(claim.id)) this.handBack([claim.id]);
-        const refillAt = this.options.refillAt ?? this.options.concurrency - 1;
-        if (this.running && this.inFlight.size <= refillAt) this.kick();
+        this.refill();
       });
     this.inFlight.add(work);
+  }
+
+  /** After an item ends: claim now if enough room is free, else within `refillWithinMs`. */
+  private refill(): void {
+    if (!this.running) return;
+    const { refillAt = this.options.concurrency - 1, refillWithinMs } = this.options;
+    if (this.inFlight.size <= refillAt) {
+      clearTimeout(this.refillTimer);
+      this.refillTimer = undefined;
+      this.kick();
+    } else if (refillWithinMs !== undefined && this.refillTimer === undefined) {
+      this.refillTimer = setTimeout(() => {
+        this.refillTimer = undefined;
+        this.kick();
+      }, refillWithinMs);
+    }
   }
 
   private handBack(ids: number[]): void {
