@@ -110,9 +110,8 @@ export const channelSql = {
    * added to existing threads, in one statement. Ids are taken from the sequences here and
    * handed out in ascending order along the arrays, so ids follow the pulls' order. A new
    * resource names its thread by id ($6, existing) or by its place among the new threads
-   * ($7, from 1). The resources' foreign keys are checked at the statement's end, when the new
-   * threads are there; the UPDATE sees only threads that existed before it, which is why new
-   * threads come with their count.
+   * ($7, from 1). The UPDATE sees only threads that existed before it, which is why new
+   * threads come with their count. (No foreign key is checked here: migration 0027.)
    */
   storeThreadsAndResources: `
     WITH thread_ids AS (
