@@ -15,16 +15,23 @@ export interface StoredCounts {
   duplicates: number;
 }
 
+/**
+ * A lookup sent unnamed, so PostgreSQL plans it for each call with the tables' sizes of the
+ * moment. Named, it keeps the plan it chose once the table it probes was still small: a hash
+ * join over the whole table, which cost a 20,000-pull run most of its PostgreSQL time as the
+ * table grew (until an ANALYZE, which a server without autovacuum never runs).
+ */
+const replanned = (text: string, values: unknown[]) => ({ text, values });
+
 /** The stored threads of these external ids of one instance, by external id. */
 export async function storedThreads(
   client: pg.PoolClient,
   instanceId: number,
   externalIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ external_id: string; thread_id: number }>(sql.storedResources, [
-    externalIds.map(() => instanceId),
-    externalIds,
-  ]);
+  const { rows } = await client.query<{ external_id: string; thread_id: number }>(
+    replanned(sql.storedResources, [externalIds.map(() => instanceId), externalIds]),
+  );
   return new Map(rows.map((row) => [row.external_id, row.thread_id]));
 }
 
@@ -56,13 +63,12 @@ export async function storeResourcesOfMany(
   const lookUp = items.map((item) => idsToLookUp(item.resources));
   const keys = items.map((item) => candidateThreadKeys(item.resources));
   const found = await client.query<{ kind: 'resource' | 'thread'; instance_id: number; key: string; id: number }>(
-    sql.storedResourcesAndThreads,
-    [
+    replanned(sql.storedResourcesAndThreads, [
       items.flatMap((item, i) => lookUp[i]!.map(() => item.instanceId)),
       lookUp.flat(),
       items.flatMap((item, i) => keys[i]!.map(() => item.instanceId)),
       keys.flat(),
-    ],
+    ]),
   );
   const storedOf = new Map<number, Map<string, number>>(items.map((item) => [item.instanceId, new Map()]));
   const threadIds = new Map<number, Map<string, number>>(items.map((item) => [item.instanceId, new Map()]));
