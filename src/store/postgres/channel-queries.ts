@@ -17,7 +17,9 @@ export const channelSql = {
    * ($1 now, $2 limit, $3 owner, $4 lease ms), in one statement. SKIP LOCKED: rows another
    * node is leasing right now are passed over rather than waited for; a row leased by a
    * transaction that committed meanwhile is re-checked and no longer qualifies. So no two
-   * claimers ever get the same instance while its lease runs.
+   * claimers ever get the same instance while its lease runs. The leased rows are found by
+   * id (`= ANY`), not by a join with the CTE: that join's plan, reused for every claim, was a
+   * hash join over the whole table, so PostgreSQL planned each claim anew instead.
    */
   claimDue: `
     WITH due AS (
@@ -31,8 +33,8 @@ export const channelSql = {
       FOR UPDATE OF instances SKIP LOCKED
     )
     UPDATE instances SET lease_owner = $3, lease_expires_at = $1::bigint + $4::bigint
-    FROM due, channel_integrations ci
-    WHERE instances.id = due.id AND ci.id = instances.integration_id
+    FROM channel_integrations ci
+    WHERE instances.id = ANY (ARRAY(SELECT id FROM due)) AND ci.id = instances.integration_id
     RETURNING instances.*, ${integrationColumnsPrefixed}`,
   /** Row-locks the instance (not its integration) for an on-demand claim. */
   instanceWithIntegrationForUpdate: `
@@ -111,13 +113,14 @@ export const channelSql = {
    * handed out in ascending order along the arrays, so ids follow the pulls' order. A new
    * resource names its thread by id ($6, existing) or by its place among the new threads
    * ($7, from 1). The UPDATE sees only threads that existed before it, which is why new
-   * threads come with their count. (No foreign key is checked here: migration 0027.)
+   * threads come with their count. (No foreign key is checked here: migration 0027.) The ids
+   * are taken one per array element (`unnest`, not `generate_series`): a count PostgreSQL
+   * cannot know made it plan every call anew rather than keep one plan.
    */
   storeThreadsAndResources: `
     WITH thread_ids AS (
       SELECT row_number() OVER (ORDER BY id) AS n, id
-      FROM (SELECT nextval(pg_get_serial_sequence('threads', 'id')) AS id
-            FROM generate_series(1, cardinality($1::bigint[]))) AS taken
+      FROM (SELECT nextval(pg_get_serial_sequence('threads', 'id')) AS id FROM unnest($1::bigint[])) AS taken
     ), new_threads AS (
       INSERT INTO threads (id, instance_id, thread_key, resource_count, created_at)
       SELECT thread_ids.id, t.instance_id, t.thread_key, t.resource_count, t.created_at
@@ -126,8 +129,7 @@ export const channelSql = {
       JOIN thread_ids USING (n)
     ), resource_ids AS (
       SELECT row_number() OVER (ORDER BY id) AS n, id
-      FROM (SELECT nextval(pg_get_serial_sequence('resources', 'id')) AS id
-            FROM generate_series(1, cardinality($5::bigint[]))) AS taken
+      FROM (SELECT nextval(pg_get_serial_sequence('resources', 'id')) AS id FROM unnest($5::bigint[])) AS taken
     ), new_resources AS (
       INSERT INTO resources (id, instance_id, thread_id, external_id, payload, stored_at)
       SELECT resource_ids.id, r.instance_id, COALESCE(r.thread_id, thread_ids.id), r.external_id, r.payload,
