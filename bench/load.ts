@@ -17,6 +17,8 @@ export interface LoadSpec {
   bodies?: string[];
   /** Bearer token; empty sends no Authorization header. */
   token: string;
+  /** PATCH: a bearer token per path, in place of `token` (paths of several accounts). */
+  tokens?: string[];
   /** The whole Authorization header, when not `Bearer {token}` (admin basic auth). */
   authorization?: string;
   connections: number;
@@ -67,6 +69,8 @@ function requestsFor(spec: LoadSpec): Request[] {
       setupRequest: (request) => {
         const n = sent++;
         request.path = spec.paths[n % spec.paths.length];
+        if (spec.tokens)
+          request.headers = { ...headers, authorization: `Bearer ${spec.tokens[n % spec.tokens.length]}` };
         request.body = JSON.stringify({ config: { [`k${n % 16}`]: n } });
         return request;
       },

@@ -4,7 +4,8 @@
  *
  * 1. Durable PATCH through HTTP with config history on (a revision and a counter bump in
  *    every write's transaction) beside the same with SWITCHBOARD_CONFIG_HISTORY=off,
- *    SQLite and (with BENCH_POSTGRES_URL) PostgreSQL. Goal: on ≥ 85% of off.
+ *    SQLite and (with BENCH_POSTGRES_URL) PostgreSQL, on one account and spread over 50.
+ *    Goal: on ≥ 85% of off.
  * 2. What the per-account counter serialises: concurrent durable writes through the store on
  *    many scopes of one account vs spread over many accounts, and one account's writes over
  *    10k scopes, with the bytes written per write (counter-contention.ts).
@@ -23,6 +24,7 @@ import { killStartedProcesses, runLoad, startSwitchboard } from '../processes.js
 import { seedPostgres, withSessionSettings } from '../seed-postgres.js';
 import { seedSqlite } from '../seed.js';
 import { measureContention, type ContentionResult, type ContentionSpec } from './counter-contention.js';
+import { addAccounts } from './more-accounts.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -43,7 +45,14 @@ interface PatchRun {
   non2xx: number;
 }
 
-async function patchRun(databaseUrl: string, token: string, history: boolean): Promise<PatchRun> {
+/** What a PATCH row sends: one account's paths and token, or many accounts' (a token per path). */
+interface PatchLoad {
+  paths: string[];
+  token: string;
+  tokens?: string[];
+}
+
+async function patchRun(databaseUrl: string, load: PatchLoad, history: boolean): Promise<PatchRun> {
   const env = { SWITCHBOARD_CONFIG_HISTORY: history ? 'on' : 'off', SWITCHBOARD_HISTORY_COMPACTOR: 'off' };
   const server = await startSwitchboard(databaseUrl, env);
   try {
@@ -53,8 +62,7 @@ async function patchRun(databaseUrl: string, token: string, history: boolean): P
       {
         origin: server.origin,
         method: 'PATCH',
-        paths: patchPaths(configs),
-        token,
+        ...load,
         connections,
         warmupSeconds,
         durationSeconds,
@@ -89,29 +97,43 @@ async function freshSchema(): Promise<string> {
   return withSessionSettings(postgresUrl!, { search_path: schema });
 }
 
-async function patchRow(engine: 'sqlite' | 'postgres'): Promise<void> {
-  const name = `durable PATCH, history on vs off, ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (10k configs)`;
+/**
+ * Durable PATCH over HTTP, history on beside off: on 100 configs of one account (they share
+ * the account's revision numbering), or, with `accounts` > 1, on 100 configs of each of that
+ * many accounts, every request of the next account in turn.
+ */
+async function patchRow(engine: 'sqlite' | 'postgres', accounts = 1): Promise<void> {
+  const spread = accounts > 1 ? `, ${accounts} accounts` : '';
+  const name = `durable PATCH, history on vs off, ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (10k configs${spread})`;
   if (only && !name.includes(only)) return;
   log(`\n${name}`);
   let databaseUrl: string;
   let token: string;
   if (engine === 'sqlite') {
-    const path = join(workDir, 'patch.db');
+    const path = join(workDir, `patch-${accounts}.db`);
     token = (await seedSqlite(path, configs)).token;
     databaseUrl = `sqlite:${path}`;
   } else {
-    const schema = `switchboard_history_bench_${process.pid}_patch`;
+    const schema = `switchboard_history_bench_${process.pid}_patch_${accounts}`;
     const seeded = await seedPostgres(postgresUrl!, schema, configs);
     schemas.push(schema);
     token = seeded.token;
     databaseUrl = seeded.databaseUrl();
+  }
+  let load: PatchLoad = { paths: patchPaths(configs), token };
+  if (accounts > 1) {
+    const tokens = [token, ...(await addAccounts(databaseUrl, accounts - 1, configs))];
+    const paths = patchPaths(configs);
+    // Request n: account n mod `accounts`, so consecutive requests go to different accounts.
+    const pairs = paths.flatMap((path) => tokens.map((each) => ({ path, token: each })));
+    load = { paths: pairs.map((p) => p.path), token, tokens: pairs.map((p) => p.token) };
   }
   const on: PatchRun[] = [];
   const off: PatchRun[] = [];
   // Alternating which side goes first, so neither always gets the colder start.
   for (let round = 0; round < Math.max(rounds, 2); round++) {
     for (const history of round % 2 === 0 ? [false, true] : [true, false]) {
-      const run = await patchRun(databaseUrl, token, history);
+      const run = await patchRun(databaseUrl, load, history);
       (history ? on : off).push(run);
       log(`  ${history ? 'on: ' : 'off:'} ${JSON.stringify(run)}`);
     }
@@ -175,6 +197,8 @@ log(
 try {
   await patchRow('sqlite');
   if (postgresUrl) await patchRow('postgres');
+  await patchRow('sqlite', 50);
+  if (postgresUrl) await patchRow('postgres', 50);
   await contentionRows('sqlite');
   if (postgresUrl) await contentionRows('postgres');
 } finally {
