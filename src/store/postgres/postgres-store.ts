@@ -34,6 +34,7 @@ import {
   type RetentionPolicy,
   type RevisionBounds,
 } from '../config-revisions.js';
+import { PostgresConfigLists } from './postgres-config-lists.js';
 import { PostgresConfigReads } from './postgres-config-reads.js';
 import { PostgresConfigWrites } from './postgres-config-writes.js';
 import { RevisionNumbering } from './postgres-revisions.js';
@@ -72,7 +73,7 @@ import { revocationSql } from './revocation-queries.js';
 import { retentionSql } from './retention-queries.js';
 import { toAdminTokenDetails, type AdminTokenRow } from '../admin-token-rows.js';
 import { toAccount, toConfig, toIntegration, type AccountRow, type ConfigRow, type IntegrationRow } from '../rows.js';
-import { scopeLike } from './scope-like.js';
+import { prefixRange, scopeLike } from './scope-like.js';
 import {
   scopesText,
   toAccessToken,
@@ -107,6 +108,7 @@ export class PostgresStore implements StoreStorage {
   readonly grants: SqlGrantStore;
   /** Config reads that arrive together share one statement (postgres-config-reads.ts). */
   private readonly configReads = new PostgresConfigReads((text, values) => this.rows(text, values));
+  private readonly configLists = new PostgresConfigLists((text, values) => this.rows(text, values));
   private readonly configWrites: PostgresConfigWrites;
   private readonly numbering: RevisionNumbering;
   private readonly revisionSweepMs: number;
@@ -423,17 +425,27 @@ export class PostgresStore implements StoreStorage {
   }
 
   async listConfigs(key: IntegrationKey, query: ConfigQuery): Promise<ConfigRecord[]> {
-    const [text, operand] =
-      query.pattern.length === 1
-        ? [sql.listConfigsExact, query.pattern[0]]
-        : [sql.listConfigsLike, scopeLike(query.pattern)];
-    const rows = await this.rows<ConfigRow>(text, [
-      key.accountId,
-      key.integration,
-      operand,
-      query.afterId,
-      query.limit,
-    ]);
+    const exact = query.pattern.length === 1;
+    const operand = exact ? query.pattern[0]! : scopeLike(query.pattern);
+    const range = exact ? undefined : prefixRange(query.pattern[0]!);
+    const { accountId, integration } = key;
+    const rows = range
+      ? await this.configLists.list({
+          accountId,
+          integration,
+          pattern: operand,
+          afterId: query.afterId,
+          limit: query.limit,
+          low: range[0],
+          high: range[1],
+        })
+      : await this.rows<ConfigRow>(exact ? sql.listConfigsExact : sql.listConfigsLike, [
+          accountId,
+          integration,
+          operand,
+          query.afterId,
+          query.limit,
+        ]);
     return rows.map(toConfig);
   }
 

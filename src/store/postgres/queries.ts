@@ -46,6 +46,17 @@ export const sql = {
     SELECT * FROM configs
     WHERE account_id = $1 AND integration = $2 AND scope LIKE $3 ESCAPE E'\\\\' AND id > $4
     ORDER BY id LIMIT $5`,
+  /**
+   * As `listConfigsLike`, for a pattern with a literal prefix: the prefix's range ($6, $7)
+   * is given as bounds. PostgreSQL turns only a constant LIKE prefix into a range; with a
+   * parameter, the plan it keeps walked every config by id (2 ms on 10k), so it planned
+   * each list anew instead. With the bounds, one plan reads the prefix's rows alone.
+   */
+  listConfigsPrefix: `
+    SELECT * FROM configs
+    WHERE account_id = $1 AND integration = $2 AND scope >= $6 AND scope < $7
+      AND scope LIKE $3 ESCAPE E'\\\\' AND id > $4
+    ORDER BY id LIMIT $5`,
   /** Row-locks the config until commit, so concurrent writers to it take turns. */
   configByScopeForUpdate: `
     SELECT * FROM configs WHERE account_id = $1 AND integration = $2 AND scope = $3 FOR UPDATE`,
