@@ -33,7 +33,7 @@ describe.runIf(postgresAvailable)('PostgreSQL prefix lists arriving together', (
   let store: Store;
   let accounts: number[];
   let client: pg.Client;
-  const scopes = ['t1.a', 't1.b', 't1.c', 't1/x', 't1', 't10.a', 'té.a', 'tê.a', 'u.a'];
+  const scopes = ['t1.a', 't1.b', 't1.c', 't1/x', 't1', 't10.a', 'té.a', 'tê.a', 'u.a', 'p_x.a', 'pax.a', 'p%.a'];
 
   beforeAll(async () => {
     opened = await postgres!.open();
@@ -69,6 +69,9 @@ describe.runIf(postgresAvailable)('PostgreSQL prefix lists arriving together', (
       { n: 1, pattern: ['té', ''], want: ['té.a'] },
       { n: 0, pattern: ['t1', ''], want: ['t1.a', 't1.b', 't1.c', 't1/x', 't1', 't10.a'] },
       { n: 1, pattern: ['v', ''], want: [] },
+      // LIKE's specials in a prefix are literal.
+      { n: 0, pattern: ['p_x.', ''], want: ['p_x.a'] },
+      { n: 1, pattern: ['p%', ''], want: ['p%.a'] },
     ];
     const pages = await Promise.all(asked.map(({ n, pattern }) => list(accounts[n]!, pattern)));
     for (const [k, { n, want }] of asked.entries()) {
