@@ -4,12 +4,15 @@
 -- (`FOR UPDATE`) and checks the instance is there first, so the keys checked nothing the
 -- lock did not already hold. They go; the cascade they gave stays, as one statement per table
 -- for all the instances a statement deletes (an integration's delete removes all of its).
-ALTER TABLE pulls DROP CONSTRAINT pulls_instance_id_fkey;
-ALTER TABLE threads DROP CONSTRAINT threads_instance_id_fkey;
-ALTER TABLE resources DROP CONSTRAINT resources_instance_id_fkey;
-ALTER TABLE resources DROP CONSTRAINT resources_thread_id_fkey;
+-- (IF EXISTS: a key of another name stays, and costs what it did, rather than stop the start.)
+ALTER TABLE pulls DROP CONSTRAINT IF EXISTS pulls_instance_id_fkey;
+ALTER TABLE threads DROP CONSTRAINT IF EXISTS threads_instance_id_fkey;
+ALTER TABLE resources DROP CONSTRAINT IF EXISTS resources_instance_id_fkey;
+ALTER TABLE resources DROP CONSTRAINT IF EXISTS resources_thread_id_fkey;
 
-CREATE FUNCTION delete_instances_children() RETURNS trigger LANGUAGE plpgsql AS $$
+-- The tables it names are this schema's whatever the deleting session's search_path.
+CREATE FUNCTION switchboard_delete_instance_children() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
   DELETE FROM resources WHERE instance_id IN (SELECT id FROM gone);
   -- A thread's replies go with it (their own key's cascade).
@@ -19,4 +22,4 @@ BEGIN
 END $$;
 
 CREATE TRIGGER instances_children_deleted AFTER DELETE ON instances
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION delete_instances_children();
+  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION switchboard_delete_instance_children();
