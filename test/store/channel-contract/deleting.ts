@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelStore } from '../../../src/store/channel-store.js';
 import type { ChannelStoreKind } from '../../helpers/channel-stores.js';
-import { countRows } from '../../helpers/raw-sql.js';
+import { countRows, execSql, rowsOf } from '../../helpers/raw-sql.js';
 import { A, T0, resource, useContractStore } from './fixtures.js';
 
 /** Deleting an instance or an integration removes everything under it. */
@@ -46,6 +46,22 @@ export function deletingSuite(kind: ChannelStoreKind): void {
       expect(await channels.deleteInstance(A, made.id)).toBe(true);
       expect(await remaining(made.id)).toEqual([0, 0, 0, 0]);
     });
+
+    // PostgreSQL's cascade is a trigger (migration 0027): it finds the tables of its own schema.
+    it.runIf(kind.dialect === 'postgres')(
+      'removes them too when the delete comes from a session whose search_path is elsewhere',
+      async () => {
+        const { made } = await populated();
+        const [{ schema }] = (await rowsOf<{ schema: string }>(url, 'SELECT current_schema() AS schema')) as [
+          { schema: string },
+        ];
+        await execSql(
+          url,
+          `BEGIN; SET LOCAL search_path TO pg_catalog; DELETE FROM "${schema}".instances WHERE id = ${made.id}; COMMIT`,
+        );
+        expect(await remaining(made.id)).toEqual([0, 0, 0, 0]);
+      },
+    );
 
     it('removes an integration with its instances and everything under them', async () => {
       const { on, made } = await populated();
