@@ -4,11 +4,8 @@ import { configPagesByPrefixSql, PostgresConfigLists } from '../../src/store/pos
 import { prefixRange } from '../../src/store/postgres/scope-like.js';
 import type { ConfigRow } from '../../src/store/rows.js';
 import type { Store } from '../../src/store/store.js';
-import { testActor } from '../helpers/actors.js';
-import { createTenant } from '../helpers/server.js';
-import { postgresAvailable, storeKinds, type OpenedStore } from '../helpers/stores.js';
-
-const postgres = storeKinds.find((kind) => kind.name === 'postgres');
+import { postgresAvailable } from '../helpers/stores.js';
+import { twoPostgresTenants, type TwoTenants } from '../helpers/two-tenants.js';
 
 describe('prefixRange: the scopes that begin with a prefix, in byte order', () => {
   it('ends just past the prefix, at its last code point made the next one', () => {
@@ -29,33 +26,19 @@ describe('prefixRange: the scopes that begin with a prefix, in byte order', () =
  * and it holds exactly the scopes the pattern's prefix begins (byte order, multibyte too).
  */
 describe.runIf(postgresAvailable)('PostgreSQL prefix lists arriving together', () => {
-  let opened: OpenedStore;
   let store: Store;
   let accounts: number[];
   let client: pg.Client;
   const scopes = ['t1.a', 't1.b', 't1.c', 't1/x', 't1', 't10.a', 'té.a', 'tê.a', 'u.a', 'p_x.a', 'pax.a', 'p%.a'];
 
+  let tenants: TwoTenants | undefined;
+
   beforeAll(async () => {
-    opened = await postgres!.open();
-    store = opened.store;
-    accounts = [
-      (await createTenant(store, 'one', ['app'])).accountId,
-      (await createTenant(store, 'two', ['app'])).accountId,
-    ];
-    for (const [n, accountId] of accounts.entries()) {
-      for (const scope of scopes) {
-        await store.createConfig(
-          { accountId, integration: 'app' },
-          { scope, configJson: JSON.stringify({ account: n, scope }), nowSeconds: 1, actor: testActor },
-        );
-      }
-    }
-    client = new pg.Client({ connectionString: opened.url });
-    await client.connect();
+    tenants = await twoPostgresTenants(scopes);
+    ({ store, accounts, client } = tenants);
   });
   afterAll(async () => {
-    await client?.end();
-    await opened?.cleanup();
+    await tenants?.close();
   });
 
   const list = (accountId: number, pattern: string[], afterId = 0, limit = 100) =>

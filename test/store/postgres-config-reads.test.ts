@@ -3,11 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configsByScopesSql, PostgresConfigReads } from '../../src/store/postgres/postgres-config-reads.js';
 import type { ConfigRow } from '../../src/store/rows.js';
 import type { Store } from '../../src/store/store.js';
-import { testActor } from '../helpers/actors.js';
-import { createTenant } from '../helpers/server.js';
-import { postgresAvailable, storeKinds, type OpenedStore } from '../helpers/stores.js';
-
-const postgres = storeKinds.find((kind) => kind.name === 'postgres');
+import { postgresAvailable } from '../helpers/stores.js';
+import { twoPostgresTenants, type TwoTenants } from '../helpers/two-tenants.js';
 
 /**
  * Issue 23, 1(a): PostgreSQL config reads that arrive together share one statement. Each
@@ -15,38 +12,17 @@ const postgres = storeKinds.find((kind) => kind.name === 'postgres');
  * statement is sent after every read in it was asked.
  */
 describe.runIf(postgresAvailable)('PostgreSQL config reads arriving together', () => {
-  let opened: OpenedStore;
   let store: Store;
   let accounts: number[];
   let client: pg.Client;
+  let tenants: TwoTenants | undefined;
 
   beforeAll(async () => {
-    opened = await postgres!.open();
-    store = opened.store;
-    accounts = [
-      (await createTenant(store, 'one', ['app'])).accountId,
-      (await createTenant(store, 'two', ['app'])).accountId,
-    ];
-    for (const [n, accountId] of accounts.entries()) {
-      for (const scope of ['a', 'b', 'c']) {
-        await store.createConfig(
-          { accountId, integration: 'app' },
-          {
-            scope,
-            configJson: JSON.stringify({ account: n, scope }),
-            nowSeconds: 1,
-            operation: 'create',
-            actor: testActor,
-          },
-        );
-      }
-    }
-    client = new pg.Client({ connectionString: opened.url });
-    await client.connect();
+    tenants = await twoPostgresTenants(['a', 'b', 'c']);
+    ({ store, accounts, client } = tenants);
   });
   afterAll(async () => {
-    await client?.end();
-    await opened?.cleanup();
+    await tenants?.close();
   });
 
   it('answers each of many concurrent reads with its own config, or none', async () => {
