@@ -40,10 +40,11 @@ export const revisionSql = {
    * then a walk down the links from the newest folded one (the cursor's previous, when the
    * cursor is a folded revision of this scope; else the oldest recent row's previous; else
    * the head). Each step is one lookup in the number index, which brings the row; the walk
-   * stops once it has $5 rows below $4. An account's recent revisions are all newer than its folded ones (a fold
-   * moves every one), so the recent rows come first, and a scope whose head is folded has
-   * none: the unindexed recent rows are scanned, once, only for a scope written since the
-   * last fold, and not below a cursor that is one of the scope's folded revisions. One statement: one snapshot. CROSS JOIN keeps the walk outside: left to itself
+   * stops once it has $5 rows below $4. An account's recent revisions are all newer than its
+   * folded ones (a fold moves every one), so the recent rows come first, and a scope whose
+   * head is folded has none: the unindexed recent rows are scanned, once, only for a scope
+   * written since the last fold, and not below a cursor that is one of the scope's folded
+   * revisions. One statement: one snapshot. CROSS JOIN keeps the walk outside: left to itself
    * the planner may scan the account's revisions below $4. The outer LIMIT is an expression,
    * not the bare parameter: measured, a bare `LIMIT $5` made this statement 8× slower
    * (bench/history/history-reads.ts).

@@ -90,7 +90,7 @@ export class SqliteRevisions {
       if (left) [head, moved] = [left, true];
     }
     if (this.recordsHistory) {
-      const revision = this.bumpCounter.get(accountId) as number;
+      const revision = this.nextNumber(accountId);
       this.insert(facts, revision, head);
       [head, moved] = [{ revision, depth: head.depth + 1 }, true];
     }
