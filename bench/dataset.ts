@@ -61,5 +61,10 @@ export function listPaths(total: number): string[] {
 
 /** PATCH: a small set of 100 configs, so concurrent merges often hit the same row. */
 export function patchPaths(total: number): string[] {
-  return scatteredIndices(100, total).map((i) => `${configsPath}/${scopeAt(i)}`);
+  return patchIndices(total).map((i) => `${configsPath}/${scopeAt(i)}`);
+}
+
+/** The indices of the configs `patchPaths(total)` names. */
+export function patchIndices(total: number): number[] {
+  return scatteredIndices(100, total);
 }

@@ -14,9 +14,9 @@ export interface Credentials {
 }
 
 /** Account, integration and token through the real provisioning code, as an operator would. */
-export async function provisionBenchAccount(store: Store): Promise<Credentials> {
-  const created = await createAccount(store, systemClock, { subdomain: 'bench' });
-  if (created === 'exists') throw new Error('seed: the bench account already exists; seed an empty database');
+export async function provisionBenchAccount(store: Store, subdomain = 'bench'): Promise<Credentials> {
+  const created = await createAccount(store, systemClock, { subdomain });
+  if (created === 'exists') throw new Error(`seed: the ${subdomain} account already exists; seed an empty database`);
   const accountId = created.account.id;
   const registered = await registerIntegration(store, systemClock, accountId, integrationName);
   if (registered === 'exists') throw new Error('seed: the bench integration already exists');
